@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the project into .venv and runs the main job: the tutorial model
+# trained end to end on the dataset that ships with fuel.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e .
+exec .venv/bin/python examples/train_digits.py "$@"

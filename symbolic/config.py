@@ -1,0 +1,196 @@
+"""Every configuration option, declared once, read from SYMBOLIC_FLAGS and ~/.symbolicrc.
+
+``SYMBOLIC_FLAGS`` uses Theano's ``THEANO_FLAGS`` syntax: ``name=value`` pairs
+separated by commas.  The rc file holds ``name = value`` lines (an optional
+``[global]`` header is accepted).  Flags given in the environment win over the
+file; both win over the declared default.
+"""
+
+import configparser
+import contextlib
+import logging
+import os
+
+_logger = logging.getLogger(__name__)
+
+
+class ConfigError(ValueError):
+    """A flag was given an unknown name or an invalid value."""
+
+
+class _Option:
+    def __init__(self, name, default, doc, parse=str, choices=None):
+        self.name = name
+        self.default = default
+        self.doc = doc
+        self.parse = parse
+        self.choices = choices
+
+    def convert(self, value):
+        if isinstance(value, str):
+            value = self.parse(value)
+        if self.choices is not None and value not in self.choices:
+            raise ConfigError(
+                f"config.{self.name}: expected one of {sorted(map(str, self.choices))}, "
+                f"got {value!r}"
+            )
+        return value
+
+
+def _parse_bool(text):
+    lowered = text.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"expected a boolean, got {text!r}")
+
+
+def _parse_optimizer(text):
+    return None if text in ("None", "none", "") else text
+
+
+_OPTIONS = [
+    _Option("floatX", "float64", "Default float dtype.",
+            choices=("float64", "float32", "float16")),
+    _Option("device", "cpu", "Where computations run ('cpu' or 'cuda...').",
+            parse=str),
+    _Option("mode", "Mode", "Default compile mode name.",
+            choices=("Mode", "FAST_RUN", "FAST_COMPILE", "DebugMode", "DEBUG_MODE",
+                     "ProfileMode")),
+    _Option("linker", "auto", "Default linker: 'auto', 'py', 'c', 'cvm', 'vm'.",
+            choices=("auto", "py", "c", "c|py", "cvm", "vm", "cvm_nogc", "vm_nogc",
+                     "llvm")),
+    _Option("optimizer", "fast_run", "Rewrite level.", parse=_parse_optimizer,
+            choices=("fast_run", "fast_compile", "merge", "o1", "o2", "o3", "o4",
+                     "unsafe", "stabilize", None)),
+    _Option("on_unused_input", "raise", "What function() does with unused inputs.",
+            choices=("raise", "warn", "ignore")),
+    _Option("cast_policy", "custom", "How Python literals are typed.",
+            choices=("custom", "numpy+floatX")),
+    _Option("compute_test_value", "off", "Eager test-value computation.",
+            choices=("off", "ignore", "warn", "raise", "pdb")),
+    _Option("print_test_value", False, "Show test values in errors.",
+            parse=_parse_bool),
+    _Option("pickle_test_value", True, "Pickle tag.test_value.", parse=_parse_bool),
+    _Option("unpickle_function", True, "Unpickle Functions (else None).",
+            parse=_parse_bool),
+    _Option("profile", False, "Profile every function.", parse=_parse_bool),
+    _Option("profile_memory", False, "Record memory in profiles.",
+            parse=_parse_bool),
+    _Option("warn_float64", "ignore", "What to do when a float64 appears.",
+            choices=("ignore", "warn", "raise", "pdb")),
+    _Option("exception_verbosity", "low", "Detail in runtime errors.",
+            choices=("low", "high")),
+    _Option("compiledir",
+            os.path.join(os.path.expanduser("~"), ".symbolic", "compiledir"),
+            "Where compiled modules are cached."),
+    _Option("traceback__limit", 8, "Frames kept in tag.trace.", parse=int),
+    _Option("deterministic", "default", "Prefer deterministic kernels.",
+            choices=("default", "more")),
+]
+
+
+class Config:
+    """The global flag object: each declared option is a readable, writable attribute."""
+
+    def __init__(self, options):
+        object.__setattr__(self, "_options", {opt.name: opt for opt in options})
+        object.__setattr__(self, "_values", {opt.name: opt.default for opt in options})
+
+    def __getattr__(self, name):
+        values = object.__getattribute__(self, "_values")
+        key = name.replace(".", "__")
+        if key in values:
+            return values[key]
+        raise AttributeError(f"symbolic.config has no option {name!r}")
+
+    def __setattr__(self, name, value):
+        key = name.replace(".", "__")
+        if key not in self._options:
+            raise ConfigError(f"symbolic.config has no option {name!r}")
+        self._values[key] = self._options[key].convert(value)
+
+    def __dir__(self):
+        return sorted(self._options)
+
+    def options(self):
+        """Return the declared options as a {name: (default, doc)} dict."""
+        return {name: (opt.default, opt.doc) for name, opt in self._options.items()}
+
+    def apply(self, flags, source):
+        """Set every ``name=value`` pair in ``flags``; ``source`` names them in errors."""
+        for name, value in flags.items():
+            key = name.replace(".", "__")
+            if key not in self._options:
+                raise ConfigError(f"{source}: unknown flag {name!r}")
+            try:
+                self._values[key] = self._options[key].convert(value)
+            except ConfigError as exc:
+                raise ConfigError(f"{source}: {exc}") from None
+
+
+def parse_flags(text):
+    """Parse THEANO_FLAGS syntax (``a=b,c=d``) into a dict."""
+    flags = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if "=" not in item:
+            raise ConfigError(f"SYMBOLIC_FLAGS: expected name=value, got {item!r}")
+        name, value = item.split("=", 1)
+        flags[name.strip()] = value.strip()
+    return flags
+
+
+def _read_rc(path):
+    parser = configparser.ConfigParser()
+    with open(path) as handle:
+        text = handle.read()
+    if not text.lstrip().startswith("["):
+        text = "[global]\n" + text
+    parser.read_string(text)
+    flags = {}
+    for section in parser.sections():
+        for name, value in parser.items(section):
+            key = name if section == "global" else f"{section}__{name}"
+            flags[key] = value
+    return flags
+
+
+config = Config(_OPTIONS)
+
+_rc_path = os.environ.get("SYMBOLICRC", os.path.expanduser("~/.symbolicrc"))
+if os.path.isfile(_rc_path):
+    config.apply(_read_rc(_rc_path), _rc_path)
+config.apply(parse_flags(os.environ.get("SYMBOLIC_FLAGS", "")), "SYMBOLIC_FLAGS")
+
+
+class change_flags(contextlib.ContextDecorator):
+    """Set flags for the duration of a block (or a decorated call), then restore them.
+
+    Examples
+    --------
+    >>> from symbolic.config import config, change_flags
+    >>> with change_flags(floatX="float32"):
+    ...     config.floatX
+    'float32'
+    """
+
+    def __init__(self, **flags):
+        self.flags = flags
+        self._saved = []
+
+    def __enter__(self):
+        self._saved.append({name: getattr(config, name) for name in self.flags})
+        for name, value in self.flags.items():
+            setattr(config, name, value)
+        return self
+
+    def __exit__(self, *exc):
+        for name, value in self._saved.pop().items():
+            setattr(config, name, value)
+        return False
+
+

@@ -1,0 +1,266 @@
+"""FunctionGraph: a graph being compiled, with client lists and features."""
+
+from symbolic.graph.basic import Apply, Constant, Variable
+from symbolic.graph.traversal import io_toposort
+
+
+class InconsistencyError(Exception):
+    """A replacement would leave the graph invalid (e.g. a destroy conflict)."""
+
+
+class MissingInputError(Exception):
+    """A graph needs a variable that was not given as an input."""
+
+    def __init__(self, *args, variable=None):
+        super().__init__(*args)
+        self.variable = variable
+
+
+class Feature:
+    """Protocol of objects attached to a FunctionGraph to observe or veto changes.
+
+    Every hook is optional.
+    """
+
+    def on_attach(self, fgraph):
+        pass
+
+    def on_detach(self, fgraph):
+        pass
+
+    def on_import(self, fgraph, node, reason):
+        pass
+
+    def on_prune(self, fgraph, node, reason):
+        pass
+
+    def on_change_input(self, fgraph, node, i, old, new, reason):
+        pass
+
+    def validate(self, fgraph):
+        pass
+
+    def orderings(self, fgraph):
+        return {}
+
+
+class FunctionGraph:
+    """A self-contained graph from ``inputs`` to ``outputs`` that rewrites may edit.
+
+    Parameters
+    ----------
+    inputs, outputs : list of Variable
+        The graph is owned by the FunctionGraph: clone first (``clone=True``)
+        if the caller's graph must stay untouched.
+    features : list of Feature, optional
+    clone : bool
+        Copy the graph before taking ownership.
+
+    Attributes
+    ----------
+    clients : dict
+        ``{variable: [(node, input_index), ...]}``; an output of the graph has
+        the client ``("output", i)``.
+    apply_nodes : set of Apply
+    variables : set of Variable
+    """
+
+    def __init__(self, inputs, outputs, features=None, clone=True, update_mapping=None):
+        if clone:
+            from symbolic.graph.traversal import clone as clone_graph
+
+            inputs, outputs = clone_graph(inputs, outputs, copy_orphans=False)
+        self.inputs = []
+        self.outputs = list(outputs)
+        self.clients = {}
+        self.apply_nodes = set()
+        self.variables = set()
+        self._features = []
+        self.update_mapping = update_mapping
+        self.profile = None
+        for var in inputs:
+            if var.owner is not None:
+                raise ValueError(
+                    f"input {var} of a FunctionGraph must not have an owner; "
+                    "clone the graph first"
+                )
+            self.add_input(var)
+        for i, out in enumerate(self.outputs):
+            self._import_var(out, reason="init")
+            self.clients[out].append(("output", i))
+        for feature in features or ():
+            self.attach_feature(feature)
+
+    # Construction -----------------------------------------------------------
+    def add_input(self, var):
+        if var in self.clients and var in self.inputs:
+            return
+        self.inputs.append(var)
+        self.variables.add(var)
+        self.clients.setdefault(var, [])
+
+    def _import_var(self, var, reason):
+        if var.owner is not None and var.owner not in self.apply_nodes:
+            self._import_node(var.owner, reason)
+        elif var.owner is None and var not in self.variables:
+            if not isinstance(var, Constant) and not _is_shared(var):
+                if var not in self.inputs:
+                    raise MissingInputError(
+                        f"input {var} is needed to compute the outputs but was "
+                        "not provided",
+                        variable=var,
+                    )
+            self.variables.add(var)
+        self.clients.setdefault(var, [])
+        self.variables.add(var)
+
+    def _import_node(self, apply_node, reason):
+        new_nodes = io_toposort(list(self.variables), apply_node.outputs)
+        for node in new_nodes:
+            if node in self.apply_nodes:
+                continue
+            for var in node.inputs:
+                if var.owner is None or var.owner not in self.apply_nodes:
+                    if var.owner is None:
+                        self._import_var(var, reason)
+            self.apply_nodes.add(node)
+            for out in node.outputs:
+                self.variables.add(out)
+                self.clients.setdefault(out, [])
+            for i, var in enumerate(node.inputs):
+                self.clients.setdefault(var, []).append((node, i))
+                self.variables.add(var)
+            self.execute_callbacks("on_import", node, reason)
+
+    # Editing -----------------------------------------------------------------
+    def change_input(self, node, i, new_var, reason=None):
+        """Make input ``i`` of ``node`` (or output ``i`` when node is 'output') ``new_var``."""
+        if node == "output":
+            old = self.outputs[i]
+            if old is new_var:
+                return
+            self._check_types(old, new_var)
+            self.outputs[i] = new_var
+        else:
+            old = node.inputs[i]
+            if old is new_var:
+                return
+            self._check_types(old, new_var)
+            node.inputs[i] = new_var
+        self._import_var(new_var, reason)
+        self.clients[new_var].append((node, i))
+        self.clients[old].remove((node, i))
+        self.execute_callbacks("on_change_input", node, i, old, new_var, reason)
+        self._prune_if_unused(old, reason)
+
+    @staticmethod
+    def _check_types(old, new):
+        if old.type != new.type:
+            raise TypeError(
+                f"cannot replace {old} of type {old.type} by {new} of type {new.type}"
+            )
+
+    def _prune_if_unused(self, var, reason):
+        if self.clients.get(var) or var in self.inputs or var in self.outputs:
+            return
+        node = var.owner
+        if node is None:
+            self.variables.discard(var)
+            self.clients.pop(var, None)
+            return
+        if node not in self.apply_nodes:
+            return
+        if any(self.clients.get(out) for out in node.outputs):
+            return
+        self.apply_nodes.discard(node)
+        for out in node.outputs:
+            self.variables.discard(out)
+            self.clients.pop(out, None)
+        self.execute_callbacks("on_prune", node, reason)
+        for i, inp in enumerate(node.inputs):
+            clients = self.clients.get(inp)
+            if clients is not None and (node, i) in clients:
+                clients.remove((node, i))
+            self._prune_if_unused(inp, reason)
+
+    def replace(self, var, new_var, reason=None, verbose=False, validate=True):
+        """Replace every use of ``var`` by ``new_var`` (same type required)."""
+        if var not in self.variables:
+            return
+        new_var = var.type.filter_variable(new_var, allow_convert=True)
+        for node, i in list(self.clients[var]):
+            self.change_input(node, i, new_var, reason=reason)
+        if validate:
+            self.validate()
+
+    def replace_all(self, pairs, reason=None):
+        for var, new_var in pairs:
+            self.replace(var, new_var, reason=reason, validate=False)
+        self.validate()
+
+    def replace_validate(self, var, new_var, reason=None):
+        self.replace(var, new_var, reason=reason, validate=True)
+
+    # Features ------------------------------------------------------------------
+    def attach_feature(self, feature):
+        if feature in self._features:
+            return
+        attach = getattr(feature, "on_attach", None)
+        if attach is not None:
+            attach(self)
+        self._features.append(feature)
+
+    def remove_feature(self, feature):
+        self._features.remove(feature)
+        detach = getattr(feature, "on_detach", None)
+        if detach is not None:
+            detach(self)
+
+    def execute_callbacks(self, name, *args):
+        for feature in self._features:
+            fn = getattr(feature, name, None)
+            if fn is not None:
+                fn(self, *args)
+
+    def validate(self):
+        for feature in self._features:
+            check = getattr(feature, "validate", None)
+            if check is not None:
+                check(self)
+
+    # Queries ---------------------------------------------------------------------
+    def orderings(self):
+        merged = {}
+        for feature in self._features:
+            fn = getattr(feature, "orderings", None)
+            if fn is None:
+                continue
+            for node, preds in fn(self).items():
+                merged.setdefault(node, []).extend(preds)
+        return merged
+
+    def toposort(self):
+        """Return the Apply nodes in execution order."""
+        return io_toposort(self.inputs, self.outputs, self.orderings())
+
+    def check_integrity(self):
+        """Raise AssertionError if clients and node sets disagree (for tests)."""
+        nodes = set(io_toposort(self.inputs, self.outputs))
+        assert nodes == self.apply_nodes, "apply_nodes out of sync"
+        for node in nodes:
+            for i, var in enumerate(node.inputs):
+                assert (node, i) in self.clients[var], f"missing client {node}, {i}"
+
+    def __str__(self):
+        return f"FunctionGraph({', '.join(map(str, self.outputs))})"
+
+    def __contains__(self, item):
+        if isinstance(item, Apply):
+            return item in self.apply_nodes
+        if isinstance(item, Variable):
+            return item in self.variables
+        raise TypeError(f"expected a Variable or Apply, got {item!r}")
+
+
+def _is_shared(var):
+    return hasattr(var, "container") and hasattr(var, "get_value")

@@ -1,0 +1,36 @@
+"""Every op family and the functions users call, in one namespace.
+
+``symbolic.tensor`` re-exports this at Theano's paths; tensor variables'
+methods (``x.sum()``, ``x[i]``...) dispatch here.
+"""
+
+from symbolic.ops.basic import (
+    Alloc,
+    EmptyConstantError,
+    MakeVector,
+    NotScalarConstantError,
+    Rebroadcast,
+    Shape,
+    addbroadcast,
+    alloc,
+    extract_constant,
+    get_scalar_constant_value,
+    get_vector_length,
+    make_vector,
+    ones,
+    shape,
+    shape_padaxis,
+    shape_padleft,
+    shape_padright,
+    transpose,
+    unbroadcast,
+    zeros,
+)
+from symbolic.ops.dot import *
+from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
+from symbolic.ops.extra import *
+from symbolic.ops.math import *
+from symbolic.ops.math import Argmax, Argmin, Max, Min, Prod, Sum, abs, all, any, max
+from symbolic.ops.math import min, pow, round, sum
+from symbolic.ops.shape import *
+from symbolic.ops.subtensor import *

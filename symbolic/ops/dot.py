@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the dot op family."""
+
+__all__ = []

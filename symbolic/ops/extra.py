@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the extra op family."""
+
+__all__ = []

@@ -1,0 +1,155 @@
+"""The expression form in which scalar ops state their math.
+
+A scalar op's ``expression(args, in_dtypes, out_dtypes)`` returns one
+:class:`Expr` per output, built from the primitives in :data:`PRIMITIVES`.
+The expression is semantics, not an implementation detail: the C, CUDA and
+LLVM emitters render it, and :func:`evaluate` runs it with numpy so tests can
+check it against the op's ``impl``.
+
+Every node carries the dtype it computes in, so emitters never guess.
+"""
+
+import numpy
+import scipy.special
+
+
+class Expr:
+    """One node of a scalar expression: ``op`` applied to ``args`` in ``dtype``.
+
+    ``op`` is ``'arg'`` (``value`` is the input position), ``'const'``
+    (``value`` is the number), or a name in :data:`PRIMITIVES`.
+    """
+
+    __slots__ = ("args", "dtype", "op", "value")
+
+    def __init__(self, op, args=(), dtype=None, value=None):
+        if op not in ("arg", "const") and op not in PRIMITIVES:
+            raise ValueError(f"unknown scalar primitive {op!r}")
+        self.op = op
+        self.args = tuple(args)
+        self.dtype = dtype
+        self.value = value
+
+    def __repr__(self):
+        if self.op == "arg":
+            return f"${self.value}"
+        if self.op == "const":
+            return repr(self.value)
+        return f"{self.op}:{self.dtype}({', '.join(map(repr, self.args))})"
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, Expr)
+            and (self.op, self.args, self.dtype, self.value)
+            == (other.op, other.args, other.dtype, other.value)
+        )
+
+    def __hash__(self):
+        return hash((self.op, self.args, self.dtype, self.value))
+
+
+def arg(index, dtype):
+    return Expr("arg", (), dtype, index)
+
+
+def const(value, dtype):
+    return Expr("const", (), dtype, value)
+
+
+def call(op, dtype, *args):
+    return Expr(op, args, dtype)
+
+
+def _round_half_away(x):
+    return numpy.where(x >= 0, numpy.floor(x + 0.5), numpy.ceil(x - 0.5))
+
+
+def _sign(x):
+    return numpy.sign(x)
+
+
+def _int_floor_div(a, b):
+    return numpy.floor_divide(a, b)
+
+
+#: Primitive name -> numpy implementation (the reference the emitters must match).
+PRIMITIVES = {
+    "add": numpy.add,
+    "sub": numpy.subtract,
+    "mul": numpy.multiply,
+    "div": numpy.true_divide,
+    "floordiv": _int_floor_div,
+    "mod": numpy.mod,
+    "pow": numpy.power,
+    "neg": numpy.negative,
+    "abs": numpy.abs,
+    "sign": _sign,
+    "exp": numpy.exp,
+    "exp2": numpy.exp2,
+    "log": numpy.log,
+    "log2": numpy.log2,
+    "log10": numpy.log10,
+    "log1p": numpy.log1p,
+    "expm1": numpy.expm1,
+    "sqrt": numpy.sqrt,
+    "sin": numpy.sin,
+    "cos": numpy.cos,
+    "tan": numpy.tan,
+    "asin": numpy.arcsin,
+    "acos": numpy.arccos,
+    "atan": numpy.arctan,
+    "atan2": numpy.arctan2,
+    "sinh": numpy.sinh,
+    "cosh": numpy.cosh,
+    "tanh": numpy.tanh,
+    "asinh": numpy.arcsinh,
+    "acosh": numpy.arccosh,
+    "atanh": numpy.arctanh,
+    "erf": scipy.special.erf,
+    "erfc": scipy.special.erfc,
+    "erfinv": scipy.special.erfinv,
+    "erfcinv": scipy.special.erfcinv,
+    "gamma": scipy.special.gamma,
+    "lgamma": scipy.special.gammaln,
+    "digamma": scipy.special.psi,
+    "floor": numpy.floor,
+    "ceil": numpy.ceil,
+    "trunc": numpy.trunc,
+    "round_half_even": numpy.round,
+    "round_half_away": _round_half_away,
+    "max": numpy.maximum,
+    "min": numpy.minimum,
+    "select": numpy.where,
+    "lt": numpy.less,
+    "le": numpy.less_equal,
+    "gt": numpy.greater,
+    "ge": numpy.greater_equal,
+    "eq": numpy.equal,
+    "ne": numpy.not_equal,
+    "land": numpy.logical_and,
+    "lor": numpy.logical_or,
+    "lnot": numpy.logical_not,
+    "band": numpy.bitwise_and,
+    "bor": numpy.bitwise_or,
+    "bxor": numpy.bitwise_xor,
+    "bnot": numpy.invert,
+    "isnan": numpy.isnan,
+    "isinf": numpy.isinf,
+    "cast": None,
+    "sigmoid": scipy.special.expit,
+    "softplus": lambda x: numpy.logaddexp(0, x),
+}
+
+
+def evaluate(expr, values):
+    """Evaluate ``expr`` with numpy on the input arrays ``values``."""
+    if expr.op == "arg":
+        return numpy.asarray(values[expr.value])
+    if expr.op == "const":
+        return numpy.asarray(expr.value, dtype=expr.dtype)
+    args = [evaluate(a, values) for a in expr.args]
+    if expr.op == "cast":
+        return numpy.asarray(args[0]).astype(expr.dtype)
+    with numpy.errstate(all="ignore"):
+        result = PRIMITIVES[expr.op](*args)
+    return numpy.asarray(result).astype(expr.dtype, copy=False)

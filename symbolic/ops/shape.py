@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the shape op family."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the subtensor op family."""
+
+__all__ = []
