@@ -1,0 +1,168 @@
+"""Fuel's configuration: where the data lives, the float type, the default seed.
+
+Each option is declared once with its type, its default and the environment
+variable that sets it. A value is looked up, in this order, from
+
+1. an assignment in code (``fuel.config.floatX = 'float32'``);
+2. the option's environment variable (``FUEL_DATA_PATH``, ``FUEL_FLOATX``, ...);
+3. the YAML file named by ``FUEL_CONFIG``, or ``~/.fuelrc`` when that is unset;
+4. the option's default.
+
+Environment variables are read at lookup time, so changing one takes effect at
+once. The YAML file is read when the package is imported.
+
+Examples
+--------
+>>> from fuel import config
+>>> config.default_seed
+1
+
+"""
+
+import logging
+import os
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+NOT_SET = object()
+
+FLOAT_TYPES = ("float16", "float32", "float64")
+
+
+class ConfigurationError(AttributeError):
+    """Raised when an option is read that has no value and no default.
+
+    It derives from AttributeError so that ``hasattr(config, 'data_path')``
+    answers False while the data path is unset.
+
+    """
+
+
+def multiple_paths(value):
+    """Parse a list of directories, given as a list or as one string.
+
+    A string is split on :data:`os.pathsep` (``:`` on Unix), like ``PATH``.
+    Empty entries are dropped and ``~`` is expanded.
+
+    Parameters
+    ----------
+    value : str or list of str
+        The directories.
+
+    Returns
+    -------
+    list of str
+
+    """
+    if isinstance(value, str):
+        value = value.split(os.pathsep)
+    return [os.path.expanduser(str(path)) for path in value if path]
+
+
+def float_type(value):
+    """Check that `value` names a float dtype and return it."""
+    value = str(value)
+    if value not in FLOAT_TYPES:
+        raise ValueError(f"floatX must be one of {FLOAT_TYPES}, got {value!r}")
+    return value
+
+
+class Configuration:
+    """A set of declared options, looked up from code, environment and YAML.
+
+    Options are read and set as attributes. Reading an option that has no
+    value anywhere and no default raises :class:`ConfigurationError`.
+
+    """
+
+    def __init__(self):
+        self.config = {}
+
+    def add_config(self, key, type_, default=NOT_SET, env_var=None):
+        """Declare an option.
+
+        Parameters
+        ----------
+        key : str
+            The option's name, used as the attribute name.
+        type_ : callable
+            Converts a raw value (a string from the environment, or whatever
+            YAML produced) into the option's value.
+        default : object, optional
+            The value used when the option is set nowhere. Without it, reading
+            an unset option raises :class:`ConfigurationError`.
+        env_var : str, optional
+            The environment variable that sets the option.
+
+        """
+        setting = {"type": type_}
+        if env_var is not None:
+            setting["env_var"] = env_var
+        if default is not NOT_SET:
+            setting["default"] = default
+        self.config[key] = setting
+
+    def load_yaml(self, yaml_file=None):
+        """Read option values from a YAML file.
+
+        Parameters
+        ----------
+        yaml_file : str, optional
+            The file to read. Defaults to ``$FUEL_CONFIG``, or ``~/.fuelrc``
+            when that is unset. A missing file is not an error.
+
+        """
+        if yaml_file is None:
+            yaml_file = os.environ.get("FUEL_CONFIG", os.path.expanduser("~/.fuelrc"))
+        if not os.path.isfile(yaml_file):
+            return
+        with open(yaml_file) as f:
+            values = yaml.safe_load(f) or {}
+        if not isinstance(values, dict):
+            raise ValueError(
+                f"the Fuel configuration file {yaml_file} must hold a mapping "
+                f"of option names to values, got {type(values).__name__}"
+            )
+        for key, value in values.items():
+            if key not in self.config:
+                # Fuel knew options we do not carry (servers, downloaders);
+                # an old ~/.fuelrc that sets them must not stop the import.
+                logger.warning("ignoring unknown option %r in %s", key, yaml_file)
+                continue
+            self.config[key]["yaml"] = value
+
+    def __getattr__(self, key):
+        if key == "config" or key not in self.config:
+            raise AttributeError(f"Fuel has no configuration option {key!r}")
+        setting = self.config[key]
+        if "value" in setting:
+            value = setting["value"]
+        elif "env_var" in setting and setting["env_var"] in os.environ:
+            value = os.environ[setting["env_var"]]
+        elif "yaml" in setting:
+            value = setting["yaml"]
+        elif "default" in setting:
+            value = setting["default"]
+        else:
+            where = "in ~/.fuelrc"
+            if "env_var" in setting:
+                where = f"with ${setting['env_var']} or {where}"
+            raise ConfigurationError(
+                f"the Fuel option {key!r} is not set and has no default; set it {where}"
+            )
+        return setting["type"](value)
+
+    def __setattr__(self, key, value):
+        if key != "config" and key in self.config:
+            self.config[key]["value"] = value
+        else:
+            super().__setattr__(key, value)
+
+
+config = Configuration()
+config.add_config("data_path", type_=multiple_paths, env_var="FUEL_DATA_PATH")
+config.add_config("default_seed", type_=int, default=1)
+config.add_config("floatX", type_=float_type, default="float64", env_var="FUEL_FLOATX")
+config.load_yaml()

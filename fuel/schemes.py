@@ -1,0 +1,298 @@
+"""Iteration schemes: the order and grouping in which examples are requested.
+
+A scheme hands out a fresh request iterator each epoch. A request is either
+one example index (``requests_examples`` is True), a list of example indices
+(a batch), or a batch size (for streams, such as :class:`.Batch`, that
+consume another stream in order). Request iterators pickle mid-epoch.
+
+Examples
+--------
+>>> from fuel.schemes import SequentialScheme
+>>> list(SequentialScheme(5, batch_size=2).get_request_iterator())
+[[0, 1], [2, 3], [4]]
+
+"""
+
+import logging
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+
+import numpy
+
+from fuel.config_parser import config
+from fuel.utils import chain, imap, iter_, partition_all, repeat
+
+logger = logging.getLogger(__name__)
+
+
+def _check_count(value, name, scheme, allow_zero=False):
+    if isinstance(value, bool) or not isinstance(value, (int, numpy.integer)):
+        raise TypeError(f"{scheme} expects {name} to be an integer, got {value!r}")
+    if value < 0 or (value == 0 and not allow_zero):
+        least = "zero or more" if allow_zero else "positive"
+        raise ValueError(f"{scheme} expects a {least} {name}, got {value}")
+    return int(value)
+
+
+def _as_indices(examples, scheme):
+    """Turn a number of examples or an iterable of indices into indices."""
+    if isinstance(examples, Iterable):
+        return examples
+    return range(_check_count(examples, "number of examples", scheme, True))
+
+
+def _default_rng(rng):
+    if rng is None:
+        return numpy.random.RandomState(config.default_seed)
+    return rng
+
+
+class IterationScheme(ABC):
+    """The base of all iteration schemes.
+
+    Subclasses implement :meth:`get_request_iterator` and say, through
+    ``requests_examples``, whether a request names one example or a batch.
+
+    """
+
+    requests_examples = None
+
+    @abstractmethod
+    def get_request_iterator(self):
+        """Return an iterator over the requests of one epoch."""
+
+
+class BatchSizeScheme(IterationScheme):
+    """A scheme whose requests are batch sizes rather than indices."""
+
+    requests_examples = False
+
+
+class BatchScheme(IterationScheme):
+    """A scheme whose requests are lists of example indices.
+
+    Parameters
+    ----------
+    examples : int or iterable of int
+        The number of examples (the indices are then ``0 .. examples - 1``),
+        or the indices themselves.
+    batch_size : int
+        The largest number of indices in a request; the last one of an epoch
+        may be smaller.
+
+    Attributes
+    ----------
+    indices : range or sequence of int
+        The indices an epoch visits.
+    batch_size : int
+    num_examples : int
+        ``len(indices)``.
+    num_batches : int
+        The number of requests in an epoch.
+
+    """
+
+    requests_examples = False
+
+    def __init__(self, examples, batch_size):
+        name = type(self).__name__
+        self.indices = _as_indices(examples, name)
+        self.batch_size = _check_count(batch_size, "batch_size", name)
+
+    @property
+    def num_examples(self):
+        return len(self.indices)
+
+    @property
+    def num_batches(self):
+        return math.ceil(len(self.indices) / self.batch_size)
+
+
+class IndexScheme(IterationScheme):
+    """A scheme whose requests are single example indices.
+
+    Parameters
+    ----------
+    examples : int or iterable of int
+        The number of examples, or the indices themselves.
+
+    Attributes
+    ----------
+    indices : range or sequence of int
+    num_examples : int
+        ``len(indices)``, which is also the number of requests.
+
+    """
+
+    requests_examples = True
+
+    def __init__(self, examples):
+        self.indices = _as_indices(examples, type(self).__name__)
+
+    @property
+    def num_examples(self):
+        return len(self.indices)
+
+
+class ConstantScheme(BatchSizeScheme):
+    """Request the same batch size again and again.
+
+    Parameters
+    ----------
+    batch_size : int
+        The batch size to request.
+    num_examples : int, optional
+        Stop once this many examples were requested; the last request asks for
+        the remainder.
+    times : int, optional
+        Stop after this many requests. Cannot be combined with `num_examples`.
+        Without either, the requests never end.
+
+    Examples
+    --------
+    >>> list(ConstantScheme(3, num_examples=7).get_request_iterator())
+    [3, 3, 1]
+
+    """
+
+    def __init__(self, batch_size, num_examples=None, times=None):
+        name = type(self).__name__
+        if num_examples is not None and times is not None:
+            raise ValueError(f"{name} takes num_examples or times, not both")
+        self.batch_size = _check_count(batch_size, "batch_size", name)
+        if num_examples is not None:
+            num_examples = _check_count(num_examples, "num_examples", name, True)
+        if times is not None:
+            times = _check_count(times, "times", name, True)
+        self.num_examples = num_examples
+        self.times = times
+
+    @property
+    def num_batches(self):
+        """The number of requests in an epoch, or None if they never end."""
+        if self.times is not None:
+            return self.times
+        if self.num_examples is not None:
+            return math.ceil(self.num_examples / self.batch_size)
+        return None
+
+    def get_request_iterator(self):
+        if self.times is not None:
+            return repeat(self.batch_size, self.times)
+        if self.num_examples is not None:
+            full, rest = divmod(self.num_examples, self.batch_size)
+            return chain(repeat(self.batch_size, full), iter_([rest] if rest else []))
+        return repeat(self.batch_size)
+
+
+class SequentialScheme(BatchScheme):
+    """Request batches of consecutive indices, in order.
+
+    Examples
+    --------
+    >>> list(SequentialScheme([4, 2, 7], batch_size=2).get_request_iterator())
+    [[4, 2], [7]]
+
+    """
+
+    def get_request_iterator(self):
+        return imap(list, partition_all(self.batch_size, self.indices))
+
+
+class ShuffledScheme(BatchScheme):
+    """Request batches of indices in a new random order every epoch.
+
+    Parameters
+    ----------
+    examples : int or iterable of int
+        See :class:`BatchScheme`.
+    batch_size : int
+        See :class:`BatchScheme`.
+    rng : numpy.random.RandomState, optional
+        The source of the permutations. Defaults to a ``RandomState`` seeded
+        with ``config.default_seed``. It pickles with the scheme, so a resumed
+        run draws the same later epochs.
+    sorted_indices : bool, optional
+        Sort the indices within each batch (handy for datasets that read
+        faster in order). False by default.
+
+    """
+
+    def __init__(self, examples, batch_size, rng=None, sorted_indices=False):
+        super().__init__(examples, batch_size)
+        self.rng = _default_rng(rng)
+        self.sorted_indices = sorted_indices
+
+    def get_request_iterator(self):
+        indices = list(self.indices)
+        self.rng.shuffle(indices)
+        batches = partition_all(self.batch_size, indices)
+        return imap(sorted if self.sorted_indices else list, batches)
+
+
+class SequentialExampleScheme(IndexScheme):
+    """Request examples one at a time, in order.
+
+    Examples
+    --------
+    >>> list(SequentialExampleScheme(3).get_request_iterator())
+    [0, 1, 2]
+
+    """
+
+    def get_request_iterator(self):
+        return iter_(self.indices)
+
+
+class ShuffledExampleScheme(IndexScheme):
+    """Request examples one at a time, in a new random order every epoch.
+
+    Parameters
+    ----------
+    examples : int or iterable of int
+        See :class:`IndexScheme`.
+    rng : numpy.random.RandomState, optional
+        The source of the permutations; see :class:`ShuffledScheme`.
+
+    """
+
+    def __init__(self, examples, rng=None):
+        super().__init__(examples)
+        self.rng = _default_rng(rng)
+
+    def get_request_iterator(self):
+        indices = list(self.indices)
+        self.rng.shuffle(indices)
+        return iter_(indices)
+
+
+class ConcatenatedScheme(IterationScheme):
+    """Run several schemes one after the other as a single epoch.
+
+    Parameters
+    ----------
+    schemes : sequence of IterationScheme
+        The schemes. All must request examples, or all must request batches.
+
+    """
+
+    def __init__(self, schemes):
+        schemes = list(schemes)
+        if not schemes:
+            raise ValueError("ConcatenatedScheme needs at least one scheme")
+        kinds = {scheme.requests_examples for scheme in schemes}
+        if len(kinds) != 1:
+            raise ValueError(
+                "ConcatenatedScheme cannot mix schemes that request examples "
+                "with schemes that request batches: "
+                + ", ".join(type(scheme).__name__ for scheme in schemes)
+            )
+        self.schemes = schemes
+
+    @property
+    def requests_examples(self):
+        return self.schemes[0].requests_examples
+
+    def get_request_iterator(self):
+        return chain(*[scheme.get_request_iterator() for scheme in self.schemes])

@@ -1,0 +1,230 @@
+"""Data streams: iterate over a dataset epoch by epoch.
+
+A stream couples a dataset with an iteration scheme and hands out epoch
+iterators. Transformers (:mod:`fuel.transformers`) are streams too; they wrap
+another stream and change what it yields.
+
+Examples
+--------
+>>> from fuel.datasets import IndexableDataset
+>>> from fuel.schemes import SequentialScheme
+>>> from fuel.streams import DataStream
+>>> dataset = IndexableDataset({"x": [10, 20, 30]})
+>>> stream = DataStream(dataset, iteration_scheme=SequentialScheme(3, 2))
+>>> [batch for batch in stream.get_epoch_iterator()]
+[([10, 20],), ([30],)]
+
+"""
+
+import logging
+from abc import ABC, abstractmethod
+from numbers import Integral
+
+from fuel.iterator import DataIterator
+
+logger = logging.getLogger(__name__)
+
+
+class AbstractDataStream(ABC):
+    """The interface of every data stream.
+
+    Parameters
+    ----------
+    iteration_scheme : IterationScheme, optional
+        Produces the requests passed to :meth:`get_data`. Without one,
+        ``get_data`` is called with no request.
+    axis_labels : dict, optional
+        Maps each source to a tuple of axis names such as
+        ``('batch', 'feature')``.
+    produces_examples : bool, optional
+        Whether each item is one example (True) or a batch (False). It is
+        inferred from the iteration scheme when there is one, and must not be
+        given then. A stream without a scheme produces examples unless told
+        otherwise.
+
+    Attributes
+    ----------
+    sources : tuple of str
+        The names of the data in each item, in order.
+
+    """
+
+    def __init__(self, iteration_scheme=None, axis_labels=None, produces_examples=None):
+        self.iteration_scheme = iteration_scheme
+        self.axis_labels = axis_labels
+        if produces_examples is not None:
+            self.produces_examples = produces_examples
+
+    @property
+    def produces_examples(self):
+        """Whether each item is a single example rather than a batch."""
+        if self.iteration_scheme is not None:
+            return self.iteration_scheme.requests_examples
+        return self.__dict__.get("_produces_examples", True)
+
+    @produces_examples.setter
+    def produces_examples(self, value):
+        if self.iteration_scheme is not None:
+            raise ValueError(
+                f"{type(self).__name__} takes produces_examples from its "
+                f"iteration scheme {type(self.iteration_scheme).__name__}; "
+                f"it cannot be set"
+            )
+        self._produces_examples = bool(value)
+
+    @property
+    def sources(self):
+        return self._sources
+
+    @sources.setter
+    def sources(self, value):
+        self._sources = tuple(value)
+
+    @abstractmethod
+    def get_data(self, request=None):
+        """Return the data for one request (or the next item, with none)."""
+
+    @abstractmethod
+    def reset(self):
+        """Start over from the beginning of the current epoch."""
+
+    @abstractmethod
+    def close(self):
+        """Release the resources (open files, ...) the stream holds."""
+
+    @abstractmethod
+    def next_epoch(self):
+        """Move the stream to the start of the next epoch."""
+
+    def get_epoch_iterator(self, as_dict=False):
+        """Return an iterator over one epoch.
+
+        Parameters
+        ----------
+        as_dict : bool, optional
+            Yield dicts from source name to data instead of tuples.
+
+        Returns
+        -------
+        DataIterator
+            A picklable iterator.
+
+        """
+        requests = None
+        if self.iteration_scheme is not None:
+            requests = self.iteration_scheme.get_request_iterator()
+        return DataIterator(self, requests, as_dict=as_dict)
+
+    def iterate_epochs(self, as_dict=False):
+        """Yield an epoch iterator for each epoch, without end."""
+        while True:
+            yield self.get_epoch_iterator(as_dict=as_dict)
+
+
+def _check_scheme_fits(dataset, scheme):
+    """Raise if `scheme` asks for examples beyond the end of `dataset`."""
+    num_examples = getattr(dataset, "num_examples", None)
+    if scheme is None or not isinstance(num_examples, Integral):
+        return
+    for part in getattr(scheme, "schemes", [scheme]):
+        indices = getattr(part, "indices", None)
+        if indices is not None:
+            if isinstance(indices, range):
+                largest = max(indices, default=-1)
+            else:
+                largest = max((int(index) for index in indices), default=-1)
+            if largest >= num_examples:
+                raise ValueError(
+                    f"the iteration scheme {type(part).__name__} asks for "
+                    f"example {largest}, but {type(dataset).__name__} has only "
+                    f"{num_examples} examples; build the scheme from "
+                    f"dataset.num_examples"
+                )
+        requested = getattr(part, "num_examples", None)
+        if indices is None and requested is not None and requested > num_examples:
+            raise ValueError(
+                f"the iteration scheme {type(part).__name__} asks for "
+                f"{requested} examples, but {type(dataset).__name__} has only "
+                f"{num_examples}"
+            )
+
+
+class DataStream(AbstractDataStream):
+    """A stream that reads a dataset.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The dataset to read. Its state is opened at once.
+    iteration_scheme : IterationScheme, optional
+        The requests to make. Required by datasets that are indexed (like
+        :class:`.IndexableDataset`); not allowed by datasets that are only
+        iterated (like :class:`.IterableDataset`).
+    axis_labels : dict, optional
+        Defaults to the dataset's axis labels.
+    produces_examples : bool, optional
+        See :class:`AbstractDataStream`.
+
+    Raises
+    ------
+    ValueError
+        If the iteration scheme asks for examples the dataset lacks.
+
+    """
+
+    def __init__(self, dataset, **kwargs):
+        if dataset.axis_labels:
+            kwargs.setdefault("axis_labels", dict(dataset.axis_labels))
+        super().__init__(**kwargs)
+        _check_scheme_fits(dataset, self.iteration_scheme)
+        self.dataset = dataset
+        self.data_state = self.dataset.open()
+        self._fresh_state = True
+
+    @classmethod
+    def default_stream(cls, dataset, **kwargs):
+        """Make a stream and wrap it in the dataset's default transformers.
+
+        For MNIST, say, these scale the uint8 pixels to floats in [0, 1].
+
+        Parameters
+        ----------
+        dataset : Dataset
+            The dataset.
+        **kwargs
+            Passed on to the stream (``iteration_scheme``, ...).
+
+        """
+        return dataset.apply_default_transformers(cls(dataset, **kwargs))
+
+    @property
+    def sources(self):
+        if "_sources" in self.__dict__:
+            return self._sources
+        return self.dataset.sources
+
+    @sources.setter
+    def sources(self, value):
+        self._sources = tuple(value)
+
+    def close(self):
+        self.data_state = self.dataset.close(self.data_state)
+
+    def reset(self):
+        self.data_state = self.dataset.reset(self.data_state)
+        self._fresh_state = True
+
+    def next_epoch(self):
+        self.data_state = self.dataset.next_epoch(self.data_state)
+
+    def get_data(self, request=None):
+        return self.dataset.get_data(self.data_state, request)
+
+    def get_epoch_iterator(self, **kwargs):
+        # The state opened by the constructor or by reset() serves the first
+        # epoch; every later epoch starts with next_epoch().
+        if self._fresh_state:
+            self._fresh_state = False
+        else:
+            self.next_epoch()
+        return super().get_epoch_iterator(**kwargs)

@@ -1,0 +1,191 @@
+"""Helpers shared by Fuel's modules: picklable iterators, data files, indexing.
+
+Every iterator a data stream keeps between two batches must pickle, so that a
+checkpoint taken mid-epoch resumes with the next batch. The iterator building
+blocks below (``imap``, ``izip``, ``chain``, ``repeat``, ``iter_`` and
+``partition_all``) all do.
+
+"""
+
+import logging
+import os
+from itertools import chain as _builtin_chain
+from itertools import repeat as _builtin_repeat
+
+import numpy
+
+from fuel.config_parser import ConfigurationError, config
+
+logger = logging.getLogger(__name__)
+
+
+class _PartitionAll:
+    """Picklable iterator over successive tuples of `n` items of an iterable."""
+
+    def __init__(self, n, iterable):
+        self.n = n
+        self.iterator = iter(iterable)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        part = []
+        for item in self.iterator:
+            part.append(item)
+            if len(part) == self.n:
+                break
+        if not part:
+            raise StopIteration
+        return tuple(part)
+
+
+try:
+    from picklable_itertools import chain, imap, iter_, izip, repeat
+    from picklable_itertools.extras import partition_all
+except ImportError:
+    # picklable_itertools imports pkg_resources when it loads, and setuptools
+    # 81 removed pkg_resources. The builtin iterators pickle up to Python 3.13.
+    logger.debug("picklable_itertools unavailable; using builtin iterators")
+    chain, repeat = _builtin_chain, _builtin_repeat
+    imap, izip, iter_ = map, zip, iter
+    partition_all = _PartitionAll
+
+
+def data_path():
+    """Return the directories of Fuel's data path, or an empty list if unset."""
+    try:
+        return config.data_path
+    except ConfigurationError:
+        return []
+
+
+def find_files(filenames, subdirectories=("",), what="data file"):
+    """Find the first of several file names in Fuel's data path.
+
+    Each directory of ``config.data_path`` is searched in order; within it each
+    subdirectory, and within that each name of `filenames`.
+
+    Parameters
+    ----------
+    filenames : sequence of str
+        The acceptable names of the file, best first (say the raw file and its
+        gzipped copy).
+    subdirectories : sequence of str, optional
+        Subdirectories of each data directory to look in; ``""`` is the data
+        directory itself.
+    what : str, optional
+        What the file is, for the error message.
+
+    Returns
+    -------
+    str
+        The path of the first file found.
+
+    Raises
+    ------
+    FileNotFoundError
+        If none exists. The message names the file and every path tried.
+
+    """
+    candidates = [
+        os.path.join(directory, subdirectory, filename)
+        for directory in data_path()
+        for subdirectory in subdirectories
+        for filename in filenames
+    ]
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return candidate
+    raise FileNotFoundError(missing_file_message(filenames[0], candidates, what))
+
+
+def missing_file_message(filename, candidates, what="data file"):
+    """Explain that `filename` was not found at any of `candidates`."""
+    if not candidates:
+        return (
+            f"cannot find the {what} {filename!r}: Fuel's data path is not set. "
+            f"Set $FUEL_DATA_PATH or data_path in ~/.fuelrc to the directory "
+            f"that holds it."
+        )
+    looked = "\n  ".join(candidates)
+    return (
+        f"cannot find the {what} {filename!r}; looked for it at:\n  {looked}\n"
+        f"Fuel's data path is {os.pathsep.join(data_path())!r} "
+        f"(set by $FUEL_DATA_PATH or data_path in ~/.fuelrc)."
+    )
+
+
+def find_in_data_path(filename):
+    """Return the path of `filename` in the first data directory that has it.
+
+    Parameters
+    ----------
+    filename : str
+        The file name, relative to a data directory.
+
+    Raises
+    ------
+    FileNotFoundError
+        If no data directory holds the file. The message lists every path
+        tried.
+
+    """
+    return find_files([filename])
+
+
+def check_indices(request, num_examples, owner):
+    """Check that an index request stays within `num_examples` examples.
+
+    Parameters
+    ----------
+    request : int, slice, list of int or ndarray of int
+        The request.
+    num_examples : int
+        How many examples there are.
+    owner : str
+        The name of the dataset, for the message.
+
+    Raises
+    ------
+    IndexError
+        If an index falls outside ``-num_examples .. num_examples - 1``.
+
+    """
+    if isinstance(request, slice):
+        return
+    indices = numpy.asarray(request)
+    if indices.size == 0:
+        return
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"{owner} expects integer example indices, got {request!r}")
+    low, high = int(indices.min()), int(indices.max())
+    if low < -num_examples or high >= num_examples:
+        bad = high if high >= num_examples else low
+        raise IndexError(
+            f"{owner} was asked for example {bad}, but it has only "
+            f"{num_examples} examples (indices 0 to {num_examples - 1})"
+        )
+
+
+def index_within(indexable, request):
+    """Select the examples of `request` from `indexable`.
+
+    Parameters
+    ----------
+    indexable : ndarray or sequence
+        The data of one source.
+    request : int, slice, list of int or ndarray of int
+        One example index, a slice, or a list of indices.
+
+    Returns
+    -------
+    The selected example, or an array (or list, for a plain sequence) of
+    examples in the order of `request`.
+
+    """
+    if isinstance(request, (int, numpy.integer, slice)):
+        return indexable[request]
+    if isinstance(indexable, numpy.ndarray):
+        return indexable[numpy.asarray(request, dtype=numpy.int64)]
+    return [indexable[index] for index in request]
