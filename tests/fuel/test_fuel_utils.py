@@ -1,0 +1,91 @@
+import os
+import pickle
+import subprocess
+import sys
+
+import numpy
+import pytest
+
+from fuel.utils import (
+    check_indices,
+    find_files,
+    find_in_data_path,
+    index_within,
+    partition_all,
+)
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def test_find_files_searches_directories_in_order(tmp_path, monkeypatch):
+    first, second = tmp_path / "first", tmp_path / "second"
+    (second / "sub").mkdir(parents=True)
+    first.mkdir()
+    (second / "sub" / "data.gz").write_bytes(b"")
+    (first / "data.gz").write_bytes(b"")
+    monkeypatch.setenv("FUEL_DATA_PATH", os.pathsep.join([str(first), str(second)]))
+    found = find_files(["data", "data.gz"], ("", "sub"))
+    assert found == os.path.join(str(first), "", "data.gz")
+    (second / "data").write_bytes(b"")
+    assert find_in_data_path("data") == os.path.join(str(second), "data")
+
+
+def test_find_files_error_lists_every_candidate(tmp_path, monkeypatch):
+    monkeypatch.setenv("FUEL_DATA_PATH", str(tmp_path))
+    with pytest.raises(FileNotFoundError) as error:
+        find_files(["x.bin", "x.bin.gz"], ("", "sub"), what="test file")
+    message = str(error.value)
+    assert "test file 'x.bin'" in message
+    for candidate in ("x.bin", "x.bin.gz", "sub/x.bin", "sub/x.bin.gz"):
+        assert os.path.join(str(tmp_path), candidate) in message
+
+
+def test_check_indices():
+    check_indices([0, 4, -5], 5, "D")
+    check_indices(slice(0, 100), 5, "D")
+    check_indices([], 5, "D")
+    with pytest.raises(IndexError, match="D was asked for example 5"):
+        check_indices(numpy.array([5]), 5, "D")
+    with pytest.raises(IndexError, match="example -6"):
+        check_indices(-6, 5, "D")
+    with pytest.raises(TypeError, match="integer example indices"):
+        check_indices([0.5], 5, "D")
+
+
+def test_index_within_arrays_and_lists():
+    numpy.testing.assert_array_equal(index_within(numpy.arange(5), [3, 1]), [3, 1])
+    assert index_within(list("abc"), [2, 0]) == ["c", "a"]
+    assert index_within(list("abc"), 1) == "b"
+    assert index_within(list("abc"), slice(1, None)) == ["b", "c"]
+
+
+def test_partition_all_pickles_mid_way():
+    parts = partition_all(2, list(range(5)))
+    assert next(parts) == (0, 1)
+    copy = pickle.loads(pickle.dumps(parts))
+    assert list(copy) == [(2, 3), (4,)]
+
+
+def test_fuel_works_without_picklable_itertools():
+    # picklable_itertools imports pkg_resources, which new setuptools lack.
+    code = (
+        "import sys, pickle\n"
+        "sys.modules['picklable_itertools'] = None\n"
+        "from fuel.datasets import IndexableDataset\n"
+        "from fuel.schemes import SequentialScheme\n"
+        "from fuel.streams import DataStream\n"
+        "stream = DataStream(IndexableDataset({'x': list(range(7))}),\n"
+        "                    iteration_scheme=SequentialScheme(7, 3))\n"
+        "it = stream.get_epoch_iterator()\n"
+        "next(it)\n"
+        "print(list(pickle.loads(pickle.dumps(it))))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env=dict(os.environ, PYTHONPATH=REPO),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[([3, 4, 5],), ([6],)]"

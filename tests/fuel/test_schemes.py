@@ -1,0 +1,130 @@
+import pickle
+
+import numpy
+import pytest
+
+from fuel.schemes import (
+    BatchScheme,
+    ConcatenatedScheme,
+    ConstantScheme,
+    IterationScheme,
+    SequentialExampleScheme,
+    SequentialScheme,
+    ShuffledExampleScheme,
+    ShuffledScheme,
+)
+
+
+def test_sequential_scheme_batches_in_order():
+    scheme = SequentialScheme(7, batch_size=3)
+    assert list(scheme.get_request_iterator()) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert not scheme.requests_examples
+    assert (scheme.num_examples, scheme.batch_size, scheme.num_batches) == (7, 3, 3)
+    assert len(scheme.indices) == 7
+
+
+def test_sequential_scheme_takes_explicit_indices():
+    scheme = SequentialScheme([5, 1, 3], 2)
+    assert list(scheme.get_request_iterator()) == [[5, 1], [3]]
+
+
+def test_shuffled_scheme_is_a_permutation_that_changes_each_epoch():
+    scheme = ShuffledScheme(10, 4, rng=numpy.random.RandomState(1))
+    first = list(scheme.get_request_iterator())
+    second = list(scheme.get_request_iterator())
+    assert [len(batch) for batch in first] == [4, 4, 2]
+    assert sorted(index for batch in first for index in batch) == list(range(10))
+    assert first != second
+
+
+def test_shuffled_scheme_is_reproducible_from_the_seed():
+    def draw():
+        scheme = ShuffledScheme(10, 4, rng=numpy.random.RandomState(3))
+        return list(scheme.get_request_iterator())
+
+    assert draw() == draw()
+    assert list(ShuffledScheme(10, 4).get_request_iterator()) == list(
+        ShuffledScheme(10, 4).get_request_iterator()
+    )
+
+
+def test_shuffled_scheme_can_sort_within_batches():
+    scheme = ShuffledScheme(9, 3, rng=numpy.random.RandomState(0), sorted_indices=True)
+    for batch in scheme.get_request_iterator():
+        assert batch == sorted(batch)
+
+
+def test_example_schemes():
+    assert list(SequentialExampleScheme(3).get_request_iterator()) == [0, 1, 2]
+    scheme = ShuffledExampleScheme(5, rng=numpy.random.RandomState(2))
+    assert scheme.requests_examples
+    assert scheme.num_examples == 5
+    assert not hasattr(scheme, "batch_size")
+    assert sorted(scheme.get_request_iterator()) == [0, 1, 2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "expected"),
+    [
+        ({"num_examples": 7}, [3, 3, 1]),
+        ({"num_examples": 6}, [3, 3]),
+        ({"times": 2}, [3, 3]),
+    ],
+)
+def test_constant_scheme(kwargs, expected):
+    scheme = ConstantScheme(3, **kwargs)
+    assert list(scheme.get_request_iterator()) == expected
+    assert scheme.num_batches == len(expected)
+    assert scheme.batch_size == 3
+
+
+def test_constant_scheme_without_limit_never_ends():
+    scheme = ConstantScheme(2)
+    iterator = scheme.get_request_iterator()
+    assert [next(iterator) for _ in range(100)] == [2] * 100
+    assert scheme.num_examples is None
+    assert scheme.num_batches is None
+
+
+def test_constant_scheme_rejects_both_limits():
+    with pytest.raises(ValueError, match="not both"):
+        ConstantScheme(2, num_examples=4, times=2)
+
+
+def test_concatenated_scheme_chains_epochs():
+    scheme = ConcatenatedScheme([SequentialScheme(3, 2), SequentialScheme([7, 8], 5)])
+    assert list(scheme.get_request_iterator()) == [[0, 1], [2], [7, 8]]
+    assert scheme.requests_examples is False
+
+
+def test_concatenated_scheme_rejects_mixed_request_kinds():
+    with pytest.raises(ValueError, match="cannot mix"):
+        ConcatenatedScheme([SequentialScheme(3, 2), SequentialExampleScheme(3)])
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: SequentialScheme(10, 0), "positive batch_size"),
+        (lambda: SequentialScheme(10, 2.5), "integer"),
+        (lambda: SequentialScheme(-1, 2), "number of examples"),
+        (lambda: ConstantScheme(True), "integer"),
+    ],
+)
+def test_bad_scheme_arguments_are_named(make, message):
+    with pytest.raises((TypeError, ValueError), match=message):
+        make()
+
+
+def test_request_iterators_pickle_mid_epoch():
+    scheme = ShuffledScheme(20, 3, rng=numpy.random.RandomState(5))
+    iterator = scheme.get_request_iterator()
+    next(iterator)
+    copy = pickle.loads(pickle.dumps(iterator))
+    assert list(copy) == list(iterator)
+
+
+def test_iteration_scheme_is_abstract():
+    with pytest.raises(TypeError):
+        IterationScheme()
+    assert isinstance(SequentialScheme(2, 1), BatchScheme)
