@@ -714,3 +714,15 @@ def _flatten_list(items):
             yield from _flatten_list(item)
         else:
             yield item
+
+
+__all__ = [
+    "TensorConstant",
+    "TensorType",
+    "TensorVariable",
+    "as_tensor",
+    "as_tensor_variable",
+    "constant",
+    "tensor",
+    *constructors,
+]

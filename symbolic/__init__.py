@@ -1,0 +1,29 @@
+"""symbolic: a Theano-compatible symbolic engine (``import symbolic as theano``).
+
+The top level re-exports what Theano's does: ``function``, ``shared``,
+``grad``, ``config``, the graph classes and the submodules users reach as
+attributes (``symbolic.tensor``, ``symbolic.printing``...).
+"""
+
+from symbolic.config import change_flags, config
+from symbolic import compile, gof, gradient, printing, scalar, tensor
+from symbolic.compile import (
+    Function,
+    In,
+    Mode,
+    Out,
+    Param,
+    ProfileStats,
+    SharedVariable,
+    function,
+    shared,
+)
+from symbolic.gof import Apply, Constant, Container, Generic, Op, Type, Variable, generic
+from symbolic.gradient import Lop, Rop, grad, subgraph_grad
+from symbolic.graph.replace import clone_replace as clone
+from symbolic.ops import dot, get_scalar_constant_value
+from symbolic.printing import pp, pprint
+from symbolic.utils.updates import OrderedUpdates
+from symbolic.utils.arrays import _asarray
+
+__version__ = "0.2.0"

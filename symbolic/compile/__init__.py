@@ -1,0 +1,28 @@
+"""Compilation: function, shared variables, modes and profiling (``theano.compile``)."""
+
+from symbolic.compile.container import Container
+from symbolic.compile.function import (
+    AliasedMemoryError,
+    Function,
+    FunctionMaker,
+    UnusedInputError,
+    function,
+    pfunc,
+)
+from symbolic.compile.io import In, Out, Param, SymbolicInput, SymbolicOutput
+from symbolic.compile.mode import (
+    FAST_COMPILE,
+    FAST_RUN,
+    DebugMode,
+    Mode,
+    get_mode,
+    predefined_linkers,
+    predefined_modes,
+    predefined_optimizers,
+)
+from symbolic.compile.profiling import ProfileStats, ScanProfileStats
+from symbolic.compile.shared import (
+    SharedVariable,
+    shared,
+    shared_constructor,
+)

@@ -1,0 +1,156 @@
+"""Compile modes: which rewrites run and which linker executes the graph."""
+
+import logging
+
+from symbolic.config import config
+
+_logger = logging.getLogger(__name__)
+
+predefined_linkers = ("py", "vm", "cvm", "c", "c|py", "vm_nogc", "cvm_nogc", "auto",
+                      "llvm")
+predefined_optimizers = {
+    "fast_run": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
+    "fast_compile": ("canonicalize_fast",),
+    "merge": ("merge",),
+    "stabilize": ("canonicalize", "stabilize"),
+    "unsafe": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
+    "o1": ("canonicalize_fast",),
+    "o2": ("canonicalize", "stabilize"),
+    "o3": ("canonicalize", "stabilize", "specialize"),
+    "o4": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
+    None: (),
+    "None": (),
+}
+
+
+class Mode:
+    """A compile mode: a linker name plus a rewrite level and tag filters.
+
+    Parameters
+    ----------
+    linker : str, optional
+        'auto' picks the fastest available backend.
+    optimizer : str or None
+        'default' takes ``config.optimizer``.
+
+    Examples
+    --------
+    >>> Mode(optimizer='fast_compile').excluding('inplace').optimizer
+    'fast_compile'
+    """
+
+    def __init__(self, linker=None, optimizer="default", db=None):
+        if linker is None or linker == "default":
+            linker = config.linker
+        if optimizer == "default":
+            optimizer = config.optimizer
+        if linker not in predefined_linkers and not hasattr(linker, "make_thunks"):
+            raise ValueError(f"unknown linker {linker!r}")
+        if optimizer not in predefined_optimizers and not callable(optimizer):
+            raise ValueError(f"unknown optimizer {optimizer!r}")
+        self.linker = linker
+        self.optimizer = optimizer
+        self.included = ()
+        self.excluded = ()
+        self.required = ()
+        self.name = None
+
+    def _clone_with(self, **changes):
+        new = Mode.__new__(Mode)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        return new
+
+    def including(self, *tags):
+        """Return a copy that also runs rewrites tagged with ``tags``."""
+        return self._clone_with(included=self.included + tags)
+
+    def excluding(self, *tags):
+        """Return a copy that skips rewrites tagged with ``tags``."""
+        return self._clone_with(excluded=self.excluded + tags)
+
+    def requiring(self, *tags):
+        return self._clone_with(required=self.required + tags)
+
+    def clone(self, link_kwargs=None, optimizer="", **kwargs):
+        changes = {}
+        if optimizer != "":
+            changes["optimizer"] = optimizer
+        return self._clone_with(**changes)
+
+    @property
+    def provided_optimizer(self):
+        return self.optimizer
+
+    @property
+    def provided_linker(self):
+        return self.linker
+
+    def __eq__(self, other):
+        return isinstance(other, Mode) and self.__dict__ == other.__dict__
+
+    def __hash__(self):
+        return hash((self.linker, self.optimizer, self.included, self.excluded))
+
+    def __str__(self):
+        return (
+            f"Mode(linker={self.linker}, optimizer={self.optimizer}"
+            + (f", including={self.included}" if self.included else "")
+            + (f", excluding={self.excluded}" if self.excluded else "")
+            + ")"
+        )
+
+    __repr__ = __str__
+
+
+class DebugMode(Mode):
+    """Run every node with each backend and ``perform`` and compare the results."""
+
+    def __init__(self, optimizer="fast_run", stability_patience=None,
+                 check_c_code=None, check_py_code=None, check_isfinite=None,
+                 check_preallocated_output=None, require_matching_strides=None,
+                 linker=None):
+        super().__init__(linker="py", optimizer=optimizer)
+        self.check_isfinite = True if check_isfinite is None else check_isfinite
+        self.name = "DebugMode"
+
+
+def _fast_run():
+    return Mode(linker="auto", optimizer="fast_run")
+
+
+def _fast_compile():
+    return Mode(linker="py", optimizer="fast_compile")
+
+
+predefined_modes = {
+    "FAST_RUN": _fast_run,
+    "FAST_COMPILE": _fast_compile,
+    "DebugMode": DebugMode,
+    "DEBUG_MODE": DebugMode,
+    "ProfileMode": _fast_run,
+}
+
+
+def get_mode(mode):
+    """Return the Mode for ``mode`` (a Mode, a mode name, or None for the default)."""
+    if mode is None:
+        name = config.mode
+        if name == "Mode":
+            return Mode()
+        return predefined_modes[name]()
+    if isinstance(mode, Mode):
+        return mode
+    if isinstance(mode, str):
+        if mode == "Mode":
+            return Mode()
+        if mode not in predefined_modes:
+            raise ValueError(
+                f"unknown mode {mode!r}; expected one of {sorted(predefined_modes)}"
+            )
+        return predefined_modes[mode]()
+    raise TypeError(f"mode must be a Mode or a mode name, got {mode!r}")
+
+
+FAST_RUN = "FAST_RUN"
+FAST_COMPILE = "FAST_COMPILE"

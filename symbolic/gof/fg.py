@@ -1,0 +1,3 @@
+"""Theano path ``gof.fg`` (import-only shim)."""
+
+from symbolic.graph.fgraph import FunctionGraph, InconsistencyError, MissingInputError

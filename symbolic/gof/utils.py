@@ -1,0 +1,3 @@
+"""Theano path ``gof.utils`` (import-only shim)."""
+
+from symbolic.graph.utils import MethodNotDefined, scratchpad

@@ -1,0 +1,7 @@
+"""Theano path ``scalar`` (import-only shim)."""
+
+from symbolic.ops.scalar.basic import *
+from symbolic.ops.scalar.basic import Identity, ScalarOp, identity
+from symbolic.ops.scalar.math import *
+from symbolic.scalar import basic
+from symbolic.types.dtypes import upcast

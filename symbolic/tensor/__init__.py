@@ -1,0 +1,20 @@
+"""Theano path ``tensor`` (import-only shim over types, ops and gradient)."""
+
+from symbolic.compile.shared import SharedVariable, TensorSharedVariable
+from symbolic.gradient import Lop, Rop, consider_constant, grad, jacobian, hessian
+from symbolic.graph.basic import Constant, Variable
+from symbolic.ops import *
+from symbolic.ops.basic import NotScalarConstantError
+from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
+from symbolic.tensor import basic, elemwise, extra_ops, nnet, sharedvar, subtensor
+from symbolic.types.tensor import (
+    TensorConstant,
+    TensorType,
+    TensorVariable,
+    _tensor_py_operators,
+    as_tensor,
+    as_tensor_variable,
+    constant,
+    tensor,
+)
+from symbolic.types.tensor import *

@@ -1,0 +1,3 @@
+"""Theano path ``tensor.extra_ops`` (import-only shim)."""
+
+from symbolic.ops.extra import *

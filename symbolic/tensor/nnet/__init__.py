@@ -1,0 +1,3 @@
+"""Theano path ``tensor.nnet`` (import-only shim)."""
+
+from symbolic.ops.nnet import *

@@ -1,0 +1,3 @@
+"""Theano path ``tensor.subtensor`` (import-only shim)."""
+
+from symbolic.ops.subtensor import *
