@@ -296,3 +296,46 @@ class ConcatenatedScheme(IterationScheme):
 
     def get_request_iterator(self):
         return chain(*[scheme.get_request_iterator() for scheme in self.schemes])
+
+
+def check_scheme_fits(scheme, num_examples, owner):
+    """Check that a scheme asks for no example beyond `num_examples`.
+
+    Parameters
+    ----------
+    scheme : IterationScheme
+        The scheme; the parts of a :class:`ConcatenatedScheme` are checked
+        one by one.
+    num_examples : int
+        How many examples the data have.
+    owner : str
+        The name of the dataset, for the message.
+
+    Raises
+    ------
+    ValueError
+        If an index of the scheme is ``num_examples`` or more, or the scheme
+        asks for more than ``num_examples`` examples in all.
+
+    """
+    for part in getattr(scheme, "schemes", [scheme]):
+        name = type(part).__name__
+        indices = getattr(part, "indices", None)
+        if indices is not None:
+            if isinstance(indices, range):
+                largest = max(indices, default=-1)
+            else:
+                largest = max((int(index) for index in indices), default=-1)
+            if largest >= num_examples:
+                raise ValueError(
+                    f"the iteration scheme {name} asks for example {largest}, "
+                    f"but {owner} has only {num_examples} examples; build the "
+                    f"scheme from dataset.num_examples"
+                )
+            continue
+        requested = getattr(part, "num_examples", None)
+        if requested is not None and requested > num_examples:
+            raise ValueError(
+                f"the iteration scheme {name} asks for {requested} examples, "
+                f"but {owner} has only {num_examples}"
+            )

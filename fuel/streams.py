@@ -18,7 +18,6 @@ Examples
 
 import logging
 from abc import ABC, abstractmethod
-from numbers import Integral
 
 from fuel.iterator import DataIterator
 
@@ -121,34 +120,6 @@ class AbstractDataStream(ABC):
             yield self.get_epoch_iterator(as_dict=as_dict)
 
 
-def _check_scheme_fits(dataset, scheme):
-    """Raise if `scheme` asks for examples beyond the end of `dataset`."""
-    num_examples = getattr(dataset, "num_examples", None)
-    if scheme is None or not isinstance(num_examples, Integral):
-        return
-    for part in getattr(scheme, "schemes", [scheme]):
-        indices = getattr(part, "indices", None)
-        if indices is not None:
-            if isinstance(indices, range):
-                largest = max(indices, default=-1)
-            else:
-                largest = max((int(index) for index in indices), default=-1)
-            if largest >= num_examples:
-                raise ValueError(
-                    f"the iteration scheme {type(part).__name__} asks for "
-                    f"example {largest}, but {type(dataset).__name__} has only "
-                    f"{num_examples} examples; build the scheme from "
-                    f"dataset.num_examples"
-                )
-        requested = getattr(part, "num_examples", None)
-        if indices is None and requested is not None and requested > num_examples:
-            raise ValueError(
-                f"the iteration scheme {type(part).__name__} asks for "
-                f"{requested} examples, but {type(dataset).__name__} has only "
-                f"{num_examples}"
-            )
-
-
 class DataStream(AbstractDataStream):
     """A stream that reads a dataset.
 
@@ -176,7 +147,9 @@ class DataStream(AbstractDataStream):
         if dataset.axis_labels:
             kwargs.setdefault("axis_labels", dict(dataset.axis_labels))
         super().__init__(**kwargs)
-        _check_scheme_fits(dataset, self.iteration_scheme)
+        check = getattr(dataset, "check_iteration_scheme", None)
+        if check is not None and self.iteration_scheme is not None:
+            check(self.iteration_scheme)
         self.dataset = dataset
         self.data_state = self.dataset.open()
         self._fresh_state = True

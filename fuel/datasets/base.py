@@ -11,8 +11,9 @@ request says which examples to return.
 import logging
 import math
 from collections.abc import Iterable, Sized
+from numbers import Integral
 
-from fuel.schemes import SequentialExampleScheme
+from fuel.schemes import SequentialExampleScheme, check_scheme_fits
 from fuel.streams import DataStream
 from fuel.utils import check_indices, index_within, iter_, izip
 
@@ -118,6 +119,18 @@ class Dataset:
             stream = transformer(stream, *args, **kwargs)
         return stream
 
+    def check_iteration_scheme(self, scheme):
+        """Raise a ValueError if `scheme` asks for examples the dataset lacks.
+
+        :class:`.DataStream` calls it when it is built. A dataset with an
+        integer ``num_examples`` checks the scheme's indices against it; others
+        accept any scheme.
+
+        """
+        num_examples = getattr(self, "num_examples", None)
+        if isinstance(num_examples, Integral):
+            check_scheme_fits(scheme, num_examples, type(self).__name__)
+
     def get_example_stream(self):
         """Return a stream over the examples, one at a time."""
         return DataStream(self, iteration_scheme=self.example_iteration_scheme)
@@ -186,6 +199,8 @@ class IterableDataset(Dataset):
 
     """
 
+    example_iteration_scheme = None
+
     def __init__(self, iterables, **kwargs):
         if isinstance(iterables, dict):
             self.provides_sources = tuple(iterables)
@@ -214,6 +229,12 @@ class IterableDataset(Dataset):
         if all(isinstance(iterable, Sized) for iterable in self.iterables):
             return len(self.iterables[0])
         return math.nan
+
+    def check_iteration_scheme(self, scheme):
+        # The requests of a scheme are no indices here (get_data refuses
+        # them), but Blocks builds such streams just to read the scheme's
+        # size, so they must be constructible.
+        pass
 
     def open(self):
         return izip(*[iter_(iterable) for iterable in self.iterables])

@@ -105,8 +105,12 @@ class CIFAR10(SplitDataset):
         super().__init__(which_sets, **kwargs)
 
     def _locate(self, which_sets):
-        """Return where the data are: ``('batches', paths)``, ``('tar', path)``
-        or ``('hdf5', path)``."""
+        """Say where the data are: in batch files, a tarball or an HDF5 file.
+
+        Returns ``('batches', {name: path})``, ``('tar', path)`` or
+        ``('hdf5', path)``.
+
+        """
         try:
             paths = {
                 name: find_files(

@@ -1,6 +1,10 @@
 """Default transformer chains that datasets attach to their streams."""
 
+import logging
+
 from fuel.transformers.simple import Cast, ScaleAndShift
+
+logger = logging.getLogger(__name__)
 
 
 def rescale_to_floatX(scale, which_sources):

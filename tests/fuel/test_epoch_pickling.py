@@ -9,7 +9,7 @@ import sys
 import numpy
 import pytest
 
-from fuel.datasets import Digits, IndexableDataset, TextFile
+from fuel.datasets import Digits, IndexableDataset, IterableDataset, TextFile
 from fuel.schemes import ConstantScheme, ShuffledScheme
 from fuel.streams import DataStream
 from fuel.transformers import Batch, Flatten, Mapping, Padding, SortMapping, Unpack
@@ -40,6 +40,15 @@ def unpacked_stream(tmp_path):
     return Batch(
         Unpack(DataStream(dataset, iteration_scheme=scheme)), ConstantScheme(4)
     )
+
+
+def iterable_stream(tmp_path):
+    rng = numpy.random.RandomState(2)
+    dataset = IterableDataset(
+        {"x": rng.rand(40, 3), "y": list(range(40)), "z": range(100, 140)}
+    )
+    stream = Batch(DataStream(dataset), ConstantScheme(6))
+    return Mapping(stream, SortMapping(operator.itemgetter(1), reverse=True))
 
 
 def text_stream(tmp_path):
@@ -79,7 +88,9 @@ def assert_same_batches(got, expected):
             numpy.testing.assert_array_equal(got_data, expected_data)
 
 
-@pytest.mark.parametrize("build", [digits_stream, unpacked_stream, text_stream])
+@pytest.mark.parametrize(
+    "build", [digits_stream, unpacked_stream, iterable_stream, text_stream]
+)
 def test_resumed_epoch_yields_the_same_remaining_batches(tmp_path, build):
     reference = build(tmp_path)
     first_epoch = list(reference.get_epoch_iterator())

@@ -12,6 +12,7 @@ from fuel.schemes import (
     SequentialScheme,
     ShuffledExampleScheme,
     ShuffledScheme,
+    check_scheme_fits,
 )
 
 
@@ -128,3 +129,15 @@ def test_iteration_scheme_is_abstract():
     with pytest.raises(TypeError):
         IterationScheme()
     assert isinstance(SequentialScheme(2, 1), BatchScheme)
+
+
+def test_check_scheme_fits():
+    check_scheme_fits(SequentialScheme(5, 2), 5, "D")
+    check_scheme_fits(ShuffledExampleScheme([4, 0]), 5, "D")
+    check_scheme_fits(ConstantScheme(2, num_examples=5), 5, "D")
+    with pytest.raises(ValueError, match=r"example 5, but D has only 5"):
+        check_scheme_fits(SequentialScheme(6, 2), 5, "D")
+    with pytest.raises(ValueError, match="asks for 6 examples"):
+        check_scheme_fits(
+            ConcatenatedScheme([ConstantScheme(2, 4), ConstantScheme(2, 6)]), 5, "D"
+        )

@@ -100,3 +100,18 @@ def test_as_dict_reports_a_source_count_mismatch():
 def test_abstract_data_stream_is_abstract():
     with pytest.raises(TypeError):
         AbstractDataStream()
+
+
+def test_iterable_dataset_stream_accepts_a_scheme_only_to_report_its_size():
+    # Blocks' ProgressBar tests build such a stream to read the scheme's size.
+    scheme = SequentialExampleScheme(100)
+    stream = DataStream(IterableDataset({"x": [1, 2, 3]}), iteration_scheme=scheme)
+    assert stream.iteration_scheme.num_examples == 100
+    with pytest.raises(ValueError, match="cannot answer the request 0"):
+        next(stream.get_epoch_iterator())
+
+
+def test_example_stream_of_an_iterable_dataset():
+    stream = IterableDataset(range(3)).get_example_stream()
+    assert stream.iteration_scheme is None
+    assert list(stream.get_epoch_iterator()) == [(0,), (1,), (2,)]
