@@ -12,7 +12,7 @@ from symbolic.graph.op import Op
 from symbolic.ops.basic import shape_padleft, shape_padright
 from symbolic.ops.math import cast, mul, patternbroadcast, zeros_like
 from symbolic.types import dtypes as dt
-from symbolic.types.tensor import TensorType, as_tensor_variable, constant
+from symbolic.types.tensor import TensorType, as_tensor_variable
 
 __all__ = [
     "BatchedDot",
@@ -151,16 +151,17 @@ def outer(x, y):
 
 
 # tensordot ----------------------------------------------------------------------------
-def _int64(value):
-    return constant(value, dtype="int64")
+def _dims(x):
+    """Return the lengths of ``x``'s axes: 1 where broadcastable, else symbolic."""
+    return [1 if b else x.shape[i] for i, b in enumerate(x.broadcastable)]
 
 
 def _product(dims):
-    """Return the symbolic product of the shape entries ``dims`` (1 when empty)."""
-    result = None
+    """Return the product of shape entries (ints or int64 scalars; 1 when empty)."""
+    result = 1
     for dim in dims:
-        result = dim if result is None else result * dim
-    return _int64(1) if result is None else result
+        result = dim if isinstance(result, int) and result == 1 else result * dim
+    return result
 
 
 def _axes_list(axes, name):
@@ -192,8 +193,8 @@ def _tensordot_as_dot(a, b, axes, dot_fn, batched, name):
                     f"{name}: cannot sum over {n} axes of {label} ({_name(var)}, "
                     f"ndim {var.ndim})" + (" besides its batch axis" if batched else "")
                 )
-        a_shape = [a.shape[i] for i in range(a.ndim)]
-        b_shape = [b.shape[i] for i in range(b.ndim)]
+        a_shape = _dims(a)
+        b_shape = _dims(b)
         a_kept = a_shape[: a.ndim - n]
         b_kept = b_shape[batch + n:]
         out_bcast = a.broadcastable[: a.ndim - n] + b.broadcastable[batch + n:]
