@@ -564,8 +564,12 @@ class Function:
                 value = value.copy() if isinstance(value, numpy.ndarray) else \
                     copy.deepcopy(value)
             outputs.append(value)
-        for target, cell in self._updates:
-            target[0] = cell[0]
+        updates = self._updates
+        if updates:
+            # Read every new value before writing any: updates see old values.
+            new_values = [cell[0] for _, cell in updates]
+            for (target, _), value in zip(updates, new_values):
+                target[0] = value
         for container, default in self._refeed:
             container.storage[0] = default
         if profile is not None:

@@ -26,11 +26,18 @@ from symbolic.ops.basic import (
     unbroadcast,
     zeros,
 )
+from symbolic.ops.diagonals import *
 from symbolic.ops.dot import *
 from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
 from symbolic.ops.extra import *
+from symbolic.ops.join_split import *
 from symbolic.ops.math import *
 from symbolic.ops.math import Argmax, Argmin, Max, Min, Prod, Sum, abs, all, any, max
 from symbolic.ops.math import min, pow, round, sum
 from symbolic.ops.shape import *
+from symbolic.ops.sorting import *
 from symbolic.ops.subtensor import *
+
+# Submodules named like functions (``shape``, ``dot``) must not shadow them.
+from symbolic.ops.basic import shape
+from symbolic.ops.dot import *

@@ -1,0 +1,81 @@
+"""Calls with wrong values raise errors that name the input, the expectation and the value."""
+
+import numpy
+import pytest
+
+import symbolic
+import symbolic.tensor as T
+
+
+def test_wrong_ndim_names_the_input():
+    x = T.dmatrix("images")
+    f = symbolic.function([x], x * 2)
+    with pytest.raises(TypeError, match=r'"images".*expected 2.*got 1'):
+        f(numpy.ones(3))
+
+
+def test_lossy_dtype_is_refused_without_downcast():
+    x = T.fvector("x")
+    f = symbolic.function([x], x * 2)
+    with pytest.raises(TypeError, match=r'"x".*float64.*allow_input_downcast'):
+        f(numpy.ones(3, dtype="float64"))
+    g = symbolic.function([x], x * 2, allow_input_downcast=True)
+    assert g(numpy.ones(3)).dtype == numpy.float32
+
+
+def test_safe_upcast_and_exact_lists_are_accepted():
+    x = T.dvector("x")
+    f = symbolic.function([x], x * 2)
+    numpy.testing.assert_array_equal(f(numpy.ones(2, dtype="int32")), [2, 2])
+    numpy.testing.assert_array_equal(f([1, 2]), [2, 4])
+    i = T.ivector("i")
+    g = symbolic.function([i], i + 1)
+    numpy.testing.assert_array_equal(g([1, 2]), [2, 3])
+    with pytest.raises(TypeError, match='"i"'):
+        g([1.5, 2])
+
+
+def test_python_float_downcasts_to_floatx():
+    with symbolic.change_flags(floatX="float32"):
+        x = T.fscalar("x")
+        f = symbolic.function([x], x * 2)
+        assert f(0.1).dtype == numpy.float32
+
+
+def test_broadcastable_dim_must_be_one():
+    r = T.drow("r")
+    f = symbolic.function([r], r + 1)
+    with pytest.raises(TypeError, match='"r".*broadcastable'):
+        f(numpy.ones((2, 3)))
+
+
+def test_missing_argument():
+    x, y = T.dscalar("x"), T.dscalar("y")
+    f = symbolic.function([x, y], x + y)
+    with pytest.raises(TypeError, match="missing required input: y"):
+        f(1.0)
+    with pytest.raises(TypeError, match="takes 2 inputs"):
+        f(1.0, 2.0, 3.0)
+
+
+def test_runtime_shape_error_names_op_and_variables():
+    a = T.dmatrix("a")
+    b = T.dvector("b")
+    f = symbolic.function([a, b], a + b)
+    with pytest.raises(ValueError) as info:
+        f(numpy.ones((2, 3)), numpy.ones(4))
+    message = str(info.value)
+    assert "Elemwise{add,no_inplace}" in message
+    assert "a with shape (2, 3)" in message
+    assert "b with shape (1, 4)" in message or "b" in message
+
+
+def test_set_value_checks_type():
+    s = symbolic.shared(numpy.zeros((2, 2)), "s")
+    with pytest.raises(TypeError, match="dimensions"):
+        s.set_value(numpy.zeros(3))
+    s.set_value(numpy.zeros((5, 1)))
+    assert s.get_value().shape == (5, 1)
+    f32 = symbolic.shared(numpy.zeros(2, dtype="float32"), "f32")
+    with pytest.raises(TypeError, match="float64"):
+        f32.set_value(numpy.zeros(2))
