@@ -44,7 +44,7 @@ def multiple_paths(value):
     """Parse a list of directories, given as a list or as one string.
 
     A string is split on :data:`os.pathsep` (``:`` on Unix), like ``PATH``.
-    Empty entries are dropped and ``~`` is expanded.
+    Empty entries are dropped; ``~`` and ``$VARIABLES`` are expanded.
 
     Parameters
     ----------
@@ -58,7 +58,7 @@ def multiple_paths(value):
     """
     if isinstance(value, str):
         value = value.split(os.pathsep)
-    return [os.path.expanduser(str(path)) for path in value if path]
+    return [os.path.expanduser(os.path.expandvars(str(path))) for path in value if path]
 
 
 def float_type(value):

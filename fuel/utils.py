@@ -3,14 +3,13 @@
 Every iterator a data stream keeps between two batches must pickle, so that a
 checkpoint taken mid-epoch resumes with the next batch. The iterator building
 blocks below (``imap``, ``izip``, ``chain``, ``repeat``, ``iter_`` and
-``partition_all``) all do.
+``partition_all``) all do. They come from picklable_itertools, or from small
+classes here where that package cannot be imported.
 
 """
 
 import logging
 import os
-from itertools import chain as _builtin_chain
-from itertools import repeat as _builtin_repeat
 
 import numpy
 
@@ -40,16 +39,52 @@ class _PartitionAll:
         return tuple(part)
 
 
+class _Chain:
+    """Picklable iterator over several iterables, one after the other."""
+
+    def __init__(self, *iterables):
+        self.iterators = [iter(iterable) for iterable in iterables]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        while self.iterators:
+            try:
+                return next(self.iterators[0])
+            except StopIteration:
+                self.iterators.pop(0)
+        raise StopIteration
+
+
+class _Repeat:
+    """Picklable iterator yielding `value` `times` times, or forever."""
+
+    def __init__(self, value, times=None):
+        self.value = value
+        self.times = times
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.times is not None:
+            if self.times <= 0:
+                raise StopIteration
+            self.times -= 1
+        return self.value
+
+
 try:
     from picklable_itertools import chain, imap, iter_, izip, repeat
     from picklable_itertools.extras import partition_all
 except ImportError:
     # picklable_itertools imports pkg_resources when it loads, and setuptools
-    # 81 removed pkg_resources. The builtin iterators pickle up to Python 3.13.
-    logger.debug("picklable_itertools unavailable; using builtin iterators")
-    chain, repeat = _builtin_chain, _builtin_repeat
+    # 81 removed pkg_resources. Builtin map, zip and sequence iterators pickle;
+    # itertools objects stop pickling in Python 3.14, hence the classes above.
+    logger.debug("picklable_itertools unavailable; using fuel's own iterators")
     imap, izip, iter_ = map, zip, iter
-    partition_all = _PartitionAll
+    chain, repeat, partition_all = _Chain, _Repeat, _PartitionAll
 
 
 def data_path():

@@ -7,6 +7,9 @@ import numpy
 import pytest
 
 from fuel.utils import (
+    _Chain,
+    _PartitionAll,
+    _Repeat,
     check_indices,
     find_files,
     find_in_data_path,
@@ -59,11 +62,23 @@ def test_index_within_arrays_and_lists():
     assert index_within(list("abc"), slice(1, None)) == ["b", "c"]
 
 
-def test_partition_all_pickles_mid_way():
-    parts = partition_all(2, list(range(5)))
+@pytest.mark.parametrize("partition", [partition_all, _PartitionAll])
+def test_partition_all_pickles_mid_way(partition):
+    parts = partition(2, list(range(5)))
     assert next(parts) == (0, 1)
     copy = pickle.loads(pickle.dumps(parts))
     assert list(copy) == [(2, 3), (4,)]
+
+
+def test_fallback_chain_and_repeat_pickle_mid_way():
+    chained = _Chain([1, 2], [], iter([3]), range(4, 6))
+    assert [next(chained), next(chained)] == [1, 2]
+    assert list(pickle.loads(pickle.dumps(chained))) == [3, 4, 5]
+    repeated = _Repeat("a", 3)
+    next(repeated)
+    assert list(pickle.loads(pickle.dumps(repeated))) == ["a", "a"]
+    endless = _Repeat(7)
+    assert [next(endless) for _ in range(5)] == [7] * 5
 
 
 def test_fuel_works_without_picklable_itertools():
@@ -72,13 +87,15 @@ def test_fuel_works_without_picklable_itertools():
         "import sys, pickle\n"
         "sys.modules['picklable_itertools'] = None\n"
         "from fuel.datasets import IndexableDataset\n"
-        "from fuel.schemes import SequentialScheme\n"
+        "from fuel.schemes import ConstantScheme, SequentialScheme\n"
         "from fuel.streams import DataStream\n"
+        "from fuel.transformers import Batch, Unpack\n"
         "stream = DataStream(IndexableDataset({'x': list(range(7))}),\n"
         "                    iteration_scheme=SequentialScheme(7, 3))\n"
+        "stream = Batch(Unpack(stream), ConstantScheme(2, num_examples=6))\n"
         "it = stream.get_epoch_iterator()\n"
         "next(it)\n"
-        "print(list(pickle.loads(pickle.dumps(it))))\n"
+        "print([x.tolist() for (x,) in pickle.loads(pickle.dumps(it))])\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
@@ -88,4 +105,4 @@ def test_fuel_works_without_picklable_itertools():
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[([3, 4, 5],), ([6],)]"
+    assert result.stdout.strip() == "[[2, 3], [4, 5]]"
