@@ -128,9 +128,9 @@ class DataStream(AbstractDataStream):
     dataset : Dataset
         The dataset to read. Its state is opened at once.
     iteration_scheme : IterationScheme, optional
-        The requests to make. Required by datasets that are indexed (like
-        :class:`.IndexableDataset`); not allowed by datasets that are only
-        iterated (like :class:`.IterableDataset`).
+        The requests to make. Datasets read by index (like
+        :class:`.IndexableDataset`) need one; datasets read in order (like
+        :class:`.IterableDataset`) answer no requests and take none.
     axis_labels : dict, optional
         Defaults to the dataset's axis labels.
     produces_examples : bool, optional
