@@ -297,10 +297,13 @@ def _index_entry(entry):
     if entry is None or entry is Ellipsis:
         return entry
     if isinstance(entry, slice):
-        return slice(*(
+        bounds = [
             None if b is None else _index_scalar(b, "a slice bound")
             for b in (entry.start, entry.stop, entry.step)
-        ))
+        ]
+        if constant_int(bounds[2]) == 0:
+            raise ValueError("slice step cannot be zero")
+        return slice(*bounds)
     if isinstance(entry, (bool, numpy.bool_)):
         raise TypeError(f"a scalar boolean index ({entry!r}) is not supported")
     if isinstance(entry, (int, numpy.integer)):
