@@ -150,11 +150,15 @@ class ExtractDiag(Op):
         x = as_tensor_variable(x)
         if x.ndim < 2:
             raise ValueError(f"diagonal: {x} ({x.type}) needs at least 2 dims")
-        axes = {normalize_axis(self.axis1, x.ndim, "diagonal"),
-                normalize_axis(self.axis2, x.ndim, "diagonal")}
+        axes = {
+            normalize_axis(self.axis1, x.ndim, "diagonal"),
+            normalize_axis(self.axis2, x.ndim, "diagonal"),
+        }
         if len(axes) != 2:
-            raise ValueError(f"diagonal: axis1 and axis2 must differ, got "
-                             f"{self.axis1} and {self.axis2}")
+            raise ValueError(
+                f"diagonal: axis1 and axis2 must differ, got "
+                f"{self.axis1} and {self.axis2}"
+            )
         bcast = [b for i, b in enumerate(x.broadcastable) if i not in axes] + [False]
         return Apply(self, [x], [TensorType(x.dtype, bcast)()])
 
@@ -192,7 +196,7 @@ class ExtractDiag(Op):
 
 
 class ExtractDiagGrad(Op):
-    """Zeros shaped like ``x`` with ``gz`` written on diagonal ``offset`` (axis1, axis2).
+    """Zeros shaped like ``x`` with ``gz`` on its ``offset`` diagonal (axis1, axis2).
 
     The adjoint of ExtractDiag; ``x`` contributes only its shape, so it is
     disconnected.  Gradient wrt ``gz``: ExtractDiag of the output gradient.
@@ -209,8 +213,9 @@ class ExtractDiagGrad(Op):
         x = as_tensor_variable(x)
         gz = as_tensor_variable(gz)
         if gz.ndim != x.ndim - 1:
-            raise TypeError(f"ExtractDiagGrad: {gz} must have {x.ndim - 1} dims, "
-                            f"got {gz.ndim}")
+            raise TypeError(
+                f"ExtractDiagGrad: {gz} must have {x.ndim - 1} dims, got {gz.ndim}"
+            )
         dtype = dt.upcast(x.dtype, gz.dtype)
         return Apply(self, [x, gz], [TensorType(dtype, x.broadcastable)()])
 
@@ -228,7 +233,7 @@ class ExtractDiagGrad(Op):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, grads):
-        x, gz = inputs
+        _x, gz = inputs
         (g,) = grads
         if is_disconnected(g) or dt.is_discrete(gz.dtype):
             return [disconnected(), zero_grad(gz)]
@@ -245,7 +250,7 @@ class ExtractDiagGrad(Op):
 
 
 def diagonal(a, offset=0, axis1=0, axis2=1):
-    """Return the diagonal ``offset`` of ``a`` over ``axis1`` and ``axis2`` (numpy.diagonal)."""
+    """The diagonal ``offset`` of ``a`` over ``axis1`` and ``axis2``; numpy.diagonal."""
     a = as_tensor_variable(a)
     if a.ndim < 2:
         raise ValueError(f"diagonal: {a} ({a.type}) needs at least 2 dims")
@@ -255,7 +260,7 @@ def diagonal(a, offset=0, axis1=0, axis2=1):
 
 
 def diag(v, k=0):
-    """Vector to diagonal matrix, or matrix (or more dims) to its diagonal (numpy.diag)."""
+    """Vector to diagonal matrix, or matrix (or more) to its diagonal (numpy.diag)."""
     v = as_tensor_variable(v)
     if v.ndim == 1:
         return AllocDiag(k)(v)

@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 
-# repeat ---------------------------------------------------------------------------------
+# repeat ----
 def _repeat_length(n, repeats):
     """Output length along the repeated axis for input length ``n``."""
     if repeats.ndim == 0:
@@ -73,17 +73,21 @@ class RepeatOp(Op):
         x = as_tensor_variable(x)
         repeats = as_tensor_variable(repeats)
         if repeats.dtype not in dt.integer_dtypes or repeats.ndim > 1:
-            raise TypeError(f"repeat: repeats must be an integer scalar or vector, got "
-                            f"{repeats} of type {repeats.type}")
+            raise TypeError(
+                f"repeat: repeats must be an integer scalar or vector, got "
+                f"{repeats} of type {repeats.type}"
+            )
         if self.axis is None:
             bcast = [False]
         else:
             if not 0 <= self.axis < x.ndim:
-                raise ValueError(f"repeat: axis {self.axis} is out of range for {x} "
-                                 f"({x.type})")
+                raise ValueError(
+                    f"repeat: axis {self.axis} is out of range for {x} ({x.type})"
+                )
             bcast = list(x.broadcastable)
-            if constant_int(repeats) != 1 or repeats.ndim == 1 and not (
-                    repeats.broadcastable[0]):
+            if constant_int(repeats) != 1 or (
+                repeats.ndim == 1 and not (repeats.broadcastable[0])
+            ):
                 bcast[self.axis] = False
         return Apply(self, [x, repeats], [TensorType(x.dtype, bcast)()])
 
@@ -158,15 +162,16 @@ class RepeatGrad(Op):
         pad = [(0, 0)] * gz.ndim
         pad[axis] = (1, 0)
         running = numpy.pad(running, pad)
-        out = (numpy.take(running, ends, axis=axis)
-               - numpy.take(running, ends - counts, axis=axis))
+        out = numpy.take(running, ends, axis=axis) - numpy.take(
+            running, ends - counts, axis=axis
+        )
         output_storage[0][0] = out.reshape(x.shape).astype(node.outputs[0].dtype)
 
     def infer_shape(self, fgraph, node, shapes):
         return [shapes[0]]
 
     def L_op(self, inputs, outputs, grads):
-        x, gz, repeats = inputs
+        _x, gz, repeats = inputs
         (g,) = grads
         if is_disconnected(g):
             return [disconnected(), zero_grad(gz), disconnected()]
@@ -194,14 +199,16 @@ def repeat(x, repeats, axis=None):
     x = as_tensor_variable(x)
     repeats = as_tensor_variable(repeats)
     if repeats.ndim > 1:
-        raise ValueError(f"repeat: repeats must be a scalar or a vector, got {repeats} "
-                         f"with {repeats.ndim} dims")
+        raise ValueError(
+            f"repeat: repeats must be a scalar or a vector, got {repeats} "
+            f"with {repeats.ndim} dims"
+        )
     if axis is not None:
         axis = normalize_axis(int(axis), x.ndim, "repeat")
     return RepeatOp(axis)(x, repeats)
 
 
-# Cumulative sums and products ------------------------------------------------------------
+# Cumulative sums and products ----
 class CumOp(Op):
     """Cumulative sum (``mode='add'``) or product (``'mul'``) along ``axis``.
 
@@ -226,8 +233,9 @@ class CumOp(Op):
         if self.axis is None:
             return Apply(self, [x], [TensorType(dtype, (False,))()])
         if not -x.ndim <= self.axis < x.ndim:
-            raise ValueError(f"{self}: axis {self.axis} is out of range for {x} "
-                             f"({x.type})")
+            raise ValueError(
+                f"{self}: axis {self.axis} is out of range for {x} ({x.type})"
+            )
         return Apply(self, [x], [TensorType(dtype, x.broadcastable)()])
 
     def perform(self, node, inputs, output_storage):
@@ -281,7 +289,7 @@ class CumOp(Op):
 
 
 def cumsum(x, axis=None):
-    """Cumulative sum along ``axis`` (None: of the flattened array), like numpy.cumsum."""
+    """Cumulative sum along ``axis`` (None: flattened), like numpy.cumsum."""
     return CumOp(axis=axis, mode="add")(x)
 
 
@@ -290,7 +298,7 @@ def cumprod(x, axis=None):
     return CumOp(axis=axis, mode="mul")(x)
 
 
-# diff -----------------------------------------------------------------------------------
+# diff ----
 class DiffOp(Op):
     """The ``n``-th discrete difference along ``axis`` (numpy.diff).
 
@@ -309,8 +317,9 @@ class DiffOp(Op):
     def make_node(self, x):
         x = as_tensor_variable(x)
         if not -x.ndim <= self.axis < x.ndim:
-            raise ValueError(f"diff: axis {self.axis} is out of range for {x} "
-                             f"({x.type})")
+            raise ValueError(
+                f"diff: axis {self.axis} is out of range for {x} ({x.type})"
+            )
         bcast = list(x.broadcastable)
         if self.n:
             bcast[self.axis] = False
@@ -346,7 +355,7 @@ def diff(x, n=1, axis=-1):
     return DiffOp(n=n, axis=axis)(x)
 
 
-# bincount -------------------------------------------------------------------------------
+# bincount ----
 class BinCount(Op):
     """Count occurrences of each value in the non-negative int vector ``x``.
 
@@ -361,13 +370,16 @@ class BinCount(Op):
     def make_node(self, x, *rest):
         x = as_tensor_variable(x)
         if x.ndim != 1 or x.dtype not in dt.integer_dtypes:
-            raise TypeError(f"bincount: x must be an integer vector, got {x} of type "
-                            f"{x.type}")
+            raise TypeError(
+                f"bincount: x must be an integer vector, got {x} of type {x.type}"
+            )
         if len(rest) == 2:
             weights = as_tensor_variable(rest[0])
             if weights.ndim != 1:
-                raise TypeError(f"bincount: weights must be a vector, got {weights} of "
-                                f"type {weights.type}")
+                raise TypeError(
+                    f"bincount: weights must be a vector, got {weights} of "
+                    f"type {weights.type}"
+                )
             inputs, dtype = [x, weights], weights.dtype
         elif len(rest) == 1:
             inputs, dtype = [x], x.dtype
@@ -379,11 +391,14 @@ class BinCount(Op):
     def perform(self, node, inputs, output_storage):
         x, *weights, minlength = inputs
         if x.size and x.min() < 0:
-            raise ValueError(f"bincount: {node.inputs[0]} holds negative values "
-                             f"(min {x.min()})")
+            raise ValueError(
+                f"bincount: {node.inputs[0]} holds negative values (min {x.min()})"
+            )
         if weights and weights[0].shape != x.shape:
-            raise ValueError(f"bincount: weights {node.inputs[1]} have shape "
-                             f"{weights[0].shape} but x has shape {x.shape}")
+            raise ValueError(
+                f"bincount: weights {node.inputs[1]} have shape "
+                f"{weights[0].shape} but x has shape {x.shape}"
+            )
         out = numpy.bincount(x, weights[0] if weights else None, max(int(minlength), 0))
         output_storage[0][0] = out.astype(node.outputs[0].dtype)
 
@@ -421,7 +436,7 @@ def bincount(x, weights=None, minlength=None, assert_nonneg=False):
     return BinCount()(x, weights, minlength)
 
 
-# One-hot and diagonal filling --------------------------------------------------------------
+# One-hot and diagonal filling ----
 def to_one_hot(y, nb_class, dtype=None):
     """Return the one-hot matrix of int vector ``y`` with ``nb_class`` columns.
 
@@ -430,8 +445,9 @@ def to_one_hot(y, nb_class, dtype=None):
     """
     y = as_tensor_variable(y)
     if y.ndim != 1 or y.dtype not in dt.integer_dtypes:
-        raise TypeError(f"to_one_hot: y must be an integer vector, got {y} of type "
-                        f"{y.type}")
+        raise TypeError(
+            f"to_one_hot: y must be an integer vector, got {y} of type {y.type}"
+        )
     dtype = config.floatX if dtype is None else dtype
     return cast(eq(shape_padright(y), arange(nb_class)), dtype)
 
@@ -451,14 +467,18 @@ class FillDiagonal(Op):
         a = as_tensor_variable(a)
         val = as_tensor_variable(val)
         if a.ndim < 2:
-            raise TypeError(f"fill_diagonal: a must have at least 2 dims, got {a} of "
-                            f"type {a.type}")
+            raise TypeError(
+                f"fill_diagonal: a must have at least 2 dims, got {a} of type {a.type}"
+            )
         if val.ndim != 0:
-            raise TypeError(f"fill_diagonal: val must be a scalar, got {val} of type "
-                            f"{val.type}")
+            raise TypeError(
+                f"fill_diagonal: val must be a scalar, got {val} of type {val.type}"
+            )
         if dt.upcast(a.dtype, val.dtype) != a.dtype:
-            raise TypeError(f"fill_diagonal: val {val} of dtype {val.dtype} does not "
-                            f"fit a's dtype {a.dtype}")
+            raise TypeError(
+                f"fill_diagonal: val {val} of dtype {val.dtype} does not "
+                f"fit a's dtype {a.dtype}"
+            )
         val = cast(val, a.dtype)
         return Apply(self, [a, val], [a.type()])
 
@@ -471,8 +491,10 @@ class FillDiagonal(Op):
             out.flat[: a.shape[1] * a.shape[1] : step] = val
         else:
             if len(set(a.shape)) != 1:
-                raise ValueError(f"fill_diagonal: {node.inputs[0]} of shape {a.shape} "
-                                 "must have all dims equal")
+                raise ValueError(
+                    f"fill_diagonal: {node.inputs[0]} of shape {a.shape} "
+                    "must have all dims equal"
+                )
             numpy.fill_diagonal(out, val)
         output_storage[0][0] = out
 
@@ -487,8 +509,10 @@ class FillDiagonal(Op):
         if a.ndim > 2:
             from symbolic.gradient.null import grad_not_implemented
 
-            return [grad_not_implemented(self, 0, a, "only matrices are supported"),
-                    grad_not_implemented(self, 1, val, "only matrices are supported")]
+            return [
+                grad_not_implemented(self, 0, a, "only matrices are supported"),
+                grad_not_implemented(self, 1, val, "only matrices are supported"),
+            ]
         g_a = fill_diagonal(gz, 0)
         g_val = tensor_sum(diagonal(gz))
         return [fit_grad(g_a, a), fit_grad(g_val, val)]
@@ -506,4 +530,3 @@ class FillDiagonal(Op):
 def fill_diagonal(a, val):
     """Return a copy of ``a`` whose main diagonal is the scalar ``val``."""
     return FillDiagonal()(a, val)
-

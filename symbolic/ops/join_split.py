@@ -65,8 +65,9 @@ class Join(Op):
             bcast = [False] * ndim
         else:
             if not -ndim <= const_axis < ndim:
-                raise ValueError(f"join: axis {const_axis} is out of range for "
-                                 f"{ndim}-d tensors")
+                raise ValueError(
+                    f"join: axis {const_axis} is out of range for {ndim}-d tensors"
+                )
             const_axis %= ndim
             # A dim broadcastable in one input has length 1 in all of them.
             bcast = [any(t.broadcastable[d] for t in tensors) for d in range(ndim)]
@@ -80,9 +81,12 @@ class Join(Op):
         if not -ndim <= axis < ndim:
             raise ValueError(f"join: axis {axis} is out of range for {ndim}-d tensors")
         first = tensors[0].shape
-        for var, t in zip(node.inputs[2:], tensors[1:]):
-            if any(a != b for d, (a, b) in enumerate(zip(first, t.shape))
-                   if d != axis % ndim):
+        for var, t in zip(node.inputs[2:], tensors[1:], strict=True):
+            if any(
+                a != b
+                for d, (a, b) in enumerate(zip(first, t.shape, strict=True))
+                if d != axis % ndim
+            ):
                 raise ValueError(
                     f"join along axis {axis}: {node.inputs[1]} has shape {first} but "
                     f"{var} has shape {t.shape}; every other dim must agree"
@@ -105,11 +109,19 @@ class Join(Op):
                 total = total + shp[d]
             totals.append(total)
         if const_axis is not None:
-            return [tuple(totals[d] if d == const_axis % ndim else first[d]
-                          for d in range(ndim))]
+            return [
+                tuple(
+                    totals[d] if d == const_axis % ndim else first[d]
+                    for d in range(ndim)
+                )
+            ]
         axis = _symbolic_axis(axis, ndim)
-        return [tuple(cast(switch(eq(axis, d), totals[d], first[d]), "int64")
-                      for d in range(ndim))]
+        return [
+            tuple(
+                cast(switch(eq(axis, d), totals[d], first[d]), "int64")
+                for d in range(ndim)
+            )
+        ]
 
     def L_op(self, inputs, outputs, grads):
         axis, *tensors = inputs
@@ -120,7 +132,9 @@ class Join(Op):
         size_axis = axis if const_axis is None else const_axis % outputs[0].ndim
         sizes = [shape_entry(t, size_axis) for t in tensors]
         parts = Split(len(tensors))(gz, axis, stack(sizes), return_list=True)
-        return [disconnected()] + [fit_grad(g, t) for g, t in zip(parts, tensors)]
+        return [disconnected()] + [
+            fit_grad(g, t) for g, t in zip(parts, tensors, strict=True)
+        ]
 
     def connection_pattern(self, node):
         return [[False]] + [[True] for _ in node.inputs[1:]]
@@ -182,8 +196,10 @@ def stack(*tensors, axis=0, **kwargs):
         tensors = (kwargs.pop("tensors"),)
     if kwargs:
         raise TypeError(f"stack: unexpected keyword arguments {sorted(kwargs)}")
-    if len(tensors) == 2 and isinstance(tensors[0], (list, tuple)) and (
-        isinstance(tensors[1], (int, numpy.integer))
+    if (
+        len(tensors) == 2
+        and isinstance(tensors[0], (list, tuple))
+        and (isinstance(tensors[1], (int, numpy.integer)))
     ):
         tensors, axis = (tensors[0],), tensors[1]
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
@@ -228,8 +244,9 @@ class Split(Op):
         bcast = list(x.broadcastable)
         if const_axis is not None:
             if not -x.ndim <= const_axis < x.ndim:
-                raise ValueError(f"split: axis {const_axis} is out of range for {x} "
-                                 f"({x.type})")
+                raise ValueError(
+                    f"split: axis {const_axis} is out of range for {x} ({x.type})"
+                )
             if self.len_splits > 1:
                 bcast[const_axis % x.ndim] = False
         elif self.len_splits > 1:
@@ -241,8 +258,10 @@ class Split(Op):
         x, axis, splits = inputs
         axis = int(axis)
         if not -x.ndim <= axis < x.ndim:
-            raise ValueError(f"split: axis {axis} is out of range for "
-                             f"{node.inputs[0]} of shape {x.shape}")
+            raise ValueError(
+                f"split: axis {axis} is out of range for "
+                f"{node.inputs[0]} of shape {x.shape}"
+            )
         if len(splits) != self.len_splits:
             raise ValueError(
                 f"split: {node.inputs[2]} holds {len(splits)} sizes {list(splits)}, "
@@ -257,36 +276,50 @@ class Split(Op):
                 f"(shape {x.shape})"
             )
         pieces = numpy.split(x, numpy.cumsum(splits)[:-1], axis=axis)
-        for cell, piece in zip(output_storage, pieces):
+        for cell, piece in zip(output_storage, pieces, strict=True):
             cell[0] = piece
 
     def infer_shape(self, fgraph, node, shapes):
         x_shape = shapes[0]
         ndim = len(x_shape)
-        sizes = [s if isinstance(s, int) else cast(s, "int64")
-                 for s in vector_entries(node.inputs[2])]
+        sizes = [
+            s if isinstance(s, int) else cast(s, "int64")
+            for s in vector_entries(node.inputs[2], self.len_splits)
+        ]
         const_axis = constant_int(node.inputs[1])
         if const_axis is not None:
             const_axis %= ndim
-            return [tuple(size if d == const_axis else x_shape[d] for d in range(ndim))
-                    for size in sizes]
+            return [
+                tuple(size if d == const_axis else x_shape[d] for d in range(ndim))
+                for size in sizes
+            ]
         axis = _symbolic_axis(node.inputs[1], ndim)
-        return [tuple(cast(switch(eq(axis, d), size, x_shape[d]), "int64")
-                      for d in range(ndim)) for size in sizes]
+        return [
+            tuple(
+                cast(switch(eq(axis, d), size, x_shape[d]), "int64")
+                for d in range(ndim)
+            )
+            for size in sizes
+        ]
 
     def L_op(self, inputs, outputs, grads):
-        x, axis, splits = inputs
+        x, axis, _splits = inputs
         if dt.is_discrete(x.dtype):
             return [zero_grad(x), disconnected(), disconnected()]
         if all(is_disconnected(g) for g in grads):
             return [disconnected(), disconnected(), disconnected()]
-        pieces = [out.zeros_like() if is_disconnected(g) else g
-                  for out, g in zip(outputs, grads)]
+        pieces = [
+            out.zeros_like() if is_disconnected(g) else g
+            for out, g in zip(outputs, grads, strict=True)
+        ]
         return [fit_grad(join(axis, *pieces), x), disconnected(), disconnected()]
 
     def connection_pattern(self, node):
-        return [[True] * self.len_splits, [False] * self.len_splits,
-                [False] * self.len_splits]
+        return [
+            [True] * self.len_splits,
+            [False] * self.len_splits,
+            [False] * self.len_splits,
+        ]
 
     def R_op(self, inputs, eval_points):
         if eval_points[0] is None:

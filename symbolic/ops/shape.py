@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 
-# Helpers shared by the shape-family modules ---------------------------------------------
+# Helpers shared by the shape-family modules ----
 def disconnected():
     """Return a fresh DisconnectedType variable (the gradient of an unused input)."""
     from symbolic.gradient.null import DisconnectedType
@@ -100,8 +100,7 @@ def as_int_scalar(value, what, where):
     var = as_tensor_variable(value)
     if var.ndim != 0 or var.dtype not in dt.integer_dtypes:
         raise TypeError(
-            f"{where}: {what} must be an integer scalar, got {value} "
-            f"of type {var.type}"
+            f"{where}: {what} must be an integer scalar, got {value} of type {var.type}"
         )
     return var
 
@@ -111,23 +110,24 @@ def as_int_vector(value, what, where):
     var = as_tensor_variable(value)
     if var.ndim != 1 or var.dtype not in dt.integer_dtypes:
         raise TypeError(
-            f"{where}: {what} must be an integer vector, got {value} "
-            f"of type {var.type}"
+            f"{where}: {what} must be an integer vector, got {value} of type {var.type}"
         )
     return var
 
 
-def vector_entries(v):
-    """Return the entries of a vector of static length as scalars (ints if constant).
+def vector_entries(v, length=None):
+    """Return the entries of vector ``v`` as scalars (Python ints if constant).
 
     Constants give Python ints, ``make_vector`` gives its inputs, and any other
-    vector gives ``v[i]`` for each ``i``.
+    vector gives ``v[i]`` for each ``i < length`` (default: its static length).
     """
     if isinstance(v, Constant):
         return [int(d) for d in numpy.asarray(v.data).reshape(-1)]
     if v.owner is not None and isinstance(v.owner.op, MakeVector):
         return list(v.owner.inputs)
-    return [v[i] for i in range(get_vector_length(v))]
+    if length is None:
+        length = get_vector_length(v)
+    return [v[i] for i in range(length)]
 
 
 def static_entries(v, length):
@@ -142,7 +142,7 @@ def static_entries(v, length):
 
 
 def shape_entry(x, axis):
-    """Return the length of ``x`` along ``axis``: 1 if broadcastable, else ``x.shape[axis]``."""
+    """The length of ``x`` along ``axis``: 1 if broadcastable, else x.shape[axis]."""
     if isinstance(axis, (int, numpy.integer)) and x.broadcastable[axis]:
         return 1
     return shape(x)[axis]
@@ -170,7 +170,7 @@ def normalize_axis(axis, ndim, where):
     return axis + ndim if axis < 0 else axis
 
 
-# Reshape ------------------------------------------------------------------------------
+# Reshape ----
 class Reshape(Op):
     """Give ``x`` a new shape of ``ndim`` dims with the same elements (C order).
 
@@ -194,8 +194,10 @@ class Reshape(Op):
         x = as_tensor_variable(x)
         shp = as_tensor_variable(shp, ndim=1)
         if shp.dtype not in dt.integer_dtypes:
-            raise TypeError(f"reshape: the new shape {shp} must hold integers, "
-                            f"got dtype {shp.dtype}")
+            raise TypeError(
+                f"reshape: the new shape {shp} must hold integers, "
+                f"got dtype {shp.dtype}"
+            )
         if shp.dtype != "int64":
             shp = cast(shp, "int64")
         try:
@@ -203,8 +205,10 @@ class Reshape(Op):
         except ValueError:
             length = None
         if length is not None and length != self.ndim:
-            raise ValueError(f"reshape: the new shape {shp} has {length} entries but "
-                             f"ndim is {self.ndim}")
+            raise ValueError(
+                f"reshape: the new shape {shp} has {length} entries but "
+                f"ndim is {self.ndim}"
+            )
         entries = static_entries(shp, self.ndim)
         bcast = [e == 1 for e in entries]
         return Apply(self, [x, shp], [TensorType(x.dtype, bcast)()])
@@ -227,15 +231,19 @@ class Reshape(Op):
 
     def infer_shape(self, fgraph, node, shapes):
         x_shape = shapes[0]
-        entries = [as_int64(e) for e in vector_entries(node.inputs[1])]
+        entries = [as_int64(e) for e in vector_entries(node.inputs[1], self.ndim)]
         known = [constant_int(e) for e in entries]
         total = product(x_shape)
         if -1 in known:
-            others = product(e for e, k in zip(entries, known) if k != -1)
-            return [tuple(as_int64(int_div(total, others)) if k == -1 else e
-                          for e, k in zip(entries, known))]
+            others = product(e for e, k in zip(entries, known, strict=True) if k != -1)
+            return [
+                tuple(
+                    as_int64(int_div(total, others)) if k == -1 else e
+                    for e, k in zip(entries, known, strict=True)
+                )
+            ]
         out = []
-        for e, k in zip(entries, known):
+        for e, k in zip(entries, known, strict=True):
             if k is None:
                 # Entry -1 makes the product negative: guard the division by 0.
                 missing = int_div(total, maximum(neg(product(entries)), 1))
@@ -283,8 +291,10 @@ def _shape_list_to_vector(newshape):
         entries.append(var)
     known = [constant_int(e) for e in entries]
     if known.count(-1) > 1:
-        raise ValueError(f"reshape: at most one -1 is allowed in the new shape, got "
-                         f"{[k if k is not None else e for e, k in zip(entries, known)]}")
+        raise ValueError(
+            "reshape: at most one -1 is allowed in the new shape, got "
+            f"{[e if k is None else k for e, k in zip(entries, known, strict=True)]}"
+        )
     for k in known:
         if k is not None and k < -1:
             raise ValueError(f"reshape: negative dimension {k} in the new shape")
@@ -319,16 +329,20 @@ def reshape(x, newshape, ndim=None):
     if isinstance(newshape, (list, tuple)):
         shp = _shape_list_to_vector(newshape)
         if ndim is not None and int(ndim) != len(newshape):
-            raise ValueError(f"reshape: ndim={ndim} but the new shape {newshape} has "
-                             f"{len(newshape)} entries")
+            raise ValueError(
+                f"reshape: ndim={ndim} but the new shape {newshape} has "
+                f"{len(newshape)} entries"
+            )
         ndim = len(newshape)
     else:
         shp = as_tensor_variable(newshape)
         if shp.ndim == 0:
             shp = as_tensor_variable(shp, ndim=1)
         if shp.ndim != 1:
-            raise TypeError(f"reshape: the new shape must be a vector or a list of "
-                            f"scalars, got {newshape} of type {shp.type}")
+            raise TypeError(
+                f"reshape: the new shape must be a vector or a list of "
+                f"scalars, got {newshape} of type {shp.type}"
+            )
         if ndim is None:
             try:
                 ndim = get_vector_length(shp)
@@ -350,25 +364,28 @@ def flatten(x, ndim=None, outdim=None):
     if outdim is not None:
         if ndim is not None:
             raise ValueError("flatten: give ndim only (outdim is its deprecated alias)")
-        warnings.warn("flatten: outdim is deprecated, use ndim", DeprecationWarning,
-                      stacklevel=2)
+        warnings.warn(
+            "flatten: outdim is deprecated, use ndim", DeprecationWarning, stacklevel=2
+        )
         ndim = outdim
     if ndim is None:
         ndim = 1
     x = as_tensor_variable(x)
     if ndim < 1 or (ndim > 1 and ndim > x.ndim):
-        raise ValueError(f"flatten: ndim {ndim} is out of bounds [1, {x.ndim + 1}) "
-                         f"for {x} of type {x.type}")
+        raise ValueError(
+            f"flatten: ndim {ndim} is out of bounds [1, {x.ndim + 1}) "
+            f"for {x} of type {x.type}"
+        )
     dims = [shape_entry(x, i) for i in range(ndim - 1)] + [-1]
     out = reshape(x, dims)
-    merged_bcast = builtins.all(x.broadcastable[ndim - 1:])
+    merged_bcast = builtins.all(x.broadcastable[ndim - 1 :])
     if merged_bcast and not out.broadcastable[-1]:
         out = addbroadcast(out, ndim - 1)
     return out
 
 
 def squeeze(x, axis=None):
-    """Drop the broadcastable dims of ``x`` (or only those in ``axis``); a DimShuffle."""
+    """Drop the broadcastable dims of ``x`` (or those in ``axis``); a DimShuffle."""
     x = as_tensor_variable(x)
     if axis is None:
         drop = [i for i, b in enumerate(x.broadcastable) if b]
@@ -377,8 +394,10 @@ def squeeze(x, axis=None):
         drop = [normalize_axis(int(a), x.ndim, "squeeze") for a in axes]
         for a in drop:
             if not x.broadcastable[a]:
-                raise ValueError(f"squeeze: axis {a} of {x} ({x.type}) is not "
-                                 "broadcastable, so it cannot be dropped")
+                raise ValueError(
+                    f"squeeze: axis {a} of {x} ({x.type}) is not "
+                    "broadcastable, so it cannot be dropped"
+                )
     return DimShuffle(x.broadcastable, [i for i in range(x.ndim) if i not in drop])(x)
 
 
@@ -390,9 +409,9 @@ def swapaxes(y, axis1, axis2):
     return DimShuffle(y.broadcastable, order)(y)
 
 
-# Tile and roll ------------------------------------------------------------------------
+# Tile and roll ----
 def tile(x, reps, ndim=None):
-    """Construct an array by repeating ``x`` ``reps`` times along each axis (numpy.tile).
+    """Repeat ``x`` ``reps`` times along each axis (numpy.tile).
 
     ``reps`` is an int, a list of ints and integer scalars, or an integer
     vector (then ``ndim`` is required).  ``x`` is padded with leading axes to
@@ -405,26 +424,35 @@ def tile(x, reps, ndim=None):
     if not isinstance(reps, (list, tuple)):
         reps_var = as_tensor_variable(reps)
         if reps_var.dtype not in dt.integer_dtypes:
-            raise ValueError(f"tile: reps must hold integers, got {reps} of type "
-                             f"{reps_var.type}")
+            raise ValueError(
+                f"tile: reps must hold integers, got {reps} of type {reps_var.type}"
+            )
         if reps_var.ndim == 0:
             reps = [reps_var]
         elif reps_var.ndim == 1:
             if ndim is None:
-                raise ValueError("tile: ndim is required when reps is a symbolic vector")
+                raise ValueError(
+                    "tile: ndim is required when reps is a symbolic vector"
+                )
             n_reps = shape(reps_var)[0]
             offset = ndim - n_reps
             # Both branches of switch run: keep the unused index in range.
-            reps = [switch(lt(i, offset), 1, reps_var[maximum(i - offset, 0)])
-                    for i in range(ndim)]
+            reps = [
+                switch(lt(i, offset), 1, reps_var[maximum(i - offset, 0)])
+                for i in range(ndim)
+            ]
         else:
-            raise ValueError(f"tile: reps must be a scalar or a vector, got {reps_var.ndim} dims")
+            raise ValueError(
+                f"tile: reps must be a scalar or a vector, got {reps_var.ndim} dims"
+            )
     else:
         if ndim is not None and len(reps) > ndim:
             raise ValueError(f"tile: len(reps) ({len(reps)}) exceeds ndim ({ndim})")
         for r in reps:
-            if not (isinstance(r, (int, numpy.integer))
-                    or (hasattr(r, "dtype") and r.dtype in dt.integer_dtypes)):
+            if not (
+                isinstance(r, (int, numpy.integer))
+                or (hasattr(r, "dtype") and r.dtype in dt.integer_dtypes)
+            ):
                 raise ValueError(f"tile: reps entries must be integers, got {r!r}")
     reps = list(reps)
     if ndim is None:
@@ -434,8 +462,13 @@ def tile(x, reps, ndim=None):
     y = alloc(x, *reps, *dims)
     order = [k for i in range(ndim) for k in (i, ndim + i)]
     y = DimShuffle(y.broadcastable, order)(y)
-    return reshape(y, [mul(d, r) if not (isinstance(d, int) and isinstance(r, int))
-                       else d * r for d, r in zip(dims, reps)])
+    return reshape(
+        y,
+        [
+            mul(d, r) if not (isinstance(d, int) and isinstance(r, int)) else d * r
+            for d, r in zip(dims, reps, strict=True)
+        ],
+    )
 
 
 class Roll(Op):
@@ -455,8 +488,9 @@ class Roll(Op):
         x = as_tensor_variable(x)
         shift = as_int_scalar(shift, "shift", "roll")
         if self.axis is not None and not 0 <= self.axis < x.ndim:
-            raise ValueError(f"roll: axis {self.axis} is out of range for {x} "
-                             f"({x.type})")
+            raise ValueError(
+                f"roll: axis {self.axis} is out of range for {x} ({x.type})"
+            )
         return Apply(self, [x, shift], [x.type()])
 
     def perform(self, node, inputs, output_storage):
@@ -482,7 +516,7 @@ class Roll(Op):
 
 
 def roll(x, shift, axis=None):
-    """Roll ``x`` by ``shift`` (an int or integer scalar) along ``axis`` (numpy.roll)."""
+    """Roll ``x`` by ``shift`` (an int or integer scalar) along ``axis``; numpy.roll."""
     x = as_tensor_variable(x)
     if axis is not None:
         axis = normalize_axis(int(axis), x.ndim, "roll")
@@ -491,7 +525,7 @@ def roll(x, shift, axis=None):
     return Roll(axis)(x, shift)
 
 
-# arange -------------------------------------------------------------------------------
+# arange ----
 class ARange(Op):
     """The vector ``numpy.arange(start, stop, step)`` of dtype ``dtype``.
 
@@ -510,8 +544,9 @@ class ARange(Op):
         for name, value in (("start", start), ("stop", stop), ("step", step)):
             var = as_tensor_variable(value)
             if var.ndim != 0:
-                raise TypeError(f"arange: {name} must be a scalar, got {value} of type "
-                                f"{var.type}")
+                raise TypeError(
+                    f"arange: {name} must be a scalar, got {value} of type {var.type}"
+                )
             inputs.append(var)
         return Apply(self, inputs, [TensorType(self.dtype, (False,))()])
 
@@ -519,8 +554,9 @@ class ARange(Op):
         start, stop, step = inputs
         if step == 0:
             raise ValueError(f"arange: step {node.inputs[2]} is 0")
-        output_storage[0][0] = numpy.arange(start.item(), stop.item(), step.item(),
-                                            dtype=self.dtype)
+        output_storage[0][0] = numpy.arange(
+            start.item(), stop.item(), step.item(), dtype=self.dtype
+        )
 
     def infer_shape(self, fgraph, node, shapes):
         start, stop, step = node.inputs
@@ -535,7 +571,7 @@ class ARange(Op):
         return [(cast(maximum(length, 0), "int64"),)]
 
     def L_op(self, inputs, outputs, grads):
-        start, stop, step = inputs
+        start, _stop, step = inputs
         (gz,) = grads
         if dt.is_discrete(self.dtype) or is_disconnected(gz):
             return [zero_grad(start), disconnected(), zero_grad(step)]

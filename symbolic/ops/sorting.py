@@ -32,8 +32,10 @@ def _sort_axis(axis, a, where):
     """Return ``axis`` as an integer scalar tensor, checking constant values."""
     axis = as_tensor_variable(axis)
     if axis.ndim != 0 or axis.dtype not in dt.integer_dtypes:
-        raise TypeError(f"{where}: axis must be an integer scalar or None, got "
-                        f"{axis} of type {axis.type}")
+        raise TypeError(
+            f"{where}: axis must be an integer scalar or None, got "
+            f"{axis} of type {axis.type}"
+        )
     value = constant_int(axis)
     if value is not None and not -a.ndim <= value < a.ndim:
         raise ValueError(f"{where}: axis {value} is out of range for {a} ({a.type})")
@@ -45,11 +47,14 @@ class _SortBase(Op):
 
     def __init__(self, kind="quicksort", order=None):
         if kind not in _KINDS:
-            raise ValueError(f"{type(self).__name__}: kind must be one of {_KINDS}, "
-                             f"got {kind!r}")
+            raise ValueError(
+                f"{type(self).__name__}: kind must be one of {_KINDS}, got {kind!r}"
+            )
         if order is not None:
-            raise ValueError(f"{type(self).__name__}: order= applies to structured "
-                             "arrays, which tensors are not; it must be None")
+            raise ValueError(
+                f"{type(self).__name__}: order= applies to structured "
+                "arrays, which tensors are not; it must be None"
+            )
         self.kind = kind
         self.order = order
 
@@ -142,17 +147,23 @@ class PermuteAlongAxis(Op):
         x = as_tensor_variable(x)
         perm = as_tensor_variable(perm)
         if perm.ndim != x.ndim or perm.dtype not in dt.integer_dtypes:
-            raise TypeError(f"PermuteAlongAxis: perm {perm} must be an integer tensor "
-                            f"with {x.ndim} dims, got type {perm.type}")
+            raise TypeError(
+                f"PermuteAlongAxis: perm {perm} must be an integer tensor "
+                f"with {x.ndim} dims, got type {perm.type}"
+            )
         axis = _sort_axis(axis, x, "PermuteAlongAxis")
-        bcast = [a and b for a, b in zip(x.broadcastable, perm.broadcastable)]
+        bcast = [
+            a and b for a, b in zip(x.broadcastable, perm.broadcastable, strict=True)
+        ]
         return Apply(self, [x, perm, axis], [TensorType(x.dtype, bcast)()])
 
     def perform(self, node, inputs, output_storage):
         x, perm, axis = inputs
         if x.shape != perm.shape:
-            raise ValueError(f"PermuteAlongAxis: {node.inputs[0]} has shape {x.shape} "
-                             f"but the permutation has shape {perm.shape}")
+            raise ValueError(
+                f"PermuteAlongAxis: {node.inputs[0]} has shape {x.shape} "
+                f"but the permutation has shape {perm.shape}"
+            )
         output_storage[0][0] = numpy.take_along_axis(x, perm, int(axis))
 
     def infer_shape(self, fgraph, node, shapes):
@@ -199,4 +210,3 @@ def argsort(a, axis=-1, kind="quicksort", order=None):
     """Return the int64 indices that sort ``a`` along ``axis`` (None: flattened)."""
     a, axis = _flat_if_none(a, axis)
     return ArgSortOp(kind, order)(a, axis)
-
