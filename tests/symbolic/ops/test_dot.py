@@ -9,6 +9,7 @@ from symbolic.compile.function import function
 from symbolic.gradient import Rop, grad, verify_grad
 from symbolic.ops.dot import Dot, dot, outer
 from symbolic.types.tensor import TensorType, as_tensor_variable
+from tests.helpers.op_check import check_op
 
 RNG = numpy.random.RandomState(1234)
 
@@ -268,3 +269,10 @@ def test_outer_matches_numpy_and_flattens():
 
 def test_outer_verify_grad():
     verify_grad(outer, [_value((3,), "float64"), _value((4,), "float64")], rng=RNG)
+
+
+@pytest.mark.parametrize("combo", sorted(SHAPES))
+def test_dot_op_contract(combo):
+    xs, ys = SHAPES[combo]
+    check_op(Dot(), [_value(xs, "float64"), _value(ys, "float64")],
+             expected=numpy.dot)

@@ -22,6 +22,7 @@ from symbolic.ops.nnet import (
     softmax_with_bias,
 )
 from symbolic.types.tensor import TensorType
+from tests.helpers.op_check import check_op
 
 RNG = numpy.random.RandomState(7)
 EXTREME = numpy.array([[1000.0, -1000.0, 0.0, 999.0], [-1000.0, -1000.0, -999.0, 5.0]])
@@ -207,3 +208,13 @@ def test_empty_rows():
     value = numpy.zeros((0, 3))
     sm, lsm = function([x], [softmax(x), logsoftmax(x)])(value)
     assert sm.shape == (0, 3) and lsm.shape == (0, 3)
+
+
+@pytest.mark.parametrize("fn, reference", [
+    (softmax, lambda v: scipy.special.softmax(v, axis=1)),
+    (logsoftmax, lambda v: scipy.special.log_softmax(v, axis=1)),
+    (softmax_with_bias, lambda v, b: scipy.special.softmax(v + b, axis=1)),
+])
+def test_op_contract(fn, reference):
+    values = [_logits((3, 4)), _logits((4,))][: reference.__code__.co_argcount]
+    check_op(fn, values, expected=reference)
