@@ -518,12 +518,68 @@ class Function:
         for container, spec in self._explicit:
             if spec.name is not None:
                 self._names[spec.name] = container
+        self._prepare_fast_path()
         if self.profile is not None:
             self.profile.compile_time += maker.compile_time
             self.profile.linker_time += time.perf_counter() - start
 
     # Calling ---------------------------------------------------------------------
+    def _prepare_fast_path(self):
+        """Precompute what a plain positional call needs (one check per input)."""
+        from symbolic.types.tensor import TensorType
+
+        fast = []
+        for i, (container, spec) in enumerate(self._explicit):
+            t = spec.variable.type
+            exact = None
+            if isinstance(t, TensorType) and not any(t.broadcastable) \
+                    and not spec.strict:
+                exact = (t.numpy_dtype, t.ndim)
+            fast.append((container.storage, exact, spec, i))
+        self._fast_inputs = fast
+        self._outputs_plan = list(zip(self.output_storage, self._copy_output))
+
     def __call__(self, *args, **kwargs):
+        if kwargs or self.profile is not None or len(args) != self._n_explicit:
+            return self._call_general(args, kwargs)
+        if self.trust_input:
+            for (cell, _, _, _), arg in zip(self._fast_inputs, args):
+                cell[0] = arg
+        else:
+            ndarray = numpy.ndarray
+            for (cell, exact, spec, i), arg in zip(self._fast_inputs, args):
+                if exact is not None and type(arg) is ndarray and \
+                        arg.dtype == exact[0] and arg.ndim == exact[1]:
+                    cell[0] = arg
+                else:
+                    cell[0] = _filter_input(spec, arg, i)
+        self.vm()
+        return self._finish()
+
+    def _finish(self):
+        outputs = []
+        for cell, needs_copy in self._outputs_plan:
+            value = cell[0]
+            if needs_copy:
+                value = value.copy() if isinstance(value, numpy.ndarray) else \
+                    copy.deepcopy(value)
+            outputs.append(value)
+        updates = self._updates
+        if updates:
+            # Read every new value before writing any: updates see old values.
+            new_values = [cell[0] for _, cell in updates]
+            for (target, _), value in zip(updates, new_values):
+                target[0] = value
+        for container, default in self._refeed:
+            container.storage[0] = default
+        maker = self.maker
+        if maker.output_keys is not None:
+            return dict(zip(maker.output_keys, outputs))
+        if maker.return_single:
+            return outputs[0]
+        return outputs
+
+    def _call_general(self, args, kwargs):
         profile = self.profile
         if profile is not None:
             start = time.perf_counter()
@@ -557,30 +613,11 @@ class Function:
                     f"the function takes {self._n_explicit} inputs"
                 )
         self.vm()
-        outputs = []
-        for cell, needs_copy in zip(self.output_storage, self._copy_output):
-            value = cell[0]
-            if needs_copy:
-                value = value.copy() if isinstance(value, numpy.ndarray) else \
-                    copy.deepcopy(value)
-            outputs.append(value)
-        updates = self._updates
-        if updates:
-            # Read every new value before writing any: updates see old values.
-            new_values = [cell[0] for _, cell in updates]
-            for (target, _), value in zip(updates, new_values):
-                target[0] = value
-        for container, default in self._refeed:
-            container.storage[0] = default
+        result = self._finish()
         if profile is not None:
             profile.fct_callcount += 1
             profile.fct_call_time += time.perf_counter() - start
-        maker = self.maker
-        if maker.output_keys is not None:
-            return dict(zip(maker.output_keys, outputs))
-        if maker.return_single:
-            return outputs[0]
-        return outputs
+        return result
 
     def _input_index(self, key):
         for i, (container, spec) in enumerate(self._explicit):

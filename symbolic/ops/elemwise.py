@@ -185,8 +185,7 @@ class Elemwise(Op):
 
     def perform(self, node, inputs, output_storage):
         shape = check_broadcast(node, inputs)
-        with numpy.errstate(all="ignore"):
-            results = self.scalar_op.impl(*inputs)
+        results = self.scalar_op.impl(*inputs)
         if self.scalar_op.nout == 1:
             results = (results,)
         for i, (out, result) in enumerate(zip(node.outputs, results)):
