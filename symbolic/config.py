@@ -146,6 +146,7 @@ def parse_flags(text):
 
 def _read_rc(path):
     parser = configparser.ConfigParser()
+    parser.optionxform = str
     with open(path) as handle:
         text = handle.read()
     if not text.lstrip().startswith("["):
