@@ -564,8 +564,9 @@ def subtensor_constant_value(v, max_recur=10):
     index = numpy_index(op.idx_list, [
         get_scalar_constant_value(i, max_recur=max_recur) for i in inputs
     ])
-    if isinstance(base, Constant):
-        return numpy.asarray(base.data[index], dtype=v.dtype)
+    data = _constant_data(base, max_recur)
+    if data is not None:
+        return numpy.asarray(data[index], dtype=v.dtype)
     owner = base.owner
     if len(index) == 1 and isinstance(index[0], int) and owner is not None:
         (i,) = index
@@ -587,6 +588,20 @@ def subtensor_constant_value(v, max_recur=10):
     raise NotScalarConstantError(f"{v} is not a constant")
 
 
+def _constant_data(var, max_recur=10):
+    """Return the value of a constant, or of constant indices into one, else None."""
+    if isinstance(var, Constant):
+        return var.data
+    owner = var.owner
+    if owner is None or not isinstance(owner.op, Subtensor) or max_recur <= 0:
+        return None
+    values = [constant_int(i) for i in owner.inputs[1:]]
+    data = _constant_data(owner.inputs[0], max_recur - 1)
+    if data is None or None in values:
+        return None
+    return data[numpy_index(owner.op.idx_list, values)]
+
+
 def subtensor_vector_length(v):
     """Return the static length of the 1-d Subtensor output ``v``.
 
@@ -604,8 +619,9 @@ def subtensor_vector_length(v):
         raise ValueError(f"length of vector {v} is not known statically: "
                          "its index is symbolic")
     index = numpy_index(op.idx_list, values)
-    if isinstance(base, Constant):
-        return len(base.data[index])
+    data = _constant_data(base)
+    if data is not None:
+        return len(data[index])
     if base.ndim != 1:
         raise ValueError(f"length of vector {v} is not known statically")
     length = get_vector_length(base)

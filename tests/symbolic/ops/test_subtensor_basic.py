@@ -13,7 +13,6 @@ from symbolic.ops.elemwise import DimShuffle
 from symbolic.types.tensor import (
     TensorType,
     as_tensor_variable,
-    constant,
     dmatrix,
     dscalar,
     fscalar,
@@ -282,11 +281,6 @@ def test_rop():
     value = numpy.arange(6.0).reshape(3, 2)
     numpy.testing.assert_allclose(r.eval({x: value, v: value + 1}),
                                   (value + 1)[1:, ::-1] * 2)
-
-
-def test_constant_base_folds():
-    c = constant(numpy.arange(6).reshape(2, 3))
-    assert int(symbolic.ops.get_scalar_constant_value(c[1, -1])) == 5
 
 
 def test_index_too_many():
