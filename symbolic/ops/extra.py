@@ -12,7 +12,7 @@ from symbolic.graph.op import Op
 from symbolic.ops.basic import shape, shape_padright
 from symbolic.ops.diagonals import diagonal
 from symbolic.ops.join_split import join
-from symbolic.ops.math import cast, eq, maximum
+from symbolic.ops.math import cast, eq, maximum, switch
 from symbolic.ops.math import max as tensor_max
 from symbolic.ops.math import sum as tensor_sum
 from symbolic.ops.shape import (
@@ -48,11 +48,13 @@ __all__ = [
 
 
 # repeat ----
-def _repeat_length(n, repeats):
+def _repeat_length(n, repeats, repeats_shape):
     """Output length along the repeated axis for input length ``n``."""
     if repeats.ndim == 0:
         return n * cast(repeats, "int64")
-    return tensor_sum(cast(repeats, "int64"))
+    total = tensor_sum(cast(repeats, "int64"))
+    # numpy stretches a single count over every element.
+    return switch(eq(repeats_shape[0], 1), n * total, total)
 
 
 class RepeatOp(Op):
@@ -111,9 +113,9 @@ class RepeatOp(Op):
             size = 1
             for d in x_shape:
                 size = size * d
-            return [(_repeat_length(size, repeats),)]
+            return [(_repeat_length(size, repeats, shapes[1]),)]
         out = list(x_shape)
-        out[self.axis] = _repeat_length(x_shape[self.axis], repeats)
+        out[self.axis] = _repeat_length(x_shape[self.axis], repeats, shapes[1])
         return [tuple(out)]
 
     def L_op(self, inputs, outputs, grads):
@@ -203,6 +205,8 @@ def repeat(x, repeats, axis=None):
             f"repeat: repeats must be a scalar or a vector, got {repeats} "
             f"with {repeats.ndim} dims"
         )
+    if repeats.ndim == 1 and repeats.broadcastable[0]:
+        repeats = repeats.dimshuffle()
     if axis is not None:
         axis = normalize_axis(int(axis), x.ndim, "repeat")
     return RepeatOp(axis)(x, repeats)
