@@ -18,12 +18,12 @@ from symbolic.types.tensor import (
     TensorType,
     bvector,
     dmatrix,
+    dtensor3,
     dvector,
     ivector,
     lmatrix,
     lscalar,
     lvector,
-    tensor3,
 )
 from tests.helpers.op_check import check_op, check_op_identity
 
@@ -63,7 +63,7 @@ ADVANCED_CASES = [
     ids=[c[0] for c in ADVANCED_CASES],
 )
 def test_advanced_index_matches_numpy(name, index, op_class):
-    out = index(tensor3("x"))
+    out = index(dtensor3("x"))
     assert isinstance(out.owner.op, op_class)
     check_op(index, [X3], expected=index, grad=False)
 
@@ -89,7 +89,7 @@ def test_symbolic_index_vector(dtype):
 
 
 def test_symbolic_scalar_with_array():
-    x = tensor3("x")
+    x = dtensor3("x")
     i = lscalar("i")
     idx = lvector("idx")
     out = x[i, :, idx]
@@ -117,7 +117,7 @@ def test_output_broadcastable():
     assert col[lvector(), 0].broadcastable == (False,)
     assert col[:, lvector()].broadcastable == (False, False)
     assert col[lmatrix(), :].broadcastable == (False, False, True)
-    x = tensor3("x")
+    x = dtensor3("x")
     assert x[None, lvector()].broadcastable == (True, False, False, False)
 
 

@@ -15,10 +15,10 @@ from symbolic.types.tensor import (
     as_tensor_variable,
     dmatrix,
     dscalar,
+    dtensor3,
     fscalar,
     iscalar,
     lscalar,
-    tensor3,
 )
 from tests.helpers.op_check import check_op, check_op_identity
 
@@ -68,7 +68,7 @@ def test_dtypes_are_kept(dtype):
 
 @pytest.mark.parametrize("make_index", [lscalar, iscalar])
 def test_symbolic_int_index(make_index):
-    x = tensor3("x")
+    x = dtensor3("x")
     i = make_index("i")
     f = symbolic.function([x, i], x[i, ::-1])
     for value in (0, 2, -1, -3):
@@ -83,7 +83,7 @@ def test_symbolic_int_index(make_index):
      (2, 2, 1), (10, -10, -3), (3, -5, -1)],
 )
 def test_symbolic_slice_bounds(bounds):
-    x = tensor3("x")
+    x = dtensor3("x")
     start, stop, step = (lscalar(n) for n in ("start", "stop", "step"))
     out = x[:, start:stop:step]
     f = symbolic.function([x, start, stop, step], [out, out.shape])
@@ -96,7 +96,7 @@ def test_symbolic_slice_bounds(bounds):
 
 @pytest.mark.parametrize("step", [1, 2, -1, -3])
 def test_symbolic_step_with_default_bounds(step):
-    x = tensor3("x")
+    x = dtensor3("x")
     s = lscalar("s")
     out = x[:, ::s]
     f = symbolic.function([x, s], [out, out.shape])
@@ -107,7 +107,7 @@ def test_symbolic_step_with_default_bounds(step):
 
 
 def test_mixed_constant_and_symbolic_bounds_infer_shape():
-    x = tensor3("x")
+    x = dtensor3("x")
     i = iscalar("i")
     out = x[i:, :i:-1, 1:-1]
     check_shape_graph([x, i], out, [X3, numpy.int32(1)])
@@ -126,7 +126,7 @@ def check_shape_graph(inputs, out, values):
 
 
 def test_str_follows_theano():
-    x = tensor3("x")
+    x = dtensor3("x")
     i = iscalar("i")
     assert str(x[1].owner.op) == "Subtensor{int64}"
     assert str(x[i].owner.op) == "Subtensor{int32}"
@@ -138,7 +138,7 @@ def test_str_follows_theano():
 
 
 def test_idx_list_and_inputs():
-    x = tensor3("x")
+    x = dtensor3("x")
     i = lscalar("i")
     out = x[1:i, 0]
     assert isinstance(out.owner.op, Subtensor)
@@ -199,7 +199,7 @@ def test_none_indexing_is_a_dimshuffle():
 
 
 def test_shape_indexing_is_int64():
-    x = tensor3("x")
+    x = dtensor3("x")
     first = x.shape[0]
     assert isinstance(first.owner.op, Subtensor)
     assert first.type == TensorType("int64", ())
@@ -221,7 +221,7 @@ def test_shape_unpacking():
 
 
 def test_unpacking_an_unknown_length_raises():
-    x = tensor3("x")
+    x = dtensor3("x")
     with pytest.raises(TypeError, match="length is not known"):
         iter(x.shape[:iscalar("i")]).__next__()
 
@@ -233,7 +233,7 @@ def test_eq_hash_pickle():
     assert hash(op) == hash(same)
     assert op != Subtensor([slice(1, None, -1), TensorType("int64", ())])
     check_op_identity(op)
-    x = tensor3("x")
+    x = dtensor3("x")
     out = x[1:, lscalar("i")]
     clone = pickle.loads(pickle.dumps(out))
     assert str(clone.owner.op) == str(out.owner.op)

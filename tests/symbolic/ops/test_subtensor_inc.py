@@ -16,12 +16,12 @@ from symbolic.ops.elemwise import DimShuffle
 from symbolic.types.tensor import (
     TensorType,
     dmatrix,
+    dtensor3,
     dvector,
     fmatrix,
     imatrix,
     lscalar,
     lvector,
-    tensor3,
 )
 from tests.helpers.op_check import check_op, check_op_identity
 
@@ -288,7 +288,7 @@ def test_value_that_does_not_broadcast():
 
 def test_nested_indexing_updates_the_inner_expression():
     # As in Theano, inc_subtensor(x[a][b], y) returns x[a] updated at b.
-    x = tensor3("x")
+    x = dtensor3("x")
     value = RNG.rand(2, 3, 4)
     y = RNG.rand(2)
     out = inc_subtensor(x[:, 1:, ::-1][..., 0], y)
