@@ -336,3 +336,11 @@ def test_constant_ints_in_idx_list():
     value = numpy.arange(6.0).reshape(3, 2)
     numpy.testing.assert_array_equal(out.eval({x: value}), value[::-1, 1])
     assert out.broadcastable == (False,)
+
+
+def test_compiled_views_do_not_alias_inputs():
+    x = dmatrix("x")
+    f = symbolic.function([x], [x[1:], x[0, 0], x[::-1]])
+    value = numpy.ones((3, 2))
+    for result in f(value):
+        assert not numpy.shares_memory(result, value)
