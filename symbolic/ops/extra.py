@@ -1,7 +1,7 @@
 """Theano's ``tensor.extra_ops``: repeat, cumsum, cumprod, diff, bincount, and more.
 
-``squeeze`` lives in ``symbolic.ops.shape`` and ``sort``/``argsort`` in
-``symbolic.ops.sorting``; all are re-exported by ``symbolic.ops``.
+``squeeze`` (from ``symbolic.ops.shape``) and the index arithmetic of
+``symbolic.ops.extra_index`` are re-exported here, as Theano's module has them.
 """
 
 import numpy
@@ -11,6 +11,14 @@ from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
 from symbolic.ops.basic import shape, shape_padright
 from symbolic.ops.diagonals import diagonal
+from symbolic.ops.extra_index import (
+    RavelMultiIndex,
+    SearchsortedOp,
+    UnravelIndex,
+    ravel_multi_index,
+    searchsorted,
+    unravel_index,
+)
 from symbolic.ops.join_split import join
 from symbolic.ops.math import cast, eq, maximum, switch
 from symbolic.ops.math import max as tensor_max
@@ -25,6 +33,7 @@ from symbolic.ops.shape import (
     is_disconnected,
     normalize_axis,
     reshape,
+    squeeze,
     zero_grad,
 )
 from symbolic.types import dtypes as dt
@@ -35,15 +44,22 @@ __all__ = [
     "CumOp",
     "DiffOp",
     "FillDiagonal",
+    "RavelMultiIndex",
     "RepeatGrad",
     "RepeatOp",
+    "SearchsortedOp",
+    "UnravelIndex",
     "bincount",
     "cumprod",
     "cumsum",
     "diff",
     "fill_diagonal",
+    "ravel_multi_index",
     "repeat",
+    "searchsorted",
+    "squeeze",
     "to_one_hot",
+    "unravel_index",
 ]
 
 

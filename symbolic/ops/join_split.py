@@ -264,14 +264,15 @@ class Split(Op):
             )
         if len(splits) != self.len_splits:
             raise ValueError(
-                f"split: {node.inputs[2]} holds {len(splits)} sizes {list(splits)}, "
+                f"split: {node.inputs[2]} holds {len(splits)} sizes {splits.tolist()}, "
                 f"expected {self.len_splits}"
             )
         if numpy.any(splits < 0):
-            raise ValueError(f"split: negative size in {list(splits)}")
+            raise ValueError(f"split: negative size in {splits.tolist()}")
         if numpy.sum(splits) != x.shape[axis]:
             raise ValueError(
-                f"split: the sizes {list(splits)} sum to {int(numpy.sum(splits))} but "
+                f"split: the sizes {splits.tolist()} sum to {int(numpy.sum(splits))} "
+                "but "
                 f"{node.inputs[0]} has length {x.shape[axis]} along axis {axis} "
                 f"(shape {x.shape})"
             )
