@@ -327,6 +327,9 @@ class Split(Op):
             return [None] * self.len_splits
         return self.make_node(eval_points[0], *inputs[1:]).outputs
 
+    def __str__(self):
+        return f"Split{{{self.len_splits}}}"
+
 
 def split(x, splits_size, n_splits, axis=0):
     """Split ``x`` along ``axis`` into ``n_splits`` pieces of sizes ``splits_size``.

@@ -22,7 +22,7 @@ from symbolic.ops.basic import (
     get_vector_length,
     shape,
 )
-from symbolic.ops.elemwise import DimShuffle
+from symbolic.ops.elemwise import DimShuffle, Elemwise
 from symbolic.ops.math import (
     cast,
     ceil,
@@ -37,6 +37,7 @@ from symbolic.ops.math import (
     zeros_like,
 )
 from symbolic.ops.math import sum as tensor_sum
+from symbolic.ops.scalar.basic import Cast
 from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
@@ -138,6 +139,9 @@ def static_entries(v, length):
         return [constant_int(x) for x in v.owner.inputs]
     if v.owner is not None and isinstance(v.owner.op, DimShuffle) and length == 1:
         return [constant_int(v.owner.inputs[0])]
+    if v.owner is not None and isinstance(v.owner.op, Elemwise):
+        if len(v.owner.inputs) == 1 and isinstance(v.owner.op.scalar_op, Cast):
+            return static_entries(v.owner.inputs[0], length)
     return [None] * length
 
 
@@ -198,7 +202,9 @@ class Reshape(Op):
                 f"reshape: the new shape {shp} must hold integers, "
                 f"got dtype {shp.dtype}"
             )
-        if shp.dtype != "int64":
+        if isinstance(shp, Constant) and shp.dtype != "int64":
+            shp = as_tensor_variable(numpy.asarray(shp.data, dtype="int64"))
+        elif shp.dtype != "int64":
             shp = cast(shp, "int64")
         try:
             length = get_vector_length(shp)

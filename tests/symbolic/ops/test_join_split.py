@@ -249,3 +249,4 @@ def test_split_errors_and_identity():
     assert Split(2) == Split(2) and Split(2) != Split(3)
     check_op_identity(Split(4))
     assert Split(3).view_map == {0: [0], 1: [0], 2: [0]}
+    assert str(Split(3)) == "Split{3}"

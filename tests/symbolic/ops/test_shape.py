@@ -72,6 +72,9 @@ def test_reshape_constant_one_is_broadcastable():
     assert T.reshape(x, (x.shape[0], 1, -1)).broadcastable == (False, True, False)
     n = lscalar("n")
     assert T.reshape(x, (n, -1)).broadcastable == (False, False)
+    shp32 = as_tensor_variable(numpy.array([1, -1], dtype="int32"))
+    assert Reshape(2)(x, shp32).broadcastable == (True, False)
+    assert Reshape(2)(x, T.cast(shp32, "int64")).broadcastable == (True, False)
 
 
 def test_reshape_symbolic_entries():
