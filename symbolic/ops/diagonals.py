@@ -75,8 +75,9 @@ def eye(n, m=None, k=0, dtype=None):
 
     Examples
     --------
-    >>> eye(3).eval().sum()
-    3.0
+    >>> eye(2, 3, k=1).eval()
+    array([[0., 1., 0.],
+           [0., 0., 1.]])
     """
     if dtype is None:
         dtype = config.floatX
