@@ -442,6 +442,11 @@ class BinCount(Op):
             return [[False], [False]]
         return [[False], [True], [False]]
 
+    def R_op(self, inputs, eval_points):
+        if len(inputs) == 2 or eval_points[1] is None:
+            return [None]
+        return [self(inputs[0], eval_points[1], inputs[2])]
+
 
 def bincount(x, weights=None, minlength=None, assert_nonneg=False):
     """Count occurrences of each value in int vector ``x`` (numpy.bincount).

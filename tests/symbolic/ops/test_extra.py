@@ -232,6 +232,7 @@ def test_bincount_weights_gradient_and_empty():
     gw = grad((out * numpy.arange(4.0)).sum(), w)
     numpy.testing.assert_array_equal(function([x, w], gw)(xv, wv), [3.0, 0.0, 3.0])
     assert T.bincount(x, fvector()).dtype == "float32"
+    check_rop(lambda t: T.bincount(numpy.array([2, 0, 2]), t), [wv])
     empty = numpy.zeros(0, dtype="int32")
     got = function([x], T.bincount(x, minlength=2))(empty)
     numpy.testing.assert_array_equal(got, [0, 0])
