@@ -88,7 +88,8 @@ class Op:
             return f"{type(self).__name__}{{{args}}}"
         return type(self).__name__
 
-    __repr__ = __str__
+    def __repr__(self):
+        return str(self)
 
     def do_constant_folding(self, fgraph, node):
         """Whether the rewriter may replace this node by its value when inputs are constant."""
