@@ -5,7 +5,6 @@ The top level re-exports what Theano's does: ``function``, ``shared``,
 attributes (``symbolic.tensor``, ``symbolic.printing``...).
 """
 
-from symbolic.config import change_flags, config
 from symbolic import compile, gof, gradient, printing, scalar, tensor
 from symbolic.compile import (
     Function,
@@ -18,12 +17,22 @@ from symbolic.compile import (
     function,
     shared,
 )
-from symbolic.gof import Apply, Constant, Container, Generic, Op, Type, Variable, generic
+from symbolic.config import change_flags, config
+from symbolic.gof import (
+    Apply,
+    Constant,
+    Container,
+    Generic,
+    Op,
+    Type,
+    Variable,
+    generic,
+)
 from symbolic.gradient import Lop, Rop, grad, subgraph_grad
 from symbolic.graph.replace import clone_replace as clone
 from symbolic.ops import dot, get_scalar_constant_value
 from symbolic.printing import pp, pprint
-from symbolic.utils.updates import OrderedUpdates
 from symbolic.utils.arrays import _asarray
+from symbolic.utils.updates import OrderedUpdates
 
 __version__ = "0.2.0"

@@ -1,4 +1,4 @@
-"""Every configuration option, declared once, read from SYMBOLIC_FLAGS and ~/.symbolicrc.
+"""Every configuration option, declared once; read from SYMBOLIC_FLAGS and an rc file.
 
 ``SYMBOLIC_FLAGS`` uses Theano's ``THEANO_FLAGS`` syntax: ``name=value`` pairs
 separated by commas.  The rc file holds ``name = value`` lines (an optional
@@ -31,7 +31,8 @@ class _Option:
             value = self.parse(value)
         if self.choices is not None and value not in self.choices:
             raise ConfigError(
-                f"config.{self.name}: expected one of {sorted(map(str, self.choices))}, "
+                f"config.{self.name}: expected one of "
+                f"{sorted(map(str, self.choices))}, "
                 f"got {value!r}"
             )
         return value
@@ -51,48 +52,106 @@ def _parse_optimizer(text):
 
 
 _OPTIONS = [
-    _Option("floatX", "float64", "Default float dtype.",
-            choices=("float64", "float32", "float16")),
-    _Option("device", "cpu", "Where computations run ('cpu' or 'cuda...').",
-            parse=str),
-    _Option("mode", "Mode", "Default compile mode name.",
-            choices=("Mode", "FAST_RUN", "FAST_COMPILE", "DebugMode", "DEBUG_MODE",
-                     "ProfileMode")),
-    _Option("linker", "auto", "Default linker: 'auto', 'py', 'c', 'cvm', 'vm'.",
-            choices=("auto", "py", "c", "c|py", "cvm", "vm", "cvm_nogc", "vm_nogc",
-                     "llvm")),
-    _Option("optimizer", "fast_run", "Rewrite level.", parse=_parse_optimizer,
-            choices=("fast_run", "fast_compile", "merge", "o1", "o2", "o3", "o4",
-                     "unsafe", "stabilize", None)),
-    _Option("on_unused_input", "raise", "What function() does with unused inputs.",
-            choices=("raise", "warn", "ignore")),
-    _Option("cast_policy", "custom", "How Python literals are typed.",
-            choices=("custom", "numpy+floatX")),
-    _Option("compute_test_value", "off", "Eager test-value computation.",
-            choices=("off", "ignore", "warn", "raise", "pdb")),
-    _Option("print_test_value", False, "Show test values in errors.",
-            parse=_parse_bool),
+    _Option(
+        "floatX",
+        "float64",
+        "Default float dtype.",
+        choices=("float64", "float32", "float16"),
+    ),
+    _Option("device", "cpu", "Where computations run ('cpu' or 'cuda...').", parse=str),
+    _Option(
+        "mode",
+        "Mode",
+        "Default compile mode name.",
+        choices=(
+            "Mode",
+            "FAST_RUN",
+            "FAST_COMPILE",
+            "DebugMode",
+            "DEBUG_MODE",
+            "ProfileMode",
+        ),
+    ),
+    _Option(
+        "linker",
+        "auto",
+        "Default linker: 'auto', 'py', 'c', 'cvm', 'vm'.",
+        choices=("auto", "py", "c", "c|py", "cvm", "vm", "cvm_nogc", "vm_nogc", "llvm"),
+    ),
+    _Option(
+        "optimizer",
+        "fast_run",
+        "Rewrite level.",
+        parse=_parse_optimizer,
+        choices=(
+            "fast_run",
+            "fast_compile",
+            "merge",
+            "o1",
+            "o2",
+            "o3",
+            "o4",
+            "unsafe",
+            "stabilize",
+            None,
+        ),
+    ),
+    _Option(
+        "on_unused_input",
+        "raise",
+        "What function() does with unused inputs.",
+        choices=("raise", "warn", "ignore"),
+    ),
+    _Option(
+        "cast_policy",
+        "custom",
+        "How Python literals are typed.",
+        choices=("custom", "numpy+floatX"),
+    ),
+    _Option(
+        "compute_test_value",
+        "off",
+        "Eager test-value computation.",
+        choices=("off", "ignore", "warn", "raise", "pdb"),
+    ),
+    _Option(
+        "print_test_value", False, "Show test values in errors.", parse=_parse_bool
+    ),
     _Option("pickle_test_value", True, "Pickle tag.test_value.", parse=_parse_bool),
-    _Option("unpickle_function", True, "Unpickle Functions (else None).",
-            parse=_parse_bool),
+    _Option(
+        "unpickle_function", True, "Unpickle Functions (else None).", parse=_parse_bool
+    ),
     _Option("profile", False, "Profile every function.", parse=_parse_bool),
-    _Option("profile_memory", False, "Record memory in profiles.",
-            parse=_parse_bool),
-    _Option("warn_float64", "ignore", "What to do when a float64 appears.",
-            choices=("ignore", "warn", "raise", "pdb")),
-    _Option("exception_verbosity", "low", "Detail in runtime errors.",
-            choices=("low", "high")),
-    _Option("compiledir",
-            os.path.join(os.path.expanduser("~"), ".symbolic", "compiledir"),
-            "Where compiled modules are cached."),
+    _Option("profile_memory", False, "Record memory in profiles.", parse=_parse_bool),
+    _Option(
+        "warn_float64",
+        "ignore",
+        "What to do when a float64 appears.",
+        choices=("ignore", "warn", "raise", "pdb"),
+    ),
+    _Option(
+        "exception_verbosity",
+        "low",
+        "Detail in runtime errors.",
+        choices=("low", "high"),
+    ),
+    _Option(
+        "compiledir",
+        os.path.join(os.path.expanduser("~"), ".symbolic", "compiledir"),
+        "Where compiled modules are cached.",
+    ),
     _Option("traceback__limit", 8, "Frames kept in tag.trace.", parse=int),
-    _Option("deterministic", "default", "Prefer deterministic kernels.",
-            choices=("default", "more")),
+    _Option(
+        "deterministic",
+        "default",
+        "Prefer deterministic kernels.",
+        choices=("default", "more"),
+    ),
 ]
 
 
 class Config:
-    """The global flag object: each declared option is a readable, writable attribute."""
+    """The global flag object: each option is a readable, writable attribute."""
 
     def __init__(self, options):
         object.__setattr__(self, "_options", {opt.name: opt for opt in options})
@@ -119,7 +178,7 @@ class Config:
         return {name: (opt.default, opt.doc) for name, opt in self._options.items()}
 
     def apply(self, flags, source):
-        """Set every ``name=value`` pair in ``flags``; ``source`` names them in errors."""
+        """Set every ``name=value`` pair of ``flags``; errors name ``source``."""
         for name, value in flags.items():
             key = name.replace(".", "__")
             if key not in self._options:
@@ -193,5 +252,3 @@ class change_flags(contextlib.ContextDecorator):
         for name, value in self._saved.pop().items():
             setattr(config, name, value)
         return False
-
-

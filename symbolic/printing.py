@@ -3,15 +3,21 @@
 import sys
 from io import StringIO
 
-
-from symbolic.graph.basic import Apply, Constant, Variable
+from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
 
 
-# Print op -----------------------------------------------------------------------------
+# Print op ------------------------------------------------------------
 def _default_print(op, value):
-    print(op.message, *(getattr(value, attr)() if callable(getattr(value, attr))
-                        else getattr(value, attr) for attr in op.attrs))  # noqa: T201
+    print(  # noqa: T201 (printing is what the Print op is for)
+        op.message,
+        *(
+            getattr(value, attr)()
+            if callable(getattr(value, attr))
+            else getattr(value, attr)
+            for attr in op.attrs
+        ),
+    )
 
 
 class Print(Op):
@@ -58,7 +64,7 @@ class Print(Op):
         return False
 
 
-# pprint ---------------------------------------------------------------------------------
+# pprint ------------------------------------------------------------
 _INFIX = {
     "add": "+",
     "sub": "-",
@@ -80,7 +86,7 @@ _INFIX = {
 
 
 class PPrinter:
-    """Renders a variable as one line of infix text; ops without a rule print as calls."""
+    """Renders a variable as one line of infix text; other ops print as calls."""
 
     def __init__(self):
         self.printers = []
@@ -102,8 +108,11 @@ class PPrinter:
         for condition, printer in self.printers:
             if condition(var):
                 return printer(self, var)
-        if var.owner is None or (var.name is not None and var.owner is not None
-                                 and getattr(self, "_stop_on_name", False)):
+        if var.owner is None or (
+            var.name is not None
+            and var.owner is not None
+            and getattr(self, "_stop_on_name", False)
+        ):
             return str(var)
         node = var.owner
         op = node.op
@@ -118,8 +127,9 @@ class PPrinter:
         if scalar_op is not None and getattr(scalar_op, "name", None) == "neg":
             return f"(-{args[0]})"
         if isinstance(op, DimShuffle):
-            if all(e == "x" for e in op.new_order[: len(op.new_order) - len(
-                    op.shuffle)]) and op.shuffle == list(range(len(op.shuffle))):
+            if all(
+                e == "x" for e in op.new_order[: len(op.new_order) - len(op.shuffle)]
+            ) and op.shuffle == list(range(len(op.shuffle))):
                 return args[0]
             return f"{args[0]}.dimshuffle({', '.join(map(repr, op.new_order))})"
         name = getattr(scalar_op, "name", None) or type(op).__name__
@@ -130,7 +140,7 @@ pprint = PPrinter()
 pp = pprint
 
 
-# debugprint ------------------------------------------------------------------------------
+# debugprint ------------------------------------------------------------
 def _char_id(n):
     letters = ""
     n += 1
@@ -140,9 +150,18 @@ def _char_id(n):
     return letters
 
 
-def debugprint(obj, depth=-1, print_type=False, file=None, ids="CHAR",
-               stop_on_name=False, done=None, print_storage=False,
-               print_clients=False, used_ids=None):
+def debugprint(
+    obj,
+    depth=-1,
+    print_type=False,
+    file=None,
+    ids="CHAR",
+    stop_on_name=False,
+    done=None,
+    print_storage=False,
+    print_clients=False,
+    used_ids=None,
+):
     """Print (or return, with ``file='str'``) the graph of ``obj`` as an indented tree.
 
     Each line is ``<op or variable> [id X] '<name>'``; children are indented
@@ -224,5 +243,3 @@ def min_informative_str(obj, indent_level=0):
 def pydotprint(*args, **kwargs):
     """Graph images need pydot, which this project does not depend on."""
     raise ImportError("pydotprint requires pydot, which is not installed")
-
-

@@ -14,8 +14,9 @@ class Container:
     name : str, optional
     """
 
-    def __init__(self, r, storage, readonly=False, strict=False, allow_downcast=None,
-                 name=None):
+    def __init__(
+        self, r, storage, readonly=False, strict=False, allow_downcast=None, name=None
+    ):
         if not isinstance(storage, list) or len(storage) != 1:
             raise TypeError("storage must be a list of length 1")
         self.type = getattr(r, "type", r)
@@ -59,6 +60,12 @@ class Container:
     def __deepcopy__(self, memo):
         import copy
 
-        new = Container(self.type, [copy.deepcopy(self.storage[0], memo)],
-                        self.readonly, self.strict, self.allow_downcast, self.name)
+        new = Container(
+            self.type,
+            [copy.deepcopy(self.storage[0], memo)],
+            self.readonly,
+            self.strict,
+            self.allow_downcast,
+            self.name,
+        )
         return new

@@ -44,9 +44,7 @@ def _convert_input(item):
         return item
     if isinstance(item, Variable):
         if isinstance(item, Constant):
-            raise TypeError(
-                f"constants are not allowed as function inputs: {item}"
-            )
+            raise TypeError(f"constants are not allowed as function inputs: {item}")
         if isinstance(item, SharedVariable):
             raise TypeError(
                 f"cannot use a shared variable ({item}) as an explicit input; "
@@ -95,18 +93,23 @@ def _check_updates(updates):
     result = []
     for pair in pairs:
         if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            raise TypeError(f"updates must be (shared variable, expression) pairs, "
-                            f"got {pair!r}")
+            raise TypeError(
+                f"updates must be (shared variable, expression) pairs, got {pair!r}"
+            )
         store_into, update_val = pair
         if not isinstance(store_into, SharedVariable):
             raise TypeError(
                 f"update target must be a SharedVariable, got {store_into!r}"
             )
         if store_into in seen:
-            raise ValueError(f"this shared variable already has an update: {store_into}")
+            raise ValueError(
+                f"this shared variable already has an update: {store_into}"
+            )
         seen.add(store_into)
         try:
-            update_val = store_into.type.filter_variable(update_val, allow_convert=False)
+            update_val = store_into.type.filter_variable(
+                update_val, allow_convert=False
+            )
         except TypeError as exc:
             raise TypeError(
                 f"an update must have the same type as the original shared variable "
@@ -141,10 +144,20 @@ def _givens_pairs(givens):
     return pairs
 
 
-def function(inputs, outputs=None, mode=None, updates=None, givens=None,
-             no_default_updates=False, accept_inplace=False, name=None,
-             rebuild_strict=True, allow_input_downcast=None, profile=None,
-             on_unused_input=None):
+def function(
+    inputs,
+    outputs=None,
+    mode=None,
+    updates=None,
+    givens=None,
+    no_default_updates=False,
+    accept_inplace=False,
+    name=None,
+    rebuild_strict=True,
+    allow_input_downcast=None,
+    profile=None,
+    on_unused_input=None,
+):
     """Compile a graph into a callable Function.
 
     Parameters
@@ -233,23 +246,25 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
             raise ValueError(f"an input ({old}) cannot be replaced through givens")
 
     if given_pairs:
-        exprs = [o.variable for o in out_specs] + [u for _, u in update_pairs] + [
-            s.update for s in in_specs if s.update is not None
-        ]
+        exprs = (
+            [o.variable for o in out_specs]
+            + [u for _, u in update_pairs]
+            + [s.update for s in in_specs if s.update is not None]
+        )
         replaced = clone_replace(exprs, given_pairs, strict=rebuild_strict)
         n_out = len(out_specs)
         for spec, new in zip(out_specs, replaced[:n_out]):
             spec.variable = new
         n_upd = len(update_pairs)
-        update_pairs = [(s, v) for (s, _), v in
-                        zip(update_pairs, replaced[n_out:n_out + n_upd])]
-        rest = iter(replaced[n_out + n_upd:])
+        update_pairs = [
+            (s, v) for (s, _), v in zip(update_pairs, replaced[n_out : n_out + n_upd])
+        ]
+        rest = iter(replaced[n_out + n_upd :])
         for spec in in_specs:
             if spec.update is not None:
                 spec.update = next(rest)
 
-    in_specs = _add_shared_inputs(in_specs, out_specs, update_pairs,
-                                  no_default_updates)
+    in_specs = _add_shared_inputs(in_specs, out_specs, update_pairs, no_default_updates)
     mode = get_mode(mode)
     if profile is None:
         profile = config.profile or None
@@ -257,10 +272,17 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         profile = ProfileStats(message=name)
     elif isinstance(profile, str):
         profile = ProfileStats(message=profile)
-    maker = FunctionMaker(in_specs, out_specs, mode, accept_inplace=accept_inplace,
-                          profile=profile, on_unused_input=on_unused_input,
-                          output_keys=output_keys, name=name,
-                          return_single=single)
+    maker = FunctionMaker(
+        in_specs,
+        out_specs,
+        mode,
+        accept_inplace=accept_inplace,
+        profile=profile,
+        on_unused_input=on_unused_input,
+        output_keys=output_keys,
+        name=name,
+        return_single=single,
+    )
     return maker.create()
 
 
@@ -268,17 +290,22 @@ def _add_shared_inputs(in_specs, out_specs, update_pairs, no_default_updates):
     """Append an implicit input for every shared variable the graph uses."""
     explicit_updates = dict(update_pairs)
     in_vars = {s.variable for s in in_specs}
-    roots = [o.variable for o in out_specs] + [u for _, u in update_pairs] + [
-        s.update for s in in_specs if s.update is not None
-    ]
+    roots = (
+        [o.variable for o in out_specs]
+        + [u for _, u in update_pairs]
+        + [s.update for s in in_specs if s.update is not None]
+    )
     shared_order = []
     seen = set()
     pending = list(roots)
     while pending:
         found = []
         for var in ancestors(pending, blockers=in_vars):
-            if isinstance(var, SharedVariable) and var not in seen and \
-                    var not in in_vars:
+            if (
+                isinstance(var, SharedVariable)
+                and var not in seen
+                and var not in in_vars
+            ):
                 seen.add(var)
                 shared_order.append(var)
                 found.append(var)
@@ -302,8 +329,16 @@ def _add_shared_inputs(in_specs, out_specs, update_pairs, no_default_updates):
             shared_order.append(var)
     result = list(in_specs)
     for var in shared_order:
-        result.append(In(var, value=var.container, update=explicit_updates.get(var),
-                         mutable=False, implicit=True, shared=True))
+        result.append(
+            In(
+                var,
+                value=var.container,
+                update=explicit_updates.get(var),
+                mutable=False,
+                implicit=True,
+                shared=True,
+            )
+        )
     return result
 
 
@@ -315,9 +350,20 @@ class FunctionMaker:
     load, which is how a pickled Function comes back in a fresh process.
     """
 
-    def __init__(self, inputs, outputs, mode=None, accept_inplace=False,
-                 function_builder=None, profile=None, on_unused_input="raise",
-                 fgraph=None, output_keys=None, name=None, return_single=False):
+    def __init__(
+        self,
+        inputs,
+        outputs,
+        mode=None,
+        accept_inplace=False,
+        function_builder=None,
+        profile=None,
+        on_unused_input="raise",
+        fgraph=None,
+        output_keys=None,
+        name=None,
+        return_single=False,
+    ):
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.mode = get_mode(mode)
@@ -404,9 +450,13 @@ class FunctionMaker:
             if isinstance(spec.value, Container):
                 containers.append(spec.value)
                 continue
-            container = Container(spec.variable, [None], strict=spec.strict,
-                                  allow_downcast=spec.allow_downcast,
-                                  name=spec.name)
+            container = Container(
+                spec.variable,
+                [None],
+                strict=spec.strict,
+                allow_downcast=spec.allow_downcast,
+                name=spec.name,
+            )
             if spec.value is not None:
                 container.value = spec.value
             containers.append(container)
@@ -486,9 +536,7 @@ class Function:
         maker = self.maker
         fgraph = maker.fgraph
         start = time.perf_counter()
-        storage_map = make_storage_map(
-            fgraph, [c.storage for c in self.input_storage]
-        )
+        storage_map = make_storage_map(fgraph, [c.storage for c in self.input_storage])
         linker = get_linker(maker.mode.linker)
         self.vm = linker.make_vm(fgraph, storage_map, self.profile)
         self._storage_map = storage_map
@@ -502,14 +550,15 @@ class Function:
             if spec.update is not None:
                 self._updates.append((container.storage, next(cell_iter)))
         self._explicit = [
-            (container, spec) for container, spec in zip(self.input_storage,
-                                                           maker.inputs)
+            (container, spec)
+            for container, spec in zip(self.input_storage, maker.inputs)
             if not spec.implicit
         ]
         self._refeed = [
             (container, copy.deepcopy(container.storage[0]))
             for container, spec in self._explicit
-            if spec.value is not None and spec.update is None
+            if spec.value is not None
+            and spec.update is None
             and not isinstance(spec.value, Container)
         ]
         self._copy_output = _outputs_needing_copy(fgraph, n_out, maker.outputs)
@@ -532,8 +581,11 @@ class Function:
         for i, (container, spec) in enumerate(self._explicit):
             t = spec.variable.type
             exact = None
-            if isinstance(t, TensorType) and not any(t.broadcastable) \
-                    and not spec.strict:
+            if (
+                isinstance(t, TensorType)
+                and not any(t.broadcastable)
+                and not spec.strict
+            ):
                 exact = (t.numpy_dtype, t.ndim)
             fast.append((container.storage, exact, spec, i))
         self._fast_inputs = fast
@@ -548,8 +600,12 @@ class Function:
         else:
             ndarray = numpy.ndarray
             for (cell, exact, spec, i), arg in zip(self._fast_inputs, args):
-                if exact is not None and type(arg) is ndarray and \
-                        arg.dtype == exact[0] and arg.ndim == exact[1]:
+                if (
+                    exact is not None
+                    and type(arg) is ndarray
+                    and arg.dtype == exact[0]
+                    and arg.ndim == exact[1]
+                ):
                     cell[0] = arg
                 else:
                     cell[0] = _filter_input(spec, arg, i)
@@ -561,8 +617,11 @@ class Function:
         for cell, needs_copy in self._outputs_plan:
             value = cell[0]
             if needs_copy:
-                value = value.copy() if isinstance(value, numpy.ndarray) else \
-                    copy.deepcopy(value)
+                value = (
+                    value.copy()
+                    if isinstance(value, numpy.ndarray)
+                    else copy.deepcopy(value)
+                )
             outputs.append(value)
         updates = self._updates
         if updates:
@@ -606,7 +665,7 @@ class Function:
                     raise TypeError(f"input {key!r} given twice")
                 container.storage[0] = _filter_input(spec, value, index)
                 provided[index] = True
-        for i, (container, spec) in enumerate(explicit):
+        for i, (_container, spec) in enumerate(explicit):
             if not provided[i] and spec.value is None:
                 raise TypeError(
                     f"missing required input: {spec.variable} (position {i}); "
@@ -620,15 +679,17 @@ class Function:
         return result
 
     def _input_index(self, key):
-        for i, (container, spec) in enumerate(self._explicit):
+        for i, (_container, spec) in enumerate(self._explicit):
             if spec.name == key or spec.variable is key:
                 return i
         raise TypeError(f"unknown input name {key!r}")
 
     def _find_container(self, key):
         for container, spec in zip(self.input_storage, self.maker.inputs):
-            if spec.variable is key or spec.name == key or (
-                isinstance(key, str) and spec.variable.name == key
+            if (
+                spec.variable is key
+                or spec.name == key
+                or (isinstance(key, str) and spec.variable.name == key)
             ):
                 return container
         raise KeyError(f"no input {key!r} in this function")
@@ -640,8 +701,14 @@ class Function:
         self._find_container(key).value = value
 
     # Management ---------------------------------------------------------------------
-    def copy(self, share_memory=False, swap=None, delete_updates=False, name=None,
-             profile=None):
+    def copy(
+        self,
+        share_memory=False,
+        swap=None,
+        delete_updates=False,
+        name=None,
+        profile=None,
+    ):
         """Return a copy; shared values are copied unless ``share_memory``.
 
         ``swap`` maps shared variables to replacements of the same type.
@@ -670,13 +737,17 @@ class Function:
             new_inputs.append(new_spec)
         if profile is True:
             profile = ProfileStats(message=name)
-        maker = FunctionMaker(new_inputs, self.maker.outputs, self.maker.mode,
-                              accept_inplace=self.maker.accept_inplace,
-                              profile=profile,
-                              on_unused_input="ignore",
-                              output_keys=self.maker.output_keys,
-                              name=name or self.name,
-                              return_single=self.maker.return_single)
+        maker = FunctionMaker(
+            new_inputs,
+            self.maker.outputs,
+            self.maker.mode,
+            accept_inplace=self.maker.accept_inplace,
+            profile=profile,
+            on_unused_input="ignore",
+            output_keys=self.maker.output_keys,
+            name=name or self.name,
+            return_single=self.maker.return_single,
+        )
         containers = None
         if not delete_updates:
             containers = None
@@ -716,12 +787,13 @@ def _filter_input(spec, value, index):
     try:
         if spec.allow_downcast is None:
             return var.type.filter(value, strict=spec.strict)
-        return var.type.filter(value, strict=spec.strict,
-                               allow_downcast=spec.allow_downcast)
+        return var.type.filter(
+            value, strict=spec.strict, allow_downcast=spec.allow_downcast
+        )
     except (TypeError, ValueError) as exc:
         name = var.name or f"input at index {index}"
         raise type(exc)(
-            f"Bad input argument with name \"{name}\" to function at index {index} "
+            f'Bad input argument with name "{name}" to function at index {index} '
             f"(0-based): {exc}"
         ) from None
 
@@ -740,8 +812,7 @@ def _outputs_needing_copy(fgraph, n_out, out_specs):
     for var, spec in zip(fgraph.outputs[:n_out], out_specs):
         roots = view_roots(var)
         needs = any(
-            r in inputs or r in claimed or isinstance(r, Constant)
-            or r.owner is None
+            r in inputs or r in claimed or isinstance(r, Constant) or r.owner is None
             for r in roots
         )
         claimed.update(roots)
@@ -749,14 +820,33 @@ def _outputs_needing_copy(fgraph, n_out, out_specs):
     return flags
 
 
-def pfunc(params, outputs=None, mode=None, updates=None, givens=None,
-          no_default_updates=False, accept_inplace=False, name=None,
-          rebuild_strict=True, allow_input_downcast=None, profile=None,
-          on_unused_input=None, output_keys=None):
+def pfunc(
+    params,
+    outputs=None,
+    mode=None,
+    updates=None,
+    givens=None,
+    no_default_updates=False,
+    accept_inplace=False,
+    name=None,
+    rebuild_strict=True,
+    allow_input_downcast=None,
+    profile=None,
+    on_unused_input=None,
+    output_keys=None,
+):
     """Theano's lower-level entry point; same as :func:`function`."""
-    return function(params, outputs, mode=mode, updates=updates, givens=givens,
-                    no_default_updates=no_default_updates,
-                    accept_inplace=accept_inplace, name=name,
-                    rebuild_strict=rebuild_strict,
-                    allow_input_downcast=allow_input_downcast, profile=profile,
-                    on_unused_input=on_unused_input)
+    return function(
+        params,
+        outputs,
+        mode=mode,
+        updates=updates,
+        givens=givens,
+        no_default_updates=no_default_updates,
+        accept_inplace=accept_inplace,
+        name=name,
+        rebuild_strict=rebuild_strict,
+        allow_input_downcast=allow_input_downcast,
+        profile=profile,
+        on_unused_input=on_unused_input,
+    )

@@ -22,8 +22,17 @@ class SymbolicInput:
         The caller may not pass a value (it lives in a container).
     """
 
-    def __init__(self, variable, name=None, update=None, mutable=None, strict=False,
-                 allow_downcast=None, autoname=True, implicit=False):
+    def __init__(
+        self,
+        variable,
+        name=None,
+        update=None,
+        mutable=None,
+        strict=False,
+        allow_downcast=None,
+        autoname=True,
+        implicit=False,
+    ):
         if not isinstance(variable, Variable):
             raise TypeError(f"input must be a Variable, got {variable!r}")
         self.variable = variable
@@ -68,9 +77,20 @@ class In(SymbolicInput):
     shared : bool
     """
 
-    def __init__(self, variable, name=None, value=None, update=None, mutable=None,
-                 strict=False, allow_downcast=None, autoname=True, implicit=None,
-                 borrow=None, shared=False):
+    def __init__(
+        self,
+        variable,
+        name=None,
+        value=None,
+        update=None,
+        mutable=None,
+        strict=False,
+        allow_downcast=None,
+        autoname=True,
+        implicit=None,
+        borrow=None,
+        shared=False,
+    ):
         from symbolic.compile.container import Container
 
         self.shared = shared
@@ -80,10 +100,12 @@ class In(SymbolicInput):
             borrow = True
         self.borrow = borrow
         if implicit is None:
-            implicit = isinstance(value, Container) or getattr(
-                variable, "container", None) is value and value is not None
-        super().__init__(variable, name, update, mutable, strict, allow_downcast,
-                         autoname, implicit)
+            implicit = isinstance(value, Container) or (
+                getattr(variable, "container", None) is value and value is not None
+            )
+        super().__init__(
+            variable, name, update, mutable, strict, allow_downcast, autoname, implicit
+        )
         self.value = value
         if self.implicit and value is None:
             raise TypeError(f"implicit input {variable} needs a value")

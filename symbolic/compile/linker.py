@@ -87,9 +87,8 @@ def raise_with_node(exc, node, thunk):
             value = cell[0]
             shape = getattr(value, "shape", None)
             shapes.append(f"{var} shape={shape} dtype={getattr(value, 'dtype', None)}")
-    detail = (
-        f"\nApply node that caused the error: {node}"
-        + ("\nInputs: " + "; ".join(shapes) if shapes else "")
+    detail = f"\nApply node that caused the error: {node}" + (
+        "\nInputs: " + "; ".join(shapes) if shapes else ""
     )
     if getattr(exc, "_symbolic_annotated", False):
         raise exc

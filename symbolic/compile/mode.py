@@ -6,8 +6,17 @@ from symbolic.config import config
 
 _logger = logging.getLogger(__name__)
 
-predefined_linkers = ("py", "vm", "cvm", "c", "c|py", "vm_nogc", "cvm_nogc", "auto",
-                      "llvm")
+predefined_linkers = (
+    "py",
+    "vm",
+    "cvm",
+    "c",
+    "c|py",
+    "vm_nogc",
+    "cvm_nogc",
+    "auto",
+    "llvm",
+)
 predefined_optimizers = {
     "fast_run": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
     "fast_compile": ("canonicalize_fast",),
@@ -106,10 +115,17 @@ class Mode:
 class DebugMode(Mode):
     """Run every node with each backend and ``perform`` and compare the results."""
 
-    def __init__(self, optimizer="fast_run", stability_patience=None,
-                 check_c_code=None, check_py_code=None, check_isfinite=None,
-                 check_preallocated_output=None, require_matching_strides=None,
-                 linker=None):
+    def __init__(
+        self,
+        optimizer="fast_run",
+        stability_patience=None,
+        check_c_code=None,
+        check_py_code=None,
+        check_isfinite=None,
+        check_preallocated_output=None,
+        require_matching_strides=None,
+        linker=None,
+    ):
         super().__init__(linker="py", optimizer=optimizer)
         self.check_isfinite = True if check_isfinite is None else check_isfinite
         self.name = "DebugMode"

@@ -21,8 +21,14 @@ class ProfileStats:
     compile_time : float
     """
 
-    def __init__(self, atexit_print=True, flag_time_thunks=None, gpu_checks=True,
-                 message=None, **kwargs):
+    def __init__(
+        self,
+        atexit_print=True,
+        flag_time_thunks=None,
+        gpu_checks=True,
+        message=None,
+        **kwargs,
+    ):
         self.message = message
         self.fct_callcount = 0
         self.fct_call_time = 0.0
@@ -76,7 +82,7 @@ class ProfileStats:
                 f"  {100 * seconds / total:6.1f}% {seconds:.3e}s "
                 f"{self.apply_callcount[node]:6d} {node.op}"
             )
-        print("\n".join(lines), file=file)  # noqa: T201 (requested report)
+        print("\n".join(lines), file=file)
 
     def __getstate__(self):
         state = dict(self.__dict__)

@@ -40,9 +40,13 @@ class SharedVariable(Variable):
                 raise TypeError("give either a container or a value, not both")
         else:
             self.container = Container(
-                self, storage=[type.filter(value, strict=strict,
-                                           allow_downcast=allow_downcast)],
-                readonly=False, strict=strict, allow_downcast=allow_downcast,
+                self,
+                storage=[
+                    type.filter(value, strict=strict, allow_downcast=allow_downcast)
+                ],
+                readonly=False,
+                strict=strict,
+                allow_downcast=allow_downcast,
                 name=name,
             )
 
@@ -63,16 +67,23 @@ class SharedVariable(Variable):
     def zero(self, borrow=False):
         """Set the value to zeros of the same shape."""
         value = self.container.value
-        self.container.value = numpy.zeros_like(value) if borrow else \
-            numpy.zeros_like(copy.deepcopy(value))
+        self.container.value = (
+            numpy.zeros_like(value)
+            if borrow
+            else numpy.zeros_like(copy.deepcopy(value))
+        )
 
     def clone(self):
         """Return a new SharedVariable sharing this one's container."""
-        cp = self.__class__(name=self.name, type=self.type, value=None, strict=None,
-                            container=self.container)
+        cp = self.__class__(
+            name=self.name,
+            type=self.type,
+            value=None,
+            strict=None,
+            container=self.container,
+        )
         cp.tag = copy.copy(self.tag)
         return cp
-
 
 
 class TensorSharedVariable(_tensor_py_operators, SharedVariable):
@@ -114,8 +125,9 @@ def shared(value, name=None, strict=False, allow_downcast=None, **kwargs):
         raise TypeError("shared() takes a value, not a symbolic Variable")
     for ctor in reversed(shared_constructors):
         try:
-            var = ctor(value, name=name, strict=strict, allow_downcast=allow_downcast,
-                       **kwargs)
+            var = ctor(
+                value, name=name, strict=strict, allow_downcast=allow_downcast, **kwargs
+            )
         except TypeError:
             continue
         return var
@@ -123,18 +135,25 @@ def shared(value, name=None, strict=False, allow_downcast=None, **kwargs):
 
 
 @shared_constructor
-def generic_constructor(value, name=None, strict=False, allow_downcast=None,
-                        borrow=False):
+def generic_constructor(
+    value, name=None, strict=False, allow_downcast=None, borrow=False
+):
     """Wrap any Python object in a SharedVariable of the Generic type."""
     from symbolic.types.generic import generic
 
-    return SharedVariable(type=generic, value=value if borrow else copy.deepcopy(value),
-                          name=name, strict=strict, allow_downcast=allow_downcast)
+    return SharedVariable(
+        type=generic,
+        value=value if borrow else copy.deepcopy(value),
+        name=name,
+        strict=strict,
+        allow_downcast=allow_downcast,
+    )
 
 
 @shared_constructor
-def scalar_constructor(value, name=None, strict=False, allow_downcast=None,
-                       borrow=False, target="cpu"):
+def scalar_constructor(
+    value, name=None, strict=False, allow_downcast=None, borrow=False, target="cpu"
+):
     """Python and numpy scalars become 0-d tensors (float64 / int64 / own dtype)."""
     if target not in ("cpu", None):
         raise TypeError("only the cpu target is supported")
@@ -151,14 +170,25 @@ def scalar_constructor(value, name=None, strict=False, allow_downcast=None,
     else:
         raise TypeError("not a scalar")
     tensor_type = TensorType(dtype, ())
-    return ScalarSharedVariable(type=tensor_type, value=numpy.array(value, dtype=dtype),
-                                name=name, strict=strict,
-                                allow_downcast=allow_downcast)
+    return ScalarSharedVariable(
+        type=tensor_type,
+        value=numpy.array(value, dtype=dtype),
+        name=name,
+        strict=strict,
+        allow_downcast=allow_downcast,
+    )
 
 
 @shared_constructor
-def tensor_constructor(value, name=None, strict=False, allow_downcast=None,
-                       borrow=False, broadcastable=None, target="cpu"):
+def tensor_constructor(
+    value,
+    name=None,
+    strict=False,
+    allow_downcast=None,
+    borrow=False,
+    broadcastable=None,
+    target="cpu",
+):
     """ndarrays become TensorSharedVariables of the same dtype."""
     if target not in ("cpu", None):
         raise TypeError("only the cpu target is supported")
@@ -169,9 +199,10 @@ def tensor_constructor(value, name=None, strict=False, allow_downcast=None,
     if broadcastable is None:
         broadcastable = (False,) * value.ndim
     tensor_type = TensorType(value.dtype, broadcastable)
-    return TensorSharedVariable(type=tensor_type,
-                                value=value if borrow else value.copy(),
-                                name=name, strict=strict,
-                                allow_downcast=allow_downcast)
-
-
+    return TensorSharedVariable(
+        type=tensor_type,
+        value=value if borrow else value.copy(),
+        name=name,
+        strict=strict,
+        allow_downcast=allow_downcast,
+    )

@@ -29,8 +29,9 @@ class NullTypeGradError(TypeError):
 class GradientError(Exception):
     """``verify_grad`` found symbolic and numeric gradients that disagree."""
 
-    def __init__(self, arg, err_pos, shape, val1, val2, abs_err, rel_err, abs_tol,
-                 rel_tol):
+    def __init__(
+        self, arg, err_pos, shape, val1, val2, abs_err, rel_err, abs_tol, rel_tol
+    ):
         super().__init__()
         self.arg = arg
         self.err_pos = err_pos
@@ -87,17 +88,27 @@ def _fit_to(term, var):
     if dt.is_float(var.dtype) and term.dtype != var.dtype:
         term = ops.cast(term, var.dtype)
     if term.broadcastable != var.broadcastable:
-        axes = [a for a in range(var.ndim)
-                if var.broadcastable[a] and not term.broadcastable[a]]
+        axes = [
+            a
+            for a in range(var.ndim)
+            if var.broadcastable[a] and not term.broadcastable[a]
+        ]
         if axes:
             term = ops.sum(term, axis=axes, keepdims=True)
         term = ops.patternbroadcast(term, var.broadcastable)
     return term
 
 
-def grad(cost, wrt, consider_constant=None, disconnected_inputs="raise",
-         add_names=True, known_grads=None, return_disconnected="zero",
-         null_gradients="raise"):
+def grad(
+    cost,
+    wrt,
+    consider_constant=None,
+    disconnected_inputs="raise",
+    add_names=True,
+    known_grads=None,
+    return_disconnected="zero",
+    null_gradients="raise",
+):
     """Return the symbolic gradient of ``cost`` with respect to ``wrt``.
 
     Parameters
@@ -201,17 +212,21 @@ def _backprop(outputs, seeds, wrt, blockers):
     blocker_set = set(blockers)
     wrt_set = set(wrt)
     # Leaves of the pass: graph inputs, blockers and wrt variables with owners.
-    leaves = [v for v in ancestors(outputs, blockers=blocker_set | wrt_set)
-              if v.owner is None or v in blocker_set or v in wrt_set]
+    leaves = [
+        v
+        for v in ancestors(outputs, blockers=blocker_set | wrt_set)
+        if v.owner is None or v in blocker_set or v in wrt_set
+    ]
     nodes = io_toposort(leaves, outputs)
 
     # Forward: which variables depend on wrt (through connected inputs).
-    depends = {v: True for v in wrt}
+    depends = dict.fromkeys(wrt, True)
     for node in nodes:
         pattern = _connection_pattern(node)
         for j, out in enumerate(node.outputs):
-            if any(depends.get(inp) and pattern[i][j]
-                   for i, inp in enumerate(node.inputs)):
+            if any(
+                depends.get(inp) and pattern[i][j] for i, inp in enumerate(node.inputs)
+            ):
                 depends[out] = True
 
     terms = {}
@@ -257,7 +272,7 @@ def _backprop(outputs, seeds, wrt, blockers):
         pattern = _connection_pattern(node)
         undefined_out = [g for g in out_grads if is_undefined(g)]
         if undefined_out:
-            for i, inp in enumerate(node.inputs):
+            for inp in node.inputs:
                 if depends.get(inp) and inp not in blocker_set:
                     terms.setdefault(inp, []).append(undefined_out[0])
             continue
@@ -293,8 +308,13 @@ def Lop(f, wrt, eval_points, consider_constant=None, disconnected_inputs="raise"
     ev_list, _ = _as_list(eval_points)
     wrt_list, using_list = _as_list(wrt)
     known = {out: as_tensor_variable(ev) for out, ev in zip(f_list, ev_list)}
-    result = grad(None, wrt_list, consider_constant=consider_constant,
-                  known_grads=known, disconnected_inputs=disconnected_inputs)
+    result = grad(
+        None,
+        wrt_list,
+        consider_constant=consider_constant,
+        known_grads=known,
+        disconnected_inputs=disconnected_inputs,
+    )
     return result if using_list else result[0]
 
 
@@ -320,8 +340,11 @@ def Rop(f, wrt, eval_points, disconnected_outputs="raise", return_disconnected="
             )
         tangents[var] = ev
     wrt_set = set(wrt_list)
-    leaves = [v for v in ancestors(f_list, blockers=wrt_set)
-              if v.owner is None or v in wrt_set]
+    leaves = [
+        v
+        for v in ancestors(f_list, blockers=wrt_set)
+        if v.owner is None or v in wrt_set
+    ]
     for node in io_toposort(leaves, f_list):
         in_tangents = [tangents.get(inp) for inp in node.inputs]
         if all(t is None for t in in_tangents):
@@ -332,8 +355,9 @@ def Rop(f, wrt, eval_points, disconnected_outputs="raise", return_disconnected="
             raise NotImplementedError(f"{node.op} has no R_op: {exc}") from exc
         for out, t in zip(node.outputs, outs):
             if t is not None:
-                tangents[out] = _fit_to(t, out) if isinstance(out.type, TensorType) \
-                    else t
+                tangents[out] = (
+                    _fit_to(t, out) if isinstance(out.type, TensorType) else t
+                )
     results = []
     for out in f_list:
         t = tangents.get(out)
@@ -348,10 +372,15 @@ def Rop(f, wrt, eval_points, disconnected_outputs="raise", return_disconnected="
 
 
 def subgraph_grad(wrt, end, start=None, cost=None, details=False):
-    """Backpropagate from ``start`` (known grads) and/or ``cost`` to ``wrt`` and ``end``."""
+    """Backpropagate ``start`` (known grads) and/or ``cost`` to ``wrt`` and ``end``."""
     params = list(wrt) + list(end)
-    grads = grad(cost, params, known_grads=start, disconnected_inputs="ignore",
-                 return_disconnected="zero")
+    grads = grad(
+        cost,
+        params,
+        known_grads=start,
+        disconnected_inputs="ignore",
+        return_disconnected="zero",
+    )
     wrt_grads = grads[: len(wrt)]
-    end_grads = dict(zip(end, grads[len(wrt):]))
+    end_grads = dict(zip(end, grads[len(wrt) :]))
     return (wrt_grads, end_grads) if not details else (wrt_grads, end_grads, None, None)

@@ -32,19 +32,23 @@ class IndexMap(Op):
 
     def make_node(self, n, *free):
         n = as_tensor_variable(n)
-        out = TensorType(self.inner_output.dtype,
-                         (False, *self.inner_output.broadcastable))()
+        out = TensorType(
+            self.inner_output.dtype, (False, *self.inner_output.broadcastable)
+        )()
         return Apply(self, [n, *free], [out])
 
     def perform(self, node, inputs, output_storage):
         from symbolic.compile.function import function
 
         if self._fn is None:
-            self._fn = function([self.index, *self.free], self.inner_output,
-                                on_unused_input="ignore")
+            self._fn = function(
+                [self.index, *self.free], self.inner_output, on_unused_input="ignore"
+            )
         n, *free = inputs
-        rows = [self._fn(numpy.asarray(i, dtype=self.index.dtype), *free)
-                for i in range(int(n))]
+        rows = [
+            self._fn(numpy.asarray(i, dtype=self.index.dtype), *free)
+            for i in range(int(n))
+        ]
         if rows:
             result = numpy.stack(rows)
         else:
@@ -58,8 +62,13 @@ def _map_over_rows(expression, make_row):
 
     index = TensorType("int64", ())("i")
     row = make_row(expression[index])
-    free = [v for v in graph_inputs([row]) if v is not index
-            and not isinstance(v, Constant) and not hasattr(v, "container")]
+    free = [
+        v
+        for v in graph_inputs([row])
+        if v is not index
+        and not isinstance(v, Constant)
+        and not hasattr(v, "container")
+    ]
     n = T.shape(expression)[0]
     return IndexMap(index, free, row)(n, *free)
 
@@ -80,8 +89,12 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise
     single = not isinstance(wrt, (list, tuple))
     wrt_list = [wrt] if single else list(wrt)
     if expression.ndim == 0:
-        result = grad(expression, wrt_list, consider_constant=consider_constant,
-                      disconnected_inputs=disconnected_inputs)
+        result = grad(
+            expression,
+            wrt_list,
+            consider_constant=consider_constant,
+            disconnected_inputs=disconnected_inputs,
+        )
         return result[0] if single else result
     if expression.ndim != 1:
         raise TypeError(
@@ -90,9 +103,14 @@ def jacobian(expression, wrt, consider_constant=None, disconnected_inputs="raise
         )
     result = []
     for var in wrt_list:
+
         def row_grad(entry, var=var):
-            return grad(entry, var, consider_constant=consider_constant,
-                        disconnected_inputs=disconnected_inputs)
+            return grad(
+                entry,
+                var,
+                consider_constant=consider_constant,
+                disconnected_inputs=disconnected_inputs,
+            )
 
         result.append(_map_over_rows(expression, row_grad))
     return result[0] if single else result
@@ -109,8 +127,18 @@ def hessian(cost, wrt, consider_constant=None, disconnected_inputs="raise"):
     for var in wrt_list:
         if var.ndim != 1:
             raise TypeError(f"hessian: {var} must be a vector, got ndim {var.ndim}")
-        g = grad(cost, var, consider_constant=consider_constant,
-                 disconnected_inputs=disconnected_inputs)
-        result.append(jacobian(g, var, consider_constant=consider_constant,
-                               disconnected_inputs=disconnected_inputs))
+        g = grad(
+            cost,
+            var,
+            consider_constant=consider_constant,
+            disconnected_inputs=disconnected_inputs,
+        )
+        result.append(
+            jacobian(
+                g,
+                var,
+                consider_constant=consider_constant,
+                disconnected_inputs=disconnected_inputs,
+            )
+        )
     return result[0] if single else result

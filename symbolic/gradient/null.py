@@ -72,7 +72,7 @@ class _NullGradOp(Op):
 
 
 def grad_undefined(op, x_pos, x, comment=""):
-    """Return a NullType variable: the gradient of ``op`` wrt input ``x_pos`` is undefined."""
+    """Return a NullType variable: the gradient wrt input ``x_pos`` is undefined."""
     why = (
         f"the gradient of {op} with respect to its input {x_pos} ({x}) is "
         f"mathematically undefined. {comment}"
@@ -81,7 +81,7 @@ def grad_undefined(op, x_pos, x, comment=""):
 
 
 def grad_not_implemented(op, x_pos, x, comment=""):
-    """Return a NullType variable: the gradient of ``op`` wrt input ``x_pos`` is not implemented."""
+    """Return a NullType variable: the gradient wrt ``x_pos`` is not implemented."""
     why = (
         f"the gradient of {op} with respect to its input {x_pos} ({x}) is not "
         f"implemented. {comment}"

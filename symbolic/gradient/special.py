@@ -64,7 +64,7 @@ class UndefinedGrad(_GradModifier):
 
 
 class GradClip(_GradModifier):
-    """Identity whose gradient is clipped into ``[clip_lower_bound, clip_upper_bound]``."""
+    """Identity whose gradient is clipped to ``[lower, upper]``."""
 
     __props__ = ("clip_lower_bound", "clip_upper_bound")
 
@@ -104,7 +104,7 @@ def consider_constant(x):
 
 
 def disconnected_grad(x):
-    """Return ``x`` disconnected from the gradient (grad wrt inputs behind it is disconnected)."""
+    """Return ``x`` cut from the gradient: what lies behind it is disconnected."""
     return _disconnected_grad(x)
 
 

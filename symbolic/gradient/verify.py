@@ -11,8 +11,19 @@ TYPE_EPS = {"float64": 1e-6, "float32": 1e-3, "float16": 1e-1}
 TYPE_TOL = {"float64": 1e-4, "float32": 1e-2, "float16": 5e-2}
 
 
-def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=None,
-                rel_tol=None, mode=None, cast_to_output_type=False, no_debug_ref=True):
+def verify_grad(
+    fun,
+    pt,
+    n_tests=2,
+    rng=None,
+    eps=None,
+    out_type=None,
+    abs_tol=None,
+    rel_tol=None,
+    mode=None,
+    cast_to_output_type=False,
+    no_debug_ref=True,
+):
     """Check ``grad`` of ``fun`` at ``pt`` against central finite differences.
 
     The scalar cost is ``sum(fun(*inputs) * R)`` for a random projection R,
@@ -42,12 +53,14 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
     for i, p in enumerate(pt):
         if p.dtype.kind != "f":
             raise TypeError(
-                f"verify_grad can only check float inputs; input {i} has dtype {p.dtype}"
+                f"verify_grad can only check float inputs; input {i} has dtype "
+                f"{p.dtype}"
             )
     if rng is None:
         rng = numpy.random.RandomState(42)
-    inputs = [TensorType(p.dtype, (False,) * p.ndim)(f"input_{i}")
-              for i, p in enumerate(pt)]
+    inputs = [
+        TensorType(p.dtype, (False,) * p.ndim)(f"input_{i}") for i, p in enumerate(pt)
+    ]
     outputs = fun(*inputs)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
@@ -62,9 +75,12 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
     out_values = f_out(*pt)
     for _ in range(n_tests):
         projections = [
-            numpy.asarray(_random(rng, numpy.shape(v)) + 0.5, dtype=str(
-                numpy.asarray(v).dtype) if numpy.asarray(v).dtype.kind == "f"
-                else "float64")
+            numpy.asarray(
+                _random(rng, numpy.shape(v)) + 0.5,
+                dtype=str(numpy.asarray(v).dtype)
+                if numpy.asarray(v).dtype.kind == "f"
+                else "float64",
+            )
             for v in out_values
         ]
         proj_vars = [TensorType(p.dtype, (False,) * p.ndim)() for p in projections]
@@ -93,10 +109,17 @@ def verify_grad(fun, pt, n_tests=2, rng=None, eps=None, out_type=None, abs_tol=N
             bad = (abs_err > abs_tol) & (rel_err > rel_tol)
             if numpy.any(bad) or not numpy.all(numpy.isfinite(sym)):
                 pos = int(numpy.argmax(bad.reshape(-1))) if numpy.any(bad) else 0
-                raise GradientError(i, pos, p.shape, sym.reshape(-1)[pos],
-                                    numeric.reshape(-1)[pos],
-                                    float(abs_err.reshape(-1)[pos]),
-                                    float(rel_err.reshape(-1)[pos]), abs_tol, rel_tol)
+                raise GradientError(
+                    i,
+                    pos,
+                    p.shape,
+                    sym.reshape(-1)[pos],
+                    numeric.reshape(-1)[pos],
+                    float(abs_err.reshape(-1)[pos]),
+                    float(rel_err.reshape(-1)[pos]),
+                    abs_tol,
+                    rel_tol,
+                )
 
 
 def _random(rng, shape):

@@ -63,7 +63,7 @@ class Variable(Node):
         return [self.owner] if self.owner is not None else []
 
     def clone(self):
-        """Return a new ownerless variable with this type, name and a copy of the tag."""
+        """Return a new ownerless variable with this type and name, tag copied."""
         cp = self.__class__(self.type, None, None, self.name)
         cp.tag = self.tag.copy()
         return cp

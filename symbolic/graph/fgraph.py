@@ -134,7 +134,7 @@ class FunctionGraph:
 
     # Editing -----------------------------------------------------------------
     def change_input(self, node, i, new_var, reason=None):
-        """Make input ``i`` of ``node`` (or output ``i`` when node is 'output') ``new_var``."""
+        """Make input ``i`` of ``node`` (output ``i`` for 'output') ``new_var``."""
         if node == "output":
             old = self.outputs[i]
             if old is new_var:

@@ -92,7 +92,7 @@ class Op:
         return str(self)
 
     def do_constant_folding(self, fgraph, node):
-        """Whether the rewriter may replace this node by its value when inputs are constant."""
+        """Whether a rewrite may replace this node by its value (constant inputs)."""
         return True
 
 

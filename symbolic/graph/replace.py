@@ -36,7 +36,9 @@ def clone_replace(output, replace=None, strict=True, share_inputs=True):
         if not isinstance(old, Variable):
             raise TypeError(f"replace keys must be Variables, got {old!r}")
         if not isinstance(new, Variable):
-            new = old.type.filter_variable(new) if strict else _as_variable_like(old, new)
+            new = (
+                old.type.filter_variable(new) if strict else _as_variable_like(old, new)
+            )
         if strict and new.type != old.type:
             converted = old.type.convert_variable(new)
             if converted is None:
@@ -48,8 +50,11 @@ def clone_replace(output, replace=None, strict=True, share_inputs=True):
         memo[old] = new
     leaves = [v for v in ancestors(outputs, blockers=set(memo)) if v.owner is None]
     equiv = clone_get_equiv(
-        leaves + list(memo), outputs, copy_inputs=not share_inputs,
-        copy_orphans=not share_inputs, memo=memo,
+        leaves + list(memo),
+        outputs,
+        copy_inputs=not share_inputs,
+        copy_orphans=not share_inputs,
+        memo=memo,
     )
     result = [equiv[o] for o in outputs]
     return result[0] if single else result

@@ -32,12 +32,22 @@ from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
 from symbolic.ops.extra import *
 from symbolic.ops.join_split import *
 from symbolic.ops.math import *
-from symbolic.ops.math import Argmax, Argmin, Max, Min, Prod, Sum, abs, all, any, max
-from symbolic.ops.math import min, pow, round, sum
-from symbolic.ops.shape import *
+from symbolic.ops.math import (
+    Argmax,
+    Argmin,
+    Max,
+    Min,
+    Prod,
+    Sum,
+    abs,
+    all,
+    any,
+    max,
+    min,
+    pow,
+    round,
+    sum,
+)
+from symbolic.ops.reshaping import *
 from symbolic.ops.sorting import *
 from symbolic.ops.subtensor import *
-
-# Submodules named like functions (``shape``, ``dot``) must not shadow them.
-from symbolic.ops.basic import shape
-from symbolic.ops.dot import *

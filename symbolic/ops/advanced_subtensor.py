@@ -334,13 +334,17 @@ class AdvancedSubtensor(Op):
         shapes = dict(zip(node.inputs[1:], input_shapes[1:], strict=True))
         pieces, rest = _index_layout(x, entries)
         x_shape = input_shapes[0]
-        return [tuple(_assemble(
-            pieces,
-            rest,
-            _broadcast_shape(pieces, shapes),
-            lambda piece: slice_length(piece[1], x_shape[piece[2]]),
-            lambda axis: x_shape[axis],
-        ))]
+        return [
+            tuple(
+                _assemble(
+                    pieces,
+                    rest,
+                    _broadcast_shape(pieces, shapes),
+                    lambda piece: slice_length(piece[1], x_shape[piece[2]]),
+                    lambda axis: x_shape[axis],
+                )
+            )
+        ]
 
     def connection_pattern(self, node):
         return [[True]] + [[False]] * (len(node.inputs) - 1)
@@ -415,8 +419,9 @@ class AdvancedIncSubtensor(Op):
             self.destroy_map = {0: [0]}
 
     def __hash__(self):
-        return hash((type(self), hashable(self.idx_list), self.inplace,
-                     self.set_instead_of_inc))
+        return hash(
+            (type(self), hashable(self.idx_list), self.inplace, self.set_instead_of_inc)
+        )
 
     def __str__(self):
         mode = "inplace" if self.inplace else "no_inplace"

@@ -1,4 +1,4 @@
-"""Core structural ops: Shape, Rebroadcast, MakeVector, Alloc, constants folding helpers."""
+"""Core structural ops: Shape, Rebroadcast, MakeVector, Alloc; constant folding."""
 
 import numpy
 
@@ -100,7 +100,9 @@ class Rebroadcast(Op):
         from symbolic.ops.math import patternbroadcast, sum
 
         g = as_tensor_variable(grads[0])
-        axes = [a for a in range(x.ndim) if x.broadcastable[a] and not g.broadcastable[a]]
+        axes = [
+            a for a in range(x.ndim) if x.broadcastable[a] and not g.broadcastable[a]
+        ]
         if axes:
             g = sum(g, axis=axes, keepdims=True)
         return [patternbroadcast(g, x.broadcastable)]
@@ -192,13 +194,14 @@ def _shape_entry(value):
         return int(value)
     value = as_tensor_variable(value)
     if value.ndim != 0 or value.dtype not in dt.discrete_dtypes:
-        raise TypeError(f"shape entries must be integer scalars, got {value} "
-                        f"of type {value.type}")
+        raise TypeError(
+            f"shape entries must be integer scalars, got {value} of type {value.type}"
+        )
     return cast(value, "int64")
 
 
 class Alloc(Op):
-    """Broadcast ``value`` into ``shape``; an output dim is broadcastable iff constant 1."""
+    """Broadcast ``value`` into ``shape``; a dim is broadcastable iff constant 1."""
 
     __props__ = ()
 
@@ -330,8 +333,9 @@ def shape_padaxis(t, axis):
 
 
 # Static folding ----------------------------------------------------------------------
-def get_scalar_constant_value(v, elemwise=True, only_process_constants=False,
-                              max_recur=10):
+def get_scalar_constant_value(
+    v, elemwise=True, only_process_constants=False, max_recur=10
+):
     """Return the value of ``v`` when it is a compile-time scalar constant.
 
     Looks through casts, DimShuffles, Rebroadcasts, elemwise arithmetic on
@@ -362,15 +366,14 @@ def get_scalar_constant_value(v, elemwise=True, only_process_constants=False,
         raise NotScalarConstantError(f"{v} is not a constant")
     op = v.owner.op
     inputs = v.owner.inputs
-    if isinstance(op, (Rebroadcast,)) or (
-        isinstance(op, DimShuffle)
-    ):
+    if isinstance(op, (Rebroadcast,)) or (isinstance(op, DimShuffle)):
         return get_scalar_constant_value(inputs[0], elemwise, False, max_recur - 1)
     if isinstance(op, Elemwise) and elemwise:
         if isinstance(op.scalar_op, sb.Second):
             return get_scalar_constant_value(inputs[1], elemwise, False, max_recur - 1)
-        values = [get_scalar_constant_value(i, elemwise, False, max_recur - 1)
-                  for i in inputs]
+        values = [
+            get_scalar_constant_value(i, elemwise, False, max_recur - 1) for i in inputs
+        ]
         result = op.scalar_op.impl(*values)
         return numpy.asarray(result).astype(v.dtype)
     if isinstance(op, Alloc):

@@ -7,7 +7,7 @@ from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
 from symbolic.ops.math import cast, clip, minimum
 from symbolic.ops.math import sum as tensor_sum
-from symbolic.ops.shape import (
+from symbolic.ops.reshaping import (
     as_int_scalar,
     disconnected,
     fit_grad,

@@ -196,10 +196,10 @@ def _tensordot_as_dot(a, b, axes, dot_fn, batched, name):
         a_shape = _dims(a)
         b_shape = _dims(b)
         a_kept = a_shape[: a.ndim - n]
-        b_kept = b_shape[batch + n:]
-        out_bcast = a.broadcastable[: a.ndim - n] + b.broadcastable[batch + n:]
-        a_2d = [_product(a_shape[batch: a.ndim - n]), _product(a_shape[a.ndim - n:])]
-        b_2d = [_product(b_shape[batch: batch + n]), _product(b_shape[batch + n:])]
+        b_kept = b_shape[batch + n :]
+        out_bcast = a.broadcastable[: a.ndim - n] + b.broadcastable[batch + n :]
+        a_2d = [_product(a_shape[batch : a.ndim - n]), _product(a_shape[a.ndim - n :])]
+        b_2d = [_product(b_shape[batch : batch + n]), _product(b_shape[batch + n :])]
         if batched:
             a_2d.insert(0, a_shape[0])
             b_2d.insert(0, b_shape[0])
@@ -236,8 +236,11 @@ def _tensordot_as_dot(a, b, axes, dot_fn, batched, name):
         normalized.append(fixed)
     a_axes, b_axes = normalized
     a_order = [i for i in range(a.ndim) if i not in a_axes] + a_axes
-    b_order = (list(range(batch)) + b_axes
-               + [i for i in range(batch, b.ndim) if i not in b_axes])
+    b_order = (
+        list(range(batch))
+        + b_axes
+        + [i for i in range(batch, b.ndim) if i not in b_axes]
+    )
     if a_order != list(range(a.ndim)):
         a = a.dimshuffle(a_order)
     if b_order != list(range(b.ndim)):
@@ -297,8 +300,11 @@ class BatchedDot(Op):
                 )
         dtype = dt.upcast(x.dtype, y.dtype)
         x, y = cast(x, dtype), cast(y, dtype)
-        bcast = ((x.broadcastable[0] or y.broadcastable[0],)
-                 + x.broadcastable[1:-1] + y.broadcastable[2:])
+        bcast = (
+            (x.broadcastable[0] or y.broadcastable[0],)
+            + x.broadcastable[1:-1]
+            + y.broadcastable[2:]
+        )
         return Apply(self, [x, y], [TensorType(dtype, bcast)()])
 
     def perform(self, node, inputs, output_storage):

@@ -4,7 +4,6 @@ import numpy
 
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
-from symbolic.ops.scalar import basic as scalar
 from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
@@ -139,8 +138,9 @@ class Elemwise(Op):
 
     __props__ = ("scalar_op", "inplace_pattern")
 
-    def __init__(self, scalar_op, inplace_pattern=None, name=None, nfunc_spec=None,
-                 openmp=None):
+    def __init__(
+        self, scalar_op, inplace_pattern=None, name=None, nfunc_spec=None, openmp=None
+    ):
         self.scalar_op = scalar_op
         self.inplace_pattern = tuple(sorted((inplace_pattern or {}).items()))
         self.name = name
@@ -228,10 +228,14 @@ class Elemwise(Op):
                 continue
             g = as_tensor_variable(g)
             if g.ndim < x.ndim:
-                g = DimShuffle(g.broadcastable,
-                               ["x"] * (x.ndim - g.ndim) + list(range(g.ndim)))(g)
-            axes = [a for a in range(x.ndim)
-                    if x.broadcastable[a] and not g.broadcastable[a]]
+                g = DimShuffle(
+                    g.broadcastable, ["x"] * (x.ndim - g.ndim) + list(range(g.ndim))
+                )(g)
+            axes = [
+                a
+                for a in range(x.ndim)
+                if x.broadcastable[a] and not g.broadcastable[a]
+            ]
             if axes:
                 g = math.sum(g, axis=axes, keepdims=True)
             if g.dtype != x.dtype and not dt.is_discrete(x.dtype):
@@ -290,7 +294,7 @@ def check_broadcast(node, inputs):
         if dim is None:
             dim = 1
         shape.append(dim)
-    for var, value in zip(node.inputs, inputs):
+    for value in inputs:
         if value.ndim != ndim:
             raise ValueError(_mismatch_message(node, inputs, None))
     return tuple(shape)
@@ -303,7 +307,8 @@ def _mismatch_message(node, inputs, axis):
     ]
     where = f" on axis {axis}" if axis is not None else ""
     return (
-        f"Input dimension mismatch in {node.op}{where}: " + ", ".join(parts)
+        f"Input dimension mismatch in {node.op}{where}: "
+        + ", ".join(parts)
         + ". Only dimensions declared broadcastable may differ."
     )
 
@@ -311,8 +316,10 @@ def _mismatch_message(node, inputs, axis):
 def _display_name(var):
     """The user-facing name of ``var``, looking through implicit DimShuffles."""
     seen = var
-    while seen.name is None and seen.owner is not None and isinstance(
-        seen.owner.op, DimShuffle
+    while (
+        seen.name is None
+        and seen.owner is not None
+        and isinstance(seen.owner.op, DimShuffle)
     ):
         seen = seen.owner.inputs[0]
     return seen.name if seen.name is not None else str(var)

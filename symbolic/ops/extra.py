@@ -1,6 +1,6 @@
 """Theano's ``tensor.extra_ops``: repeat, cumsum, cumprod, diff, bincount, and more.
 
-``squeeze`` (from ``symbolic.ops.shape``) and the index arithmetic of
+``squeeze`` (from ``symbolic.ops.reshaping``) and the index arithmetic of
 ``symbolic.ops.extra_index`` are re-exported here, as Theano's module has them.
 """
 
@@ -23,7 +23,7 @@ from symbolic.ops.join_split import join
 from symbolic.ops.math import cast, eq, maximum, switch
 from symbolic.ops.math import max as tensor_max
 from symbolic.ops.math import sum as tensor_sum
-from symbolic.ops.shape import (
+from symbolic.ops.reshaping import (
     arange,
     as_int_scalar,
     constant_int,

@@ -9,7 +9,7 @@ import numpy
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
 from symbolic.ops.basic import get_vector_length
-from symbolic.ops.shape import as_int_vector, disconnected, zero_grad
+from symbolic.ops.reshaping import as_int_vector, disconnected, zero_grad
 from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType, as_tensor_variable
 

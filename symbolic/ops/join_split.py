@@ -6,7 +6,7 @@ from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
 from symbolic.ops.basic import MakeVector, shape_padaxis
 from symbolic.ops.math import cast, eq, lt, switch
-from symbolic.ops.shape import (
+from symbolic.ops.reshaping import (
     as_int_scalar,
     as_int_vector,
     constant_int,

@@ -30,7 +30,9 @@ def _elemwise(scalar_op, name, doc):
 add = _elemwise(sb.Add(), "add", "Elementwise sum of the inputs.")
 mul = _elemwise(sb.Mul(), "mul", "Elementwise product of the inputs.")
 sub = _elemwise(sb.Sub(), "sub", "Elementwise ``a - b``.")
-true_div = _elemwise(sb.TrueDiv(), "true_div", "Elementwise ``a / b`` (int/int gives floatX).")
+true_div = _elemwise(
+    sb.TrueDiv(), "true_div", "Elementwise ``a / b`` (int/int gives floatX)."
+)
 int_div = _elemwise(sb.IntDiv(), "int_div", "Elementwise floor division ``a // b``.")
 floor_div = int_div
 mod = _elemwise(sb.Mod(), "mod", "Elementwise ``a % b``.")
@@ -96,11 +98,14 @@ tri_gamma = _elemwise(sm.TriGamma(), "tri_gamma", "Elementwise trigamma.")
 floor = _elemwise(sm.Floor(), "floor", "Elementwise floor.")
 ceil = _elemwise(sm.Ceil(), "ceil", "Elementwise ceiling.")
 trunc = _elemwise(sm.Trunc(), "trunc", "Elementwise truncation toward zero.")
-round_half_to_even = _elemwise(sm.RoundHalfToEven(), "round_half_to_even",
-                               "Round, halves to even.")
-round_half_away_from_zero = _elemwise(sm.RoundHalfAwayFromZero(),
-                                      "round_half_away_from_zero",
-                                      "Round, halves away from zero.")
+round_half_to_even = _elemwise(
+    sm.RoundHalfToEven(), "round_half_to_even", "Round, halves to even."
+)
+round_half_away_from_zero = _elemwise(
+    sm.RoundHalfAwayFromZero(),
+    "round_half_away_from_zero",
+    "Round, halves away from zero.",
+)
 _switch = _elemwise(sb.Switch(), "switch", "")
 _clip = _elemwise(sb.Clip(), "clip", "")
 second = _elemwise(sb.Second(), "second", "``y`` broadcast to the shape of ``x``.")
@@ -260,8 +265,11 @@ class Sum(CAReduce):
 
     def __str__(self):
         if self.axis is None:
-            return f"Sum{{acc_dtype={self.acc_dtype or 'default'}}}" \
-                if self.acc_dtype else "Sum"
+            return (
+                f"Sum{{acc_dtype={self.acc_dtype or 'default'}}}"
+                if self.acc_dtype
+                else "Sum"
+            )
         return f"Sum{{axis=[{', '.join(map(str, self.axis))}]}}"
 
 
@@ -307,11 +315,15 @@ class Prod(CAReduce):
         is_zero = eq(x, 0)
         num_zeros = self._expand(Sum(self.axis)(cast(is_zero, "int64")), x)
         safe_x = switch(is_zero, ones_like(x), x)
-        prod_nonzero = self._expand(Prod(self.axis, acc_dtype=self.acc_dtype)(safe_x), x)
+        prod_nonzero = self._expand(
+            Prod(self.axis, acc_dtype=self.acc_dtype)(safe_x), x
+        )
         where_no_zero = prod_nonzero / safe_x
-        grad = switch(eq(num_zeros, 0), where_no_zero,
-                      switch(and_(eq(num_zeros, 1), is_zero), prod_nonzero,
-                             zeros_like(x)))
+        grad = switch(
+            eq(num_zeros, 0),
+            where_no_zero,
+            switch(and_(eq(num_zeros, 1), is_zero), prod_nonzero, zeros_like(x)),
+        )
         return [cast(gz_x * grad, x.dtype)]
 
 
@@ -449,13 +461,20 @@ def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
     return _keep(out, x, axis, keepdims)
 
 
-def prod(input, axis=None, dtype=None, keepdims=False, acc_dtype=None,
-         no_zeros_in_input=False):
+def prod(
+    input,
+    axis=None,
+    dtype=None,
+    keepdims=False,
+    acc_dtype=None,
+    no_zeros_in_input=False,
+):
     """Product over ``axis``."""
     x = as_tensor_variable(input)
     axis = _normalize_axis(axis, x.ndim)
-    out = Prod(axis, dtype=dtype, acc_dtype=acc_dtype,
-               no_zeros_in_input=no_zeros_in_input)(x)
+    out = Prod(
+        axis, dtype=dtype, acc_dtype=acc_dtype, no_zeros_in_input=no_zeros_in_input
+    )(x)
     return _keep(out, x, axis, keepdims)
 
 
@@ -552,6 +571,6 @@ def var(input, axis=None, ddof=0, keepdims=False, corrected=False):
 
 def std(input, axis=None, ddof=0, keepdims=False, corrected=False):
     """Standard deviation over ``axis``."""
-    return sqrt(var(input, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected))
-
-
+    return sqrt(
+        var(input, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
+    )

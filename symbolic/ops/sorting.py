@@ -4,7 +4,7 @@ import numpy
 
 from symbolic.graph.basic import Apply, Constant
 from symbolic.graph.op import Op
-from symbolic.ops.shape import (
+from symbolic.ops.reshaping import (
     constant_int,
     disconnected,
     fit_grad,

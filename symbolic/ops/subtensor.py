@@ -126,7 +126,7 @@ class Subtensor(Op):
             for entry, b in zip(entries, x.broadcastable, strict=False)
             if isinstance(entry, slice)
         ]
-        bcast.extend(x.broadcastable[len(entries):])
+        bcast.extend(x.broadcastable[len(entries) :])
         return Apply(self, [x, *inputs], [TensorType(x.dtype, bcast)()])
 
     def perform(self, node, inputs, output_storage):
@@ -146,7 +146,7 @@ class Subtensor(Op):
             for axis, entry in enumerate(entries)
             if isinstance(entry, slice)
         ]
-        out.extend(x_shape[len(entries):])
+        out.extend(x_shape[len(entries) :])
         bcast = node.outputs[0].broadcastable
         return [tuple(1 if b else length for b, length in zip(bcast, out, strict=True))]
 
@@ -188,11 +188,20 @@ class IncSubtensor(Op):
     gz[idx]`` summed over the axes ``y`` was broadcast along.
     """
 
-    __props__ = ("idx_list", "inplace", "set_instead_of_inc",
-                 "destroyhandler_tolerate_aliased")
+    __props__ = (
+        "idx_list",
+        "inplace",
+        "set_instead_of_inc",
+        "destroyhandler_tolerate_aliased",
+    )
 
-    def __init__(self, idx_list, inplace=False, set_instead_of_inc=False,
-                 destroyhandler_tolerate_aliased=None):
+    def __init__(
+        self,
+        idx_list,
+        inplace=False,
+        set_instead_of_inc=False,
+        destroyhandler_tolerate_aliased=None,
+    ):
         self.idx_list = tuple(convert_entry(e) for e in idx_list)
         self.inplace = bool(inplace)
         self.set_instead_of_inc = bool(set_instead_of_inc)
@@ -203,8 +212,15 @@ class IncSubtensor(Op):
             self.destroy_map = {0: [0]}
 
     def __hash__(self):
-        return hash((type(self), hashable(self.idx_list), self.inplace,
-                     self.set_instead_of_inc, self.destroyhandler_tolerate_aliased))
+        return hash(
+            (
+                type(self),
+                hashable(self.idx_list),
+                self.inplace,
+                self.set_instead_of_inc,
+                self.destroyhandler_tolerate_aliased,
+            )
+        )
 
     def __str__(self):
         mode = ("Inplace" if self.inplace else "") + (
@@ -355,7 +371,7 @@ def _expand_index(x, index):
         )
     if Ellipsis in entries:
         at = entries.index(Ellipsis)
-        entries[at:at + 1] = [slice(None)] * (x.ndim - used)
+        entries[at : at + 1] = [slice(None)] * (x.ndim - used)
     return entries
 
 
@@ -379,8 +395,11 @@ def _collapse(entries):
 
     for entry in entries:
         if isinstance(entry, slice):
-            idx_list.append(slice(take_part(entry.start), take_part(entry.stop),
-                                  take_part(entry.step)))
+            idx_list.append(
+                slice(
+                    take_part(entry.start), take_part(entry.stop), take_part(entry.step)
+                )
+            )
         else:
             idx_list.append(take_part(entry))
     return idx_list, inputs
@@ -474,12 +493,18 @@ def set_subtensor(x, y, inplace=False, tolerate_inplace_aliasing=False):
     >>> print(set_subtensor(t[1:], 0.0).owner.op)
     IncSubtensor{Set;int64::}
     """
-    return inc_subtensor(x, y, inplace, set_instead_of_inc=True,
-                         tolerate_inplace_aliasing=tolerate_inplace_aliasing)
+    return inc_subtensor(
+        x,
+        y,
+        inplace,
+        set_instead_of_inc=True,
+        tolerate_inplace_aliasing=tolerate_inplace_aliasing,
+    )
 
 
-def inc_subtensor(x, y, inplace=False, set_instead_of_inc=False,
-                  tolerate_inplace_aliasing=False):
+def inc_subtensor(
+    x, y, inplace=False, set_instead_of_inc=False, tolerate_inplace_aliasing=False
+):
     """Return the tensor indexed by ``x`` with ``y`` added to that region.
 
     ``x`` must be an indexing expression ``t[index]`` (possibly seen through a
@@ -515,8 +540,12 @@ def inc_subtensor(x, y, inplace=False, set_instead_of_inc=False,
     t, *indices = x.owner.inputs
     if isinstance(op, Subtensor):
         aliased = [[0, 1]] if tolerate_inplace_aliasing else []
-        the_op = IncSubtensor(op.idx_list, inplace, set_instead_of_inc,
-                              destroyhandler_tolerate_aliased=aliased)
+        the_op = IncSubtensor(
+            op.idx_list,
+            inplace,
+            set_instead_of_inc,
+            destroyhandler_tolerate_aliased=aliased,
+        )
         return the_op(t, y, *indices)
     if isinstance(op, AdvancedSubtensor1):
         return AdvancedIncSubtensor1(inplace, set_instead_of_inc)(t, y, *indices)
@@ -524,8 +553,13 @@ def inc_subtensor(x, y, inplace=False, set_instead_of_inc=False,
         the_op = AdvancedIncSubtensor(op.idx_list, inplace, set_instead_of_inc)
         return the_op(t, y, *indices)
     if isinstance(op, DimShuffle):
-        inner = inc_subtensor(t, _undo_dimshuffle(op, y, offset, t.ndim), inplace,
-                              set_instead_of_inc, tolerate_inplace_aliasing)
+        inner = inc_subtensor(
+            t,
+            _undo_dimshuffle(op, y, offset, t.ndim),
+            inplace,
+            set_instead_of_inc,
+            tolerate_inplace_aliasing,
+        )
         return DimShuffle(inner.broadcastable, op.new_order)(inner)
     raise TypeError(_NOT_INDEXED.format(fn=fn, x=x, how=f", computed by {op}"))
 
@@ -561,9 +595,9 @@ def subtensor_constant_value(v, max_recur=10):
     """
     op = v.owner.op
     base, *inputs = v.owner.inputs
-    index = numpy_index(op.idx_list, [
-        get_scalar_constant_value(i, max_recur=max_recur) for i in inputs
-    ])
+    index = numpy_index(
+        op.idx_list, [get_scalar_constant_value(i, max_recur=max_recur) for i in inputs]
+    )
     data = _constant_data(base, max_recur)
     if data is not None:
         return numpy.asarray(data[index], dtype=v.dtype)
@@ -616,8 +650,9 @@ def subtensor_vector_length(v):
     base, *inputs = v.owner.inputs
     values = [constant_int(i) for i in inputs]
     if None in values:
-        raise ValueError(f"length of vector {v} is not known statically: "
-                         "its index is symbolic")
+        raise ValueError(
+            f"length of vector {v} is not known statically: its index is symbolic"
+        )
     index = numpy_index(op.idx_list, values)
     data = _constant_data(base)
     if data is not None:

@@ -72,13 +72,10 @@ def convert_entry(entry, allow_arrays=False):
         return slice(*bounds)
     if allow_arrays:
         etype = entry.type if isinstance(entry, Variable) else entry
-        if isinstance(etype, TensorType) and (
-            etype.ndim > 0 or etype.dtype == "bool"
-        ):
+        if isinstance(etype, TensorType) and (etype.ndim > 0 or etype.dtype == "bool"):
             if etype.dtype not in dt.discrete_dtypes:
                 raise TypeError(
-                    f"array indices must be of an integer or boolean dtype, "
-                    f"got {etype}"
+                    f"array indices must be of an integer or boolean dtype, got {etype}"
                 )
             return TensorType(etype.dtype, (False,) * etype.ndim)
     return convert_scalar_entry(entry)
@@ -131,8 +128,9 @@ def numpy_index(idx_list, values):
     index = []
     for entry in fill_entries(idx_list, values):
         if isinstance(entry, slice):
-            index.append(slice(as_int(entry.start), as_int(entry.stop),
-                               as_int(entry.step)))
+            index.append(
+                slice(as_int(entry.start), as_int(entry.stop), as_int(entry.step))
+            )
         elif isinstance(entry, numpy.ndarray) and entry.ndim > 0:
             index.append(entry)
         else:
@@ -144,9 +142,7 @@ def check_index_inputs(op, idx_list, inputs):
     """Convert ``inputs`` to the types ``idx_list`` expects, or raise TypeError."""
     expected = index_types(idx_list)
     if len(inputs) != len(expected):
-        raise TypeError(
-            f"{op} expects {len(expected)} index inputs, got {len(inputs)}"
-        )
+        raise TypeError(f"{op} expects {len(expected)} index inputs, got {len(inputs)}")
     converted = []
     for etype, value in zip(expected, inputs, strict=True):
         if isinstance(value, (int, numpy.integer)) and etype.ndim == 0:
@@ -241,8 +237,11 @@ def slice_length(sl, n):
     elif not isinstance(step, Variable):
         length = _backward_length(start, stop, step, n)
     else:
-        length = switch(lt(0, step), _forward_length(start, stop, step, n),
-                        _backward_length(start, stop, step, n))
+        length = switch(
+            lt(0, step),
+            _forward_length(start, stop, step, n),
+            _backward_length(start, stop, step, n),
+        )
     return cast(length, "int64")
 
 

@@ -1,8 +1,5 @@
 """Theano path ``scalar.basic`` (import-only shim)."""
+# ruff: noqa: F403
 
 from symbolic.ops.scalar.basic import *
-from symbolic.ops.scalar.basic import Identity, ScalarOp, identity
 from symbolic.ops.scalar.math import *
-from symbolic.types.dtypes import upcast
-
-

@@ -1,12 +1,13 @@
 """Theano path ``tensor`` (import-only shim over types, ops and gradient)."""
 
 from symbolic.compile.shared import SharedVariable, TensorSharedVariable
-from symbolic.gradient import Lop, Rop, consider_constant, grad, jacobian, hessian
+from symbolic.gradient import Lop, Rop, consider_constant, grad, hessian, jacobian
 from symbolic.graph.basic import Constant, Variable
 from symbolic.ops import *
 from symbolic.ops.basic import NotScalarConstantError
 from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
 from symbolic.tensor import basic, elemwise, extra_ops, nnet, sharedvar, subtensor
+from symbolic.types.tensor import *
 from symbolic.types.tensor import (
     TensorConstant,
     TensorType,
@@ -17,4 +18,3 @@ from symbolic.types.tensor import (
     constant,
     tensor,
 )
-from symbolic.types.tensor import *

@@ -186,7 +186,9 @@ class TensorType(Type):
         if a.dtype.kind not in "fc":
             return bool(numpy.all(a == b))
         if rtol is None:
-            rtol = 1e-4 if a.dtype == numpy.float32 or b.dtype == numpy.float32 else 1e-5
+            rtol = (
+                1e-4 if a.dtype == numpy.float32 or b.dtype == numpy.float32 else 1e-5
+            )
         if atol is None:
             atol = 1e-5 if rtol > 1e-5 else 1e-8
         return bool(numpy.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
@@ -398,25 +400,41 @@ class _tensor_py_operators:
 
     # Reductions -------------------------------------------------------------------
     def sum(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _ops().sum(self, axis=axis, dtype=dtype, keepdims=keepdims,
-                          acc_dtype=acc_dtype)
+        return _ops().sum(
+            self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype
+        )
 
-    def prod(self, axis=None, dtype=None, keepdims=False, acc_dtype=None,
-             no_zeros_in_input=False):
-        return _ops().prod(self, axis=axis, dtype=dtype, keepdims=keepdims,
-                           acc_dtype=acc_dtype, no_zeros_in_input=no_zeros_in_input)
+    def prod(
+        self,
+        axis=None,
+        dtype=None,
+        keepdims=False,
+        acc_dtype=None,
+        no_zeros_in_input=False,
+    ):
+        return _ops().prod(
+            self,
+            axis=axis,
+            dtype=dtype,
+            keepdims=keepdims,
+            acc_dtype=acc_dtype,
+            no_zeros_in_input=no_zeros_in_input,
+        )
 
     def mean(self, axis=None, dtype=None, keepdims=False, acc_dtype=None):
-        return _ops().mean(self, axis=axis, dtype=dtype, keepdims=keepdims,
-                           acc_dtype=acc_dtype)
+        return _ops().mean(
+            self, axis=axis, dtype=dtype, keepdims=keepdims, acc_dtype=acc_dtype
+        )
 
     def var(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _ops().var(self, axis=axis, ddof=ddof, keepdims=keepdims,
-                          corrected=corrected)
+        return _ops().var(
+            self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected
+        )
 
     def std(self, axis=None, ddof=0, keepdims=False, corrected=False):
-        return _ops().std(self, axis=axis, ddof=ddof, keepdims=keepdims,
-                          corrected=corrected)
+        return _ops().std(
+            self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected
+        )
 
     def max(self, axis=None, keepdims=False):
         return _ops().max(self, axis=axis, keepdims=keepdims)
@@ -441,8 +459,9 @@ class _tensor_py_operators:
         ops = _ops()
         if L == 0:
             raise NotImplementedError("the L0 norm is not a norm")
-        return ops.pow(ops.sum(ops.pow(ops.abs_(self), L), axis=axis,
-                               keepdims=keepdims), 1.0 / L)
+        return ops.pow(
+            ops.sum(ops.pow(ops.abs_(self), L), axis=axis, keepdims=keepdims), 1.0 / L
+        )
 
     # Elementwise helpers -------------------------------------------------------------
     def clip(self, a_min, a_max):
@@ -646,7 +665,9 @@ def constant(x, name=None, ndim=None, dtype=None):
     """
     if dtype is not None:
         value = numpy.asarray(x, dtype=dtype)
-    elif isinstance(x, (bool, int, float, complex)) and not isinstance(x, numpy.generic):
+    elif isinstance(x, (bool, int, float, complex)) and not isinstance(
+        x, numpy.generic
+    ):
         value = numpy.asarray(x, dtype=dt.autocast_literal(x))
     elif isinstance(x, (list, tuple)):
         value = numpy.asarray(x)

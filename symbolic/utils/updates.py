@@ -12,25 +12,35 @@ class OrderedUpdates(OrderedDict):
     """
 
     def __init__(self, *args, **kwargs):
-        if len(args) == 1 and isinstance(args[0], dict) and not isinstance(
-            args[0], OrderedDict
-        ) and len(args[0]) > 1:
-            warnings.warn("initializing OrderedUpdates from an unordered dict",
-                          stacklevel=2)
+        if (
+            len(args) == 1
+            and isinstance(args[0], dict)
+            and not isinstance(args[0], OrderedDict)
+            and len(args[0]) > 1
+        ):
+            warnings.warn(
+                "initializing OrderedUpdates from an unordered dict", stacklevel=2
+            )
         super().__init__(*args, **kwargs)
 
     def __setitem__(self, key, value):
         if not hasattr(key, "get_value"):
-            raise TypeError(f"OrderedUpdates keys must be shared variables, got {key!r}")
+            raise TypeError(
+                f"OrderedUpdates keys must be shared variables, got {key!r}"
+            )
         super().__setitem__(key, value)
 
     def update(self, other=None, **kwargs):
         if other is None:
             return
-        if isinstance(other, dict) and not isinstance(other, OrderedDict) and \
-                len(other) > 1:
-            warnings.warn("updating OrderedUpdates from an unordered dict",
-                          stacklevel=2)
+        if (
+            isinstance(other, dict)
+            and not isinstance(other, OrderedDict)
+            and len(other) > 1
+        ):
+            warnings.warn(
+                "updating OrderedUpdates from an unordered dict", stacklevel=2
+            )
         items = other.items() if isinstance(other, dict) else other
         for key, value in items:
             if key in self and self[key] is not value:

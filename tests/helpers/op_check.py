@@ -1,4 +1,4 @@
-"""The op contract check: perform vs an oracle, infer_shape, eq/hash/pickle, gradients."""
+"""The op contract: perform vs an oracle, infer_shape, eq/hash/pickle, gradients."""
 
 import pickle
 
@@ -11,13 +11,24 @@ from symbolic.types.tensor import TensorType
 
 
 def symbolic_inputs(values):
-    """Return one input variable per value, typed after it (all dims non-broadcastable)."""
-    return [TensorType(numpy.asarray(v).dtype, (False,) * numpy.ndim(v))(f"in{i}")
-            for i, v in enumerate(values)]
+    """Return one input variable per value, typed after it (no broadcastable dim)."""
+    return [
+        TensorType(numpy.asarray(v).dtype, (False,) * numpy.ndim(v))(f"in{i}")
+        for i, v in enumerate(values)
+    ]
 
 
-def check_op(fn, values, expected=None, grad=True, rtol=None, atol=None,
-             grad_values=None, check_infer_shape=True, check_pickle=True):
+def check_op(
+    fn,
+    values,
+    expected=None,
+    grad=True,
+    rtol=None,
+    atol=None,
+    grad_values=None,
+    check_infer_shape=True,
+    check_pickle=True,
+):
     """Check one op application end to end.
 
     Parameters
@@ -43,11 +54,17 @@ def check_op(fn, values, expected=None, grad=True, rtol=None, atol=None,
         for got, want, var in zip(results, oracle_list, out_list):
             want = numpy.asarray(want)
             assert got.shape == want.shape, f"{var}: shape {got.shape} != {want.shape}"
-            assert str(got.dtype) == var.dtype, f"{var}: dtype {got.dtype} != {var.dtype}"
-            tol = rtol if rtol is not None else (
-                1e-5 if got.dtype in (numpy.float32, numpy.float16) else 1e-10)
-            numpy.testing.assert_allclose(got, want, rtol=tol,
-                                          atol=atol if atol is not None else tol)
+            assert str(got.dtype) == var.dtype, (
+                f"{var}: dtype {got.dtype} != {var.dtype}"
+            )
+            tol = (
+                rtol
+                if rtol is not None
+                else (1e-5 if got.dtype in (numpy.float32, numpy.float16) else 1e-10)
+            )
+            numpy.testing.assert_allclose(
+                got, want, rtol=tol, atol=atol if atol is not None else tol
+            )
     if check_infer_shape:
         check_infer_shape_of(inputs, out_list, values, results)
     if check_pickle:
@@ -57,8 +74,9 @@ def check_op(fn, values, expected=None, grad=True, rtol=None, atol=None,
     if grad:
         point = grad_values if grad_values is not None else values
         if all(numpy.asarray(v).dtype.kind == "f" for v in point):
-            verify_grad(lambda *xs: fn(*xs), list(point),
-                        rng=numpy.random.RandomState(0))
+            verify_grad(
+                lambda *xs: fn(*xs), list(point), rng=numpy.random.RandomState(0)
+            )
     return results
 
 
@@ -70,8 +88,12 @@ def check_infer_shape_of(inputs, outputs, values, results):
         if infer is None:
             continue
         try:
-            in_shapes = [tuple(symbolic.tensor.shape(v)[i] for i in range(v.ndim))
-                         if hasattr(v, "ndim") else None for v in node.inputs]
+            in_shapes = [
+                tuple(symbolic.tensor.shape(v)[i] for i in range(v.ndim))
+                if hasattr(v, "ndim")
+                else None
+                for v in node.inputs
+            ]
             shapes = infer(fgraph, node, in_shapes)
         except NotImplementedError:
             continue

@@ -15,7 +15,9 @@ def _read_flag(name, env):
     full_env = {"PATH": os.environ.get("PATH", ""), "PYTHONPATH": root, **env}
     out = subprocess.run(
         [sys.executable, "-c", f"import symbolic; print(symbolic.config.{name})"],
-        capture_output=True, text=True, env=full_env,
+        capture_output=True,
+        text=True,
+        env=full_env,
     )
     return out
 
@@ -27,8 +29,10 @@ def test_defaults():
 
 
 def test_environment_flags_and_rc_file(tmp_path):
-    assert _read_flag("floatX", {"SYMBOLIC_FLAGS": "floatX=float32"}).stdout.strip() \
+    assert (
+        _read_flag("floatX", {"SYMBOLIC_FLAGS": "floatX=float32"}).stdout.strip()
         == "float32"
+    )
     rc = tmp_path / "rc"
     rc.write_text("[global]\nfloatX = float32\noptimizer = fast_compile\n")
     env = {"SYMBOLICRC": str(rc)}

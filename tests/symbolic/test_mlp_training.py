@@ -37,12 +37,18 @@ def test_mlp_matches_numpy_to_1e6():
     rng = numpy.random.RandomState(1234)
     X = rng.rand(64, 784)
     y = rng.randint(0, 10, size=64)
-    init = [rng.randn(784, 100) * 0.05, numpy.zeros(100),
-            rng.randn(100, 10) * 0.05, numpy.zeros(10)]
+    init = [
+        rng.randn(784, 100) * 0.05,
+        numpy.zeros(100),
+        rng.randn(100, 10) * 0.05,
+        numpy.zeros(10),
+    ]
     lr = 0.1
 
-    params = [symbolic.shared(p.copy(), name) for p, name in
-              zip(init, ["W1", "b1", "W2", "b2"])]
+    params = [
+        symbolic.shared(p.copy(), name)
+        for p, name in zip(init, ["W1", "b1", "W2", "b2"])
+    ]
     W1, b1, W2, b2 = params
     x = T.dmatrix("x")
     t = T.lvector("t")
@@ -50,8 +56,9 @@ def test_mlp_matches_numpy_to_1e6():
     probs = nnet.softmax(T.dot(h, W2) + b2)
     cost = nnet.categorical_crossentropy(probs, t).mean()
     grads = symbolic.grad(cost, params)
-    train = symbolic.function([x, t], cost,
-                              updates=[(p, p - lr * g) for p, g in zip(params, grads)])
+    train = symbolic.function(
+        [x, t], cost, updates=[(p, p - lr * g) for p, g in zip(params, grads)]
+    )
     losses = [float(train(X, y)) for _ in range(10)]
     expected = _numpy_train(*init, X, y, lr, 10)
     for param, want in zip(params, expected):

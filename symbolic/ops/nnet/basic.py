@@ -399,12 +399,18 @@ class ScalarSigmoidBinaryCrossentropy(BinaryScalarOp):
         out = out_dtypes[0]
         x, t = (_cast_expr(a, out) for a in args)
         positive = E.call(
-            "select", out, E.call("gt", "bool", x, E.const(0.0, out)),
-            E.const(1.0, out), E.const(0.0, out),
+            "select",
+            out,
+            E.call("gt", "bool", x, E.const(0.0, out)),
+            E.const(1.0, out),
+            E.const(0.0, out),
         )
         soft = E.call("softplus", out, E.call("neg", out, E.call("abs", out, x)))
-        return (E.call("add", out, soft,
-                       E.call("mul", out, x, E.call("sub", out, positive, t))),)
+        return (
+            E.call(
+                "add", out, soft, E.call("mul", out, x, E.call("sub", out, positive, t))
+            ),
+        )
 
     def L_op(self, inputs, outputs, grads):
         x, t = inputs

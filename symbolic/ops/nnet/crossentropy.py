@@ -73,14 +73,12 @@ def _check_indices(op, node, position, idx, n_rows, n_classes):
     var = node.inputs[position]
     if idx.shape[0] != n_rows:
         raise ValueError(
-            f"{op}: {_name(var)} has {idx.shape[0]} indices but there are "
-            f"{n_rows} rows"
+            f"{op}: {_name(var)} has {idx.shape[0]} indices but there are {n_rows} rows"
         )
     if idx.size and (idx.min() < 0 or idx.max() >= n_classes):
         bad = idx[(idx < 0) | (idx >= n_classes)][0]
         raise ValueError(
-            f"{op}: class index {bad} in {_name(var)} is out of range "
-            f"[0, {n_classes})"
+            f"{op}: class index {bad} in {_name(var)} is out of range [0, {n_classes})"
         )
 
 
@@ -306,8 +304,10 @@ class CrossentropySoftmax1HotWithBiasDx(Op):
     def perform(self, node, inputs, output_storage):
         dy, sm, y_idx = inputs
         _check_indices(self, node, 2, y_idx, sm.shape[0], sm.shape[1])
-        if dy.ndim == 1 and dy.shape[0] != sm.shape[0] and not (
-            node.inputs[0].broadcastable[0] and dy.shape[0] == 1
+        if (
+            dy.ndim == 1
+            and dy.shape[0] != sm.shape[0]
+            and not (node.inputs[0].broadcastable[0] and dy.shape[0] == 1)
         ):
             raise ValueError(
                 f"{self}: {_name(node.inputs[0])} has {dy.shape[0]} entries but "

@@ -132,13 +132,23 @@ class UltraFastScalarSigmoid(FloatUnaryOp):
             "div", out, E.call("mul", out, c(1.5), a), E.call("add", out, c(1.0), a)
         )
         middle = E.call(
-            "add", out, c(_UFS_OFFSET),
+            "add",
+            out,
+            c(_UFS_OFFSET),
             E.call("mul", out, c(_UFS_SLOPE), E.call("sub", out, a, c(_UFS_KNOT1))),
         )
         t = E.call(
-            "select", out, E.call("lt", "bool", a, c(_UFS_KNOT1)), inner,
-            E.call("select", out, E.call("lt", "bool", a, c(_UFS_KNOT2)), middle,
-                   c(_UFS_TOP)),
+            "select",
+            out,
+            E.call("lt", "bool", a, c(_UFS_KNOT1)),
+            inner,
+            E.call(
+                "select",
+                out,
+                E.call("lt", "bool", a, c(_UFS_KNOT2)),
+                middle,
+                c(_UFS_TOP),
+            ),
         )
         signed = E.call(
             "select", out, E.call("ge", "bool", h, c(0.0)), t, E.call("neg", out, t)

@@ -85,9 +85,7 @@ class ScalarOp(Op):
 
     def output_types(self, in_dtypes):
         if self.nin >= 0 and len(in_dtypes) != self.nin:
-            raise TypeError(
-                f"{self} takes {self.nin} inputs, got {len(in_dtypes)}"
-            )
+            raise TypeError(f"{self} takes {self.nin} inputs, got {len(in_dtypes)}")
         return tuple(self.output_types_preference(*in_dtypes))
 
     def impl(self, *inputs):
@@ -147,8 +145,9 @@ class BinaryScalarOp(_Prim):
 
 def _float_zeros(x):
     T = _T()
-    return T.zeros_like(x, dtype=dt.float_of(x.dtype) if dt.is_discrete(x.dtype)
-                        else x.dtype)
+    return T.zeros_like(
+        x, dtype=dt.float_of(x.dtype) if dt.is_discrete(x.dtype) else x.dtype
+    )
 
 
 def _no_grad_for_discrete(inputs, outputs, grads):
@@ -286,7 +285,10 @@ class Pow(BinaryScalarOp):
     primitive = "pow"
 
     def impl(self, x, y):
-        if numpy.asarray(x).dtype.kind in "iub" and numpy.asarray(y).dtype.kind in "iub":
+        if (
+            numpy.asarray(x).dtype.kind in "iub"
+            and numpy.asarray(y).dtype.kind in "iub"
+        ):
             return numpy.power(x, y)
         return numpy.power(x, y)
 
@@ -298,7 +300,9 @@ class Pow(BinaryScalarOp):
         (z,) = outputs
         (gz,) = grads
         T = _T()
-        gx = gz * y * T.pow(x, y - 1) if not dt.is_discrete(x.dtype) else _float_zeros(x)
+        gx = (
+            gz * y * T.pow(x, y - 1) if not dt.is_discrete(x.dtype) else _float_zeros(x)
+        )
         gy = gz * T.log(x) * z if not dt.is_discrete(y.dtype) else _float_zeros(y)
         return [gx, gy]
 
@@ -482,20 +486,32 @@ class Switch(ScalarOp):
 
     def expression(self, args, in_dtypes, out_dtypes):
         out = out_dtypes[0]
-        cond = args[0] if in_dtypes[0] == "bool" else E.call(
-            "ne", "bool", args[0], E.const(0, in_dtypes[0]))
-        return (E.call("select", out, cond, _cast_expr(args[1], out),
-                       _cast_expr(args[2], out)),)
+        cond = (
+            args[0]
+            if in_dtypes[0] == "bool"
+            else E.call("ne", "bool", args[0], E.const(0, in_dtypes[0]))
+        )
+        return (
+            E.call(
+                "select", out, cond, _cast_expr(args[1], out), _cast_expr(args[2], out)
+            ),
+        )
 
     def L_op(self, inputs, outputs, grads):
         cond, ift, iff = inputs
         (gz,) = grads
         T = _T()
         zeros = T.zeros_like(gz)
-        gift = T.switch(cond, gz, zeros) if not dt.is_discrete(ift.dtype) \
+        gift = (
+            T.switch(cond, gz, zeros)
+            if not dt.is_discrete(ift.dtype)
             else _float_zeros(ift)
-        giff = T.switch(cond, zeros, gz) if not dt.is_discrete(iff.dtype) \
+        )
+        giff = (
+            T.switch(cond, zeros, gz)
+            if not dt.is_discrete(iff.dtype)
             else _float_zeros(iff)
+        )
         return [_float_zeros(cond), gift, giff]
 
 
@@ -530,15 +546,18 @@ class Second(BinaryScalarOp):
         return (args[1],)
 
     def impl(self, x, y):
-        return numpy.broadcast_to(y, numpy.broadcast_shapes(numpy.shape(x),
-                                                            numpy.shape(y))).copy()
+        return numpy.broadcast_to(
+            y, numpy.broadcast_shapes(numpy.shape(x), numpy.shape(y))
+        ).copy()
 
     def L_op(self, inputs, outputs, grads):
         x, y = inputs
         if dt.is_discrete(y.dtype):
             return [_float_zeros(x), _float_zeros(y)]
-        return [_float_zeros(x) if dt.is_discrete(x.dtype) else _T().zeros_like(x),
-                grads[0]]
+        return [
+            _float_zeros(x) if dt.is_discrete(x.dtype) else _T().zeros_like(x),
+            grads[0],
+        ]
 
 
 class Cast(UnaryScalarOp):
@@ -601,9 +620,11 @@ class Clip(ScalarOp):
         gx = gz * T.cast(inside, gz.dtype)
         glo = gz * T.cast(below, gz.dtype)
         ghi = gz * T.cast(above, gz.dtype)
-        return [gx if not dt.is_discrete(x.dtype) else _float_zeros(x),
-                glo if not dt.is_discrete(lo.dtype) else _float_zeros(lo),
-                ghi if not dt.is_discrete(hi.dtype) else _float_zeros(hi)]
+        return [
+            gx if not dt.is_discrete(x.dtype) else _float_zeros(x),
+            glo if not dt.is_discrete(lo.dtype) else _float_zeros(lo),
+            ghi if not dt.is_discrete(hi.dtype) else _float_zeros(hi),
+        ]
 
 
 identity = Identity()

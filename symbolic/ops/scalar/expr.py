@@ -38,11 +38,12 @@ class Expr:
         return f"{self.op}:{self.dtype}({', '.join(map(repr, self.args))})"
 
     def __eq__(self, other):
-        return (
-            isinstance(other, Expr)
-            and (self.op, self.args, self.dtype, self.value)
-            == (other.op, other.args, other.dtype, other.value)
-        )
+        return isinstance(other, Expr) and (
+            self.op,
+            self.args,
+            self.dtype,
+            self.value,
+        ) == (other.op, other.args, other.dtype, other.value)
 
     def __hash__(self):
         return hash((self.op, self.args, self.dtype, self.value))

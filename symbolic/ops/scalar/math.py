@@ -9,11 +9,11 @@ import numpy
 
 from symbolic.ops.scalar import expr as E
 from symbolic.ops.scalar.basic import (
+    _T,
     BinaryScalarOp,
     UnaryScalarOp,
     _cast_expr,
     _float_zeros,
-    _T,
     upcast_out,
     upgrade_to_float,
 )
@@ -46,13 +46,17 @@ class FloatUnaryOp(UnaryScalarOp):
 
 def _unary(cls_name, name, primitive, dfdx, doc):
     """Create a FloatUnaryOp subclass (a module-level class, so it pickles)."""
-    cls = type(cls_name, (FloatUnaryOp,), {
-        "name": name,
-        "primitive": primitive,
-        "dfdx": dfdx,
-        "__doc__": doc,
-        "__module__": __name__,
-    })
+    cls = type(
+        cls_name,
+        (FloatUnaryOp,),
+        {
+            "name": name,
+            "primitive": primitive,
+            "dfdx": dfdx,
+            "__doc__": doc,
+            "__module__": __name__,
+        },
+    )
     return cls
 
 
@@ -175,7 +179,9 @@ Log2 = _unary("Log2", "log2", "log2", _d_log2, "Base-2 log.")
 Log10 = _unary("Log10", "log10", "log10", _d_log10, "Base-10 log.")
 Log1p = _unary("Log1p", "log1p", "log1p", _d_log1p, "``log(1 + x)``, accurate near 0.")
 Expm1 = _unary("Expm1", "expm1", "expm1", _d_expm1, "``e^x - 1``, accurate near 0.")
-Sqrt = _unary("Sqrt", "sqrt", "sqrt", _d_sqrt, "Square root; derivative ``1/(2 sqrt x)``.")
+Sqrt = _unary(
+    "Sqrt", "sqrt", "sqrt", _d_sqrt, "Square root; derivative ``1/(2 sqrt x)``."
+)
 Sin = _unary("Sin", "sin", "sin", _d_sin, "Sine.")
 Cos = _unary("Cos", "cos", "cos", _d_cos, "Cosine.")
 Tan = _unary("Tan", "tan", "tan", _d_tan, "Tangent.")
@@ -184,10 +190,16 @@ ArcCos = _unary("ArcCos", "arccos", "acos", _d_arccos, "Inverse cosine.")
 ArcTan = _unary("ArcTan", "arctan", "atan", _d_arctan, "Inverse tangent.")
 Sinh = _unary("Sinh", "sinh", "sinh", _d_sinh, "Hyperbolic sine.")
 Cosh = _unary("Cosh", "cosh", "cosh", _d_cosh, "Hyperbolic cosine.")
-Tanh = _unary("Tanh", "tanh", "tanh", _d_tanh, "Hyperbolic tangent; derivative ``1 - z^2``.")
+Tanh = _unary(
+    "Tanh", "tanh", "tanh", _d_tanh, "Hyperbolic tangent; derivative ``1 - z^2``."
+)
 ArcSinh = _unary("ArcSinh", "arcsinh", "asinh", _d_arcsinh, "Inverse hyperbolic sine.")
-ArcCosh = _unary("ArcCosh", "arccosh", "acosh", _d_arccosh, "Inverse hyperbolic cosine.")
-ArcTanh = _unary("ArcTanh", "arctanh", "atanh", _d_arctanh, "Inverse hyperbolic tangent.")
+ArcCosh = _unary(
+    "ArcCosh", "arccosh", "acosh", _d_arccosh, "Inverse hyperbolic cosine."
+)
+ArcTanh = _unary(
+    "ArcTanh", "arctanh", "atanh", _d_arctanh, "Inverse hyperbolic tangent."
+)
 Erf = _unary("Erf", "erf", "erf", _d_erf, "Error function.")
 Erfc = _unary("Erfc", "erfc", "erfc", _d_erfc, "Complementary error function.")
 Erfinv = _unary("Erfinv", "erfinv", "erfinv", _d_erfinv, "Inverse error function.")
@@ -298,9 +310,14 @@ class ArcTan2(BinaryScalarOp):
         y, x = inputs
         (gz,) = grads
         denom = x * x + y * y
-        return [gz * x / denom if not dt.is_discrete(y.dtype) else _float_zeros(y),
-                -gz * y / denom if not dt.is_discrete(x.dtype) else _float_zeros(x)]
+        return [
+            gz * x / denom if not dt.is_discrete(y.dtype) else _float_zeros(y),
+            -gz * y / denom if not dt.is_discrete(x.dtype) else _float_zeros(x),
+        ]
 
 
-__all__ = [name for name, value in list(globals().items())
-           if isinstance(value, type) and issubclass(value, UnaryScalarOp | BinaryScalarOp)]
+__all__ = [
+    name
+    for name, value in list(globals().items())
+    if isinstance(value, type) and issubclass(value, UnaryScalarOp | BinaryScalarOp)
+]

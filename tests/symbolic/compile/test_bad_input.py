@@ -1,4 +1,4 @@
-"""Calls with wrong values raise errors that name the input, the expectation and the value."""
+"""Calls with wrong values raise errors naming the input, what was expected and got."""
 
 import numpy
 import pytest
@@ -45,7 +45,7 @@ def test_python_float_downcasts_to_floatx():
 def test_broadcastable_dim_must_be_one():
     r = T.drow("r")
     f = symbolic.function([r], r + 1)
-    with pytest.raises(TypeError, match='"r".*broadcastable'):
+    with pytest.raises(TypeError, match=r'"r".*broadcastable'):
         f(numpy.ones((2, 3)))
 
 

@@ -252,8 +252,13 @@ def test_profile():
 
 def test_modes_are_accepted():
     x = T.dscalar()
-    for mode in ("FAST_RUN", "FAST_COMPILE", "DebugMode", symbolic.Mode(),
-                 symbolic.Mode(optimizer=None).excluding("inplace")):
+    for mode in (
+        "FAST_RUN",
+        "FAST_COMPILE",
+        "DebugMode",
+        symbolic.Mode(),
+        symbolic.Mode(optimizer=None).excluding("inplace"),
+    ):
         assert float(symbolic.function([x], x + 1, mode=mode)(1.0)) == 2.0
     with pytest.raises(ValueError, match="unknown mode"):
         symbolic.function([x], x, mode="FAST")

@@ -29,10 +29,14 @@ def test_function_roundtrip_in_subprocess(tmp_path):
         pickle.dump((f, w), handle)
     script = tmp_path / "resume.py"
     script.write_text(_RESUME)
-    result = subprocess.run([sys.executable, str(script), str(path)],
-                            capture_output=True, text=True, check=True,
-                            cwd=str(tmp_path),
-                            env={"PYTHONPATH": str(_repo_root()), "PATH": ""})
+    result = subprocess.run(
+        [sys.executable, str(script), str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=str(tmp_path),
+        env={"PYTHONPATH": str(_repo_root()), "PATH": ""},
+    )
     lines = result.stdout.split()
     assert lines[0] == "[2.0,", lines
     assert result.stdout.splitlines() == ["[2.0, 3.0]", "True"]

@@ -30,9 +30,15 @@ def test_borrow_aliases_and_storage_is_the_live_ndarray():
     assert s.get_value(borrow=True, return_internal_type=True) is value
 
 
-@pytest.mark.parametrize("value,dtype", [(1.5, "float64"), (3, "int64"),
-                                         (numpy.float32(2), "float32"),
-                                         (numpy.int8(2), "int8")])
+@pytest.mark.parametrize(
+    "value,dtype",
+    [
+        (1.5, "float64"),
+        (3, "int64"),
+        (numpy.float32(2), "float32"),
+        (numpy.int8(2), "int8"),
+    ],
+)
 def test_scalars_become_0d_tensors(value, dtype):
     s = symbolic.shared(value)
     assert isinstance(s, ScalarSharedVariable)
@@ -66,7 +72,9 @@ def test_clone_shares_container_and_zero():
 
 def test_tensor_interface_on_shared():
     s = symbolic.shared(numpy.arange(6.0).reshape(2, 3))
-    numpy.testing.assert_array_equal((s.T * 2).eval(), numpy.arange(6.0).reshape(2, 3).T * 2)
+    numpy.testing.assert_array_equal(
+        (s.T * 2).eval(), numpy.arange(6.0).reshape(2, 3).T * 2
+    )
     assert isinstance(s, symbolic.tensor.Variable)
     copied = s.copy(name="c")
     assert copied.name == "c" and not isinstance(copied, symbolic.SharedVariable)

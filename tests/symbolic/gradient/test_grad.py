@@ -49,8 +49,12 @@ def test_disconnected_inputs_policies():
     with pytest.warns(UserWarning):
         g = symbolic.grad(x * 2, y, disconnected_inputs="warn")
     assert float(g.eval({y: 1.0})) == 0.0
-    assert symbolic.grad(x * 2, y, disconnected_inputs="ignore",
-                         return_disconnected="None") is None
+    assert (
+        symbolic.grad(
+            x * 2, y, disconnected_inputs="ignore", return_disconnected="None"
+        )
+        is None
+    )
 
 
 def test_integer_inputs_get_zero_gradient():
@@ -94,7 +98,8 @@ def test_known_grads_and_lop():
     lop = symbolic.Lop(h, x, v)
     numpy.testing.assert_allclose(
         symbolic.function([x, v], lop)(xv, numpy.array([2.0, 3.0])),
-        (1 - numpy.tanh(xv) ** 2) * [2, 3])
+        (1 - numpy.tanh(xv) ** 2) * [2, 3],
+    )
 
 
 def test_rop_matches_jacobian_vector_product():
@@ -105,19 +110,20 @@ def test_rop_matches_jacobian_vector_product():
     jv = symbolic.Rop(y, x, v)
     xv = numpy.array([0.3, -0.2])
     vv = numpy.array([1.0, 2.0])
-    numpy.testing.assert_allclose(symbolic.function([x, v], jv)(xv, vv),
-                                  W @ (numpy.cos(xv) * vv))
+    numpy.testing.assert_allclose(
+        symbolic.function([x, v], jv)(xv, vv), W @ (numpy.cos(xv) * vv)
+    )
 
 
 def test_jacobian_and_hessian():
     x = T.dvector("x")
-    y = x ** 2 * T.sum(x)
+    y = x**2 * T.sum(x)
     J = jacobian(y, x)
     xv = numpy.array([1.0, 2.0, 3.0])
     s = xv.sum()
-    expected = numpy.diag(2 * xv * s) + (xv ** 2)[:, None]
+    expected = numpy.diag(2 * xv * s) + (xv**2)[:, None]
     numpy.testing.assert_allclose(J.eval({x: xv}), expected)
-    H = hessian(T.sum(x ** 3), x)
+    H = hessian(T.sum(x**3), x)
     numpy.testing.assert_allclose(H.eval({x: xv}), numpy.diag(6 * xv))
 
 
@@ -139,10 +145,12 @@ def test_verify_grad_detects_a_wrong_gradient():
             return [grads[0] * 3 * inputs[0]]
 
     with pytest.raises(GradientError):
-        verify_grad(WrongSquare(), [numpy.array([1.0, 2.0])],
-                    rng=numpy.random.RandomState(0))
-    verify_grad(lambda x: x ** 2, [numpy.array([1.0, 2.0])],
-                rng=numpy.random.RandomState(0))
+        verify_grad(
+            WrongSquare(), [numpy.array([1.0, 2.0])], rng=numpy.random.RandomState(0)
+        )
+    verify_grad(
+        lambda x: x**2, [numpy.array([1.0, 2.0])], rng=numpy.random.RandomState(0)
+    )
 
 
 def test_grad_names():

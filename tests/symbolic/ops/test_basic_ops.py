@@ -11,9 +11,15 @@ from tests.helpers.op_check import check_op
 rng = numpy.random.RandomState(5)
 
 
-@pytest.mark.parametrize("pattern,shape", [
-    ((1, 0), (2, 3)), (("x", 0, "x", 1), (2, 3)), ((0,), (2, 1)), ((2, 0, 1), (2, 3, 4)),
-])
+@pytest.mark.parametrize(
+    "pattern,shape",
+    [
+        ((1, 0), (2, 3)),
+        (("x", 0, "x", 1), (2, 3)),
+        ((0,), (2, 1)),
+        ((2, 0, 1), (2, 3, 4)),
+    ],
+)
 def test_dimshuffle(pattern, shape):
     x = rng.rand(*shape)
     bcast = [s == 1 for s in shape]
@@ -24,8 +30,7 @@ def test_dimshuffle(pattern, shape):
     def oracle(v):
         kept = [p for p in pattern if p != "x"]
         dropped = [i for i in range(v.ndim) if i not in kept]
-        out = numpy.transpose(v, kept + dropped).reshape(
-            [v.shape[p] for p in kept])
+        out = numpy.transpose(v, kept + dropped).reshape([v.shape[p] for p in kept])
         for i, p in enumerate(pattern):
             if p == "x":
                 out = numpy.expand_dims(out, i)
@@ -73,8 +78,9 @@ def test_rebroadcast_checks_at_run_time():
     with pytest.raises(ValueError, match="broadcastable"):
         f(numpy.ones((2, 3)))
     assert T.unbroadcast(y, 0).broadcastable == (False, False)
-    check_op(lambda t: T.addbroadcast(t, 0) * 2, [rng.rand(1, 3)],
-             expected=lambda v: v * 2)
+    check_op(
+        lambda t: T.addbroadcast(t, 0) * 2, [rng.rand(1, 3)], expected=lambda v: v * 2
+    )
 
 
 def test_make_vector_and_shape():
@@ -87,8 +93,11 @@ def test_make_vector_and_shape():
     s = T.shape(x)
     assert s.dtype == "int64"
     numpy.testing.assert_array_equal(s.eval({x: numpy.zeros((2, 3, 4))}), [2, 3, 4])
-    g = symbolic.grad(T.sum(T.make_vector(T.dscalar("p"), T.dscalar("q")) * 2),
-                      [T.dscalar()], disconnected_inputs="ignore")
+    g = symbolic.grad(
+        T.sum(T.make_vector(T.dscalar("p"), T.dscalar("q")) * 2),
+        [T.dscalar()],
+        disconnected_inputs="ignore",
+    )
     assert g[0] is not None
 
 

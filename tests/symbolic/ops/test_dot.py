@@ -36,8 +36,13 @@ def _var(shape, dtype, name, broadcastable=None):
 @pytest.mark.parametrize("combo", sorted(SHAPES))
 @pytest.mark.parametrize(
     "dtypes",
-    [("float64", "float64"), ("float32", "float32"), ("float32", "float64"),
-     ("int32", "int32"), ("int64", "float64")],
+    [
+        ("float64", "float64"),
+        ("float32", "float32"),
+        ("float32", "float64"),
+        ("int32", "int32"),
+        ("int64", "float64"),
+    ],
 )
 def test_dot_perform_matches_numpy(combo, dtypes):
     xs, ys = SHAPES[combo]
@@ -223,7 +228,7 @@ def test_dot_3d_by_matrix_like_a_blocks_linear_brick():
     b = TensorType("float32", (False,))("b")
     out = dot(x, w) + b
     assert out.type == x.type
-    cost = (out ** 2).sum()
+    cost = (out**2).sum()
     gw, gb = grad(cost, [w, b])
     assert gw.type == w.type
     xv = _value((5, 2, 3), "float32")
@@ -274,5 +279,4 @@ def test_outer_verify_grad():
 @pytest.mark.parametrize("combo", sorted(SHAPES))
 def test_dot_op_contract(combo):
     xs, ys = SHAPES[combo]
-    check_op(Dot(), [_value(xs, "float64"), _value(ys, "float64")],
-             expected=numpy.dot)
+    check_op(Dot(), [_value(xs, "float64"), _value(ys, "float64")], expected=numpy.dot)

@@ -63,8 +63,13 @@ UNARY = [
 def test_unary_float(name, oracle, gen, dtype):
     fn = getattr(T, name)
     x = gen((3, 4), dtype)
-    check_op(fn, [x], expected=lambda v: oracle(v).astype(dtype),
-             grad=dtype == "float64", rtol=1e-4 if dtype == "float32" else 1e-9)
+    check_op(
+        fn,
+        [x],
+        expected=lambda v: oracle(v).astype(dtype),
+        grad=dtype == "float64",
+        rtol=1e-4 if dtype == "float32" else 1e-9,
+    )
 
 
 NONDIFF_UNARY = [
@@ -73,12 +78,16 @@ NONDIFF_UNARY = [
     ("trunc", numpy.trunc),
     ("sgn", numpy.sign),
     ("round_half_to_even", numpy.round),
-    ("round_half_away_from_zero",
-     lambda x: numpy.where(x >= 0, numpy.floor(x + 0.5), numpy.ceil(x - 0.5))),
+    (
+        "round_half_away_from_zero",
+        lambda x: numpy.where(x >= 0, numpy.floor(x + 0.5), numpy.ceil(x - 0.5)),
+    ),
 ]
 
 
-@pytest.mark.parametrize("name,oracle", NONDIFF_UNARY, ids=[u[0] for u in NONDIFF_UNARY])
+@pytest.mark.parametrize(
+    "name,oracle", NONDIFF_UNARY, ids=[u[0] for u in NONDIFF_UNARY]
+)
 def test_piecewise_constant(name, oracle):
     x = numpy.array([[-2.5, -1.5, -0.4, 0.0, 0.5, 1.5, 2.5]])
     check_op(getattr(T, name), [x], expected=oracle, grad=False)
@@ -118,8 +127,11 @@ def test_binary_float(name, oracle, shapes):
 def test_integer_arithmetic_keeps_dtype(dtype):
     x = T.tensor(dtype, (False,))
     y = T.tensor(dtype, (False,))
-    a = numpy.array([7, -8, 9], dtype=dtype) if "u" not in dtype else \
-        numpy.array([7, 8, 9], dtype=dtype)
+    a = (
+        numpy.array([7, -8, 9], dtype=dtype)
+        if "u" not in dtype
+        else numpy.array([7, 8, 9], dtype=dtype)
+    )
     b = numpy.array([2, 3, 4], dtype=dtype)
     f = symbolic.function([x, y], [x + y, x * y, x // y, x % y, T.sqr(x)])
     for got, want in zip(f(a, b), [a + b, a * b, a // b, a % b, a * a]):
@@ -133,10 +145,17 @@ def test_int_true_div_gives_floatx():
     assert float((x / y).eval({x: 7, y: 2})) == 3.5
 
 
-@pytest.mark.parametrize("name,oracle", [
-    ("lt", numpy.less), ("gt", numpy.greater), ("le", numpy.less_equal),
-    ("ge", numpy.greater_equal), ("eq", numpy.equal), ("neq", numpy.not_equal),
-])
+@pytest.mark.parametrize(
+    "name,oracle",
+    [
+        ("lt", numpy.less),
+        ("gt", numpy.greater),
+        ("le", numpy.less_equal),
+        ("ge", numpy.greater_equal),
+        ("eq", numpy.equal),
+        ("neq", numpy.not_equal),
+    ],
+)
 def test_comparisons_give_bool(name, oracle):
     a = numpy.array([1.0, 2.0, 3.0])
     b = numpy.array([2.0, 2.0, 2.0])
@@ -154,8 +173,11 @@ def test_comparison_refuses_bool():
 def test_logic_and_bitwise():
     a = numpy.array([0, 1, 2, 3], dtype="int32")
     b = numpy.array([1, 1, 0, 2], dtype="int32")
-    for name, oracle in [("and_", numpy.bitwise_and), ("or_", numpy.bitwise_or),
-                         ("xor", numpy.bitwise_xor)]:
+    for name, oracle in [
+        ("and_", numpy.bitwise_and),
+        ("or_", numpy.bitwise_or),
+        ("xor", numpy.bitwise_xor),
+    ]:
         check_op(getattr(T, name), [a, b], expected=oracle, grad=False)
     check_op(T.invert, [a], expected=numpy.invert, grad=False)
     m = T.bvector()
@@ -175,8 +197,12 @@ def test_switch_and_clip():
     c = numpy.array([True, False, True])
     a = _any((3,))
     b = _any((3,))
-    check_op(lambda c_, a_, b_: T.switch(c_, a_, b_), [c, a, b],
-             expected=numpy.where, grad=False)
+    check_op(
+        lambda c_, a_, b_: T.switch(c_, a_, b_),
+        [c, a, b],
+        expected=numpy.where,
+        grad=False,
+    )
     x, y = T.dvector(), T.dvector()
     cond = T.bvector()
     g = symbolic.grad(T.sum(T.switch(cond, x * 2, y * 3)), [x, y])
@@ -184,7 +210,9 @@ def test_switch_and_clip():
     numpy.testing.assert_array_equal(gx, [2, 0, 2])
     numpy.testing.assert_array_equal(gy, [0, 3, 0])
     v = numpy.array([-2.0, -0.5, 0.5, 2.0])
-    check_op(lambda t: T.clip(t, -1.0, 1.0), [v], expected=lambda t: numpy.clip(t, -1, 1))
+    check_op(
+        lambda t: T.clip(t, -1.0, 1.0), [v], expected=lambda t: numpy.clip(t, -1, 1)
+    )
 
 
 def test_cast_roundtrip_and_grad():
@@ -221,15 +249,18 @@ def test_broadcastable_dims_stretch():
     x = T.dmatrix("x")
     r = T.drow("r")
     f = symbolic.function([x, r], x * r)
-    numpy.testing.assert_allclose(f(numpy.ones((2, 3)), [[1.0, 2.0, 3.0]]),
-                                  [[1, 2, 3], [1, 2, 3]])
+    numpy.testing.assert_allclose(
+        f(numpy.ones((2, 3)), [[1.0, 2.0, 3.0]]), [[1, 2, 3], [1, 2, 3]]
+    )
     assert (x * r).broadcastable == (False, False)
     assert (r * T.dcol()).broadcastable == (False, False)
     assert (r * T.drow()).broadcastable == (True, False)
 
 
-@pytest.mark.parametrize("op", [T.add.op, T.exp.op, T.tanh.op, T.true_div.op,
-                                T.maximum.op, T.switch, T.sqr.op])
+@pytest.mark.parametrize(
+    "op",
+    [T.add.op, T.exp.op, T.tanh.op, T.true_div.op, T.maximum.op, T.switch, T.sqr.op],
+)
 def test_expression_form_matches_impl(op):
     """Every scalar op's expression, run by the numpy evaluator, equals its impl."""
     if not hasattr(op, "scalar_op"):
@@ -257,14 +288,27 @@ def test_all_scalar_ops_state_an_expression():
             cls = getattr(module, name)
             if not (isinstance(cls, type) and issubclass(cls, sb.ScalarOp)):
                 continue
-            if cls in (sb.ScalarOp, sb._Prim, sb.UnaryScalarOp, sb.BinaryScalarOp,
-                       sb._Compare, sb._Predicate, sb._Bitwise, sm.FloatUnaryOp,
-                       sm._Rounding, sm.TriGamma, sb.Cast):
+            if cls in (
+                sb.ScalarOp,
+                sb._Prim,
+                sb.UnaryScalarOp,
+                sb.BinaryScalarOp,
+                sb._Compare,
+                sb._Predicate,
+                sb._Bitwise,
+                sm.FloatUnaryOp,
+                sm._Rounding,
+                sm.TriGamma,
+                sb.Cast,
+            ):
                 continue
             op = cls()
             nin = op.nin if op.nin > 0 else 2
-            dts = ["float64"] * nin if not isinstance(op, (sb._Bitwise, sb.Invert)) \
+            dts = (
+                ["float64"] * nin
+                if not isinstance(op, (sb._Bitwise, sb.Invert))
                 else ["int32"] * nin
+            )
             args = [E.arg(i, d) for i, d in enumerate(dts)]
             try:
                 op.expression(args, dts, op.output_types(dts))

@@ -21,18 +21,32 @@ def test_float_reductions(name, axis, keepdims):
     def oracle(v):
         return getattr(numpy, name)(v, axis=np_axis, keepdims=keepdims)
 
-    check_op(lambda t: getattr(T, name)(t, axis=axis, keepdims=keepdims), [x],
-             expected=oracle)
+    check_op(
+        lambda t: getattr(T, name)(t, axis=axis, keepdims=keepdims),
+        [x],
+        expected=oracle,
+    )
 
 
 @pytest.mark.parametrize("axis", [None, 0, 1, -1])
 def test_argmax_argmin(axis):
     x = rng.rand(3, 5)
-    check_op(lambda t: T.argmax(t, axis=axis), [x],
-             expected=lambda v: numpy.argmax(v, axis=axis), grad=False)
-    check_op(lambda t: T.argmin(t, axis=axis, keepdims=True), [x],
-             expected=lambda v: numpy.expand_dims(numpy.argmin(v, axis=axis), axis)
-             if axis is not None else numpy.argmin(v).reshape(1, 1), grad=False)
+    check_op(
+        lambda t: T.argmax(t, axis=axis),
+        [x],
+        expected=lambda v: numpy.argmax(v, axis=axis),
+        grad=False,
+    )
+    check_op(
+        lambda t: T.argmin(t, axis=axis, keepdims=True),
+        [x],
+        expected=lambda v: (
+            numpy.expand_dims(numpy.argmin(v, axis=axis), axis)
+            if axis is not None
+            else numpy.argmin(v).reshape(1, 1)
+        ),
+        grad=False,
+    )
     assert T.argmax(T.dmatrix(), axis=axis).dtype == "int64"
 
 
@@ -40,14 +54,26 @@ def test_argmax_argmin(axis):
 @pytest.mark.parametrize("axis", [None, 0, 1])
 def test_boolean_reductions(name, axis):
     x = (rng.rand(3, 4) > 0.5).astype("int8")
-    out = check_op(lambda t: getattr(T, name)(t, axis=axis), [x],
-                   expected=lambda v: getattr(numpy, name)(v, axis=axis), grad=False)
+    out = check_op(
+        lambda t: getattr(T, name)(t, axis=axis),
+        [x],
+        expected=lambda v: getattr(numpy, name)(v, axis=axis),
+        grad=False,
+    )
     assert out[0].dtype == numpy.bool_
 
 
-@pytest.mark.parametrize("dtype,out", [("bool", "int64"), ("int8", "int64"),
-                                       ("int32", "int64"), ("uint8", "uint64"),
-                                       ("float32", "float32"), ("int64", "int64")])
+@pytest.mark.parametrize(
+    "dtype,out",
+    [
+        ("bool", "int64"),
+        ("int8", "int64"),
+        ("int32", "int64"),
+        ("uint8", "uint64"),
+        ("float32", "float32"),
+        ("int64", "int64"),
+    ],
+)
 def test_sum_dtypes(dtype, out):
     x = T.tensor(dtype, (False,))
     assert T.sum(x).dtype == out
@@ -56,7 +82,7 @@ def test_sum_dtypes(dtype, out):
 
 def test_float32_sum_accumulates_in_float64():
     x = T.fvector()
-    values = numpy.full(10 ** 6, 0.1, dtype="float32")
+    values = numpy.full(10**6, 0.1, dtype="float32")
     total = float(T.sum(x).eval({x: values}))
     assert abs(total - 1e5) < 1e-2
 
@@ -88,5 +114,11 @@ def test_reduction_rop():
     x = T.dvector("x")
     v = T.dvector("v")
     r = symbolic.Rop(T.sum(x * x), x, v)
-    assert float(symbolic.function([x, v], r)(numpy.array([1.0, 2.0]),
-                                            numpy.array([1.0, 1.0]))) == 6.0
+    assert (
+        float(
+            symbolic.function([x, v], r)(
+                numpy.array([1.0, 2.0]), numpy.array([1.0, 1.0])
+            )
+        )
+        == 6.0
+    )

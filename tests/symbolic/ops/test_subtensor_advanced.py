@@ -269,8 +269,12 @@ def test_method_form_and_contract():
     x = bvector("x")
     (first,) = x.nonzero()
     assert first.dtype == "int64"
-    check_op(lambda v: Nonzero()(v), [numpy.array([[1, 0], [0, 1]])],
-             expected=lambda v: numpy.array(numpy.nonzero(v)), grad=False)
+    check_op(
+        lambda v: Nonzero()(v),
+        [numpy.array([[1, 0], [0, 1]])],
+        expected=lambda v: numpy.array(numpy.nonzero(v)),
+        grad=False,
+    )
 
 
 def test_nonzero_errors():

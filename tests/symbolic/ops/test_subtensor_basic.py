@@ -79,8 +79,17 @@ def test_symbolic_int_index(make_index):
 
 @pytest.mark.parametrize(
     "bounds",
-    [(1, 4, 1), (0, -1, 1), (-1, -5, -1), (0, 4, 2), (3, 0, -2), (-10, 10, 3),
-     (2, 2, 1), (10, -10, -3), (3, -5, -1)],
+    [
+        (1, 4, 1),
+        (0, -1, 1),
+        (-1, -5, -1),
+        (0, 4, 2),
+        (3, 0, -2),
+        (-10, 10, 3),
+        (2, 2, 1),
+        (10, -10, -3),
+        (3, -5, -1),
+    ],
 )
 def test_symbolic_slice_bounds(bounds):
     x = dtensor3("x")
@@ -161,8 +170,9 @@ def test_subtensor_is_a_view():
     assert numpy.shares_memory(storage[0][0], value)
     scalar = x[1, 1]
     storage = [[None]]
-    scalar.owner.op.perform(scalar.owner, [value, numpy.asarray(1), numpy.asarray(1)],
-                            storage)
+    scalar.owner.op.perform(
+        scalar.owner, [value, numpy.asarray(1), numpy.asarray(1)], storage
+    )
     assert isinstance(storage[0][0], numpy.ndarray)
     assert storage[0][0].shape == ()
     assert numpy.shares_memory(storage[0][0], value)
@@ -177,7 +187,7 @@ BCAST_CASES = [
     ((True, False), lambda a: a[-1:], (True, False)),
     ((True, False), lambda a: a[1:], (False, False)),
     ((True, False), lambda a: a[:0], (False, False)),
-    ((True, False), lambda a: a[:iscalar()], (False, False)),
+    ((True, False), lambda a: a[: iscalar()], (False, False)),
     ((False, True), lambda a: a[None], (True, False, True)),
     ((False, False), lambda a: a[:, None, 1], (False, True)),
     ((True, True), lambda a: a[0, 0], ()),
@@ -223,7 +233,7 @@ def test_shape_unpacking():
 def test_unpacking_an_unknown_length_raises():
     x = dtensor3("x")
     with pytest.raises(TypeError, match="length is not known"):
-        iter(x.shape[:iscalar("i")]).__next__()
+        iter(x.shape[: iscalar("i")]).__next__()
 
 
 def test_eq_hash_pickle():
@@ -241,8 +251,13 @@ def test_eq_hash_pickle():
 
 @pytest.mark.parametrize(
     "index",
-    [lambda a: a[1], lambda a: a[1:, ::-1], lambda a: a[:, -1, 1:3],
-     lambda a: a[None, 0], lambda a: a[0, 1, 2]],
+    [
+        lambda a: a[1],
+        lambda a: a[1:, ::-1],
+        lambda a: a[:, -1, 1:3],
+        lambda a: a[None, 0],
+        lambda a: a[0, 1, 2],
+    ],
 )
 def test_grad(index):
     rng = numpy.random.RandomState(1)
@@ -269,7 +284,7 @@ def test_grad_of_integer_input_is_zero():
 
 def test_connection_pattern():
     x = dmatrix("x")
-    out = x[lscalar():]
+    out = x[lscalar() :]
     assert out.owner.op.connection_pattern(out.owner) == [[True], [False]]
 
 
@@ -279,8 +294,9 @@ def test_rop():
     out = x[1:, ::-1] * 2
     r = Rop(out, x, v)
     value = numpy.arange(6.0).reshape(3, 2)
-    numpy.testing.assert_allclose(r.eval({x: value, v: value + 1}),
-                                  (value + 1)[1:, ::-1] * 2)
+    numpy.testing.assert_allclose(
+        r.eval({x: value, v: value + 1}), (value + 1)[1:, ::-1] * 2
+    )
 
 
 def test_index_too_many():
@@ -297,10 +313,12 @@ def test_index_too_many():
 
 @pytest.mark.parametrize(
     ("index", "message"),
-    [(1.5, "must be an integer|valid indices"),
-     (slice(0.5, None), "slice bound must be an integer"),
-     (True, "boolean"),
-     ("a", "valid indices")],
+    [
+        (1.5, "must be an integer|valid indices"),
+        (slice(0.5, None), "slice bound must be an integer"),
+        (True, "boolean"),
+        ("a", "valid indices"),
+    ],
 )
 def test_bad_index_kinds(index, message):
     with pytest.raises(TypeError, match=message):

@@ -67,8 +67,12 @@ def test_update_matches_numpy(name, index, y, set_):
     def build(x, y_var):
         return fn(x[index], y_var)
 
-    check_op(build, [X, y], expected=lambda x, y: _numpy_update(x, index, y, set_),
-             grad=False)
+    check_op(
+        build,
+        [X, y],
+        expected=lambda x, y: _numpy_update(x, index, y, set_),
+        grad=False,
+    )
 
 
 # With ``set``, repeated indices keep only the last write, but the gradient (as
@@ -90,13 +94,17 @@ GRAD_CASES = [
 def test_update_grad(name, index, y, set_):
     fn = set_subtensor if set_ else inc_subtensor
     y = numpy.asarray(y, dtype="float64")
-    verify_grad(lambda x, y_var: fn(x[index], y_var), [X, y],
-                rng=numpy.random.RandomState(0))
+    verify_grad(
+        lambda x, y_var: fn(x[index], y_var), [X, y], rng=numpy.random.RandomState(0)
+    )
 
 
 def test_inc_grad_with_repeated_indices():
-    verify_grad(lambda x, y: inc_subtensor(x[IDX], y), [X, RNG.rand(5, 5)],
-                rng=numpy.random.RandomState(0))
+    verify_grad(
+        lambda x, y: inc_subtensor(x[IDX], y),
+        [X, RNG.rand(5, 5)],
+        rng=numpy.random.RandomState(0),
+    )
 
 
 def test_mask_update_grad():
@@ -172,8 +180,11 @@ def test_symbolic_index():
 def test_eq_hash_pickle():
     ops = [
         IncSubtensor([slice(1, None)], set_instead_of_inc=True),
-        IncSubtensor([TensorType("int64", ())], inplace=True,
-                     destroyhandler_tolerate_aliased=[[0, 1]]),
+        IncSubtensor(
+            [TensorType("int64", ())],
+            inplace=True,
+            destroyhandler_tolerate_aliased=[[0, 1]],
+        ),
         AdvancedIncSubtensor1(inplace=True),
         AdvancedIncSubtensor([slice(None), TensorType("int64", (False,))]),
     ]
@@ -210,8 +221,9 @@ def test_broadcastable_region_gets_runtime_check():
     y = dmatrix("y")
     out = set_subtensor(x[:, 1:], y)
     f = symbolic.function([x, y], out)
-    numpy.testing.assert_array_equal(f(numpy.zeros((1, 3)), numpy.ones((1, 2))),
-                                     [[0.0, 1.0, 1.0]])
+    numpy.testing.assert_array_equal(
+        f(numpy.zeros((1, 3)), numpy.ones((1, 2))), [[0.0, 1.0, 1.0]]
+    )
     with pytest.raises(ValueError, match="broadcastable"):
         f(numpy.zeros((1, 3)), numpy.ones((2, 2)))
 
@@ -254,8 +266,11 @@ def test_rop():
 # Errors ---------------------------------------------------------------------------
 def test_not_an_indexing_expression():
     x = dmatrix("x")
-    with pytest.raises(TypeError, match="x_sub must be an indexing expression.*x "
-                                        r"\(a graph input\)"):
+    with pytest.raises(
+        TypeError,
+        match="x_sub must be an indexing expression.*x "
+        r"\(a graph input\)",
+    ):
         set_subtensor(x, 0.0)
     with pytest.raises(TypeError, match="computed by Elemwise"):
         inc_subtensor(x * 2, 1.0)
@@ -278,8 +293,11 @@ def test_value_that_does_not_broadcast():
     x = dmatrix("x")
     y = dvector("y")
     f = symbolic.function([x, y], set_subtensor(x[1:3], y))
-    with pytest.raises(ValueError, match=r"cannot broadcast y of shape \(3,\) into "
-                                         r"the indexed region of x, of shape \(2, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"cannot broadcast y of shape \(3,\) into "
+        r"the indexed region of x, of shape \(2, 5\)",
+    ):
         f(X, numpy.ones(3))
     g = symbolic.function([x, y], inc_subtensor(x[IDX], y))
     with pytest.raises(ValueError, match="cannot broadcast y"):

@@ -58,8 +58,14 @@ def test_unknown_values_raise():
 
 @pytest.mark.parametrize(
     ("index", "length"),
-    [(slice(1, None), 3), (slice(None, -1), 3), (slice(None, None, 2), 2),
-     (slice(None, None, -1), 4), (slice(5, None), 0), (slice(-2, None), 2)],
+    [
+        (slice(1, None), 3),
+        (slice(None, -1), 3),
+        (slice(None, None, 2), 2),
+        (slice(None, None, -1), 4),
+        (slice(5, None), 0),
+        (slice(-2, None), 2),
+    ],
 )
 def test_shape_slice_length(index, length):
     x = TensorType("float64", (False,) * 4)("x")
@@ -81,6 +87,6 @@ def test_other_static_vector_lengths():
 def test_symbolic_bounds_have_no_static_length():
     x = TensorType("float64", (False,) * 4)("x")
     with pytest.raises(ValueError, match="index is symbolic"):
-        subtensor_vector_length(x.shape[iscalar("i"):])
+        subtensor_vector_length(x.shape[iscalar("i") :])
     with pytest.raises(ValueError, match="not known statically"):
         get_vector_length(dmatrix("m")[0])

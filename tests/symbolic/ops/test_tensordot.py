@@ -43,8 +43,9 @@ def test_tensordot_matches_numpy(xs, ys, axes, dtype):
     expected = numpy.tensordot(xv, yv, axes)
     assert z.ndim == expected.ndim and z.dtype == dtype
     out = function([x, y], z)(xv, yv)
-    numpy.testing.assert_allclose(out, expected, rtol=1e-5 if dtype == "float32"
-                                  else 1e-12)
+    numpy.testing.assert_allclose(
+        out, expected, rtol=1e-5 if dtype == "float32" else 1e-12
+    )
 
 
 @pytest.mark.parametrize("xs, ys, axes", TENSORDOT_CASES)
@@ -70,13 +71,16 @@ def test_tensordot_broadcastable_pattern():
     assert tensordot(x, y, 1).broadcastable == (True, False, True)
 
 
-@pytest.mark.parametrize("axes, message", [
-    (3, r"cannot sum over 3 axes of a \(x, ndim 2\)"),
-    ([[0], [0, 1]], "same length"),
-    ([[2], [0]], r"axis 2 is out of range for a \(x, ndim 2\)"),
-    ([[0, 0], [0, 1]], "repeated axis"),
-    ([[0]], "pair of axis lists"),
-])
+@pytest.mark.parametrize(
+    "axes, message",
+    [
+        (3, r"cannot sum over 3 axes of a \(x, ndim 2\)"),
+        ([[0], [0, 1]], "same length"),
+        ([[2], [0]], r"axis 2 is out of range for a \(x, ndim 2\)"),
+        ([[0, 0], [0, 1]], "repeated axis"),
+        ([[0]], "pair of axis lists"),
+    ],
+)
 def test_tensordot_bad_axes(axes, message):
     with pytest.raises(ValueError, match=message):
         tensordot(_var(2, "x"), _var(3, "y"), axes)
@@ -132,21 +136,28 @@ def test_batched_dot_upcasts_and_grads_keep_input_types():
     assert gx.type == x.type and gy.type == y.type
     xv, yv = _value((2, 1, 3), "float32"), _value((2, 3, 4))
     gxv, gyv = function([x, y], [gx, gy])(xv, yv)
-    numpy.testing.assert_allclose(gxv, numpy.einsum("bmn,bkn->bmk",
-                                                    numpy.ones((2, 1, 4)), yv),
-                                  rtol=1e-6)
-    numpy.testing.assert_allclose(gyv, numpy.einsum("bmk,bmn->bkn", xv,
-                                                    numpy.ones((2, 1, 4))), rtol=1e-6)
+    numpy.testing.assert_allclose(
+        gxv, numpy.einsum("bmn,bkn->bmk", numpy.ones((2, 1, 4)), yv), rtol=1e-6
+    )
+    numpy.testing.assert_allclose(
+        gyv, numpy.einsum("bmk,bmn->bkn", xv, numpy.ones((2, 1, 4))), rtol=1e-6
+    )
 
 
 def test_batched_dot_errors_name_the_inputs():
     x, y = _var(3, "left"), _var(3, "right")
     f = function([x, y], batched_dot(x, y))
-    with pytest.raises(ValueError, match=r"batch sizes differ: left \(2, 3, 4\) and "
-                                         r"right \(3, 4, 5\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"batch sizes differ: left \(2, 3, 4\) and "
+        r"right \(3, 4, 5\)",
+    ):
         f(_value((2, 3, 4)), _value((3, 4, 5)))
-    with pytest.raises(ValueError, match=r"left \(2, 3, 4\) and right \(2, 5, 5\) are "
-                                         "not aligned"):
+    with pytest.raises(
+        ValueError,
+        match=r"left \(2, 3, 4\) and right \(2, 5, 5\) are "
+        "not aligned",
+    ):
         f(_value((2, 3, 4)), _value((2, 5, 5)))
     with pytest.raises(TypeError, match="need a batch axis"):
         batched_dot(TensorType("float64", ())("s"), y)
@@ -157,8 +168,9 @@ def test_batched_dot_errors_name_the_inputs():
 def test_batched_dot_rop():
     x, y, ex = _var(3, "x"), _var(3, "y"), _var(3, "ex")
     xv, yv, exv = _value((2, 3, 4)), _value((2, 4, 5)), _value((2, 3, 4))
-    r = function([x, y, ex], Rop(batched_dot(x, y), x, ex),
-                 on_unused_input="ignore")(xv, yv, exv)
+    r = function([x, y, ex], Rop(batched_dot(x, y), x, ex), on_unused_input="ignore")(
+        xv, yv, exv
+    )
     numpy.testing.assert_allclose(r, numpy.matmul(exv, yv), rtol=1e-12)
 
 
@@ -168,20 +180,31 @@ def test_batched_dot_identity():
     assert pickle.loads(pickle.dumps(BatchedDot())) == BatchedDot()
 
 
-@pytest.mark.parametrize("xs, ys, axes", [
-    ((3, 2, 4), (3, 4, 5), 1),
-    ((3, 2, 4, 5), (3, 4, 5, 6), 2),
-    ((3, 2, 4), (3, 5, 4), [[2], [2]]),
-    ((3, 4, 2, 5), (3, 5, 6, 4), [[1, 3], [3, 1]]),
-])
+@pytest.mark.parametrize(
+    "xs, ys, axes",
+    [
+        ((3, 2, 4), (3, 4, 5), 1),
+        ((3, 2, 4, 5), (3, 4, 5, 6), 2),
+        ((3, 2, 4), (3, 5, 4), [[2], [2]]),
+        ((3, 4, 2, 5), (3, 5, 6, 4), [[1, 3], [3, 1]]),
+    ],
+)
 def test_batched_tensordot(xs, ys, axes):
     x, y = _var(len(xs), "x"), _var(len(ys), "y")
     xv, yv = _value(xs), _value(ys)
     z = batched_tensordot(x, y, axes)
-    expected = numpy.stack([numpy.tensordot(a, b, axes if isinstance(axes, int) else
-                                            [[i - 1 for i in axes[0]],
-                                             [i - 1 for i in axes[1]]])
-                            for a, b in zip(xv, yv, strict=True)])
+    expected = numpy.stack(
+        [
+            numpy.tensordot(
+                a,
+                b,
+                axes
+                if isinstance(axes, int)
+                else [[i - 1 for i in axes[0]], [i - 1 for i in axes[1]]],
+            )
+            for a, b in zip(xv, yv, strict=True)
+        ]
+    )
     numpy.testing.assert_allclose(function([x, y], z)(xv, yv), expected, rtol=1e-12)
     verify_grad(lambda a, b: batched_tensordot(a, b, axes), [xv, yv], rng=RNG)
 

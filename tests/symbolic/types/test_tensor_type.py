@@ -1,4 +1,4 @@
-"""TensorType: constructors, printing, dtype rules, literal autocasting and filtering."""
+"""TensorType: constructors, printing, dtype rules, literal autocasting, filtering."""
 
 import numpy
 import pytest
@@ -7,15 +7,26 @@ import symbolic
 import symbolic.tensor as T
 
 
-@pytest.mark.parametrize("name,dtype,bcast", [
-    ("scalar", None, ()), ("vector", None, (False,)), ("row", None, (True, False)),
-    ("col", None, (False, True)), ("matrix", None, (False, False)),
-    ("tensor3", None, (False,) * 3), ("tensor4", None, (False,) * 4),
-    ("tensor5", None, (False,) * 5), ("bvector", "int8", (False,)),
-    ("wmatrix", "int16", (False, False)), ("iscalar", "int32", ()),
-    ("lmatrix", "int64", (False, False)), ("ftensor4", "float32", (False,) * 4),
-    ("dvector", "float64", (False,)), ("cscalar", "complex64", ()),
-])
+@pytest.mark.parametrize(
+    "name,dtype,bcast",
+    [
+        ("scalar", None, ()),
+        ("vector", None, (False,)),
+        ("row", None, (True, False)),
+        ("col", None, (False, True)),
+        ("matrix", None, (False, False)),
+        ("tensor3", None, (False,) * 3),
+        ("tensor4", None, (False,) * 4),
+        ("tensor5", None, (False,) * 5),
+        ("bvector", "int8", (False,)),
+        ("wmatrix", "int16", (False, False)),
+        ("iscalar", "int32", ()),
+        ("lmatrix", "int64", (False, False)),
+        ("ftensor4", "float32", (False,) * 4),
+        ("dvector", "float64", (False,)),
+        ("cscalar", "complex64", ()),
+    ],
+)
 def test_constructors(name, dtype, bcast):
     var = getattr(T, name)("v")
     assert var.dtype == (dtype or symbolic.config.floatX)
@@ -37,19 +48,33 @@ def test_type_strings():
     assert str(T.constant(2)) == "TensorConstant{2}"
 
 
-@pytest.mark.parametrize("literal,dtype", [
-    (1, "int8"), (300, "int16"), (70000, "int32"), (2 ** 40, "int64"),
-    (0.5, "float32"), (1.1, "float64"), (True, "bool"),
-])
+@pytest.mark.parametrize(
+    "literal,dtype",
+    [
+        (1, "int8"),
+        (300, "int16"),
+        (70000, "int32"),
+        (2**40, "int64"),
+        (0.5, "float32"),
+        (1.1, "float64"),
+        (True, "bool"),
+    ],
+)
 def test_literal_autocast(literal, dtype):
     assert T.constant(literal).dtype == dtype
 
 
-@pytest.mark.parametrize("a,b,out", [
-    ("float32", "int8", "float32"), ("float32", "int16", "float32"),
-    ("float32", "int32", "float64"), ("float32", "int64", "float64"),
-    ("int64", "float32", "float64"), ("int8", "int32", "int32"),
-])
+@pytest.mark.parametrize(
+    "a,b,out",
+    [
+        ("float32", "int8", "float32"),
+        ("float32", "int16", "float32"),
+        ("float32", "int32", "float64"),
+        ("float32", "int64", "float64"),
+        ("int64", "float32", "float64"),
+        ("int8", "int32", "int32"),
+    ],
+)
 def test_upcasting_table(a, b, out):
     assert (T.tensor(a, ()) + T.tensor(b, ())).dtype == out
 

@@ -39,13 +39,16 @@ def _elu_ref(v, alpha):
     return numpy.where(v > 0, v, alpha * numpy.expm1(numpy.minimum(v, 0)))
 
 
-@pytest.mark.parametrize("fn, reference", [
-    (relu, lambda v: numpy.maximum(v, 0)),
-    (lambda x: relu(x, 0.1), lambda v: numpy.where(v > 0, v, 0.1 * v)),
-    (elu, lambda v: _elu_ref(v, 1.0)),
-    (lambda x: elu(x, 0.5), lambda v: _elu_ref(v, 0.5)),
-    (selu, lambda v: SELU_SCALE * _elu_ref(v, SELU_ALPHA)),
-])
+@pytest.mark.parametrize(
+    "fn, reference",
+    [
+        (relu, lambda v: numpy.maximum(v, 0)),
+        (lambda x: relu(x, 0.1), lambda v: numpy.where(v > 0, v, 0.1 * v)),
+        (elu, lambda v: _elu_ref(v, 1.0)),
+        (lambda x: elu(x, 0.5), lambda v: _elu_ref(v, 0.5)),
+        (selu, lambda v: SELU_SCALE * _elu_ref(v, SELU_ALPHA)),
+    ],
+)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_activation_values_and_grads(fn, reference, dtype):
     x = _vector(dtype)
@@ -121,9 +124,19 @@ def test_sigmoid_binary_crossentropy_at_extreme_logits(dtype):
     gx, gt = grad(y.sum(), [x, t])
     out, gxv, gtv = function([x, t], [y, gx, gt])(xv, tv)
     assert numpy.all(numpy.isfinite(out))
-    numpy.testing.assert_allclose(out, [0, 1000, 1000, 0, numpy.log1p(numpy.exp(-30)),
-                                        numpy.log1p(numpy.exp(-30)), numpy.log(2)],
-                                  rtol=1e-5)
+    numpy.testing.assert_allclose(
+        out,
+        [
+            0,
+            1000,
+            1000,
+            0,
+            numpy.log1p(numpy.exp(-30)),
+            numpy.log1p(numpy.exp(-30)),
+            numpy.log(2),
+        ],
+        rtol=1e-5,
+    )
     s = scipy.special.expit(xv.astype("float64"))
     numpy.testing.assert_allclose(gxv, s - tv, rtol=1e-5, atol=1e-7)
     numpy.testing.assert_allclose(gtv, -xv, rtol=1e-6)
@@ -144,8 +157,9 @@ def test_sigmoid_binary_crossentropy_expression_agrees_with_impl(dtype):
     xv = numpy.array([-1000, -5, -0.5, 0, 0.5, 5, 1000], dtype=dtype)
     tv = numpy.linspace(0, 1, 7).astype(dtype)
     (expr,) = op.expression([E.arg(0, dtype), E.arg(1, dtype)], [dtype] * 2, [dtype])
-    numpy.testing.assert_allclose(E.evaluate(expr, [xv, tv]), op.impl(xv, tv),
-                                  rtol=1e-6)
+    numpy.testing.assert_allclose(
+        E.evaluate(expr, [xv, tv]), op.impl(xv, tv), rtol=1e-6
+    )
 
 
 def test_sigmoid_binary_crossentropy_op_identity():

@@ -56,8 +56,9 @@ def test_categorical_crossentropy_with_indices(dtype, label_dtype):
     assert cost.type == TensorType(dtype, (False,))
     out = function([p, y], cost)(pv, LABELS.astype(label_dtype))
     assert out.dtype == dtype
-    numpy.testing.assert_allclose(out, -numpy.log(pv[numpy.arange(3), LABELS]),
-                                  rtol=1e-6)
+    numpy.testing.assert_allclose(
+        out, -numpy.log(pv[numpy.arange(3), LABELS]), rtol=1e-6
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -72,8 +73,9 @@ def test_categorical_crossentropy_with_distributions(dtype):
 def test_categorical_crossentropy_rank_mismatch():
     message = r"rank mismatch.*probs.*ndim 2.*targets.*ndim 3"
     with pytest.raises(TypeError, match=message):
-        categorical_crossentropy(_matrix(name="probs"),
-                                 TensorType("float64", (False,) * 3)("targets"))
+        categorical_crossentropy(
+            _matrix(name="probs"), TensorType("float64", (False,) * 3)("targets")
+        )
 
 
 def test_crossentropy_categorical_1hot_grad_and_hessian():
@@ -110,11 +112,14 @@ def test_labels_get_no_gradient():
     numpy.testing.assert_array_equal(out, 0)
 
 
-@pytest.mark.parametrize("bad, message", [
-    (numpy.array([0, 4, 1]), r"class index 4 in y is out of range \[0, 4\)"),
-    (numpy.array([0, -1, 1]), r"class index -1 in y is out of range"),
-    (numpy.array([0, 1]), "y has 2 indices but there are 3 rows"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (numpy.array([0, 4, 1]), r"class index 4 in y is out of range \[0, 4\)"),
+        (numpy.array([0, -1, 1]), r"class index -1 in y is out of range"),
+        (numpy.array([0, 1]), "y has 2 indices but there are 3 rows"),
+    ],
+)
 def test_bad_labels_raise_with_the_variable_name(bad, message):
     p, y = _matrix(name="p"), _vector("int64", "y")
     f = function([p, y], crossentropy_categorical_1hot(p, y))
@@ -127,12 +132,16 @@ def test_bad_labels_raise_with_the_variable_name(bad, message):
 
 
 def test_bad_types_raise():
-    with pytest.raises(TypeError, match=r"true_one_of_n \(y\) must be a vector of "
-                                        "integer class indices"):
+    with pytest.raises(
+        TypeError,
+        match=r"true_one_of_n \(y\) must be a vector of "
+        "integer class indices",
+    ):
         crossentropy_categorical_1hot(_matrix(), _vector("float64", "y"))
     with pytest.raises(TypeError, match=r"coding_dist \(p\) must be a 2-d tensor"):
-        crossentropy_categorical_1hot(TensorType("float64", (False,) * 3)("p"),
-                                      _vector("int64"))
+        crossentropy_categorical_1hot(
+            TensorType("float64", (False,) * 3)("p"), _vector("int64")
+        )
     with pytest.raises(TypeError, match=r"x \(x\) must be a 2-d tensor of floats"):
         crossentropy_softmax_1hot(_vector(name="x"), _vector("int64"))
 
@@ -167,8 +176,10 @@ def test_crossentropy_softmax_argmax_1hot_with_bias_outputs():
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_crossentropy_softmax_at_extreme_logits(dtype):
     x, y = _matrix(dtype), _vector("int64", "y")
-    xv = numpy.array([[1000, -1000, 0, 999], [-1000, -1000, -1000, 1000],
-                      [-1000, 500, 1000, -1000]], dtype=dtype)
+    xv = numpy.array(
+        [[1000, -1000, 0, 999], [-1000, -1000, -1000, 1000], [-1000, 500, 1000, -1000]],
+        dtype=dtype,
+    )
     nll = crossentropy_softmax_1hot(x, y)[0]
     gx = grad(nll.sum(), x)
     nllv, gxv = function([x, y], [nll, gx])(xv, LABELS)
@@ -176,7 +187,8 @@ def test_crossentropy_softmax_at_extreme_logits(dtype):
     numpy.testing.assert_allclose(nllv, _nll(xv, LABELS), rtol=1e-5)
     onehot = numpy.eye(4)[LABELS]
     numpy.testing.assert_allclose(
-        gxv, scipy.special.softmax(xv.astype("float64"), axis=1) - onehot, atol=1e-6)
+        gxv, scipy.special.softmax(xv.astype("float64"), axis=1) - onehot, atol=1e-6
+    )
 
 
 def test_crossentropy_softmax_1hot_verify_grad():
@@ -212,8 +224,10 @@ def test_dx_op_values_and_grads(dy_shape):
     smv = _probs((3, 4))
     dy = TensorType("float64", (False,) * len(dy_shape))("dy")
     sm = _matrix(name="sm")
-    out = function([dy, sm], crossentropy_softmax_1hot_with_bias_dx(
-        dy, sm, as_tensor_variable(LABELS)))(dyv, smv)
+    out = function(
+        [dy, sm],
+        crossentropy_softmax_1hot_with_bias_dx(dy, sm, as_tensor_variable(LABELS)),
+    )(dyv, smv)
     expected = smv - numpy.eye(4)[LABELS]
     expected *= dyv[:, None] if dyv.ndim else dyv
     numpy.testing.assert_allclose(out, expected)
@@ -226,8 +240,10 @@ def test_dx_op_values_and_grads(dy_shape):
 
 def test_dx_op_rejects_mismatched_dy():
     dy, sm = _vector(name="dy"), _matrix(name="sm")
-    f = function([dy, sm], crossentropy_softmax_1hot_with_bias_dx(
-        dy, sm, as_tensor_variable(LABELS)))
+    f = function(
+        [dy, sm],
+        crossentropy_softmax_1hot_with_bias_dx(dy, sm, as_tensor_variable(LABELS)),
+    )
     with pytest.raises(ValueError, match="dy has 2 entries but sm has 3 rows"):
         f(numpy.ones(2), _probs((3, 4)))
 
@@ -237,8 +253,9 @@ def test_softmax_then_categorical_crossentropy_matches_fused_op():
     xv = RNG.uniform(-3, 3, (3, 4))
     unfused = categorical_crossentropy(softmax(x), y)
     fused, _ = crossentropy_softmax_1hot(x, y)
-    a, b, ga, gb = function([x, y], [unfused, fused, grad(unfused.sum(), x),
-                                     grad(fused.sum(), x)])(xv, LABELS)
+    a, b, ga, gb = function(
+        [x, y], [unfused, fused, grad(unfused.sum(), x), grad(fused.sum(), x)]
+    )(xv, LABELS)
     numpy.testing.assert_allclose(a, b, rtol=1e-12)
     numpy.testing.assert_allclose(ga, gb, rtol=1e-10, atol=1e-12)
 
@@ -250,25 +267,34 @@ def _nodes():
     return [
         (crossentropy_categorical_1hot(x, y).owner, [(3, 4), (3,)]),
         (crossentropy_categorical_1hot_grad(gy, x, y).owner, [(3,), (3, 4), (3,)]),
-        (crossentropy_softmax_argmax_1hot_with_bias(x, b, y)[0].owner,
-         [(3, 4), (4,), (3,)]),
+        (
+            crossentropy_softmax_argmax_1hot_with_bias(x, b, y)[0].owner,
+            [(3, 4), (4,), (3,)],
+        ),
         (crossentropy_softmax_1hot_with_bias_dx(gy, x, y).owner, [(3,), (3, 4), (3,)]),
     ]
 
 
 def test_infer_shape():
     for node, shapes in _nodes():
-        values = [LABELS if v.dtype == "int64" else RNG.uniform(0.1, 1, s)
-                  for v, s in zip(node.inputs, shapes, strict=True)]
+        values = [
+            LABELS if v.dtype == "int64" else RNG.uniform(0.1, 1, s)
+            for v, s in zip(node.inputs, shapes, strict=True)
+        ]
         actual = function(node.inputs, node.outputs)(*values)
         inferred = node.op.infer_shape(None, node, shapes)
         assert [tuple(s) for s in inferred] == [a.shape for a in actual]
 
 
-@pytest.mark.parametrize("cls", [CrossentropyCategorical1Hot,
-                                 CrossentropyCategorical1HotGrad,
-                                 CrossentropySoftmaxArgmax1HotWithBias,
-                                 CrossentropySoftmax1HotWithBiasDx])
+@pytest.mark.parametrize(
+    "cls",
+    [
+        CrossentropyCategorical1Hot,
+        CrossentropyCategorical1HotGrad,
+        CrossentropySoftmaxArgmax1HotWithBias,
+        CrossentropySoftmax1HotWithBiasDx,
+    ],
+)
 def test_identity_and_pickle(cls):
     op = cls()
     assert op == cls() and hash(op) == hash(cls())

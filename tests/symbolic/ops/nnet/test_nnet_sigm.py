@@ -32,8 +32,9 @@ def _reference_ultra_fast(x):
     h = 0.5 * numpy.asarray(x, dtype="float64")
     a = numpy.abs(h)
     middle = 0.935409070603099 + 0.0458812946797165 * (a - 1.7)
-    t = numpy.where(a < 1.7, 1.5 * a / (1 + a),
-                    numpy.where(a < 3, middle, 0.99505475368673))
+    t = numpy.where(
+        a < 1.7, 1.5 * a / (1 + a), numpy.where(a < 3, middle, 0.99505475368673)
+    )
     return 0.5 * (numpy.where(h >= 0, t, -t) + 1)
 
 
@@ -49,10 +50,17 @@ def _vector(dtype, name="x"):
 
 
 @pytest.mark.parametrize("fn, reference, rtol", CASES)
-@pytest.mark.parametrize("dtype, out_dtype", [
-    ("float64", "float64"), ("float32", "float32"), ("int8", "float32"),
-    ("int16", "float32"), ("int32", "float64"), ("int64", "float64"),
-])
+@pytest.mark.parametrize(
+    "dtype, out_dtype",
+    [
+        ("float64", "float64"),
+        ("float32", "float32"),
+        ("int8", "float32"),
+        ("int16", "float32"),
+        ("int32", "float64"),
+        ("int64", "float64"),
+    ],
+)
 def test_perform_matches_reference(fn, reference, rtol, dtype, out_dtype):
     x = _vector(dtype)
     if numpy.dtype(dtype).kind == "i":
@@ -67,19 +75,22 @@ def test_perform_matches_reference(fn, reference, rtol, dtype, out_dtype):
     numpy.testing.assert_allclose(out, reference(value), rtol=tol, atol=tol)
 
 
-@pytest.mark.parametrize("scalar_op", [scalar_sigmoid, scalar_softplus,
-                                       ultra_fast_scalar_sigmoid])
+@pytest.mark.parametrize(
+    "scalar_op", [scalar_sigmoid, scalar_softplus, ultra_fast_scalar_sigmoid]
+)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_expression_agrees_with_impl(scalar_op, dtype):
     value = numpy.concatenate([RNG.uniform(-8, 8, 30), EXTREMES]).astype(dtype)
     (expr,) = scalar_op.expression([E.arg(0, dtype)], [dtype], [dtype])
     assert expr.dtype == dtype
-    numpy.testing.assert_allclose(E.evaluate(expr, [value]), scalar_op.impl(value),
-                                  rtol=1e-6)
+    numpy.testing.assert_allclose(
+        E.evaluate(expr, [value]), scalar_op.impl(value), rtol=1e-6
+    )
 
 
-@pytest.mark.parametrize("scalar_op", [scalar_sigmoid, scalar_softplus,
-                                       ultra_fast_scalar_sigmoid])
+@pytest.mark.parametrize(
+    "scalar_op", [scalar_sigmoid, scalar_softplus, ultra_fast_scalar_sigmoid]
+)
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_impl_is_silent_and_finite_at_extremes(scalar_op, dtype):
     with numpy.errstate(all="raise"):
@@ -112,7 +123,8 @@ def test_sigmoid_and_softplus_grad_values(dtype):
     x = _vector(dtype)
     value = EXTREMES.astype(dtype)
     gsig, gsp = function([x], [grad(sigmoid(x).sum(), x), grad(softplus(x).sum(), x)])(
-        value)
+        value
+    )
     s = scipy.special.expit(value.astype("float64"))
     numpy.testing.assert_allclose(gsig, s * (1 - s), rtol=1e-5, atol=1e-7)
     numpy.testing.assert_allclose(gsp, s, rtol=1e-5, atol=1e-7)
@@ -139,8 +151,12 @@ def test_verify_grad_hard_sigmoid_away_from_kinks():
 
 
 def test_hard_sigmoid_values_and_dtype():
-    for dtype, out_dtype in [("float32", "float32"), ("float64", "float64"),
-                             ("int8", "float32"), ("int64", "float64")]:
+    for dtype, out_dtype in [
+        ("float32", "float32"),
+        ("float64", "float64"),
+        ("int8", "float32"),
+        ("int64", "float64"),
+    ]:
         x = _vector(dtype)
         y = hard_sigmoid(x)
         assert y.dtype == out_dtype

@@ -37,11 +37,14 @@ def _logits(shape, dtype="float64", scale=3.0):
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("fn, reference", [
-    (softmax, lambda v: scipy.special.softmax(v, axis=1)),
-    (logsoftmax, lambda v: scipy.special.log_softmax(v, axis=1)),
-    (softmax_graph, lambda v: scipy.special.softmax(v, axis=-1)),
-])
+@pytest.mark.parametrize(
+    "fn, reference",
+    [
+        (softmax, lambda v: scipy.special.softmax(v, axis=1)),
+        (logsoftmax, lambda v: scipy.special.log_softmax(v, axis=1)),
+        (softmax_graph, lambda v: scipy.special.softmax(v, axis=-1)),
+    ],
+)
 def test_perform_matches_scipy(dtype, fn, reference):
     x = _matrix(dtype)
     value = _logits((4, 5), dtype)
@@ -50,8 +53,9 @@ def test_perform_matches_scipy(dtype, fn, reference):
     out = function([x], y)(value)
     assert out.dtype == dtype
     tol = 1e-5 if dtype == "float32" else 1e-12
-    numpy.testing.assert_allclose(out, reference(value.astype("float64")), rtol=tol,
-                                  atol=tol)
+    numpy.testing.assert_allclose(
+        out, reference(value.astype("float64")), rtol=tol, atol=tol
+    )
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
@@ -144,8 +148,9 @@ def test_softmax_with_bias():
     xv, bv = _logits((3, 4)), _logits((4,))
     y = softmax_with_bias(x, b)
     assert y.type == x.type
-    numpy.testing.assert_allclose(function([x, b], y)(xv, bv),
-                                  scipy.special.softmax(xv + bv, axis=1), rtol=1e-12)
+    numpy.testing.assert_allclose(
+        function([x, b], y)(xv, bv), scipy.special.softmax(xv + bv, axis=1), rtol=1e-12
+    )
     verify_grad(softmax_with_bias, [xv, bv], rng=RNG)
     gb = grad((y * xv).sum(), b)
     assert gb.type == b.type
@@ -155,12 +160,15 @@ def test_softmax_with_bias():
         softmax_with_bias(x, x)
 
 
-@pytest.mark.parametrize("op, shapes", [
-    (softmax_op, [(3, 4)]),
-    (LogSoftmax(), [(3, 4)]),
-    (softmax_grad, [(3, 4), (3, 4)]),
-    (softmax_with_bias, [(3, 4), (4,)]),
-])
+@pytest.mark.parametrize(
+    "op, shapes",
+    [
+        (softmax_op, [(3, 4)]),
+        (LogSoftmax(), [(3, 4)]),
+        (softmax_grad, [(3, 4), (3, 4)]),
+        (softmax_with_bias, [(3, 4), (4,)]),
+    ],
+)
 def test_infer_shape(op, shapes):
     inputs = [TensorType("float64", (False,) * len(s))() for s in shapes]
     node = op(*inputs).owner
@@ -169,8 +177,9 @@ def test_infer_shape(op, shapes):
     assert tuple(op.infer_shape(None, node, shapes)[0]) == actual
 
 
-@pytest.mark.parametrize("op", [Softmax(), SoftmaxGrad(), SoftmaxWithBias(),
-                                LogSoftmax()])
+@pytest.mark.parametrize(
+    "op", [Softmax(), SoftmaxGrad(), SoftmaxWithBias(), LogSoftmax()]
+)
 def test_identity_and_pickle(op):
     assert op == type(op)()
     assert hash(op) == hash(type(op)())
@@ -194,7 +203,8 @@ def test_softmax_with_bias_rop():
     ex, eb = _matrix(name="ex"), TensorType("float64", (False,))("eb")
     xv, bv, exv, ebv = _logits((2, 3)), _logits((3,)), _logits((2, 3)), _logits((3,))
     r = function([x, b, ex, eb], Rop(softmax_with_bias(x, b), [x, b], [ex, eb]))(
-        xv, bv, exv, ebv)
+        xv, bv, exv, ebv
+    )
     eps = 1e-6
     f = function([x, b], softmax_with_bias(x, b))
     plus = f(xv + eps * exv, bv + eps * ebv)
@@ -210,11 +220,14 @@ def test_empty_rows():
     assert sm.shape == (0, 3) and lsm.shape == (0, 3)
 
 
-@pytest.mark.parametrize("fn, reference", [
-    (softmax, lambda v: scipy.special.softmax(v, axis=1)),
-    (logsoftmax, lambda v: scipy.special.log_softmax(v, axis=1)),
-    (softmax_with_bias, lambda v, b: scipy.special.softmax(v + b, axis=1)),
-])
+@pytest.mark.parametrize(
+    "fn, reference",
+    [
+        (softmax, lambda v: scipy.special.softmax(v, axis=1)),
+        (logsoftmax, lambda v: scipy.special.log_softmax(v, axis=1)),
+        (softmax_with_bias, lambda v, b: scipy.special.softmax(v + b, axis=1)),
+    ],
+)
 def test_op_contract(fn, reference):
     values = [_logits((3, 4)), _logits((4,))][: reference.__code__.co_argcount]
     check_op(fn, values, expected=reference)

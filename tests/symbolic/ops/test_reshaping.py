@@ -7,7 +7,7 @@ import pytest
 
 import symbolic.ops as T
 from symbolic.compile.function import function
-from symbolic.ops.shape import ARange, Reshape, Roll
+from symbolic.ops.reshaping import ARange, Reshape, Roll
 from symbolic.types.tensor import (
     TensorType,
     as_tensor_variable,
