@@ -37,10 +37,17 @@ def peers():
         import pytensor.tensor as pt
 
         x = pt.dscalar("x")
-        found["PyTensor (default)"] = (pytensor.function([x], x + 1), numpy.asarray(1.0))
+        found["PyTensor (default)"] = (
+            pytensor.function([x], x + 1),
+            numpy.asarray(1.0),
+        )
         fc = pytensor.function([x], x + 1, mode="FAST_RUN")
-        found["PyTensor C"] = (pytensor.function([x], x + 1, mode=pytensor.compile.mode.Mode(
-            linker="cvm")), numpy.asarray(1.0))
+        found["PyTensor C"] = (
+            pytensor.function(
+                [x], x + 1, mode=pytensor.compile.mode.Mode(linker="cvm")
+            ),
+            numpy.asarray(1.0),
+        )
         del fc
     except Exception as exc:  # an optional peer may be absent or broken
         missing.append(f"pytensor ({type(exc).__name__})")

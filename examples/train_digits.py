@@ -22,6 +22,7 @@ from symbolic.tensor import nnet
 
 def build_model(rng, n_in=64, n_hidden=100, n_out=10):
     """Return the shared parameters, initialized as the Blocks tutorial does."""
+
     def weights(rows, cols):
         return symbolic.shared(rng.normal(0, 0.1, (rows, cols)), borrow=True)
 
@@ -40,7 +41,7 @@ def compile_functions(params, learning_rate):
     hidden = nnet.relu(T.dot(x, W1) + b1)
     probs = nnet.softmax(T.dot(hidden, W2) + b2)
     cost = nnet.categorical_crossentropy(probs, y).mean()
-    cost = cost + 0.0005 * ((W1 ** 2).sum() + (W2 ** 2).sum())
+    cost = cost + 0.0005 * ((W1**2).sum() + (W2**2).sum())
     cost.name = "cost"
     error = T.neq(probs.argmax(axis=1), y).mean()
     grads = symbolic.grad(cost, list(params))
@@ -55,8 +56,10 @@ def stream(which, batch_size, shuffled, rng_seed=1):
     scheme_cls = ShuffledScheme if shuffled else SequentialScheme
     kwargs = {"rng": numpy.random.RandomState(rng_seed)} if shuffled else {}
     scheme = scheme_cls(dataset.num_examples, batch_size, **kwargs)
-    return Flatten(DataStream.default_stream(dataset, iteration_scheme=scheme),
-                   which_sources=("features",))
+    return Flatten(
+        DataStream.default_stream(dataset, iteration_scheme=scheme),
+        which_sources=("features",),
+    )
 
 
 def main(argv=None):
@@ -73,8 +76,10 @@ def main(argv=None):
     print(f"compiled the training function in {time.perf_counter() - start:.3f}s")
     train_stream = stream("train", args.batch_size, shuffled=True)
     for epoch in range(1, args.epochs + 1):
-        costs = [float(train(x, y.ravel().astype("int64")))
-                 for x, y in train_stream.get_epoch_iterator()]
+        costs = [
+            float(train(x, y.ravel().astype("int64")))
+            for x, y in train_stream.get_epoch_iterator()
+        ]
         if epoch == 1 or epoch % 5 == 0 or epoch == args.epochs:
             print(f"epoch {epoch:3d}  train cost {numpy.mean(costs):.4f}")
     errors, sizes = [], []
@@ -82,8 +87,10 @@ def main(argv=None):
         errors.append(float(evaluate(x, y.ravel().astype("int64"))) * len(y))
         sizes.append(len(y))
     test_error = sum(errors) / sum(sizes)
-    print(f"test error {100 * test_error:.2f}% on {sum(sizes)} held-out digits "
-          f"({time.perf_counter() - start:.1f}s in all)")
+    print(
+        f"test error {100 * test_error:.2f}% on {sum(sizes)} held-out digits "
+        f"({time.perf_counter() - start:.1f}s in all)"
+    )
     return test_error
 
 
