@@ -118,3 +118,13 @@ def test_shape_padding():
     assert T.shape_padaxis(x, 0).broadcastable == (True, False)
     with pytest.raises(IndexError):
         T.shape_padaxis(x, 3)
+
+
+def test_verify_grad_of_make_vector_and_rebroadcast():
+    from symbolic.gradient import verify_grad
+
+    r = numpy.random.RandomState(2)
+    verify_grad(lambda p, q: T.make_vector(p, q, p * q) ** 2,
+                [numpy.asarray(1.5), numpy.asarray(-0.5)], rng=r)
+    verify_grad(lambda m: T.unbroadcast(T.addbroadcast(m, 0), 0) * m,
+                [r.rand(1, 3)], rng=r)

@@ -326,3 +326,23 @@ def test_rop_of_elemwise():
     vv = _any((4,))
     expected = (1 - numpy.tanh(xv) ** 2) * xv * vv + numpy.tanh(xv) * vv
     numpy.testing.assert_allclose(jv.eval({x: xv, v: vv}), expected)
+
+
+def test_verify_grad_of_remaining_elemwise_ops():
+    from symbolic.gradient import verify_grad
+
+    r = numpy.random.RandomState(7)
+    a = r.rand(3, 2) + 0.5
+    b = r.rand(3, 2) + 2.0
+    verify_grad(lambda x, y: T.switch(T.gt(x, 1.0), x * y, y), [a, b], rng=r)
+    verify_grad(lambda x, y: T.mod(x, y), [b * 3.1, b], rng=r)
+    verify_grad(lambda x, y: T.second(x, y) * x, [a, b], rng=r)
+    verify_grad(
+        lambda x: T.cast(T.cast(x, "float32"), "float64") * x,
+        [a],
+        rng=r,
+        eps=1e-3,
+        abs_tol=1e-3,
+        rel_tol=1e-3,
+    )
+    verify_grad(lambda x: x.copy() * 2, [a], rng=r)
