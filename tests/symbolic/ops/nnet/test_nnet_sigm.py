@@ -139,10 +139,11 @@ def test_ultra_fast_sigmoid_grad_is_theanos_surrogate():
     # Theano differentiates the approximation as if it were the sigmoid: y (1 - y).
     x = _vector("float64")
     y = ultra_fast_sigmoid(x)
-    value = RNG.uniform(-8, 8, 25)
+    value = numpy.linspace(-8, 8, 401)
     yv, gv = function([x], [y, grad(y.sum(), x)])(value)
     numpy.testing.assert_allclose(gv, yv * (1 - yv), rtol=1e-12)
-    numpy.testing.assert_allclose(yv, scipy.special.expit(value), atol=0.02)
+    # The piecewise approximation stays within 0.028 of the sigmoid.
+    numpy.testing.assert_allclose(yv, scipy.special.expit(value), atol=0.028)
 
 
 def test_verify_grad_hard_sigmoid_away_from_kinks():
