@@ -15,29 +15,26 @@ _logger = logging.getLogger(__name__)
 
 def make_storage_map(fgraph, input_storage):
     """Return ``{variable: [value]}`` cells; inputs use the given cells."""
-    storage_map = {}
-    for var, cell in zip(fgraph.inputs, input_storage):
-        storage_map[var] = cell
+    storage_map = dict(zip(fgraph.inputs, input_storage))
     for node in fgraph.toposort():
         for var in node.inputs:
             if var not in storage_map:
-                if isinstance(var, Constant):
-                    storage_map[var] = [var.data]
-                elif hasattr(var, "container"):
-                    storage_map[var] = var.container.storage
-                else:
-                    storage_map[var] = [None]
+                storage_map[var] = _leaf_cell(var)
         for var in node.outputs:
             storage_map.setdefault(var, [None])
     for var in fgraph.outputs:
         if var not in storage_map:
-            if isinstance(var, Constant):
-                storage_map[var] = [var.data]
-            elif hasattr(var, "container"):
-                storage_map[var] = var.container.storage
-            else:
-                storage_map[var] = [None]
+            storage_map[var] = _leaf_cell(var)
     return storage_map
+
+
+def _leaf_cell(var):
+    """A constant's value, a shared variable's own storage, or an empty cell."""
+    if isinstance(var, Constant):
+        return [var.data]
+    if hasattr(var, "container"):
+        return var.container.storage
+    return [None]
 
 
 class VM:

@@ -390,13 +390,17 @@ class CAReduce(Op):
 
     def _expand(self, g, x):
         """Broadcast ``g`` (reduced shape) back against ``x``'s rank."""
-        axes = self._axes(x.ndim)
-        pattern = []
-        kept = 0
-        for i in range(x.ndim):
-            if i in axes:
-                pattern.append("x")
-            else:
-                pattern.append(kept)
-                kept += 1
-        return DimShuffle(g.broadcastable, pattern)(g)
+        return expand_reduced(g, x.ndim, self._axes(x.ndim))
+
+
+def expand_reduced(out, ndim, axes):
+    """Re-insert the reduced ``axes`` of an ``ndim``-d input as broadcastable dims."""
+    pattern = []
+    kept = 0
+    for i in range(ndim):
+        if i in axes:
+            pattern.append("x")
+        else:
+            pattern.append(kept)
+            kept += 1
+    return DimShuffle(out.broadcastable, pattern)(out)

@@ -5,7 +5,7 @@ import numpy
 from symbolic.config import config
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
-from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
+from symbolic.ops.elemwise import CAReduce, Elemwise, expand_reduced
 from symbolic.ops.scalar import basic as sb
 from symbolic.ops.scalar import math as sm
 from symbolic.types import dtypes as dt
@@ -441,16 +441,7 @@ class Argmin(Argmax):
 def _keep(out, x, axis, keepdims):
     if not keepdims:
         return out
-    axes = range(x.ndim) if axis is None else axis
-    pattern = []
-    kept = 0
-    for i in range(x.ndim):
-        if i in axes:
-            pattern.append("x")
-        else:
-            pattern.append(kept)
-            kept += 1
-    return DimShuffle(out.broadcastable, pattern)(out)
+    return expand_reduced(out, x.ndim, range(x.ndim) if axis is None else axis)
 
 
 def sum(input, axis=None, dtype=None, keepdims=False, acc_dtype=None):
