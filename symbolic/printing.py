@@ -33,6 +33,7 @@ class Print(Op):
     """
 
     view_map = {0: [0]}
+    has_side_effects = True
     __props__ = ("message", "attrs", "global_fn")
 
     def __init__(self, message="", attrs=("__str__",), global_fn=_default_print):

@@ -1,0 +1,132 @@
+"""Node rewrites, the ``node_rewriter`` decorator and the worklist driver.
+
+A node rewrite is a plain function ``rule(fgraph, node)`` that returns None
+when it does not apply, or the replacements for the node's outputs (a list
+in output order, or a ``{old: new}`` dict). It never mutates a node. The
+driver revisits only the nodes a change touched.
+"""
+
+import logging
+import time
+from collections import defaultdict
+
+_logger = logging.getLogger(__name__)
+
+
+class NodeRewrite:
+    """A registered rule: the function, the Op classes it tracks, and its tags."""
+
+    def __init__(self, fn, tracks, tags):
+        self.fn = fn
+        self.name = fn.__name__
+        self.tracks = tuple(tracks) if tracks else None
+        self.tags = frozenset(tags)
+        self.__doc__ = fn.__doc__
+
+    def applies_to(self, node):
+        return self.tracks is None or isinstance(node.op, self.tracks)
+
+    def __call__(self, fgraph, node):
+        return self.fn(fgraph, node)
+
+    def __repr__(self):
+        return f"NodeRewrite({self.name})"
+
+
+def node_rewriter(tracks=None, tags=()):
+    """Decorate a rule; ``tracks`` lists the Op classes whose nodes it inspects."""
+
+    def wrap(fn):
+        return NodeRewrite(fn, tracks, tags)
+
+    return wrap
+
+
+class RewriteProfile:
+    """Seconds spent in and replacements made by each rule."""
+
+    def __init__(self):
+        self.time = defaultdict(float)
+        self.applied = defaultdict(int)
+
+    def summary(self):
+        rows = sorted(self.time.items(), key=lambda kv: -kv[1])
+        return "\n".join(
+            f"{seconds:.6f}s {self.applied[name]:5d} {name}" for name, seconds in rows
+        )
+
+
+def _as_pairs(node, result):
+    if isinstance(result, dict):
+        return list(result.items())
+    if len(result) != len(node.outputs):
+        raise ValueError(
+            f"a rewrite of {node.op} returned {len(result)} replacements for "
+            f"{len(node.outputs)} outputs"
+        )
+    return list(zip(node.outputs, result))
+
+
+class WorklistRewriter:
+    """Apply node rewrites until none applies, revisiting only touched nodes.
+
+    Parameters
+    ----------
+    rules : list of NodeRewrite
+    max_passes : int
+        A guard against rules that undo each other.
+    """
+
+    def __init__(self, rules, max_passes=100000):
+        self.rules = list(rules)
+        self.max_passes = max_passes
+
+    def __call__(self, fgraph, profile=None):
+        by_class = defaultdict(list)
+        generic = [r for r in self.rules if r.tracks is None]
+        worklist = list(fgraph.toposort())
+        queued = set(worklist)
+        steps = 0
+        while worklist and steps < self.max_passes:
+            node = worklist.pop(0)
+            queued.discard(node)
+            if node not in fgraph.apply_nodes:
+                continue
+            steps += 1
+            cls = type(node.op)
+            if cls not in by_class:
+                by_class[cls] = [
+                    r for r in self.rules if r.tracks is not None and r.applies_to(node)
+                ]
+            for rule in by_class[cls] + generic:
+                start = time.perf_counter()
+                result = rule(fgraph, node)
+                if profile is not None:
+                    profile.time[rule.name] += time.perf_counter() - start
+                if not result:
+                    continue
+                pairs = [
+                    (old, new)
+                    for old, new in _as_pairs(node, result)
+                    if new is not None and old is not new
+                ]
+                if not pairs:
+                    continue
+                for old, new in pairs:
+                    fgraph.replace(old, new, reason=rule.name, validate=False)
+                fgraph.validate()
+                if profile is not None:
+                    profile.applied[rule.name] += 1
+                for _, new in pairs:
+                    touched = [new.owner] if new.owner is not None else []
+                    touched += [
+                        client
+                        for client, _ in fgraph.clients.get(new, [])
+                        if client != "output"
+                    ]
+                    for t in touched:
+                        if t not in queued:
+                            queued.add(t)
+                            worklist.append(t)
+                break
+        return fgraph
