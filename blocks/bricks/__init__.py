@@ -1,0 +1,58 @@
+"""Bricks: the parameterized building blocks of models.
+
+The names documented under ``blocks.bricks`` are re-exported here from the
+modules that define them.
+
+"""
+
+from blocks.bricks.base import Brick, application, lazy
+from blocks.bricks.interfaces import (
+    Activation,
+    Feedforward,
+    Initializable,
+    LinearLike,
+    Random,
+)
+from blocks.bricks.sequences import MLP, FeedforwardSequence, Sequence
+from blocks.bricks.simple import (
+    Bias,
+    Identity,
+    LeakyRectifier,
+    Linear,
+    LinearMaxout,
+    Logistic,
+    Maxout,
+    NDimensionalSoftmax,
+    Rectifier,
+    Softmax,
+    Softplus,
+    Tanh,
+)
+from blocks.bricks.wrappers import WithExtraDims
+
+__all__ = [
+    "MLP",
+    "Activation",
+    "Bias",
+    "Brick",
+    "Feedforward",
+    "FeedforwardSequence",
+    "Identity",
+    "Initializable",
+    "LeakyRectifier",
+    "Linear",
+    "LinearLike",
+    "LinearMaxout",
+    "Logistic",
+    "Maxout",
+    "NDimensionalSoftmax",
+    "Random",
+    "Rectifier",
+    "Sequence",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "WithExtraDims",
+    "application",
+    "lazy",
+]

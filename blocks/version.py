@@ -1,0 +1,3 @@
+"""The version of this Blocks."""
+
+version = "0.2.0"
