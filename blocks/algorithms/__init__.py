@@ -1,0 +1,61 @@
+"""Training algorithms and the step rules of gradient descent.
+
+Examples
+--------
+>>> import numpy
+>>> import symbolic
+>>> from symbolic import tensor
+>>> from blocks.algorithms import GradientDescent, Scale
+>>> W = symbolic.shared(numpy.array([1.0, 2.0]), name='W')
+>>> x = tensor.vector('x')
+>>> cost = ((W - x) ** 2).sum()
+>>> algorithm = GradientDescent(cost=cost, parameters=[W],
+...                             step_rule=Scale(learning_rate=0.25))
+>>> algorithm.initialize()
+>>> algorithm.process_batch({'x': numpy.zeros(2)})
+>>> W.get_value()
+array([0.5, 1. ])
+
+"""
+
+from blocks.algorithms.base import (
+    GradientDescent,
+    TrainingAlgorithm,
+    UpdatesAlgorithm,
+)
+from blocks.algorithms.step_rules import (
+    AdaDelta,
+    AdaGrad,
+    Adam,
+    BasicMomentum,
+    BasicRMSProp,
+    CompositeRule,
+    Momentum,
+    RemoveNotFinite,
+    Restrict,
+    RMSProp,
+    Scale,
+    StepClipping,
+    StepRule,
+    VariableClipping,
+)
+
+__all__ = [
+    "AdaDelta",
+    "AdaGrad",
+    "Adam",
+    "BasicMomentum",
+    "BasicRMSProp",
+    "CompositeRule",
+    "GradientDescent",
+    "Momentum",
+    "RMSProp",
+    "RemoveNotFinite",
+    "Restrict",
+    "Scale",
+    "StepClipping",
+    "StepRule",
+    "TrainingAlgorithm",
+    "UpdatesAlgorithm",
+    "VariableClipping",
+]
