@@ -6,6 +6,11 @@ modules that define them.
 """
 
 from blocks.bricks.base import Brick, application, lazy
+from blocks.bricks.bn import (
+    BatchNormalization,
+    BatchNormalizedMLP,
+    SpatialBatchNormalization,
+)
 from blocks.bricks.interfaces import (
     Activation,
     Feedforward,
@@ -33,6 +38,8 @@ from blocks.bricks.wrappers import WithExtraDims
 __all__ = [
     "MLP",
     "Activation",
+    "BatchNormalization",
+    "BatchNormalizedMLP",
     "Bias",
     "Brick",
     "Feedforward",
@@ -51,6 +58,7 @@ __all__ = [
     "Sequence",
     "Softmax",
     "Softplus",
+    "SpatialBatchNormalization",
     "Tanh",
     "WithExtraDims",
     "application",

@@ -242,7 +242,7 @@ def extract_args(expected, *args, **kwargs):
     Examples
     --------
     >>> extract_args(['a', 'b'], 1, b=2)
-    OrderedDict({'a': 1, 'b': 2})
+    OrderedDict([('a', 1), ('b', 2)])
 
     """
     if len(args) > len(expected):
