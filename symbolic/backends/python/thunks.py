@@ -42,6 +42,7 @@ def lower_Elemwise(node, storage_map):
     if op.inplace_pattern or op.scalar_op.nout != 1:
         return None
     impl = op.scalar_op.impl
+    fast = getattr(op.scalar_op, "fast_impl", None)
     input_cells = [storage_map[v] for v in node.inputs]
     (out_cell,) = [storage_map[v] for v in node.outputs]
     out_dtype = node.outputs[0].type.numpy_dtype
@@ -50,6 +51,7 @@ def lower_Elemwise(node, storage_map):
 
     if len(input_cells) == 2:
         cell_a, cell_b = input_cells
+        binary = fast or impl
 
         def thunk():
             a = cell_a[0]
@@ -57,7 +59,7 @@ def lower_Elemwise(node, storage_map):
             if a.shape != b.shape:
                 perform(node, [a, b], [out_cell])
                 return
-            result = impl(a, b)
+            result = binary(a, b)
             if type(result) is not numpy.ndarray or result.dtype != out_dtype:
                 result = asarray(result, dtype=out_dtype)
             out_cell[0] = result
@@ -66,9 +68,10 @@ def lower_Elemwise(node, storage_map):
 
     if len(input_cells) == 1:
         (cell_a,) = input_cells
+        unary = fast or impl
 
         def thunk():
-            result = impl(cell_a[0])
+            result = unary(cell_a[0])
             if type(result) is not numpy.ndarray or result.dtype != out_dtype:
                 result = asarray(result, dtype=out_dtype)
             out_cell[0] = result

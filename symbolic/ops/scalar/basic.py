@@ -128,6 +128,13 @@ class _Prim(ScalarOp):
     def impl(self, *inputs):
         return E.PRIMITIVES[self.primitive](*inputs)
 
+    @property
+    def fast_impl(self):
+        """The numpy function to call directly when ``impl`` is the primitive's."""
+        if type(self).impl is _Prim.impl and self.primitive is not None:
+            return E.PRIMITIVES[self.primitive]
+        return None
+
 
 def _cast_expr(expr, dtype):
     if expr.dtype == dtype:
@@ -173,6 +180,8 @@ class Add(_Prim):
             result = E.call("add", out, result, _cast_expr(a, out))
         return (result,)
 
+    fast_impl = staticmethod(numpy.add)
+
     def impl(self, *inputs):
         result = inputs[0]
         for x in inputs[1:]:
@@ -200,6 +209,8 @@ class Mul(_Prim):
         for a in args[1:]:
             result = E.call("mul", out, result, _cast_expr(a, out))
         return (result,)
+
+    fast_impl = staticmethod(numpy.multiply)
 
     def impl(self, *inputs):
         result = inputs[0]

@@ -231,16 +231,19 @@ def test_dot_3d_by_matrix_like_a_blocks_linear_brick():
     cost = (out**2).sum()
     gw, gb = grad(cost, [w, b])
     assert gw.type == w.type
-    xv = _value((5, 2, 3), "float32")
-    wv = _value((3, 4), "float32")
-    bv = _value((4,), "float32")
+    rng = numpy.random.RandomState(11)
+    xv, wv, bv = (
+        rng.uniform(-1, 1, s).astype("float32") for s in ((5, 2, 3), (3, 4), (4,))
+    )
     outv, gwv, gbv = function([x, w, b], [out, gw, gb])(xv, wv, bv)
     expected = numpy.dot(xv, wv) + bv
-    numpy.testing.assert_allclose(outv, expected, rtol=1e-5)
+    numpy.testing.assert_allclose(outv, expected, rtol=1e-5, atol=1e-6)
     numpy.testing.assert_allclose(
-        gwv, numpy.tensordot(xv, 2 * expected, [[0, 1], [0, 1]]), rtol=1e-4
+        gwv, numpy.tensordot(xv, 2 * expected, [[0, 1], [0, 1]]), rtol=1e-4, atol=1e-4
     )
-    numpy.testing.assert_allclose(gbv, (2 * expected).sum(axis=(0, 1)), rtol=1e-4)
+    numpy.testing.assert_allclose(
+        gbv, (2 * expected).sum(axis=(0, 1)), rtol=1e-4, atol=1e-4
+    )
 
 
 def test_dot_keeps_broadcastable_pattern_of_nd_result():
