@@ -64,6 +64,10 @@ class Feedforward(Brick):
     """
 
     def __getattr__(self, name):
+        descriptor = getattr(type(self), name, None)
+        if isinstance(descriptor, property) and descriptor.fget is not None:
+            # The property itself raised; let its own message through.
+            return descriptor.fget(self)
         message = f"'{self.__class__.__name__}' object has no attribute '{name}'"
         if name in ("input_dim", "output_dim"):
             message += (

@@ -1,0 +1,82 @@
+import subprocess
+import sys
+
+
+def run(code):
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def test_utils_does_not_import_the_engine():
+    code = (
+        "import sys; import blocks.utils; from blocks.utils import dict_union; "
+        "import blocks.config; print('symbolic' in sys.modules)"
+    )
+    assert run(code) == "False"
+
+
+def test_both_import_paths_work():
+    code = (
+        "from blocks.utils import shared_floatx; "
+        "from blocks.utils.theano_utils import shared_floatx as direct; "
+        "print(shared_floatx is direct)"
+    )
+    assert run(code) == "True"
+
+
+def test_documented_names_import():
+    import blocks.bricks
+    import blocks.bricks.cost
+    import blocks.bricks.lookup
+    import blocks.bricks.parallel
+    import blocks.bricks.wrappers
+    import blocks.filter
+    import blocks.graph
+    import blocks.graph.annotations
+    import blocks.graph.bn
+    import blocks.initialization
+    import blocks.model
+    import blocks.roles
+    import blocks.select
+    import blocks.theano_expressions
+    import blocks.utils
+    import blocks.utils.containers
+    import blocks.utils.profile
+
+    for module in (
+        blocks.bricks,
+        blocks.bricks.cost,
+        blocks.bricks.lookup,
+        blocks.bricks.parallel,
+        blocks.bricks.wrappers,
+        blocks.filter,
+        blocks.graph,
+        blocks.initialization,
+        blocks.model,
+        blocks.roles,
+        blocks.select,
+        blocks.theano_expressions,
+        blocks.utils,
+    ):
+        for name in module.__all__:
+            assert getattr(module, name) is not None, (module.__name__, name)
+    assert blocks.__version__ == "0.2.0"
+    from blocks.bricks.base import (  # noqa: F401
+        BRICK_DELIMITER,
+        Application,
+        ApplicationCall,
+        BoundApplication,
+        Children,
+        LazyNone,
+        Parameters,
+        args_to_kwargs,
+        copy_and_tag,
+        create_unbound_method,
+        rename_function,
+    )
+    from blocks.bricks.interfaces import RNGMixin  # noqa: F401
+    from blocks.config import config  # noqa: F401
+    from blocks.graph.annotations import Annotation, add_annotation  # noqa: F401
+    from blocks.utils.profile import Profile, Timer  # noqa: F401
+    from blocks.version import version  # noqa: F401
