@@ -496,7 +496,7 @@ def test_feedforward_sequence_dimension_mismatch_names_both_bricks():
     second = Linear(5, 4, name="second")
     sequence = FeedforwardSequence([first.apply, second.apply])
     assert sequence.input_dim == 2 and sequence.output_dim == 4
-    with pytest.raises(ValueError, match="'first'.*'second'"):
+    with pytest.raises(ValueError, match=r"'first'.*'second'"):
         sequence.allocate()
 
 
