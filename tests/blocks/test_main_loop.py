@@ -1,0 +1,263 @@
+import os
+import pickle
+import signal
+
+import numpy
+import pytest
+
+from blocks.algorithms import TrainingAlgorithm
+from blocks.extensions import FinishAfter, SimpleExtension, TrainingExtension
+from blocks.log import SQLiteLog, TrainingLog
+from blocks.main_loop import MainLoop
+from fuel.datasets import IterableDataset
+from fuel.streams import DataStream
+
+CALLBACKS = [
+    "before_training",
+    "before_epoch",
+    "before_batch",
+    "after_batch",
+    "after_epoch",
+    "after_training",
+    "on_resumption",
+    "on_interrupt",
+    "on_error",
+]
+
+
+class CountingAlgorithm(TrainingAlgorithm):
+    """Records the batches it processes; can fail on a given batch."""
+
+    def __init__(self, fail_on=None):
+        self.batches = []
+        self.initialized = 0
+        self.fail_on = fail_on
+
+    def initialize(self, **kwargs):
+        self.initialized += 1
+
+    def process_batch(self, batch):
+        if self.fail_on is not None and batch["data"] == self.fail_on:
+            raise ZeroDivisionError("failing on purpose")
+        self.batches.append(batch["data"])
+
+
+class Recorder(TrainingExtension):
+    """Records every callback with the iteration and epoch counts."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = []
+
+    def dispatch(self, callback_name, *args):
+        status = self.main_loop.status
+        self.calls.append(
+            (callback_name, status["epochs_done"], status["iterations_done"])
+        )
+        super().dispatch(callback_name, *args)
+
+
+class SendSignal(SimpleExtension):
+    """Sends a signal to this process after a given batch."""
+
+    def __init__(self, signal_number, **kwargs):
+        super().__init__(**kwargs)
+        self.signal_number = signal_number
+
+    def do(self, which_callback, *args):
+        os.kill(os.getpid(), self.signal_number)
+
+
+def make_stream(n=3):
+    return DataStream(IterableDataset({"data": list(range(n))}))
+
+
+def make_main_loop(extensions=(), n=3, **kwargs):
+    return MainLoop(
+        CountingAlgorithm(**kwargs), make_stream(n), extensions=list(extensions)
+    )
+
+
+def test_callback_sequence():
+    recorder = Recorder()
+    main_loop = make_main_loop([recorder, FinishAfter(after_n_epochs=2)], n=2)
+    main_loop.run()
+    assert main_loop.algorithm.batches == [0, 1, 0, 1]
+    assert main_loop.algorithm.initialized == 1
+    epoch = [("before_batch", 0, 0), ("after_batch", 0, 1)]
+    epoch += [("before_batch", 0, 1), ("after_batch", 0, 2)]
+    expected = [("before_training", 0, 0), ("before_epoch", 0, 0), *epoch]
+    expected += [("after_epoch", 1, 2), ("before_epoch", 1, 2)]
+    expected += [(name, 1, i + 2) for name, _, i in epoch]
+    expected += [("after_epoch", 2, 4), ("after_training", 2, 4)]
+    assert recorder.calls == expected
+    log = main_loop.log
+    assert log.status["epochs_done"] == 2
+    assert log.status["_epoch_ends"] == [2, 4]
+    assert log.current_row["training_finish_requested"] is True
+    assert log.current_row["training_finished"] is True
+
+
+def test_finish_after_batches_stops_mid_epoch():
+    main_loop = make_main_loop([FinishAfter(after_n_batches=2)], n=5)
+    main_loop.run()
+    assert main_loop.algorithm.batches == [0, 1]
+    assert main_loop.status["epochs_done"] == 0
+    assert main_loop.status["epoch_started"] is True
+
+
+def test_batches_reach_extensions():
+    seen = []
+
+    class Keep(SimpleExtension):
+        def do(self, which_callback, *args):
+            seen.append((which_callback, args))
+
+    main_loop = make_main_loop(
+        [Keep(before_batch=True, after_batch=True), FinishAfter(after_n_batches=1)]
+    )
+    main_loop.run()
+    assert seen == [("before_batch", ({"data": 0},)), ("after_batch", ({"data": 0},))]
+
+
+def test_main_loop_properties():
+    main_loop = make_main_loop()
+    with pytest.raises(AttributeError, match="no model"):
+        main_loop.model
+    assert main_loop.status is main_loop.log.status
+    assert isinstance(main_loop.log, TrainingLog)
+    model = object()
+    assert MainLoop(None, None, model=model).model is model
+    stream = make_stream()
+    main_loop.iteration_state = (stream, None)
+    assert main_loop.iteration_state == (stream, None)
+
+
+def test_find_extension():
+    finish = FinishAfter(name="finish")
+    main_loop = make_main_loop([finish, FinishAfter(), FinishAfter()])
+    assert main_loop.find_extension("finish") is finish
+    with pytest.raises(ValueError, match="found 2"):
+        main_loop.find_extension("FinishAfter")
+    with pytest.raises(ValueError, match="found 0"):
+        main_loop.find_extension("missing")
+
+
+def test_log_backend_choice(tmp_path, monkeypatch):
+    monkeypatch.setenv("BLOCKS_SQLITEDB", str(tmp_path / "log.sqlite"))
+    main_loop = MainLoop(None, None, log_backend="sqlite")
+    assert isinstance(main_loop.log, SQLiteLog)
+    with pytest.raises(ValueError, match="unknown log backend"):
+        MainLoop(None, None, log_backend="csv")
+
+
+def test_error_runs_on_error_and_reraises():
+    recorder = Recorder()
+    main_loop = make_main_loop([recorder], fail_on=1)
+    with pytest.raises(ZeroDivisionError, match="on purpose"):
+        main_loop.run()
+    names = [name for name, _, _ in recorder.calls]
+    assert names[-1] == "on_error"
+    assert "after_training" not in names
+    assert "ZeroDivisionError" in main_loop.log.current_row["got_exception"]
+
+
+def test_error_in_on_error_extension_keeps_original_error():
+    class Broken(TrainingExtension):
+        def on_error(self, exception):
+            raise RuntimeError("broken handler")
+
+    main_loop = make_main_loop([Broken()], fail_on=0)
+    with pytest.raises(ZeroDivisionError):
+        main_loop.run()
+
+
+def test_empty_epoch_is_an_error():
+    main_loop = make_main_loop(n=0)
+    with pytest.raises(ValueError, match="yielded no batch"):
+        main_loop.run()
+
+
+def test_resumption():
+    recorder = Recorder()
+    main_loop = make_main_loop([recorder, FinishAfter(after_n_batches=2)], n=3)
+    main_loop.run()
+    loaded = pickle.loads(pickle.dumps(main_loop))
+    loaded.extensions[1].set_conditions(after_n_batches=4)
+    old_uuid = loaded.log.h_uuid
+    loaded.run()
+    # Training goes on in the middle of the first epoch.
+    assert loaded.algorithm.batches == [0, 1, 2, 0]
+    assert loaded.algorithm.initialized == 1
+    assert loaded.log.status["resumed_from"] == old_uuid
+    names = [name for name, _, _ in loaded.extensions[0].calls]
+    assert names[len(recorder.calls)] == "on_resumption"
+
+
+@pytest.mark.parametrize(
+    ("signal_number", "batches", "epochs"),
+    [(signal.SIGINT, [0, 1, 2], 1), (signal.SIGTERM, [0], 0)],
+    ids=["sigint_finishes_the_epoch", "sigterm_finishes_the_batch"],
+)
+def test_signal_interrupts_training_cleanly(signal_number, batches, epochs):
+    recorder = Recorder()
+    main_loop = make_main_loop(
+        [SendSignal(signal_number, after_n_batches=1), recorder], n=3
+    )
+    handler = signal.getsignal(signal_number)
+    main_loop.run()
+    assert signal.getsignal(signal_number) is handler
+    assert main_loop.algorithm.batches == batches
+    assert main_loop.status["epochs_done"] == epochs
+    names = [name for name, _, _ in recorder.calls]
+    assert names[-2:] == ["on_interrupt", "after_training"]
+    key = "batch" if signal_number == signal.SIGTERM else "epoch"
+    assert main_loop.log[1][f"{key}_interrupt_received"] is True
+    assert main_loop.status[f"{key}_interrupt_received"] is True
+    assert main_loop.log.current_row["training_finished"] is True
+
+
+def test_second_sigint_finishes_the_batch():
+    main_loop = make_main_loop(
+        [
+            SendSignal(signal.SIGINT, after_n_batches=1),
+            SendSignal(signal.SIGINT, after_n_batches=2),
+        ],
+        n=5,
+    )
+    main_loop.run()
+    assert main_loop.algorithm.batches == [0, 1]
+    assert main_loop.status["batch_interrupt_received"] is True
+
+
+def test_interrupted_main_loop_resumes():
+    main_loop = make_main_loop([SendSignal(signal.SIGTERM, after_n_batches=1)], n=3)
+    main_loop.run()
+    loaded = pickle.loads(pickle.dumps(main_loop))
+    loaded.extensions = [FinishAfter(after_n_batches=3)]
+    loaded.run()
+    assert loaded.algorithm.batches == [0, 1, 2]
+    assert loaded.status["batch_interrupt_received"] is False
+
+
+def test_main_loop_pickles_with_a_compiled_algorithm():
+    import symbolic
+    from blocks.algorithms import GradientDescent, Scale
+    from symbolic import tensor
+
+    W = symbolic.shared(numpy.array([1.0, 2.0]), name="W")
+    x = tensor.vector("data")
+    algorithm = GradientDescent(
+        cost=((W - x) ** 2).sum(), parameters=[W], step_rule=Scale(0.1)
+    )
+    stream = DataStream(IterableDataset({"data": [numpy.zeros(2)] * 4}))
+    main_loop = MainLoop(algorithm, stream, extensions=[FinishAfter(after_n_batches=2)])
+    main_loop.run()
+    loaded = pickle.loads(pickle.dumps(main_loop))
+    loaded.find_extension("FinishAfter").set_conditions(after_n_batches=4)
+    loaded.run()
+    numpy.testing.assert_allclose(
+        loaded.algorithm.parameters[0].get_value(), [1.0 * 0.8**4, 2.0 * 0.8**4]
+    )
+    # The original is untouched by the copy's training.
+    numpy.testing.assert_allclose(W.get_value(), [0.64, 1.28])
