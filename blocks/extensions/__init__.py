@@ -12,6 +12,7 @@ other and to the main loop through the log: for example, a
 import datetime
 import logging
 import math
+import sys
 from abc import abstractmethod
 
 from blocks.extensions.base import (
@@ -360,6 +361,18 @@ def _iteration_scheme(data_stream):
     return None
 
 
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is at the time of each write.
+
+    progressbar2 swaps ``sys.stderr`` for the stream it saw at import time,
+    which ignores later redirections (pytest's capture, doctests, notebooks).
+
+    """
+
+    def __getattr__(self, name):
+        return getattr(sys.stderr, name)
+
+
 class ProgressBar(TrainingExtension):
     """Displays a progress bar for every epoch (with ``progressbar2``).
 
@@ -424,7 +437,9 @@ class ProgressBar(TrainingExtension):
             widgets += [") ", progressbar.Bar(), " ", progressbar.Timer()]
             widgets += [" ", progressbar.ETA()]
             max_value = iter_per_epoch
-        return progressbar.ProgressBar(widgets=widgets, max_value=max_value)
+        return progressbar.ProgressBar(
+            widgets=widgets, max_value=max_value, fd=_CurrentStderr()
+        )
 
     def before_epoch(self):
         self.iter_count = 0

@@ -1,81 +1,20 @@
-import os
 import pickle
 import signal
 
 import numpy
 import pytest
 
-from blocks.algorithms import TrainingAlgorithm
 from blocks.extensions import FinishAfter, SimpleExtension, TrainingExtension
 from blocks.log import SQLiteLog, TrainingLog
 from blocks.main_loop import MainLoop
 from fuel.datasets import IterableDataset
 from fuel.streams import DataStream
-
-CALLBACKS = [
-    "before_training",
-    "before_epoch",
-    "before_batch",
-    "after_batch",
-    "after_epoch",
-    "after_training",
-    "on_resumption",
-    "on_interrupt",
-    "on_error",
-]
-
-
-class CountingAlgorithm(TrainingAlgorithm):
-    """Records the batches it processes; can fail on a given batch."""
-
-    def __init__(self, fail_on=None):
-        self.batches = []
-        self.initialized = 0
-        self.fail_on = fail_on
-
-    def initialize(self, **kwargs):
-        self.initialized += 1
-
-    def process_batch(self, batch):
-        if self.fail_on is not None and batch["data"] == self.fail_on:
-            raise ZeroDivisionError("failing on purpose")
-        self.batches.append(batch["data"])
-
-
-class Recorder(TrainingExtension):
-    """Records every callback with the iteration and epoch counts."""
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.calls = []
-
-    def dispatch(self, callback_name, *args):
-        status = self.main_loop.status
-        self.calls.append(
-            (callback_name, status["epochs_done"], status["iterations_done"])
-        )
-        super().dispatch(callback_name, *args)
-
-
-class SendSignal(SimpleExtension):
-    """Sends a signal to this process after a given batch."""
-
-    def __init__(self, signal_number, **kwargs):
-        super().__init__(**kwargs)
-        self.signal_number = signal_number
-
-    def do(self, which_callback, *args):
-        os.kill(os.getpid(), self.signal_number)
-
-
-def make_stream(n=3):
-    return DataStream(IterableDataset({"data": list(range(n))}))
-
-
-def make_main_loop(extensions=(), n=3, **kwargs):
-    return MainLoop(
-        CountingAlgorithm(**kwargs), make_stream(n), extensions=list(extensions)
-    )
+from tests.helpers.training_loop import (
+    Recorder,
+    SendSignal,
+    make_main_loop,
+    make_stream,
+)
 
 
 def test_callback_sequence():
