@@ -1,0 +1,1 @@
+"""Monitoring: aggregating values over batches and evaluating them on data."""

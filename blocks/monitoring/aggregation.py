@@ -1,0 +1,355 @@
+"""How monitored values are combined over the batches of an epoch.
+
+A variable monitored over several batches (say, the cost over a validation
+set) needs an :class:`AggregationScheme`: the mean over examples, the last
+value, the minimum... A scheme builds an :class:`Aggregator`, a set of
+shared accumulators with the updates that reset and accumulate them and an
+expression that reads the result out. Attach a scheme to a variable with
+the helper functions (:func:`mean`, :func:`take_last`, ...), which set
+``variable.tag.aggregation_scheme``.
+
+"""
+
+import logging
+from abc import ABC, abstractmethod
+
+from blocks.utils.theano_utils import shared_like
+from symbolic import tensor
+from symbolic.gof import Apply, Op
+
+logger = logging.getLogger(__name__)
+
+
+class _EagerIfElse(Op):
+    """``then if condition else otherwise``, computing both branches.
+
+    Unlike ``switch`` it never broadcasts the branches against each other,
+    so an accumulator that still has shape ``(0, ...)`` can stand in one
+    branch. It copies the chosen value, which may belong to a shared
+    variable.
+
+    """
+
+    __props__ = ()
+
+    def make_node(self, condition, then_branch, else_branch):
+        condition = tensor.as_tensor_variable(condition)
+        then_branch = tensor.as_tensor_variable(then_branch)
+        else_branch = tensor.as_tensor_variable(else_branch)
+        if (then_branch.dtype, then_branch.ndim) != (
+            else_branch.dtype,
+            else_branch.ndim,
+        ):
+            raise TypeError(
+                f"the branches of an if-else must have the same dtype and "
+                f"number of dimensions, got {then_branch.type} and "
+                f"{else_branch.type}"
+            )
+        broadcastable = tuple(
+            a and b
+            for a, b in zip(then_branch.broadcastable, else_branch.broadcastable)
+        )
+        output = tensor.TensorType(then_branch.dtype, broadcastable)()
+        return Apply(self, [condition, then_branch, else_branch], [output])
+
+    def perform(self, node, inputs, output_storage):
+        condition, then_value, else_value = inputs
+        output_storage[0][0] = (then_value if condition else else_value).copy()
+
+
+def _if_else(condition, then_branch, else_branch):
+    """Choose a branch, lazily when the engine has ``ifelse``."""
+    try:
+        from symbolic.ifelse import ifelse
+    except ImportError:
+        return _EagerIfElse()(condition, then_branch, else_branch)
+    else_branch = tensor.patternbroadcast(else_branch, then_branch.broadcastable)
+    return ifelse(condition, then_branch, else_branch)
+
+
+class AggregationScheme(ABC):
+    """How to aggregate a variable over several batches.
+
+    Parameters
+    ----------
+    variable : :class:`~tensor.TensorVariable`
+        The variable to aggregate.
+
+    """
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    @abstractmethod
+    def get_aggregator(self):
+        """Return a new :class:`Aggregator` for this scheme.
+
+        Each call creates new shared accumulators.
+
+        """
+
+
+class Aggregator:
+    """The accumulators of one aggregated variable and how to use them.
+
+    Parameters
+    ----------
+    aggregation_scheme : :class:`AggregationScheme`
+        The scheme that made this aggregator.
+    initialization_updates : list of tuples, optional
+        Updates that reset the accumulators, before the first batch.
+    accumulation_updates : list of tuples, optional
+        Updates that fold one batch into the accumulators.
+    readout_variable : :class:`~tensor.TensorVariable`
+        The aggregated value, computed from the accumulators only.
+
+    """
+
+    def __init__(
+        self,
+        aggregation_scheme,
+        initialization_updates=None,
+        accumulation_updates=None,
+        readout_variable=None,
+    ):
+        self.aggregation_scheme = aggregation_scheme
+        self.readout_variable = readout_variable
+        self.initialization_updates = list(initialization_updates or [])
+        self.accumulation_updates = list(accumulation_updates or [])
+
+
+class Mean(AggregationScheme):
+    """The sum of the numerators divided by the sum of the denominators.
+
+    Parameters
+    ----------
+    numerator : :class:`~tensor.TensorVariable`
+        Summed over the batches.
+    denominator : :class:`~tensor.TensorVariable` or float
+        Summed over the batches; for instance the number of examples in
+        the batch, or 1 for a mean over batches.
+
+    """
+
+    def __init__(self, numerator, denominator):
+        self.numerator = tensor.as_tensor_variable(numerator)
+        self.denominator = tensor.as_tensor_variable(denominator)
+        super().__init__(self.numerator / self.denominator)
+
+    def get_aggregator(self):
+        initialized = shared_like(0.0, name="initialized")
+        numerator_acc = shared_like(self.numerator)
+        denominator_acc = shared_like(self.denominator)
+        # Before the first batch the accumulators hold (0, ...) arrays, so
+        # the previous total is taken to be zero of the right shape.
+        previous_numerator = _if_else(
+            initialized, numerator_acc, tensor.zeros_like(self.numerator)
+        )
+        previous_denominator = _if_else(
+            initialized, denominator_acc, tensor.zeros_like(self.denominator)
+        )
+        initialization_updates = [
+            (numerator_acc, tensor.zeros_like(numerator_acc)),
+            (denominator_acc, tensor.zeros_like(denominator_acc)),
+            (initialized, tensor.zeros_like(initialized)),
+        ]
+        accumulation_updates = [
+            (numerator_acc, previous_numerator + self.numerator),
+            (denominator_acc, previous_denominator + self.denominator),
+            (initialized, tensor.ones_like(initialized)),
+        ]
+        return Aggregator(
+            aggregation_scheme=self,
+            initialization_updates=initialization_updates,
+            accumulation_updates=accumulation_updates,
+            readout_variable=self._readout(numerator_acc / denominator_acc),
+        )
+
+    def _readout(self, mean_value):
+        return mean_value
+
+
+class Perplexity(Mean):
+    """The perplexity, ``exp(-mean log-likelihood)``.
+
+    Parameters
+    ----------
+    log_likelihood : :class:`~tensor.TensorVariable`
+        The total log-likelihood of a batch.
+    n_examples : :class:`~tensor.TensorVariable` or int
+        The number of examples (or tokens) in the batch.
+
+    """
+
+    def __init__(self, log_likelihood, n_examples):
+        super().__init__(log_likelihood, n_examples)
+        self.variable = tensor.exp(-self.variable)
+
+    def _readout(self, mean_value):
+        return tensor.exp(-mean_value)
+
+
+class _DataIndependent(AggregationScheme):
+    """For variables that do not depend on the data: read them directly."""
+
+    def get_aggregator(self):
+        return Aggregator(aggregation_scheme=self, readout_variable=self.variable)
+
+
+class TakeLast(AggregationScheme):
+    """Keeps the value of the last batch."""
+
+    def get_aggregator(self):
+        storage = shared_like(self.variable)
+        return Aggregator(
+            aggregation_scheme=self,
+            initialization_updates=[(storage, tensor.zeros_like(storage))],
+            accumulation_updates=[(storage, self.variable)],
+            readout_variable=storage,
+        )
+
+
+class _Extremum(AggregationScheme):
+    _combine = None
+
+    def get_aggregator(self):
+        initialized = shared_like(0.0, name="initialized")
+        storage = shared_like(self.variable)
+        previous = _if_else(initialized, storage, self.variable)
+        return Aggregator(
+            aggregation_scheme=self,
+            initialization_updates=[
+                (storage, tensor.zeros_like(storage)),
+                (initialized, tensor.zeros_like(initialized)),
+            ],
+            accumulation_updates=[
+                (storage, type(self)._combine(previous, self.variable)),
+                (initialized, tensor.ones_like(initialized)),
+            ],
+            readout_variable=storage,
+        )
+
+
+class Minimum(_Extremum):
+    """The elementwise minimum over the batches."""
+
+    _combine = staticmethod(tensor.minimum)
+
+
+class Maximum(_Extremum):
+    """The elementwise maximum over the batches."""
+
+    _combine = staticmethod(tensor.maximum)
+
+
+class Concatenate(AggregationScheme):
+    """The batch values concatenated along their first axis."""
+
+    def get_aggregator(self):
+        initialized = shared_like(0.0, name="initialized")
+        storage = shared_like(self.variable)
+        previous = _if_else(initialized, storage, self.variable[:0])
+        return Aggregator(
+            aggregation_scheme=self,
+            initialization_updates=[
+                (storage, tensor.zeros_like(storage)),
+                (initialized, tensor.zeros_like(initialized)),
+            ],
+            accumulation_updates=[
+                (storage, tensor.concatenate([previous, self.variable])),
+                (initialized, tensor.ones_like(initialized)),
+            ],
+            readout_variable=storage,
+        )
+
+
+def mean(numerator, denominator=1.0):
+    """A variable averaged as ``sum(numerator) / sum(denominator)``.
+
+    Parameters
+    ----------
+    numerator : :class:`~tensor.TensorVariable`
+    denominator : :class:`~tensor.TensorVariable` or float, optional
+        1 by default, which averages over batches.
+
+    Returns
+    -------
+    :class:`~tensor.TensorVariable`
+        ``numerator / denominator``, named like `numerator`, with a
+        :class:`Mean` aggregation scheme.
+
+    """
+    variable = numerator / denominator
+    variable.name = numerator.name
+    variable.tag.aggregation_scheme = Mean(numerator, denominator)
+    return variable
+
+
+def perplexity(log_likelihood, n_examples):
+    """A perplexity, aggregated over batches; see :class:`Perplexity`."""
+    scheme = Perplexity(log_likelihood, n_examples)
+    variable = scheme.variable
+    variable.name = log_likelihood.name
+    variable.tag.aggregation_scheme = scheme
+    return variable
+
+
+def take_last(variable):
+    """A copy of `variable` whose aggregate is its last value."""
+    copy = variable.copy(name=variable.name)
+    copy.tag.aggregation_scheme = TakeLast(copy)
+    return copy
+
+
+def minimum(variable):
+    """A copy of `variable` aggregated by its elementwise minimum."""
+    copy = variable.copy(name=variable.name)
+    copy.tag.aggregation_scheme = Minimum(copy)
+    return copy
+
+
+def maximum(variable):
+    """A copy of `variable` aggregated by its elementwise maximum."""
+    copy = variable.copy(name=variable.name)
+    copy.tag.aggregation_scheme = Maximum(copy)
+    return copy
+
+
+def concatenate(variable):
+    """A copy of `variable` aggregated by concatenating its batch values."""
+    copy = variable.copy(name=variable.name)
+    copy.tag.aggregation_scheme = Concatenate(copy)
+    return copy
+
+
+class MonitoredQuantity(ABC):
+    """A quantity computed in Python from the values of some variables.
+
+    Use it for what has no symbolic expression, such as a BLEU score. For
+    every batch, :meth:`aggregate` receives the values of the required
+    variables; :meth:`get_aggregated_value` gives the result.
+
+    Parameters
+    ----------
+    requires : list of :class:`~tensor.TensorVariable`
+        The variables whose values :meth:`aggregate` receives, in order.
+    name : str
+        The name of the quantity, used as its record name.
+
+    """
+
+    def __init__(self, requires=None, name=None):
+        self.requires = list(requires or [])
+        self.name = name
+
+    @abstractmethod
+    def initialize(self):
+        """Reset the quantity before the first batch."""
+
+    @abstractmethod
+    def aggregate(self, *args):
+        """Fold in the values of the required variables for one batch."""
+
+    @abstractmethod
+    def get_aggregated_value(self):
+        """Return the value aggregated over the batches so far."""

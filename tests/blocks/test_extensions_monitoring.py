@@ -1,0 +1,143 @@
+from collections import OrderedDict
+
+import numpy
+import pytest
+from numpy.testing import assert_allclose
+
+import symbolic
+from blocks.algorithms import GradientDescent, Scale
+from blocks.extensions import FinishAfter
+from blocks.extensions.monitoring import (
+    DataStreamMonitoring,
+    MonitoringExtension,
+    TrainingDataMonitoring,
+)
+from blocks.main_loop import MainLoop
+from blocks.monitoring.aggregation import MonitoredQuantity
+from blocks.utils import shared_floatx
+from fuel.datasets import IndexableDataset
+from fuel.schemes import SequentialScheme
+from fuel.streams import DataStream
+from symbolic import tensor
+from tests.helpers.training_loop import make_main_loop
+
+floatX = symbolic.config.floatX
+
+
+def named(variable, name):
+    variable.name = name
+    return variable
+
+
+def test_record_names():
+    class Monitor(MonitoringExtension):
+        pass
+
+    variable = named(tensor.scalar(), "cost")
+    assert Monitor().record_name(variable) == "cost"
+    assert Monitor(prefix="valid").record_name(variable) == "valid_cost"
+    assert Monitor(suffix="avg").record_name(variable) == "cost_avg"
+    assert Monitor(prefix="a", suffix="b").record_name(variable) == "a_cost_b"
+    with pytest.raises(ValueError, match="string"):
+        Monitor()._record_name(None)
+
+
+def linear_problem():
+    """W has two entries; the cost is the squared distance to the batch."""
+    W = shared_floatx([0.0, 0.0], name="W")
+    x = tensor.matrix("features", dtype=floatX)
+    cost = named(((x - W) ** 2).sum(axis=1).mean(), "cost")
+    data = numpy.array([[1, 1], [3, 3], [5, 5], [7, 7]], dtype=floatX)
+    dataset = IndexableDataset(OrderedDict([("features", data)]))
+    stream = DataStream(dataset, iteration_scheme=SequentialScheme(4, 2))
+    return W, x, cost, stream, data
+
+
+def test_training_data_monitoring_values_come_before_the_update():
+    W, _x, cost, stream, data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    w_value = named(W.sum(), "w_sum")
+    monitor = TrainingDataMonitoring([cost, w_value], after_batch=True)
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_batches=2)]
+    )
+    main_loop.run()
+    # Replay plain gradient descent in numpy.
+    w = numpy.zeros(2)
+    for i, batch in enumerate([data[0:2], data[2:4]], start=1):
+        expected_cost = ((batch - w) ** 2).sum(axis=1).mean()
+        row = main_loop.log[i]
+        assert_allclose(row["cost"], expected_cost, rtol=1e-5)
+        # Data-independent variables are also read before the update.
+        assert_allclose(row["w_sum"], w.sum(), rtol=1e-5)
+        w = w - 0.1 * (-2 * (batch - w)).mean(axis=0)
+    assert_allclose(W.get_value(), w, rtol=1e-5)
+
+
+def test_training_data_monitoring_averages_between_records():
+    W, _x, cost, stream, data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.0))
+    monitor = TrainingDataMonitoring([cost], prefix="train", after_epoch=True)
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=2)]
+    )
+    main_loop.run()
+    costs = [((b**2).sum(axis=1)).mean() for b in (data[0:2], data[2:4])]
+    assert_allclose(main_loop.log[2]["train_cost"], numpy.mean(costs), rtol=1e-5)
+    assert_allclose(main_loop.log[4]["train_cost"], numpy.mean(costs), rtol=1e-5)
+    assert "train_cost" not in main_loop.log[1]
+
+
+class Count(MonitoredQuantity):
+    def initialize(self):
+        self.count = 0
+
+    def aggregate(self, values):
+        self.count += len(values)
+
+    def get_aggregated_value(self):
+        return self.count
+
+
+def test_training_data_monitoring_with_monitored_quantity():
+    W, x, cost, stream, _data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    monitor = TrainingDataMonitoring(
+        [Count(requires=[x], name="examples")], after_epoch=True
+    )
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=1)]
+    )
+    main_loop.run()
+    assert main_loop.log.current_row["examples"] == 4
+
+
+def test_training_data_monitoring_needs_an_updates_algorithm():
+    x = named(tensor.scalar("data"), "data")
+    main_loop = make_main_loop([TrainingDataMonitoring([x])])
+    with pytest.raises(ValueError, match="UpdatesAlgorithm"):
+        main_loop.run()
+
+
+def test_training_data_monitoring_rejects_other_objects():
+    with pytest.raises(ValueError, match="can monitor"):
+        TrainingDataMonitoring(["cost"])
+
+
+def test_data_stream_monitoring():
+    W, _x, cost, stream, _data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    valid_data = numpy.array([[2, 2], [4, 4]], dtype=floatX)
+    valid_stream = DataStream(
+        IndexableDataset(OrderedDict([("features", valid_data)])),
+        iteration_scheme=SequentialScheme(2, 1),
+    )
+    monitor = DataStreamMonitoring([cost], valid_stream, prefix="valid")
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=1)]
+    )
+    main_loop.run()
+    assert_allclose(main_loop.log[0]["valid_cost"], (4 * 2 + 16 * 2) / 2)
+    w = W.get_value()
+    expected = numpy.mean([((row - w) ** 2).sum() for row in valid_data])
+    assert_allclose(main_loop.log[2]["valid_cost"], expected, rtol=1e-5)
