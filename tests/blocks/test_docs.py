@@ -3,6 +3,7 @@
 import doctest
 import importlib
 import pathlib
+import re
 
 import numpy
 import pytest
@@ -10,7 +11,8 @@ import pytest
 DOCS = pathlib.Path(__file__).resolve().parents[2] / "docs"
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
-RST_FILES = sorted(DOCS.rglob("*.rst"))
+# Index pages hold only tables of contents.
+RST_FILES = sorted(p for p in DOCS.rglob("*.rst") if p.name != "index.rst")
 
 MODULES = [
     "blocks.bricks.base",
@@ -47,10 +49,17 @@ def test_docs_found():
     assert {"bricks_overview.rst", "cg.rst", "create_your_own_brick.rst"} <= names
 
 
+def required_modules(path):
+    """Modules named by ``.. requires: <module>`` comments in a page."""
+    return re.findall(r"^\.\. requires: (\S+)", path.read_text(), flags=re.M)
+
+
 @pytest.mark.parametrize(
     "path", RST_FILES, ids=[str(p.relative_to(DOCS)) for p in RST_FILES]
 )
 def test_rst(path, legacy_printing):
+    for module in required_modules(path):
+        pytest.importorskip(module, reason=f"{path.name} needs {module}")
     failures, attempted = doctest.testfile(
         str(path), module_relative=False, optionflags=FLAGS, encoding="utf-8"
     )
