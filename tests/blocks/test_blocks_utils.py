@@ -162,6 +162,6 @@ def test_put_hook():
     seen = []
     hooked = put_hook(x * 2, lambda value, scale: seen.append(value * scale), 10)
     function = symbolic.function([x], hooked + 1)
-    result = function(numpy.ones(2))
+    result = function(numpy.ones(2, dtype=symbolic.config.floatX))
     assert result.tolist() == [3.0, 3.0]
     assert seen[0].tolist() == [20.0, 20.0]

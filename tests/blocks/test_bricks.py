@@ -438,7 +438,7 @@ def test_mlp():
     y = mlp.apply(x)
     mlp.initialize()
     hidden = numpy.tanh(x_val.dot(numpy.ones((16, 8))) + 1)
-    assert_allclose(y.eval({x: x_val}), hidden.dot(numpy.ones((8, 4))) + 1)
+    assert_allclose(y.eval({x: x_val}), hidden.dot(numpy.ones((8, 4))) + 1, rtol=1e-5)
     assert [child.name for child in mlp.children] == ["linear_0", "tanh", "linear_1"]
     assert mlp.input_dim == 16 and mlp.output_dim == 4
 
