@@ -3,7 +3,7 @@ import logging
 import numpy
 import pytest
 
-from blocks.extensions import FinishAfter, SimpleExtension
+from blocks.extensions import FinishAfter
 from blocks.extensions.predicates import OnLogRecord
 from blocks.extensions.stopping import (
     EarlyStopping,
@@ -13,21 +13,7 @@ from blocks.extensions.stopping import (
 from blocks.extensions.training import SharedVariableModifier, TrackTheBest
 from blocks.log import TrainingLog
 from blocks.utils import shared_floatx
-from tests.helpers.training_loop import make_main_loop
-
-
-class WriteRecord(SimpleExtension):
-    """Writes values[epochs_done - 1] as `name` after every epoch."""
-
-    def __init__(self, name, values, **kwargs):
-        kwargs.setdefault("after_epoch", True)
-        super().__init__(**kwargs)
-        self.record = name
-        self.values = values
-
-    def do(self, which_callback, *args):
-        epochs_done = self.main_loop.status["epochs_done"]
-        self.main_loop.log.current_row[self.record] = self.values[epochs_done - 1]
+from tests.helpers.training_loop import WriteRecord, make_main_loop
 
 
 def run_epochs(extensions, epochs, batches=2):

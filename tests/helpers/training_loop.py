@@ -62,3 +62,17 @@ def make_main_loop(extensions=(), n=3, **kwargs):
     return MainLoop(
         CountingAlgorithm(**kwargs), make_stream(n), extensions=list(extensions)
     )
+
+
+class WriteRecord(SimpleExtension):
+    """Writes ``values[epochs_done - 1]`` as the record `name` after epochs."""
+
+    def __init__(self, name, values, **kwargs):
+        kwargs.setdefault("after_epoch", True)
+        super().__init__(**kwargs)
+        self.record = name
+        self.values = values
+
+    def do(self, which_callback, *args):
+        epochs_done = self.main_loop.status["epochs_done"]
+        self.main_loop.log.current_row[self.record] = self.values[epochs_done - 1]
