@@ -742,7 +742,8 @@ class ApplicationCall(Annotation):
     def add_auxiliary_variable(self, variable, roles=None, name=None):
         """Attach an auxiliary variable to the call.
 
-        A `name` is expanded to ``<brick>_<application>_<name>`` for the
+        The variable is annotated with the brick as well as the call. A
+        `name` is expanded to ``<brick>_<application>_<name>`` for the
         symbolic name; ``tag.name`` gets `name` itself.
 
         """
@@ -751,6 +752,7 @@ class ApplicationCall(Annotation):
                 self.application.brick.name, self.application.name, name
             )
             variable.tag.name = name
+        add_annotation(variable, self.application.brick)
         super().add_auxiliary_variable(variable, roles)
 
     def __repr__(self):

@@ -244,6 +244,7 @@ def test_application_call_auxiliary_variables():
     (aux,) = call.auxiliary_variables
     assert aux.name == "demobrick_access_application_call_test_val"
     assert aux.tag.name == "test_val"
+    assert get_brick(aux) is brick
 
 
 def test_calling_a_non_child_warns():
