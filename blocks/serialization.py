@@ -427,6 +427,12 @@ def dump_and_add_to_dump(
         )
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def secure_dump(object_, path, dump_function=dump, **kwargs):
     r"""Dump to a file without ever leaving a half-written file behind.
 
@@ -462,6 +468,9 @@ def secure_dump(object_, path, dump_function=dump, **kwargs):
             dump_function(object_, temp, **kwargs)
             temp.flush()
             os.fsync(temp.fileno())
+        # Temporary files are private (0600); give the dump the permissions
+        # of any new file.
+        os.chmod(temp.name, 0o666 & ~_umask())
         if config.temp_dir:
             shutil.move(temp.name, path)
         else:
