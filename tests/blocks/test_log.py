@@ -1,5 +1,9 @@
 import logging
+import os
+import pathlib
 import pickle
+import subprocess
+import sys
 
 import numpy
 import pytest
@@ -155,3 +159,44 @@ def test_sqlite_log_delete(make_log):
     assert "a" not in log.current_row
     with pytest.raises(KeyError):
         del log.current_row["a"]
+
+
+TRAIN_WITH_CONFIGURED_LOG = """
+from blocks.extensions import FinishAfter
+from tests.helpers.training_loop import WriteRecord, make_main_loop
+
+main_loop = make_main_loop(
+    [WriteRecord("cost", [0.5, 0.25, 0.125]), FinishAfter(after_n_epochs=3)], n=2
+)
+main_loop.run()
+print(type(main_loop.log).__name__)
+"""
+
+
+def test_sqlite_run_is_read_back_by_another_process(tmp_path):
+    database = tmp_path / "training.sqlite"
+    config_file = tmp_path / "blocksrc.yaml"
+    config_file.write_text(f"log_backend: sqlite\nsqlite_database: {database}\n")
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = dict(os.environ, BLOCKS_CONFIG=str(config_file))
+    env["PYTHONPATH"] = os.pathsep.join([str(root), env.get("PYTHONPATH", "")])
+    env.pop("BLOCKS_SQLITEDB", None)
+    result = subprocess.run(
+        [sys.executable, "-c", TRAIN_WITH_CONFIGURED_LOG],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "SQLiteLog"
+
+    (h_uuid,) = SQLiteLog.uuids(str(database))
+    log = SQLiteLog.open(h_uuid, str(database))
+    assert log.status["iterations_done"] == 6
+    assert log.status["epochs_done"] == 3
+    assert log.status["_epoch_ends"] == [2, 4, 6]
+    assert [log[t]["cost"] for t in (2, 4, 6)] == [0.5, 0.25, 0.125]
+    assert log.current_row["training_finished"] is True
+    assert sorted(log) == [2, 4, 6]
