@@ -41,7 +41,7 @@ class Model(ComputationGraph):
     With Model you can get access to the brick hierarchy. The bricks that
     are not children of other bricks are called top bricks:
 
-    >>> model.get_top_bricks()
+    >>> model.get_top_bricks()  # doctest: +ELLIPSIS
     [<blocks.bricks.sequences.MLP object at ...: name=mlp>]
 
     You can also get "hierarchical" names for the parameters, which encode

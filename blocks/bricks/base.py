@@ -785,7 +785,7 @@ def application(*args, **kwargs):
     ['x']
     >>> foo.apply.outputs
     ['y']
-    >>> Foo.other_apply
+    >>> Foo.other_apply  # doctest: +ELLIPSIS
     <blocks.bricks.base.Application object at ...>
 
     """

@@ -156,7 +156,7 @@ def reraise_as(new_exc):
     --------
     >>> try:
     ...     1 / 0
-    ... except Exception:
+    ... except Exception:  # doctest: +NORMALIZE_WHITESPACE
     ...     reraise_as(ValueError("Informative message"))
     Traceback (most recent call last):
     ...
@@ -201,7 +201,7 @@ def repr_attrs(instance, *attrs):
     >>> class A:
     ...     def __init__(self, value):
     ...         self.value = value
-    >>> repr_attrs(A('a_value'), 'value')
+    >>> repr_attrs(A('a_value'), 'value')  # doctest: +ELLIPSIS
     '<...A object at 0x...: value=a_value>'
 
     """
