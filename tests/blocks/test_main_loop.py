@@ -200,3 +200,21 @@ def test_main_loop_pickles_with_a_compiled_algorithm():
     )
     # The original is untouched by the copy's training.
     numpy.testing.assert_allclose(W.get_value(), [0.64, 1.28])
+
+
+def test_mnist_example_runs_on_the_shipped_digits(capsys):
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "mnist.py"
+    spec = importlib.util.spec_from_file_location("mnist_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    test_error = example.main(["--dataset", "digits", "--epochs", "1"])
+    captured = capsys.readouterr()
+    assert "Training on digits" in captured.out
+    assert "TRAINING HAS BEEN FINISHED" in captured.out
+    assert "test_error_rate" in captured.out
+    assert f"Final test error: {100 * test_error:.2f}%" in captured.out
+    assert "Epoch 0, step 188 (100%)" in captured.err
+    assert 0 <= test_error < 0.9
