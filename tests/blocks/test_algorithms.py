@@ -601,3 +601,14 @@ def test_nan_cost_without_remove_not_finite_propagates():
     algorithm.initialize()
     algorithm.process_batch({"x": _floatx([numpy.nan, 0.0])})
     assert numpy.isnan(W.get_value()[0])
+
+
+def test_module_doctests():
+    import doctest
+    import importlib
+
+    failures, attempted = doctest.testmod(
+        importlib.import_module("blocks.algorithms"), optionflags=doctest.ELLIPSIS
+    )
+    assert attempted > 0
+    assert failures == 0

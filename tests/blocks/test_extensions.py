@@ -399,3 +399,14 @@ def test_training_extension_callbacks_do_nothing_by_default():
         extension.dispatch(name)
     extension.dispatch("after_batch", {})
     extension.dispatch("on_error", ValueError())
+
+
+def test_module_doctests():
+    import doctest
+    import importlib
+
+    failures, attempted = doctest.testmod(
+        importlib.import_module("blocks.extensions"), optionflags=doctest.ELLIPSIS
+    )
+    assert attempted > 0
+    assert failures == 0

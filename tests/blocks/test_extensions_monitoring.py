@@ -141,3 +141,51 @@ def test_data_stream_monitoring():
     w = W.get_value()
     expected = numpy.mean([((row - w) ** 2).sum() for row in valid_data])
     assert_allclose(main_loop.log[2]["valid_cost"], expected, rtol=1e-5)
+
+
+def nan_problem(step_rule):
+    W = shared_floatx([1.0, 1.0], name="W")
+    x = tensor.matrix("features", dtype=floatX)
+    cost = named(((x - W) ** 2).sum(axis=1).mean(), "cost")
+    data = numpy.array([[1, 1], [numpy.nan, 0], [2, 2], [3, 3]], dtype=floatX)
+    stream = DataStream(
+        IndexableDataset(OrderedDict([("features", data)])),
+        iteration_scheme=SequentialScheme(4, 1),
+    )
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=step_rule)
+    monitor = TrainingDataMonitoring([cost], after_batch=True)
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=1)]
+    )
+    return W, main_loop
+
+
+def test_nan_cost_is_logged_and_training_goes_on():
+    W, main_loop = nan_problem(Scale(0.1))
+    with numpy.errstate(invalid="ignore"):
+        main_loop.run()
+    assert main_loop.log.current_row["training_finished"] is True
+    assert numpy.isnan(main_loop.log[2]["cost"])
+    assert numpy.isnan(W.get_value()[0])
+
+
+def test_nan_step_is_skipped_with_remove_not_finite():
+    from blocks.algorithms import CompositeRule, RemoveNotFinite
+
+    W, main_loop = nan_problem(CompositeRule([Scale(0.1), RemoveNotFinite()]))
+    with numpy.errstate(invalid="ignore"):
+        main_loop.run()
+    assert numpy.isnan(main_loop.log[2]["cost"])
+    assert not numpy.isnan(main_loop.log[3]["cost"])
+    assert numpy.all(numpy.isfinite(W.get_value()))
+
+
+def test_source_names_not_matching_the_inputs_stop_training_clearly():
+    W, _, _, stream, _ = linear_problem()
+    x2 = tensor.matrix("pixels", dtype=floatX)
+    cost = named(((x2 - W) ** 2).sum(), "cost")
+    algorithm = GradientDescent(cost=cost, parameters=[W])
+    main_loop = MainLoop(algorithm, stream, extensions=[FinishAfter(after_n_epochs=1)])
+    with pytest.raises(ValueError, match=r"\['pixels'\].*\['features'\]"):
+        main_loop.run()
+    assert "got_exception" in main_loop.log.current_row

@@ -200,3 +200,23 @@ def test_sqlite_run_is_read_back_by_another_process(tmp_path):
     assert [log[t]["cost"] for t in (2, 4, 6)] == [0.5, 0.25, 0.125]
     assert log.current_row["training_finished"] is True
     assert sorted(log) == [2, 4, 6]
+
+
+def test_module_doctests():
+    import doctest
+    import importlib
+
+    failures, attempted = doctest.testmod(
+        importlib.import_module("blocks.log.sqlite"), optionflags=doctest.ELLIPSIS
+    )
+    assert attempted > 0
+    assert failures == 0
+
+
+def test_training_log_doctests():
+    import doctest
+    import importlib
+
+    failures, attempted = doctest.testmod(importlib.import_module("blocks.log.log"))
+    assert attempted > 0
+    assert failures == 0

@@ -254,3 +254,14 @@ def test_dump_warns_about_main(monkeypatch):
 
 def test_continue_training_is_importable():
     assert callable(continue_training)
+
+
+def test_module_doctests():
+    import doctest
+    import importlib
+
+    failures, attempted = doctest.testmod(
+        importlib.import_module("blocks.serialization"), optionflags=doctest.ELLIPSIS
+    )
+    assert attempted > 0
+    assert failures == 0
