@@ -2,6 +2,7 @@
 
 import logging
 import signal
+import sys
 import threading
 import traceback
 
@@ -208,7 +209,7 @@ class MainLoop:
             if self.log.current_row.get("training_finished", False):
                 self._run_extensions("after_training")
             if config.profile:
-                self.profile.report()
+                self.profile.report(sys.stderr)
 
     def _run_epoch(self):
         if not self.status.get("epoch_started", False):

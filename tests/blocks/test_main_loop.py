@@ -218,3 +218,12 @@ def test_mnist_example_runs_on_the_shipped_digits(capsys):
     assert f"Final test error: {100 * test_error:.2f}%" in captured.out
     assert "Epoch 0, step 188 (100%)" in captured.err
     assert 0 <= test_error < 0.9
+
+
+def test_profile_report(monkeypatch, capsys):
+    monkeypatch.setenv("BLOCKS_PROFILE", "true")
+    main_loop = make_main_loop([FinishAfter(after_n_epochs=1)])
+    main_loop.run()
+    err = capsys.readouterr().err
+    assert "initialization" in err and "read_data" in err
+    assert main_loop.profile.total[("training", "epoch", "train")] > 0
