@@ -212,9 +212,12 @@ def debugprint(
     text = buffer.getvalue()
     if file == "str":
         return text
-    target = sys.stdout if file is None else file
-    target.write(text)
-    return target
+    if file is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    file.write(text)
+    return file
 
 
 def _roots_of(obj):

@@ -540,6 +540,7 @@ def mean(input, axis=None, dtype=None, op=False, keepdims=False, acc_dtype=None)
     out = s if count is None else true_div(s, cast(count, s.dtype))
     if dtype is not None and out.dtype != dtype:
         out = cast(out, dtype)
+    out.name = "mean"
     return _keep(out, x, axis, keepdims)
 
 
