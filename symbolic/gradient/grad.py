@@ -236,6 +236,9 @@ def _backprop(outputs, seeds, wrt, blockers):
     summed = {}
 
     def total(var):
+        if var in seeds and depends.get(var):
+            # A known gradient replaces whatever flows back into its variable.
+            return seeds[var]
         if var not in summed:
             parts = terms.get(var)
             if not parts:

@@ -422,11 +422,6 @@ def test_gradient_descent_consider_constant():
     assert_allclose(W.get_value(), [-1.0, -2.0], rtol=RTOL)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="symbolic.grad adds known_grads to the gradient flowing from the cost; "
-    "Theano lets a known gradient replace it",
-)
 def test_gradient_descent_known_grads():
     W, _x, _ = quadratic_problem()
     hidden = W * 3

@@ -158,3 +158,11 @@ def test_grad_names():
     cost = x * 2
     cost.name = "cost"
     assert symbolic.grad(cost, x).name == "(dcost/dx)"
+
+
+def test_known_grads_replace_the_backpropagated_gradient():
+    x = T.dvector("x")
+    h = x * 3
+    cost = (h * h).sum()
+    g = symbolic.grad(cost, x, known_grads={h: T.ones_like(h)})
+    numpy.testing.assert_allclose(g.eval({x: numpy.array([1.0, 2.0])}), [3.0, 3.0])
