@@ -45,7 +45,9 @@ def train(folder, env=None):
 
 
 def blocks_continue(checkpoint):
-    command = shutil.which("blocks-continue")
+    # The console script sits beside the interpreter in a virtual environment.
+    beside = pathlib.Path(sys.executable).with_name("blocks-continue")
+    command = str(beside) if beside.exists() else shutil.which("blocks-continue")
     if command is not None:
         return run([command, str(checkpoint)])
     # What the console script installed by setup.py runs.
