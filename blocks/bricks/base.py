@@ -19,6 +19,7 @@ from abc import ABCMeta
 from collections import OrderedDict
 from operator import attrgetter
 
+from blocks.bricks.brick_lists import Parameters
 from blocks.bricks.lazy import (
     LazyNone,
     NoneAllocation,
@@ -28,8 +29,9 @@ from blocks.bricks.lazy import (
     lazy,
     rename_function,
 )
+from blocks.bricks.tagging import copy_and_tag, variable_name
 from blocks.graph.annotations import Annotation, add_annotation
-from blocks.roles import INPUT, OUTPUT, PARAMETER, add_role
+from blocks.roles import INPUT, OUTPUT
 from blocks.utils import pack, repr_attrs, reraise_as, unpack
 from blocks.utils.containers import AnnotatingList
 from symbolic import tensor
@@ -56,39 +58,6 @@ __all__ = [
     "lazy",
     "rename_function",
 ]
-
-
-class Parameters(AnnotatingList):
-    """The parameters of a brick.
-
-    Adding a variable gives it the :data:`~blocks.roles.PARAMETER` role and
-    annotates it with the brick; removing it drops the annotation.
-
-    Parameters
-    ----------
-    brick : Brick
-        The owner of the parameters.
-    items : iterable, optional
-        The initial parameters.
-
-    """
-
-    def __init__(self, brick, items=None):
-        self.brick = brick
-        super().__init__(items)
-
-    def _setitem(self, key, value):
-        if isinstance(value, tensor.Variable):
-            add_role(value, PARAMETER)
-            add_annotation(value, self.brick)
-
-    def _delitem(self, key):
-        old_value = self._items[key]
-        if isinstance(old_value, tensor.Variable):
-            annotations = getattr(old_value.tag, "annotations", [])
-            old_value.tag.annotations = [
-                annotation for annotation in annotations if annotation is not self.brick
-            ]
 
 
 class Children(AnnotatingList):
@@ -748,7 +717,7 @@ class ApplicationCall(Annotation):
 
         """
         if name:
-            variable.name = _variable_name(
+            variable.name = variable_name(
                 self.application.brick.name, self.application.name, name
             )
             variable.tag.name = name
@@ -801,59 +770,3 @@ def application(*args, **kwargs):
         return application
 
     return wrap_application
-
-
-def _variable_name(brick_name, application_name, name):
-    return f"{brick_name}_{application_name}_{name}"
-
-
-def copy_and_tag(variable, brick, call, role, application_name, name):
-    """Copy a variable and annotate the copy for an application call.
-
-    Parameters
-    ----------
-    variable : :class:`~tensor.TensorVariable`
-        The input or output of the call.
-    brick : Brick
-        The brick that was applied.
-    call : ApplicationCall
-        The call.
-    role : :class:`~blocks.roles.VariableRole`
-        :data:`~blocks.roles.INPUT` or :data:`~blocks.roles.OUTPUT`.
-    application_name : str
-        The name of the application.
-    name : str
-        The name of the argument or output.
-
-    Returns
-    -------
-    :class:`~tensor.TensorVariable`
-        An identity copy named ``<brick>_<application>_<name>``, with
-        ``tag.name`` `name`, the role and both annotations.
-
-    """
-    copy = variable.copy()
-    if brick.print_shapes:
-        copy = _put_shape_hook(copy, _variable_name(brick.name, application_name, name))
-    copy.name = _variable_name(brick.name, application_name, name)
-    add_annotation(copy, brick)
-    add_annotation(copy, call)
-    copy.tag.name = name
-    add_role(copy, role)
-    return copy
-
-
-def _put_shape_hook(variable, name):
-    from blocks.utils.theano_utils import put_hook
-
-    return put_hook(variable, _ShapeLogger(name))
-
-
-class _ShapeLogger:
-    """Hook that logs the shape of a value (for ``Brick.print_shapes``)."""
-
-    def __init__(self, name):
-        self.name = name
-
-    def __call__(self, value):
-        logger.info("%s: shape %s", self.name, value.shape)

@@ -517,7 +517,7 @@ def test_print_shapes_logs(caplog):
     x = tensor.matrix("x")
     y = linear.apply(x)
     linear.initialize()
-    with caplog.at_level(logging.INFO, logger="blocks.bricks.base"):
+    with caplog.at_level(logging.INFO, logger="blocks.bricks.tagging"):
         y.eval({x: numpy.ones((4, 2), dtype=floatX)})
     assert "linear_apply_output: shape (4, 3)" in caplog.text
 
