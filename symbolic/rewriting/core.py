@@ -34,10 +34,45 @@ class NodeRewrite:
 
 
 def node_rewriter(tracks=None, tags=()):
-    """Decorate a rule; ``tracks`` lists the Op classes whose nodes it inspects."""
+    """Decorate a rule; ``tracks`` lists the Op classes whose nodes it inspects.
+
+    The first tag naming a phase (see ``pipeline.PHASE_ORDER``) places the
+    rule in that phase; other tags (``fast_compile``, a family name) let
+    ``Mode.including``/``excluding`` select it.
+    """
 
     def wrap(fn):
         return NodeRewrite(fn, tracks, tags)
+
+    return wrap
+
+
+class GraphRewrite:
+    """A whole-graph pass ``fn(fgraph, profile)``: fusion, in-place, features.
+
+    ``order`` places it inside its phase: negative runs before the phase's
+    node rewrites (e.g. attaching a feature they use), otherwise after.
+    """
+
+    def __init__(self, fn, tags, order):
+        self.fn = fn
+        self.name = fn.__name__
+        self.tags = frozenset(tags)
+        self.order = order
+        self.__doc__ = fn.__doc__
+
+    def __call__(self, fgraph, profile=None):
+        return self.fn(fgraph, profile)
+
+    def __repr__(self):
+        return f"GraphRewrite({self.name})"
+
+
+def graph_rewriter(tags=(), order=0):
+    """Decorate a whole-graph pass; see :class:`GraphRewrite`."""
+
+    def wrap(fn):
+        return GraphRewrite(fn, tags, order)
 
     return wrap
 

@@ -1,58 +1,123 @@
-"""The one place that lists the rewrite phases, their order and their rules.
+"""The rewrite phases, their order, and how a mode picks its rules.
 
-Phases run in order; each phase is a worklist pass over the rules that carry
-its tag (minus the mode's excluded tags). Merge runs first and last.
+Every module in :mod:`symbolic.rewriting.rules` is scanned for
+:class:`NodeRewrite` and :class:`GraphRewrite` objects; a rule belongs to the
+first phase named among its tags. Phases run in :data:`PHASE_ORDER`; inside a
+phase, graph passes with a negative ``order`` run first, then a worklist pass
+over the node rules, then the other graph passes. Merge runs first and last.
 """
 
+import importlib
+import pkgutil
 import time
 
-from symbolic.rewriting.core import RewriteProfile, WorklistRewriter
+from symbolic.rewriting import rules as _rules_package
+from symbolic.rewriting.core import (
+    GraphRewrite,
+    NodeRewrite,
+    RewriteProfile,
+    WorklistRewriter,
+)
 from symbolic.rewriting.merge import merge
-from symbolic.rewriting.rules import basic
 
-#: Rules by phase tag, in the order phases run.
-PHASES = (("canonicalize", (basic.local_constant_folding,)),)
+#: Phases in the order they run.
+PHASE_ORDER = ("canonicalize", "stabilize", "specialize", "fusion", "inplace")
 
-#: Which phases each ``optimizer`` level runs.
+_ALL = PHASE_ORDER
+
+#: Which phases each ``optimizer`` level runs. ``fast_compile`` runs only the
+#: canonicalize rules tagged ``fast_compile``.
 LEVELS = {
-    "fast_run": ("merge", "canonicalize"),
-    "unsafe": ("merge", "canonicalize"),
-    "stabilize": ("merge", "canonicalize"),
-    "o2": ("merge", "canonicalize"),
-    "o3": ("merge", "canonicalize"),
-    "o4": ("merge", "canonicalize"),
-    "fast_compile": ("merge", "canonicalize"),
-    "o1": ("merge", "canonicalize"),
-    "merge": ("merge",),
+    "fast_run": _ALL,
+    "unsafe": _ALL,
+    "o4": _ALL,
+    "o3": ("canonicalize", "stabilize", "specialize"),
+    "o2": ("canonicalize", "stabilize"),
+    "stabilize": ("canonicalize", "stabilize"),
+    "fast_compile": ("fast_compile",),
+    "o1": ("fast_compile",),
+    "merge": (),
 }
+
+_registry = None
+
+
+def registered_rules():
+    """Return ``{phase: (node_rules, graph_rules)}`` from every rules module."""
+    global _registry
+    if _registry is None:
+        found = {phase: ([], []) for phase in PHASE_ORDER}
+        for info in sorted(pkgutil.iter_modules(_rules_package.__path__)):
+            module = importlib.import_module(f"{_rules_package.__name__}.{info.name}")
+            for value in vars(module).values():
+                if not isinstance(value, (NodeRewrite, GraphRewrite)):
+                    continue
+                phase = next((t for t in value.tags if t in found), None)
+                if phase is None:
+                    continue
+                kind = 0 if isinstance(value, NodeRewrite) else 1
+                if value not in found[phase][kind]:
+                    found[phase][kind].append(value)
+        for node_rules, graph_rules in found.values():
+            node_rules.sort(key=lambda r: r.name)
+            graph_rules.sort(key=lambda r: (r.order, r.name))
+        _registry = found
+    return _registry
 
 
 class Pipeline:
-    """A callable that rewrites a FunctionGraph in place for one mode."""
+    """A callable that rewrites a FunctionGraph in place for one mode.
 
-    def __init__(self, phases, excluded=()):
-        self.phases = phases
+    Parameters
+    ----------
+    phases : tuple of str
+        Phases to run; ``'fast_compile'`` means only canonicalize rules
+        carrying that tag.
+    included, excluded : tuple of str
+        Tags or rule names added to, or removed from, what the phases select.
+    """
+
+    def __init__(self, phases, included=(), excluded=()):
+        self.phases = tuple(phases)
+        self.included = frozenset(included)
         self.excluded = frozenset(excluded)
         self.profile = RewriteProfile()
 
+    def _selected(self, phase, rule):
+        names = rule.tags | {rule.name}
+        if names & self.excluded:
+            return False
+        if names & self.included:
+            return True
+        if phase in self.phases:
+            return True
+        return "fast_compile" in self.phases and "fast_compile" in rule.tags
+
     def __call__(self, fgraph):
         start = time.perf_counter()
-        if "merge" in self.phases and "merge" not in self.excluded:
+        do_merge = "merge" not in self.excluded
+        if do_merge:
             merge(fgraph, self.profile)
-        for tag, rules in PHASES:
-            if tag not in self.phases or tag in self.excluded:
-                continue
-            active = [
-                r
-                for r in rules
-                if not (r.tags & self.excluded) and r.name not in self.excluded
-            ]
+        for phase, (node_rules, graph_rules) in registered_rules().items():
+            active = [r for r in node_rules if self._selected(phase, r)]
+            passes = [r for r in graph_rules if self._selected(phase, r)]
+            for graph_pass in passes:
+                if graph_pass.order < 0:
+                    self._run_pass(graph_pass, fgraph)
             if active:
                 WorklistRewriter(active)(fgraph, self.profile)
-        if "merge" in self.phases and "merge" not in self.excluded:
+            for graph_pass in passes:
+                if graph_pass.order >= 0:
+                    self._run_pass(graph_pass, fgraph)
+        if do_merge:
             merge(fgraph, self.profile)
         self.profile.time["total"] += time.perf_counter() - start
         return fgraph
+
+    def _run_pass(self, graph_pass, fgraph):
+        start = time.perf_counter()
+        graph_pass(fgraph, self.profile)
+        self.profile.time[graph_pass.name] += time.perf_counter() - start
 
 
 def rewriter_for(mode):
@@ -61,6 +126,6 @@ def rewriter_for(mode):
     if callable(optimizer):
         return optimizer
     phases = LEVELS.get(optimizer)
-    if not phases:
+    if phases is None:
         return None
-    return Pipeline(phases, excluded=mode.excluded)
+    return Pipeline(phases, included=mode.included, excluded=mode.excluded)
