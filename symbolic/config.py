@@ -10,6 +10,7 @@ import configparser
 import contextlib
 import logging
 import os
+import shutil
 
 _logger = logging.getLogger(__name__)
 
@@ -139,6 +140,16 @@ _OPTIONS = [
         "compiledir",
         os.path.join(os.path.expanduser("~"), ".symbolic", "compiledir"),
         "Where compiled modules are cached.",
+    ),
+    _Option(
+        "cxx",
+        shutil.which("gcc") or "",
+        "C compiler for the C backend; '' means none (kernels use LLVM or Python).",
+    ),
+    _Option(
+        "gcc__cxxflags",
+        "",
+        "Extra flags appended to every C backend compile (space separated).",
     ),
     _Option("traceback__limit", 8, "Frames kept in tag.trace.", parse=int),
     _Option(
