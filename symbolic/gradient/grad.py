@@ -210,12 +210,13 @@ def grad(
 def _backprop(outputs, seeds, wrt, blockers):
     """Run the reverse pass; return ``{variable: summed gradient}`` for ``wrt``."""
     blocker_set = set(blockers)
-    wrt_set = set(wrt)
-    # Leaves of the pass: graph inputs, blockers and wrt variables with owners.
+    # Leaves of the pass: graph inputs and blockers. A wrt variable with an
+    # owner is not a leaf: other wrt variables may lie below it (grad of a cost
+    # with respect to both a prediction and the weights that produce it).
     leaves = [
         v
-        for v in ancestors(outputs, blockers=blocker_set | wrt_set)
-        if v.owner is None or v in blocker_set or v in wrt_set
+        for v in ancestors(outputs, blockers=blocker_set)
+        if v.owner is None or v in blocker_set
     ]
     nodes = io_toposort(leaves, outputs)
 

@@ -166,3 +166,16 @@ def test_known_grads_replace_the_backpropagated_gradient():
     cost = (h * h).sum()
     g = symbolic.grad(cost, x, known_grads={h: T.ones_like(h)})
     numpy.testing.assert_allclose(g.eval({x: numpy.array([1.0, 2.0])}), [3.0, 3.0])
+
+
+def test_wrt_an_intermediate_and_the_variables_below_it():
+    x, w = T.dvector("x"), T.dvector("w")
+    p = T.tanh(x * w)
+    cost = (p**2).sum()
+    g_w, g_p = symbolic.grad(cost, [w, p])
+    f = symbolic.function([x, w], [g_w, g_p])
+    xv, wv = numpy.array([0.5, -1.0]), numpy.array([2.0, 0.3])
+    pv = numpy.tanh(xv * wv)
+    gw, gp = f(xv, wv)
+    numpy.testing.assert_allclose(gp, 2 * pv)
+    numpy.testing.assert_allclose(gw, 2 * pv * (1 - pv**2) * xv)
