@@ -4,9 +4,14 @@ Peers (optional): PyTensor (default and C backends), PyTorch, JAX, and a
 plain Python function. Prints each figure and the ratio ours / peer.
 """
 
+import os
+import sys
 import timeit
 
 import numpy
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
 
 
 def _per_call_us(fn, arg, number=20000, repeat=5):
