@@ -1,0 +1,144 @@
+"""The loop of the Scan op, run over the compiled inner graph's storage cells.
+
+Each step stores views of the current slices into the inner input cells,
+runs the inner VM once, and copies the step's outputs into preallocated
+output buffers; states are read back from those buffers on the next step.
+No ``Function.__call__`` happens per step.
+"""
+
+import numpy
+
+
+def run_loop(op, node, fn, inputs, output_storage):
+    """Run ``op``'s loop on ``inputs`` and fill ``output_storage``."""
+    vm, in_cells, out_cells, _ = fn
+    name = op.name or "scan"
+    n_steps = int(inputs[0])
+    if n_steps < 0:
+        raise ValueError(f"{name}: n_steps must be non-negative, got {n_steps}")
+    _, seqs, inits, shared, non_seqs = op.outer_groups(inputs)
+    outer_seqs = node.inputs[1 : 1 + op.n_seqs]
+    for var, seq in zip(outer_seqs, seqs):
+        if seq.shape[0] < n_steps:
+            raise ValueError(
+                f"{name}: sequence {var} has {seq.shape[0]} entries, fewer than "
+                f"the {n_steps} steps to run"
+            )
+
+    n_states = op.n_states
+    n_nit = op.n_nit_sot
+    keep_last = op.keep_last
+    # Input slots: (cell, buffer, offset, modulus or 0); step t reads
+    # buffer[(t + offset) % modulus].
+    reads = []
+    pos = 0
+    for seq in seqs:
+        reads.append((in_cells[pos], seq, 0, 0))
+        pos += 1
+    state_bufs = []
+    writes = []
+    for k in range(n_states):
+        taps = op.state_taps(k)
+        length = -min(taps)
+        init = inits[k]
+        out_type = node.outputs[k].type
+        if k < op.n_mit_sot:
+            if init.shape[0] < length:
+                raise ValueError(
+                    f"{name}: the initial value of output {k} has {init.shape[0]} "
+                    f"entries along axis 0, but its taps {list(taps)} need {length}"
+                )
+            row_shape = init.shape[1:]
+            first = init[:length]
+        else:
+            row_shape = init.shape
+            first = init[None]
+        size = length if keep_last[k] else n_steps + length
+        buf = numpy.empty((size, *row_shape), dtype=out_type.dtype)
+        buf[:length] = first
+        modulus = size if keep_last[k] else 0
+        for tap in taps:
+            reads.append((in_cells[pos], buf, length + tap, modulus))
+            pos += 1
+        writes.append((out_cells[k], buf, length, modulus))
+        state_bufs.append(buf)
+    shared_in = in_cells[pos : pos + op.n_shared_outs]
+    for cell, value in zip(shared_in, shared):
+        cell[0] = value
+    pos += op.n_shared_outs
+    for cell, value in zip(in_cells[pos:], non_seqs):
+        cell[0] = value
+    nit_cells = out_cells[n_states : n_states + n_nit]
+    shared_out = out_cells[n_states + n_nit : n_states + n_nit + op.n_shared_outs]
+    cond_cell = out_cells[-1] if op.as_while else None
+    nit_bufs = [None] * n_nit
+
+    steps_done = n_steps
+    for t in range(n_steps):
+        for cell, buf, offset, modulus in reads:
+            i = t + offset
+            cell[0] = buf[i % modulus if modulus else i]
+        vm()
+        for cell, buf, offset, modulus in writes:
+            i = t + offset
+            _store(buf, i % modulus if modulus else i, cell[0], name)
+        for j, cell in enumerate(nit_cells):
+            buf = nit_bufs[j]
+            if buf is None:
+                buf = nit_bufs[j] = _nit_buffer(op, node, j, n_steps, cell[0])
+            _store(buf, 0 if keep_last[n_states + j] else t, cell[0], name)
+        for in_cell, out_cell in zip(shared_in, shared_out):
+            value = out_cell[0]
+            in_cell[0] = value.copy() if isinstance(value, numpy.ndarray) else value
+        if cond_cell is not None and cond_cell[0]:
+            steps_done = t + 1
+            break
+
+    for k, buf in enumerate(state_bufs):
+        length = op.state_length(k)
+        if keep_last[k]:
+            # The circular buffer holds the last `length` rows, rotated.
+            shift = (n_steps + length) % length
+            if shift:
+                buf = numpy.roll(buf, -shift, axis=0)
+            if steps_done != n_steps:
+                raise NotImplementedError(
+                    f"{name}: keeping only the last step is not supported when "
+                    "the loop stops early"
+                )
+        elif steps_done != n_steps:
+            buf = buf[: steps_done + length]
+        output_storage[k][0] = buf
+    for j in range(n_nit):
+        buf = nit_bufs[j]
+        if buf is None:
+            buf = _nit_buffer(op, node, j, n_steps, None)
+        elif steps_done != n_steps and not keep_last[n_states + j]:
+            buf = buf[:steps_done]
+        output_storage[n_states + j][0] = buf
+    base = n_states + n_nit
+    for i, cell in enumerate(shared_in):
+        value = cell[0]
+        if n_steps == 0 and isinstance(value, numpy.ndarray):
+            value = value.copy()  # never hand back the input's own storage
+        output_storage[base + i][0] = value
+        cell[0] = None
+
+
+def _store(buf, index, value, name):
+    try:
+        buf[index] = value
+    except ValueError as exc:
+        raise ValueError(
+            f"{name}: a step output of shape {numpy.shape(value)} does not fit the "
+            f"output buffer rows of shape {buf.shape[1:]}: {exc}"
+        ) from None
+
+
+def _nit_buffer(op, node, j, n_steps, first):
+    out_type = node.outputs[op.n_states + j].type
+    if first is None:
+        # No step ran: the row shape is unknown, so every axis is empty.
+        return numpy.empty((0,) * out_type.ndim, dtype=out_type.dtype)
+    rows = 1 if op.keep_last[op.n_states + j] else n_steps
+    return numpy.empty((rows, *numpy.shape(first)), dtype=out_type.dtype)
