@@ -1,0 +1,422 @@
+/* BLAS entries (Gemm, Gemv, Ger, Dot22, Dot) through scipy's cython_blas.
+ *
+ * BLAS is column-major; a row-major matrix with unit column stride reads as
+ * its transpose there, so C-ordered and Fortran-ordered operands (and their
+ * strided sub-blocks) are used without copies by choosing the transpose flags.
+ */
+#include "runtime.h"
+
+typedef void (*sgemm_t)(char *, char *, int *, int *, int *, float *, float *, int *,
+                        float *, int *, float *, float *, int *);
+typedef void (*dgemm_t)(char *, char *, int *, int *, int *, double *, double *, int *,
+                        double *, int *, double *, double *, int *);
+typedef void (*sgemv_t)(char *, int *, int *, float *, float *, int *, float *, int *,
+                        float *, float *, int *);
+typedef void (*dgemv_t)(char *, int *, int *, double *, double *, int *, double *, int *,
+                        double *, double *, int *);
+typedef void (*sger_t)(int *, int *, float *, float *, int *, float *, int *, float *,
+                       int *);
+typedef void (*dger_t)(int *, int *, double *, double *, int *, double *, int *,
+                       double *, int *);
+typedef float (*sdot_t)(int *, float *, int *, float *, int *);
+typedef double (*ddot_t)(int *, double *, int *, double *, int *);
+
+static const char *blas_names[] = {"sgemm", "dgemm", "sgemv", "dgemv",
+                                   "sger",  "dger",  "sdot",  "ddot"};
+enum { B_SGEMM, B_DGEMM, B_SGEMV, B_DGEMV, B_SGER, B_DGER, B_SDOT, B_DDOT, N_BLAS };
+static void *blas[N_BLAS];
+static int blas_ready = 0;
+
+/* Fetch the BLAS function pointers from scipy's exported capsules. */
+static PyObject *load_blas(PyObject *self, PyObject *unused)
+{
+    PyObject *module, *capi;
+    void *found[N_BLAS];
+    int i;
+    if (blas_ready) Py_RETURN_TRUE;
+    module = PyImport_ImportModule("scipy.linalg.cython_blas");
+    if (module == NULL) return NULL;
+    capi = PyObject_GetAttrString(module, "__pyx_capi__");
+    Py_DECREF(module);
+    if (capi == NULL) return NULL;
+    for (i = 0; i < N_BLAS; i++) {
+        PyObject *capsule = PyDict_GetItemString(capi, blas_names[i]);
+        if (capsule == NULL || !PyCapsule_CheckExact(capsule)) {
+            Py_DECREF(capi);
+            return PyErr_Format(PyExc_RuntimeError,
+                                "scipy.linalg.cython_blas exports no %s", blas_names[i]);
+        }
+        found[i] = PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule));
+        if (found[i] == NULL) {
+            Py_DECREF(capi);
+            return NULL;
+        }
+    }
+    Py_DECREF(capi);
+    memcpy(blas, found, sizeof(found));
+    blas_ready = 1;
+    Py_RETURN_TRUE;
+}
+
+static inline int fits_int(npy_intp v) { return v >= 0 && v <= INT_MAX; }
+
+/* 'C' when the rows of the 2-d array ``a`` are contiguous (leading dimension
+ * in *ld), 'F' when its columns are, 0 when BLAS cannot read it in place. */
+static int mat_layout(PyArrayObject *a, int *ld)
+{
+    npy_intp r = PyArray_DIM(a, 0), c = PyArray_DIM(a, 1);
+    npy_intp s0 = PyArray_STRIDE(a, 0), s1 = PyArray_STRIDE(a, 1);
+    npy_intp is = PyArray_ITEMSIZE(a);
+    npy_intp rr = r > 1 ? r : 1, cc = c > 1 ? c : 1;
+    if ((s1 == is || c <= 1) && (r <= 1 || (s0 % is == 0 && s0 / is >= cc))) {
+        npy_intp l = r <= 1 ? cc : s0 / is;
+        if (!fits_int(l)) return 0;
+        *ld = (int)l;
+        return 'C';
+    }
+    if ((s0 == is || r <= 1) && (c <= 1 || (s1 % is == 0 && s1 / is >= rr))) {
+        npy_intp l = c <= 1 ? rr : s1 / is;
+        if (!fits_int(l)) return 0;
+        *ld = (int)l;
+        return 'F';
+    }
+    return 0;
+}
+
+/* ``a`` itself when BLAS can read it in place (layout in *lay), else a
+ * C-ordered copy.  New reference. */
+static PyArrayObject *blas_matrix(PyArrayObject *a, int *lay, int *ld)
+{
+    *lay = mat_layout(a, ld);
+    if (*lay) {
+        Py_INCREF(a);
+        return a;
+    }
+    a = (PyArrayObject *)PyArray_NewCopy(a, NPY_CORDER);
+    if (a != NULL) *lay = mat_layout(a, ld);
+    return a;
+}
+
+/* The increment BLAS needs for vector ``v`` (new reference in *out, maybe a
+ * contiguous copy). */
+static PyArrayObject *blas_vector(PyArrayObject *v, int *inc)
+{
+    npy_intp s = PyArray_STRIDE(v, 0), is = PyArray_ITEMSIZE(v);
+    if (PyArray_DIM(v, 0) <= 1) {
+        *inc = 1;
+    } else if (s > 0 && s % is == 0 && fits_int(s / is)) {
+        *inc = (int)(s / is);
+    } else {
+        v = (PyArrayObject *)PyArray_NewCopy(v, NPY_CORDER);
+        *inc = 1;
+        return v;
+    }
+    Py_INCREF(v);
+    return v;
+}
+
+/* z = beta * z elementwise, for a 1-d or 2-d array (beta 0 clears). */
+static void scale_array(PyArrayObject *z, double beta)
+{
+    int two = PyArray_NDIM(z) == 2, f32 = PyArray_TYPE(z) == NPY_FLOAT;
+    npy_intp r = two ? PyArray_DIM(z, 0) : 1, c = PyArray_DIM(z, two ? 1 : 0);
+    npy_intp s0 = two ? PyArray_STRIDE(z, 0) : 0, s1 = PyArray_STRIDE(z, two ? 1 : 0);
+    npy_intp i, j;
+    for (i = 0; i < r; i++)
+        for (j = 0; j < c; j++) {
+            char *q = PyArray_BYTES(z) + i * s0 + j * s1;
+            if (f32)
+                *(float *)q = beta == 0 ? 0.0f : (float)(beta * *(float *)q);
+            else
+                *(double *)q = beta == 0 ? 0.0 : beta * *(double *)q;
+        }
+}
+
+/* Z = alpha X Y + beta Z; Z must be in a BLAS layout.  0, SLOW or -1. */
+static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, double alpha,
+                     double beta)
+{
+    npy_intp m = PyArray_DIM(X, 0), k = PyArray_DIM(X, 1), n = PyArray_DIM(Y, 1);
+    int lz, lx, ly, ldz, ldx, ldy, im, in, ik, f32 = PyArray_TYPE(Z) == NPY_FLOAT;
+    char ta, tb;
+    PyArrayObject *x, *y;
+    if (!fits_int(m) || !fits_int(n) || !fits_int(k)) return SLOW;
+    if (m == 0 || n == 0) return 0;
+    if (k == 0) {
+        scale_array(Z, beta);
+        return 0;
+    }
+    lz = mat_layout(Z, &ldz);
+    if (!lz) return SLOW;
+    x = blas_matrix(X, &lx, &ldx);
+    if (x == NULL) return -1;
+    y = blas_matrix(Y, &ly, &ldy);
+    if (y == NULL) {
+        Py_DECREF(x);
+        return -1;
+    }
+    im = (int)m;
+    in = (int)n;
+    ik = (int)k;
+    if (lz == 'C') {
+        /* Z^T = Y^T X^T in column-major terms. */
+        ta = ly == 'C' ? 'N' : 'T';
+        tb = lx == 'C' ? 'N' : 'T';
+        if (f32) {
+            float a = (float)alpha, b = (float)beta;
+            ((sgemm_t)blas[B_SGEMM])(&ta, &tb, &in, &im, &ik, &a, PyArray_DATA(y), &ldy,
+                                     PyArray_DATA(x), &ldx, &b, PyArray_DATA(Z), &ldz);
+        } else {
+            ((dgemm_t)blas[B_DGEMM])(&ta, &tb, &in, &im, &ik, &alpha, PyArray_DATA(y),
+                                     &ldy, PyArray_DATA(x), &ldx, &beta,
+                                     PyArray_DATA(Z), &ldz);
+        }
+    } else {
+        ta = lx == 'F' ? 'N' : 'T';
+        tb = ly == 'F' ? 'N' : 'T';
+        if (f32) {
+            float a = (float)alpha, b = (float)beta;
+            ((sgemm_t)blas[B_SGEMM])(&ta, &tb, &im, &in, &ik, &a, PyArray_DATA(x), &ldx,
+                                     PyArray_DATA(y), &ldy, &b, PyArray_DATA(Z), &ldz);
+        } else {
+            ((dgemm_t)blas[B_DGEMM])(&ta, &tb, &im, &in, &ik, &alpha, PyArray_DATA(x),
+                                     &ldx, PyArray_DATA(y), &ldy, &beta,
+                                     PyArray_DATA(Z), &ldz);
+        }
+    }
+    Py_DECREF(x);
+    Py_DECREF(y);
+    return 0;
+}
+
+/* y = alpha A v + beta y for a matrix A (m x n); y needs a positive stride. */
+static int gemv_into(PyArrayObject *yo, PyArrayObject *A, PyArrayObject *v, double alpha,
+                     double beta)
+{
+    npy_intp m = PyArray_DIM(A, 0), n = PyArray_DIM(A, 1);
+    npy_intp ys = PyArray_STRIDE(yo, 0), is = PyArray_ITEMSIZE(yo);
+    int la, lda, incx, incy, M, N, f32 = PyArray_TYPE(yo) == NPY_FLOAT;
+    char trans;
+    PyArrayObject *a, *x;
+    if (!fits_int(m) || !fits_int(n)) return SLOW;
+    if (m == 0) return 0;
+    if (n == 0) {
+        scale_array(yo, beta);
+        return 0;
+    }
+    if (m == 1)
+        incy = 1;
+    else if (ys > 0 && ys % is == 0 && fits_int(ys / is))
+        incy = (int)(ys / is);
+    else
+        return SLOW;
+    a = blas_matrix(A, &la, &lda);
+    if (a == NULL) return -1;
+    x = blas_vector(v, &incx);
+    if (x == NULL) {
+        Py_DECREF(a);
+        return -1;
+    }
+    if (la == 'C') {
+        trans = 'T';
+        M = (int)n;
+        N = (int)m;
+    } else {
+        trans = 'N';
+        M = (int)m;
+        N = (int)n;
+    }
+    if (f32) {
+        float al = (float)alpha, be = (float)beta;
+        ((sgemv_t)blas[B_SGEMV])(&trans, &M, &N, &al, PyArray_DATA(a), &lda,
+                                 PyArray_DATA(x), &incx, &be, PyArray_DATA(yo), &incy);
+    } else {
+        ((dgemv_t)blas[B_DGEMV])(&trans, &M, &N, &alpha, PyArray_DATA(a), &lda,
+                                 PyArray_DATA(x), &incx, &beta, PyArray_DATA(yo), &incy);
+    }
+    Py_DECREF(a);
+    Py_DECREF(x);
+    return 0;
+}
+
+static int is_float_type(long long t) { return t == NPY_FLOAT || t == NPY_DOUBLE; }
+
+/* The output of a destructive BLAS op: the destroyed input itself when that
+ * is allowed and BLAS can write it, else a copy of it in the output cell. */
+static PyArrayObject *blas_target(Entry *e, PyArrayObject *z, int inplace, int copy)
+{
+    PyArrayObject *out;
+    int ld;
+    if (inplace && PyArray_ISWRITEABLE(z) &&
+        (PyArray_NDIM(z) == 1 ? PyArray_STRIDE(z, 0) > 0 || PyArray_DIM(z, 0) <= 1
+                              : mat_layout(z, &ld) != 0)) {
+        Py_INCREF(z);
+        return z;
+    }
+    out = reuse_or_new(e->out[0], PyArray_NDIM(z), PyArray_DIMS(z), PyArray_TYPE(z));
+    if (out != NULL && copy && PyArray_CopyInto(out, z) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+static int finish_blas(Entry *e, PyArrayObject *out, int r)
+{
+    if (r != 0) {
+        Py_DECREF(out);
+        return r;
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* Gemm(z, a, x, y, b) = b z + a x y.  Params: dtype, inplace. */
+static int run_gemm(Entry *e)
+{
+    int t = (int)e->p[0];
+    PyArrayObject *z = input_array(e, 0, t, 2), *x = input_array(e, 2, t, 2);
+    PyArrayObject *y = input_array(e, 3, t, 2), *out;
+    double a, b;
+    if (!blas_ready || !is_float_type(t) || !z || !x || !y) return SLOW;
+    if (!scalar_double(cell_get(e->in[1]), &a) || !scalar_double(cell_get(e->in[4]), &b))
+        return SLOW;
+    if (PyArray_DIM(x, 1) != PyArray_DIM(y, 0) || PyArray_DIM(z, 0) != PyArray_DIM(x, 0) ||
+        PyArray_DIM(z, 1) != PyArray_DIM(y, 1))
+        return SLOW;
+    out = blas_target(e, z, (int)e->p[1], b != 0);
+    if (out == NULL) return -1;
+    return finish_blas(e, out, gemm_into(out, x, y, a, b));
+}
+
+/* Gemv(y, a, A, x, b) = b y + a A x.  Params: dtype, inplace. */
+static int run_gemv(Entry *e)
+{
+    int t = (int)e->p[0];
+    PyArrayObject *y = input_array(e, 0, t, 1), *A = input_array(e, 2, t, 2);
+    PyArrayObject *x = input_array(e, 3, t, 1), *out;
+    double a, b;
+    if (!blas_ready || !is_float_type(t) || !y || !A || !x) return SLOW;
+    if (!scalar_double(cell_get(e->in[1]), &a) || !scalar_double(cell_get(e->in[4]), &b))
+        return SLOW;
+    if (PyArray_DIM(A, 1) != PyArray_DIM(x, 0) || PyArray_DIM(A, 0) != PyArray_DIM(y, 0))
+        return SLOW;
+    out = blas_target(e, y, (int)e->p[1], b != 0);
+    if (out == NULL) return -1;
+    return finish_blas(e, out, gemv_into(out, A, x, a, b));
+}
+
+/* Ger(A, a, x, y) = A + a outer(x, y).  Params: dtype, destructive. */
+static int run_ger(Entry *e)
+{
+    int t = (int)e->p[0], lay, ld, incx, incy, M, N, r = 0;
+    PyArrayObject *A = input_array(e, 0, t, 2), *x = input_array(e, 2, t, 1);
+    PyArrayObject *y = input_array(e, 3, t, 1), *out, *xv, *yv;
+    npy_intp m, n;
+    double a;
+    if (!blas_ready || !is_float_type(t) || !A || !x || !y) return SLOW;
+    if (!scalar_double(cell_get(e->in[1]), &a)) return SLOW;
+    m = PyArray_DIM(A, 0);
+    n = PyArray_DIM(A, 1);
+    if (PyArray_DIM(x, 0) != m || PyArray_DIM(y, 0) != n || !fits_int(m) || !fits_int(n))
+        return SLOW;
+    out = blas_target(e, A, (int)e->p[1], 1);
+    if (out == NULL) return -1;
+    if (m == 0 || n == 0) return finish_blas(e, out, 0);
+    lay = mat_layout(out, &ld);
+    xv = blas_vector(x, &incx);
+    yv = blas_vector(y, &incy);
+    if (xv == NULL || yv == NULL) {
+        Py_XDECREF(xv);
+        Py_XDECREF(yv);
+        Py_DECREF(out);
+        return -1;
+    }
+    if (lay == 'C') {
+        M = (int)n;
+        N = (int)m;
+        if (t == NPY_FLOAT) {
+            float al = (float)a;
+            ((sger_t)blas[B_SGER])(&M, &N, &al, PyArray_DATA(yv), &incy, PyArray_DATA(xv),
+                                   &incx, PyArray_DATA(out), &ld);
+        } else {
+            ((dger_t)blas[B_DGER])(&M, &N, &a, PyArray_DATA(yv), &incy, PyArray_DATA(xv),
+                                   &incx, PyArray_DATA(out), &ld);
+        }
+    } else if (lay == 'F') {
+        M = (int)m;
+        N = (int)n;
+        if (t == NPY_FLOAT) {
+            float al = (float)a;
+            ((sger_t)blas[B_SGER])(&M, &N, &al, PyArray_DATA(xv), &incx, PyArray_DATA(yv),
+                                   &incy, PyArray_DATA(out), &ld);
+        } else {
+            ((dger_t)blas[B_DGER])(&M, &N, &a, PyArray_DATA(xv), &incx, PyArray_DATA(yv),
+                                   &incy, PyArray_DATA(out), &ld);
+        }
+    } else {
+        r = SLOW;
+    }
+    Py_DECREF(xv);
+    Py_DECREF(yv);
+    return finish_blas(e, out, r);
+}
+
+/* Dot22(x, y) and Dot(x, y) on vectors and matrices.  Params: dtype. */
+static int run_dot(Entry *e)
+{
+    int t = (int)e->p[0];
+    PyArrayObject *x = input_array(e, 0, t, -1), *y = input_array(e, 1, t, -1), *out;
+    npy_intp shape[2];
+    int nx, ny, r;
+    if (!blas_ready || !is_float_type(t) || !x || !y) return SLOW;
+    nx = PyArray_NDIM(x);
+    ny = PyArray_NDIM(y);
+    if (nx < 1 || nx > 2 || ny < 1 || ny > 2) return SLOW;
+    if (PyArray_DIM(x, nx - 1) != PyArray_DIM(y, 0)) return SLOW;
+    if (nx == 2) shape[0] = PyArray_DIM(x, 0);
+    if (ny == 2) shape[nx - 1] = PyArray_DIM(y, 1);
+    out = reuse_or_new(e->out[0], nx + ny - 2, shape, t);
+    if (out == NULL) return -1;
+    if (nx == 2 && ny == 2) {
+        r = gemm_into(out, x, y, 1.0, 0.0);
+    } else if (nx == 2) {
+        r = gemv_into(out, x, y, 1.0, 0.0);
+    } else if (ny == 2) {
+        PyArrayObject *yt = (PyArrayObject *)PyArray_Transpose(y, NULL);
+        if (yt == NULL) {
+            Py_DECREF(out);
+            return -1;
+        }
+        r = gemv_into(out, yt, x, 1.0, 0.0);
+        Py_DECREF(yt);
+    } else {
+        npy_intp n = PyArray_DIM(x, 0);
+        PyArrayObject *xv, *yv;
+        int ix, iy, nn = (int)n;
+        if (!fits_int(n)) {
+            Py_DECREF(out);
+            return SLOW;
+        }
+        xv = blas_vector(x, &ix);
+        yv = blas_vector(y, &iy);
+        if (xv == NULL || yv == NULL) {
+            Py_XDECREF(xv);
+            Py_XDECREF(yv);
+            Py_DECREF(out);
+            return -1;
+        }
+        if (t == NPY_FLOAT)
+            *(float *)PyArray_DATA(out) =
+                n ? ((sdot_t)blas[B_SDOT])(&nn, PyArray_DATA(xv), &ix, PyArray_DATA(yv), &iy)
+                  : 0.0f;
+        else
+            *(double *)PyArray_DATA(out) =
+                n ? ((ddot_t)blas[B_DDOT])(&nn, PyArray_DATA(xv), &ix, PyArray_DATA(yv), &iy)
+                  : 0.0;
+        Py_DECREF(xv);
+        Py_DECREF(yv);
+        r = 0;
+    }
+    return finish_blas(e, out, r);
+}

@@ -1,0 +1,246 @@
+/* Row-wise softmax, log-softmax, their gradients and the softmax
+ * cross-entropy ops of symbolic.ops.nnet, on float32 or float64 matrices.
+ *
+ * Parameters: the float dtype.  Rows are read through their strides, so any
+ * layout works; results go into C-ordered outputs.  Arithmetic is in double.
+ */
+#include "runtime.h"
+
+#define AT(a, i, j) (PyArray_BYTES(a) + (i) * PyArray_STRIDE(a, 0) + (j) * PyArray_STRIDE(a, 1))
+
+static inline double load(const char *p, int f32)
+{
+    return f32 ? (double)*(const float *)p : *(const double *)p;
+}
+
+static inline void store(char *p, int f32, double v)
+{
+    if (f32)
+        *(float *)p = (float)v;
+    else
+        *(double *)p = v;
+}
+
+/* Bias entry j (or 0 without a bias vector). */
+static inline double bias_at(PyArrayObject *b, npy_intp j, int f32)
+{
+    return b == NULL ? 0.0 : load(PyArray_BYTES(b) + j * PyArray_STRIDE(b, 0), f32);
+}
+
+/* Row i of x (+ b): its max, and sum of exp(r - max) (written to ``e`` when
+ * given).  Returns the max. */
+static double row_softmax(PyArrayObject *x, PyArrayObject *b, npy_intp i, int f32,
+                          PyArrayObject *e, double *total)
+{
+    npy_intp j, n = PyArray_DIM(x, 1);
+    double top = -INFINITY, s = 0.0;
+    for (j = 0; j < n; j++) {
+        double v = load(AT(x, i, j), f32) + bias_at(b, j, f32);
+        if (v > top || v != v) top = v;
+    }
+    for (j = 0; j < n; j++) {
+        double v = exp(load(AT(x, i, j), f32) + bias_at(b, j, f32) - top);
+        s += v;
+        if (e != NULL) store(AT(e, i, j), f32, v);
+    }
+    *total = s;
+    return top;
+}
+
+/* Softmax(x), SoftmaxWithBias(x, b), LogSoftmax(x). */
+static int run_softmax(Entry *e)
+{
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT, log_out = e->kind == K_LOGSOFTMAX;
+    int with_bias = e->kind == K_SOFTMAX_BIAS;
+    PyArrayObject *x = input_array(e, 0, t, 2), *b = NULL, *out;
+    npy_intp i, j, rows, cols;
+    if (x == NULL) return SLOW;
+    rows = PyArray_DIM(x, 0);
+    cols = PyArray_DIM(x, 1);
+    if (with_bias) {
+        b = input_array(e, 1, t, 1);
+        if (b == NULL || PyArray_DIM(b, 0) != cols) return SLOW;
+    }
+    out = reuse_or_new(e->out[0], 2, PyArray_DIMS(x), t);
+    if (out == NULL) return -1;
+    for (i = 0; i < rows; i++) {
+        double total, top;
+        if (log_out) {
+            top = row_softmax(x, NULL, i, f32, NULL, &total);
+            total = log(total);
+            for (j = 0; j < cols; j++)
+                store(AT(out, i, j), f32, load(AT(x, i, j), f32) - top - total);
+        } else {
+            top = row_softmax(x, b, i, f32, out, &total);
+            for (j = 0; j < cols; j++)
+                store(AT(out, i, j), f32, load(AT(out, i, j), f32) / total);
+        }
+        (void)top;
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* SoftmaxGrad(dy, sm) = dy sm - sum(dy sm) sm per row. */
+static int run_softmax_grad(Entry *e)
+{
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT;
+    PyArrayObject *dy = input_array(e, 0, t, 2), *sm = input_array(e, 1, t, 2), *out;
+    npy_intp i, j, rows, cols;
+    if (dy == NULL || sm == NULL || !PyArray_SAMESHAPE(dy, sm)) return SLOW;
+    rows = PyArray_DIM(sm, 0);
+    cols = PyArray_DIM(sm, 1);
+    out = reuse_or_new(e->out[0], 2, PyArray_DIMS(sm), t);
+    if (out == NULL) return -1;
+    for (i = 0; i < rows; i++) {
+        double s = 0.0;
+        for (j = 0; j < cols; j++) s += load(AT(dy, i, j), f32) * load(AT(sm, i, j), f32);
+        for (j = 0; j < cols; j++) {
+            double smv = load(AT(sm, i, j), f32);
+            store(AT(out, i, j), f32, load(AT(dy, i, j), f32) * smv - s * smv);
+        }
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* 1 when every class index of ``idx`` is in [0, n_classes) and there is one
+ * per row; the thunk raises the reference error otherwise. */
+static int indices_ok(PyArrayObject *idx, npy_intp rows, npy_intp n_classes)
+{
+    npy_intp i;
+    if (!is_index_vector(idx) || PyArray_DIM(idx, 0) != rows) return 0;
+    for (i = 0; i < rows; i++) {
+        long long k = index_at(idx, i);
+        if (k < 0 || k >= n_classes) return 0;
+    }
+    return 1;
+}
+
+/* Write an index into an element of integer dtype ``t``. */
+static void store_index(char *p, int t, long long v)
+{
+    switch (t) {
+    case NPY_BYTE: case NPY_UBYTE: *(npy_byte *)p = (npy_byte)v; break;
+    case NPY_SHORT: case NPY_USHORT: *(npy_short *)p = (npy_short)v; break;
+    case NPY_INT: case NPY_UINT: *(npy_int *)p = (npy_int)v; break;
+    default: *(npy_int64 *)p = (npy_int64)v; break;
+    }
+}
+
+/* CrossentropySoftmaxArgmax1HotWithBias(x, b, y_idx) -> (nll, sm, am). */
+static int run_ce_softmax_bias(Entry *e)
+{
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT, am_t;
+    PyArrayObject *x = input_array(e, 0, t, 2), *b = input_array(e, 1, t, 1);
+    PyArrayObject *y = input_array(e, 2, -1, 1), *nll, *sm, *am;
+    npy_intp i, j, rows, cols;
+    if (x == NULL || b == NULL || y == NULL) return SLOW;
+    rows = PyArray_DIM(x, 0);
+    cols = PyArray_DIM(x, 1);
+    if (PyArray_DIM(b, 0) != cols || cols == 0 || !indices_ok(y, rows, cols)) return SLOW;
+    am_t = PyArray_TYPE(y);
+    nll = reuse_or_new(e->out[0], 1, &rows, t);
+    sm = reuse_or_new(e->out[1], 2, PyArray_DIMS(x), t);
+    am = reuse_or_new(e->out[2], 1, &rows, am_t);
+    if (nll == NULL || sm == NULL || am == NULL) {
+        Py_XDECREF(nll);
+        Py_XDECREF(sm);
+        Py_XDECREF(am);
+        return -1;
+    }
+    for (i = 0; i < rows; i++) {
+        double total, top = row_softmax(x, b, i, f32, sm, &total);
+        long long k = index_at(y, i), arg = 0;
+        double best = -INFINITY;
+        for (j = 0; j < cols; j++) {
+            double r = load(AT(x, i, j), f32) + bias_at(b, j, f32);
+            if (r > best || (r != r && best == best)) {
+                best = r;
+                arg = j;
+            }
+            store(AT(sm, i, j), f32, load(AT(sm, i, j), f32) / total);
+        }
+        store(PyArray_BYTES(nll) + i * PyArray_STRIDE(nll, 0), f32,
+              log(total) + top - (load(AT(x, i, k), f32) + bias_at(b, k, f32)));
+        store_index(PyArray_BYTES(am) + i * PyArray_STRIDE(am, 0), am_t, arg);
+    }
+    cell_put(e->out[0], (PyObject *)nll);
+    cell_put(e->out[1], (PyObject *)sm);
+    cell_put(e->out[2], (PyObject *)am);
+    return 0;
+}
+
+/* Read dy[i] (dy a scalar or a per-row vector). */
+static inline double row_scale(PyArrayObject *dy, npy_intp i, int f32)
+{
+    if (PyArray_NDIM(dy) == 0) return load(PyArray_BYTES(dy), f32);
+    return load(PyArray_BYTES(dy) + i * PyArray_STRIDE(dy, 0), f32);
+}
+
+/* CrossentropySoftmax1HotWithBiasDx(dy, sm, y_idx) = dy[:, None] (sm - onehot). */
+static int run_ce_softmax_dx(Entry *e)
+{
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT;
+    PyArrayObject *dy = input_array(e, 0, t, -1), *sm = input_array(e, 1, t, 2);
+    PyArrayObject *y = input_array(e, 2, -1, 1), *out;
+    npy_intp i, j, rows, cols;
+    if (dy == NULL || sm == NULL || y == NULL || PyArray_NDIM(dy) > 1) return SLOW;
+    rows = PyArray_DIM(sm, 0);
+    cols = PyArray_DIM(sm, 1);
+    if (PyArray_NDIM(dy) == 1 && PyArray_DIM(dy, 0) != rows) return SLOW;
+    if (!indices_ok(y, rows, cols)) return SLOW;
+    out = reuse_or_new(e->out[0], 2, PyArray_DIMS(sm), t);
+    if (out == NULL) return -1;
+    for (i = 0; i < rows; i++) {
+        double g = row_scale(dy, i, f32);
+        long long k = index_at(y, i);
+        for (j = 0; j < cols; j++) {
+            double v = load(AT(sm, i, j), f32) - (j == k ? 1.0 : 0.0);
+            store(AT(out, i, j), f32, v * g);
+        }
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* CrossentropyCategorical1Hot(coding, true) = -log(coding[i, true[i]]). */
+static int run_ce_1hot(Entry *e)
+{
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT;
+    PyArrayObject *c = input_array(e, 0, t, 2), *y = input_array(e, 1, -1, 1), *out;
+    npy_intp i, rows;
+    if (c == NULL || y == NULL) return SLOW;
+    rows = PyArray_DIM(c, 0);
+    if (!indices_ok(y, rows, PyArray_DIM(c, 1))) return SLOW;
+    out = reuse_or_new(e->out[0], 1, &rows, t);
+    if (out == NULL) return -1;
+    for (i = 0; i < rows; i++)
+        store(PyArray_BYTES(out) + i * PyArray_STRIDE(out, 0), f32,
+              -log(load(AT(c, i, index_at(y, i)), f32)));
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* CrossentropyCategorical1HotGrad(gy, coding, true): -gy / picked, else 0. */
+static int run_ce_1hot_grad(Entry *e)
+{
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT;
+    PyArrayObject *gy = input_array(e, 0, t, 1), *c = input_array(e, 1, t, 2);
+    PyArrayObject *y = input_array(e, 2, -1, 1), *out;
+    npy_intp i, rows;
+    if (gy == NULL || c == NULL || y == NULL) return SLOW;
+    rows = PyArray_DIM(c, 0);
+    if (PyArray_DIM(gy, 0) != rows || !indices_ok(y, rows, PyArray_DIM(c, 1))) return SLOW;
+    out = reuse_or_new(e->out[0], 2, PyArray_DIMS(c), t);
+    if (out == NULL) return -1;
+    memset(PyArray_DATA(out), 0, PyArray_NBYTES(out));
+    for (i = 0; i < rows; i++) {
+        long long k = index_at(y, i);
+        store(AT(out, i, k), f32,
+              -load(PyArray_BYTES(gy) + i * PyArray_STRIDE(gy, 0), f32) /
+                  load(AT(c, i, k), f32));
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}

@@ -1,0 +1,114 @@
+/* REDUCE entries: Sum, Prod, Max and Min over any set of axes.
+ *
+ * Parameters: op (0 sum, 1 prod, 2 max, 3 min), input dtype, output dtype,
+ * input ndim, bit mask of the reduced axes.  The input is walked in its own
+ * C order and each element is folded into a float64 accumulator of the
+ * output's shape, so reductions along leading axes stay vectorizable and a
+ * float32 sum accumulates in float64 as numpy's does with acc_dtype.
+ */
+#include "runtime.h"
+
+enum { R_SUM, R_PROD, R_MAX, R_MIN };
+
+#define FOLD_LOOP(T, STEP)                                                           \
+    for (j = 0; j < len; j++) {                                                      \
+        double v = *(const T *)(src + j * xs);                                       \
+        double *a = acc + j * as;                                                    \
+        STEP;                                                                        \
+    }
+
+#define FOLD_ALL(T)                                                                  \
+    switch (op) {                                                                    \
+    case R_SUM: FOLD_LOOP(T, *a += v) break;                                         \
+    case R_PROD: FOLD_LOOP(T, *a *= v) break;                                        \
+    case R_MAX: FOLD_LOOP(T, if (v > *a || v != v) *a = v) break;                    \
+    default: FOLD_LOOP(T, if (v < *a || v != v) *a = v) break;                       \
+    }
+
+/* Fold one innermost row of the input into the accumulator. */
+static void fold_row(int op, int f32, const char *src, npy_intp xs, double *acc,
+                     npy_intp as, npy_intp len)
+{
+    npy_intp j;
+    if (f32) {
+        FOLD_ALL(float)
+    } else {
+        FOLD_ALL(double)
+    }
+}
+
+static int run_reduce(Entry *e)
+{
+    const long long *p = e->p;
+    const int op = (int)p[0], in_t = (int)p[1], out_t = (int)p[2], nd = (int)p[3];
+    const long long mask = p[4];
+    PyArrayObject *x = input_array(e, 0, in_t, nd), *out;
+    npy_intp oshape[MAX_DIMS], ostride[MAX_DIMS], counter[MAX_DIMS];
+    npy_intp osize = 1, total = 1, step, d, k;
+    int ond = 0;
+    double *acc, init;
+    if (x == NULL || (in_t != NPY_FLOAT && in_t != NPY_DOUBLE)) return SLOW;
+    if (out_t != NPY_FLOAT && out_t != NPY_DOUBLE) return SLOW;
+    for (d = 0; d < nd; d++) {
+        npy_intp len = PyArray_DIM(x, d);
+        total *= len;
+        if ((mask >> d) & 1) {
+            if (len == 0 && op >= R_MAX) return SLOW; /* the thunk raises */
+        } else {
+            oshape[ond++] = len;
+            osize *= len;
+        }
+    }
+    /* Accumulator strides, per input axis (0 on reduced axes). */
+    step = 1;
+    for (d = nd - 1; d >= 0; d--) {
+        if ((mask >> d) & 1) {
+            ostride[d] = 0;
+        } else {
+            ostride[d] = step;
+            step *= PyArray_DIM(x, d);
+        }
+    }
+    out = reuse_or_new(e->out[0], ond, oshape, out_t);
+    if (out == NULL) return -1;
+    acc = (double *)PyMem_Malloc((osize ? osize : 1) * sizeof(double));
+    if (acc == NULL) {
+        Py_DECREF(out);
+        PyErr_NoMemory();
+        return -1;
+    }
+    init = op == R_SUM ? 0.0 : op == R_PROD ? 1.0 : op == R_MAX ? -INFINITY : INFINITY;
+    for (k = 0; k < osize; k++) acc[k] = init;
+    if (total > 0) {
+        int f32 = in_t == NPY_FLOAT;
+        if (nd == 0) {
+            fold_row(op, f32, PyArray_BYTES(x), 0, acc, 0, 1);
+        } else {
+            npy_intp len = PyArray_DIM(x, nd - 1), xs = PyArray_STRIDE(x, nd - 1);
+            npy_intp as = ostride[nd - 1], rows = total / len;
+            memset(counter, 0, sizeof(npy_intp) * nd);
+            for (k = 0; k < rows; k++) {
+                const char *src = PyArray_BYTES(x);
+                npy_intp ao = 0;
+                for (d = 0; d < nd - 1; d++) {
+                    src += counter[d] * PyArray_STRIDE(x, d);
+                    ao += counter[d] * ostride[d];
+                }
+                fold_row(op, f32, src, xs, acc + ao, as, len);
+                for (d = nd - 2; d >= 0; d--) {
+                    if (++counter[d] < PyArray_DIM(x, d)) break;
+                    counter[d] = 0;
+                }
+            }
+        }
+    }
+    if (out_t == NPY_FLOAT) {
+        float *o = (float *)PyArray_DATA(out);
+        for (k = 0; k < osize; k++) o[k] = (float)acc[k];
+    } else {
+        memcpy(PyArray_DATA(out), acc, osize * sizeof(double));
+    }
+    PyMem_Free(acc);
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}

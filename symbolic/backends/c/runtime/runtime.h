@@ -1,0 +1,215 @@
+/* Shared declarations of the C runtime (one translation unit: see module.c).
+ *
+ * A program is a list of entries, one per graph node.  Each entry reads its
+ * inputs from and writes its outputs to storage cells (the 1-element Python
+ * lists the Python VM uses too).  An entry kind returns 0 when done, -1 with a
+ * Python error set, or SLOW when the values are outside what the C path
+ * handles (unusual dtype or layout, a shape error...): the entry then runs the
+ * node's Python thunk, which computes the reference result or raises the
+ * reference error message.
+ */
+#ifndef SYMBOLIC_RUNTIME_H
+#define SYMBOLIC_RUNTIME_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
+#include <numpy/arrayobject.h>
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#define SLOW 1
+#define MAX_ARGS 64
+#define MAX_DIMS 32
+
+enum entry_kind {
+    K_PYTHON = 0,
+    K_ELEMWISE = 1,
+    K_GEMM = 2,
+    K_GEMV = 3,
+    K_GER = 4,
+    K_DOT22 = 5,
+    K_DOT = 6,
+    K_REDUCE = 7,
+    K_SOFTMAX = 8,
+    K_LOGSOFTMAX = 9,
+    K_SOFTMAX_GRAD = 10,
+    K_SOFTMAX_BIAS = 11,
+    K_CE_SOFTMAX_BIAS = 12,
+    K_CE_SOFTMAX_DX = 13,
+    K_CE_1HOT = 14,
+    K_CE_1HOT_GRAD = 15,
+    K_DIMSHUFFLE = 16,
+    K_RESHAPE = 17,
+    K_SUBTENSOR = 18,
+    K_ALLOC = 19,
+    K_SHAPE = 20,
+    K_SHAPE_I = 21,
+    K_MAKEVECTOR = 22,
+    K_REBROADCAST = 23,
+    N_KINDS = 24
+};
+
+typedef struct {
+    int kind;
+    int nin, nout;
+    PyObject **in;  /* cells, owned by the program's keepalive tuple */
+    PyObject **out;
+    PyObject *fallback; /* the node's Python thunk */
+    Py_ssize_t np;
+    long long *p; /* integer parameters, meaning set per kind */
+    void *fn[2];  /* kernel pointers (elemwise) */
+} Entry;
+
+static inline PyObject *cell_get(PyObject *cell) { return PyList_GET_ITEM(cell, 0); }
+
+/* Store ``value`` (a new reference, stolen) in ``cell``. */
+static inline void cell_put(PyObject *cell, PyObject *value)
+{
+    PyObject *old = PyList_GET_ITEM(cell, 0);
+    PyList_SET_ITEM(cell, 0, value);
+    Py_XDECREF(old);
+}
+
+static inline int type_is(PyArrayObject *a, int typenum)
+{
+    int t = PyArray_TYPE(a);
+    return t == typenum || PyArray_EquivTypenums(t, typenum);
+}
+
+/* The array in input cell ``i`` (borrowed) when it is a well-behaved ndarray
+ * of ``typenum`` and ``ndim`` (-1: any); NULL otherwise. */
+static inline PyArrayObject *input_array(Entry *e, int i, int typenum, int ndim)
+{
+    PyObject *v = cell_get(e->in[i]);
+    PyArrayObject *a;
+    if (v == NULL || !PyArray_Check(v)) return NULL;
+    a = (PyArrayObject *)v;
+    if (ndim >= 0 && PyArray_NDIM(a) != ndim) return NULL;
+    if (typenum >= 0 && !type_is(a, typenum)) return NULL;
+    if (!PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a)) return NULL;
+    return a;
+}
+
+/* A C-contiguous array of ``shape`` and ``typenum`` for output cell ``cell``
+ * (new reference): the array already there when nothing else references it
+ * and it fits, else a fresh one. */
+static PyArrayObject *reuse_or_new(PyObject *cell, int nd, const npy_intp *shape,
+                                   int typenum)
+{
+    const int want = NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_OWNDATA | NPY_ARRAY_WRITEABLE |
+                     NPY_ARRAY_ALIGNED;
+    PyObject *old = cell_get(cell);
+    if (old != NULL && Py_REFCNT(old) == 1 && PyArray_CheckExact(old)) {
+        PyArrayObject *a = (PyArrayObject *)old;
+        if (PyArray_TYPE(a) == typenum && PyArray_NDIM(a) == nd &&
+            (PyArray_FLAGS(a) & want) == want && PyArray_BASE(a) == NULL &&
+            PyArray_ISNOTSWAPPED(a)) {
+            npy_intp *dims = PyArray_DIMS(a);
+            int i;
+            for (i = 0; i < nd; i++)
+                if (dims[i] != shape[i]) break;
+            if (i == nd) {
+                Py_INCREF(old);
+                return a;
+            }
+        }
+    }
+    return (PyArrayObject *)PyArray_SimpleNew(nd, (npy_intp *)shape, typenum);
+}
+
+/* The value of a 1-element numeric array as a double; 0 when it is not one. */
+static int scalar_double(PyObject *o, double *v)
+{
+    PyArrayObject *a;
+    const char *d;
+    if (o == NULL || !PyArray_Check(o)) return 0;
+    a = (PyArrayObject *)o;
+    if (PyArray_SIZE(a) != 1 || !PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a))
+        return 0;
+    d = PyArray_BYTES(a);
+    switch (PyArray_TYPE(a)) {
+    case NPY_DOUBLE: *v = *(const double *)d; return 1;
+    case NPY_FLOAT: *v = *(const float *)d; return 1;
+    case NPY_BOOL: *v = *(const npy_bool *)d; return 1;
+    case NPY_BYTE: *v = *(const npy_byte *)d; return 1;
+    case NPY_UBYTE: *v = *(const npy_ubyte *)d; return 1;
+    case NPY_SHORT: *v = *(const npy_short *)d; return 1;
+    case NPY_USHORT: *v = *(const npy_ushort *)d; return 1;
+    case NPY_INT: *v = *(const npy_int *)d; return 1;
+    case NPY_UINT: *v = *(const npy_uint *)d; return 1;
+    case NPY_LONG: *v = (double)*(const npy_long *)d; return 1;
+    case NPY_ULONG: *v = (double)*(const npy_ulong *)d; return 1;
+    case NPY_LONGLONG: *v = (double)*(const npy_longlong *)d; return 1;
+    case NPY_ULONGLONG: *v = (double)*(const npy_ulonglong *)d; return 1;
+    default: return 0;
+    }
+}
+
+/* The value of a 1-element integer array; 0 when it is not one. */
+static int scalar_index(PyObject *o, long long *v)
+{
+    PyArrayObject *a;
+    const char *d;
+    if (o == NULL || !PyArray_Check(o)) return 0;
+    a = (PyArrayObject *)o;
+    if (PyArray_SIZE(a) != 1 || !PyArray_ISALIGNED(a) || !PyArray_ISNOTSWAPPED(a))
+        return 0;
+    d = PyArray_BYTES(a);
+    switch (PyArray_TYPE(a)) {
+    case NPY_BYTE: *v = *(const npy_byte *)d; return 1;
+    case NPY_UBYTE: *v = *(const npy_ubyte *)d; return 1;
+    case NPY_SHORT: *v = *(const npy_short *)d; return 1;
+    case NPY_USHORT: *v = *(const npy_ushort *)d; return 1;
+    case NPY_INT: *v = *(const npy_int *)d; return 1;
+    case NPY_UINT: *v = *(const npy_uint *)d; return 1;
+    case NPY_LONG: *v = *(const npy_long *)d; return 1;
+    case NPY_LONGLONG: *v = *(const npy_longlong *)d; return 1;
+    default: return 0;
+    }
+}
+
+/* Element ``i`` of an integer vector (any integer dtype) as a long long. */
+static inline long long index_at(PyArrayObject *a, npy_intp i)
+{
+    const char *d = PyArray_BYTES(a) + i * PyArray_STRIDE(a, 0);
+    switch (PyArray_TYPE(a)) {
+    case NPY_BYTE: return *(const npy_byte *)d;
+    case NPY_UBYTE: return *(const npy_ubyte *)d;
+    case NPY_SHORT: return *(const npy_short *)d;
+    case NPY_USHORT: return *(const npy_ushort *)d;
+    case NPY_INT: return *(const npy_int *)d;
+    case NPY_UINT: return *(const npy_uint *)d;
+    case NPY_LONG: return *(const npy_long *)d;
+    case NPY_ULONG: return (long long)*(const npy_ulong *)d;
+    case NPY_LONGLONG: return *(const npy_longlong *)d;
+    default: return (long long)*(const npy_ulonglong *)d;
+    }
+}
+
+static inline int is_index_vector(PyArrayObject *a)
+{
+    return a != NULL && PyArray_NDIM(a) == 1 && PyArray_ISINTEGER(a);
+}
+
+/* A view of ``base`` (new reference) with the given geometry. */
+static PyObject *make_view(PyArrayObject *base, int nd, npy_intp *shape,
+                           npy_intp *strides, char *data)
+{
+    PyArray_Descr *descr = PyArray_DESCR(base);
+    PyObject *view;
+    Py_INCREF(descr);
+    view = PyArray_NewFromDescr(&PyArray_Type, descr, nd, shape, strides, data,
+                                PyArray_FLAGS(base) & NPY_ARRAY_WRITEABLE, NULL);
+    if (view == NULL) return NULL;
+    Py_INCREF(base);
+    if (PyArray_SetBaseObject((PyArrayObject *)view, (PyObject *)base) < 0) {
+        Py_DECREF(view);
+        return NULL;
+    }
+    PyArray_UpdateFlags((PyArrayObject *)view, NPY_ARRAY_UPDATE_ALL);
+    return view;
+}
+
+#endif

@@ -1,0 +1,92 @@
+"""Build (once, cached on disk) and load the C runtime extension.
+
+The runtime's C sources live next to this module; ``module.c`` includes the
+others, so they compile as one translation unit.  An installed copy built by
+``setup.py`` is used when its sources match these; otherwise the sources are
+compiled through :func:`symbolic.backends.c.build.compile_library`, whose
+cache makes every later process load it without a compiler call.
+"""
+
+import functools
+import hashlib
+import importlib
+import logging
+import os
+import re
+
+_logger = logging.getLogger(__name__)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NAME = "_runtime"
+_INCLUDE = re.compile(r'^#include "([a-z_]+\.[ch])"\s*$', re.MULTILINE)
+
+
+class RuntimeUnavailable(RuntimeError):
+    """The C runtime cannot be built or loaded here (no compiler, no numpy headers)."""
+
+
+def source():
+    """Return the runtime's complete C source, local includes expanded once each."""
+    seen = set()
+
+    def expand(name):
+        if name in seen:
+            return ""
+        seen.add(name)
+        with open(os.path.join(HERE, name)) as handle:
+            text = handle.read()
+        return _INCLUDE.sub(lambda match: expand(match.group(1)), text)
+
+    return expand("module.c")
+
+
+def source_hash():
+    """Return a short hash of the runtime's source (stamps an installed build)."""
+    return hashlib.sha256(source().encode()).hexdigest()[:16]
+
+
+def _installed():
+    """The extension ``setup.py`` built into the package, when it is current."""
+    try:
+        module = importlib.import_module(f"{__package__}.{NAME}")
+    except ImportError:
+        return None
+    stamp_path = os.path.join(HERE, "SOURCE_HASH")
+    try:
+        with open(stamp_path) as handle:
+            stamp = handle.read().strip()
+    except OSError:
+        return None
+    return module if stamp == source_hash() else None
+
+
+@functools.cache
+def load():
+    """Return the runtime module, building it on first use.
+
+    Raises
+    ------
+    RuntimeUnavailable
+        When it is neither installed nor buildable (the message says why).
+    """
+    module = _installed()
+    if module is not None:
+        return module
+    from symbolic.backends.c import build
+
+    try:
+        path = build.compile_library(
+            source(), name=NAME, python_ext=True, context="the C runtime"
+        )
+        return build.load_extension(path, NAME)
+    except (build.CompileError, ImportError, OSError) as exc:
+        raise RuntimeUnavailable(str(exc)) from exc
+
+
+def available():
+    """Return True when :func:`load` succeeds."""
+    try:
+        load()
+    except RuntimeUnavailable:
+        return False
+    return True

@@ -1,0 +1,195 @@
+/* Views (DimShuffle, Reshape, Subtensor, Rebroadcast) and the small shape
+ * ops (Alloc, Shape, Shape_i, MakeVector). */
+#include "runtime.h"
+
+/* DimShuffle.  Params: input ndim, output ndim, the pattern (-1 for 'x'). */
+static int run_dimshuffle(Entry *e)
+{
+    const long long *p = e->p;
+    int in_nd = (int)p[0], out_nd = (int)p[1], d, used[MAX_DIMS] = {0};
+    PyArrayObject *x = input_array(e, 0, -1, in_nd);
+    npy_intp shape[MAX_DIMS], strides[MAX_DIMS];
+    PyObject *view;
+    if (x == NULL) return SLOW;
+    for (d = 0; d < out_nd; d++) {
+        long long k = p[2 + d];
+        if (k < 0) {
+            shape[d] = 1;
+            strides[d] = 0;
+        } else {
+            shape[d] = PyArray_DIM(x, k);
+            strides[d] = PyArray_STRIDE(x, k);
+            used[k] = 1;
+        }
+    }
+    for (d = 0; d < in_nd; d++)
+        if (!used[d] && PyArray_DIM(x, d) != 1) return SLOW;
+    view = make_view(x, out_nd, shape, strides, PyArray_BYTES(x));
+    if (view == NULL) return -1;
+    cell_put(e->out[0], view);
+    return 0;
+}
+
+/* Rebroadcast.  Params: the axes declared broadcastable (checked to be 1). */
+static int run_rebroadcast(Entry *e)
+{
+    PyArrayObject *x = input_array(e, 0, -1, -1);
+    Py_ssize_t i;
+    if (x == NULL) return SLOW;
+    for (i = 0; i < e->np; i++)
+        if (e->p[i] >= PyArray_NDIM(x) || PyArray_DIM(x, e->p[i]) != 1) return SLOW;
+    Py_INCREF(x);
+    cell_put(e->out[0], (PyObject *)x);
+    return 0;
+}
+
+/* Reshape(x, shp).  Params: ndim.  A view when numpy can make one. */
+static int run_reshape(Entry *e)
+{
+    int nd = (int)e->p[0], d;
+    PyArrayObject *x = input_array(e, 0, -1, -1), *shp = input_array(e, 1, -1, 1);
+    npy_intp dims[MAX_DIMS];
+    PyArray_Dims newshape = {dims, nd};
+    PyObject *out;
+    if (x == NULL || !is_index_vector(shp) || PyArray_DIM(shp, 0) != nd) return SLOW;
+    for (d = 0; d < nd; d++) dims[d] = (npy_intp)index_at(shp, d);
+    out = PyArray_Newshape(x, &newshape, NPY_CORDER);
+    if (out == NULL) {
+        PyErr_Clear();
+        return SLOW;
+    }
+    cell_put(e->out[0], out);
+    return 0;
+}
+
+/* One index part: 0 absent (None), 1 a constant, 2 the value of an input. */
+static int index_part(Entry *e, const long long *part, int *present, long long *v)
+{
+    *present = part[0] != 0;
+    if (part[0] == 1) *v = part[1];
+    if (part[0] == 2) return scalar_index(cell_get(e->in[part[1]]), v);
+    return 1;
+}
+
+/* Subtensor with ints and slices.  Params: input ndim, entry count, then per
+ * entry a kind (0 int, 1 slice) and its parts as (tag, value) pairs. */
+static int run_subtensor(Entry *e)
+{
+    const long long *p = e->p;
+    int in_nd = (int)p[0], n_entries = (int)p[1], d, od = 0, k;
+    PyArrayObject *x = input_array(e, 0, -1, in_nd);
+    npy_intp shape[MAX_DIMS], strides[MAX_DIMS];
+    char *data;
+    const long long *q = p + 2;
+    PyObject *view;
+    if (x == NULL) return SLOW;
+    data = PyArray_BYTES(x);
+    for (d = 0; d < n_entries; d++) {
+        npy_intp len = PyArray_DIM(x, d), st = PyArray_STRIDE(x, d);
+        if (q[0] == 0) {
+            long long i = 0;
+            int present;
+            if (!index_part(e, q + 1, &present, &i)) return SLOW;
+            if (i < 0) i += len;
+            if (i < 0 || i >= len) return SLOW; /* the thunk raises IndexError */
+            data += i * st;
+            q += 3;
+        } else {
+            long long vals[3];
+            int present[3];
+            Py_ssize_t start, stop, step, count;
+            for (k = 0; k < 3; k++)
+                if (!index_part(e, q + 1 + 2 * k, &present[k], &vals[k])) return SLOW;
+            step = present[2] ? (Py_ssize_t)vals[2] : 1;
+            if (step == 0) return SLOW;
+            start = present[0] ? (Py_ssize_t)vals[0] : (step < 0 ? PY_SSIZE_T_MAX : 0);
+            stop = present[1] ? (Py_ssize_t)vals[1]
+                              : (step < 0 ? PY_SSIZE_T_MIN : PY_SSIZE_T_MAX);
+            count = PySlice_AdjustIndices(len, &start, &stop, step);
+            data += start * st;
+            shape[od] = count;
+            strides[od] = count > 0 ? step * st : st;
+            od++;
+            q += 7;
+        }
+    }
+    for (; d < in_nd; d++) {
+        shape[od] = PyArray_DIM(x, d);
+        strides[od] = PyArray_STRIDE(x, d);
+        od++;
+    }
+    view = make_view(x, od, shape, strides, data);
+    if (view == NULL) return -1;
+    cell_put(e->out[0], view);
+    return 0;
+}
+
+/* Alloc(value, *shape).  Params: dtype. */
+static int run_alloc(Entry *e)
+{
+    int t = (int)e->p[0], nd = e->nin - 1, d;
+    PyArrayObject *v = input_array(e, 0, t, -1), *out;
+    npy_intp shape[MAX_DIMS];
+    if (v == NULL || PyArray_NDIM(v) > nd) return SLOW;
+    for (d = 0; d < nd; d++) {
+        long long s;
+        if (!scalar_index(cell_get(e->in[d + 1]), &s) || s < 0) return SLOW;
+        shape[d] = (npy_intp)s;
+    }
+    out = reuse_or_new(e->out[0], nd, shape, t);
+    if (out == NULL) return -1;
+    if (PyArray_CopyInto(out, v) < 0) {
+        PyErr_Clear();
+        Py_DECREF(out);
+        return SLOW;
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* Shape(x): an int64 vector. */
+static int run_shape(Entry *e)
+{
+    PyArrayObject *x = input_array(e, 0, -1, -1), *out;
+    npy_intp nd, d;
+    if (x == NULL) return SLOW;
+    nd = PyArray_NDIM(x);
+    out = reuse_or_new(e->out[0], 1, &nd, NPY_INT64);
+    if (out == NULL) return -1;
+    for (d = 0; d < nd; d++) ((npy_int64 *)PyArray_DATA(out))[d] = PyArray_DIM(x, d);
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* Shape_i(x): the length of one axis as a 0-d int64.  Params: the axis. */
+static int run_shape_i(Entry *e)
+{
+    PyArrayObject *x = input_array(e, 0, -1, -1), *out;
+    int axis = (int)e->p[0];
+    if (x == NULL || axis >= PyArray_NDIM(x)) return SLOW;
+    out = reuse_or_new(e->out[0], 0, NULL, NPY_INT64);
+    if (out == NULL) return -1;
+    *(npy_int64 *)PyArray_DATA(out) = PyArray_DIM(x, axis);
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}
+
+/* MakeVector(*scalars) of one dtype.  Params: dtype. */
+static int run_makevector(Entry *e)
+{
+    int t = (int)e->p[0], i;
+    npy_intp n = e->nin;
+    PyArrayObject *out, *ins[MAX_ARGS];
+    if (e->nin > MAX_ARGS) return SLOW;
+    for (i = 0; i < e->nin; i++) {
+        ins[i] = input_array(e, i, t, 0);
+        if (ins[i] == NULL) return SLOW;
+    }
+    out = reuse_or_new(e->out[0], 1, &n, t);
+    if (out == NULL) return -1;
+    for (i = 0; i < e->nin; i++)
+        memcpy(PyArray_BYTES(out) + i * PyArray_ITEMSIZE(out), PyArray_BYTES(ins[i]),
+               PyArray_ITEMSIZE(out));
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}

@@ -1,0 +1,283 @@
+/* The Program type: runs the entries of a compiled graph in order. */
+#include "runtime.h"
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t n;
+    Entry *entries;
+    PyObject *keepalive; /* everything the entries point to */
+    PyObject *on_error;  /* on_error(index, exception) raises it annotated */
+    PyObject **clear;    /* cells emptied after each call */
+    Py_ssize_t nclear;
+    long long *slow_calls; /* per entry: times the Python thunk ran */
+} Program;
+
+static int run_entry(Entry *e, long long *slow)
+{
+    int r;
+    switch (e->kind) {
+    case K_ELEMWISE: r = run_elemwise(e); break;
+    case K_GEMM: r = run_gemm(e); break;
+    case K_GEMV: r = run_gemv(e); break;
+    case K_GER: r = run_ger(e); break;
+    case K_DOT22:
+    case K_DOT: r = run_dot(e); break;
+    case K_REDUCE: r = run_reduce(e); break;
+    case K_SOFTMAX:
+    case K_LOGSOFTMAX:
+    case K_SOFTMAX_BIAS: r = run_softmax(e); break;
+    case K_SOFTMAX_GRAD: r = run_softmax_grad(e); break;
+    case K_CE_SOFTMAX_BIAS: r = run_ce_softmax_bias(e); break;
+    case K_CE_SOFTMAX_DX: r = run_ce_softmax_dx(e); break;
+    case K_CE_1HOT: r = run_ce_1hot(e); break;
+    case K_CE_1HOT_GRAD: r = run_ce_1hot_grad(e); break;
+    case K_DIMSHUFFLE: r = run_dimshuffle(e); break;
+    case K_RESHAPE: r = run_reshape(e); break;
+    case K_SUBTENSOR: r = run_subtensor(e); break;
+    case K_ALLOC: r = run_alloc(e); break;
+    case K_SHAPE: r = run_shape(e); break;
+    case K_SHAPE_I: r = run_shape_i(e); break;
+    case K_MAKEVECTOR: r = run_makevector(e); break;
+    case K_REBROADCAST: r = run_rebroadcast(e); break;
+    default: r = SLOW; break;
+    }
+    if (r == SLOW) {
+        PyObject *res;
+        if (e->kind != K_PYTHON) (*slow)++;
+        res = PyObject_CallNoArgs(e->fallback);
+        if (res == NULL) return -1;
+        Py_DECREF(res);
+        return 0;
+    }
+    return r;
+}
+
+/* Hand the pending exception of entry ``i`` to on_error; returns NULL. */
+static PyObject *fail(Program *self, Py_ssize_t i)
+{
+    PyObject *type, *value, *tb, *res;
+    PyErr_Fetch(&type, &value, &tb);
+    PyErr_NormalizeException(&type, &value, &tb);
+    if (tb != NULL) PyException_SetTraceback(value, tb);
+    res = PyObject_CallFunction(self->on_error, "nO", i, value);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    Py_XDECREF(res);
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_RuntimeError, "program failed");
+    return NULL;
+}
+
+static void clear_cells(Program *self)
+{
+    Py_ssize_t i;
+    for (i = 0; i < self->nclear; i++) {
+        PyObject *cell = self->clear[i];
+        if (PyList_GET_ITEM(cell, 0) != Py_None) {
+            Py_INCREF(Py_None);
+            cell_put(cell, Py_None);
+        }
+    }
+}
+
+static PyObject *program_call(Program *self, PyObject *args, PyObject *kwargs)
+{
+    Py_ssize_t i;
+    if ((args && PyTuple_GET_SIZE(args)) || (kwargs && PyDict_GET_SIZE(kwargs))) {
+        PyErr_SetString(PyExc_TypeError, "a Program takes no arguments");
+        return NULL;
+    }
+    for (i = 0; i < self->n; i++)
+        if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) {
+            clear_cells(self);
+            return fail(self, i);
+        }
+    clear_cells(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *program_run(Program *self, PyObject *arg)
+{
+    Py_ssize_t i = PyLong_AsSsize_t(arg);
+    if (i == -1 && PyErr_Occurred()) return NULL;
+    if (i < 0 || i >= self->n) return PyErr_Format(PyExc_IndexError, "no entry %zd", i);
+    if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) return fail(self, i);
+    Py_RETURN_NONE;
+}
+
+static PyObject *program_clear(Program *self, PyObject *unused)
+{
+    clear_cells(self);
+    Py_RETURN_NONE;
+}
+
+static PyObject *program_slow_calls(Program *self, PyObject *unused)
+{
+    PyObject *out = PyList_New(self->n);
+    Py_ssize_t i;
+    if (out == NULL) return NULL;
+    for (i = 0; i < self->n; i++)
+        PyList_SET_ITEM(out, i, PyLong_FromLongLong(self->slow_calls[i]));
+    return out;
+}
+
+static void program_dealloc(Program *self)
+{
+    Py_ssize_t i;
+    if (self->entries != NULL) {
+        for (i = 0; i < self->n; i++) {
+            PyMem_Free(self->entries[i].in);
+            PyMem_Free(self->entries[i].p);
+        }
+        PyMem_Free(self->entries);
+    }
+    PyMem_Free(self->clear);
+    PyMem_Free(self->slow_calls);
+    Py_XDECREF(self->keepalive);
+    Py_XDECREF(self->on_error);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Check that ``seq`` is a tuple of cells (lists of length >= 1). */
+static int cells_ok(PyObject *seq)
+{
+    Py_ssize_t i;
+    if (!PyTuple_Check(seq)) return 0;
+    for (i = 0; i < PyTuple_GET_SIZE(seq); i++) {
+        PyObject *c = PyTuple_GET_ITEM(seq, i);
+        if (!PyList_Check(c) || PyList_GET_SIZE(c) < 1) return 0;
+    }
+    return 1;
+}
+
+static int parse_entry(Entry *e, PyObject *spec)
+{
+    PyObject *ins, *outs, *fallback, *params;
+    unsigned long long fn0, fn1;
+    Py_ssize_t i;
+    if (!PyArg_ParseTuple(spec, "iOOOOKK", &e->kind, &ins, &outs, &fallback, &params,
+                          &fn0, &fn1))
+        return -1;
+    if (e->kind < 0 || e->kind >= N_KINDS) {
+        PyErr_Format(PyExc_ValueError, "unknown entry kind %d", e->kind);
+        return -1;
+    }
+    if (!cells_ok(ins) || !cells_ok(outs)) {
+        PyErr_SetString(PyExc_TypeError, "entry cells must be tuples of 1-element lists");
+        return -1;
+    }
+    if (!PyCallable_Check(fallback) || !PyTuple_Check(params)) {
+        PyErr_SetString(PyExc_TypeError, "entry needs a callable thunk and a params tuple");
+        return -1;
+    }
+    e->nin = (int)PyTuple_GET_SIZE(ins);
+    e->nout = (int)PyTuple_GET_SIZE(outs);
+    if (e->kind == K_ELEMWISE && (e->nin + e->nout > MAX_ARGS || fn0 == 0 || fn1 == 0)) {
+        PyErr_SetString(PyExc_ValueError, "elemwise entry: too many operands or no kernel");
+        return -1;
+    }
+    e->in = PyMem_Malloc(sizeof(PyObject *) * (e->nin + e->nout + 1));
+    e->np = PyTuple_GET_SIZE(params);
+    e->p = PyMem_Malloc(sizeof(long long) * (e->np + 1));
+    if (e->in == NULL || e->p == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    e->out = e->in + e->nin;
+    for (i = 0; i < e->nin; i++) e->in[i] = PyTuple_GET_ITEM(ins, i);
+    for (i = 0; i < e->nout; i++) e->out[i] = PyTuple_GET_ITEM(outs, i);
+    for (i = 0; i < e->np; i++) {
+        e->p[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(params, i));
+        if (e->p[i] == -1 && PyErr_Occurred()) return -1;
+    }
+    if (e->kind == K_ELEMWISE && e->np < 1 + 3 * e->nin + 2 * e->nout) {
+        PyErr_SetString(PyExc_ValueError, "elemwise entry: too few parameters");
+        return -1;
+    }
+    e->fallback = fallback;
+    e->fn[0] = (void *)(uintptr_t)fn0;
+    e->fn[1] = (void *)(uintptr_t)fn1;
+    return 0;
+}
+
+static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"entries", "clear", "on_error", NULL};
+    PyObject *entries, *clear, *on_error;
+    Program *self;
+    Py_ssize_t i;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!O", names, &PyTuple_Type,
+                                     &entries, &PyTuple_Type, &clear, &on_error))
+        return NULL;
+    if (!cells_ok(clear)) {
+        PyErr_SetString(PyExc_TypeError, "clear must be a tuple of cells");
+        return NULL;
+    }
+    self = (Program *)type->tp_alloc(type, 0);
+    if (self == NULL) return NULL;
+    self->keepalive = PyTuple_Pack(2, entries, clear);
+    Py_INCREF(on_error);
+    self->on_error = on_error;
+    self->n = PyTuple_GET_SIZE(entries);
+    self->entries = PyMem_Calloc(self->n + 1, sizeof(Entry));
+    self->nclear = PyTuple_GET_SIZE(clear);
+    self->clear = PyMem_Malloc(sizeof(PyObject *) * (self->nclear + 1));
+    self->slow_calls = PyMem_Calloc(self->n + 1, sizeof(long long));
+    if (self->keepalive == NULL || self->entries == NULL || self->clear == NULL ||
+        self->slow_calls == NULL) {
+        Py_DECREF(self);
+        return PyErr_NoMemory();
+    }
+    for (i = 0; i < self->nclear; i++) self->clear[i] = PyTuple_GET_ITEM(clear, i);
+    for (i = 0; i < self->n; i++) {
+        PyObject *spec = PyTuple_GET_ITEM(entries, i);
+        if (!PyTuple_Check(spec) || parse_entry(&self->entries[i], spec) < 0) {
+            if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "entry must be a tuple");
+            Py_DECREF(self);
+            return NULL;
+        }
+    }
+    return (PyObject *)self;
+}
+
+static PyMethodDef program_methods[] = {
+    {"run", (PyCFunction)program_run, METH_O, "Run entry i alone."},
+    {"clear", (PyCFunction)program_clear, METH_NOARGS, "Empty the view cells."},
+    {"slow_calls", (PyCFunction)program_slow_calls, METH_NOARGS,
+     "Per entry, how many times the Python thunk ran instead of the C path."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ProgramType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "_runtime.Program",
+    .tp_basicsize = sizeof(Program),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Program(entries, clear, on_error): run a graph's entries in order.",
+    .tp_new = program_new,
+    .tp_dealloc = (destructor)program_dealloc,
+    .tp_call = (ternaryfunc)program_call,
+    .tp_methods = program_methods,
+};
+
+static PyMethodDef module_methods[] = {
+    {"load_blas", load_blas, METH_NOARGS,
+     "Fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef runtime_module = {
+    PyModuleDef_HEAD_INIT, "_runtime", "The C runtime of the C backend.", -1,
+    module_methods};
+
+PyMODINIT_FUNC PyInit__runtime(void)
+{
+    PyObject *m;
+    import_array();
+    if (PyType_Ready(&ProgramType) < 0) return NULL;
+    m = PyModule_Create(&runtime_module);
+    if (m == NULL) return NULL;
+    Py_INCREF(&ProgramType);
+    if (PyModule_AddObject(m, "Program", (PyObject *)&ProgramType) < 0) return NULL;
+    PyModule_AddIntConstant(m, "ABI_VERSION", 1);
+    return m;
+}
