@@ -1,0 +1,5 @@
+"""Random streams: MRG31k3p (``mrg``) and numpy RandomState-backed (``numpy_streams``).
+
+The Theano paths are ``symbolic.sandbox.rng_mrg`` and
+``symbolic.tensor.shared_randomstreams`` / ``symbolic.tensor.raw_random``.
+"""

@@ -1,0 +1,50 @@
+"""Theano path ``sandbox.rng_mrg`` (import-only shim over ``symbolic.random.mrg``)."""
+
+from symbolic.random.mrg import (
+    DEFAULT_N_STREAMS,
+    MRG_RandomStreams,
+    guess_n_streams,
+    mrg_uniform,
+)
+from symbolic.random.mrg_kernel import (
+    A1p72,
+    A1p134,
+    A2p72,
+    A2p134,
+    M1,
+    M2,
+    MASK2,
+    MASK12,
+    MASK13,
+    MULT2,
+    NORM,
+    ff_2p72,
+    ff_2p134,
+    matVecModM,
+    multMatVect,
+)
+from symbolic.random.multinomial import ChoiceFromUniform, MultinomialFromUniform
+
+__all__ = [
+    "A1p72",
+    "A1p134",
+    "A2p72",
+    "A2p134",
+    "DEFAULT_N_STREAMS",
+    "M1",
+    "M2",
+    "MASK2",
+    "MASK12",
+    "MASK13",
+    "MULT2",
+    "NORM",
+    "ChoiceFromUniform",
+    "MRG_RandomStreams",
+    "MultinomialFromUniform",
+    "ff_2p72",
+    "ff_2p134",
+    "guess_n_streams",
+    "matVecModM",
+    "mrg_uniform",
+    "multMatVect",
+]
