@@ -34,12 +34,12 @@ from symbolic.ops import (
 from symbolic.ops.basic import MakeVector
 from symbolic.random import mrg_kernel
 from symbolic.random.mrg_kernel import (
+    M1,
+    M2,
     A1p72,
     A1p134,
     A2p72,
     A2p134,
-    M1,
-    M2,
     ff_2p72,
     ff_2p134,
     multMatVect,
@@ -485,7 +485,13 @@ class MRG_RandomStreams:
         return op(p, unis, as_tensor_variable(size))
 
     def multinomial_wo_replacement(
-        self, size=None, n=1, pvals=None, ndim=None, dtype="int64", nstreams=None,
+        self,
+        size=None,
+        n=1,
+        pvals=None,
+        ndim=None,
+        dtype="int64",
+        nstreams=None,
         **kwargs,
     ):
         """Deprecated: ``choice(size=n, p=pvals, replace=False)``."""
@@ -497,8 +503,13 @@ class MRG_RandomStreams:
         if size is not None:
             raise ValueError("multinomial_wo_replacement: size must be None")
         return self.choice(
-            size=n, p=pvals, replace=False, ndim=ndim, dtype=dtype,
-            nstreams=nstreams, **kwargs,
+            size=n,
+            p=pvals,
+            replace=False,
+            ndim=ndim,
+            dtype=dtype,
+            nstreams=nstreams,
+            **kwargs,
         )
 
     def normal(
@@ -571,8 +582,14 @@ class MRG_RandomStreams:
         # The std of a standard normal truncated to [-2, 2].
         std = std / as_tensor_variable(numpy.asarray(0.87962566103423978))
         return self.normal(
-            size=size, avg=avg, std=std, truncate=True, ndim=ndim, dtype=dtype,
-            nstreams=nstreams, **kwargs,
+            size=size,
+            avg=avg,
+            std=std,
+            truncate=True,
+            ndim=ndim,
+            dtype=dtype,
+            nstreams=nstreams,
+            **kwargs,
         )
 
 

@@ -8,7 +8,7 @@ import numpy
 
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
-from symbolic.ops import as_tensor_variable
+from symbolic.ops import as_tensor_variable, cast
 from symbolic.ops.reshaping import disconnected, zero_grad
 from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType
@@ -18,9 +18,13 @@ __all__ = ["ChoiceFromUniform", "MultinomialFromUniform"]
 
 def _check_inputs(name, pvals, unis, n):
     if pvals.ndim != 2:
-        raise NotImplementedError(f"{name}: pvals {pvals} must be a matrix, got {pvals.type}")
+        raise NotImplementedError(
+            f"{name}: pvals {pvals} must be a matrix, got {pvals.type}"
+        )
     if unis.ndim != 1:
-        raise NotImplementedError(f"{name}: unis {unis} must be a vector, got {unis.type}")
+        raise NotImplementedError(
+            f"{name}: unis {unis} must be a vector, got {unis.type}"
+        )
     if n.ndim != 0 or n.dtype not in dt.integer_dtypes:
         raise TypeError(f"{name}: n {n} must be an integer scalar, got {n.type}")
 
@@ -153,4 +157,4 @@ class ChoiceFromUniform(MultinomialFromUniform):
         output_storage[0][0] = out
 
     def infer_shape(self, fgraph, node, input_shapes):
-        return [(input_shapes[0][0], node.inputs[2])]
+        return [(input_shapes[0][0], cast(node.inputs[2], "int64"))]

@@ -7,10 +7,6 @@ from symbolic.random.mrg import (
     mrg_uniform,
 )
 from symbolic.random.mrg_kernel import (
-    A1p72,
-    A1p134,
-    A2p72,
-    A2p134,
     M1,
     M2,
     MASK2,
@@ -18,6 +14,10 @@ from symbolic.random.mrg_kernel import (
     MASK13,
     MULT2,
     NORM,
+    A1p72,
+    A1p134,
+    A2p72,
+    A2p134,
     ff_2p72,
     ff_2p134,
     matVecModM,
@@ -26,10 +26,6 @@ from symbolic.random.mrg_kernel import (
 from symbolic.random.multinomial import ChoiceFromUniform, MultinomialFromUniform
 
 __all__ = [
-    "A1p72",
-    "A1p134",
-    "A2p72",
-    "A2p134",
     "DEFAULT_N_STREAMS",
     "M1",
     "M2",
@@ -38,6 +34,10 @@ __all__ = [
     "MASK13",
     "MULT2",
     "NORM",
+    "A1p72",
+    "A1p134",
+    "A2p72",
+    "A2p134",
     "ChoiceFromUniform",
     "MRG_RandomStreams",
     "MultinomialFromUniform",
