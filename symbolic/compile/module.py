@@ -1,25 +1,16 @@
-"""Theano's legacy ``compile.module``: classes of symbolic state and methods.
+"""Theano's legacy ``compile.module``: symbolic classes with state and methods.
 
-A :class:`Module` is a "symbolic class". Assigning to its attributes
-classifies the value:
+Assigning to a :class:`Module` attribute classifies the value: an ownerless,
+non-constant, non-shared Variable becomes a :class:`Member` (state named after
+the attribute), a :class:`Method` a function, a Module an inner module, any
+other Variable an :class:`External` expression; other values stay as they are.
 
-* an ownerless, non-constant, non-shared Variable becomes a :class:`Member`,
-  a piece of state named after the attribute and read by every Method;
-* a :class:`Method` becomes a function over the Method's inputs and the
-  Members;
-* a :class:`Module` becomes an inner module, whose Members the outer
-  module's Methods may use too;
-* any other Variable becomes an :class:`External`, a plain expression;
-* any other Python value is kept as it is.
-
-``make()`` allocates one storage cell (a Container) per Member and compiles
-every Method with ``function``, feeding the Members as implicit inputs that
-share those cells; updates write back into them. Each ``make()`` allocates
-fresh cells, so instances never share state; one module object placed at
-two points of a tree is made once, so its state is shared on purpose.
+``make()`` gives every Member one Container and compiles every Method with
+``function``, the Members it touches being implicit inputs over those
+Containers (the mechanism of ``function([n, ((c, c + n), 0)], [])``). Each
+``make()`` allocates fresh Containers, so instances are independent; a module
+object placed twice in one tree is made once, so its state is shared.
 """
-
-import logging
 
 from symbolic.compile.container import Container
 from symbolic.compile.function import function
@@ -37,50 +28,30 @@ __all__ = [
     "default_initialize",
 ]
 
-logger = logging.getLogger(__name__)
 
-_UNDECLARED_HELP = """
-A Method may only read its own inputs, the Members of its module (ownerless
-variables assigned to the module, such as ``m.c = T.scalar()``), the Members
-of the module's inner modules, shared variables and constants. Add the
-variable to the Method's inputs or assign it to the module as a Member."""
-
-
-class Member:
-    """State of a Module: an ownerless Variable stored once per instance.
-
-    Parameters
-    ----------
-    r : Variable
-        The symbolic variable standing for the state in Method graphs.
-
-    """
-
-    def __init__(self, r):
-        if not isinstance(r, Variable) or r.owner is not None:
-            raise TypeError(f"a Member must be an ownerless Variable, got {r!r}")
-        self.r = r
-
-    def __repr__(self):
-        return f"Member({self.r})"
-
-
-class External:
-    """An expression assigned to a Module: usable in Methods, holds no state.
-
-    Parameters
-    ----------
-    r : Variable
-
-    """
+class _Symbolic:
+    """A Variable assigned to a Module; ``module.<name>`` returns it as ``r``."""
 
     def __init__(self, r):
         if not isinstance(r, Variable):
-            raise TypeError(f"an External must be a Variable, got {r!r}")
+            raise TypeError(f"{type(self).__name__} wraps a Variable, got {r!r}")
         self.r = r
 
     def __repr__(self):
-        return f"External({self.r})"
+        return f"{type(self).__name__}({self.r})"
+
+
+class External(_Symbolic):
+    """An expression assigned to a Module: usable in Methods, holds no state."""
+
+
+class Member(_Symbolic):
+    """State of a Module: an ownerless Variable given storage in each instance."""
+
+    def __init__(self, r):
+        if getattr(r, "owner", None) is not None:
+            raise TypeError(f"a Member must be an ownerless Variable, got {r}")
+        super().__init__(r)
 
 
 class Method:
@@ -93,13 +64,11 @@ class Method:
     outputs : Variable, list of Variables, or None
         What a call returns (one value, a list, or nothing).
     updates : dict, optional
-        Maps Members (their Variables, or their names as strings, dotted
-        for inner modules) to new-value expressions written after each
-        call. ``.updates`` stays a mutable dict until ``make``.
+        Maps Members (Variables, or names, dotted for inner modules) to the
+        expressions they take after each call. ``.updates`` is a mutable dict
+        until ``make``; ``**kwupdates`` adds more by name (``c=c + n``).
     mode : Mode or str, optional
         Overrides the mode given to ``make`` for this method.
-    **kwupdates
-        More updates keyed by member name, as in ``Method(n, [], c=c + n)``.
 
     """
 
@@ -111,8 +80,7 @@ class Method:
             if not isinstance(item, (Variable, SymbolicInput)):
                 raise TypeError(f"Method inputs must be Variables or In, got {item!r}")
         self.outputs = [] if outputs is None else outputs
-        self.updates = dict(updates or {})
-        self.updates.update(kwupdates)
+        self.updates = {**(updates or {}), **kwupdates}
         self.mode = mode
 
     def __repr__(self):
@@ -121,7 +89,7 @@ class Method:
 
 def _wrap(name, value):
     """Classify a value assigned to a Module attribute (None: a plain value)."""
-    if isinstance(value, (Member, External, Method, Module)):
+    if isinstance(value, (_Symbolic, Method, Module)):
         return value
     if isinstance(value, Variable):
         if value.owner is None and not isinstance(value, (Constant, SharedVariable)):
@@ -163,7 +131,7 @@ class Module:
         if "_components" not in self.__dict__:
             # A subclass assigned before calling Module.__init__.
             Module.__init__(self)
-        if hasattr(type(self), name):
+        if callable(getattr(type(self), name, None)):
             raise AttributeError(
                 f"cannot assign {name!r} on {type(self).__name__}: the name is "
                 "taken by a method of the class"
@@ -179,68 +147,47 @@ class Module:
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
-        try:
-            component = self.__dict__.get("_components", {})[name]
-        except KeyError:
+        components = self.__dict__.get("_components", {})
+        if name not in components:
             raise AttributeError(
                 f"{type(self).__name__} has no attribute {name!r}; its "
-                f"components are {sorted(self._components)}"
-            ) from None
-        if isinstance(component, (Member, External)):
+                f"components are {sorted(components)}"
+            )
+        component = components[name]
+        if isinstance(component, _Symbolic):
             return component.r
         return component
 
-    def __delattr__(self, name):
-        if name in self._components:
-            del self._components[name]
-        else:
-            object.__delattr__(self, name)
-
-    # Lookup ----------------------------------------------------------------------
     def resolve(self, symbol, filter=None):
-        """Find a component by name (dotted for inner modules) or by Variable.
+        """Return the component named ``symbol`` or wrapping the Variable ``symbol``.
 
-        Parameters
-        ----------
-        symbol : str or Variable
-        filter : class, optional
-            Accept only components of this kind (Member, Method, Module...).
-
-        Returns
-        -------
-        Member, External, Method or Module
-
-        Raises
-        ------
-        LookupError
-            When nothing matches; the message lists what exists.
-
+        A dotted name (``"inner.c"``) descends into inner modules; ``filter``
+        (a class such as Member or Method) restricts the kind accepted. A
+        LookupError lists what exists when nothing matches.
         """
         if isinstance(symbol, Variable):
-            found = [c for _, c in self._walk() if getattr(c, "r", None) is symbol]
-            if not found:
+            found = (c for _, c in self._walk() if getattr(c, "r", None) is symbol)
+            component = next(found, None)
+            if component is None:
+                members = sorted(self._members().values())
                 raise LookupError(
                     f"variable {symbol} is not a Member or External of this module "
-                    f"or its inner modules; members are {self._member_names()}"
+                    f"or its inner modules; members are {members}"
                 )
-            component = found[0]
         elif isinstance(symbol, str):
-            module, parts = self, symbol.split(".")
-            for depth, part in enumerate(parts):
+            module = self
+            for depth, part in enumerate(symbol.split(".")):
+                if not isinstance(module, Module):
+                    raise LookupError(
+                        f"cannot resolve {symbol!r}: {module} is not a Module"
+                    )
                 if part not in module._components:
-                    where = ".".join(parts[:depth]) or "this module"
+                    where = ".".join(symbol.split(".")[:depth]) or "this module"
                     raise LookupError(
                         f"cannot resolve {symbol!r}: {where} has no component "
                         f"{part!r}; it has {sorted(module._components)}"
                     )
-                component = module._components[part]
-                if depth < len(parts) - 1:
-                    if not isinstance(component, Module):
-                        raise LookupError(
-                            f"cannot resolve {symbol!r}: {part!r} is a "
-                            f"{type(component).__name__}, not an inner Module"
-                        )
-                    module = component
+                module = component = module._components[part]
         else:
             raise TypeError(f"resolve expects a str or Variable, got {symbol!r}")
         if filter is not None and not isinstance(component, filter):
@@ -265,10 +212,6 @@ class Module:
                 members.setdefault(component.r, path)
         return members
 
-    def _member_names(self):
-        return sorted(self._members().values())
-
-    # Instances -------------------------------------------------------------------
     def make(self, mode=None, **init):
         """Allocate state, compile every Method, and return a ModuleInstance.
 
@@ -285,7 +228,7 @@ class Module:
         ModuleInstance
 
         """
-        storage = {}
+        storage = {v: Container(v, [None], name=p) for v, p in self._members().items()}
         inst = self._make_instance(mode, storage, {})
         self._initialize_tree(inst, set(init), set())
         self._instance_initialize(inst, **init)
@@ -296,18 +239,15 @@ class Module:
             return made[id(self)]
         inst = ModuleInstance.__new__(ModuleInstance)
         made[id(self)] = inst
-        state = {"_module": self, "_containers": {}}
-        for name, value in self.__dict__.items():
-            if not name.startswith("_"):
-                state[name] = value
-        for name, component in self._components.items():
-            if isinstance(component, Member):
-                state["_containers"][name] = _cell(storage, component.r, name)
-            elif isinstance(component, Module):
-                state[name] = component._make_instance(mode, storage, made)
+        state = {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+        state.update(_module=self, _containers={})
         members = self._members()
         for name, component in self._components.items():
-            if isinstance(component, Method):
+            if isinstance(component, Member):
+                state["_containers"][name] = storage[component.r]
+            elif isinstance(component, Module):
+                state[name] = component._make_instance(mode, storage, made)
+            elif isinstance(component, Method):
                 state[name] = self._compile(name, component, members, storage, mode)
         inst.__dict__.update(state)
         return inst
@@ -343,34 +283,26 @@ class Module:
             if var not in members:
                 raise ValueError(
                     f"{where} uses the variable {var}, which is neither one of its "
-                    f"inputs nor a Member; members are {sorted(members.values())}"
-                    + _UNDECLARED_HELP
+                    "inputs nor a Member of the module or its inner modules "
+                    f"(members: {sorted(members.values())}); add it to the inputs "
+                    "or assign it to the module"
                 )
             read.append(var)
         clash = [members[v] for v in updates if v in explicit]
         if clash:
             raise ValueError(f"{where} updates {clash}, which are also its inputs")
-        implicit = [v for v in members if v in read or v in updates]
+        # In(variable, name, value, update): the member reads and writes its cell.
         specs = list(method.inputs) + [
-            In(
-                var,
-                name=members[var],
-                value=_cell(storage, var, members[var]),
-                update=updates.get(var),
-                implicit=True,
-            )
-            for var in implicit
+            In(v, members[v], storage[v], updates.get(v), implicit=True)
+            for v in members
+            if v in read or v in updates
         ]
         fn = function(specs, outputs, mode=method.mode or mode, name=name)
         checked = [(members[v], storage[v]) for v in read]
         return BoundMethod(fn, checked)
 
     def _initialize_tree(self, inst, skip, done):
-        """Run ``_instance_initialize`` with no values on inner modules.
-
-        Those named in ``skip`` are left to the outer initializer, which
-        receives their values as dicts.
-        """
+        """Initialize inner instances with no values, except those in ``skip``."""
         for name, component in self._components.items():
             sub = inst.__dict__.get(name)
             if isinstance(component, Module) and id(sub) not in done:
@@ -387,20 +319,10 @@ class Module:
         default_initialize(inst, **init)
 
 
-def _cell(storage, var, name):
-    if var not in storage:
-        storage[var] = Container(var, [None], name=name)
-    return storage[var]
-
-
 def default_initialize(inst, **init):
-    """Set each ``name=value`` on ``inst`` (a dict value initializes an inner module).
+    """Set each Member ``name=value`` on ``inst``; a dict initializes an inner module.
 
-    Raises
-    ------
-    AttributeError
-        For a name that is not a Member or inner module of the instance.
-
+    Any other name raises an AttributeError listing the names allowed.
     """
     allowed = set(inst._containers) | {
         k for k, v in inst.__dict__.items() if isinstance(v, ModuleInstance)
@@ -415,13 +337,9 @@ def default_initialize(inst, **init):
 
 
 class BoundMethod:
-    """A compiled Method of an instance: checks its state, then calls ``function``.
+    """A Method of an instance: its compiled ``function`` behind a state check.
 
-    Attributes
-    ----------
-    function : Function
-        The compiled function; Members are its implicit inputs.
-
+    A call first checks that the Members it reads have values.
     """
 
     def __init__(self, fn, checked):
@@ -444,8 +362,12 @@ class BoundMethod:
 
 
 class ModuleInstance:
-    """What ``Module.make`` returns: Members read and write their stored values,
-    Methods are compiled callables, inner modules are nested instances."""
+    """What ``Module.make`` returns: a Module's state and compiled Methods.
+
+    Member attributes read and write the stored values (filtered by the
+    Member's type), Method attributes are :class:`BoundMethod` callables,
+    inner modules are nested instances, and plain values are copied.
+    """
 
     def __getattr__(self, name):
         if name.startswith("_"):
