@@ -193,7 +193,7 @@ def scan(
     for var in explicit:
         if isinstance(var, SharedVariable) and var not in found:
             found.append(var)
-    shared_updated = [v for v in updates]
+    shared_updated = list(updates)
     shared_plain = [
         v for v in found if isinstance(v, SharedVariable) and v not in updates
     ]
@@ -219,7 +219,7 @@ def scan(
     for var in shared_updated + shared_plain + other_non_seqs + free:
         givens[var] = _stand_in(var)
     # Intermediate (owned) non-sequences cut the inner graph there too.
-    inner_outs = list(outputs[i] for i in mit + sit + nit)
+    inner_outs = [outputs[i] for i in mit + sit + nit]
     inner_outs += [updates[v] for v in shared_updated]
     if condition is not None:
         inner_outs.append(condition)

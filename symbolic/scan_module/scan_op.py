@@ -141,7 +141,7 @@ class Scan(Op):
         return -min(self.state_taps(k))
 
     def inner_groups(self):
-        """Return the inner inputs split as (seqs, [taps per state], shared, nonseqs)."""
+        """Return inner inputs as (seqs, [taps per state], shared, nonseqs)."""
         pos = self.n_seqs
         seqs = self.inputs[:pos]
         states = []
@@ -154,7 +154,7 @@ class Scan(Op):
         return seqs, states, shared, self.inputs[pos:]
 
     def outer_groups(self, outer_inputs):
-        """Return outer inputs split as (n_steps, seqs, state inits, shared, nonseqs)."""
+        """Return outer inputs as (n_steps, seqs, state inits, shared, nonseqs)."""
         n = self.n_seqs
         s = self.n_states
         sh = self.n_shared_outs
@@ -218,7 +218,7 @@ class Scan(Op):
                 exact_ndim_only=True,
             )
         outputs = []
-        for k, (init, taps_in) in enumerate(zip(inits, inner_states)):
+        for k, (init, _taps_in) in enumerate(zip(inits, inner_states)):
             out_type = self.outputs[k].type
             if k < self.n_mit_sot:
                 expected = TensorType(out_type.dtype, (False, *out_type.broadcastable))
@@ -271,7 +271,7 @@ class Scan(Op):
     def infer_shape(self, fgraph, node, input_shapes):
         n_steps = node.inputs[0]
         shapes = []
-        _, _, init_shapes, shared_shapes, _ = self.outer_groups(input_shapes)
+        _, _, init_shapes, _shared_shapes, _ = self.outer_groups(input_shapes)
         for k, out in enumerate(node.outputs):
             if self.as_while or k >= self.n_states + self.n_nit_sot:
                 shapes.append(tuple(out.shape[i] for i in range(out.ndim)))
