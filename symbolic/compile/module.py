@@ -122,14 +122,14 @@ class Module:
     """
 
     def __init__(self):
-        object.__setattr__(self, "_components", {})
+        # setdefault: a subclass may assign before calling Module.__init__.
+        self.__dict__.setdefault("_components", {})
 
     def __setattr__(self, name, value):
         if name.startswith("_"):
             object.__setattr__(self, name, value)
             return
         if "_components" not in self.__dict__:
-            # A subclass assigned before calling Module.__init__.
             Module.__init__(self)
         if callable(getattr(type(self), name, None)):
             raise AttributeError(

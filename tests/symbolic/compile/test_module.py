@@ -353,6 +353,43 @@ def test_reserved_names_and_instance_errors():
         _ = m.make(c=0).expr
 
 
+def test_method_details():
+    m = M.Module()
+    x = T.scalar("x")
+    m.c = T.scalar()
+    m.total = T.scalar()
+    m.scale = 3.0  # a plain value: kept on the module and copied to instances
+    m.set_total = M.Method([symbolic.In(x, value=1.0)], [], total=x * m.scale)
+    m.read = M.Method([], m.total + m.c, mode="FAST_COMPILE")
+    m.via_member = M.Method([], [], updates={m.resolve("c"): m.total})
+    inst = m.make(c=2)
+    assert inst.scale == 3.0
+    inst.set_total()  # writes a member that had no value: nothing to check
+    assert inst.total == 3
+    inst.set_total(2)
+    assert inst.read() == 8
+    inst.via_member()
+    assert inst.c == 6
+    assert inst.read.maker is inst.read.function.maker
+
+
+def test_subclass_assigning_before_init_and_shared_variables():
+    class Early(M.Module):
+        def __init__(self):
+            self.c = T.scalar()  # before super().__init__()
+            super().__init__()
+            self.w = symbolic.shared(numpy.float64(1.0), name="w")
+            self.bump = M.Method([], self.c * self.w, updates={self.c: self.c + 1})
+
+    m = Early()
+    a, b = m.make(c=0), m.make(c=10)
+    m.w.set_value(
+        2.0
+    )  # a shared variable's state is the variable's, not the instance's
+    assert a.bump() == 0 and b.bump() == 20
+    assert a.c == 1 and b.c == 11
+
+
 # Pickling ----------------------------------------------------------------------------
 def test_pickled_instance_keeps_state_shared_between_methods():
     inst = make_accumulator().make(c=0)
@@ -363,3 +400,10 @@ def test_pickled_instance_keeps_state_shared_between_methods():
     clone.dec(3)
     assert clone.c == 2 and clone.plus10() == 12
     assert inst.c == 4  # the original is untouched
+
+
+def test_pickled_nested_instance_keeps_sharing_with_inner_modules():
+    inst = make_nested().make(incdec1={"c": 1}, incdec2={"c": 2})
+    clone = pickle.loads(pickle.dumps(inst))
+    clone.incdec1.inc(10)
+    assert clone.sum() == 13 and inst.sum() == 3
