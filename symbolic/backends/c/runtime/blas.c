@@ -362,14 +362,18 @@ static int run_ger(Entry *e)
     return finish_blas(e, out, r);
 }
 
-/* Dot22(x, y) and Dot(x, y) on vectors and matrices.  Params: dtype. */
+/* Dot22(x, y), Dot22Scalar(x, y, a) and Dot(x, y) on vectors and matrices.
+ * Params: dtype, the input holding the scale (-1: none; matrices only). */
 static int run_dot(Entry *e)
 {
     int t = (int)e->p[0];
     PyArrayObject *x = input_array(e, 0, t, -1), *y = input_array(e, 1, t, -1), *out;
     npy_intp shape[2];
-    int nx, ny, r;
+    int nx, ny, r, scale_input = e->np > 1 ? (int)e->p[1] : -1;
+    double alpha = 1.0;
     if (!blas_ready || !is_float_type(t) || !x || !y) return SLOW;
+    if (scale_input >= 0 && !scalar_double(cell_get(e->in[scale_input]), &alpha))
+        return SLOW;
     nx = PyArray_NDIM(x);
     ny = PyArray_NDIM(y);
     if (nx < 1 || nx > 2 || ny < 1 || ny > 2) return SLOW;
@@ -379,7 +383,9 @@ static int run_dot(Entry *e)
     out = reuse_or_new(e->out[0], nx + ny - 2, shape, t);
     if (out == NULL) return -1;
     if (nx == 2 && ny == 2) {
-        r = gemm_into(out, x, y, 1.0, 0.0);
+        r = gemm_into(out, x, y, alpha, 0.0);
+    } else if (scale_input >= 0) {
+        r = SLOW;
     } else if (nx == 2) {
         r = gemv_into(out, x, y, 1.0, 0.0);
     } else if (ny == 2) {

@@ -16,6 +16,7 @@
 #define NPY_NO_DEPRECATED_API NPY_1_7_API_VERSION
 #include <numpy/arrayobject.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <string.h>
 

@@ -60,15 +60,23 @@ def _installed():
     return module if stamp == source_hash() else None
 
 
-@functools.cache
 def load():
     """Return the runtime module, building it on first use.
 
     Raises
     ------
     RuntimeUnavailable
-        When it is neither installed nor buildable (the message says why).
+        When it is neither installed nor buildable (the message says why);
+        the failure is remembered, so the build is tried once per process.
     """
+    result = _load_once()
+    if isinstance(result, RuntimeUnavailable):
+        raise result
+    return result
+
+
+@functools.cache
+def _load_once():
     module = _installed()
     if module is not None:
         return module
@@ -80,7 +88,7 @@ def load():
         )
         return build.load_extension(path, NAME)
     except (build.CompileError, ImportError, OSError) as exc:
-        raise RuntimeUnavailable(str(exc)) from exc
+        return RuntimeUnavailable(str(exc))
 
 
 def available():

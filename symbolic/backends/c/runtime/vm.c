@@ -10,6 +10,7 @@ typedef struct {
     PyObject **clear;    /* cells emptied after each call */
     Py_ssize_t nclear;
     long long *slow_calls; /* per entry: times the Python thunk ran */
+    PyObject *dict;        /* attributes set from Python (nodes, thunks...) */
 } Program;
 
 static int run_entry(Entry *e, long long *slow)
@@ -135,6 +136,7 @@ static void program_dealloc(Program *self)
     PyMem_Free(self->slow_calls);
     Py_XDECREF(self->keepalive);
     Py_XDECREF(self->on_error);
+    Py_XDECREF(self->dict);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -257,6 +259,7 @@ static PyTypeObject ProgramType = {
     .tp_dealloc = (destructor)program_dealloc,
     .tp_call = (ternaryfunc)program_call,
     .tp_methods = program_methods,
+    .tp_dictoffset = offsetof(Program, dict),
 };
 
 static PyMethodDef module_methods[] = {

@@ -1,0 +1,189 @@
+"""CLinker: compiles a FunctionGraph into one C runtime program.
+
+Each node of ``fgraph.toposort()`` becomes an entry of a
+``_runtime.Program`` (see :mod:`symbolic.backends.c.lowering`): fused
+elemwise kernels from the graph's kernel library, BLAS calls, reductions,
+softmax kernels, views and shape ops run in C; every other op runs its Python
+thunk from the same loop.  Storage cells are the ones the Python VM uses, so
+``Function`` reads results the same way.  Output buffers are reused across
+calls when nothing else holds them (a reference-count check), and the cells
+of intermediate views are emptied after each call so that the buffers they
+point into can be reused too.
+"""
+
+import logging
+import time
+import warnings
+
+from symbolic.backends import base
+from symbolic.backends.c.lowering import KINDS, lower_node
+from symbolic.backends.c.runtime import runtime
+from symbolic.backends.python.thunks import perform_thunk
+from symbolic.compile.linker import PerformLinker, raise_with_node
+from symbolic.ops.elemwise import Elemwise
+
+_logger = logging.getLogger(__name__)
+
+_NO_RUNTIME = (
+    "The C runtime could not be built ({reason}); compiled functions use the "
+    "{backend} backend instead, which is slower. Install gcc (or set "
+    "SYMBOLIC_FLAGS=cxx=...) to get the C backend."
+)
+
+_noted_fallbacks = set()
+_warned_no_runtime = False
+
+
+class CLinker:
+    """Links a graph into a C runtime program (Python thunks where needed).
+
+    Parameters
+    ----------
+    allow_fallback : bool
+        When the runtime cannot be built, link with the LLVM or Python
+        backend (warning once) instead of raising.
+    """
+
+    name = "cvm"
+
+    def __init__(self, allow_fallback=True):
+        self.allow_fallback = allow_fallback
+
+    def make_vm(self, fgraph, storage_map, profile=None):
+        """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""
+        nodes = fgraph.toposort()
+        lazy = [node for node in nodes if getattr(node.op, "lazy", False)]
+        if lazy:
+            _logger.debug(
+                "graph has lazy ops (%s): running it with the Python VM",
+                ", ".join(sorted({str(node.op) for node in lazy})),
+            )
+            return PerformLinker().make_vm(fgraph, storage_map, profile)
+        try:
+            module = runtime.load()
+        except runtime.RuntimeUnavailable as exc:
+            if not self.allow_fallback:
+                raise
+            return _fallback_linker(exc).make_vm(fgraph, storage_map, profile)
+        return _link(module, fgraph, nodes, storage_map, profile)
+
+
+def _link(module, fgraph, nodes, storage_map, profile):
+    kernels = _elemwise_kernels(nodes)
+    entries = []
+    thunks = []
+    for node in nodes:
+        thunk = perform_thunk(node, storage_map)
+        lowered = lower_node(node, kernels)
+        if lowered.kind == "PYTHON":
+            _note_fallback(node)
+        elif lowered.kind in ("GEMM", "GEMV", "GER", "DOT22", "DOT"):
+            module.load_blas()
+        entries.append(
+            (
+                KINDS[lowered.kind],
+                tuple(thunk.input_cells),
+                tuple(thunk.output_cells),
+                thunk,
+                tuple(lowered.params),
+                lowered.fn0,
+                lowered.fn1,
+            )
+        )
+        thunks.append(thunk)
+
+    def on_error(index, exc):
+        raise_with_node(exc, nodes[index], thunks[index])
+
+    program = module.Program(
+        tuple(entries), _cells_to_clear(fgraph, nodes, storage_map), on_error
+    )
+    program.nodes = nodes
+    program.thunks = thunks
+    program.kinds = [entry[0] for entry in entries]
+    program.kernels = kernels
+    if profile is not None:
+        return ProfiledProgram(program, profile)
+    return program
+
+
+def _cells_to_clear(fgraph, nodes, storage_map):
+    """Cells of intermediate views and destroyed-in-place results.
+
+    They alias another cell's buffer; emptied after each call, they no longer
+    keep that buffer from being reused by the next call.
+    """
+    keep = set(fgraph.outputs)
+    cells = []
+    for node in nodes:
+        op = node.op
+        aliased = set(getattr(op, "view_map", {}) or {})
+        aliased |= set(getattr(op, "destroy_map", {}) or {})
+        for index in sorted(aliased):
+            var = node.outputs[index]
+            if var not in keep:
+                cells.append(storage_map[var])
+    return tuple(cells)
+
+
+class ProfiledProgram:
+    """Runs a program entry by entry, filling the profile's per-node times."""
+
+    def __init__(self, program, profile):
+        self.program = program
+        self.profile = profile
+        self.nodes = program.nodes
+
+    def __call__(self):
+        apply_time = self.profile.apply_time
+        apply_calls = self.profile.apply_callcount
+        run = self.program.run
+        try:
+            for index, node in enumerate(self.nodes):
+                start = time.perf_counter()
+                run(index)
+                apply_time[node] += time.perf_counter() - start
+                apply_calls[node] += 1
+        finally:
+            self.program.clear()
+
+
+def _elemwise_kernels(nodes):
+    """The graph's fused elemwise kernels, ``{node: kernel}`` (empty if unbuildable)."""
+    elemwise = [node for node in nodes if isinstance(node.op, Elemwise)]
+    if not elemwise:
+        return {}
+    try:
+        from symbolic.backends.c import elemwise_kernels
+    except ImportError:
+        return {}
+    from symbolic.backends.c.build import CompileError
+
+    try:
+        return elemwise_kernels.build_kernels(elemwise)
+    except CompileError as exc:
+        _logger.warning("elemwise kernels failed to build, using perform: %s", exc)
+        return {}
+
+
+def _note_fallback(node):
+    """Log once per op type that it runs its Python ``perform``."""
+    key = type(node.op).__name__
+    if key not in _noted_fallbacks:
+        _noted_fallbacks.add(key)
+        _logger.info("no C lowering for %s: it runs its Python perform", node.op)
+
+
+def _fallback_linker(exc):
+    """The LLVM linker when registered, else the Python one; warn once."""
+    global _warned_no_runtime
+    linker = base.linker_for("llvm")
+    backend = "LLVM" if linker is not None else "Python"
+    if not _warned_no_runtime:
+        _warned_no_runtime = True
+        warnings.warn(_NO_RUNTIME.format(reason=exc, backend=backend), stacklevel=4)
+    return linker if linker is not None else PerformLinker()
+
+
+for _name in ("auto", "cvm", "c", "c|py", "cvm_nogc"):
+    base.register_linker(_name, CLinker)

@@ -1,0 +1,71 @@
+"""Lowerings of Elemwise, DimShuffle and the CAReduce reductions."""
+
+from symbolic.backends.c.lowering import (
+    FLOAT_DTYPES,
+    MAX_ARGS,
+    MAX_DIMS,
+    Lowered,
+    lowering,
+    typenum,
+)
+from symbolic.ops.elemwise import DimShuffle, Elemwise
+from symbolic.ops.math import Max, Min, Prod, Sum
+
+
+@lowering(Elemwise)
+def lower_Elemwise(node, kernels):
+    """A fused kernel call: needs the node's kernel from the graph's library."""
+    kernel = kernels.get(node)
+    nd = node.outputs[0].ndim
+    if kernel is None or nd > MAX_DIMS:
+        return None
+    if len(node.inputs) + len(node.outputs) > MAX_ARGS:
+        return None
+    inplace = dict(node.op.inplace_pattern)
+    params = [nd]
+    params += [typenum(v.dtype) for v in node.inputs]
+    params += [typenum(v.dtype) for v in node.outputs]
+    params += [inplace.get(j, -1) for j in range(len(node.outputs))]
+    for var in node.inputs:
+        mask = 0
+        for axis, flag in enumerate(var.broadcastable):
+            if flag:
+                mask |= 1 << axis
+        params.append(mask)
+    return Lowered(
+        "ELEMWISE", tuple(params), kernel.contig_address, kernel.strided_address
+    )
+
+
+@lowering(DimShuffle)
+def lower_DimShuffle(node, kernels):
+    """A view with reordered, inserted and dropped (length-1) axes."""
+    op = node.op
+    if not op.inplace or node.inputs[0].ndim > MAX_DIMS:
+        return None
+    order = tuple(-1 if e == "x" else e for e in op.new_order)
+    if len(order) > MAX_DIMS:
+        return None
+    return Lowered("DIMSHUFFLE", (node.inputs[0].ndim, len(order), *order))
+
+
+_REDUCE_OPS = {Sum: 0, Prod: 1, Max: 2, Min: 3}
+
+
+@lowering(Sum, Prod, Max, Min)
+def lower_CAReduce(node, kernels):
+    """Float reductions accumulate in float64; other dtypes run ``perform``."""
+    (x,) = node.inputs
+    out = node.outputs[0]
+    if x.dtype not in FLOAT_DTYPES or out.dtype not in FLOAT_DTYPES:
+        return None
+    if x.ndim > MAX_DIMS:
+        return None
+    acc = getattr(node.op, "acc_dtype", None)
+    if acc is not None and acc not in FLOAT_DTYPES:
+        return None
+    mask = 0
+    for axis in node.op._axes(x.ndim):
+        mask |= 1 << axis
+    params = (_REDUCE_OPS[type(node.op)], typenum(x.dtype), typenum(out.dtype))
+    return Lowered("REDUCE", (*params, x.ndim, mask))
