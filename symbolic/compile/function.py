@@ -250,6 +250,11 @@ class FunctionMaker:
                 f"{exc} (function inputs: {', '.join(map(str, in_vars)) or 'none'})",
                 variable=exc.variable,
             ) from None
+        fgraph.destroyable_inputs = {
+            var
+            for var, spec in zip(fgraph.inputs, specs)
+            if spec.mutable or (spec.shared and spec.update is not None)
+        }
         _check_destroyers(fgraph, self.accept_inplace)
         self.fgraph = fgraph
         rewrite = _get_rewriter(self.mode)
@@ -314,14 +319,19 @@ def _get_rewriter(mode):
 
 
 def _check_destroyers(fgraph, accept_inplace):
-    if accept_inplace:
+    if not any(getattr(n.op, "destroy_map", None) for n in fgraph.apply_nodes):
         return
-    for node in fgraph.apply_nodes:
-        if getattr(node.op, "destroy_map", None):
-            raise TypeError(
-                f"graph contains an in-place operation ({node.op}); pass "
-                "accept_inplace=True to allow it"
-            )
+    if not accept_inplace:
+        for node in fgraph.apply_nodes:
+            if getattr(node.op, "destroy_map", None):
+                raise TypeError(
+                    f"graph contains an in-place operation ({node.op}); pass "
+                    "accept_inplace=True to allow it"
+                )
+    from symbolic.rewriting.destroy import destroy_handler_of
+
+    # The handler orders readers before the user's in-place ops.
+    destroy_handler_of(fgraph)
 
 
 class _ContainerView:
@@ -396,7 +406,11 @@ class Function:
             if not spec.implicit
         ]
         self._refeed = [
-            (container, copy.deepcopy(container.storage[0]))
+            (
+                container,
+                copy.deepcopy(container.storage[0]),
+                bool(spec.mutable) and hasattr(container.storage[0], "copy"),
+            )
             for container, spec in self._explicit
             if spec.value is not None
             and spec.update is None
@@ -470,8 +484,9 @@ class Function:
             new_values = [cell[0] for _, cell in updates]
             for (target, _), value in zip(updates, new_values):
                 target[0] = value
-        for container, default in self._refeed:
-            container.storage[0] = default
+        for container, default, mutable in self._refeed:
+            # A mutable input may have been overwritten: refeed a fresh copy.
+            container.storage[0] = default.copy() if mutable else default
         maker = self.maker
         if maker.output_keys is not None:
             return dict(zip(maker.output_keys, outputs))

@@ -112,4 +112,10 @@ def get_linker(name):
     """Return the linker for a mode's linker name (Python until backends register)."""
     from symbolic.backends import base
 
+    if name in C_LINKERS and base.linker_for(name) is None:
+        import symbolic.backends.c.linker  # noqa: F401  (registers the C linkers)
     return base.linker_for(name) or PerformLinker()
+
+
+#: Linker names the C backend serves (it falls back itself when it cannot build).
+C_LINKERS = ("auto", "cvm", "c", "c|py", "cvm_nogc")

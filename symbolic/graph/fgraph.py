@@ -63,6 +63,8 @@ class FunctionGraph:
         the client ``("output", i)``.
     apply_nodes : set of Apply
     variables : set of Variable
+    destroyable_inputs : set of Variable
+        Inputs an in-place op may overwrite (see ``rewriting.destroy``).
     """
 
     def __init__(self, inputs, outputs, features=None, clone=True, update_mapping=None):
@@ -78,6 +80,9 @@ class FunctionGraph:
         self._features = []
         self.update_mapping = update_mapping
         self.profile = None
+        # Inputs that in-place rewrites may overwrite (set by function()).
+        self.destroyable_inputs = set()
+        self.destroy_handler = None
         for var in inputs:
             if var.owner is not None:
                 raise ValueError(

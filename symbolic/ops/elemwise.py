@@ -185,6 +185,8 @@ class Elemwise(Op):
 
     def perform(self, node, inputs, output_storage):
         shape = check_broadcast(node, inputs)
+        if self.inplace_pattern and _perform_into(node, inputs, output_storage, shape):
+            return
         results = self.scalar_op.impl(*inputs)
         if self.scalar_op.nout == 1:
             results = (results,)
@@ -268,6 +270,46 @@ class Elemwise(Op):
         if self.inplace_pattern:
             return f"Elemwise{{{self.scalar_op}}}{list(self.inplace_pattern)}"
         return f"Elemwise{{{self.scalar_op}}}"
+
+
+def _perform_into(node, inputs, output_storage, shape):
+    """Run a one-output in-place elemwise as a ufunc writing into its target.
+
+    Returns False (nothing written) when the op has no plain ufunc form or the
+    target cannot hold the result; ``perform`` then computes and copies.
+    """
+    from symbolic.ops.scalar.expr import PRIMITIVES
+
+    scalar_op = node.op.scalar_op
+    if scalar_op.nout != 1:
+        return False
+    ((_, index),) = node.op.inplace_pattern
+    target = inputs[index]
+    out_dtype = node.outputs[0].type.numpy_dtype
+    if (
+        type(target) is not numpy.ndarray
+        or target.shape != shape
+        or target.dtype != out_dtype
+        or not target.flags.writeable
+    ):
+        return False
+    ufunc = getattr(scalar_op, "fast_impl", None)
+    quiet = False
+    if ufunc is None and all(v.dtype == out_dtype for v in inputs):
+        ufunc = PRIMITIVES.get(getattr(scalar_op, "primitive", None))
+        quiet = True
+    if not isinstance(ufunc, numpy.ufunc) or ufunc.nin != len(inputs):
+        return False
+    try:
+        if quiet:
+            with numpy.errstate(all="ignore"):
+                ufunc(*inputs, out=target)
+        else:
+            ufunc(*inputs, out=target)
+    except TypeError:
+        return False
+    output_storage[0][0] = target
+    return True
 
 
 def _grad_dtype(dtype):
