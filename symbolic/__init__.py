@@ -5,7 +5,7 @@ The top level re-exports what Theano's does: ``function``, ``shared``,
 attributes (``symbolic.tensor``, ``symbolic.printing``...).
 """
 
-from symbolic import compile, gof, gradient, printing, scalar, tensor
+from symbolic import compile, gof, gradient, printing, scalar, scan_module, tensor
 from symbolic.compile import (
     Function,
     In,
@@ -32,6 +32,7 @@ from symbolic.gradient import Lop, Rop, grad, subgraph_grad
 from symbolic.graph.replace import clone_replace as clone
 from symbolic.ops import dot, get_scalar_constant_value
 from symbolic.printing import pp, pprint
+from symbolic.scan_module import foldl, foldr, map, reduce, scan
 from symbolic.utils.arrays import _asarray
 from symbolic.utils.updates import OrderedUpdates
 

@@ -182,7 +182,11 @@ def scan(
     # Shared variables (with updates, explicit or default) and free variables.
     placeholders = set(inner_seqs) | set(state_args)
     explicit = list(non_seqs)
-    roots = outputs + list(updates.values()) + ([condition] if condition else [])
+    roots = (
+        outputs
+        + list(updates.values())
+        + ([condition] if condition is not None else [])
+    )
     updates = _with_default_updates(updates, roots, placeholders | set(explicit))
     update_roots = roots + list(updates.values())
     found = [
