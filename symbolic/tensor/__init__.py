@@ -6,7 +6,15 @@ from symbolic.graph.basic import Constant, Variable
 from symbolic.ops import *
 from symbolic.ops.basic import NotScalarConstantError
 from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
-from symbolic.tensor import basic, elemwise, extra_ops, nnet, sharedvar, subtensor
+from symbolic.tensor import (
+    basic,
+    elemwise,
+    extra_ops,
+    nnet,
+    sharedvar,
+    signal,
+    subtensor,
+)
 from symbolic.types.tensor import *
 from symbolic.types.tensor import (
     TensorConstant,

@@ -1,0 +1,3 @@
+"""Theano path ``tensor.signal`` (import-only shim)."""
+
+from symbolic.tensor.signal import pool
