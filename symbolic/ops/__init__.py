@@ -11,6 +11,7 @@ from symbolic.ops.basic import (
     NotScalarConstantError,
     Rebroadcast,
     Shape,
+    Shape_i,
     addbroadcast,
     alloc,
     extract_constant,

@@ -55,6 +55,42 @@ def shape(x):
     return _shape(x)
 
 
+class Shape_i(Op):
+    """Length of axis ``i`` of a tensor, as an int64 scalar.
+
+    Shape rewrites produce it; its value is ``x.shape[i]``.  Not
+    differentiable (the input is disconnected).
+    """
+
+    __props__ = ("i",)
+
+    def __init__(self, i):
+        self.i = int(i)
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        if not 0 <= self.i < x.ndim:
+            raise ValueError(f"{self}: axis {self.i} out of range for {x} ({x.type})")
+        return Apply(self, [x], [TensorType("int64", ())()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = numpy.asarray(inputs[0].shape[self.i], dtype="int64")
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [()]
+
+    def L_op(self, inputs, outputs, grads):
+        from symbolic.gradient.null import DisconnectedType
+
+        return [DisconnectedType()()]
+
+    def connection_pattern(self, node):
+        return [[False]]
+
+    def __str__(self):
+        return f"Shape_i{{{self.i}}}"
+
+
 class Rebroadcast(Op):
     """Change broadcastable flags; setting True is checked at run time (a view).
 
@@ -378,6 +414,11 @@ def get_scalar_constant_value(
         return numpy.asarray(result).astype(v.dtype)
     if isinstance(op, Alloc):
         return get_scalar_constant_value(inputs[0], elemwise, False, max_recur - 1)
+    if isinstance(op, Shape_i):
+        if inputs[0].broadcastable[op.i]:
+            return numpy.asarray(1, dtype="int64")
+        if isinstance(inputs[0], Constant):
+            return numpy.asarray(inputs[0].data.shape[op.i], dtype="int64")
     from symbolic.ops import subtensor
 
     if isinstance(op, subtensor.Subtensor) and v.ndim == 0:

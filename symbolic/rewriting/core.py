@@ -8,7 +8,7 @@ driver revisits only the nodes a change touched.
 
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 
 _logger = logging.getLogger(__name__)
 
@@ -119,11 +119,21 @@ class WorklistRewriter:
     def __call__(self, fgraph, profile=None):
         by_class = defaultdict(list)
         generic = [r for r in self.rules if r.tracks is None]
-        worklist = list(fgraph.toposort())
+        worklist = deque(fgraph.toposort())
         queued = set(worklist)
+        # Every node a replacement brings in is visited, not only the new root.
+        imported = _ImportRecorder()
+        fgraph.attach_feature(imported)
+        try:
+            self._run(fgraph, profile, by_class, generic, worklist, queued, imported)
+        finally:
+            fgraph.remove_feature(imported)
+        return fgraph
+
+    def _run(self, fgraph, profile, by_class, generic, worklist, queued, imported):
         steps = 0
         while worklist and steps < self.max_passes:
-            node = worklist.pop(0)
+            node = worklist.popleft()
             queued.discard(node)
             if node not in fgraph.apply_nodes:
                 continue
@@ -152,6 +162,11 @@ class WorklistRewriter:
                 fgraph.validate()
                 if profile is not None:
                     profile.applied[rule.name] += 1
+                touched_nodes = imported.take()
+                for t in touched_nodes:
+                    if t not in queued:
+                        queued.add(t)
+                        worklist.append(t)
                 for _, new in pairs:
                     touched = [new.owner] if new.owner is not None else []
                     touched += [
@@ -164,4 +179,17 @@ class WorklistRewriter:
                             queued.add(t)
                             worklist.append(t)
                 break
-        return fgraph
+
+
+class _ImportRecorder:
+    """A FunctionGraph feature that records the nodes imported since last asked."""
+
+    def __init__(self):
+        self.nodes = []
+
+    def on_import(self, fgraph, node, reason):
+        self.nodes.append(node)
+
+    def take(self):
+        nodes, self.nodes = self.nodes, []
+        return nodes

@@ -1,0 +1,97 @@
+"""Helpers shared by the rule modules (no rules are defined here).
+
+Every replacement goes through :func:`fit`, so a rewrite never changes a
+variable's dtype or broadcastable pattern.
+"""
+
+import numpy
+
+from symbolic.graph.basic import Constant
+from symbolic.ops.basic import Rebroadcast
+from symbolic.ops.elemwise import DimShuffle, Elemwise
+from symbolic.ops.math import cast, patternbroadcast
+from symbolic.types import dtypes as dt
+from symbolic.types.tensor import TensorType, as_tensor_variable
+
+
+def fit(new, old):
+    """Return ``new`` converted to ``old``'s exact type, or None if it cannot be.
+
+    A different dtype is cast; a different broadcastable pattern is fixed by
+    a Rebroadcast (a flag set to True is checked at run time).
+    """
+    if new is None:
+        return None
+    new = as_tensor_variable(new)
+    if not isinstance(old.type, TensorType) or new.ndim != old.ndim:
+        return None
+    if new.dtype != old.dtype:
+        new = cast(new, old.dtype)
+    if new.broadcastable != old.broadcastable:
+        new = patternbroadcast(new, old.broadcastable)
+    assert new.type == old.type, (new.type, old.type)
+    return new
+
+
+def scalar_op_of(var, *classes):
+    """Return ``var``'s scalar op when ``var`` is an Elemwise output of ``classes``."""
+    node = var.owner
+    if node is None or not isinstance(node.op, Elemwise):
+        return None
+    op = node.op.scalar_op
+    return op if isinstance(op, classes) else None
+
+
+def is_op(var, *classes):
+    """Whether ``var`` is the output of a node whose op is one of ``classes``."""
+    return var.owner is not None and isinstance(var.owner.op, classes)
+
+
+def constant_value(var):
+    """Return the value of a size-1 constant (possibly under a DimShuffle), else None.
+
+    Only such constants broadcast against anything, so they can be moved or
+    merged freely inside elementwise expressions.
+    """
+    while var.owner is not None and isinstance(var.owner.op, (DimShuffle, Rebroadcast)):
+        var = var.owner.inputs[0]
+    if isinstance(var, Constant) and isinstance(var.data, numpy.ndarray):
+        if var.data.size == 1:
+            return var.data.reshape(())
+    return None
+
+
+def is_constant(var, value):
+    """Whether ``var`` is a size-1 constant equal to ``value``."""
+    found = constant_value(var)
+    return found is not None and found == value
+
+
+def all_broadcastable(var):
+    return all(var.broadcastable)
+
+
+def n_clients(fgraph, var):
+    return len(fgraph.clients.get(var, ()))
+
+
+def single_client(fgraph, var):
+    """Whether ``var`` feeds exactly one consumer (and is not a graph output)."""
+    clients = fgraph.clients.get(var, ())
+    return len(clients) == 1 and clients[0][0] != "output"
+
+
+def typed_constant(value, dtype):
+    """A 0-d constant of ``dtype``."""
+    return as_tensor_variable(numpy.asarray(value, dtype=dtype))
+
+
+def fill_like(model, value, dtype):
+    """``value`` (a Python number) broadcast to ``model``'s shape, of ``dtype``."""
+    from symbolic.ops.math import second
+
+    return second(model, typed_constant(value, dtype))
+
+
+def is_float(var):
+    return dt.is_float(var.dtype)

@@ -1,0 +1,135 @@
+"""Stabilize softmax and its categorical cross-entropy.
+
+``log(softmax(x)) -> logsoftmax(x)``; ``crossentropy_categorical_1hot(
+softmax(x), y)`` becomes the fused ``CrossentropySoftmaxArgmax1HotWithBias``
+whose loss is computed from the logits; the gradients of both patterns are
+rewritten to the forms that stay finite (``softmax - onehot`` and
+``g - sum(g) softmax``).
+"""
+
+from symbolic.ops import math
+from symbolic.ops.basic import alloc
+from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.nnet.basic import (
+    LogSoftmax,
+    Softmax,
+    SoftmaxGrad,
+    SoftmaxWithBias,
+    logsoftmax_op,
+)
+from symbolic.ops.nnet.crossentropy import (
+    CrossentropyCategorical1Hot,
+    CrossentropyCategorical1HotGrad,
+    crossentropy_softmax_1hot_with_bias_dx,
+    crossentropy_softmax_argmax_1hot_with_bias,
+)
+from symbolic.ops.scalar import basic as sb
+from symbolic.ops.scalar import math as sm
+from symbolic.rewriting.core import node_rewriter
+from symbolic.rewriting.rules.helpers import fit, scalar_op_of
+from symbolic.rewriting.shape_feature import shape_feature
+
+_STAB = ("stabilize", "nnet")
+
+
+def _logits(var):
+    """``(x, b)`` when ``var`` is softmax(x) (b None) or softmax_with_bias(x, b)."""
+    owner = var.owner
+    if owner is None:
+        return None
+    if isinstance(owner.op, Softmax):
+        return owner.inputs[0], None
+    if isinstance(owner.op, SoftmaxWithBias):
+        return tuple(owner.inputs)
+    return None
+
+
+@node_rewriter([Elemwise], tags=_STAB)
+def local_log_softmax(fgraph, node):
+    """log(softmax(x)) -> logsoftmax(x); log(softmax_with_bias(x, b)) likewise."""
+    if not isinstance(node.op.scalar_op, sm.Log):
+        return None
+    found = _logits(node.inputs[0])
+    if found is None:
+        return None
+    x, b = found
+    logits = x if b is None else x + b
+    return [fit(logsoftmax_op(logits), node.outputs[0])]
+
+
+def _divide_out(var, factor):
+    """``var * factor`` when ``var`` is ``[-]n / (factor [* d ...])``, else None."""
+    if scalar_op_of(var, sb.Neg):
+        inner = _divide_out(var.owner.inputs[0], factor)
+        return None if inner is None else math.neg(inner)
+    if not scalar_op_of(var, sb.TrueDiv):
+        return None
+    n, d = var.owner.inputs
+    if d is factor:
+        return n
+    if scalar_op_of(d, sb.Mul) and factor in d.owner.inputs:
+        rest = list(d.owner.inputs)
+        rest.remove(factor)
+        return math.true_div(n, rest[0] if len(rest) == 1 else math.mul(*rest))
+    return None
+
+
+@node_rewriter([SoftmaxGrad], tags=_STAB)
+def local_softmax_grad_of_log(fgraph, node):
+    """softmax_grad(g / sm, sm) -> g - sum(g, axis=1) sm: the gradient of log(sm).
+
+    The original divides by probabilities that underflow to 0 (``0 / 0``);
+    the rewritten form is the log-softmax gradient.
+    """
+    dy, s = node.inputs
+    if _logits(s) is None:
+        return None
+    g = _divide_out(dy, s)
+    if g is None or g.ndim != 2:
+        return None
+    g = math.cast(g, s.dtype)
+    result = g - math.sum(g, axis=1, keepdims=True) * s
+    return [fit(result, node.outputs[0])]
+
+
+@node_rewriter([CrossentropyCategorical1Hot], tags=_STAB)
+def local_crossentropy_to_crossentropy_with_softmax(fgraph, node):
+    """crossentropy_categorical_1hot(softmax(x [+ b]), y) -> the fused stable op.
+
+    The loss becomes ``log(sum(exp(r - max r))) + max r - r[y]`` from the
+    logits ``r``; the softmax variable is replaced by the fused op's own
+    softmax output, so it is computed once.
+    """
+    s, y = node.inputs
+    found = _logits(s)
+    if found is None:
+        return None
+    x, b = found
+    if b is None:
+        n_classes = shape_feature(fgraph).shape_entry(x, 1)
+        b = alloc(math.cast(0, x.dtype), n_classes)
+    nll, softmax_out, _ = crossentropy_softmax_argmax_1hot_with_bias(x, b, y)
+    replacements = {node.outputs[0]: fit(nll, node.outputs[0])}
+    replacements[s] = fit(softmax_out, s)
+    return replacements
+
+
+@node_rewriter([SoftmaxGrad], tags=_STAB)
+def local_crossentropy_grad(fgraph, node):
+    """softmax_grad(crossentropy_categorical_1hot_grad(gy, sm, y), sm) -> dx.
+
+    ``dx = gy[:, None] (sm - onehot(y))`` is the fused gradient; the
+    original divides by ``sm[i, y[i]]``, which underflows.
+    """
+    dy, s = node.inputs
+    owner = dy.owner
+    if owner is None or not isinstance(owner.op, CrossentropyCategorical1HotGrad):
+        return None
+    gy, coding, y = owner.inputs
+    if coding is not s:
+        return None
+    dx = crossentropy_softmax_1hot_with_bias_dx(gy, s, y)
+    return [fit(dx, node.outputs[0])]
+
+
+__all__ = ["LogSoftmax"]
