@@ -1,0 +1,281 @@
+"""Every op kind the C runtime lowers, cross-checked against ``perform``.
+
+Each graph is compiled twice without rewrites, once for the C runtime and
+once for the Python VM; both get the same random values (float32 and
+float64, broadcasting, non-contiguous and empty arrays) and must agree, and
+bad values must raise the same errors.
+"""
+
+import numpy
+import pytest
+
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends.c.lowering import KINDS
+from symbolic.backends.c.runtime import runtime
+from symbolic.compile.mode import Mode
+from symbolic.ops import blas
+from symbolic.ops.basic import Alloc, MakeVector, shape
+from symbolic.ops.nnet import basic as nnet
+from symbolic.ops.nnet import crossentropy as ce
+
+pytestmark = pytest.mark.skipif(
+    not runtime.available(), reason="the C runtime cannot be built here"
+)
+
+C_MODE = Mode(linker="cvm", optimizer=None)
+PY_MODE = Mode(linker="py", optimizer=None)
+RNG = numpy.random.default_rng(42)
+
+
+def compiled(inputs, outputs, kind, accept_inplace=False):
+    """The C-linked function (checked to lower ``kind``) and the Python one."""
+    fc = symbolic.function(inputs, outputs, mode=C_MODE, accept_inplace=accept_inplace)
+    fp = symbolic.function(inputs, outputs, mode=PY_MODE, accept_inplace=accept_inplace)
+    assert KINDS[kind] in fc.vm.kinds, [str(n.op) for n in fc.vm.nodes]
+    return fc, fp
+
+
+def check(inputs, outputs, kind, *values, accept_inplace=False, exact=False):
+    fc, fp = compiled(inputs, outputs, kind, accept_inplace)
+    got = fc(*[numpy.copy(v) if isinstance(v, numpy.ndarray) else v for v in values])
+    want = fp(*values)
+    if not isinstance(got, list):
+        got, want = [got], [want]
+    for g, w in zip(got, want):
+        assert g.dtype == w.dtype and g.shape == w.shape
+        if exact:
+            numpy.testing.assert_array_equal(g, w)
+        else:
+            rtol = 1e-5 if g.dtype == numpy.float32 else 1e-10
+            numpy.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
+    # The C path ran, not the Python slow path.
+    assert fc.vm.slow_calls()[fc.vm.kinds.index(KINDS[kind])] == 0
+    return fc, got
+
+
+def rand(*shape, dtype="float64"):
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+def same_error(inputs, outputs, values, exc_type=ValueError):
+    fc, fp = compiled(inputs, outputs, _kind_of(inputs, outputs))
+    with pytest.raises(exc_type) as from_py:
+        fp(*values)
+    with pytest.raises(exc_type) as from_c:
+        fc(*values)
+    first_line = str(from_py.value).splitlines()[0]
+    assert str(from_c.value).splitlines()[0] == first_line
+    assert "Apply node that caused the error" in str(from_c.value)
+
+
+def _kind_of(inputs, outputs):
+    fc = symbolic.function(inputs, outputs, mode=C_MODE)
+    return next(k for k, v in KINDS.items() if v == max(fc.vm.kinds))
+
+
+# BLAS ------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "xs, ys",
+    [
+        ((3, 4), (4, 5)),
+        ((1, 4), (4, 1)),
+        ((3, 0), (0, 2)),
+        ((0, 3), (3, 2)),
+        ((5,), (5,)),
+    ],
+)
+def test_dot_matches_perform(dtype, xs, ys):
+    x = T.TensorType(dtype, (False,) * len(xs))("x")
+    y = T.TensorType(dtype, (False,) * len(ys))("y")
+    check([x, y], T.dot(x, y), "DOT", rand(*xs, dtype=dtype), rand(*ys, dtype=dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dot_matrix_vector_both_ways(dtype):
+    m = T.TensorType(dtype, (False, False))("m")
+    v = T.TensorType(dtype, (False,))("v")
+    check([m, v], T.dot(m, v), "DOT", rand(3, 4, dtype=dtype), rand(4, dtype=dtype))
+    check([m, v], T.dot(v, m), "DOT", rand(4, 3, dtype=dtype), rand(4, dtype=dtype))
+
+
+@pytest.mark.parametrize("layout", ["T", "strided", "both"])
+def test_dot_reads_transposed_and_strided_operands(layout):
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    xa = x.T if layout in ("T", "both") else x
+    ya = y[:, ::2] if layout in ("strided", "both") else y
+    a = rand(6, 3) if layout in ("T", "both") else rand(3, 6)
+    check([x, y], T.dot(xa, ya), "DOT", a, rand(6, 8))
+
+
+def test_dot_shape_error_is_perform_s():
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    same_error([x, y], T.dot(x, y), [rand(2, 3), rand(4, 2)])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("inplace", [False, True])
+@pytest.mark.parametrize("b", [0.0, 0.5])
+def test_gemm(dtype, inplace, b):
+    p, q, x, y = (T.TensorType(dtype, (False, False))(n) for n in "pqxy")
+    z = T.dot(p, q)
+    a_ = T.constant(numpy.asarray(1.5, dtype=dtype))
+    b_ = T.constant(numpy.asarray(b, dtype=dtype))
+    out = blas.Gemm(inplace)(z, a_, x.T, y, b_)
+    values = [rand(3, 2, dtype=dtype), rand(2, 4, dtype=dtype)]
+    values += [rand(5, 3, dtype=dtype), rand(5, 4, dtype=dtype)]
+    check([p, q, x, y], out, "GEMM", *values, accept_inplace=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("inplace", [False, True])
+def test_gemv_and_ger(dtype, inplace):
+    A = T.TensorType(dtype, (False, False))("A")
+    x, y = (T.TensorType(dtype, (False,))(n) for n in "xy")
+    a_ = T.constant(numpy.asarray(-2.0, dtype=dtype))
+    b_ = T.constant(numpy.asarray(0.25, dtype=dtype))
+    values = [rand(4, 3, dtype=dtype), rand(3, dtype=dtype), rand(4, dtype=dtype)]
+    gemv = blas.Gemv(inplace)(y * 1, a_, A, x, b_)
+    check([A, x, y], gemv, "GEMV", *values, accept_inplace=True)
+    gemv_t = blas.Gemv(inplace)(x * 1, a_, A.T, y, b_)
+    check([A, x, y], gemv_t, "GEMV", *values, accept_inplace=True)
+    ger = blas.Ger(inplace)(A * 1, a_, y, x)
+    check([A, x, y], ger, "GER", *values, accept_inplace=True)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_dot22_and_dot22scalar(dtype):
+    x, y = (T.TensorType(dtype, (False, False))(n) for n in "xy")
+    a_ = T.constant(numpy.asarray(3.0, dtype=dtype))
+    values = [rand(3, 4, dtype=dtype), rand(4, 2, dtype=dtype)]
+    check([x, y], blas.Dot22()(x, y), "DOT22", *values)
+    check([x, y], blas.Dot22Scalar()(x, y, a_), "DOT22", *values)
+
+
+def test_gemm_shape_error_is_perform_s():
+    z, x, y = T.dmatrix("z"), T.dmatrix("x"), T.dmatrix("y")
+    out = blas.Gemm(False)(z, T.constant(1.0), x, y, T.constant(1.0))
+    same_error([z, x, y], out, [rand(2, 2), rand(2, 3), rand(3, 3)])
+
+
+# Reductions ------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, 1, 2, (0, 2), (1, 2)])
+def test_reductions(dtype, reduce, axis):
+    x = T.TensorType(dtype, (False,) * 3)("x")
+    out = getattr(T, reduce)(x, axis=axis)
+    check([x], out, "REDUCE", rand(3, 4, 5, dtype=dtype))
+
+
+def test_reductions_of_strided_and_empty_inputs():
+    x = T.dmatrix("x")
+    check([x], T.sum(x.T[::2], axis=1), "REDUCE", rand(5, 6))
+    check([x], [T.sum(x, axis=0), T.prod(x, axis=1), T.sum(x)], "REDUCE", rand(0, 3))
+
+
+def test_max_of_empty_axis_raises_like_perform():
+    x = T.dmatrix("x")
+    same_error([x], T.max(x, axis=0), [rand(0, 3)])
+
+
+def test_sum_keeps_nan_and_float32_accuracy():
+    x = T.fvector("x")
+    values = numpy.full(100000, 0.1, dtype="float32")
+    fc, (got,) = check([x], T.sum(x), "REDUCE", values)
+    assert abs(float(got) - 10000.0) < 1e-2
+    y = T.dvector("y")
+    check([y], T.max(y), "REDUCE", numpy.array([1.0, numpy.nan, 3.0]))
+
+
+# Softmax family ---------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("shape", [(4, 5), (1, 3), (0, 3)])
+def test_softmax_family(dtype, shape):
+    x, dy = (T.TensorType(dtype, (False, False))(n) for n in ("x", "dy"))
+    b = T.TensorType(dtype, (False,))("b")
+    xv, dyv = rand(*shape, dtype=dtype), rand(*shape, dtype=dtype)
+    bv = rand(shape[1], dtype=dtype)
+    check([x], nnet.softmax_op(x), "SOFTMAX", xv)
+    check([x], nnet.logsoftmax_op(x), "LOGSOFTMAX", xv * 100)
+    check([x, b], nnet.softmax_with_bias(x, b), "SOFTMAX_BIAS", xv, bv)
+    sm = nnet.softmax_op(x)
+    check([dy, x], nnet.softmax_grad(dy, sm), "SOFTMAX_GRAD", dyv, xv)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_crossentropy_ops(dtype):
+    x = T.TensorType(dtype, (False, False))("x")
+    b = T.TensorType(dtype, (False,))("b")
+    g = T.TensorType(dtype, (False,))("g")
+    y = T.ivector("y")
+    xv, bv = rand(6, 4, dtype=dtype) * 30, rand(4, dtype=dtype)
+    yv = numpy.array([0, 3, 1, 2, 3, 0], dtype="int32")
+    gv = rand(6, dtype=dtype)
+    nll, sm, am = ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y)
+    check([x, b, y], [nll, sm, am], "CE_SOFTMAX_BIAS", xv, bv, yv)
+    dx = ce.crossentropy_softmax_1hot_with_bias_dx(g, nnet.softmax_op(x), y)
+    check([g, x, y], dx, "CE_SOFTMAX_DX", gv, xv, yv)
+    probs = nnet.softmax_op(x)
+    check([x, y], ce.crossentropy_categorical_1hot(probs, y), "CE_1HOT", xv, yv)
+    grad = ce.crossentropy_categorical_1hot_grad(g, probs, y)
+    check([g, x, y], grad, "CE_1HOT_GRAD", gv, xv, yv)
+
+
+def test_crossentropy_bad_index_raises_like_perform():
+    x = T.dmatrix("x")
+    y = T.lvector("y")
+    out = ce.crossentropy_categorical_1hot(nnet.softmax_op(x), y)
+    same_error([x, y], out, [rand(2, 3), numpy.array([0, 3])])
+
+
+# Views and shape ops -----------------------------------------------------------------
+def test_dimshuffle_is_a_view_with_perform_s_values():
+    x = T.TensorType("float32", (False, True, False))("x")
+    fc, (got,) = check(
+        [x], x.dimshuffle(2, "x", 0), "DIMSHUFFLE", rand(3, 1, 4, dtype="float32")
+    )
+    assert got.shape == (4, 1, 3)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        (slice(1, None),),
+        (slice(None, None, -2), 1),
+        (-1, slice(2, -1)),
+        (slice(10, 20), slice(None, None, 3)),
+    ],
+)
+def test_constant_subtensors(index):
+    x = T.dmatrix("x")
+    check([x], x[index], "SUBTENSOR", rand(5, 6), exact=True)
+
+
+def test_symbolic_subtensor_bounds_and_errors():
+    x = T.dmatrix("x")
+    i = T.lscalar("i")
+    check([x, i], x[i, i:], "SUBTENSOR", rand(5, 6), 2, exact=True)
+    same_error([x, i], x[i], [rand(5, 6), 7], IndexError)
+
+
+@pytest.mark.parametrize("new_shape", [(6, 2), (-1,), (3, -1, 2)])
+def test_reshape(new_shape):
+    x = T.dmatrix("x")
+    check([x], x.reshape(new_shape), "RESHAPE", rand(3, 4), exact=True)
+    check([x], x.T.reshape(new_shape), "RESHAPE", rand(4, 3), exact=True)
+
+
+def test_reshape_error_is_perform_s():
+    x = T.dmatrix("x")
+    same_error([x], x.reshape((5, 5)), [rand(3, 4)])
+
+
+def test_alloc_shape_and_makevector():
+    v = T.dvector("v")
+    n = T.lscalar("n")
+    check([v, n], Alloc()(v, n, v.shape[0]), "ALLOC", rand(3), 4, exact=True)
+    check([v], shape(v), "SHAPE", rand(7), exact=True)
+    check([n], MakeVector("int64")(n, n, n), "MAKEVECTOR", 5, exact=True)
+    same_error([v, n], Alloc()(v, n, n), [rand(3), 4])
