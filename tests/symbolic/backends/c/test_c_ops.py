@@ -183,7 +183,7 @@ def test_max_of_empty_axis_raises_like_perform():
 def test_sum_keeps_nan_and_float32_accuracy():
     x = T.fvector("x")
     values = numpy.full(100000, 0.1, dtype="float32")
-    fc, (got,) = check([x], T.sum(x), "REDUCE", values)
+    _, (got,) = check([x], T.sum(x), "REDUCE", values)
     assert abs(float(got) - 10000.0) < 1e-2
     y = T.dvector("y")
     check([y], T.max(y), "REDUCE", numpy.array([1.0, numpy.nan, 3.0]))
@@ -233,7 +233,7 @@ def test_crossentropy_bad_index_raises_like_perform():
 # Views and shape ops -----------------------------------------------------------------
 def test_dimshuffle_is_a_view_with_perform_s_values():
     x = T.TensorType("float32", (False, True, False))("x")
-    fc, (got,) = check(
+    _, (got,) = check(
         [x], x.dimshuffle(2, "x", 0), "DIMSHUFFLE", rand(3, 1, 4, dtype="float32")
     )
     assert got.shape == (4, 1, 3)
