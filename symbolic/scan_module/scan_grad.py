@@ -133,6 +133,9 @@ def scan_L_op(op, inputs, outputs, output_grads):
         fwd = clone_replace(
             op.outputs[: n_states + n_nit], list(replace.items()), strict=False
         )
+        # Seed identity copies: a known gradient stops at its variable, and an
+        # output may also feed other outputs (or be another output).
+        fwd = [ops.tensor_copy(v) for v in fwd]
         known = {}
         carry_of = dict(zip(float_states, carries))
         for k in float_states:
