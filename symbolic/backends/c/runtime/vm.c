@@ -192,7 +192,7 @@ static int parse_entry(Entry *e, PyObject *spec)
         e->p[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(params, i));
         if (e->p[i] == -1 && PyErr_Occurred()) return -1;
     }
-    if (e->kind == K_ELEMWISE && e->np < 1 + 3 * e->nin + 2 * e->nout) {
+    if (e->kind == K_ELEMWISE && e->np < 1 + 2 * e->nin + 2 * e->nout) {
         PyErr_SetString(PyExc_ValueError, "elemwise entry: too few parameters");
         return -1;
     }
