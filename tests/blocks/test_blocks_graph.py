@@ -283,7 +283,6 @@ def test_scans_empty_without_engine_scan(monkeypatch):
 
 
 def test_scan_with_engine():
-    pytest.importorskip("symbolic.scan_module", reason="the engine has no scan yet")
     x = tensor.matrix("x")
     s, _ = symbolic.scan(
         lambda inp, accum: accum + inp,
