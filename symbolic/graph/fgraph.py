@@ -119,9 +119,33 @@ class FunctionGraph:
         self.clients.setdefault(var, [])
         self.variables.add(var)
 
+    def _new_nodes_above(self, apply_node):
+        """The nodes ``apply_node`` needs that the graph lacks, inputs first.
+
+        The walk stops at variables already in the graph, so importing costs
+        the size of the new part, not of the whole graph.
+        """
+        order = []
+        seen = set()
+        stack = [(apply_node, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if node in seen or node in self.apply_nodes:
+                continue
+            seen.add(node)
+            stack.append((node, True))
+            for var in reversed(node.inputs):
+                owner = var.owner
+                if owner is not None and var not in self.variables:
+                    if owner not in seen:
+                        stack.append((owner, False))
+        return order
+
     def _import_node(self, apply_node, reason):
-        new_nodes = io_toposort(list(self.variables), apply_node.outputs)
-        for node in new_nodes:
+        for node in self._new_nodes_above(apply_node):
             if node in self.apply_nodes:
                 continue
             for var in node.inputs:
