@@ -8,6 +8,7 @@ import logging
 import time
 
 from symbolic.backends.python.thunks import perform_thunk
+from symbolic.compile.lazy import schedule_lazy
 from symbolic.graph.basic import Constant
 
 _logger = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class PerformLinker:
     def make_vm(self, fgraph, storage_map, profile=None):
         nodes = fgraph.toposort()
         thunks = [perform_thunk(node, storage_map) for node in nodes]
+        nodes, thunks = schedule_lazy(fgraph, nodes, thunks)
         return VM(nodes, thunks, profile)
 
 
