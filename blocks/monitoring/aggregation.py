@@ -15,54 +15,19 @@ from abc import ABC, abstractmethod
 
 from blocks.utils.theano_utils import shared_like
 from symbolic import tensor
-from symbolic.gof import Apply, Op
+from symbolic.ifelse import ifelse
 
 logger = logging.getLogger(__name__)
 
 
-class _EagerIfElse(Op):
-    """``then if condition else otherwise``, computing both branches.
+def _if_else(condition, then_branch, else_branch):
+    """``then_branch`` if ``condition`` else ``else_branch``, computed lazily.
 
-    Unlike ``switch`` it never broadcasts the branches against each other,
-    so an accumulator that still has shape ``(0, ...)`` can stand in one
-    branch. It copies the chosen value, which may belong to a shared
-    variable.
+    The untaken branch is never evaluated, so an accumulator that still has
+    shape ``(0, ...)`` can stand in it. The else branch takes the then
+    branch's broadcastable pattern, as ``ifelse`` needs identical types.
 
     """
-
-    __props__ = ()
-
-    def make_node(self, condition, then_branch, else_branch):
-        condition = tensor.as_tensor_variable(condition)
-        then_branch = tensor.as_tensor_variable(then_branch)
-        else_branch = tensor.as_tensor_variable(else_branch)
-        if (then_branch.dtype, then_branch.ndim) != (
-            else_branch.dtype,
-            else_branch.ndim,
-        ):
-            raise TypeError(
-                f"the branches of an if-else must have the same dtype and "
-                f"number of dimensions, got {then_branch.type} and "
-                f"{else_branch.type}"
-            )
-        broadcastable = tuple(
-            a and b
-            for a, b in zip(then_branch.broadcastable, else_branch.broadcastable)
-        )
-        output = tensor.TensorType(then_branch.dtype, broadcastable)()
-        return Apply(self, [condition, then_branch, else_branch], [output])
-
-    def perform(self, node, inputs, output_storage):
-        condition, then_value, else_value = inputs
-        output_storage[0][0] = (then_value if condition else else_value).copy()
-
-
-def _if_else(condition, then_branch, else_branch):
-    """Choose a branch, lazily when the engine has ``ifelse``."""
-    try:
-        from symbolic.ifelse import ifelse
-    except ImportError:
-        return _EagerIfElse()(condition, then_branch, else_branch)
     else_branch = tensor.patternbroadcast(else_branch, then_branch.broadcastable)
     return ifelse(condition, then_branch, else_branch)
 
@@ -215,7 +180,11 @@ class _Extremum(AggregationScheme):
     def get_aggregator(self):
         initialized = shared_like(0.0, name="initialized")
         storage = shared_like(self.variable)
-        previous = _if_else(initialized, storage, self.variable)
+        # Before the first batch ``storage`` has shape (0, ...): the lazy
+        # ifelse never combines it with the batch value.
+        combined = _if_else(
+            initialized, type(self)._combine(storage, self.variable), self.variable
+        )
         return Aggregator(
             aggregation_scheme=self,
             initialization_updates=[
@@ -223,7 +192,7 @@ class _Extremum(AggregationScheme):
                 (initialized, tensor.zeros_like(initialized)),
             ],
             accumulation_updates=[
-                (storage, type(self)._combine(previous, self.variable)),
+                (storage, combined),
                 (initialized, tensor.ones_like(initialized)),
             ],
             readout_variable=storage,
@@ -248,7 +217,9 @@ class Concatenate(AggregationScheme):
     def get_aggregator(self):
         initialized = shared_like(0.0, name="initialized")
         storage = shared_like(self.variable)
-        previous = _if_else(initialized, storage, self.variable[:0])
+        combined = _if_else(
+            initialized, tensor.concatenate([storage, self.variable]), self.variable
+        )
         return Aggregator(
             aggregation_scheme=self,
             initialization_updates=[
@@ -256,7 +227,7 @@ class Concatenate(AggregationScheme):
                 (initialized, tensor.zeros_like(initialized)),
             ],
             accumulation_updates=[
-                (storage, tensor.concatenate([previous, self.variable])),
+                (storage, combined),
                 (initialized, tensor.ones_like(initialized)),
             ],
             readout_variable=storage,
