@@ -292,7 +292,8 @@ class Dot22(Op):
 
     Notes
     -----
-    Not in place, not a view. Created by rewrites only.
+    Gradient as :class:`Dot`: ``gx = gz . y^T``, ``gy = x^T . gz``. Not in
+    place, not a view. Created by rewrites only.
     """
 
     __props__ = ()
@@ -318,6 +319,11 @@ class Dot22(Op):
     def infer_shape(self, fgraph, node, shapes):
         xshp, yshp = shapes
         return [(xshp[0], yshp[1])]
+
+    def L_op(self, inputs, outputs, grads):
+        from symbolic.ops.dot import Dot
+
+        return Dot().L_op(inputs, outputs, grads)
 
     def __str__(self):
         return "Dot22"
