@@ -56,7 +56,10 @@ def _is_full(entry, length):
     if not isinstance(entry, slice):
         return False
     start, stop, step = (_static(p) for p in (entry.start, entry.stop, entry.step))
-    if start not in (None, 0) or step not in (None, 1):
+    # A symbolic start or step is not known to be 0 or 1: not full.
+    if (entry.start is not None and start != 0) or (
+        entry.step is not None and step != 1
+    ):
         return False
     if entry.stop is None:
         return True
