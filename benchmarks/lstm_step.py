@@ -1,0 +1,250 @@
+"""LSTM training step written with scan, against PyTorch, PyTensor and JAX.
+
+Workload (float32): sequence 50, batch 32, input 64, hidden 256; the loss is
+the mean of the hidden states; one SGD step on every weight.  For each engine
+the script prints the time to first result (build + compile + one step) and
+the median step time, then the ratio ours / peer.  Peers that do not import
+are listed as such.
+
+Run: ``python benchmarks/lstm_step.py [--steps N] [--skip pytensor,jax]``.
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy
+
+SEQ, BATCH, N_IN, N_HID = 50, 32, 64, 256
+LR = 0.1
+
+
+def make_data(seed=0):
+    rng = numpy.random.RandomState(seed)
+    x = rng.randn(SEQ, BATCH, N_IN).astype("float32")
+    W = (rng.randn(N_IN, 4 * N_HID) * 0.1).astype("float32")
+    U = (rng.randn(N_HID, 4 * N_HID) * 0.1).astype("float32")
+    b = numpy.zeros(4 * N_HID, dtype="float32")
+    return x, W, U, b
+
+
+def time_steps(step, n):
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+# Engines ---------------------------------------------------------------------------
+def run_ours(n):
+    start = time.perf_counter()
+    import symbolic
+    import symbolic.tensor as T
+
+    x, W0, U0, b0 = make_data()
+    X = T.ftensor3("X")
+    W = symbolic.shared(W0, name="W")
+    U = symbolic.shared(U0, name="U")
+    b = symbolic.shared(b0, name="b")
+    zeros = numpy.zeros((BATCH, N_HID), dtype="float32")
+
+    def step(x_t, h, c):
+        z = T.dot(x_t, W) + T.dot(h, U) + b
+        i = T.nnet.sigmoid(z[:, :N_HID])
+        f = T.nnet.sigmoid(z[:, N_HID : 2 * N_HID])
+        o = T.nnet.sigmoid(z[:, 2 * N_HID : 3 * N_HID])
+        g = T.tanh(z[:, 3 * N_HID :])
+        c_new = f * c + i * g
+        return o * T.tanh(c_new), c_new
+
+    (hs, _), _ = symbolic.scan(
+        step, sequences=X, outputs_info=[T.constant(zeros), T.constant(zeros)]
+    )
+    loss = hs.mean()
+    params = [W, U, b]
+    grads = symbolic.grad(loss, params)
+    lr = numpy.float32(LR)
+    updates = [(p, p - lr * g) for p, g in zip(params, grads)]
+    fn = symbolic.function([X], loss, updates=updates)
+    fn(x)
+    first = time.perf_counter() - start
+    return first, time_steps(lambda: fn(x), n)
+
+
+def run_torch_loop(n):
+    start = time.perf_counter()
+    import torch
+
+    x, W0, U0, b0 = make_data()
+    xt = torch.from_numpy(x)
+    W = torch.tensor(W0, requires_grad=True)
+    U = torch.tensor(U0, requires_grad=True)
+    b = torch.tensor(b0, requires_grad=True)
+
+    def step():
+        h = torch.zeros(BATCH, N_HID)
+        c = torch.zeros(BATCH, N_HID)
+        hs = []
+        for t in range(SEQ):
+            z = xt[t] @ W + h @ U + b
+            i, f, o, g = z.split(N_HID, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            hs.append(h)
+        loss = torch.stack(hs).mean()
+        loss.backward()
+        with torch.no_grad():
+            for p in (W, U, b):
+                p -= LR * p.grad
+                p.grad = None
+        return loss
+
+    step()
+    first = time.perf_counter() - start
+    return first, time_steps(step, n)
+
+
+def run_torch_lstm(n):
+    start = time.perf_counter()
+    import torch
+
+    x, _, _, _ = make_data()
+    xt = torch.from_numpy(x)
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(N_IN, N_HID)
+    opt = torch.optim.SGD(lstm.parameters(), lr=LR)
+
+    def step():
+        opt.zero_grad()
+        out, _ = lstm(xt)
+        loss = out.mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    step()
+    first = time.perf_counter() - start
+    return first, time_steps(step, n)
+
+
+def run_pytensor(n):
+    start = time.perf_counter()
+    import pytensor
+    import pytensor.tensor as pt
+
+    x, W0, U0, b0 = make_data()
+    X = pt.tensor3("X", dtype="float32")
+    W = pytensor.shared(W0)
+    U = pytensor.shared(U0)
+    b = pytensor.shared(b0)
+    zeros = numpy.zeros((BATCH, N_HID), dtype="float32")
+
+    def step(x_t, h, c):
+        z = pt.dot(x_t, W) + pt.dot(h, U) + b
+        i = pt.sigmoid(z[:, :N_HID])
+        f = pt.sigmoid(z[:, N_HID : 2 * N_HID])
+        o = pt.sigmoid(z[:, 2 * N_HID : 3 * N_HID])
+        g = pt.tanh(z[:, 3 * N_HID :])
+        c_new = f * c + i * g
+        return o * pt.tanh(c_new), c_new
+
+    (hs, _), _ = pytensor.scan(
+        step, sequences=X, outputs_info=[pt.constant(zeros), pt.constant(zeros)]
+    )
+    loss = hs.mean()
+    params = [W, U, b]
+    grads = pytensor.grad(loss, params)
+    lr = numpy.float32(LR)
+    fn = pytensor.function(
+        [X], loss, updates=[(p, p - lr * g) for p, g in zip(params, grads)]
+    )
+    fn(x)
+    first = time.perf_counter() - start
+    return first, time_steps(lambda: fn(x), n)
+
+
+def run_jax(n):
+    start = time.perf_counter()
+    import jax
+    import jax.numpy as jnp
+
+    x, W0, U0, b0 = make_data()
+    params = (jnp.asarray(W0), jnp.asarray(U0), jnp.asarray(b0))
+    xs = jnp.asarray(x)
+
+    def loss_fn(params, xs):
+        W, U, b = params
+
+        def cell(carry, x_t):
+            h, c = carry
+            z = x_t @ W + h @ U + b
+            i, f, o, g = jnp.split(z, 4, axis=1)
+            c = jax.nn.sigmoid(f) * c + jax.nn.sigmoid(i) * jnp.tanh(g)
+            h = jax.nn.sigmoid(o) * jnp.tanh(c)
+            return (h, c), h
+
+        zeros = jnp.zeros((BATCH, N_HID), dtype=jnp.float32)
+        _, hs = jax.lax.scan(cell, (zeros, zeros), xs)
+        return hs.mean()
+
+    @jax.jit
+    def train(params, xs):
+        loss, grads = jax.value_and_grad(loss_fn)(params, xs)
+        return loss, tuple(p - LR * g for p, g in zip(params, grads))
+
+    state = {"params": params}
+
+    def step():
+        loss, state["params"] = train(state["params"], xs)
+        loss.block_until_ready()
+
+    step()
+    first = time.perf_counter() - start
+    return first, time_steps(step, n)
+
+
+PEERS = {
+    "torch_loop": ("PyTorch, Python loop", run_torch_loop),
+    "torch_lstm": ("PyTorch nn.LSTM", run_torch_lstm),
+    "pytensor": ("PyTensor scan", run_pytensor),
+    "jax": ("JAX lax.scan", run_jax),
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--skip", default="", help="comma-separated peer names")
+    args = parser.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    print(
+        f"LSTM training step: seq {SEQ}, batch {BATCH}, input {N_IN}, hidden "
+        f"{N_HID}, float32, median of {args.steps} steps"
+    )
+    first, ours = run_ours(args.steps)
+    print(
+        f"{'ours (symbolic.scan)':28s} first {first:8.2f} s   step {ours * 1e3:8.2f} ms"
+    )
+    results = {}
+    for key, (label, runner) in PEERS.items():
+        if key in skip:
+            print(f"{label:28s} skipped")
+            continue
+        try:
+            first, t = runner(args.steps)
+        except ImportError as exc:
+            print(f"{label:28s} could not be imported ({exc})")
+            continue
+        results[label] = t
+        print(f"{label:28s} first {first:8.2f} s   step {t * 1e3:8.2f} ms")
+    for label, t in results.items():
+        print(f"ratio ours / {label:24s} {ours / t:6.2f}")
+    if results:
+        best = min(results, key=results.get)
+        print(f"ratio ours / fastest peer ({best}): {ours / results[best]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
