@@ -127,6 +127,9 @@ def _int_vector(op, value, label, nd):
 
 def _check_params(op, ws, stride, pad, ignore_border):
     """Static checks on window parameters given as Python sequences."""
+    for label, value in (("ws", ws), ("stride", stride), ("pad", pad)):
+        if isinstance(value, (tuple, list)) and len(value) != op.ndim:
+            raise ValueError(f"{op}: {label} must have {op.ndim} entries, got {value}")
     if isinstance(ws, (tuple, list)) and isinstance(pad, (tuple, list)):
         if any(isinstance(v, Variable) for v in (*ws, *pad)):
             return
