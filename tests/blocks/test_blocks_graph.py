@@ -1,4 +1,3 @@
-import warnings
 from collections import OrderedDict
 
 import numpy
@@ -22,15 +21,9 @@ from blocks.roles import COLLECTED, COLLECTOR, DROPOUT, INPUT, PARAMETER, add_ro
 from blocks.utils import shared_floatx
 from symbolic import tensor
 from symbolic.gof import Apply, Op
+from symbolic.sandbox import rng_mrg
 
 floatX = symbolic.config.floatX
-
-
-def needs_random_streams():
-    return pytest.importorskip(
-        "symbolic.sandbox.rng_mrg",
-        reason="the engine has no MRG_RandomStreams yet",
-    )
 
 
 def test_computation_graph():
@@ -296,7 +289,6 @@ def test_scan_with_engine():
 
 
 def test_apply_noise():
-    rng_mrg = needs_random_streams()
     x = tensor.scalar()
     y = tensor.scalar()
     z = x + y
@@ -309,7 +301,6 @@ def test_apply_noise():
 
 
 def test_apply_dropout():
-    rng_mrg = needs_random_streams()
     x = tensor.vector()
     y = tensor.vector()
     z = x * y
@@ -326,7 +317,6 @@ def test_apply_dropout():
 
 
 def test_apply_dropout_custom_divisor():
-    rng_mrg = needs_random_streams()
     x = tensor.vector()
     cg = ComputationGraph([x * 1])
     dropped_cg = apply_dropout(cg, [x], 0.4, custom_divisor=2.5, seed=3)
@@ -336,7 +326,6 @@ def test_apply_dropout_custom_divisor():
 
 
 def test_dropout_mlp_example():
-    needs_random_streams()
     mlp = MLP(
         [Identity(), Identity()],
         [2, 10, 2],
@@ -349,13 +338,3 @@ def test_dropout_mlp_example():
     cg_dropout = apply_dropout(cg, inputs, 0.5)
     dropped = VariableFilter(roles=[DROPOUT])(cg_dropout.variables)
     assert {var.tag.replacement_of for var in dropped} == set(inputs)
-
-
-def test_dropout_and_noise_fail_cleanly_without_streams():
-    try:
-        import symbolic.sandbox.rng_mrg  # noqa: F401
-    except ImportError:
-        with warnings.catch_warnings(), pytest.raises(ImportError):
-            apply_dropout(ComputationGraph([tensor.vector() * 2]), [], 0.5)
-    else:
-        pytest.skip("the engine has MRG_RandomStreams")

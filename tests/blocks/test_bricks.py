@@ -37,6 +37,7 @@ from blocks.filter import get_application_call, get_brick
 from blocks.initialization import Constant, IsotropicGaussian
 from blocks.roles import INPUT, OUTPUT, PARAMETER, WEIGHT, has_roles
 from symbolic import tensor
+from symbolic.sandbox.rng_mrg import MRG_RandomStreams
 
 floatX = symbolic.config.floatX
 
@@ -336,11 +337,6 @@ def test_parent_pushes_rng_and_schemes():
 
 
 def test_random_brick():
-    pytest.importorskip(
-        "symbolic.sandbox.rng_mrg", reason="the engine has no MRG_RandomStreams yet"
-    )
-    from symbolic.sandbox.rng_mrg import MRG_RandomStreams
-
     brick = Random()
     assert isinstance(brick.theano_rng, MRG_RandomStreams)
     assert Random().theano_seed != brick.theano_seed
