@@ -5,7 +5,17 @@ The top level re-exports what Theano's does: ``function``, ``shared``,
 attributes (``symbolic.tensor``, ``symbolic.printing``...).
 """
 
-from symbolic import compile, gof, gradient, printing, scalar, scan_module, tensor
+from symbolic import (
+    compile,
+    gof,
+    gradient,
+    ifelse,
+    printing,
+    sandbox,
+    scalar,
+    scan_module,
+    tensor,
+)
 from symbolic.compile import (
     Function,
     In,

@@ -11,6 +11,8 @@ from symbolic.tensor import (
     elemwise,
     extra_ops,
     nnet,
+    raw_random,
+    shared_randomstreams,
     sharedvar,
     signal,
     subtensor,
