@@ -1,0 +1,479 @@
+"""Fused elemwise kernels: one small pure-C library per compiled graph.
+
+:func:`build_kernels` renders the scalar expression of every given Elemwise
+node into C, puts all kernels in ONE source (no Python or numpy headers, so
+gcc is quick) and compiles it with one :func:`~symbolic.backends.c.build.
+compile_library` call.  Each kernel exports two functions, the ABI the C
+runtime calls through raw pointers::
+
+    void <sym>_contig(long long n, char **args);
+    void <sym>_strided(int nd, const long long *shape, char **args,
+                       const long long *strides);
+
+``args`` holds the ``nin`` input then the ``nout`` output data pointers.
+``_contig`` needs every operand C-contiguous with ``n`` elements;
+``_strided`` takes ``nin + nout`` rows of ``nd`` byte strides (0 for a
+broadcast dimension, negative strides allowed).  An output may be the very
+same buffer as an input (in-place), never a partial overlap.
+
+The contiguous loop uses ``restrict`` pointers and branch-free math
+(``vecmath.h``), so gcc vectorizes it; above a size threshold it is split
+over threads, each writing its own slice, so results do not depend on the
+thread count.  The strided driver drops length-1 dimensions, merges
+dimensions that are contiguous for every operand and runs the vectorized
+loop on every row that is contiguous.
+"""
+
+import ctypes
+import logging
+import os
+
+import numpy
+
+from symbolic.backends.c import build
+from symbolic.backends.c.scalar_c import (
+    C_TYPES,
+    CRenderer,
+    Unsupported,
+    convert,
+    helper_source,
+)
+from symbolic.config import config
+from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.scalar import expr as E
+
+_logger = logging.getLogger(__name__)
+
+#: Extra flags of kernel libraries: no fused multiply-add contraction, so
+#: ``x * y + z`` rounds twice as in numpy; 512-bit vectors where the CPU has
+#: them, since the kernels are compute bound.
+KERNEL_FLAGS = (
+    "-ffp-contract=off",
+    "-fno-semantic-interposition",
+    "-mprefer-vector-width=512",
+)
+
+#: Elements-times-cost above which the contiguous loop is split over threads.
+PARALLEL_WORK = 1 << 21
+
+_VECMATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vecmath.h")
+
+_PRELUDE = """\
+#define _GNU_SOURCE
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+{vecmath}
+#define VM_THREADS {threads}
+#define VM_MAXDIM 64
+#define VM_MAXOP 64
+/* Shared drivers stay single copies: no per-kernel clone or inlining. */
+#define VM_NOCLONE __attribute__((noinline, noclone))
+
+typedef void (*vm_range_fn)(long long start, long long stop, char **args);
+
+typedef struct {{
+    vm_range_fn body;
+    long long start, stop;
+    char **args;
+}} vm_task;
+
+static void *vm_run_task(void *arg) {{
+    vm_task *task = (vm_task *)arg;
+    task->body(task->start, task->stop, task->args);
+    return NULL;
+}}
+
+/* Run body over [0, n) in VM_THREADS slices once the work is large enough. */
+static VM_NOCLONE void vm_parallel(long long n, char **args, vm_range_fn body,
+                                   long long cost) {{
+    int threads = VM_THREADS;
+    if (threads > 1 && n * cost >= {parallel_work}LL) {{
+        pthread_t ids[VM_THREADS];
+        vm_task tasks[VM_THREADS];
+        int started[VM_THREADS];
+        long long chunk = ((n + threads - 1) / threads + 63) & ~63LL;
+        for (int t = 0; t < threads; ++t) {{
+            long long start = t * chunk, stop = start + chunk;
+            tasks[t].body = body;
+            tasks[t].start = start < n ? start : n;
+            tasks[t].stop = stop < n ? stop : n;
+            tasks[t].args = args;
+            started[t] = 0;
+        }}
+        for (int t = 1; t < threads; ++t)
+            started[t] = pthread_create(&ids[t], NULL, vm_run_task, &tasks[t]) == 0;
+        body(tasks[0].start, tasks[0].stop, args);
+        for (int t = 1; t < threads; ++t) {{
+            if (started[t])
+                pthread_join(ids[t], NULL);
+            else
+                body(tasks[t].start, tasks[t].stop, args);
+        }}
+        return;
+    }}
+    body(0, n, args);
+}}
+
+#define VM_CHUNK 256
+
+static VM_NOCLONE void vm_copy(char *dst, long long dstep, const char *src,
+                               long long sstep, long long n, int size) {{
+    switch (size) {{
+    case 1: for (long long i = 0; i < n; ++i) dst[i * dstep] = src[i * sstep]; break;
+#define VM_COPY_CASE(bytes, type) \
+    case bytes: \
+        for (long long i = 0; i < n; ++i) \
+            *(type *)(dst + i * dstep) = *(const type *)(src + i * sstep); \
+        break;
+    VM_COPY_CASE(2, uint16_t)
+    VM_COPY_CASE(4, uint32_t)
+    VM_COPY_CASE(8, uint64_t)
+#undef VM_COPY_CASE
+    default:
+        for (long long i = 0; i < n; ++i)
+            memcpy(dst + i * dstep, src + i * sstep, size);
+    }}
+}}
+
+/* One strided row: gather the strided inputs into contiguous chunks, run the
+   vectorized loop, scatter the strided outputs. */
+static VM_NOCLONE void vm_row(long long n, char **ptrs, const long long *steps, int nin,
+                   int nop, const int *itemsize, vm_range_fn range) {{
+    char buf[nop][VM_CHUNK * 8];
+    char *args[VM_MAXOP];
+    for (long long start = 0; start < n; start += VM_CHUNK) {{
+        long long m = n - start < VM_CHUNK ? n - start : VM_CHUNK;
+        for (int k = 0; k < nop; ++k) {{
+            char *p = ptrs[k] + start * steps[k];
+            if (steps[k] == itemsize[k]) {{
+                args[k] = p;
+            }} else {{
+                args[k] = buf[k];
+                if (k < nin) vm_copy(buf[k], itemsize[k], p, steps[k], m, itemsize[k]);
+            }}
+        }}
+        range(0, m, args);
+        for (int k = nin; k < nop; ++k)
+            if (args[k] == buf[k])
+                vm_copy(ptrs[k] + start * steps[k], steps[k], buf[k], itemsize[k], m,
+                        itemsize[k]);
+    }}
+}}
+
+/* Walk an nd-dimensional strided iteration row by row, after dropping
+   length-1 dimensions and merging dimensions contiguous for every operand. */
+static VM_NOCLONE void vm_strided(int nd, const long long *shape, char **args,
+                       const long long *strides, int nin, int nop,
+                       const int *itemsize, vm_range_fn range) {{
+    long long sh[VM_MAXDIM], st[VM_MAXDIM][VM_MAXOP];
+    int m = 0;
+    for (int d = 0; d < nd; ++d) {{
+        if (shape[d] == 0) return;
+        if (shape[d] == 1) continue;
+        int merge = m > 0;
+        for (int k = 0; merge && k < nop; ++k)
+            merge = st[m - 1][k] == strides[k * nd + d] * shape[d];
+        if (merge) {{
+            sh[m - 1] *= shape[d];
+            for (int k = 0; k < nop; ++k) st[m - 1][k] = strides[k * nd + d];
+            continue;
+        }}
+        sh[m] = shape[d];
+        for (int k = 0; k < nop; ++k) st[m][k] = strides[k * nd + d];
+        ++m;
+    }}
+    char *ptrs[VM_MAXOP];
+    for (int k = 0; k < nop; ++k) ptrs[k] = args[k];
+    if (m == 0) {{
+        range(0, 1, ptrs);
+        return;
+    }}
+    long long idx[VM_MAXDIM] = {{0}};
+    for (;;) {{
+        vm_row(sh[m - 1], ptrs, st[m - 1], nin, nop, itemsize, range);
+        int d = m - 2;
+        for (; d >= 0; --d) {{
+            for (int k = 0; k < nop; ++k) ptrs[k] += st[d][k];
+            if (++idx[d] < sh[d]) break;
+            for (int k = 0; k < nop; ++k) ptrs[k] -= st[d][k] * sh[d];
+            idx[d] = 0;
+        }}
+        if (d < 0) return;
+    }}
+}}
+"""
+
+_KERNEL = """
+static void {sym}_range(long long start, long long stop, char **args) {{
+{range_decls}
+    for (long long i = start; i < stop; ++i) {{
+{range_loads}
+{body}
+{range_stores}
+    }}
+}}
+
+void {sym}_contig(long long n, char **args) {{
+    vm_parallel(n, args, {sym}_range, {cost});
+}}
+
+void {sym}_strided(int nd, const long long *shape, char **args,
+                   const long long *strides) {{
+    static const int itemsize[{nop}] = {{{itemsizes}}};
+    vm_strided(nd, shape, args, strides, {nin}, {nop}, itemsize, {sym}_range);
+}}
+"""
+
+
+def _indent(lines, depth):
+    pad = "    " * depth
+    return "\n".join(pad + line for line in lines)
+
+
+def render_kernel(sym, outputs, in_dtypes, out_dtypes):
+    """Return the C source of kernel ``sym`` computing the Exprs ``outputs``.
+
+    Raises
+    ------
+    Unsupported
+        When an expression or dtype has no C rendering.
+    """
+    for dtype in (*in_dtypes, *out_dtypes):
+        if dtype not in C_TYPES:
+            raise Unsupported(f"dtype {dtype} has no C rendering")
+    nin = len(in_dtypes)
+    renderer = CRenderer({i: (f"a{i}", d) for i, d in enumerate(in_dtypes)})
+    results = [renderer.render(expr) for expr in outputs]
+    stores = [
+        convert(name, expr.dtype, dtype)
+        for name, expr, dtype in zip(results, outputs, out_dtypes)
+    ]
+    used = renderer.used_args
+    ctypes_in = [C_TYPES[d] for d in in_dtypes]
+    ctypes_out = [C_TYPES[d] for d in out_dtypes]
+    range_decls = [
+        f"const {t} *restrict in{i} = (const {t} *)args[{i}];"
+        for i, t in enumerate(ctypes_in)
+        if i in used
+    ] + [
+        f"{t} *restrict out{j} = ({t} *)args[{nin + j}];"
+        for j, t in enumerate(ctypes_out)
+    ]
+    range_loads = [f"const {ctypes_in[i]} a{i} = in{i}[i];" for i in sorted(used)]
+    range_stores = [f"out{j}[i] = {code};" for j, code in enumerate(stores)]
+    nop = nin + len(out_dtypes)
+    source = _KERNEL.format(
+        sym=sym,
+        range_decls=_indent(range_decls, 1),
+        range_loads=_indent(range_loads, 2),
+        range_stores=_indent(range_stores, 2),
+        body=_indent(renderer.lines, 2),
+        cost=max(1, renderer.cost),
+        nin=nin,
+        nop=nop,
+        itemsizes=", ".join(
+            str(numpy.dtype(d).itemsize) for d in (*in_dtypes, *out_dtypes)
+        ),
+    )
+    return source, renderer.helpers
+
+
+def node_expressions(node):
+    """Return ``(outputs, in_dtypes, out_dtypes)`` of an Elemwise node's kernel."""
+    if not isinstance(node.op, Elemwise):
+        raise Unsupported(f"{node.op} is not an Elemwise")
+    in_dtypes = tuple(v.dtype for v in node.inputs)
+    out_dtypes = tuple(v.dtype for v in node.outputs)
+    args = [E.arg(i, d) for i, d in enumerate(in_dtypes)]
+    try:
+        outputs = node.op.scalar_op.expression(args, in_dtypes, out_dtypes)
+    except NotImplementedError as exc:
+        raise Unsupported(str(exc)) from None
+    outputs = tuple(outputs)
+    if len(outputs) != len(out_dtypes):
+        raise Unsupported(
+            f"{node.op}: {len(outputs)} expressions for {len(out_dtypes)}"
+        )
+    return outputs, in_dtypes, out_dtypes
+
+
+def supports(node):
+    """True when the node's kernel can be rendered as C."""
+    try:
+        render_kernel("k", *node_expressions(node))
+    except Unsupported:
+        return False
+    return True
+
+
+def _threads():
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def render_library(kernels):
+    """Join rendered kernels ``[(source, helpers)]`` into one C source."""
+    with open(_VECMATH) as handle:
+        vecmath = handle.read()
+    helpers = set()
+    for _, needed in kernels:
+        helpers |= needed
+    parts = [
+        _PRELUDE.format(
+            vecmath=vecmath, threads=_threads(), parallel_work=PARALLEL_WORK
+        ),
+        helper_source(helpers),
+    ]
+    parts += [source for source, _ in kernels]
+    return "".join(parts)
+
+
+class ElemwiseKernel:
+    """A compiled kernel of the two-function ABI plus a numpy-level call.
+
+    Attributes
+    ----------
+    contig_address, strided_address : int
+        Addresses of ``<sym>_contig`` and ``<sym>_strided``.
+    nin, nout : int
+    in_dtypes, out_dtypes : tuple of str
+    """
+
+    def __init__(self, library, sym, in_dtypes, out_dtypes):
+        self.library = library
+        self.sym = sym
+        self.in_dtypes = tuple(in_dtypes)
+        self.out_dtypes = tuple(out_dtypes)
+        self.nin = len(self.in_dtypes)
+        self.nout = len(self.out_dtypes)
+        self._contig = getattr(library, f"{sym}_contig")
+        self._contig.restype = None
+        self._contig.argtypes = [ctypes.c_longlong, ctypes.c_void_p]
+        self._strided = getattr(library, f"{sym}_strided")
+        self._strided.restype = None
+        self._strided.argtypes = [
+            ctypes.c_int,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
+        self.contig_address = ctypes.cast(self._contig, ctypes.c_void_p).value
+        self.strided_address = ctypes.cast(self._strided, ctypes.c_void_p).value
+
+    def __repr__(self):
+        return f"ElemwiseKernel({self.sym}, {self.in_dtypes} -> {self.out_dtypes})"
+
+    def __call__(self, inputs, outputs=None):
+        """Run on numpy arrays, broadcasting the inputs; return the outputs.
+
+        ``outputs`` (optional) are preallocated arrays of the broadcast shape
+        and the output dtypes; they are written in place.
+        """
+        return call_kernel(self, inputs, outputs)
+
+
+def call_kernel(kernel, inputs, outputs=None):
+    """Run ``kernel`` (anything with the ABI attributes) on numpy arrays."""
+    if len(inputs) != kernel.nin:
+        raise ValueError(f"{kernel}: expected {kernel.nin} inputs, got {len(inputs)}")
+    inputs = [numpy.asarray(x, dtype=d) for x, d in zip(inputs, kernel.in_dtypes)]
+    shape = numpy.broadcast_shapes(*(x.shape for x in inputs))
+    if outputs is None:
+        outputs = [numpy.empty(shape, dtype=d) for d in kernel.out_dtypes]
+    outputs = list(outputs)
+    if len(outputs) != kernel.nout:
+        raise ValueError(
+            f"{kernel}: expected {kernel.nout} outputs, got {len(outputs)}"
+        )
+    for j, (out, dtype) in enumerate(zip(outputs, kernel.out_dtypes)):
+        if not isinstance(out, numpy.ndarray) or out.dtype != dtype:
+            raise TypeError(
+                f"{kernel}: output {j} must be a {dtype} ndarray, got "
+                f"{getattr(out, 'dtype', type(out).__name__)}"
+            )
+        if out.shape != shape:
+            raise ValueError(
+                f"{kernel}: output {j} has shape {out.shape}, the inputs "
+                f"broadcast to {shape}"
+            )
+    operands = inputs + outputs
+    pointers = (ctypes.c_void_p * len(operands))(*[a.ctypes.data for a in operands])
+    size = int(numpy.prod(shape, dtype=numpy.int64))
+    if size == 0:
+        return outputs
+    if all(a.shape == shape and a.flags.c_contiguous for a in operands):
+        kernel._contig(size, pointers)
+        return outputs
+    nd = len(shape)
+    strides = []
+    for a in operands:
+        view = numpy.broadcast_to(a, shape) if a.shape != shape else a
+        strides.extend(view.strides)
+    shape_arr = (ctypes.c_longlong * max(nd, 1))(*shape)
+    stride_arr = (ctypes.c_longlong * max(len(strides), 1))(*strides)
+    kernel._strided(nd, shape_arr, pointers, stride_arr)
+    return outputs
+
+
+def compile_kernels(specs, context="elemwise kernels"):
+    """Compile kernel specs ``(outputs, in_dtypes, out_dtypes)`` into one library.
+
+    Returns ``{spec: ElemwiseKernel}`` for the specs that render; the others
+    are left out.
+    """
+    rendered = {}
+    for spec in dict.fromkeys(specs):
+        sym = f"k{len(rendered)}"
+        try:
+            rendered[spec] = (sym, render_kernel(sym, *spec))
+        except Unsupported as exc:
+            _logger.debug("no C kernel for %s: %s", context, exc)
+    if not rendered:
+        return {}
+    source = render_library([entry[1] for entry in rendered.values()])
+    path = build.compile_library(
+        source, name="elemwise", flags=KERNEL_FLAGS, context=context
+    )
+    library = build.load_library(path)
+    return {
+        spec: ElemwiseKernel(library, sym, spec[1], spec[2])
+        for spec, (sym, _) in rendered.items()
+    }
+
+
+def build_kernels(nodes):
+    """Compile the kernels of the Elemwise ``nodes`` (one library, one gcc call).
+
+    Returns
+    -------
+    dict
+        ``{node: ElemwiseKernel}`` for every node whose expression renders;
+        the others are left out (they keep their Python thunk).  Nodes with
+        the same expression and dtypes share one kernel.  With no C
+        compiler (``config.cxx == ""``) the LLVM backend builds them.
+
+    Raises
+    ------
+    CompileError
+        When gcc rejects the generated source (the message names the ops).
+    """
+    if not config.cxx:
+        from symbolic.backends.llvm import elemwise_kernels as llvm_kernels
+
+        return llvm_kernels.build_kernels(nodes)
+    specs = {}
+    for node in nodes:
+        try:
+            specs[node] = node_expressions(node)
+        except Unsupported as exc:
+            _logger.debug("no C kernel for %s: %s", node, exc)
+    if not specs:
+        return {}
+    names = dict.fromkeys(str(node.op) for node in specs)
+    context = "elemwise kernels of " + ", ".join(names)
+    kernels = compile_kernels(list(specs.values()), context)
+    return {node: kernels[spec] for node, spec in specs.items() if spec in kernels}

@@ -1,0 +1,399 @@
+"""Render scalar expression trees (:mod:`symbolic.ops.scalar.expr`) as C.
+
+Every node becomes one ``const`` local of the C type of its dtype, so shared
+subtrees are computed once.  The rendered code has numpy's semantics, the
+ones :func:`~symbolic.ops.scalar.expr.evaluate` defines: a primitive computes
+in the dtype numpy would pick for its argument dtypes and the result is then
+converted to the node's dtype.  Integer arithmetic wraps (it is done on
+unsigned types, so it is never undefined behaviour in C), floor division
+and modulo follow numpy's sign rules and return 0 for a zero divisor,
+``max``/``min`` propagate nan, and comparisons produce 0/1 bytes.
+
+What cannot be rendered (complex and float16 arithmetic, an unknown
+primitive) raises :class:`Unsupported`, and the node keeps its Python thunk.
+"""
+
+import functools
+
+import numpy
+
+from symbolic.ops.scalar import expr as E
+
+C_TYPES = {
+    "bool": "uint8_t",
+    "int8": "int8_t",
+    "int16": "int16_t",
+    "int32": "int32_t",
+    "int64": "int64_t",
+    "uint8": "uint8_t",
+    "uint16": "uint16_t",
+    "uint32": "uint32_t",
+    "uint64": "uint64_t",
+    "float32": "float",
+    "float64": "double",
+}
+FLOATS = ("float32", "float64")
+SIGNED = ("int8", "int16", "int32", "int64")
+UNSIGNED = ("uint8", "uint16", "uint32", "uint64")
+
+# Functions with a vectorizable version in vecmath.h (float32 adds "f").
+_VECMATH = {
+    "exp": "vm_exp",
+    "log": "vm_log",
+    "tanh": "vm_tanh",
+    "sigmoid": "vm_sigmoid",
+    "softplus": "vm_softplus",
+}
+# libm functions (float32 uses the "f" variant, as numpy's float32 loops do).
+_LIBM = {
+    "exp2": "exp2",
+    "log2": "log2",
+    "log10": "log10",
+    "log1p": "log1p",
+    "expm1": "expm1",
+    "sqrt": "sqrt",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "asin": "asin",
+    "acos": "acos",
+    "atan": "atan",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "asinh": "asinh",
+    "acosh": "acosh",
+    "atanh": "atanh",
+    "floor": "floor",
+    "ceil": "ceil",
+    "trunc": "trunc",
+    "round_half_even": "rint",
+}
+# scipy.special functions: scipy computes their float32 loops in double.
+_DOUBLE_ONLY = {
+    "erf": "erf",
+    "erfc": "erfc",
+    "gamma": "tgamma",
+    "lgamma": "vm_lgamma",
+    "digamma": "vm_digamma",
+    "erfinv": "vm_erfinv",
+    "erfcinv": "vm_erfcinv",
+}
+_COMPARE = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="}
+_BITWISE = {"band": "&", "bor": "|", "bxor": "^"}
+# Rough cost of one element of each primitive, in simple-op units.
+_COST = {"div": 4, "floordiv": 8, "mod": 8, "pow": 20, **dict.fromkeys(_VECMATH, 15)}
+
+
+class Unsupported(NotImplementedError):
+    """The C backend cannot render this expression (the node stays in Python)."""
+
+
+@functools.cache
+def compute_dtype(op, arg_dtypes):
+    """Return the dtype numpy computes ``op`` in for these argument dtypes."""
+    arrays = [numpy.ones(2, dtype=d) for d in arg_dtypes]
+    if op == "select":
+        arrays[0] = arrays[0].astype(bool)
+    try:
+        with numpy.errstate(all="ignore"):
+            result = numpy.asarray(E.PRIMITIVES[op](*arrays))
+    except (TypeError, ValueError) as exc:
+        raise Unsupported(f"{op}{arg_dtypes}: numpy rejects it ({exc})") from None
+    return _checked(result.dtype.name, op)
+
+
+def _checked(dtype, what):
+    if dtype not in C_TYPES:
+        raise Unsupported(f"{what}: dtype {dtype} has no C rendering")
+    return dtype
+
+
+def _unsigned_of(dtype):
+    """The unsigned C type integer arithmetic on ``dtype`` wraps in."""
+    return "uint64_t" if dtype in ("int64", "uint64") else "uint32_t"
+
+
+def convert(code, src, dst):
+    """C code converting ``code`` of dtype ``src`` to dtype ``dst`` as numpy does."""
+    if src == dst:
+        return code
+    ctype = C_TYPES[dst]
+    if dst == "bool":
+        return f"(uint8_t)(({code}) != 0)"
+    if src in FLOATS and dst in ("int8", "int16", "uint8", "uint16", "uint32"):
+        # Through a wide integer: a narrowing integer conversion wraps, where a
+        # direct float conversion would saturate when vectorized.
+        return f"({ctype})(int64_t)({code})"
+    return f"({ctype})({code})"
+
+
+def literal(value, dtype):
+    """A C literal for ``value`` in ``dtype``."""
+    try:
+        value = numpy.asarray(value, dtype=dtype)[()]
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise Unsupported(f"constant {value!r} as {dtype}: {exc}") from None
+    ctype = C_TYPES[dtype]
+    if dtype == "bool":
+        return f"(uint8_t){int(value)}"
+    if dtype in FLOATS:
+        number = float(value)
+        if number != number:
+            text = "NAN"
+        elif number in (float("inf"), float("-inf")):
+            text = "INFINITY" if number > 0 else "-INFINITY"
+        else:
+            text = number.hex() + ("f" if dtype == "float32" else "")
+        return f"(({ctype}){text})"
+    number = int(value)
+    if dtype in UNSIGNED:
+        return f"(({ctype}){number}ULL)"
+    if number == numpy.iinfo(dtype).min:
+        return f"(({ctype})({number + 1}LL - 1))"
+    return f"(({ctype}){number}LL)"
+
+
+def _const_value(expr):
+    while expr.op == "cast":
+        expr = expr.args[0]
+    return expr.value if expr.op == "const" else None
+
+
+class CRenderer:
+    """Accumulate the C statements that compute a set of expressions.
+
+    Parameters
+    ----------
+    args : dict
+        Input position -> (C name, dtype) of the kernel's loaded inputs.
+    prefix : str
+        Prefix of the generated local names.
+    """
+
+    def __init__(self, args, prefix="v"):
+        self.args = dict(args)
+        self.prefix = prefix
+        self.lines = []
+        self.names = {}
+        self.helpers = set()
+        self.used_args = set()
+        self.cost = 0
+
+    def render(self, expr):
+        """Emit statements for ``expr``; return the name of the local holding it."""
+        name = self.names.get(expr)
+        if name is not None:
+            return name
+        dtype = _checked(expr.dtype, repr(expr))
+        if expr.op == "arg":
+            if expr.value not in self.args:
+                raise Unsupported(f"expression refers to missing input {expr.value}")
+            arg_name, arg_dtype = self.args[expr.value]
+            self.used_args.add(expr.value)
+            code = convert(arg_name, arg_dtype, dtype)
+            if code == arg_name:
+                self.names[expr] = arg_name
+                return arg_name
+        elif expr.op == "const":
+            code = literal(expr.value, dtype)
+        else:
+            names = [self.render(a) for a in expr.args]
+            dtypes = tuple(_checked(a.dtype, repr(a)) for a in expr.args)
+            code = self._primitive(expr, names, dtypes)
+            self.cost += _COST.get(expr.op, 1)
+        name = f"{self.prefix}{len(self.lines)}"
+        self.lines.append(f"const {C_TYPES[dtype]} {name} = {code};")
+        self.names[expr] = name
+        return name
+
+    # -- primitives ------------------------------------------------------
+    def _primitive(self, expr, names, dtypes):
+        op = expr.op
+        if op == "cast":
+            return convert(names[0], dtypes[0], expr.dtype)
+        if op in _COMPARE:
+            common = _checked(numpy.result_type(*dtypes).name, op)
+            a, b = (convert(n, d, common) for n, d in zip(names, dtypes))
+            return f"(uint8_t)({a} {_COMPARE[op]} {b})"
+        if op in ("land", "lor", "lnot"):
+            truth = [f"({n} != 0)" for n in names]
+            if op == "lnot":
+                return f"(uint8_t)({names[0]} == 0)"
+            return f"(uint8_t)({truth[0]} {'&' if op == 'land' else '|'} {truth[1]})"
+        if op in ("isnan", "isinf"):
+            if dtypes[0] not in FLOATS:
+                return "(uint8_t)0"
+            x = names[0]
+            if op == "isnan":
+                return f"(uint8_t)({x} != {x})"
+            return f"(uint8_t)({_fn('fabs', dtypes[0])}({x}) == INFINITY)"
+        ct = compute_dtype(op, dtypes)
+        if op == "select":
+            cond = f"({names[0]} != 0)"
+            a = convert(names[1], dtypes[1], ct)
+            b = convert(names[2], dtypes[2], ct)
+            return convert(f"({cond} ? {a} : {b})", ct, expr.dtype)
+        args = [convert(n, d, ct) for n, d in zip(names, dtypes)]
+        code = self._in_compute_dtype(op, ct, args, expr)
+        return convert(code, ct, expr.dtype)
+
+    def _in_compute_dtype(self, op, ct, args, expr):
+        ctype = C_TYPES[ct]
+        isfloat = ct in FLOATS
+        if op in ("add", "sub", "mul"):
+            symbol = {"add": "+", "sub": "-", "mul": "*"}[op]
+            a, b = args
+            if isfloat:
+                return f"({a} {symbol} {b})"
+            if ct == "bool":
+                return f"(uint8_t)({a} {'|' if op == 'add' else '&'} {b})"
+            unsigned = _unsigned_of(ct)
+            return f"({ctype})(({unsigned}){a} {symbol} ({unsigned}){b})"
+        if op == "div":
+            return f"({args[0]} / {args[1]})"
+        if op in ("floordiv", "mod", "pow"):
+            if op == "pow" and isfloat and _const_value(expr.args[1]) == 2:
+                return f"({args[0]} * {args[0]})"
+            if op == "pow" and isfloat:
+                return f"{_fn('pow', ct)}({args[0]}, {args[1]})"
+            helper = f"vm_{op}_{ct}"
+            self.helpers.add(helper)
+            return f"{helper}({args[0]}, {args[1]})"
+        if op == "atan2":
+            return f"{_fn('atan2', ct)}({args[0]}, {args[1]})"
+        if op == "neg":
+            if isfloat:
+                return f"(-{args[0]})"
+            return f"({ctype})(0 - ({_unsigned_of(ct)}){args[0]})"
+        if op == "abs":
+            x = args[0]
+            if isfloat:
+                return f"{_fn('fabs', ct)}({x})"
+            if ct in SIGNED:
+                return f"({x} < 0 ? ({ctype})(0 - ({_unsigned_of(ct)}){x}) : {x})"
+            return x
+        if op == "sign":
+            x = args[0]
+            if isfloat:
+                one, zero = f"({ctype})1", f"({ctype})0"
+                inner = f"({x} == 0 ? {zero} : {x})"
+                return f"({x} > 0 ? {one} : ({x} < 0 ? -{one} : {inner}))"
+            if ct in SIGNED:
+                return f"({ctype})(({x} > 0) - ({x} < 0))"
+            return f"({ctype})({x} > 0)"
+        if op in ("max", "min"):
+            a, b = args
+            cmp = ">=" if op == "max" else "<="
+            if isfloat:
+                return f"(({a} {cmp} {b} || {a} != {a}) ? {a} : {b})"
+            return f"({a} {cmp} {b} ? {a} : {b})"
+        if op in _BITWISE:
+            return f"({ctype})({args[0]} {_BITWISE[op]} {args[1]})"
+        if op == "bnot":
+            if ct == "bool":
+                return f"(uint8_t)(!{args[0]})"
+            return f"({ctype})(~{args[0]})"
+        if op == "round_half_away":
+            if not isfloat:
+                return args[0]
+            x = args[0]
+            half = literal(0.5, ct)
+            return (
+                f"({x} >= 0 ? {_fn('floor', ct)}({x} + {half}) "
+                f": {_fn('ceil', ct)}({x} - {half}))"
+            )
+        if op in _LIBM:
+            if not isfloat:  # rounding of integers is the identity in numpy
+                if op in ("floor", "ceil", "trunc", "round_half_even"):
+                    return args[0]
+                raise Unsupported(f"{op} computing in {ct}")
+            return f"{_fn(_LIBM[op], ct)}({args[0]})"
+        if op in _VECMATH:
+            self._need_float(op, ct)
+            suffix = "f" if ct == "float32" else ""
+            return f"{_VECMATH[op]}{suffix}({args[0]})"
+        if op in _DOUBLE_ONLY:
+            self._need_float(op, ct)
+            if ct == "float32":
+                return f"(float){_DOUBLE_ONLY[op]}((double){args[0]})"
+            return f"{_DOUBLE_ONLY[op]}({args[0]})"
+        raise Unsupported(f"primitive {op!r} has no C rendering")
+
+    @staticmethod
+    def _need_float(op, ct):
+        if ct not in FLOATS:
+            raise Unsupported(f"{op} computing in {ct}")
+
+
+def _fn(name, dtype):
+    """The libm function ``name`` for ``dtype`` (float32 takes the ``f`` variant)."""
+    return name + "f" if dtype == "float32" else name
+
+
+_SIGNED_HELPERS = """
+static inline {T} vm_floordiv_{d}({T} a, {T} b) {{
+    if (b == 0) return 0;
+    if (b == -1) return ({T})(0 - ({U})a);
+    {T} q = ({T})(a / b);
+    return ({T})(q - ((a % b != 0) & ((a < 0) != (b < 0))));
+}}
+static inline {T} vm_mod_{d}({T} a, {T} b) {{
+    if (b == 0 || b == -1) return 0;
+    {T} r = ({T})(a % b);
+    return (r != 0 && ((r < 0) != (b < 0))) ? ({T})(r + b) : r;
+}}
+"""
+_UNSIGNED_HELPERS = """
+static inline {T} vm_floordiv_{d}({T} a, {T} b) {{ return b == 0 ? 0 : ({T})(a / b); }}
+static inline {T} vm_mod_{d}({T} a, {T} b) {{ return b == 0 ? 0 : ({T})(a % b); }}
+"""
+# numpy raises for negative integer exponents; the kernel returns 0 there.
+_POW_HELPER = """
+static inline {T} vm_pow_{d}({T} a, {T} b) {{
+    if (b < 0) return 0;
+    {U} base = ({U})a, result = 1, e = ({U})b;
+    while (e) {{
+        if (e & 1) result *= base;
+        base *= base;
+        e >>= 1;
+    }}
+    return ({T})result;
+}}
+"""
+_FLOAT_HELPERS = """
+static inline {T} vm_floordiv_{d}({T} a, {T} b) {{
+    if (b == 0) return a / b;
+    {T} mod = fmod{f}(a, b);
+    {T} div = (a - mod) / b;
+    if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1;
+    if (div == 0) return copysign{f}(0, a / b);
+    {T} fl = floor{f}(div);
+    return div - fl > ({T})0.5 ? fl + 1 : fl;
+}}
+static inline {T} vm_mod_{d}({T} a, {T} b) {{
+    {T} mod = fmod{f}(a, b);
+    if (b == 0) return mod;
+    if (mod == 0) return copysign{f}(0, b);
+    return ((b < 0) != (mod < 0)) ? mod + b : mod;
+}}
+"""
+
+
+def helper_source(names):
+    """Return the C definitions of the helper functions named in ``names``."""
+    parts = []
+    for dtype in C_TYPES:
+        wanted = {n for n in names if n.endswith("_" + dtype)}
+        if not wanted:
+            continue
+        fields = {"T": C_TYPES[dtype], "U": _unsigned_of(dtype), "d": dtype}
+        if dtype in FLOATS:
+            fields["f"] = "f" if dtype == "float32" else ""
+            parts.append(_FLOAT_HELPERS.format(**fields))
+            continue
+        if wanted & {f"vm_floordiv_{dtype}", f"vm_mod_{dtype}"}:
+            template = _SIGNED_HELPERS if dtype in SIGNED else _UNSIGNED_HELPERS
+            parts.append(template.format(**fields))
+        if f"vm_pow_{dtype}" in wanted:
+            parts.append(_POW_HELPER.format(**fields))
+    return "".join(parts)
