@@ -7,6 +7,10 @@ the median step time, then the ratio ours / peer.  Peers that do not import
 are listed as such.
 
 Run: ``python benchmarks/lstm_step.py [--steps N] [--skip pytensor,jax]``.
+On a machine shared with other work, pin every engine to one BLAS thread
+(``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1``): with more
+threads than free cores, small matrix products slow down by 30x and the
+ratios mean nothing.
 """
 
 import argparse
