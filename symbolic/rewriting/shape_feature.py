@@ -79,27 +79,29 @@ class ShapeFeature(Feature):
         cached = self._shapes.get(var)
         if cached is not None and self._valid(var):
             return cached
-        # Walk up to the nearest variables with a valid shape, then compute down.
-        todo = [var]
-        order = []
-        seen = set()
-        while todo:
-            v = todo.pop()
-            if v in seen:
+        # Walk up to the nearest variables with a valid shape, computing each
+        # variable after its inputs (an iterative post-order).
+        stack = [(var, False)]
+        done = set()
+        while stack:
+            v, expanded = stack.pop()
+            if v in done:
                 continue
-            seen.add(v)
-            order.append(v)
+            if expanded:
+                done.add(v)
+                self._compute(v)
+                continue
+            stack.append((v, True))
             node = v.owner
             if node is None or not self._has_infer_shape(node):
                 continue
             for inp in node.inputs:
-                if isinstance(inp.type, TensorType) and not (
-                    inp in self._shapes and self._valid(inp)
+                if (
+                    isinstance(inp.type, TensorType)
+                    and inp not in done
+                    and not (inp in self._shapes and self._valid(inp))
                 ):
-                    todo.append(inp)
-        for v in reversed(order):
-            if v not in self._shapes or not self._valid(v):
-                self._compute(v)
+                    stack.append((inp, False))
         return self._shapes[var]
 
     def shape_entry(self, var, i):

@@ -322,3 +322,43 @@ def local_useless_elemwise(fgraph, node):
     ):
         return [fit(node.inputs[0], node.outputs[0])]
     return None
+
+
+def _divisors(term):
+    """The factors ``term`` divides by, looking through a negation."""
+    if scalar_op_of(term, sb.Neg):
+        term = term.owner.inputs[0]
+    if not scalar_op_of(term, sb.TrueDiv):
+        return []
+    d = term.owner.inputs[1]
+    if scalar_op_of(d, sb.Mul):
+        return list(d.owner.inputs)
+    return [d]
+
+
+@node_rewriter([Elemwise], tags=_CANON)
+def local_distribute_cancel(fgraph, node):
+    """(a / s + b) * s * t -> a * t + b * s * t when a divisor cancels.
+
+    A product is distributed over a sum (or difference) only when one of
+    the sum's terms divides by another factor of the product, so the
+    distribution removes a division; this is how ``log(sigmoid)``-style
+    gradients lose their ``1 / sigmoid(x)``.  Conditions: float output; the
+    sum has no other client and the product's dtype.
+    """
+    if not isinstance(node.op.scalar_op, sb.Mul):
+        return None
+    out = node.outputs[0]
+    if not is_float(out):
+        return None
+    for i, s in enumerate(node.inputs):
+        op = scalar_op_of(s, sb.Add, sb.Sub)
+        if op is None or s.dtype != out.dtype or not single_client(fgraph, s):
+            continue
+        others = node.inputs[:i] + node.inputs[i + 1 :]
+        if not any(d in others for t in s.owner.inputs for d in _divisors(t)):
+            continue
+        terms = [math.mul(t, *others) for t in s.owner.inputs]
+        result = math.sub(*terms) if isinstance(op, sb.Sub) else math.add(*terms)
+        return [fit(result, out)]
+    return None

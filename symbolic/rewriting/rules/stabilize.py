@@ -7,7 +7,7 @@
 
 from symbolic.ops import math
 from symbolic.ops.elemwise import DimShuffle, Elemwise
-from symbolic.ops.math import Sum
+from symbolic.ops.math import Max, Sum
 from symbolic.ops.nnet.sigm import ScalarSigmoid, softplus
 from symbolic.ops.scalar import basic as sb
 from symbolic.ops.scalar import math as sm
@@ -103,6 +103,19 @@ def local_expm1(fgraph, node):
     return [fit(math.expm1(e.owner.inputs[0]), out)]
 
 
+def _is_max_shifted(x):
+    """Whether ``x`` is already ``y - switch(isinf(m), 0, m)`` with m a Max."""
+    if not scalar_op_of(x, sb.Sub):
+        return False
+    shift = x.owner.inputs[1]
+    while shift.owner is not None and isinstance(shift.owner.op, DimShuffle):
+        shift = shift.owner.inputs[0]
+    if not scalar_op_of(shift, sb.Switch):
+        return False
+    m = shift.owner.inputs[2]
+    return m.owner is not None and isinstance(m.owner.op, Max)
+
+
 @node_rewriter([Elemwise], tags=(*_STAB, "logsumexp"))
 def local_logsumexp(fgraph, node):
     """log(sum(exp(x), axes)) -> m + log(sum(exp(x - m), axes)), m = max(x, axes).
@@ -120,6 +133,8 @@ def local_logsumexp(fgraph, node):
     if not scalar_op_of(e, sm.Exp) or not is_float(e):
         return None
     (x,) = e.owner.inputs
+    if _is_max_shifted(x):
+        return None
     x = fit(x, e)
     axis = total.owner.op.axis
     axes = tuple(range(x.ndim)) if axis is None else axis

@@ -115,7 +115,10 @@ def local_subtensor_of_alloc(fgraph, node):
 
 @node_rewriter([Subtensor], tags=_CANON)
 def local_subtensor_of_join(fgraph, node):
-    """join(0, a, b)[k, ...] -> b[k - len(a), ...] when the lengths are constants."""
+    """join(0, a, b)[k, ...] -> b[k - len(a), ...] when the lengths are constants.
+
+    Every piece before the selected one must have a constant length.
+    """
     base = node.inputs[0]
     if base.owner is None or not isinstance(base.owner.op, Join):
         return None
@@ -128,11 +131,13 @@ def local_subtensor_of_join(fgraph, node):
         return None
     feature = shape_feature(fgraph)
     offset = 0
-    for piece in pieces:
+    for n, piece in enumerate(pieces):
         length = constant_int(feature.shape_entry(piece, 0))
-        if length is None:
+        last = n == len(pieces) - 1
+        if length is None and not last:
             return None
-        if k < offset + length:
+        # An index past the last piece stays an IndexError there.
+        if last or k < offset + length:
             rest = tuple(entries[1:])
             return [fit(piece[(k - offset, *rest)], node.outputs[0])]
         offset += length
