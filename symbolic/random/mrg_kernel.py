@@ -217,43 +217,64 @@ def uniform_numpy(rstate, n, dtype):
 # The C kernel ----------------------------------------------------------------
 _C_SOURCE = r"""
 #include <stdint.h>
+#include <stdlib.h>
 
-/* One MRG31k3p stream at a time: its state stays in registers while it
-   produces samples i = stream, stream + n_streams, ...  Overflow wraps
-   (compiled with -fwrapv), as in the reference implementation. */
+/* The streams' states are copied into one array per state component, so the
+   per-round loop over streams reads and writes contiguous memory and the
+   compiler can vectorize it.  Overflow wraps (compiled with -fwrapv), as in
+   the reference implementation.  Returns -1 when memory runs out. */
+#define MRG_REDUCE(y, M) ((y) < 0 || (y) >= (M) ? (y) - (M) : (y))
 #define MRG_KERNEL(NAME, TYPE, NORM)                                          \
-void NAME(int32_t *state, int64_t n_streams, int64_t n, TYPE *out)            \
+int NAME(int32_t *state, int64_t n_streams, int64_t n, TYPE *out)             \
 {                                                                             \
     const int32_t M1 = 2147483647, M2 = 2147462579;                           \
     const int32_t MASK12 = 511, MASK13 = 16777215, MASK2 = 65535;             \
     const int32_t MULT2 = 21069;                                              \
-    for (int64_t s = 0; s < n_streams && s < n; ++s) {                        \
-        int32_t *st = state + s * 6;                                          \
-        int32_t x11 = st[0], x12 = st[1], x13 = st[2];                        \
-        int32_t x21 = st[3], x22 = st[4], x23 = st[5];                        \
-        for (int64_t i = s; i < n; i += n_streams) {                          \
-            int32_t y1, y2;                                                   \
-            y1 = ((x12 & MASK12) << 22) + (x12 >> 9)                          \
-                 + ((x13 & MASK13) << 7) + (x13 >> 24);                       \
-            if (y1 < 0 || y1 >= M1) y1 -= M1;                                 \
-            y1 += x13;                                                        \
-            if (y1 < 0 || y1 >= M1) y1 -= M1;                                 \
-            x13 = x12; x12 = x11; x11 = y1;                                   \
-            y1 = ((x21 & MASK2) << 15) + (MULT2 * (x21 >> 16));               \
-            if (y1 < 0 || y1 >= M2) y1 -= M2;                                 \
-            y2 = ((x23 & MASK2) << 15) + (MULT2 * (x23 >> 16));               \
-            if (y2 < 0 || y2 >= M2) y2 -= M2;                                 \
-            y2 += x23;                                                        \
-            if (y2 < 0 || y2 >= M2) y2 -= M2;                                 \
-            y2 += y1;                                                         \
-            if (y2 < 0 || y2 >= M2) y2 -= M2;                                 \
-            x23 = x22; x22 = x21; x21 = y2;                                   \
-            if (x11 <= x21) out[i] = (TYPE)(x11 - x21 + M1) * NORM;           \
-            else out[i] = (TYPE)(x11 - x21) * NORM;                           \
-        }                                                                     \
-        st[0] = x11; st[1] = x12; st[2] = x13;                                \
-        st[3] = x21; st[4] = x22; st[5] = x23;                                \
+    int64_t ns = n_streams < n ? n_streams : n;                               \
+    if (ns <= 0) return 0;                                                    \
+    int32_t *soa = malloc(sizeof(int32_t) * 6 * ns);                          \
+    if (soa == NULL) return -1;                                               \
+    int32_t *restrict a11 = soa, *restrict a12 = soa + ns;                    \
+    int32_t *restrict a13 = soa + 2 * ns, *restrict a21 = soa + 3 * ns;       \
+    int32_t *restrict a22 = soa + 4 * ns, *restrict a23 = soa + 5 * ns;       \
+    for (int64_t s = 0; s < ns; ++s) {                                        \
+        const int32_t *row = state + 6 * s;                                   \
+        a11[s] = row[0]; a12[s] = row[1]; a13[s] = row[2];                    \
+        a21[s] = row[3]; a22[s] = row[4]; a23[s] = row[5];                    \
     }                                                                         \
+    for (int64_t start = 0; start < n; start += ns) {                         \
+        int64_t active = n - start < ns ? n - start : ns;                     \
+        TYPE *restrict o = out + start;                                       \
+        for (int64_t s = 0; s < active; ++s) {                                \
+            int32_t x11 = a11[s], x12 = a12[s], x13 = a13[s];                 \
+            int32_t x21 = a21[s], x22 = a22[s], x23 = a23[s];                 \
+            int32_t y1 = ((x12 & MASK12) << 22) + (x12 >> 9)                  \
+                         + ((x13 & MASK13) << 7) + (x13 >> 24);               \
+            y1 = MRG_REDUCE(y1, M1);                                          \
+            y1 += x13;                                                        \
+            y1 = MRG_REDUCE(y1, M1);                                          \
+            a13[s] = x12; a12[s] = x11; a11[s] = y1;                          \
+            int32_t z1 = ((x21 & MASK2) << 15) + (MULT2 * (x21 >> 16));       \
+            z1 = MRG_REDUCE(z1, M2);                                          \
+            int32_t y2 = ((x23 & MASK2) << 15) + (MULT2 * (x23 >> 16));       \
+            y2 = MRG_REDUCE(y2, M2);                                          \
+            y2 += x23;                                                        \
+            y2 = MRG_REDUCE(y2, M2);                                          \
+            y2 += z1;                                                         \
+            y2 = MRG_REDUCE(y2, M2);                                          \
+            a23[s] = x22; a22[s] = x21; a21[s] = y2;                          \
+            int32_t d = y1 - y2;                                              \
+            d = y1 <= y2 ? d + M1 : d;                                        \
+            o[s] = (TYPE)d * NORM;                                            \
+        }                                                                     \
+    }                                                                         \
+    for (int64_t s = 0; s < ns; ++s) {                                        \
+        int32_t *row = state + 6 * s;                                         \
+        row[0] = a11[s]; row[1] = a12[s]; row[2] = a13[s];                    \
+        row[3] = a21[s]; row[4] = a22[s]; row[5] = a23[s];                    \
+    }                                                                         \
+    free(soa);                                                                \
+    return 0;                                                                 \
 }
 
 MRG_KERNEL(mrg31k3p_uniform_float64, double, 4.656612873077392578125e-10)
@@ -282,7 +303,7 @@ def c_kernels():
         library = build.load_library(path)
         for dtype in ("float32", "float64"):
             fn = getattr(library, f"mrg31k3p_uniform_{dtype}")
-            fn.restype = None
+            fn.restype = ctypes.c_int
             fn.argtypes = [
                 ctypes.c_void_p,
                 ctypes.c_int64,
@@ -305,7 +326,8 @@ def uniform_c(rstate, n, dtype):
     if not (rstate.flags.c_contiguous and rstate.dtype == numpy.int32):
         raise ValueError("the MRG state must be a C-contiguous int32 matrix")
     out = numpy.empty(n, dtype=dtype)
-    kernels[dtype](rstate.ctypes.data, rstate.shape[0], n, out.ctypes.data)
+    if kernels[dtype](rstate.ctypes.data, rstate.shape[0], n, out.ctypes.data):
+        raise MemoryError(f"the MRG31k3p C kernel could not allocate {n} samples")
     return out
 
 
