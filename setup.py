@@ -1,5 +1,79 @@
 """Install script for the symbolic engine, Blocks and Fuel."""
-from setuptools import find_packages, setup
+
+import importlib.util
+import os
+import warnings
+
+from setuptools import Extension, find_packages, setup
+from setuptools.command.build_ext import build_ext
+
+RUNTIME_DIR = os.path.join("symbolic", "backends", "c", "runtime")
+
+
+def _runtime_module():
+    """Load runtime.py by path (it needs only the standard library at import)."""
+    path = os.path.join(RUNTIME_DIR, "runtime.py")
+    spec = importlib.util.spec_from_file_location("_runtime_sources", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _runtime_extensions():
+    """The C runtime extension, when numpy's headers are available to build it."""
+    try:
+        import numpy
+    except ImportError:
+        return []
+    sources = [
+        os.path.join(RUNTIME_DIR, name)
+        for name in sorted(os.listdir(RUNTIME_DIR))
+        if name.endswith((".c", ".h"))
+    ]
+    return [
+        Extension(
+            "symbolic.backends.c.runtime._runtime",
+            sources=[os.path.join(RUNTIME_DIR, "module.c")],
+            depends=sources,
+            include_dirs=[numpy.get_include()],
+            extra_compile_args=["-O3"],
+        )
+    ]
+
+
+class OptionalBuildExt(build_ext):
+    """Build the C runtime when a compiler exists; install without it otherwise.
+
+    Without the prebuilt extension the runtime is compiled on first use (or
+    the LLVM/Python backends run), so a failure here only costs start-up time.
+    A stamp of the source hash next to the extension lets the loader reject
+    a build that no longer matches its sources.
+    """
+
+    def run(self):
+        try:
+            super().run()
+        except Exception as exc:  # no compiler, missing headers...
+            warnings.warn(f"the C runtime was not prebuilt: {exc}", stacklevel=1)
+
+    def build_extension(self, ext):
+        try:
+            super().build_extension(ext)
+        except Exception as exc:
+            warnings.warn(f"the C runtime was not prebuilt: {exc}", stacklevel=1)
+            return
+        _write_stamp(os.path.dirname(self.get_ext_fullpath(ext.name)))
+
+    def copy_extensions_to_source(self):
+        super().copy_extensions_to_source()
+        if os.path.exists(os.path.join(self.build_lib, RUNTIME_DIR, "SOURCE_HASH")):
+            _write_stamp(RUNTIME_DIR)
+
+
+def _write_stamp(directory):
+    with open(os.path.join(directory, "SOURCE_HASH"), "w") as handle:
+        handle.write(_runtime_module().source_hash() + "\n")
+
 
 setup(
     name="symbolic-blocks",
@@ -9,7 +83,13 @@ setup(
     long_description_content_type="text/markdown",
     python_requires=">=3.10",
     packages=find_packages(exclude=["tests", "tests.*", "benchmarks", "examples"]),
-    package_data={"fuel": ["data/*.npz", "data/*.txt"]},
+    package_data={
+        "fuel": ["data/*.npz", "data/*.txt"],
+        "symbolic.backends.c": ["*.h"],
+        "symbolic.backends.c.runtime": ["*.c", "*.h"],
+    },
+    ext_modules=_runtime_extensions(),
+    cmdclass={"build_ext": OptionalBuildExt},
     install_requires=[
         "numpy>=2.0",
         "scipy",
