@@ -1,0 +1,235 @@
+"""Elemwise kernels JIT-compiled with llvmlite, with the C backend's ABI.
+
+Each kernel is three IR functions: ``<sym>_body`` computes one element from
+one pointer per operand (always inlined), ``<sym>_contig(n, args)`` loops
+over contiguous operands (vectorized by LLVM where every call is an
+intrinsic) and ``<sym>_strided(nd, shape, args, strides)`` walks any
+strides with an odometer.  All kernels of a graph go in one module and one
+JIT compilation.
+"""
+
+import logging
+
+from llvmlite import ir
+
+from symbolic.backends.c.elemwise_kernels import call_kernel, node_expressions
+from symbolic.backends.c.scalar_c import Unsupported
+from symbolic.backends.llvm import jit
+from symbolic.backends.llvm.scalar_ir import IR_TYPES, IRRenderer
+
+_logger = logging.getLogger(__name__)
+
+_I8P = ir.IntType(8).as_pointer()
+_I64 = ir.IntType(64)
+_I32 = ir.IntType(32)
+
+
+def _const64(value):
+    return ir.Constant(_I64, value)
+
+
+def _define_body(module, sym, outputs, in_dtypes, out_dtypes):
+    nop = len(in_dtypes) + len(out_dtypes)
+    fn = ir.Function(
+        module, ir.FunctionType(ir.VoidType(), [_I8P] * nop), f"{sym}_body"
+    )
+    fn.linkage = "internal"
+    fn.attributes.add("alwaysinline")
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    args = {}
+    for i, dtype in enumerate(in_dtypes):
+        pointer = b.bitcast(fn.args[i], IR_TYPES[dtype].as_pointer())
+        args[i] = (b.load(pointer), dtype)
+    renderer = IRRenderer(b, args)
+    values = [renderer.render(expr) for expr in outputs]
+    for j, (expr, value, dtype) in enumerate(zip(outputs, values, out_dtypes)):
+        out = renderer.convert(value, expr.dtype, dtype)
+        pointer = fn.args[len(in_dtypes) + j]
+        b.store(out, b.bitcast(pointer, IR_TYPES[dtype].as_pointer()))
+    b.ret_void()
+    return fn
+
+
+def _define_contig(module, sym, body, dtypes):
+    fn = ir.Function(
+        module,
+        ir.FunctionType(ir.VoidType(), [_I64, _I8P.as_pointer()]),
+        f"{sym}_contig",
+    )
+    n, args = fn.args
+    entry = fn.append_basic_block("entry")
+    loop = fn.append_basic_block("loop")
+    done = fn.append_basic_block("done")
+    b = ir.IRBuilder(entry)
+    bases = [
+        b.bitcast(b.load(b.gep(args, [_const64(k)])), IR_TYPES[d].as_pointer())
+        for k, d in enumerate(dtypes)
+    ]
+    b.cbranch(b.icmp_signed(">", n, _const64(0)), loop, done)
+    b.position_at_end(loop)
+    i = b.phi(_I64)
+    i.add_incoming(_const64(0), entry)
+    pointers = [b.bitcast(b.gep(base, [i]), _I8P) for base in bases]
+    b.call(body, pointers)
+    following = b.add(i, _const64(1))
+    i.add_incoming(following, loop)
+    b.cbranch(b.icmp_signed("<", following, n), loop, done)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def _define_strided(module, sym, body, nop):
+    fn = ir.Function(
+        module,
+        ir.FunctionType(
+            ir.VoidType(),
+            [_I32, _I64.as_pointer(), _I8P.as_pointer(), _I64.as_pointer()],
+        ),
+        f"{sym}_strided",
+    )
+    nd32, shape, args, strides = fn.args
+    entry = fn.append_basic_block("entry")
+    check = fn.append_basic_block("check")
+    check_next = fn.append_basic_block("check_next")
+    run = fn.append_basic_block("run")
+    advance = fn.append_basic_block("advance")
+    carry = fn.append_basic_block("carry")
+    done = fn.append_basic_block("done")
+    b = ir.IRBuilder(entry)
+    nd = b.sext(nd32, _I64)
+    last = b.sub(nd, _const64(1))
+    index = b.alloca(_I64, size=64)
+    cells = []
+    for k in range(nop):
+        cell = b.alloca(_I8P)
+        b.store(b.load(b.gep(args, [_const64(k)])), cell)
+        cells.append(cell)
+    b.branch(check)
+    # Zero the counters; an empty dimension means nothing to do.
+    b.position_at_end(check)
+    d = b.phi(_I64)
+    d.add_incoming(_const64(0), entry)
+    b.cbranch(b.icmp_signed("<", d, nd), check_next, run)
+    b.position_at_end(check_next)
+    b.store(_const64(0), b.gep(index, [d]))
+    length = b.load(b.gep(shape, [d]))
+    d.add_incoming(b.add(d, _const64(1)), check_next)
+    b.cbranch(b.icmp_signed("==", length, _const64(0)), done, check)
+    # One element, then advance the odometer from the last dimension.
+    b.position_at_end(run)
+    b.call(body, [b.load(cell) for cell in cells])
+    b.branch(advance)
+    b.position_at_end(advance)
+    axis = b.phi(_I64)
+    axis.add_incoming(last, run)
+    with b.if_then(b.icmp_signed("<", axis, _const64(0))):
+        b.ret_void()
+    steps = []
+    for k, cell in enumerate(cells):
+        step = b.load(b.gep(strides, [b.add(b.mul(_const64(k), nd), axis)]))
+        b.store(b.gep(b.load(cell), [step]), cell)
+        steps.append(step)
+    slot = b.gep(index, [axis])
+    count = b.add(b.load(slot), _const64(1))
+    b.store(count, slot)
+    length = b.load(b.gep(shape, [axis]))
+    b.cbranch(b.icmp_signed("<", count, length), run, carry)
+    b.position_at_end(carry)
+    for cell, step in zip(cells, steps):
+        back = b.sub(_const64(0), b.mul(step, length))
+        b.store(b.gep(b.load(cell), [back]), cell)
+    b.store(_const64(0), slot)
+    axis.add_incoming(b.sub(axis, _const64(1)), carry)
+    b.branch(advance)
+    b.position_at_end(done)
+    b.ret_void()
+
+
+def render_module(specs):
+    """Return ``(module, {spec: sym})`` for the kernel specs that render."""
+    module = ir.Module(name="elemwise")
+    symbols = {}
+    for spec in dict.fromkeys(specs):
+        outputs, in_dtypes, out_dtypes = spec
+        sym = f"k{len(symbols)}"
+        try:
+            for dtype in (*in_dtypes, *out_dtypes):
+                if dtype not in IR_TYPES:
+                    raise Unsupported(f"dtype {dtype} has no LLVM rendering")
+            scratch = ir.Module(name="scratch")
+            _define_body(scratch, sym, outputs, in_dtypes, out_dtypes)
+        except Unsupported as exc:
+            _logger.debug("no LLVM kernel for %s: %s", spec, exc)
+            continue
+        body = _define_body(module, sym, outputs, in_dtypes, out_dtypes)
+        _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
+        _define_strided(module, sym, body, len(in_dtypes) + len(out_dtypes))
+        symbols[spec] = sym
+    return module, symbols
+
+
+class LLVMKernel:
+    """A JIT-compiled kernel with the same attributes as the C ``ElemwiseKernel``."""
+
+    def __init__(self, compiled, sym, in_dtypes, out_dtypes):
+        import ctypes
+
+        self.compiled = compiled
+        self.sym = sym
+        self.in_dtypes = tuple(in_dtypes)
+        self.out_dtypes = tuple(out_dtypes)
+        self.nin = len(self.in_dtypes)
+        self.nout = len(self.out_dtypes)
+        self.contig_address = compiled.address(f"{sym}_contig")
+        self.strided_address = compiled.address(f"{sym}_strided")
+        self._contig = ctypes.CFUNCTYPE(None, ctypes.c_longlong, ctypes.c_void_p)(
+            self.contig_address
+        )
+        self._strided = ctypes.CFUNCTYPE(
+            None, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
+        )(self.strided_address)
+
+    def __repr__(self):
+        return f"LLVMKernel({self.sym}, {self.in_dtypes} -> {self.out_dtypes})"
+
+    def __call__(self, inputs, outputs=None):
+        """Run on numpy arrays, broadcasting the inputs; return the outputs."""
+        return call_kernel(self, inputs, outputs)
+
+
+def compile_kernels(specs):
+    """JIT-compile kernel specs ``(outputs, in_dtypes, out_dtypes)`` in one module."""
+    module, symbols = render_module(specs)
+    if not symbols:
+        return {}
+    compiled = jit.compile_module(module)
+    _logger.debug("JIT-compiled %d kernels in %.3f s", len(symbols), compiled.seconds)
+    return {
+        spec: LLVMKernel(compiled, sym, spec[1], spec[2])
+        for spec, sym in symbols.items()
+    }
+
+
+def supports(node):
+    """True when the node's kernel renders as LLVM IR."""
+    try:
+        spec = node_expressions(node)
+    except Unsupported:
+        return False
+    return bool(render_module([spec])[1])
+
+
+def build_kernels(nodes):
+    """JIT-compile the kernels of the Elemwise ``nodes`` (one module).
+
+    Returns ``{node: LLVMKernel}`` for the nodes that render; the others keep
+    their Python thunk.  Nodes with equal expressions share a kernel.
+    """
+    specs = {}
+    for node in nodes:
+        try:
+            specs[node] = node_expressions(node)
+        except Unsupported as exc:
+            _logger.debug("no LLVM kernel for %s: %s", node, exc)
+    kernels = compile_kernels(list(specs.values()))
+    return {node: kernels[spec] for node, spec in specs.items() if spec in kernels}
