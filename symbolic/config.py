@@ -98,6 +98,12 @@ _OPTIONS = [
         ),
     ),
     _Option(
+        "DebugMode__check_finite",
+        True,
+        "DebugMode raises when a node turns finite inputs into nan or inf.",
+        parse=_parse_bool,
+    ),
+    _Option(
         "on_unused_input",
         "raise",
         "What function() does with unused inputs.",

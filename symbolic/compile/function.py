@@ -257,6 +257,10 @@ class FunctionMaker:
         }
         _check_destroyers(fgraph, self.accept_inplace)
         self.fgraph = fgraph
+        if getattr(self.mode, "keep_unrewritten", False):
+            from symbolic.compile.debugmode import keep_unrewritten_copy
+
+            fgraph.unrewritten = keep_unrewritten_copy(fgraph)
         rewrite = _get_rewriter(self.mode)
         if rewrite is not None:
             rewrite(fgraph)

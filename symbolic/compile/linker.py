@@ -111,7 +111,12 @@ class PerformLinker:
 
 
 def get_linker(name):
-    """Return the linker for a mode's linker name (Python until backends register)."""
+    """Return the linker for a mode's linker name (Python until backends register).
+
+    A linker object (anything with ``make_vm``) is returned as it is.
+    """
+    if hasattr(name, "make_vm"):
+        return name
     from symbolic.backends import base
 
     if name in C_LINKERS and base.linker_for(name) is None:

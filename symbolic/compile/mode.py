@@ -112,25 +112,6 @@ class Mode:
     __repr__ = __str__
 
 
-class DebugMode(Mode):
-    """Run every node with each backend and ``perform`` and compare the results."""
-
-    def __init__(
-        self,
-        optimizer="fast_run",
-        stability_patience=None,
-        check_c_code=None,
-        check_py_code=None,
-        check_isfinite=None,
-        check_preallocated_output=None,
-        require_matching_strides=None,
-        linker=None,
-    ):
-        super().__init__(linker="py", optimizer=optimizer)
-        self.check_isfinite = True if check_isfinite is None else check_isfinite
-        self.name = "DebugMode"
-
-
 def _fast_run():
     return Mode(linker="auto", optimizer="fast_run")
 
@@ -142,8 +123,6 @@ def _fast_compile():
 predefined_modes = {
     "FAST_RUN": _fast_run,
     "FAST_COMPILE": _fast_compile,
-    "DebugMode": DebugMode,
-    "DEBUG_MODE": DebugMode,
     "ProfileMode": _fast_run,
 }
 
@@ -170,3 +149,8 @@ def get_mode(mode):
 
 FAST_RUN = "FAST_RUN"
 FAST_COMPILE = "FAST_COMPILE"
+
+# DebugMode subclasses Mode, so it is defined after it.
+from symbolic.compile.debugmode import DebugMode  # noqa: E402
+
+predefined_modes["DebugMode"] = predefined_modes["DEBUG_MODE"] = DebugMode

@@ -247,7 +247,8 @@ class Sum(CAReduce):
         (x,) = inputs
         axes = self._axes(x.ndim)
         acc = self.acc_dtype or _acc_dtype(x.dtype)
-        out = numpy.sum(x, axis=axes, dtype=acc) if axes else x
+        # Over no axes the sum is a copy, never the input itself (no view_map).
+        out = numpy.sum(x, axis=axes, dtype=acc) if axes else numpy.array(x)
         output_storage[0][0] = numpy.asarray(out, dtype=node.outputs[0].dtype)
 
     def L_op(self, inputs, outputs, grads):

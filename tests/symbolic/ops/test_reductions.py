@@ -122,3 +122,16 @@ def test_reduction_rop():
         )
         == 6.0
     )
+
+
+def test_sum_over_no_axes_is_a_copy_not_the_input():
+    # DebugMode found this: the result aliased the input without a view_map.
+    from symbolic.ops.math import Sum
+
+    x = T.dvector("x")
+    node = Sum(axis=())(x).owner
+    value = numpy.arange(3.0)
+    cell = [None]
+    node.op.perform(node, [value], [cell])
+    assert not numpy.may_share_memory(cell[0], value)
+    numpy.testing.assert_array_equal(cell[0], value)

@@ -1,0 +1,133 @@
+"""DebugMode: cross-checks of backend, perform, view/destroy maps and rewrites."""
+
+import numpy
+import pytest
+
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends import base
+from symbolic.compile.debugmode import (
+    BadDestroyMap,
+    BadOptimization,
+    BadThunkOutput,
+    BadViewMap,
+    DebugMode,
+    InvalidValueError,
+    values_match,
+)
+from symbolic.compile.linker import PerformLinker
+from symbolic.graph.basic import Apply
+from symbolic.graph.op import Op
+
+
+class _Scale(Op):
+    """x * 2, with switches that make it misbehave in one way each."""
+
+    __props__ = ("writes_input", "returns_view")
+
+    def __init__(self, writes_input=False, returns_view=False):
+        self.writes_input = writes_input
+        self.returns_view = returns_view
+
+    def make_node(self, x):
+        x = T.as_tensor_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        (x,) = inputs
+        if self.writes_input:
+            x *= 2
+            output_storage[0][0] = x.copy()
+        elif self.returns_view:
+            output_storage[0][0] = x[...]
+        else:
+            output_storage[0][0] = x * 2
+
+
+def test_a_correct_function_passes_and_matches():
+    x = T.dvector("x")
+    f = symbolic.function([x], [T.exp(x) * 2, T.log(1 + x)], mode="DebugMode")
+    value = numpy.array([0.0, 1.0, 2.0])
+    got = f(value)
+    numpy.testing.assert_allclose(got[0], numpy.exp(value) * 2)
+    numpy.testing.assert_allclose(got[1], numpy.log1p(value))
+
+
+def test_perform_writing_an_undeclared_input_is_caught():
+    x = T.dvector("x")
+    f = symbolic.function([x], _Scale(writes_input=True)(x), mode=DebugMode())
+    with pytest.raises(BadDestroyMap, match="destroy_map"):
+        f(numpy.ones(3))
+
+
+def test_an_undeclared_view_is_caught():
+    x = T.dvector("x")
+    f = symbolic.function([x], _Scale(returns_view=True)(x) + 1, mode=DebugMode())
+    with pytest.raises(BadViewMap, match="aliases input 0"):
+        f(numpy.ones(3))
+
+
+def test_a_wrong_rewrite_is_caught():
+    def exp_to_log(fgraph):
+        for node in list(fgraph.toposort()):
+            if getattr(node.op, "scalar_op", None) is not None and (
+                type(node.op.scalar_op).__name__ == "Exp"
+            ):
+                fgraph.replace(node.outputs[0], T.log(node.inputs[0]))
+        return fgraph
+
+    x = T.dvector("x")
+    f = symbolic.function([x], T.exp(x), mode=DebugMode(optimizer=exp_to_log))
+    with pytest.raises(BadOptimization, match="differs from the original"):
+        f(numpy.array([1.0, 2.0]))
+
+
+def test_a_backend_that_disagrees_with_perform_is_caught():
+    class CorruptingLinker(PerformLinker):
+        def make_vm(self, fgraph, storage_map, profile=None):
+            vm = super().make_vm(fgraph, storage_map, profile)
+            first = fgraph.toposort()[0].outputs[0]
+
+            def run():
+                vm()
+                storage_map[first][0] = storage_map[first][0] + 1
+
+            return run
+
+    base.register_linker("corrupting_for_test", CorruptingLinker)
+    x = T.dvector("x")
+    f = symbolic.function(
+        [x], T.exp(x) * 3, mode=DebugMode(linker="corrupting_for_test")
+    )
+    with pytest.raises(BadThunkOutput, match="disagree"):
+        f(numpy.array([1.0, 2.0]))
+
+
+def test_check_isfinite():
+    x = T.dvector("x")
+    f = symbolic.function([x], T.log(x), mode=DebugMode())
+    with pytest.raises(InvalidValueError, match="nan or inf"):
+        f(numpy.array([0.0, 1.0]))
+    g = symbolic.function([x], T.log(x), mode=DebugMode(check_isfinite=False))
+    assert numpy.isneginf(g(numpy.array([0.0, 1.0]))[0])
+
+
+def test_updates_and_shared_variables_are_checked():
+    w = symbolic.shared(numpy.arange(4.0), name="w")
+    x = T.dvector("x")
+    f = symbolic.function(
+        [x], (w * x).sum(), updates=[(w, w - 0.1 * x)], mode=DebugMode()
+    )
+    assert f(numpy.ones(4)) == pytest.approx(6.0)
+    numpy.testing.assert_allclose(w.get_value(), numpy.arange(4.0) - 0.1)
+
+
+def test_values_match_tolerances():
+    assert values_match(numpy.float32([1.0]), numpy.float32([1.00001]))
+    assert not values_match(numpy.float32([1.0]), numpy.float32([1.01]))
+    assert not values_match(numpy.array([1, 2]), numpy.array([1, 3]))
+    assert not values_match(numpy.zeros(2), numpy.zeros(3))
+    assert not values_match(numpy.zeros(2), numpy.zeros(2, "float32"))
+    # A stabilized value (finite where the original overflowed) matches.
+    assert values_match(numpy.array([-numpy.inf, 1.0]), numpy.array([-700.0, 1.0]))
+    assert values_match(numpy.array([numpy.nan]), numpy.array([numpy.nan]))
