@@ -175,8 +175,8 @@ class Gemm(Op):
         zv, _, xv, yv, _ = node.inputs
         if x.shape[1] != y.shape[0]:
             raise ValueError(
-                f"{self}: shapes of {_name(xv)} {x.shape} and {_name(yv)} "
-                f"{y.shape} are not aligned"
+                f"{self}: dot of {_name(xv)} {x.shape} and {_name(yv)} "
+                f"{y.shape}: the shapes are not aligned"
             )
         want = (x.shape[0], y.shape[1])
         if z.shape != want:
@@ -226,8 +226,8 @@ class Gemv(Op):
         yv, _, Av, xv, _ = node.inputs
         if A.shape[1] != x.shape[0]:
             raise ValueError(
-                f"{self}: shapes of {_name(Av)} {A.shape} and {_name(xv)} "
-                f"{x.shape} are not aligned"
+                f"{self}: dot of {_name(Av)} {A.shape} and {_name(xv)} "
+                f"{x.shape}: the shapes are not aligned"
             )
         if y.shape != (A.shape[0],):
             raise _shape_error(self, _name(yv), y.shape, (A.shape[0],))
@@ -311,8 +311,8 @@ class Dot22(Op):
         if x.shape[1] != y.shape[0]:
             xv, yv = node.inputs
             raise ValueError(
-                f"{self}: shapes of {_name(xv)} {x.shape} and {_name(yv)} "
-                f"{y.shape} are not aligned"
+                f"{self}: dot of {_name(xv)} {x.shape} and {_name(yv)} "
+                f"{y.shape}: the shapes are not aligned"
             )
         output_storage[0][0] = numpy.dot(x, y)
 
@@ -353,8 +353,8 @@ class Dot22Scalar(Op):
         if x.shape[1] != y.shape[0]:
             xv, yv, _ = node.inputs
             raise ValueError(
-                f"{self}: shapes of {_name(xv)} {x.shape} and {_name(yv)} "
-                f"{y.shape} are not aligned"
+                f"{self}: dot of {_name(xv)} {x.shape} and {_name(yv)} "
+                f"{y.shape}: the shapes are not aligned"
             )
         out = numpy.dot(x, y)
         out *= numpy.asarray(a, dtype=out.dtype)

@@ -37,7 +37,7 @@ def test_debugprint_of_function_and_repeated_nodes():
     x = T.dvector("x")
     h = T.exp(x)
     y = h + h
-    f = symbolic.function([x], y)
+    f = symbolic.function([x], y, mode=symbolic.Mode().excluding("fusion"))
     text = debugprint(f, file="str")
     assert "Elemwise{exp,no_inplace}" in text
     assert text.count("[id B]") == 2
