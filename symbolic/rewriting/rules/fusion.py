@@ -13,6 +13,7 @@ from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.scalar import expr as E
 from symbolic.ops.scalar.composite import Composite, CompositeBuilder
 from symbolic.rewriting.core import graph_rewriter
+from symbolic.rewriting.merge import merge
 
 #: The most distinct inputs one fused node may have (C argument lists and
 #: register pressure grow with it).
@@ -168,6 +169,12 @@ def _fuse(fgraph, group, position):
     for old, new in zip(replaced, new_outputs):
         fgraph.replace(old, new, reason="elemwise_fusion", validate=False)
     return True
+
+
+@graph_rewriter(tags=("fusion", "merge_before_fusion"), order=-1)
+def merge_before_fusion(fgraph, profile=None):
+    """Merge the duplicates earlier phases created, so fusion sees shared values."""
+    return merge(fgraph, profile)
 
 
 @graph_rewriter(tags=("fusion", "elemwise_fusion"), order=0)

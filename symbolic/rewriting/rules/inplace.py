@@ -17,6 +17,7 @@ from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.subtensor import IncSubtensor
 from symbolic.rewriting.core import graph_rewriter
 from symbolic.rewriting.destroy import destroy_conflict, destroy_handler_of
+from symbolic.rewriting.merge import merge
 
 
 class _Schedule:
@@ -77,6 +78,16 @@ def _run(fgraph, profile, name, candidates, allow_reorder):
     if profile is not None:
         profile.applied[name] += done
     return fgraph
+
+
+@graph_rewriter(tags=("inplace", "merge_before_inplace"), order=-1)
+def merge_before_inplace(fgraph, profile=None):
+    """Merge duplicates the earlier phases created, before anything is destroyed.
+
+    Merging after the in-place passes could give one value two destroyers,
+    or a reader that runs after its destroyer.
+    """
+    return merge(fgraph, profile)
 
 
 def _blas_candidates(node):
