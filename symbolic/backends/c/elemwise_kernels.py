@@ -44,10 +44,14 @@ from symbolic.ops.scalar import expr as E
 
 _logger = logging.getLogger(__name__)
 
-#: Extra flags of kernel libraries: no fused multiply-add contraction, so
-#: ``x * y + z`` rounds twice as in numpy; 512-bit vectors where the CPU has
-#: them, since the kernels are compute bound.
+#: Extra flags of kernel libraries: -O2 with the full vectorizer (as fast as
+#: -O3 here and a quarter quicker to compile); no fused multiply-add
+#: contraction, so ``x * y + z`` rounds twice as in numpy; 512-bit vectors
+#: where the CPU has them, since the kernels are compute bound.
 KERNEL_FLAGS = (
+    "-O2",
+    "-ftree-vectorize",
+    "-fvect-cost-model=dynamic",
     "-ffp-contract=off",
     "-fno-semantic-interposition",
     "-mprefer-vector-width=512",
@@ -206,13 +210,16 @@ static VM_NOCLONE void vm_strided(int nd, const long long *shape, char **args,
 """
 
 _KERNEL = """
-static void {sym}_range(long long start, long long stop, char **args) {{
-{range_decls}
+static void {sym}_loop(long long start, long long stop, {params}) {{
     for (long long i = start; i < stop; ++i) {{
 {range_loads}
 {body}
 {range_stores}
     }}
+}}
+
+static void {sym}_range(long long start, long long stop, char **args) {{
+    {sym}_loop(start, stop, {casts});
 }}
 
 void {sym}_contig(long long n, char **args) {{
@@ -253,20 +260,20 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes):
     used = renderer.used_args
     ctypes_in = [C_TYPES[d] for d in in_dtypes]
     ctypes_out = [C_TYPES[d] for d in out_dtypes]
-    range_decls = [
-        f"const {t} *restrict in{i} = (const {t} *)args[{i}];"
-        for i, t in enumerate(ctypes_in)
-        if i in used
-    ] + [
-        f"{t} *restrict out{j} = ({t} *)args[{nin + j}];"
-        for j, t in enumerate(ctypes_out)
-    ]
+    # restrict on parameters (not on locals) spares gcc an aliasing check and
+    # a second, scalar copy of the loop.
+    pointers = [(i, f"const {t}", f"in{i}") for i, t in enumerate(ctypes_in)]
+    pointers += [(nin + j, t, f"out{j}") for j, t in enumerate(ctypes_out)]
+    pointers = [p for p in pointers if p[0] >= nin or p[0] in used]
+    params = ", ".join(f"{t} *restrict {name}" for _, t, name in pointers)
+    casts = ", ".join(f"({t} *)args[{k}]" for k, t, _ in pointers)
     range_loads = [f"const {ctypes_in[i]} a{i} = in{i}[i];" for i in sorted(used)]
     range_stores = [f"out{j}[i] = {code};" for j, code in enumerate(stores)]
     nop = nin + len(out_dtypes)
     source = _KERNEL.format(
         sym=sym,
-        range_decls=_indent(range_decls, 1),
+        params=params,
+        casts=casts,
         range_loads=_indent(range_loads, 2),
         range_stores=_indent(range_stores, 2),
         body=_indent(renderer.lines, 2),
