@@ -9,7 +9,7 @@ def merge(fgraph, profile=None):
     Two nodes are equal when their ops are equal and their inputs are the
     same variables after merging; constants when their signatures are.
     Ops with side effects (``has_side_effects``) or that destroy an input
-    are never merged.
+    are never merged, nor nodes whose output an in-place client overwrites.
     """
     seen_constants = {}
     for var in list(fgraph.variables):
@@ -33,6 +33,10 @@ def merge(fgraph, profile=None):
             continue
         if any(a.type != b.type for a, b in zip(first.outputs, node.outputs)):
             continue
+        if _overwritten(fgraph, node) or _overwritten(fgraph, first):
+            # Each buffer has its own in-place writer: one shared buffer would
+            # be written twice.
+            continue
         for old, new in zip(node.outputs, first.outputs):
             fgraph.replace(old, new, reason="merge", validate=False)
         merged += 1
@@ -40,3 +44,15 @@ def merge(fgraph, profile=None):
         profile.applied["merge"] += merged
     fgraph.validate()
     return fgraph
+
+
+def _overwritten(fgraph, node):
+    """True when some client writes in place into one of ``node``'s outputs."""
+    for out in node.outputs:
+        for client, index in fgraph.clients.get(out, ()):
+            if client == "output":
+                continue
+            destroy_map = getattr(client.op, "destroy_map", None)
+            if destroy_map and any(index in ins for ins in destroy_map.values()):
+                return True
+    return False

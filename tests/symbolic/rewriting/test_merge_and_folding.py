@@ -4,8 +4,11 @@ import numpy
 
 import symbolic
 import symbolic.tensor as T
-from symbolic.graph.basic import Constant
+from symbolic.graph.basic import Apply, Constant
+from symbolic.graph.fgraph import FunctionGraph
+from symbolic.graph.op import Op
 from symbolic.printing import Print
+from symbolic.rewriting.merge import merge
 
 
 def _ops(f):
@@ -77,3 +80,29 @@ def test_excluding_a_rewrite_by_name():
     mode = symbolic.Mode(optimizer="fast_run").excluding("local_constant_folding")
     f = symbolic.function([x], x + k, mode=mode)
     assert any("exp" in op for op in _ops(f))
+
+
+class _AddOneInPlace(Op):
+    """x += 1, declared as destroying x."""
+
+    __props__ = ()
+    destroy_map = {0: [0]}
+
+    def make_node(self, x):
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        inputs[0] += 1
+        output_storage[0][0] = inputs[0]
+
+
+def test_merge_keeps_apart_buffers_each_written_in_place():
+    # Merging the two zeros_like would leave one buffer written twice.
+    x = T.dvector("x")
+    first = _AddOneInPlace()(T.zeros_like(x))
+    second = _AddOneInPlace()(T.zeros_like(x))
+    fgraph = FunctionGraph([x], [first, second], clone=False)
+    merge(fgraph)
+    writers = [n for n in fgraph.apply_nodes if isinstance(n.op, _AddOneInPlace)]
+    assert len(writers) == 2
+    assert writers[0].inputs[0] is not writers[1].inputs[0]
