@@ -126,7 +126,8 @@ class DebugVM:
     def __call__(self):
         leaves = self._leaf_values()
         self.backend_vm()
-        replay = self._replay(self.nodes, dict(leaves))
+        # The replay runs in-place ops too: give it its own copies of the leaves.
+        replay = self._replay(self.nodes, {v: _copy(x) for v, x in leaves.items()})
         for node in self.nodes:
             for out in node.outputs:
                 if out in self.destroyed or out not in replay:
