@@ -198,7 +198,7 @@ def ifelse(condition, then_branch, else_branch, name=None):
     Examples
     --------
     >>> from symbolic import function, tensor
-    >>> a, b = tensor.scalars('a', 'b')
+    >>> a, b = tensor.dscalar('a'), tensor.dscalar('b')
     >>> f = function([a, b], ifelse(tensor.lt(a, b), a, b))
     >>> print(f(1.0, 2.0), f(3.0, 2.0))
     1.0 2.0
