@@ -252,3 +252,25 @@ def test_bad_arguments_raise_clear_errors():
     f = symbolic.function([x, ws], pool_2d(x, ws, True))
     with pytest.raises(ValueError, match="ws must have 2 entries"):
         f(numpy.zeros((1, 1, 4, 4)), [2])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_max_pool_on_windows_tiling_the_image(dtype):
+    value = RNG.randn(2, 3, 6, 9).astype(dtype)
+    value[0, 0, :2, :3] = 1.0  # a tie inside one window
+    x = tensor.TensorType(dtype, (False,) * 4)("x")
+    gz = RNG.randn(2, 3, 3, 3).astype(dtype)
+    y = pool_2d(x, (2, 3), True)
+    g = symbolic.grad((y * gz).sum(), x)
+    out, got = symbolic.function([x], [y, g])(value)
+    numpy.testing.assert_allclose(
+        out, reference_pool(value, (2, 3), None, (0, 0), True, "max")
+    )
+    want = numpy.zeros_like(value)
+    for lead in numpy.ndindex(2, 3):
+        for i, j in numpy.ndindex(3, 3):
+            block = value[lead][2 * i : 2 * i + 2, 3 * j : 3 * j + 3]
+            hits = block == block.max()
+            want[lead][2 * i : 2 * i + 2, 3 * j : 3 * j + 3] += hits * gz[lead][i, j]
+    numpy.testing.assert_array_equal(got, want)
+    assert got[0, 0, :2, :3].astype(bool).all()
