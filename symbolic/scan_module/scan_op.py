@@ -257,7 +257,15 @@ class Scan(Op):
         fgraph = maker.fgraph
         input_cells = [[None] for _ in fgraph.inputs]
         storage_map = make_storage_map(fgraph, input_cells)
-        vm = get_linker(mode.linker).make_vm(fgraph, storage_map)
+        self.profile_stats = None
+        if self.profile:
+            from symbolic.compile.profiling import ProfileStats
+
+            message = f"inner graph of {self}"
+            if isinstance(self.profile, str):
+                message = self.profile
+            self.profile_stats = ProfileStats(message=message, atexit_print=False)
+        vm = get_linker(mode.linker).make_vm(fgraph, storage_map, self.profile_stats)
         output_cells = [storage_map[v] for v in fgraph.outputs]
         self._fn = (vm, input_cells, output_cells, fgraph)
         return self._fn

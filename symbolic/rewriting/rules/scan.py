@@ -2,12 +2,13 @@
 
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.replace import clone_replace
-from symbolic.graph.traversal import ancestors, io_toposort
+from symbolic.graph.traversal import io_toposort
 from symbolic.ops.dot import Dot, dot
 from symbolic.ops.subtensor import Subtensor
 from symbolic.ops.subtensor_utils import constant_int, fill_entries
 from symbolic.rewriting.core import node_rewriter
-from symbolic.scan_module.scan_op import Scan
+from symbolic.scan_module.rebuild import rebuild_scan
+from symbolic.scan_module.scan_op import Scan, _inner_dependencies
 
 _CANON = ("canonicalize", "scan")
 _SPECIALIZE = ("specialize", "scan")
@@ -16,33 +17,16 @@ _SPECIALIZE = ("specialize", "scan")
 def _rebuild(node, outputs, extra_seqs=(), extra_non_seqs=(), keep_last=None):
     """Apply a new Scan with ``outputs`` as inner outputs to ``node``'s inputs.
 
-    ``extra_seqs`` / ``extra_non_seqs`` are ``(inner, outer)`` pairs to add;
-    sequences and non-sequences the new inner graph no longer uses are
-    dropped.  Returns the new node's outputs.
+    Returns the new node's outputs, in the old order.
     """
-    op = node.op
-    inner_seqs, inner_states, inner_shared, inner_ns = op.inner_groups()
-    n_steps, seqs, inits, shared, non_seqs = op.outer_groups(node.inputs)
-    used = set(ancestors(outputs))
-    seq_pairs = [
-        p for p in list(zip(inner_seqs, seqs)) + list(extra_seqs) if p[0] in used
-    ]
-    ns_pairs = [
-        p for p in list(zip(inner_ns, non_seqs)) + list(extra_non_seqs) if p[0] in used
-    ]
-    info = dict(op.info)
-    info["n_seqs"] = len(seq_pairs)
-    info["n_non_seqs"] = len(ns_pairs)
-    if keep_last is not None:
-        info["keep_last"] = tuple(keep_last)
-    inner_inputs = [p[0] for p in seq_pairs]
-    for taps in inner_states:
-        inner_inputs += list(taps)
-    inner_inputs += list(inner_shared) + [p[0] for p in ns_pairs]
-    new_op = Scan(inner_inputs, list(outputs), info)
-    outer = [n_steps, *(p[1] for p in seq_pairs), *inits, *shared]
-    outer += [p[1] for p in ns_pairs]
-    return new_op(*outer, return_list=True)
+    old, _ = rebuild_scan(
+        node,
+        outputs,
+        extra_seqs=extra_seqs,
+        extra_non_seqs=extra_non_seqs,
+        keep_last=keep_last,
+    )
+    return old
 
 
 def _invariants(op):
@@ -236,3 +220,162 @@ def scan_save_mem(fgraph, node):
         else:
             result[node.outputs[k]] = new
     return result
+
+
+def _unused(fgraph, var):
+    return not fgraph.clients.get(var)
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_remove_unused_outputs(fgraph, node):
+    """Collected outputs nobody reads, and states only they read -> dropped.
+
+    A nit-sot whose outer output has no client is removed with the inner
+    work feeding it only; a mit-sot or sit-sot goes too when its outer
+    output is unused and its past values feed no kept inner output but its
+    own.  Shared-variable outputs stay.
+    """
+    op = node.op
+    n_states, n_nit = op.n_states, op.n_nit_sot
+    drop_nits = {j for j in range(n_nit) if _unused(fgraph, node.outputs[n_states + j])}
+    deps = _inner_dependencies(op)
+    _, inner_states, _, _ = op.inner_groups()
+    drop_states = set()
+
+    def dropped(j):
+        if j < n_states:
+            return j in drop_states
+        return j - n_states in drop_nits
+
+    changed = True
+    while changed:
+        changed = False
+        for k in range(n_states):
+            if k in drop_states or not _unused(fgraph, node.outputs[k]):
+                continue
+            readers = set()
+            for v in inner_states[k]:
+                readers |= deps[v]
+            if {j for j in readers if not dropped(j)} <= {k}:
+                drop_states.add(k)
+                changed = True
+    if not drop_nits and not drop_states:
+        return None
+    if len(drop_states) == n_states and len(drop_nits) == n_nit:
+        if not op.n_shared_outs:
+            return None
+    old, _ = rebuild_scan(node, drop_states=drop_states, drop_nits=drop_nits)
+    return {o: n for o, n in zip(node.outputs, old) if n is not None}
+
+
+def _inner_clients(op):
+    clients = {}
+    for apply in io_toposort(op.inputs, op.outputs):
+        for v in apply.inputs:
+            clients.setdefault(v, []).append(apply)
+    return clients
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_push_out_add(fgraph, node):
+    """A sum over steps used only at the end -> one sum after the loop.
+
+    ``acc_t = acc_{t-1} + dot(a_t, b_t) + g_t`` with only ``acc[-1]`` used ->
+    the loop collects ``a_t`` (or the matrix it transposes), ``b_t`` and
+    ``g_t`` (vectors and scalars only) as outputs, and after the loop
+    ``acc[-1] = acc_0 + dot(A, B) + sum(G)`` over the stacked
+    ``(steps * rows, columns)`` operands.  Operands that are sequences are
+    read from the outer sequence directly.  Terms of other forms stay in
+    the loop.  Sit-sot accumulators of a ``for`` loop only.
+    """
+    from symbolic.ops import cast
+    from symbolic.scan_module.pushout import (
+        accumulator_terms,
+        classify_term,
+        is_transpose,
+        outer_dot_sum,
+        outer_sum,
+    )
+
+    op = node.op
+    if op.as_while:
+        return None
+    inner_seqs, inner_states, _, _ = op.inner_groups()
+    n_steps, outer_seqs, inits, _, _ = op.outer_groups(node.inputs)
+    per_step = set(inner_seqs)
+    for taps in inner_states:
+        per_step.update(taps)
+    clients = _inner_clients(op)
+    plans = {}
+    for k in range(op.n_mit_sot, op.n_states):
+        acc = inner_states[k][0]
+        terms = accumulator_terms(op, acc, op.outputs[k], clients)
+        if not terms:
+            continue
+        uses = _last_row_uses(fgraph, node.outputs[k], 1)
+        if not uses:
+            continue
+        pushed, kept = [], []
+        for term in terms:
+            kind = classify_term(term, acc, per_step)
+            (pushed if kind else kept).append(kind or term)
+        if pushed:
+            plans[k] = (pushed, kept, uses)
+    if not plans:
+        return None
+
+    seq_of = dict(zip(inner_seqs, outer_seqs))
+    new_nits = []
+
+    def stacked(var):
+        if var in seq_of:
+            return lambda: seq_of[var][:n_steps]
+        if var not in new_nits:
+            new_nits.append(var)
+        return new_nits.index(var)
+
+    outputs = list(op.outputs)
+    drop_states = set()
+    recipes = {}
+    for k, (pushed, kept, _) in plans.items():
+        acc = inner_states[k][0]
+        if kept:
+            outputs[k] = _sum_like(acc, kept)
+        else:
+            drop_states.add(k)
+        parts = []
+        for kind in pushed:
+            if kind[0] == "dot":
+                _, a, b = kind
+                left = a.owner.inputs[0] if is_transpose(a) else a
+                parts.append(("dot", stacked(left), a, stacked(b)))
+            else:
+                parts.append(("sum", stacked(kind[1])))
+        recipes[k] = parts
+    old, added = rebuild_scan(node, outputs, drop_states=drop_states, new_nits=new_nits)
+
+    def outer(ref):
+        return ref() if callable(ref) else added[ref]
+
+    result = {o: n for o, n in zip(node.outputs, old) if n is not None}
+    for k, parts in recipes.items():
+        init = inits[k]
+        total = init if k in drop_states else old[k][-1]
+        for part in parts:
+            if part[0] == "dot":
+                value = outer_dot_sum(outer(part[1]), part[2], outer(part[3]), init)
+            else:
+                value = outer_sum(outer(part[1]), init)
+            total = total + value
+        if total.dtype != init.dtype:
+            total = cast(total, init.dtype)
+        for use in plans[k][2]:
+            result[use.outputs[0]] = total
+    return result
+
+
+def _sum_like(acc, kept):
+    total = acc
+    for term in kept:
+        total = total + term
+    return total

@@ -126,3 +126,96 @@ def test_full_use_keeps_every_step():
     hs, _ = scan(lambda v, h: h + v, sequences=x, outputs_info=h0)
     f = symbolic.function([x, h0], [hs, hs[-1]], mode=FAST_RUN)
     assert not any(scan_nodes(f)[0].op.keep_last)
+
+
+def test_unused_collected_outputs_and_states_are_dropped():
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+
+    def step(v, h, acc):
+        h_new = T.tanh(h + v)
+        return h_new, acc + h_new.sum(), T.exp(v)
+
+    (hs, _accs, _ex), _ = scan(
+        step, sequences=x, outputs_info=[h0, T.constant(numpy.float64(0)), None]
+    )
+    before, after = compile_both([x, h0], hs)
+    (node_before,) = scan_nodes(before)
+    (node_after,) = scan_nodes(after)
+    assert node_before.op.n_sit_sot == 2 and node_before.op.n_nit_sot == 1
+    assert node_after.op.n_sit_sot == 1 and node_after.op.n_nit_sot == 0
+    assert not any("exp" in str(op) for op in inner_ops(node_after.op))
+    xv, hv = rng.randn(6, 3), rng.randn(3)
+    assert_allclose(before(xv, hv), after(xv, hv), rtol=1e-12)
+
+
+def test_state_read_by_a_kept_output_stays():
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+
+    def step(v, h):
+        h_new = T.tanh(h + v)
+        return h_new, h_new * 2
+
+    (_hs, ys), _ = scan(step, sequences=x, outputs_info=[h0, None])
+    f = symbolic.function([x, h0], ys, mode=FAST_RUN)
+    (node,) = scan_nodes(f)
+    assert node.op.n_sit_sot == 1
+    xv, hv = rng.randn(4, 3), rng.randn(3)
+    expected, h = [], hv
+    for row in xv:
+        h = numpy.tanh(h + row)
+        expected.append(h * 2)
+    assert_allclose(f(xv, hv), expected, rtol=1e-12)
+
+
+def _grad_rnn(n_steps=5, n_in=3, n_hid=4, batch=2):
+    X = T.tensor3("X")
+    W = symbolic.shared(rng.randn(n_in, n_hid) * 0.5, name="W")
+    U = symbolic.shared(rng.randn(n_hid, n_hid) * 0.5, name="U")
+    b = symbolic.shared(rng.randn(n_hid) * 0.1, name="b")
+    h0 = T.zeros((batch, n_hid))
+    hs, _ = scan(
+        lambda x, h: T.tanh(T.dot(x, W) + T.dot(h, U) + b),
+        sequences=X,
+        outputs_info=h0,
+    )
+    cost = (hs**2).sum()
+    params = [W, U, b]
+    xv = rng.randn(n_steps, batch, n_in)
+    return X, cost, params, xv
+
+
+def test_weight_gradient_sums_leave_the_loop():
+    X, cost, params, xv = _grad_rnn()
+    grads = symbolic.grad(cost, params)
+    before, after = compile_both([X], grads)
+    (bw_before,) = [n for n in scan_nodes(before) if "grad_of" in str(n.op)]
+    (bw_after,) = [n for n in scan_nodes(after) if "grad_of" in str(n.op)]
+    # W, U and b accumulate in the loop before; after, only the hidden state's
+    # gradient is carried, and the sums are products over all steps.
+    assert bw_before.op.n_sit_sot == 4
+    assert bw_after.op.n_sit_sot == 1
+    dots_inner = [op for op in inner_ops(bw_after.op) if isinstance(op, Dot)]
+    assert len(dots_inner) == 1  # the carried dh = dz . U.T only
+    for u, v in zip(before(xv), after(xv)):
+        assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+def test_push_out_add_keeps_other_terms_and_zero_steps():
+    x = T.dmatrix("x")
+    M = T.dmatrix("M")
+
+    def step(v, acc):
+        return acc + T.dot(T.shape_padright(v), T.shape_padleft(v)) + M * v.sum()
+
+    s, _ = scan(step, sequences=x, outputs_info=T.zeros_like(M))
+    before, after = compile_both([x, M], s[-1])
+    (node_after,) = scan_nodes(after)
+    assert not any(isinstance(op, Dot) for op in inner_ops(node_after.op))
+    xv, mv = rng.randn(5, 3), rng.randn(3, 3)
+    expected = sum(numpy.outer(r, r) + mv * r.sum() for r in xv)
+    assert_allclose(after(xv, mv), expected, rtol=1e-10)
+    assert_allclose(before(xv, mv), after(xv, mv), rtol=1e-10)
+    empty = numpy.zeros((0, 3))
+    assert_allclose(after(empty, mv), numpy.zeros((3, 3)))
