@@ -221,7 +221,7 @@ def test_identity_pickling_and_deprecated_names():
     x = tensor.tensor4("x")
     with pytest.warns(UserWarning, match="ignore_border"):
         pool_2d(x, (2, 2))
-    with pytest.warns(UserWarning, match="ds"):
+    with pytest.warns(UserWarning, match="deprecated"):
         old = pool_2d(x, ds=(2, 2), st=(1, 1), ignore_border=True)
     value = RNG.randn(1, 1, 4, 4)
     f = symbolic.function([x], old)
