@@ -1,5 +1,6 @@
 """conv2d and the abstract conv ops against a nested-loop numpy convolution."""
 
+import importlib
 import pickle
 
 import numpy
@@ -292,3 +293,30 @@ def test_bad_arguments_raise_clear_errors():
     gi = symbolic.function([w, t], AbstractConv2d_gradInputs()(w, t, (5, 5)))
     with pytest.raises(ValueError, match="invalid input shape"):
         gi(numpy.zeros((1, 1, 3, 3)), numpy.zeros((1, 1, 4, 4)))
+
+
+@pytest.mark.parametrize(
+    "module, names",
+    [
+        ("symbolic.tensor", "nnet signal"),
+        ("symbolic.tensor.nnet", "conv2d conv2d_transpose bn abstract_conv neighbours"),
+        (
+            "symbolic.tensor.nnet.abstract_conv",
+            "AbstractConv2d AbstractConv2d_gradInputs AbstractConv2d_gradWeights "
+            "get_conv_output_shape get_conv_shape_1axis conv2d",
+        ),
+        (
+            "symbolic.tensor.nnet.bn",
+            "batch_normalization batch_normalization_train batch_normalization_test",
+        ),
+        ("symbolic.tensor.nnet.neighbours", "images2neibs"),
+        (
+            "symbolic.tensor.signal.pool",
+            "pool_2d pool_3d Pool MaxPoolGrad AveragePoolGrad "
+            "DownsampleFactorMaxGradGrad",
+        ),
+    ],
+)
+def test_theano_paths(module, names):
+    mod = importlib.import_module(module)
+    assert [n for n in names.split() if not hasattr(mod, n)] == []
