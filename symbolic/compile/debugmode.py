@@ -15,6 +15,9 @@ Every call of a DebugMode function
 A mismatch raises a :class:`DebugModeError` subclass naming the node.
 """
 
+import copy
+import logging
+
 import numpy
 
 from symbolic.compile.linker import get_linker
@@ -22,6 +25,8 @@ from symbolic.compile.mode import Mode
 from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.graph.fgraph import FunctionGraph
+
+_logger = logging.getLogger(__name__)
 
 
 class DebugModeError(Exception):
@@ -81,7 +86,11 @@ def values_match(expected, actual):
 
 
 def _copy(value):
-    return value.copy() if isinstance(value, numpy.ndarray) else value
+    if isinstance(value, numpy.ndarray):
+        return value.copy()
+    if value is None or isinstance(value, (numpy.generic, int, float, complex, str)):
+        return value
+    return copy.deepcopy(value)  # e.g. a RandomState the graph advances
 
 
 def _describe(value):
@@ -115,6 +124,11 @@ class DebugVM:
         self.nodes = fgraph.toposort()
         self.destroyed = _overwritten_variables(self.nodes)
         self.unrewritten = getattr(fgraph, "unrewritten", None)
+        # A lazy graph computes only the branch it takes; replaying every node
+        # would run (and fail on) the other one, so such graphs run unchecked.
+        self.lazy = any(getattr(n.op, "lazy", False) for n in self.nodes)
+        if self.lazy:
+            _logger.debug("DebugMode does not cross-check lazy graphs: %s", fgraph)
 
     def _leaf_values(self):
         values = {}
@@ -124,6 +138,9 @@ class DebugVM:
         return values
 
     def __call__(self):
+        if self.lazy:
+            self.backend_vm()
+            return
         leaves = self._leaf_values()
         self.backend_vm()
         # The replay runs in-place ops too: give it its own copies of the leaves.
@@ -148,6 +165,11 @@ class DebugVM:
     def _replay(self, nodes, values):
         for node in nodes:
             inputs = [values[v] if v in values else _constant(v) for v in node.inputs]
+            if getattr(node.op, "has_side_effects", False):
+                # The backend already ran the side effect (a Print); an
+                # identity in the replay keeps it from happening twice.
+                values.update(zip(node.outputs, inputs))
+                continue
             before = [_copy(v) for v in inputs]
             cells = [[None] for _ in node.outputs]
             node.op.perform(node, inputs, cells)

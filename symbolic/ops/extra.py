@@ -346,7 +346,10 @@ class DiffOp(Op):
         return Apply(self, [x], [TensorType(x.dtype, bcast)()])
 
     def perform(self, node, inputs, output_storage):
-        output_storage[0][0] = numpy.diff(inputs[0], n=self.n, axis=self.axis)
+        result = numpy.diff(inputs[0], n=self.n, axis=self.axis)
+        if result is inputs[0]:  # numpy returns the input itself for n=0
+            result = result.copy()
+        output_storage[0][0] = result
 
     def infer_shape(self, fgraph, node, shapes):
         out = list(shapes[0])
