@@ -7,13 +7,14 @@ to ``(steps * rows, columns)``: one large matrix product after the loop in
 place of one small product per step.
 """
 
-from symbolic.graph.traversal import ancestors
+from symbolic.graph.traversal import ancestors, io_toposort
 from symbolic.ops.dot import Dot, dot
 from symbolic.ops.elemwise import DimShuffle, Elemwise
 from symbolic.ops.scalar.basic import Add
 
 
-def _is_add(var):
+def is_add(var):
+    """Whether ``var`` is the output of an elementwise addition."""
     node = var.owner
     return (
         node is not None
@@ -38,14 +39,14 @@ def accumulator_terms(op, acc, out, inner_clients):
     The sum may be a tree of additions whose inner nodes are used nowhere
     else; ``acc`` must be read only by that tree, exactly once.
     """
-    if not _is_add(out) or out.type != acc.type or acc in op.outputs:
+    if not is_add(out) or out.type != acc.type or acc in op.outputs:
         return None
     leaves, tree = [], set()
     pending = [out]
     while pending:
         var = pending.pop()
         inner_sum = var is out or (
-            _is_add(var)
+            is_add(var)
             and len(inner_clients.get(var, [])) == 1
             and var not in op.outputs
             and var.type == out.type
@@ -102,3 +103,12 @@ def outer_sum(stacked, init):
     """``sum_t g_t`` from the stacked ``g_t``, shaped like ``init``."""
     shape = tuple(init.shape[i] for i in range(init.ndim))
     return stacked.reshape((-1, *shape)).sum(axis=0)
+
+
+def inner_clients(op):
+    """``{inner variable: [inner nodes reading it]}`` of a Scan op."""
+    clients = {}
+    for apply in io_toposort(op.inputs, op.outputs):
+        for v in apply.inputs:
+            clients.setdefault(v, []).append(apply)
+    return clients

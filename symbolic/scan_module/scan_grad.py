@@ -16,6 +16,7 @@ it with ``known_grads``:
 from symbolic.gradient.grad import grad
 from symbolic.gradient.null import DisconnectedType, is_disconnected, is_undefined
 from symbolic.graph.replace import clone_replace
+from symbolic.graph.traversal import io_toposort
 from symbolic.types import dtypes as dt
 
 
@@ -78,6 +79,8 @@ def scan_L_op(op, inputs, outputs, output_grads):
     diff_non_seqs = [i for i, v in enumerate(non_seqs) if dt.is_float(v.dtype)]
     diff_seqs = [i for i, v in enumerate(seqs) if dt.is_float(v.dtype)]
 
+    saved, saved_outer, outputs = _save_intermediates(op, inputs, outputs)
+
     n = n_steps
     truncate = op.truncate_gradient
     k_steps = n if truncate == -1 else ops.minimum(n, truncate)
@@ -90,6 +93,8 @@ def scan_L_op(op, inputs, outputs, output_grads):
         raw = outputs[k]
         for tap in op.state_taps(k):
             bw_seqs.append(raw[length + tap : length + tap + n])
+    n_saved = len(saved)
+    bw_seqs += [v[:n] for v in saved_outer]
     grad_seq_pos = []
     for k, g in enumerate(state_grads):
         if g is not None:
@@ -127,12 +132,18 @@ def scan_L_op(op, inputs, outputs, output_grads):
             pos += len(inner_states[k])
             replace.update(zip(inner_states[k], taps_k))
             tap_vars.append(taps_k)
+        saved_slices = seq_args[pos : pos + n_saved]
+        pos += n_saved
         grad_slices = dict(zip(grad_seq_pos, seq_args[pos:]))
         replace.update(zip(inner_shared, shared))
         replace.update(zip(inner_non_seqs, ns_args))
         fwd = clone_replace(
-            op.outputs[: n_states + n_nit], list(replace.items()), strict=False
+            op.outputs[: n_states + n_nit] + saved,
+            list(replace.items()),
+            strict=False,
         )
+        saved_clones = fwd[n_states + n_nit :]
+        fwd = fwd[: n_states + n_nit]
         # Seed identity copies: a known gradient stops at its variable, and an
         # output may also feed other outputs (or be another output).
         fwd = [ops.tensor_copy(v) for v in fwd]
@@ -159,6 +170,12 @@ def scan_L_op(op, inputs, outputs, output_grads):
             disconnected_inputs="ignore",
             return_disconnected="zero",
         )
+        if saved:
+            # Read the values the forward loop collected instead of
+            # recomputing them; the derivative structure stays the step's.
+            grads = clone_replace(
+                grads, list(zip(saved_clones, saved_slices)), strict=False
+            )
         g_seqs = grads[: len(wrt_seqs)]
         g_taps = grads[len(wrt_seqs) : len(wrt_seqs) + len(wrt_taps)]
         g_ns = grads[len(wrt_seqs) + len(wrt_taps) :]
@@ -227,6 +244,61 @@ def scan_L_op(op, inputs, outputs, output_grads):
         zeros = ops.zeros_like(seqs[i])
         result[1 + i] = ops.inc_subtensor(zeros[n - k_steps : n], per_step)
     return result
+
+
+def _save_intermediates(op, inputs, outputs):
+    """Have the forward loop also collect what the backward step would recompute.
+
+    The saved variables are per-step matrix products of the step, each
+    widened to the largest sum of same-typed terms it is the sole input of
+    (an LSTM's gate pre-activations): the backward step reads them as
+    sequences instead of redoing the products.  Returns the inner variables,
+    their collected outer values and the outer outputs to use for the other
+    forward values: those of a copy of the forward node that also collects
+    them (the scan merge rewrite folds the original into it).
+    """
+    from symbolic.ops.dot import Dot
+    from symbolic.scan_module.pushout import inner_clients, is_add
+    from symbolic.scan_module.scan_op import Scan
+
+    n_kept = op.n_states + op.n_nit_sot
+    inner_seqs, inner_states, _, _ = op.inner_groups()
+    per_step = set(inner_seqs)
+    for taps in inner_states:
+        per_step.update(taps)
+    clients = inner_clients(op)
+    nodes = io_toposort(op.inputs, op.outputs)
+    varying = set(per_step)
+    saved = []
+    for apply in nodes:
+        if any(v in varying for v in apply.inputs):
+            varying.update(apply.outputs)
+        if not isinstance(apply.op, Dot) or apply.outputs[0] not in varying:
+            continue
+        var = apply.outputs[0]
+        while True:
+            users = clients.get(var, [])
+            if len(users) != 1 or var in op.outputs:
+                break
+            (user,) = users
+            if not is_add(user.outputs[0]) or user.outputs[0].type != var.type:
+                break
+            var = user.outputs[0]
+        if var not in op.outputs and var not in saved and var.ndim >= 1:
+            saved.append(var)
+    if not saved:
+        return [], [], outputs
+    info = dict(op.info)
+    info["n_nit_sot"] = op.n_nit_sot + len(saved)
+    info["keep_last"] = tuple(op.keep_last) + (False,) * len(saved)
+    new_op = Scan(
+        op.inputs,
+        op.outputs[:n_kept] + saved + op.outputs[n_kept:],
+        info,
+    )
+    new = new_op(*inputs, return_list=True)
+    saved_outer = new[n_kept : n_kept + len(saved)]
+    return saved, saved_outer, new[:n_kept] + new[n_kept + len(saved) :]
 
 
 def scan_R_op(op, inputs, eval_points):

@@ -9,6 +9,7 @@ from symbolic.ops.subtensor_utils import constant_int, fill_entries
 from symbolic.rewriting.core import node_rewriter
 from symbolic.scan_module.rebuild import rebuild_scan
 from symbolic.scan_module.scan_op import Scan, _inner_dependencies
+from symbolic.scan_module.scan_utils import equal_computations
 
 _CANON = ("canonicalize", "scan")
 _SPECIALIZE = ("specialize", "scan")
@@ -126,17 +127,92 @@ def scan_push_out_sequence_dot(fgraph, node):
 @node_rewriter([Scan], tags=_CANON)
 def scan_merge_identical(fgraph, node):
     """Two equal Scan ops on the same inputs -> one loop computing both."""
+    for client in _same_input_scans(fgraph, node):
+        if client.op == node.op:
+            return dict(zip(client.outputs, node.outputs))
+    return None
+
+
+@node_rewriter([Scan], tags=(*_CANON, "fast_compile"))
+def scan_merge_collected(fgraph, node):
+    """A loop equal to another but for collected outputs -> the wider loop.
+
+    ``scan(states, nits)`` and ``scan(states, nits + extra)`` on the same
+    inputs -> the second alone (the gradient's forward loop collects extra
+    intermediates this way).
+    """
+    for client in _same_input_scans(fgraph, node):
+        for small, big in ((node, client), (client, node)):
+            mapping = _collected_subset(small.op, big.op)
+            if mapping is not None:
+                return {small.outputs[i]: big.outputs[j] for i, j in mapping}
+    return None
+
+
+def _same_input_scans(fgraph, node):
+    """Other Scan nodes of ``fgraph`` whose outer inputs are ``node``'s."""
+    found = []
     for client, _ in fgraph.clients.get(node.inputs[0], []):
         if client == "output" or client is node:
             continue
         if (
             isinstance(client.op, Scan)
             and client.inputs == node.inputs
-            and client.op == node.op
             and client in fgraph.apply_nodes
         ):
-            return dict(zip(client.outputs, node.outputs))
-    return None
+            found.append(client)
+    return found
+
+
+def _collected_subset(small, big):
+    """Map ``small``'s outputs to ``big``'s when ``big`` only collects more.
+
+    Returns ``[(small index, big index)]`` or None.
+    """
+    a, b = dict(small.info), dict(big.info)
+    if small.n_nit_sot >= big.n_nit_sot:
+        return None
+    for info in (a, b):
+        info.pop("n_nit_sot")
+        info.pop("keep_last")
+    if a != b or any(small.keep_last) or any(big.keep_last):
+        return None
+    n_states = small.n_states
+    n_rest = len(small.outputs) - n_states - small.n_nit_sot
+    pairs = [(k, k) for k in range(n_states)]
+    pairs += [
+        (len(small.outputs) - n_rest + i, len(big.outputs) - n_rest + i)
+        for i in range(n_rest)
+    ]
+    if not equal_computations(
+        [small.outputs[i] for i, _ in pairs],
+        [big.outputs[j] for _, j in pairs],
+        small.inputs,
+        big.inputs,
+    ):
+        return None
+    for i in range(n_states, n_states + small.n_nit_sot):
+        match = next(
+            (
+                j
+                for j in range(n_states, n_states + big.n_nit_sot)
+                if equal_computations(
+                    [small.outputs[i]], [big.outputs[j]], small.inputs, big.inputs
+                )
+            ),
+            None,
+        )
+        if match is None:
+            return None
+        pairs.append((i, match))
+    # Outer outputs follow the inner layout, less the condition.
+    n_out = len(small.outputs) - int(small.as_while)
+    shift = big.n_nit_sot - small.n_nit_sot
+    return [
+        (i, j if i < n_states + small.n_nit_sot else i + shift)
+        for i, j in pairs
+        if i < n_out
+    ]
 
 
 def _last_only_index(apply):
@@ -236,6 +312,9 @@ def scan_remove_unused_outputs(fgraph, node):
     own.  Shared-variable outputs stay.
     """
     op = node.op
+    for other in _same_input_scans(fgraph, node):
+        if _collected_subset(op, other.op) or _collected_subset(other.op, op):
+            return None  # merge first, or the wider loop loses its extra rows
     n_states, n_nit = op.n_states, op.n_nit_sot
     drop_nits = {j for j in range(n_nit) if _unused(fgraph, node.outputs[n_states + j])}
     deps = _inner_dependencies(op)
@@ -268,14 +347,6 @@ def scan_remove_unused_outputs(fgraph, node):
     return {o: n for o, n in zip(node.outputs, old) if n is not None}
 
 
-def _inner_clients(op):
-    clients = {}
-    for apply in io_toposort(op.inputs, op.outputs):
-        for v in apply.inputs:
-            clients.setdefault(v, []).append(apply)
-    return clients
-
-
 @node_rewriter([Scan], tags=_CANON)
 def scan_push_out_add(fgraph, node):
     """A sum over steps used only at the end -> one sum after the loop.
@@ -292,6 +363,7 @@ def scan_push_out_add(fgraph, node):
     from symbolic.scan_module.pushout import (
         accumulator_terms,
         classify_term,
+        inner_clients,
         is_transpose,
         outer_dot_sum,
         outer_sum,
@@ -305,7 +377,7 @@ def scan_push_out_add(fgraph, node):
     per_step = set(inner_seqs)
     for taps in inner_states:
         per_step.update(taps)
-    clients = _inner_clients(op)
+    clients = inner_clients(op)
     plans = {}
     for k in range(op.n_mit_sot, op.n_states):
         acc = inner_states[k][0]
@@ -379,3 +451,30 @@ def _sum_like(acc, kept):
     for term in kept:
         total = total + term
     return total
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_collected_sequence(fgraph, node):
+    """A collected output that is a sequence's slice -> that sequence.
+
+    ``scan(step returning x[t])`` collects ``x[:n_steps]`` row by row; the
+    outer output becomes ``x[:n_steps]`` and the loop stops copying it.
+    """
+    op = node.op
+    if op.as_while:
+        return None
+    inner_seqs, _, _, _ = op.inner_groups()
+    n_steps, outer_seqs, _, _, _ = op.outer_groups(node.inputs)
+    seq_of = dict(zip(inner_seqs, outer_seqs))
+    found = {}
+    for j in range(op.n_nit_sot):
+        inner = op.outputs[op.n_states + j]
+        if inner in seq_of and not op.keep_last[op.n_states + j]:
+            found[j] = seq_of[inner][:n_steps]
+    if not found:
+        return None
+    old, _ = rebuild_scan(node, drop_nits=set(found))
+    result = {o: n for o, n in zip(node.outputs, old) if n is not None}
+    for j, value in found.items():
+        result[node.outputs[op.n_states + j]] = value
+    return result

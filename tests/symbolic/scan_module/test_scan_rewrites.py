@@ -219,3 +219,81 @@ def test_push_out_add_keeps_other_terms_and_zero_steps():
     assert_allclose(before(xv, mv), after(xv, mv), rtol=1e-10)
     empty = numpy.zeros((0, 3))
     assert_allclose(after(empty, mv), numpy.zeros((3, 3)))
+
+
+def _lstm_cost(n_in=3, n_hid=4, batch=2):
+    X = T.tensor3("X")
+    W = symbolic.shared(rng.randn(n_in, 4 * n_hid) * 0.5, name="W")
+    U = symbolic.shared(rng.randn(n_hid, 4 * n_hid) * 0.5, name="U")
+    b = symbolic.shared(rng.randn(4 * n_hid) * 0.1, name="b")
+    zeros = numpy.zeros((batch, n_hid))
+
+    def step(x, h, c):
+        z = T.dot(x, W) + T.dot(h, U) + b
+        i = T.nnet.sigmoid(z[:, :n_hid])
+        f = T.nnet.sigmoid(z[:, n_hid : 2 * n_hid])
+        o = T.nnet.sigmoid(z[:, 2 * n_hid : 3 * n_hid])
+        g = T.tanh(z[:, 3 * n_hid :])
+        c_new = f * c + i * g
+        return o * T.tanh(c_new), c_new
+
+    (hs, _), _ = scan(
+        step, sequences=X, outputs_info=[T.constant(zeros), T.constant(zeros)]
+    )
+    return X, hs, [W, U, b]
+
+
+def test_gradient_reads_saved_pre_activations():
+    X, hs, params = _lstm_cost()
+    cost = (hs**2).mean()
+    grads = symbolic.grad(cost, params)
+    before, after = compile_both([X], [cost, *grads])
+    forward = [n for n in scan_nodes(after) if "grad_of" not in str(n.op)]
+    (backward,) = [n for n in scan_nodes(after) if "grad_of" in str(n.op)]
+    # The loss's loop and the gradient's (which also collects z) are one.
+    assert len(forward) == 1
+    assert forward[0].op.n_nit_sot == 1
+    # No forward product is redone: the backward step has the dh product only.
+    assert len([op for op in inner_ops(backward.op) if isinstance(op, Dot)]) == 1
+    xv = rng.randn(6, 2, 3)
+    for u, v in zip(before(xv), after(xv)):
+        assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+def test_collected_sequence_slice_becomes_the_sequence():
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+    (hs, xs), _ = scan(lambda v, h: (h + v, v), sequences=x, outputs_info=[h0, None])
+    before, after = compile_both([x, h0], [hs, xs * 2])
+    assert scan_nodes(before)[0].op.n_nit_sot == 1
+    assert scan_nodes(after)[0].op.n_nit_sot == 0
+    xv, hv = rng.randn(5, 3), rng.randn(3)
+    for u, v in zip(before(xv, hv), after(xv, hv)):
+        assert_allclose(u, v)
+
+
+def test_verify_grad_lstm_through_rewritten_loops():
+    n_in, n_hid, batch = 2, 3, 2
+
+    def cost(X, W, U, b):
+        zeros = T.zeros((batch, n_hid))
+
+        def step(x, h, c):
+            z = T.dot(x, W) + T.dot(h, U) + b
+            i = T.nnet.sigmoid(z[:, :n_hid])
+            f = T.nnet.sigmoid(z[:, n_hid : 2 * n_hid])
+            o = T.nnet.sigmoid(z[:, 2 * n_hid : 3 * n_hid])
+            g = T.tanh(z[:, 3 * n_hid :])
+            c_new = f * c + i * g
+            return o * T.tanh(c_new), c_new
+
+        (hs, _), _ = scan(step, sequences=X, outputs_info=[zeros, zeros])
+        return hs
+
+    pt = [
+        rng.randn(4, batch, n_in),
+        rng.randn(n_in, 4 * n_hid) * 0.5,
+        rng.randn(n_hid, 4 * n_hid) * 0.5,
+        rng.randn(4 * n_hid) * 0.1,
+    ]
+    symbolic.gradient.verify_grad(cost, pt, rng=rng, mode=FAST_RUN)
