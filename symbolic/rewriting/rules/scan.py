@@ -1,10 +1,13 @@
 """Scan rules: hoist loop-invariant and per-sequence work, merge, save memory."""
 
+import numpy
+
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import io_toposort
 from symbolic.ops.dot import Dot, dot
-from symbolic.ops.subtensor import Subtensor
+from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.subtensor import IncSubtensor, Subtensor
 from symbolic.ops.subtensor_utils import constant_int, fill_entries
 from symbolic.rewriting.core import node_rewriter
 from symbolic.scan_module.rebuild import rebuild_scan
@@ -478,3 +481,92 @@ def scan_collected_sequence(fgraph, node):
     for j, value in found.items():
         result[node.outputs[op.n_states + j]] = value
     return result
+
+
+def _zeros_model(var):
+    """The variable ``var = zeros_like(model)`` copies the shape of, else None."""
+    from symbolic.ops.scalar.basic import Second
+
+    node = var.owner
+    if node is None or not isinstance(node.op, Elemwise):
+        return None
+    if not isinstance(node.op.scalar_op, Second):
+        return None
+    fill_value = node.inputs[1]
+    if not isinstance(fill_value, Constant) or numpy.any(fill_value.data != 0):
+        return None
+    return node.inputs[0]
+
+
+def _block_of(var):
+    """``(model, axis, start, stop, y)`` when ``var = inc(zeros_like(model)[s], y)``.
+
+    ``s`` slices one axis with constant bounds (stop None meaning the end)
+    and takes every other axis whole; ``y`` fills the slice exactly.
+    """
+    node = var.owner
+    if node is None or not isinstance(node.op, IncSubtensor):
+        return None
+    x, y = node.inputs[:2]
+    model = _zeros_model(x)
+    if model is None or y.ndim != x.ndim:
+        return None
+    entries = fill_entries(node.op.idx_list, node.inputs[2:])
+    if len(entries) != x.ndim:
+        entries = entries + [slice(None)] * (x.ndim - len(entries))
+    cut = None
+    for axis, entry in enumerate(entries):
+        if not isinstance(entry, slice) or entry.step is not None:
+            return None
+        if entry.start is None and entry.stop is None:
+            continue
+        if cut is not None:
+            return None
+        start = 0 if entry.start is None else _as_int(entry.start)
+        stop = None if entry.stop is None else _as_int(entry.stop)
+        if start is None or start < 0 or (entry.stop is not None and stop is None):
+            return None
+        cut = (axis, start, stop)
+    if cut is None or any(
+        by and not bx for by, bx in zip(y.broadcastable, x.broadcastable)
+    ):
+        return None
+    if y.broadcastable != x.broadcastable or y.dtype != x.dtype:
+        return None
+    return (model, *cut, y)
+
+
+@node_rewriter([Elemwise], tags=_CANON)
+def local_add_of_disjoint_inc_subtensors(fgraph, node):
+    """Blocks written into zeros and added -> one join of the blocks.
+
+    ``inc(zeros_like(z)[:, :a], p) + inc(zeros_like(z)[:, a:b], q) +
+    inc(zeros_like(z)[:, b:], r)`` -> ``join(1, p, q, r)`` when the constant
+    slices of one axis tile it from 0 to the end.  This is the gradient of a
+    step that splits one product into gates (an LSTM's ``z[:, k*n:(k+1)*n]``).
+    """
+    from symbolic.ops.join_split import join
+    from symbolic.ops.scalar.basic import Add
+
+    if not isinstance(node.op.scalar_op, Add) or len(node.inputs) < 2:
+        return None
+    if not all(
+        isinstance(getattr(v.owner, "op", None), IncSubtensor) for v in node.inputs
+    ):
+        return None
+    blocks = [_block_of(v) for v in node.inputs]
+    if any(b is None for b in blocks):
+        return None
+    if len({(b[0], b[1]) for b in blocks}) != 1:
+        return None
+    blocks.sort(key=lambda b: b[2])
+    position = 0
+    for i, (_, _, start, stop, _) in enumerate(blocks):
+        if start != position or (stop is None) != (i == len(blocks) - 1):
+            return None
+        position = stop
+    out = node.outputs[0]
+    result = join(blocks[0][1], *(b[4] for b in blocks))
+    if result.type != out.type:
+        return None
+    return [result]

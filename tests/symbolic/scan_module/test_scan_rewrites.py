@@ -297,3 +297,49 @@ def test_verify_grad_lstm_through_rewritten_loops():
         rng.randn(4 * n_hid) * 0.1,
     ]
     symbolic.gradient.verify_grad(cost, pt, rng=rng, mode=FAST_RUN)
+
+
+def test_gate_gradient_blocks_become_one_join():
+    z = T.dmatrix("z")
+    n = 2
+    gates = [T.nnet.sigmoid(z[:, k * n : (k + 1) * n]) for k in range(3)]
+    gates.append(T.tanh(z[:, 3 * n :]))
+    cost = sum((g * (k + 1)).sum() for k, g in enumerate(gates))
+    gz = symbolic.grad(cost, z)
+    rule_off = FAST_RUN.excluding("local_add_of_disjoint_inc_subtensors")
+    before = symbolic.function([z], gz, mode=rule_off)
+    after = symbolic.function([z], gz, mode=FAST_RUN)
+
+    def op_names(f):
+        return [type(node.op).__name__ for node in f.maker.fgraph.toposort()]
+
+    assert "IncSubtensor" in op_names(before)
+    assert "IncSubtensor" not in op_names(after)
+    assert "Join" in op_names(after)
+    zv = rng.randn(3, 4 * n)
+    assert_allclose(before(zv), after(zv), rtol=1e-12)
+    symbolic.gradient.verify_grad(
+        lambda z: sum(
+            (g * (k + 1)).sum()
+            for k, g in enumerate(
+                [T.nnet.sigmoid(z[:, k * n : (k + 1) * n]) for k in range(3)]
+                + [T.tanh(z[:, 3 * n :])]
+            )
+        ),
+        [zv],
+        rng=rng,
+        mode=FAST_RUN,
+    )
+
+
+def test_blocks_that_leave_a_gap_stay_increments():
+    z = T.dmatrix("z")
+    cost = T.nnet.sigmoid(z[:, :2]).sum() + T.tanh(z[:, 3:]).sum()
+    f = symbolic.function([z], symbolic.grad(cost, z), mode=FAST_RUN)
+    assert "Join" not in [type(n.op).__name__ for n in f.maker.fgraph.toposort()]
+    zv = rng.randn(2, 5)
+    s = 1 / (1 + numpy.exp(-zv[:, :2]))
+    expected = numpy.zeros_like(zv)
+    expected[:, :2] = s * (1 - s)
+    expected[:, 3:] = 1 - numpy.tanh(zv[:, 3:]) ** 2
+    assert_allclose(f(zv), expected, rtol=1e-12)
