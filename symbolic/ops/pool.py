@@ -70,7 +70,19 @@ def _out_len(size, ws, stride, pad, ignore_border):
     return max(0, (v - 1 - ws + stride) // stride) + 1
 
 
-def _out_shape(imgshape, ws=None, ignore_border=False, stride=None, pad=None, ndim=2):
+def _out_shape(
+    imgshape,
+    ws=None,
+    ignore_border=False,
+    stride=None,
+    pad=None,
+    ndim=2,
+    ds=None,
+    st=None,
+    padding=None,
+):
+    if ds is not None or st is not None or padding is not None:
+        ws, stride, pad = _deprecated_names(ws, stride, pad, ds, st, padding, None)
     if ws is None:
         raise ValueError("out_shape: the window size ws is required")
     if len(imgshape) < ndim:

@@ -4,6 +4,8 @@ Bricks call these at configuration time with Python ints and None, so they
 never build ops unless given symbolic values.
 """
 
+import numbers
+
 __all__ = [
     "border_mode_to_pad",
     "get_conv_gradinputs_shape",
@@ -165,6 +167,8 @@ def normalize_border_mode(border_mode, convdim=2):
     """
     if isinstance(border_mode, bool):
         raise ValueError(f"invalid border_mode {border_mode!r}")
+    if isinstance(border_mode, numbers.Integral):
+        border_mode = int(border_mode)
     if isinstance(border_mode, int):
         if border_mode < 0:
             raise ValueError(
@@ -195,12 +199,14 @@ def normalize_border_mode(border_mode, convdim=2):
 def _normalize_pad_entry(mode, whole):
     if hasattr(mode, "item") and getattr(mode, "ndim", None) == 0:
         mode = mode.item()
-    if isinstance(mode, int) and not isinstance(mode, bool) and mode >= 0:
-        return mode
+    if isinstance(mode, numbers.Integral) and not isinstance(mode, bool) and mode >= 0:
+        return int(mode)
     if (
         isinstance(mode, (tuple, list))
         and len(mode) == 2
-        and all(isinstance(m, int) and not isinstance(m, bool) for m in mode)
+        and all(
+            isinstance(m, numbers.Integral) and not isinstance(m, bool) for m in mode
+        )
         and min(mode) >= 0
     ):
         return mode[0] if mode[0] == mode[1] else (int(mode[0]), int(mode[1]))

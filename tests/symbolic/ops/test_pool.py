@@ -194,6 +194,9 @@ def test_out_shape():
     assert Pool.out_shape((None, 3, 5, 6), (3, 3), False, (1, 2)) == [None, 3, 3, 3]
     assert Pool.out_shape((4, 4), (3, 3), True, (2, 2), (1, 1)) == [2, 2]
     assert Pool.out_shape((2, 7), (3, 3), True) == [0, 2]
+    with pytest.warns(UserWarning, match="deprecated"):
+        old = Pool.out_shape((9, 9), ds=(3, 3), st=(2, 2), padding=(1, 1))
+    assert old == Pool.out_shape((9, 9), (3, 3), False, (2, 2), (1, 1)) == [5, 5]
     shape = Pool.out_shape((None, 3, None, 8), (2, 2), True)
     assert shape == [None, 3, None, 4]
     assert all(type(s) is int for s in shape if s is not None)

@@ -256,6 +256,7 @@ def test_op_identity_and_pickling():
         imshp=(None, 3, 8, 8), border_mode=(1, (2, 0)), subsample=(2, 1)
     )
     assert AbstractConv2d(border_mode=0).border_mode == "valid"
+    assert AbstractConv2d(border_mode=numpy.int64(2)).border_mode == (2, 2)
     assert AbstractConv2d(border_mode=((1, 1), 2)).border_mode == (1, 2)
     x, w = tensor.tensor4("x"), tensor.tensor4("w")
     f = symbolic.function([x, w], conv2d(x, w, border_mode="half"))
