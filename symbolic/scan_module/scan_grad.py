@@ -302,7 +302,102 @@ def _save_intermediates(op, inputs, outputs):
 
 
 def scan_R_op(op, inputs, eval_points):
-    """Forward-mode derivative; not available for Scan."""
-    raise NotImplementedError(
-        f"{op}: R_op through scan is not implemented; use Lop or grad"
+    """Forward-mode derivative of a Scan node: a loop over the tangent equations.
+
+    The tangent loop reads the forward loop's inputs and stored states as
+    sequences and carries one tangent per floating-point state (with the
+    state's taps); its step is the ``Rop`` of the forward step.  Loops that
+    stop with ``until``, keep only their last step or update shared
+    variables are not supported.
+    """
+    from symbolic.gradient.grad import Rop
+    from symbolic.scan_module.scan import scan
+
+    ops = _ops()
+    if op.as_while or any(op.keep_last) or op.n_shared_outs:
+        raise NotImplementedError(
+            f"{op}: R_op through a scan with `until`, a last-step-only buffer or "
+            "shared-variable updates is not supported"
+        )
+    outputs = op(*inputs, return_list=True)
+    n, seqs, inits, _, non_seqs = op.outer_groups(inputs)
+    _, e_seqs, e_inits, _, e_ns = op.outer_groups(eval_points)
+    inner_seqs, inner_states, _, inner_ns = op.inner_groups()
+    n_states, n_nit = op.n_states, op.n_nit_sot
+    float_states = [k for k in range(n_states) if dt.is_float(outputs[k].dtype)]
+    float_nits = [j for j in range(n_nit) if dt.is_float(outputs[n_states + j].dtype)]
+    seq_t = [i for i, e in enumerate(e_seqs) if e is not None]
+    ns_t = [i for i, e in enumerate(e_ns) if e is not None]
+
+    t_seqs = [s[:n] for s in seqs]
+    for k in range(n_states):
+        length = op.state_length(k)
+        for tap in op.state_taps(k):
+            t_seqs.append(outputs[k][length + tap : length + tap + n])
+    t_seqs += [e_seqs[i][:n] for i in seq_t]
+    outputs_info = []
+    for k in float_states:
+        init, e = inits[k], e_inits[k]
+        value = ops.zeros_like(init) if e is None else _as_type(e, init.type)
+        if k < op.n_mit_sot:
+            outputs_info.append({"initial": value, "taps": list(op.state_taps(k))})
+        else:
+            outputs_info.append(value)
+    outputs_info += [None] * len(float_nits)
+
+    def step(*args):
+        pos = len(seqs)
+        replace = dict(zip(inner_seqs, args[:pos]))
+        tap_values = {}
+        for k in range(n_states):
+            m = len(inner_states[k])
+            tap_values[k] = list(args[pos : pos + m])
+            replace.update(zip(inner_states[k], tap_values[k]))
+            pos += m
+        evs = list(args[pos : pos + len(seq_t)])
+        pos += len(seq_t)
+        wrt = [args[i] for i in seq_t]
+        for k in float_states:
+            m = len(inner_states[k])
+            wrt += tap_values[k]
+            evs += list(args[pos : pos + m])
+            pos += m
+        ns_values = args[pos : pos + len(non_seqs)]
+        pos += len(non_seqs)
+        wrt += [ns_values[i] for i in ns_t]
+        evs += list(args[pos : pos + len(ns_t)])
+        replace.update(zip(inner_ns, ns_values))
+        fwd = clone_replace(
+            op.outputs[: n_states + n_nit], list(replace.items()), strict=False
+        )
+        wanted = [fwd[k] for k in float_states]
+        wanted += [fwd[n_states + j] for j in float_nits]
+        if not wrt:
+            return [ops.zeros_like(v) for v in wanted]
+        tangents = Rop(
+            wanted,
+            wrt,
+            evs,
+            disconnected_outputs="ignore",
+            return_disconnected="zero",
+        )
+        return [_as_type(t, v.type) for t, v in zip(tangents, wanted)]
+
+    t_outs, _ = scan(
+        step,
+        sequences=t_seqs,
+        outputs_info=outputs_info,
+        non_sequences=list(non_seqs) + [e_ns[i] for i in ns_t],
+        n_steps=n,
+        mode=op.mode,
+        name=f"rop_of_{op.name or 'scan_fn'}",
+        return_list=True,
     )
+    result = [None] * len(outputs)
+    for c, k in enumerate(float_states):
+        out = t_outs[c]
+        # The builder returns raw[L:]; the forward output is the raw buffer.
+        result[k] = out.owner.inputs[0] if out.owner is not None else out
+    for c, j in enumerate(float_nits):
+        result[n_states + j] = t_outs[len(float_states) + c]
+    return result
