@@ -64,8 +64,8 @@ def batch_normalization(inputs, gamma, beta, mean, std, mode="low_mem"):
     inputs : tensor
         Activations.
     gamma, beta, mean, std : tensor
-        Scale, shift and statistics; each has ``inputs``' ndim and
-        broadcasts against it.
+        Scale, shift and statistics; each broadcasts against ``inputs``
+        (normally with its ndim and length-1 normalized axes).
     mode : {'low_mem', 'high_mem'}
         Both give the same values; they only differ in the intermediates the
         gradient keeps.
@@ -82,10 +82,11 @@ def batch_normalization(inputs, gamma, beta, mean, std, mode="low_mem"):
     args = {"gamma": gamma, "beta": beta, "mean": mean, "std": std}
     args = {k: as_tensor_variable(v) for k, v in args.items()}
     for label, var in args.items():
-        if var.ndim != inputs.ndim:
+        # Fewer dims broadcast from the left, as in any elementwise op.
+        if var.ndim > inputs.ndim:
             raise ValueError(
-                f"batch_normalization: {label} ({_name(var)}) must have the ndim "
-                f"of inputs ({inputs.ndim}), got {var.ndim}"
+                f"batch_normalization: {label} ({_name(var)}) must have at most "
+                f"the ndim of inputs ({inputs.ndim}), got {var.ndim}"
             )
     gamma, beta, mean, std = args.values()
     if mode == "low_mem":

@@ -59,9 +59,9 @@ def test_batch_normalization_values_and_grad(mode):
 
 
 def test_batch_normalization_rejects_mismatched_ndim():
-    with pytest.raises(ValueError, match="gamma \\(g\\) must have the ndim"):
+    with pytest.raises(ValueError, match="gamma \\(g\\) must have at most"):
         batch_normalization(
-            tensor.matrix("x"), tensor.vector("g"), 0.0, tensor.row(), tensor.row()
+            tensor.vector("x"), tensor.matrix("g"), 0.0, tensor.row(), tensor.row()
         )
     with pytest.raises(ValueError, match="mode"):
         m = tensor.matrix()
@@ -190,3 +190,17 @@ def test_bad_arguments_raise_clear_errors():
         batch_normalization_train(xs, g, b, "spatial", epsilon=1e-7)
     with pytest.raises(ValueError, match="var \\(v\\) must have 1 dims"):
         batch_normalization_test(xs, g, b, g, tensor.matrix("v"), "spatial")
+
+
+def test_batch_normalization_pads_lower_ndim_statistics_on_the_left():
+    x = tensor.matrix("x")
+    g, b, m, s = (tensor.vector(n) for n in "gbms")
+    f = symbolic.function([x, g, b, m, s], batch_normalization(x, g, b, m, s))
+    xv, gv, bv, mv, sv = (
+        RNG.randn(3, 4),
+        RNG.rand(4),
+        RNG.randn(4),
+        RNG.randn(4),
+        RNG.rand(4) + 1,
+    )
+    numpy.testing.assert_allclose(f(xv, gv, bv, mv, sv), (xv - mv) * (gv / sv) + bv)
