@@ -3,8 +3,8 @@
 Workload (float32): sequence 50, batch 32, input 64, hidden 256; the loss is
 the mean of the hidden states; one SGD step on every weight.  For each engine
 the script prints the time to first result (build + compile + one step) and
-the median step time, then the ratio ours / peer.  Peers that do not import
-are listed as such.
+the median step time (the engines' steps alternate, round by round), then
+the ratio ours / peer.  Peers that do not import are listed as such.
 
 Run: ``python benchmarks/lstm_step.py [--steps N] [--skip pytensor,jax]``.
 On a machine shared with other work, pin every engine to one BLAS thread
@@ -32,17 +32,23 @@ def make_data(seed=0):
     return x, W, U, b
 
 
-def time_steps(step, n):
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def time_interleaved(steps, rounds):
+    """Median seconds per step of each callable, timed in alternating rounds.
+
+    On a shared machine the load drifts; alternating the engines gives each
+    the same conditions, so the ratios hold even when the times do not.
+    """
+    times = {key: [] for key in steps}
+    for _ in range(rounds):
+        for key, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[key].append(time.perf_counter() - start)
+    return {key: statistics.median(t) for key, t in times.items()}
 
 
 # Engines ---------------------------------------------------------------------------
-def run_ours(n):
+def run_ours():
     start = time.perf_counter()
     import symbolic
     import symbolic.tensor as T
@@ -74,10 +80,10 @@ def run_ours(n):
     fn = symbolic.function([X], loss, updates=updates)
     fn(x)
     first = time.perf_counter() - start
-    return first, time_steps(lambda: fn(x), n)
+    return first, lambda: fn(x)
 
 
-def run_torch_loop(n):
+def run_torch_loop():
     start = time.perf_counter()
     import torch
 
@@ -107,10 +113,10 @@ def run_torch_loop(n):
 
     step()
     first = time.perf_counter() - start
-    return first, time_steps(step, n)
+    return first, step
 
 
-def run_torch_lstm(n):
+def run_torch_lstm():
     start = time.perf_counter()
     import torch
 
@@ -130,10 +136,10 @@ def run_torch_lstm(n):
 
     step()
     first = time.perf_counter() - start
-    return first, time_steps(step, n)
+    return first, step
 
 
-def run_pytensor(n):
+def run_pytensor():
     start = time.perf_counter()
     import pytensor
     import pytensor.tensor as pt
@@ -166,10 +172,10 @@ def run_pytensor(n):
     )
     fn(x)
     first = time.perf_counter() - start
-    return first, time_steps(lambda: fn(x), n)
+    return first, lambda: fn(x)
 
 
-def run_jax(n):
+def run_jax():
     start = time.perf_counter()
     import jax
     import jax.numpy as jnp
@@ -206,7 +212,7 @@ def run_jax(n):
 
     step()
     first = time.perf_counter() - start
-    return first, time_steps(step, n)
+    return first, step
 
 
 PEERS = {
@@ -225,29 +231,29 @@ def main():
     skip = set(filter(None, args.skip.split(",")))
     print(
         f"LSTM training step: seq {SEQ}, batch {BATCH}, input {N_IN}, hidden "
-        f"{N_HID}, float32, median of {args.steps} steps"
+        f"{N_HID}, float32, median of {args.steps} interleaved steps"
     )
-    first, ours = run_ours(args.steps)
-    print(
-        f"{'ours (symbolic.scan)':28s} first {first:8.2f} s   step {ours * 1e3:8.2f} ms"
-    )
-    results = {}
+    labels = {"ours": "ours (symbolic.scan)"}
+    firsts, steps = {}, {}
+    firsts["ours"], steps["ours"] = run_ours()
     for key, (label, runner) in PEERS.items():
+        labels[key] = label
         if key in skip:
             print(f"{label:28s} skipped")
             continue
         try:
-            first, t = runner(args.steps)
+            firsts[key], steps[key] = runner()
         except ImportError as exc:
             print(f"{label:28s} could not be imported ({exc})")
-            continue
-        results[label] = t
-        print(f"{label:28s} first {first:8.2f} s   step {t * 1e3:8.2f} ms")
-    for label, t in results.items():
-        print(f"ratio ours / {label:24s} {ours / t:6.2f}")
-    if results:
-        best = min(results, key=results.get)
-        print(f"ratio ours / fastest peer ({best}): {ours / results[best]:.2f}")
+    medians = time_interleaved(steps, args.steps)
+    for key, t in medians.items():
+        print(f"{labels[key]:28s} first {firsts[key]:8.2f} s   step {t * 1e3:8.2f} ms")
+    ours = medians.pop("ours")
+    for key, t in medians.items():
+        print(f"ratio ours / {labels[key]:24s} {ours / t:6.2f}")
+    if medians:
+        best = min(medians, key=medians.get)
+        print(f"ratio ours / fastest peer ({labels[best]}): {ours / medians[best]:.2f}")
 
 
 if __name__ == "__main__":
