@@ -148,6 +148,13 @@ _OPTIONS = [
         "Where compiled modules are cached.",
     ),
     _Option(
+        "compile__background",
+        True,
+        "Build a new graph's C kernels in a background thread; calls made "
+        "meanwhile run those nodes in Python (faster time to first result).",
+        parse=_parse_bool,
+    ),
+    _Option(
         "cxx",
         shutil.which("gcc") or "",
         "C compiler for the C backend; '' means none (kernels use LLVM or Python).",

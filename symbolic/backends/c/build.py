@@ -68,6 +68,14 @@ def build_flags(flags=(), python_ext=False):
     return BASE_FLAGS + include + tuple(flags) + extra
 
 
+def cached_library(source, *, name, python_ext=False, flags=()):
+    """Return the cached path of ``source``'s library, or None (no compiling)."""
+    full_flags = build_flags(flags, python_ext)
+    key = cache.entry_key(source, full_flags, config.cxx, python_ext)
+    path = cache.entry_path(name, key)
+    return path if os.path.exists(path) else None
+
+
 def compile_library(source, *, name, python_ext=False, flags=(), context=""):
     """Compile ``source`` into a shared library and return the cached path.
 

@@ -426,30 +426,87 @@ def call_kernel(kernel, inputs, outputs=None):
     return outputs
 
 
+class KernelPlan:
+    """The rendered library of a set of kernel specs, not yet compiled.
+
+    ``cached()`` loads it when the disk cache has it (no compiler call);
+    ``build()`` compiles it when needed. Both return ``{spec: ElemwiseKernel}``.
+    """
+
+    def __init__(self, specs, context="elemwise kernels"):
+        self.context = context
+        self.rendered = {}
+        for spec in dict.fromkeys(specs):
+            sym = f"k{len(self.rendered)}"
+            try:
+                self.rendered[spec] = (sym, render_kernel(sym, *spec))
+            except Unsupported as exc:
+                _logger.debug("no C kernel for %s: %s", context, exc)
+        self.source = (
+            render_library([entry[1] for entry in self.rendered.values()])
+            if self.rendered
+            else None
+        )
+
+    def _load(self, path):
+        library = build.load_library(path)
+        return {
+            spec: ElemwiseKernel(library, sym, spec[1], spec[2])
+            for spec, (sym, _) in self.rendered.items()
+        }
+
+    def cached(self):
+        if self.source is None:
+            return {}
+        path = build.cached_library(self.source, name="elemwise", flags=KERNEL_FLAGS)
+        return None if path is None else self._load(path)
+
+    def build(self):
+        if self.source is None:
+            return {}
+        path = build.compile_library(
+            self.source, name="elemwise", flags=KERNEL_FLAGS, context=self.context
+        )
+        return self._load(path)
+
+
 def compile_kernels(specs, context="elemwise kernels"):
     """Compile kernel specs ``(outputs, in_dtypes, out_dtypes)`` into one library.
 
     Returns ``{spec: ElemwiseKernel}`` for the specs that render; the others
     are left out.
     """
-    rendered = {}
-    for spec in dict.fromkeys(specs):
-        sym = f"k{len(rendered)}"
-        try:
-            rendered[spec] = (sym, render_kernel(sym, *spec))
-        except Unsupported as exc:
-            _logger.debug("no C kernel for %s: %s", context, exc)
-    if not rendered:
-        return {}
-    source = render_library([entry[1] for entry in rendered.values()])
-    path = build.compile_library(
-        source, name="elemwise", flags=KERNEL_FLAGS, context=context
-    )
-    library = build.load_library(path)
-    return {
-        spec: ElemwiseKernel(library, sym, spec[1], spec[2])
-        for spec, (sym, _) in rendered.items()
-    }
+    return KernelPlan(specs, context).build()
+
+
+class NodeKernels:
+    """The kernels of a graph's Elemwise nodes, from cache or compiled later.
+
+    ``cached()``/``build()`` return ``{node: ElemwiseKernel}`` (None from
+    ``cached()`` when the library still has to be compiled).
+    """
+
+    def __init__(self, nodes):
+        self.specs = {}
+        for node in nodes:
+            try:
+                self.specs[node] = node_expressions(node)
+            except Unsupported as exc:
+                _logger.debug("no C kernel for %s: %s", node, exc)
+        names = dict.fromkeys(str(node.op) for node in self.specs)
+        self.plan = KernelPlan(
+            list(self.specs.values()), "elemwise kernels of " + ", ".join(names)
+        )
+
+    def _by_node(self, kernels):
+        return {n: kernels[s] for n, s in self.specs.items() if s in kernels}
+
+    def cached(self):
+        kernels = self.plan.cached()
+        return None if kernels is None else self._by_node(kernels)
+
+    def build(self):
+        return self._by_node(self.plan.build())
 
 
 def build_kernels(nodes):
@@ -472,15 +529,4 @@ def build_kernels(nodes):
         from symbolic.backends.llvm import elemwise_kernels as llvm_kernels
 
         return llvm_kernels.build_kernels(nodes)
-    specs = {}
-    for node in nodes:
-        try:
-            specs[node] = node_expressions(node)
-        except Unsupported as exc:
-            _logger.debug("no C kernel for %s: %s", node, exc)
-    if not specs:
-        return {}
-    names = dict.fromkeys(str(node.op) for node in specs)
-    context = "elemwise kernels of " + ", ".join(names)
-    kernels = compile_kernels(list(specs.values()), context)
-    return {node: kernels[spec] for node, spec in specs.items() if spec in kernels}
+    return NodeKernels(nodes).build()

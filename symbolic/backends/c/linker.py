@@ -12,6 +12,7 @@ point into can be reused too.
 """
 
 import logging
+import threading
 import time
 import warnings
 
@@ -20,6 +21,7 @@ from symbolic.backends.c.lowering import KINDS, lower_node
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.linker import PerformLinker, raise_with_node
+from symbolic.config import config
 from symbolic.ops.elemwise import Elemwise
 
 _logger = logging.getLogger(__name__)
@@ -69,14 +71,30 @@ class CLinker:
 
 
 def _link(module, fgraph, nodes, storage_map, profile):
-    kernels = _elemwise_kernels(nodes)
+    plan = _kernel_plan(nodes)
+    kernels = {} if plan is None else plan.cached()
+    if kernels is None and not config.compile__background:
+        kernels = _build_kernels(plan)
+    if kernels is None:
+        # Not in the disk cache: run the elemwise nodes in Python until the
+        # background build is done, then switch to the compiled program.
+        def relink(built):
+            return _program(module, fgraph, nodes, storage_map, built, profile)
+
+        first = _program(module, fgraph, nodes, storage_map, {}, profile, quiet=True)
+        return TieredProgram(first, plan, relink)
+    return _program(module, fgraph, nodes, storage_map, kernels, profile)
+
+
+def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
     entries = []
     thunks = []
     for node in nodes:
         thunk = perform_thunk(node, storage_map)
         lowered = lower_node(node, kernels)
         if lowered.kind == "PYTHON":
-            _note_fallback(node)
+            if not quiet or not isinstance(node.op, Elemwise):
+                _note_fallback(node)
         elif lowered.kind in ("GEMM", "GEMV", "GER", "DOT22", "DOT"):
             module.load_blas()
         entries.append(
@@ -148,22 +166,88 @@ class ProfiledProgram:
             self.program.clear()
 
 
-def _elemwise_kernels(nodes):
-    """The graph's fused elemwise kernels, ``{node: kernel}`` (empty if unbuildable)."""
+def _kernel_plan(nodes):
+    """The graph's elemwise kernels to load or build (None when there are none)."""
     elemwise = [node for node in nodes if isinstance(node.op, Elemwise)]
-    if not elemwise:
-        return {}
+    if not elemwise or not config.cxx:
+        return _LLVMKernels(elemwise) if elemwise else None
     try:
         from symbolic.backends.c import elemwise_kernels
     except ImportError:
-        return {}
+        return None
+    plan = elemwise_kernels.NodeKernels(elemwise)
+    return plan if plan.specs else None
+
+
+class _LLVMKernels:
+    """Without a C compiler the kernels are JIT-compiled at once (no cache)."""
+
+    def __init__(self, nodes):
+        self.nodes = nodes
+
+    def cached(self):
+        return self.build()
+
+    def build(self):
+        from symbolic.backends.c import elemwise_kernels
+
+        return elemwise_kernels.build_kernels(self.nodes)
+
+
+def _build_kernels(plan):
+    """Compile ``plan``; a compile failure leaves the nodes on ``perform``."""
     from symbolic.backends.c.build import CompileError
 
     try:
-        return elemwise_kernels.build_kernels(elemwise)
+        return plan.build()
     except CompileError as exc:
         _logger.warning("elemwise kernels failed to build, using perform: %s", exc)
         return {}
+
+
+class TieredProgram:
+    """Runs a graph at once while its C kernels compile in a background thread.
+
+    Calls made before the build finishes run the elemwise nodes' Python
+    thunks (same results); the first call after it switches to the compiled
+    program. Other attributes are those of the program in use.
+    """
+
+    def __init__(self, first, plan, relink):
+        self._current = first
+        self._relink = relink
+        self._built = None
+        self._thread = threading.Thread(
+            target=self._build, args=(plan,), name="symbolic-c-build", daemon=True
+        )
+        self._thread.start()
+
+    def _build(self, plan):
+        self._built = _build_kernels(plan)
+
+    def __call__(self):
+        if self._built is not None:
+            self._switch()
+        return self._current()
+
+    def _switch(self):
+        built, self._built = self._built, None
+        if built:
+            self._current = self._relink(built)
+
+    @property
+    def compiled(self):
+        """True once the program in use runs the compiled kernels."""
+        return not self._thread.is_alive() and self._built is None
+
+    def wait(self):
+        """Block until the kernels are built, then switch to them."""
+        self._thread.join()
+        if self._built is not None:
+            self._switch()
+
+    def __getattr__(self, name):
+        return getattr(self._current, name)
 
 
 def _note_fallback(node):

@@ -1,0 +1,58 @@
+"""Background kernel builds: first calls run at once, then switch to C."""
+
+import numpy
+
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends.c import build
+from symbolic.backends.c.linker import TieredProgram
+from symbolic.config import change_flags
+
+
+def _fresh_graph(tag):
+    # A constant unique to the test keeps the kernel library out of any cache.
+    x = T.dvector("x")
+    return x, T.tanh(x * 2.5 + float(tag)) * T.exp(-x)
+
+
+def test_first_call_runs_before_the_kernels_are_built(tmp_path):
+    with change_flags(compiledir=str(tmp_path), compile__background=True):
+        x, y = _fresh_graph(1.25)
+        f = symbolic.function([x], y)
+        assert isinstance(f.vm, TieredProgram)
+        value = numpy.linspace(-2, 2, 7)
+        expected = numpy.tanh(value * 2.5 + 1.25) * numpy.exp(-value)
+        numpy.testing.assert_allclose(f(value), expected, rtol=1e-12)
+        f.vm.wait()
+        assert f.vm.compiled
+        numpy.testing.assert_allclose(f(value), expected, rtol=1e-6)
+        assert "ELEMWISE" in _kinds(f)
+
+
+def test_a_cached_library_links_directly(tmp_path):
+    with change_flags(compiledir=str(tmp_path), compile__background=True):
+        x, y = _fresh_graph(2.5)
+        first = symbolic.function([x], y)
+        first.vm.wait()
+        calls = build.gcc_calls
+        x, y = _fresh_graph(2.5)
+        second = symbolic.function([x], y)
+        assert not isinstance(second.vm, TieredProgram)
+        assert build.gcc_calls == calls
+        value = numpy.array([0.5, -1.0])
+        numpy.testing.assert_allclose(second(value), first(value))
+
+
+def test_without_background_builds_the_first_call_is_compiled(tmp_path):
+    with change_flags(compiledir=str(tmp_path), compile__background=False):
+        x, y = _fresh_graph(3.75)
+        f = symbolic.function([x], y)
+        assert not isinstance(f.vm, TieredProgram)
+        assert "ELEMWISE" in _kinds(f)
+
+
+def _kinds(f):
+    from symbolic.backends.c.lowering import KINDS
+
+    names = {code: name for name, code in KINDS.items()}
+    return [names[k] for k in f.vm.kinds]
