@@ -290,7 +290,8 @@ def _as_shape_vector(op, shape):
     shape = as_tensor_variable(shape)
     if shape.ndim != 1 or not dt.is_integer(shape.dtype):
         raise TypeError(
-            f"{op}: shape ({_name(shape)}) must be a vector of 2 ints, got {shape.type}"
+            f"{type(op).__name__}: shape ({_name(shape)}) must be a vector of 2 "
+            f"ints, got {shape.type}"
         )
     return shape
 

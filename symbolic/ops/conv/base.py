@@ -65,7 +65,8 @@ def _int_pair(value, label):
 def _check_4d(op, var, label):
     if not isinstance(var.type, TensorType) or var.ndim != 4:
         raise TypeError(
-            f"{op}: {label} ({_name(var)}) must be a 4-d tensor, got {var.type}"
+            f"{type(op).__name__}: {label} ({_name(var)}) must be a 4-d tensor, "
+            f"got {var.type}"
         )
 
 
@@ -151,8 +152,8 @@ class BaseAbstractConv(Op):
         for want, got in zip(hint, actual, strict=True):
             if want is not None and want != got:
                 raise ValueError(
-                    f"{self}: the {label} has shape {tuple(actual)}, which does not "
-                    f"match the given hint {tuple(hint)}"
+                    f"{type(self).__name__}: the {label} has shape {tuple(actual)}, "
+                    f"which does not match the given hint {tuple(hint)}"
                 )
 
     def _check_channels(self, img_channels, kern_shape, img_label, kern_label):
