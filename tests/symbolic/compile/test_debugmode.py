@@ -131,3 +131,21 @@ def test_values_match_tolerances():
     # A stabilized value (finite where the original overflowed) matches.
     assert values_match(numpy.array([-numpy.inf, 1.0]), numpy.array([-700.0, 1.0]))
     assert values_match(numpy.array([numpy.nan]), numpy.array([numpy.nan]))
+
+
+def test_random_states_compare_by_state():
+    first = numpy.random.RandomState(3)
+    second = numpy.random.RandomState(3)
+    assert values_match(first, second)
+    second.uniform()
+    assert not values_match(first, second)
+
+
+def test_in_place_op_reading_its_destroyed_buffer_twice_passes():
+    x = T.dvector("x")
+    # x*x with x an intermediate: fusion/in-place may write into the buffer
+    # that is read as both inputs.
+    y = T.exp(x)
+    f = symbolic.function([x], y * y + 1, mode=DebugMode())
+    value = numpy.array([0.0, 1.0])
+    numpy.testing.assert_allclose(f(value), numpy.exp(value) ** 2 + 1)
