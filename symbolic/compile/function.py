@@ -218,7 +218,13 @@ class FunctionMaker:
 
     def __getstate__(self):
         state = dict(self.__dict__)
-        for key in ("fgraph", "_linked_inputs", "_out_vars", "_upd_index"):
+        for key in (
+            "fgraph",
+            "_linked_inputs",
+            "_out_vars",
+            "_upd_index",
+            "rewrite_profile",
+        ):
             state.pop(key, None)
         return state
 
@@ -264,8 +270,10 @@ class FunctionMaker:
         rewrite = _get_rewriter(self.mode)
         if rewrite is not None:
             rewrite(fgraph)
+        self.rewrite_profile = getattr(rewrite, "profile", None)
         if self.profile is not None:
             self.profile.rewrite_time += time.perf_counter() - start
+            self.profile.rewrite_profile = self.rewrite_profile
         self.compile_time = time.perf_counter() - start
 
     def _check_unused(self, in_vars, roots):

@@ -37,6 +37,8 @@ class ProfileStats:
         self.apply_callcount = defaultdict(int)
         self.compile_time = 0.0
         self.rewrite_time = 0.0
+        #: The rewrite pipeline's RewriteProfile (seconds and hits per rule).
+        self.rewrite_profile = None
         self.linker_time = 0.0
         self.flag_time_thunks = True if flag_time_thunks is None else flag_time_thunks
         for key, value in kwargs.items():
@@ -82,6 +84,18 @@ class ProfileStats:
                 f"  {100 * seconds / total:6.1f}% {seconds:.3e}s "
                 f"{self.apply_callcount[node]:6d} {node.op}"
             )
+        if self.rewrite_profile is not None:
+            lines += [
+                "",
+                f"Rewrites ({self.rewrite_time:.6e}s in all)",
+                "  <time s> <#applied> <rule>",
+            ]
+            lines += [
+                "  " + row
+                for row in self.rewrite_profile.summary().splitlines()[
+                    :n_ops_to_print
+                ]
+            ]
         print("\n".join(lines), file=file)
 
     def __getstate__(self):

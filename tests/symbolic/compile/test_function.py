@@ -262,3 +262,17 @@ def test_modes_are_accepted():
         assert float(symbolic.function([x], x + 1, mode=mode)(1.0)) == 2.0
     with pytest.raises(ValueError, match="unknown mode"):
         symbolic.function([x], x, mode="FAST")
+
+
+def test_profile_summary_lists_the_rewrites_and_their_time():
+    import io
+
+    x = T.dvector("x")
+    f = symbolic.function([x], T.log(1 + T.exp(x) * 1), profile=True)
+    f(numpy.ones(3))
+    buffer = io.StringIO()
+    f.profile.summary(file=buffer)
+    text = buffer.getvalue()
+    assert "Rewrites (" in text
+    assert "merge" in text
+    assert f.maker.rewrite_profile.time["total"] > 0
