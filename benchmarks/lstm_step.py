@@ -36,11 +36,13 @@ def time_interleaved(steps, rounds):
     """Median seconds per step of each callable, timed in alternating rounds.
 
     On a shared machine the load drifts; alternating the engines gives each
-    the same conditions, so the ratios hold even when the times do not.
+    the same conditions, so the ratios hold even when the times do not.  An
+    untimed step first lets the previous engine's worker threads go idle.
     """
     times = {key: [] for key in steps}
     for _ in range(rounds):
         for key, step in steps.items():
+            step()
             start = time.perf_counter()
             step()
             times[key].append(time.perf_counter() - start)
