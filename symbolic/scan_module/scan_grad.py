@@ -11,6 +11,12 @@ it with ``known_grads``:
   carry of the last ``L`` positions' pending gradients travels with the loop;
 * gradients of sequence slices come out one per step;
 * gradients of non-sequences are summed in accumulators.
+
+The step's per-step matrix products (widened to the sums they feed, e.g.
+an LSTM's gate pre-activations) are not recomputed: the forward loop also
+collects them and the backward step reads them as sequences.  The rewrites
+then fold the loss's forward loop into that one and move the accumulated
+weight gradients out of the loop as single products (rules/scan.py).
 """
 
 from symbolic.gradient.grad import grad
