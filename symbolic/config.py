@@ -155,6 +155,13 @@ _OPTIONS = [
         parse=_parse_bool,
     ),
     _Option(
+        "blas__source",
+        "auto",
+        "BLAS the C runtime calls: 'numpy' (the OpenBLAS numpy bundles), "
+        "'scipy' (scipy.linalg.cython_blas), or 'auto' (numpy's when present).",
+        choices=("auto", "numpy", "scipy"),
+    ),
+    _Option(
         "cxx",
         shutil.which("gcc") or "",
         "C compiler for the C backend; '' means none (kernels use LLVM or Python).",

@@ -165,6 +165,8 @@ def function(
     mode = get_mode(mode)
     if profile is None:
         profile = config.profile or None
+    elif profile is False:
+        profile = None
     if profile is True:
         profile = ProfileStats(message=name)
     elif isinstance(profile, str):

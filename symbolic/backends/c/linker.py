@@ -96,7 +96,7 @@ def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
             if not quiet or not isinstance(node.op, Elemwise):
                 _note_fallback(node)
         elif lowered.kind in ("GEMM", "GEMV", "GER", "DOT22", "DOT"):
-            module.load_blas()
+            runtime.load_blas(module)
         entries.append(
             (
                 KINDS[lowered.kind],

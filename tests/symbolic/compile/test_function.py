@@ -276,3 +276,10 @@ def test_profile_summary_lists_the_rewrites_and_their_time():
     assert "Rewrites (" in text
     assert "merge" in text
     assert f.maker.rewrite_profile.time["total"] > 0
+
+
+def test_profile_false_means_no_profile():
+    x = T.dvector("x")
+    f = symbolic.function([x], x + 1, profile=False)
+    assert f.profile is None
+    numpy.testing.assert_allclose(f(numpy.ones(2)), [2.0, 2.0])

@@ -27,13 +27,106 @@ enum { B_SGEMM, B_DGEMM, B_SGEMV, B_DGEMV, B_SGER, B_DGER, B_SDOT, B_DDOT, N_BLA
 static void *blas[N_BLAS];
 static int blas_ready = 0;
 
-/* Fetch the BLAS function pointers from scipy's exported capsules. */
-static PyObject *load_blas(PyObject *self, PyObject *unused)
+/* A 64-bit-integer (ILP64) BLAS, such as the OpenBLAS numpy bundles, is
+ * reached through these adapters, which widen the int arguments. */
+typedef long long i64;
+static void *blas64[N_BLAS];
+
+static void sgemm_64(char *ta, char *tb, int *m, int *n, int *k, float *al, float *a,
+                     int *lda, float *b, int *ldb, float *be, float *c, int *ldc)
 {
-    PyObject *module, *capi;
+    i64 M = *m, N = *n, K = *k, LA = *lda, LB = *ldb, LC = *ldc;
+    ((void (*)(char *, char *, i64 *, i64 *, i64 *, float *, float *, i64 *, float *,
+               i64 *, float *, float *, i64 *))blas64[B_SGEMM])(
+        ta, tb, &M, &N, &K, al, a, &LA, b, &LB, be, c, &LC);
+}
+
+static void dgemm_64(char *ta, char *tb, int *m, int *n, int *k, double *al, double *a,
+                     int *lda, double *b, int *ldb, double *be, double *c, int *ldc)
+{
+    i64 M = *m, N = *n, K = *k, LA = *lda, LB = *ldb, LC = *ldc;
+    ((void (*)(char *, char *, i64 *, i64 *, i64 *, double *, double *, i64 *, double *,
+               i64 *, double *, double *, i64 *))blas64[B_DGEMM])(
+        ta, tb, &M, &N, &K, al, a, &LA, b, &LB, be, c, &LC);
+}
+
+static void sgemv_64(char *t, int *m, int *n, float *al, float *a, int *lda, float *x,
+                     int *ix, float *be, float *y, int *iy)
+{
+    i64 M = *m, N = *n, LA = *lda, IX = *ix, IY = *iy;
+    ((void (*)(char *, i64 *, i64 *, float *, float *, i64 *, float *, i64 *, float *,
+               float *, i64 *))blas64[B_SGEMV])(t, &M, &N, al, a, &LA, x, &IX, be, y, &IY);
+}
+
+static void dgemv_64(char *t, int *m, int *n, double *al, double *a, int *lda, double *x,
+                     int *ix, double *be, double *y, int *iy)
+{
+    i64 M = *m, N = *n, LA = *lda, IX = *ix, IY = *iy;
+    ((void (*)(char *, i64 *, i64 *, double *, double *, i64 *, double *, i64 *, double *,
+               double *, i64 *))blas64[B_DGEMV])(t, &M, &N, al, a, &LA, x, &IX, be, y, &IY);
+}
+
+static void sger_64(int *m, int *n, float *al, float *x, int *ix, float *y, int *iy,
+                    float *a, int *lda)
+{
+    i64 M = *m, N = *n, IX = *ix, IY = *iy, LA = *lda;
+    ((void (*)(i64 *, i64 *, float *, float *, i64 *, float *, i64 *, float *,
+               i64 *))blas64[B_SGER])(&M, &N, al, x, &IX, y, &IY, a, &LA);
+}
+
+static void dger_64(int *m, int *n, double *al, double *x, int *ix, double *y, int *iy,
+                    double *a, int *lda)
+{
+    i64 M = *m, N = *n, IX = *ix, IY = *iy, LA = *lda;
+    ((void (*)(i64 *, i64 *, double *, double *, i64 *, double *, i64 *, double *,
+               i64 *))blas64[B_DGER])(&M, &N, al, x, &IX, y, &IY, a, &LA);
+}
+
+static float sdot_64(int *n, float *x, int *ix, float *y, int *iy)
+{
+    i64 N = *n, IX = *ix, IY = *iy;
+    return ((float (*)(i64 *, float *, i64 *, float *, i64 *))blas64[B_SDOT])(&N, x, &IX,
+                                                                            y, &IY);
+}
+
+static double ddot_64(int *n, double *x, int *ix, double *y, int *iy)
+{
+    i64 N = *n, IX = *ix, IY = *iy;
+    return ((double (*)(i64 *, double *, i64 *, double *, i64 *))blas64[B_DDOT])(
+        &N, x, &IX, y, &IY);
+}
+
+static void *const adapters64[N_BLAS] = {
+    (void *)sgemm_64, (void *)dgemm_64, (void *)sgemv_64, (void *)dgemv_64,
+    (void *)sger_64,  (void *)dger_64,  (void *)sdot_64,  (void *)ddot_64};
+
+/* load_blas(ilp64_addresses=None): with a tuple of the eight ILP64 function
+ * addresses (sgemm dgemm sgemv dgemv sger dger sdot ddot) use that BLAS;
+ * otherwise fetch the pointers from scipy's exported capsules. */
+static PyObject *load_blas(PyObject *self, PyObject *args)
+{
+    PyObject *module, *capi, *addresses = Py_None;
     void *found[N_BLAS];
     int i;
+    if (!PyArg_ParseTuple(args, "|O", &addresses)) return NULL;
     if (blas_ready) Py_RETURN_TRUE;
+    if (addresses != Py_None) {
+        if (!PyTuple_Check(addresses) || PyTuple_GET_SIZE(addresses) != N_BLAS)
+            return PyErr_Format(PyExc_TypeError,
+                                "load_blas expects a tuple of %d addresses", N_BLAS);
+        for (i = 0; i < N_BLAS; i++) {
+            found[i] = PyLong_AsVoidPtr(PyTuple_GET_ITEM(addresses, i));
+            if (found[i] == NULL)
+                return PyErr_Occurred()
+                           ? NULL
+                           : PyErr_Format(PyExc_ValueError, "null address for %s",
+                                          blas_names[i]);
+        }
+        memcpy(blas64, found, sizeof(found));
+        memcpy(blas, adapters64, sizeof(found));
+        blas_ready = 1;
+        Py_RETURN_TRUE;
+    }
     module = PyImport_ImportModule("scipy.linalg.cython_blas");
     if (module == NULL) return NULL;
     capi = PyObject_GetAttrString(module, "__pyx_capi__");
@@ -56,6 +149,13 @@ static PyObject *load_blas(PyObject *self, PyObject *unused)
     memcpy(blas, found, sizeof(found));
     blas_ready = 1;
     Py_RETURN_TRUE;
+}
+
+/* Which BLAS load_blas chose: 'ilp64', 'scipy' or None. */
+static PyObject *blas_source(PyObject *self, PyObject *unused)
+{
+    if (!blas_ready) Py_RETURN_NONE;
+    return PyUnicode_FromString(blas[0] == adapters64[0] ? "ilp64" : "scipy");
 }
 
 static inline int fits_int(npy_intp v) { return v >= 0 && v <= INT_MAX; }

@@ -7,7 +7,9 @@ compiled through :func:`symbolic.backends.c.build.compile_library`, whose
 cache makes every later process load it without a compiler call.
 """
 
+import ctypes
 import functools
+import glob
 import hashlib
 import importlib
 import logging
@@ -98,3 +100,40 @@ def available():
     except RuntimeUnavailable:
         return False
     return True
+
+
+_BLAS_NAMES = ("sgemm", "dgemm", "sgemv", "dgemv", "sger", "dger", "sdot", "ddot")
+
+
+@functools.cache
+def numpy_blas_addresses():
+    """The ILP64 OpenBLAS functions numpy's wheels bundle, as addresses, or None.
+
+    numpy and scipy wheels each carry an OpenBLAS; numpy's is the newer one
+    here and runs the MLP's matrix products about 1.5x faster, and sharing it
+    means one thread pool for numpy and us.
+    """
+    import numpy
+
+    site = os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__)))
+    for path in sorted(glob.glob(os.path.join(site, "numpy.libs", "*openblas64_*.so"))):
+        try:
+            library = ctypes.CDLL(path)
+            functions = [getattr(library, f"scipy_{n}_64_") for n in _BLAS_NAMES]
+            return tuple(ctypes.cast(f, ctypes.c_void_p).value for f in functions)
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def load_blas(module):
+    """Give the runtime its BLAS: per ``config.blas__source``, numpy's or scipy's."""
+    from symbolic.config import config
+
+    if config.blas__source != "scipy":
+        addresses = numpy_blas_addresses()
+        if addresses is not None:
+            return module.load_blas(addresses)
+        if config.blas__source == "numpy":
+            raise RuntimeUnavailable("numpy bundles no ILP64 OpenBLAS here")
+    return module.load_blas()

@@ -263,8 +263,11 @@ static PyTypeObject ProgramType = {
 };
 
 static PyMethodDef module_methods[] = {
-    {"load_blas", load_blas, METH_NOARGS,
-     "Fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},
+    {"load_blas", load_blas, METH_VARARGS,
+     "load_blas(ilp64_addresses=None): use the given ILP64 BLAS functions, or "
+     "fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},
+    {"blas_source", blas_source, METH_NOARGS,
+     "Which BLAS the runtime calls: 'ilp64', 'scipy' or None before loading."},
     {NULL, NULL, 0, NULL},
 };
 
