@@ -10,7 +10,6 @@ float64); the scalars are 0-d tensors cast to it.
 """
 
 import numpy
-import scipy.linalg.blas
 
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
@@ -43,6 +42,10 @@ def _check_float(op, var):
 
 
 def _blas(name, dtype):
+    # scipy.linalg costs ~0.1 s to import; only ``perform`` needs it, and the
+    # C backend calls BLAS directly, so it is imported on first use.
+    import scipy.linalg.blas
+
     prefix = "s" if dtype == numpy.float32 else "d"
     return getattr(scipy.linalg.blas, prefix + name)
 
