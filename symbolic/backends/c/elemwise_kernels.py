@@ -239,8 +239,34 @@ def _indent(lines, depth):
     return "\n".join(pad + line for line in lines)
 
 
-def render_kernel(sym, outputs, in_dtypes, out_dtypes):
+_SUM = """
+static inline __attribute__((always_inline)) double {sym}_one(long long i, {params}) {{
+{loads}
+{body}
+    return (double)({value});
+}}
+
+double {sym}_sum(long long n, char **args) {{
+    double part[16] = {{0}};
+    double total = 0.0;
+    long long i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; ++k) part[k] += {sym}_one(i + k, {casts});
+    for (; i < n; ++i) total += {sym}_one(i, {casts});
+    for (int k = 0; k < 16; ++k) total += part[k];
+    return total;
+}}
+"""
+
+
+def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
     """Return the C source of kernel ``sym`` computing the Exprs ``outputs``.
+
+    With ``with_sum`` (one output), the library also exports
+    ``double <sym>_sum(long long n, char **args)``: the sum, in float64, of
+    the output's values (each rounded to the output dtype first) over ``n``
+    contiguous elements, without storing them; sixteen partial sums keep the
+    loop vectorized.
 
     Raises
     ------
@@ -284,6 +310,19 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes):
             str(numpy.dtype(d).itemsize) for d in (*in_dtypes, *out_dtypes)
         ),
     )
+    if with_sum:
+        if len(outputs) != 1:
+            raise Unsupported("a summed kernel has one output")
+        inputs = [p for p in pointers if p[0] < nin]
+        source += _SUM.format(
+            sym=sym,
+            params=", ".join(f"{t} *restrict {name}" for _, t, name in inputs)
+            or "int unused",
+            casts=", ".join(f"({t} *)args[{k}]" for k, t, _ in inputs) or "0",
+            loads=_indent(range_loads, 1),
+            body=_indent(renderer.lines, 1),
+            value=stores[0],
+        )
     return source, renderer.helpers
 
 
@@ -346,11 +385,13 @@ class ElemwiseKernel:
     ----------
     contig_address, strided_address : int
         Addresses of ``<sym>_contig`` and ``<sym>_strided``.
+    sum_address : int
+        Address of ``<sym>_sum`` (0 when the kernel was built without it).
     nin, nout : int
     in_dtypes, out_dtypes : tuple of str
     """
 
-    def __init__(self, library, sym, in_dtypes, out_dtypes):
+    def __init__(self, library, sym, in_dtypes, out_dtypes, with_sum=False):
         self.library = library
         self.sym = sym
         self.in_dtypes = tuple(in_dtypes)
@@ -370,6 +411,10 @@ class ElemwiseKernel:
         ]
         self.contig_address = ctypes.cast(self._contig, ctypes.c_void_p).value
         self.strided_address = ctypes.cast(self._strided, ctypes.c_void_p).value
+        self.sum_address = 0
+        if with_sum:
+            summed = getattr(library, f"{sym}_sum")
+            self.sum_address = ctypes.cast(summed, ctypes.c_void_p).value
 
     def __repr__(self):
         return f"ElemwiseKernel({self.sym}, {self.in_dtypes} -> {self.out_dtypes})"
@@ -451,7 +496,7 @@ class KernelPlan:
     def _load(self, path):
         library = build.load_library(path)
         return {
-            spec: ElemwiseKernel(library, sym, spec[1], spec[2])
+            spec: ElemwiseKernel(library, sym, spec[1], spec[2], spec[3:] == (True,))
             for spec, (sym, _) in self.rendered.items()
         }
 
@@ -483,14 +528,19 @@ class NodeKernels:
     """The kernels of a graph's Elemwise nodes, from cache or compiled later.
 
     ``cached()``/``build()`` return ``{node: ElemwiseKernel}`` (None from
-    ``cached()`` when the library still has to be compiled).
+    ``cached()`` when the library still has to be compiled).  The kernels of
+    the ``summed`` nodes also get the ``_sum`` entry point.
     """
 
-    def __init__(self, nodes):
+    def __init__(self, nodes, summed=()):
         self.specs = {}
+        summed = set(summed)
         for node in nodes:
             try:
-                self.specs[node] = node_expressions(node)
+                spec = node_expressions(node)
+                if node in summed:
+                    spec = (*spec, True)
+                self.specs[node] = spec
             except Unsupported as exc:
                 _logger.debug("no C kernel for %s: %s", node, exc)
         names = dict.fromkeys(str(node.op) for node in self.specs)

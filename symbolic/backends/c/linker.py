@@ -17,12 +17,13 @@ import time
 import warnings
 
 from symbolic.backends import base
-from symbolic.backends.c.lowering import KINDS, lower_node
+from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.linker import PerformLinker, raise_with_node
 from symbolic.config import config
 from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.math import Sum
 
 _logger = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ class CLinker:
 
 
 def _link(module, fgraph, nodes, storage_map, profile):
-    plan = _kernel_plan(nodes)
+    plan = _kernel_plan(nodes, _summed_elemwise(fgraph, nodes))
     kernels = {} if plan is None else plan.cached()
     if kernels is None and not config.compile__background:
         kernels = _build_kernels(plan)
@@ -86,12 +87,61 @@ def _link(module, fgraph, nodes, storage_map, profile):
     return _program(module, fgraph, nodes, storage_map, kernels, profile)
 
 
+def _summed_elemwise(fgraph, nodes):
+    """``{elemwise node: sum node}``: full float Sums of a one-output Elemwise.
+
+    The elemwise output must feed only that Sum (and be no graph output), and
+    the Elemwise must not work in place: the pair then runs as one pass that
+    never stores the elemwise values (``sum(sqr(W))``, an L2 penalty).
+    """
+    pairs = {}
+    for node in nodes:
+        if type(node.op) is not Sum:
+            continue
+        (var,) = node.inputs
+        owner = var.owner
+        if owner is None or not isinstance(owner.op, Elemwise) or var.ndim == 0:
+            continue
+        if len(owner.outputs) != 1 or owner.op.inplace_pattern:
+            continue
+        if len(node.op._axes(var.ndim)) != var.ndim:
+            continue
+        if var.dtype not in FLOAT_DTYPES or node.outputs[0].dtype not in FLOAT_DTYPES:
+            continue
+        clients = fgraph.clients.get(var, ())
+        if len(clients) != 1 or clients[0][0] is not node:
+            continue
+        pairs[owner] = node
+    return pairs
+
+
+def _fuse_sums(fgraph, nodes, kernels):
+    """``{elemwise node: sum node}`` of the pairs whose kernel has ``_sum``."""
+    return {
+        e: r
+        for e, r in _summed_elemwise(fgraph, nodes).items()
+        if getattr(kernels.get(e), "sum_address", 0)
+    }
+
+
 def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
     entries = []
     thunks = []
+    fused = _fuse_sums(fgraph, nodes, kernels)
+    position = {node: index for index, node in enumerate(nodes)}
+    reduced = {r: e for e, r in fused.items()}
     for node in nodes:
         thunk = perform_thunk(node, storage_map)
         lowered = lower_node(node, kernels)
+        if node in fused and lowered.kind == "ELEMWISE":
+            lowered = lowered._replace(kind="SKIP")
+        elif node in reduced and lowered.kind == "REDUCE":
+            elemwise = reduced[node]
+            lowered = lowered._replace(
+                kind="REDUCE_MAP",
+                params=(*lowered.params, position[elemwise]),
+                fn0=kernels[elemwise].sum_address,
+            )
         if lowered.kind == "PYTHON":
             if not quiet or not isinstance(node.op, Elemwise):
                 _note_fallback(node)
@@ -113,8 +163,13 @@ def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
     def on_error(index, exc):
         raise_with_node(exc, nodes[index], thunks[index])
 
+    skipped = tuple(
+        storage_map[node.outputs[0]]
+        for node, entry in zip(nodes, entries)
+        if entry[0] == KINDS["SKIP"]
+    )
     program = module.Program(
-        tuple(entries), _cells_to_clear(fgraph, nodes, storage_map), on_error
+        tuple(entries), _cells_to_clear(fgraph, nodes, storage_map) + skipped, on_error
     )
     program.nodes = nodes
     program.thunks = thunks
@@ -166,8 +221,11 @@ class ProfiledProgram:
             self.program.clear()
 
 
-def _kernel_plan(nodes):
-    """The graph's elemwise kernels to load or build (None when there are none)."""
+def _kernel_plan(nodes, summed=()):
+    """The graph's elemwise kernels to load or build (None when there are none).
+
+    The kernels of the ``summed`` nodes also get a ``_sum`` entry point.
+    """
     elemwise = [node for node in nodes if isinstance(node.op, Elemwise)]
     if not elemwise or not config.cxx:
         return _LLVMKernels(elemwise) if elemwise else None
@@ -175,7 +233,7 @@ def _kernel_plan(nodes):
         from symbolic.backends.c import elemwise_kernels
     except ImportError:
         return None
-    plan = elemwise_kernels.NodeKernels(elemwise)
+    plan = elemwise_kernels.NodeKernels(elemwise, summed)
     return plan if plan.specs else None
 
 

@@ -9,7 +9,7 @@ rewritten to the forms that stay finite (``softmax - onehot`` and
 
 from symbolic.ops import math
 from symbolic.ops.basic import alloc
-from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.elemwise import DimShuffle, Elemwise
 from symbolic.ops.nnet.basic import (
     LogSoftmax,
     Softmax,
@@ -92,19 +92,44 @@ def local_softmax_grad_of_log(fgraph, node):
     return [fit(result, node.outputs[0])]
 
 
+def _row_bias(x):
+    """``(m, b)`` when ``x`` is ``m + b[None, :]`` (one dtype), else None.
+
+    The fused op adds the bias itself, in the same pass as the softmax.
+    """
+    if x.ndim != 2 or not scalar_op_of(x, sb.Add) or len(x.owner.inputs) != 2:
+        return None
+    for k, term in enumerate(x.owner.inputs):
+        other = x.owner.inputs[1 - k]
+        owner = term.owner
+        if owner is None or not isinstance(owner.op, DimShuffle):
+            continue
+        if tuple(owner.op.new_order) != ("x", 0):
+            continue
+        if term.dtype != x.dtype or other.type != x.type:
+            continue
+        return other, owner.inputs[0]
+    return None
+
+
 @node_rewriter([CrossentropyCategorical1Hot], tags=_STAB)
 def local_crossentropy_to_crossentropy_with_softmax(fgraph, node):
     """crossentropy_categorical_1hot(softmax(x [+ b]), y) -> the fused stable op.
 
     The loss becomes ``log(sum(exp(r - max r))) + max r - r[y]`` from the
     logits ``r``; the softmax variable is replaced by the fused op's own
-    softmax output, so it is computed once.
+    softmax output, so it is computed once.  Logits ``m + b[None, :]`` give
+    the fused op ``m`` and the bias ``b``.
     """
     s, y = node.inputs
     found = _logits(s)
     if found is None:
         return None
     x, b = found
+    if b is None:
+        found = _row_bias(x)
+        if found is not None:
+            x, b = found
     if b is None:
         n_classes = shape_feature(fgraph).shape_entry(x, 1)
         b = alloc(math.cast(0, x.dtype), n_classes)

@@ -37,6 +37,8 @@ KINDS = {
     "SHAPE_I": 21,
     "MAKEVECTOR": 22,
     "REBROADCAST": 23,
+    "SKIP": 24,
+    "REDUCE_MAP": 25,
 }
 
 #: The runtime's limits (MAX_DIMS and MAX_ARGS in runtime.h).

@@ -5,6 +5,11 @@
  * layout works; results go into C-ordered outputs.  Arithmetic is in double.
  */
 #include "runtime.h"
+/* vecmath.h also carries scalar special functions this file does not use. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#include "../vecmath.h"
+#pragma GCC diagnostic pop
 
 #define AT(a, i, j) (PyArray_BYTES(a) + (i) * PyArray_STRIDE(a, 0) + (j) * PyArray_STRIDE(a, 1))
 
@@ -128,18 +133,104 @@ static void store_index(char *p, int t, long long v)
     }
 }
 
-/* CrossentropySoftmaxArgmax1HotWithBias(x, b, y_idx) -> (nll, sm, am). */
+/* exp and log over a flat buffer: branch-free (vecmath.h), so vectorized. */
+static RT_HOT void exp_inplace(double *restrict t, npy_intp n)
+{
+    npy_intp k;
+    for (k = 0; k < n; k++) t[k] = vm_exp(t[k]);
+}
+
+static RT_HOT void log_inplace(double *restrict t, npy_intp n)
+{
+    npy_intp k;
+    for (k = 0; k < n; k++) t[k] = vm_log(t[k]);
+}
+
+/* The rows of x + b into t (double, row after row), each shifted by its
+ * max; arg[i] gets the argmax of row i of x + b (the first nan wins, as in
+ * the reference).  A row of -inf only has argmax 0, as there. */
+#define SHIFTED_ROWS(T)                                                              \
+    static RT_HOT void shifted_rows_##T(PyArrayObject *x, PyArrayObject *b,          \
+                                        double *restrict t, long long *restrict arg) \
+    {                                                                                \
+        npy_intp i, j, rows = PyArray_DIM(x, 0), n = PyArray_DIM(x, 1);             \
+        npy_intp xs = PyArray_STRIDE(x, 1), bs = PyArray_STRIDE(b, 0);               \
+        const char *br = PyArray_BYTES(b);                                           \
+        int unit = xs == sizeof(T) && bs == sizeof(T);                               \
+        for (i = 0; i < rows; i++, t += n) {                                         \
+            const char *xr = PyArray_BYTES(x) + i * PyArray_STRIDE(x, 0);            \
+            double top = -INFINITY;                                                  \
+            if (unit) {                                                              \
+                const T *restrict xv = (const T *)xr, *restrict bv = (const T *)br;  \
+                for (j = 0; j < n; j++) t[j] = (double)xv[j] + (double)bv[j];        \
+            } else {                                                                 \
+                for (j = 0; j < n; j++)                                              \
+                    t[j] = (double)*(const T *)(xr + j * xs) +                       \
+                           (double)*(const T *)(br + j * bs);                        \
+            }                                                                        \
+            int nan = 0;                                                             \
+            long long at = 0;                                                        \
+            for (j = 0; j < n; j++) {                                                \
+                top = t[j] > top ? t[j] : top;                                       \
+                nan |= t[j] != t[j];                                                 \
+            }                                                                        \
+            top = nan ? NAN : top;                                                   \
+            /* The first maximum, or the first nan when there is one. */            \
+            for (j = n - 1; j >= 0; j--)                                             \
+                at = (t[j] == top || (nan && t[j] != t[j])) ? j : at;                \
+            arg[i] = at;                                                             \
+            for (j = 0; j < n; j++) t[j] -= top;                                     \
+        }                                                                            \
+    }
+
+SHIFTED_ROWS(float)
+SHIFTED_ROWS(double)
+
+/* total[i] = sum of row i of e; out row i = e row i / total[i]. */
+#define NORMALIZE_ROWS(T)                                                            \
+    static RT_HOT void normalize_rows_##T(const double *restrict e, npy_intp rows,   \
+                                          npy_intp n, double *restrict total,        \
+                                          T *restrict out)                           \
+    {                                                                                \
+        npy_intp i, j;                                                               \
+        for (i = 0; i < rows; i++, e += n, out += n) {                               \
+            double s = 0.0;                                                          \
+            for (j = 0; j < n; j++) s += e[j];                                       \
+            total[i] = s;                                                            \
+            for (j = 0; j < n; j++) out[j] = (T)(e[j] / s);                          \
+        }                                                                            \
+    }
+
+NORMALIZE_ROWS(float)
+NORMALIZE_ROWS(double)
+
+/* CrossentropySoftmaxArgmax1HotWithBias(x, b, y_idx) -> (nll, sm, am).
+ *
+ * In double: the shifted logits r - max r of every row go into one buffer,
+ * exp runs over it as one vectorized loop, then each row is normalized;
+ * nll = log(sum exp(r - max r)) - (r - max r)[y]. */
 static int run_ce_softmax_bias(Entry *e)
 {
     int t = (int)e->p[0], f32 = t == NPY_FLOAT, am_t;
     PyArrayObject *x = input_array(e, 0, t, 2), *b = input_array(e, 1, t, 1);
     PyArrayObject *y = input_array(e, 2, -1, 1), *nll, *sm, *am;
-    npy_intp i, j, rows, cols;
+    npy_intp i, rows, cols;
+    double *buf, *total, *pick;
+    long long *arg;
     if (x == NULL || b == NULL || y == NULL) return SLOW;
     rows = PyArray_DIM(x, 0);
     cols = PyArray_DIM(x, 1);
     if (PyArray_DIM(b, 0) != cols || cols == 0 || !indices_ok(y, rows, cols)) return SLOW;
     am_t = PyArray_TYPE(y);
+    /* The logits, then per row: the sum, the picked logit and the argmax. */
+    buf = (double *)PyMem_Malloc(sizeof(double) * (rows * cols + 3 * rows + 1));
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    total = buf + rows * cols;
+    pick = total + rows;
+    arg = (long long *)(pick + rows);
     nll = reuse_or_new(e->out[0], 1, &rows, t);
     sm = reuse_or_new(e->out[1], 2, PyArray_DIMS(x), t);
     am = reuse_or_new(e->out[2], 1, &rows, am_t);
@@ -147,24 +238,26 @@ static int run_ce_softmax_bias(Entry *e)
         Py_XDECREF(nll);
         Py_XDECREF(sm);
         Py_XDECREF(am);
+        PyMem_Free(buf);
         return -1;
     }
+    if (f32)
+        shifted_rows_float(x, b, buf, arg);
+    else
+        shifted_rows_double(x, b, buf, arg);
     for (i = 0; i < rows; i++) {
-        double total, top = row_softmax(x, b, i, f32, sm, &total);
-        long long k = index_at(y, i), arg = 0;
-        double best = -INFINITY;
-        for (j = 0; j < cols; j++) {
-            double r = load(AT(x, i, j), f32) + bias_at(b, j, f32);
-            if (r > best || (r != r && best == best)) {
-                best = r;
-                arg = j;
-            }
-            store(AT(sm, i, j), f32, load(AT(sm, i, j), f32) / total);
-        }
-        store(PyArray_BYTES(nll) + i * PyArray_STRIDE(nll, 0), f32,
-              log(total) + top - (load(AT(x, i, k), f32) + bias_at(b, k, f32)));
-        store_index(PyArray_BYTES(am) + i * PyArray_STRIDE(am, 0), am_t, arg);
+        pick[i] = buf[i * cols + index_at(y, i)];
+        store_index(PyArray_BYTES(am) + i * PyArray_STRIDE(am, 0), am_t, arg[i]);
     }
+    exp_inplace(buf, rows * cols);
+    if (f32)
+        normalize_rows_float(buf, rows, cols, total, (float *)PyArray_DATA(sm));
+    else
+        normalize_rows_double(buf, rows, cols, total, (double *)PyArray_DATA(sm));
+    log_inplace(total, rows);
+    for (i = 0; i < rows; i++)
+        store(PyArray_BYTES(nll) + i * PyArray_STRIDE(nll, 0), f32, total[i] - pick[i]);
+    PyMem_Free(buf);
     cell_put(e->out[0], (PyObject *)nll);
     cell_put(e->out[1], (PyObject *)sm);
     cell_put(e->out[2], (PyObject *)am);

@@ -150,3 +150,58 @@ static int run_reduce(Entry *e)
     cell_put(e->out[0], (PyObject *)out);
     return 0;
 }
+
+typedef double (*sum_kernel)(long long n, char **args);
+
+/* REDUCE_MAP entries: a full Sum over the output of an elemwise entry (kind
+ * SKIP, which does nothing itself), as one pass of the kernel's ``_sum``
+ * entry point, without the intermediate array.  Parameters: those of the
+ * REDUCE entry, then the index of the elemwise entry.  Inputs that are not
+ * all C-contiguous with one shape run the two entries one after the other.
+ */
+static int run_reduce_map(Entry *e)
+{
+    Entry *pre = e->pre;
+    const long long *p = e->p, *pp = pre->p;
+    const int nd = (int)pp[0], nin = pre->nin, out_t = (int)p[2];
+    const long long *in_types = pp + 1;
+    char *args[MAX_ARGS];
+    PyArrayObject *first = NULL, *out;
+    npy_intp size = 1;
+    int i, d, r;
+    double total;
+    if (p[0] == R_SUM && (out_t == NPY_FLOAT || out_t == NPY_DOUBLE) &&
+        p[3] == nd && p[4] == (nd >= 63 ? -1LL : (1LL << nd) - 1)) {
+        for (i = 0; i < nin; i++) {
+            PyArrayObject *a = input_array(pre, i, (int)in_types[i], nd);
+            if (a == NULL || !PyArray_IS_C_CONTIGUOUS(a)) break;
+            if (first == NULL) {
+                first = a;
+            } else if (!PyArray_CompareLists(PyArray_DIMS(a), PyArray_DIMS(first), nd)) {
+                break;
+            }
+            args[i] = PyArray_BYTES(a);
+        }
+        if (i == nin && first != NULL) {
+            for (d = 0; d < nd; d++) size *= PyArray_DIM(first, d);
+            total = size > 0 ? ((sum_kernel)e->fn[0])((long long)size, args) : 0.0;
+            out = reuse_or_new(e->out[0], 0, NULL, out_t);
+            if (out == NULL) return -1;
+            if (out_t == NPY_FLOAT)
+                *(float *)PyArray_DATA(out) = (float)total;
+            else
+                *(double *)PyArray_DATA(out) = total;
+            cell_put(e->out[0], (PyObject *)out);
+            return 0;
+        }
+    }
+    r = run_elemwise(pre);
+    if (r == SLOW) {
+        PyObject *res = PyObject_CallNoArgs(pre->fallback);
+        if (res == NULL) return -1;
+        Py_DECREF(res);
+    } else if (r < 0) {
+        return -1;
+    }
+    return run_reduce(e);
+}

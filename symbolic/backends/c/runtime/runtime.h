@@ -21,6 +21,16 @@
 #include <string.h>
 
 #define SLOW 1
+
+/* Hot loops get clones for AVX-512 and AVX2 machines, picked at load time,
+ * since setup.py builds the runtime for the baseline ISA. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+    defined(__linux__)
+#define RT_HOT \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define RT_HOT
+#endif
 #define MAX_ARGS 64
 #define MAX_DIMS 32
 
@@ -49,10 +59,12 @@ enum entry_kind {
     K_SHAPE_I = 21,
     K_MAKEVECTOR = 22,
     K_REBROADCAST = 23,
-    N_KINDS = 24
+    K_SKIP = 24,
+    K_REDUCE_MAP = 25,
+    N_KINDS = 26
 };
 
-typedef struct {
+typedef struct Entry {
     int kind;
     int nin, nout;
     PyObject **in;  /* cells, owned by the program's keepalive tuple */
@@ -61,6 +73,7 @@ typedef struct {
     Py_ssize_t np;
     long long *p; /* integer parameters, meaning set per kind */
     void *fn[2];  /* kernel pointers (elemwise) */
+    struct Entry *pre; /* REDUCE_MAP: the elemwise entry it reduces (a SKIP) */
 } Entry;
 
 static inline PyObject *cell_get(PyObject *cell) { return PyList_GET_ITEM(cell, 0); }

@@ -20,7 +20,7 @@ _logger = logging.getLogger(__name__)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NAME = "_runtime"
-_INCLUDE = re.compile(r'^#include "([a-z_]+\.[ch])"\s*$', re.MULTILINE)
+_INCLUDE = re.compile(r'^#include "((?:\.\./)?[a-z_]+\.[ch])"\s*$', re.MULTILINE)
 
 
 class RuntimeUnavailable(RuntimeError):

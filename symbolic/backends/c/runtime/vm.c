@@ -40,6 +40,8 @@ static int run_entry(Entry *e, long long *slow)
     case K_SHAPE_I: r = run_shape_i(e); break;
     case K_MAKEVECTOR: r = run_makevector(e); break;
     case K_REBROADCAST: r = run_rebroadcast(e); break;
+    case K_SKIP: r = 0; break;
+    case K_REDUCE_MAP: r = run_reduce_map(e); break;
     default: r = SLOW; break;
     }
     if (r == SLOW) {
@@ -174,7 +176,8 @@ static int parse_entry(Entry *e, PyObject *spec)
     }
     e->nin = (int)PyTuple_GET_SIZE(ins);
     e->nout = (int)PyTuple_GET_SIZE(outs);
-    if (e->kind == K_ELEMWISE && (e->nin + e->nout > MAX_ARGS || fn0 == 0 || fn1 == 0)) {
+    if ((e->kind == K_ELEMWISE || e->kind == K_SKIP) &&
+        (e->nin + e->nout > MAX_ARGS || fn0 == 0 || fn1 == 0)) {
         PyErr_SetString(PyExc_ValueError, "elemwise entry: too many operands or no kernel");
         return -1;
     }
@@ -192,7 +195,12 @@ static int parse_entry(Entry *e, PyObject *spec)
         e->p[i] = PyLong_AsLongLong(PyTuple_GET_ITEM(params, i));
         if (e->p[i] == -1 && PyErr_Occurred()) return -1;
     }
-    if (e->kind == K_ELEMWISE && e->np < 1 + 2 * e->nin + 2 * e->nout) {
+    if (e->kind == K_REDUCE_MAP && (e->np < 6 || fn0 == 0 || e->nin != 1)) {
+        PyErr_SetString(PyExc_ValueError, "reduce-map entry: bad parameters or no kernel");
+        return -1;
+    }
+    if ((e->kind == K_ELEMWISE || e->kind == K_SKIP) &&
+        e->np < 1 + 2 * e->nin + 2 * e->nout) {
         PyErr_SetString(PyExc_ValueError, "elemwise entry: too few parameters");
         return -1;
     }
@@ -238,6 +246,18 @@ static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
             Py_DECREF(self);
             return NULL;
         }
+    }
+    for (i = 0; i < self->n; i++) {
+        Entry *e = &self->entries[i];
+        long long k;
+        if (e->kind != K_REDUCE_MAP) continue;
+        k = e->p[e->np - 1];
+        if (k < 0 || k >= i || self->entries[k].kind != K_SKIP) {
+            PyErr_Format(PyExc_ValueError, "reduce-map entry %zd: entry %lld is no SKIP", i, k);
+            Py_DECREF(self);
+            return NULL;
+        }
+        e->pre = &self->entries[k];
     }
     return (PyObject *)self;
 }

@@ -1,0 +1,140 @@
+"""Sums of elemwise expressions in one pass, and the softmax cross-entropy kernel."""
+
+import numpy
+import pytest
+
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends.c.lowering import KINDS
+from symbolic.backends.c.runtime import runtime
+from symbolic.compile.mode import Mode
+from symbolic.ops.nnet import crossentropy as ce
+
+pytestmark = pytest.mark.skipif(
+    not runtime.available(), reason="the C runtime cannot be built here"
+)
+
+C_MODE = Mode(linker="cvm", optimizer="fast_run").excluding("specialize")
+PY_MODE = Mode(linker="py", optimizer=None)
+RNG = numpy.random.default_rng(7)
+
+
+def _compile(inputs, output, mode=C_MODE):
+    f = symbolic.function(inputs, output, mode=mode, on_unused_input="ignore")
+    getattr(f.vm, "wait", lambda: None)()
+    return f
+
+
+def _rtol(dtype):
+    return 1e-6 if dtype == "float32" else 1e-12
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    "expression",
+    [lambda w, v: (w**2).sum(), lambda w, v: abs(w * v - 1).sum()],
+    ids=["sum_sqr", "sum_abs"],
+)
+def test_sum_of_elemwise_runs_as_one_pass(dtype, expression):
+    w = T.matrix("w", dtype=dtype)
+    v = T.matrix("v", dtype=dtype)
+    out = expression(w, v)
+    f = _compile([w, v], out)
+    g = symbolic.function([w, v], out, mode=PY_MODE, on_unused_input="ignore")
+    assert KINDS["REDUCE_MAP"] in f.vm.kinds and KINDS["SKIP"] in f.vm.kinds
+    wv = RNG.standard_normal((37, 29)).astype(dtype)
+    vv = RNG.standard_normal((37, 29)).astype(dtype)
+    got, want = f(wv, vv), g(wv, vv)
+    assert got.dtype == want.dtype and got.shape == ()
+    numpy.testing.assert_allclose(got, want, rtol=_rtol(dtype))
+    # Strided inputs take the two-step path: the same numbers.
+    numpy.testing.assert_allclose(
+        f(wv[:, ::2], vv[:, ::2]), g(wv[:, ::2], vv[:, ::2]), rtol=_rtol(dtype)
+    )
+    # Empty, nan and inf inputs behave as perform's.
+    empty = numpy.zeros((0, 3), dtype)
+    assert f(empty, empty) == g(empty, empty) == 0
+    wv[3, 4] = numpy.inf
+    assert f(wv, vv) == g(wv, vv) == numpy.inf
+    wv[5, 6] = numpy.nan
+    assert numpy.isnan(f(wv, vv)) and numpy.isnan(g(wv, vv))
+
+
+def test_sum_of_elemwise_with_another_client_is_not_fused():
+    w = T.dmatrix("w")
+    sq = w**2
+    f = _compile([w], [sq.sum(), sq])
+    assert KINDS["REDUCE_MAP"] not in f.vm.kinds
+    wv = RNG.standard_normal((4, 5))
+    total, squares = f(wv)
+    numpy.testing.assert_allclose(total, (wv**2).sum(), rtol=1e-12)
+    numpy.testing.assert_allclose(squares, wv**2)
+
+
+def test_partial_sums_are_not_fused():
+    w = T.dmatrix("w")
+    f = _compile([w], (w**2).sum(axis=0))
+    assert KINDS["REDUCE_MAP"] not in f.vm.kinds
+    wv = RNG.standard_normal((4, 5))
+    numpy.testing.assert_allclose(f(wv), (wv**2).sum(axis=0), rtol=1e-12)
+
+
+def test_fused_sum_profile_and_debugmode_agree():
+    w = T.fmatrix("w")
+    out = (w**2).sum()
+    wv = RNG.standard_normal((30, 20)).astype("float32")
+    want = symbolic.function([w], out, mode=PY_MODE)(wv)
+    profiled = symbolic.function([w], out, mode=C_MODE, profile=True)
+    getattr(profiled.vm, "wait", lambda: None)()
+    numpy.testing.assert_allclose(profiled(wv), want, rtol=1e-6)
+    debug = symbolic.function([w], out, mode="DebugMode")
+    numpy.testing.assert_allclose(debug(wv), want, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["c", "transposed", "strided"])
+def test_crossentropy_kernel_matches_perform(dtype, layout):
+    x = T.matrix("x", dtype=dtype)
+    b = T.vector("b", dtype=dtype)
+    y = T.ivector("y")
+    outs = list(ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y))
+    f = _compile([x, b, y], outs, mode=Mode(linker="cvm", optimizer=None))
+    g = symbolic.function([x, b, y], outs, mode=PY_MODE)
+    assert KINDS["CE_SOFTMAX_BIAS"] in f.vm.kinds
+    xv = RNG.standard_normal((33, 10)).astype(dtype) * 20
+    xv[0] = 0  # ties: the first maximum is the argmax
+    xv[1, 3] = -numpy.inf
+    xv[2, 4] = 1e4  # exp underflows to 0 elsewhere in the row
+    bv = RNG.standard_normal(10).astype(dtype)
+    if layout == "transposed":
+        xv = numpy.ascontiguousarray(xv.T).T
+    elif layout == "strided":
+        xv = numpy.repeat(xv, 2, axis=1)[:, ::2]
+        bv = numpy.repeat(bv, 2)[::2]
+    yv = RNG.integers(0, 10, 33).astype("int32")
+    got, want = f(xv, bv, yv), g(xv, bv, yv)
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for a, e in zip(got, want):
+        assert a.dtype == e.dtype and a.shape == e.shape
+        numpy.testing.assert_allclose(a, e, rtol=rtol, atol=rtol)
+    assert f.vm.slow_calls()[f.vm.kinds.index(KINDS["CE_SOFTMAX_BIAS"])] == 0
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_crossentropy_kernel_nan_rows(dtype):
+    x = T.matrix("x", dtype=dtype)
+    b = T.vector("b", dtype=dtype)
+    y = T.ivector("y")
+    outs = list(ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y))
+    f = _compile([x, b, y], outs, mode=Mode(linker="cvm", optimizer=None))
+    g = symbolic.function([x, b, y], outs, mode=PY_MODE)
+    xv = numpy.zeros((3, 4), dtype)
+    xv[0, 2] = numpy.nan
+    xv[1, 1] = numpy.inf
+    xv[2] = [1, 5, numpy.nan, numpy.nan]
+    bv = numpy.zeros(4, dtype)
+    yv = numpy.array([0, 1, 2], "int32")
+    with numpy.errstate(invalid="ignore"):
+        want = g(xv, bv, yv)
+    for a, e in zip(f(xv, bv, yv), want):
+        numpy.testing.assert_array_equal(a, e)
