@@ -29,7 +29,7 @@ enum { R_SUM, R_PROD, R_MAX, R_MIN };
  * sums so the loop vectorizes (the order differs from a sequential sum only
  * by float64 rounding). */
 #define SUM_ROW(T)                                                                   \
-    static double sum_row_##T(const T *restrict x, npy_intp len)                     \
+    static RT_HOT double sum_row_##T(const T *restrict x, npy_intp len)              \
     {                                                                                \
         double s[8] = {0, 0, 0, 0, 0, 0, 0, 0}, total = 0;                           \
         npy_intp j = 0, k;                                                           \
@@ -40,7 +40,8 @@ enum { R_SUM, R_PROD, R_MAX, R_MIN };
         return total;                                                                \
     }                                                                                \
     /* acc[j] += x[j] over a contiguous row of a kept axis. */                       \
-    static void add_row_##T(double *restrict acc, const T *restrict x, npy_intp len) \
+    static RT_HOT void add_row_##T(double *restrict acc, const T *restrict x,        \
+                                   npy_intp len)                                   \
     {                                                                                \
         npy_intp j;                                                                  \
         for (j = 0; j < len; j++) acc[j] += (double)x[j];                            \
