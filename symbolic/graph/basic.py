@@ -108,8 +108,9 @@ class Variable(Node):
     def __ne__(self, other):
         return self is not other
 
-    def __hash__(self):
-        return id(self)
+    # object's hash is by identity too, and C-level: graph walks hash
+    # variables thousands of times per compile.
+    __hash__ = object.__hash__
 
 
 class _ConstantSignature(tuple):

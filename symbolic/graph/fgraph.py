@@ -83,6 +83,9 @@ class FunctionGraph:
         # Inputs that in-place rewrites may overwrite (set by function()).
         self.destroyable_inputs = set()
         self.destroy_handler = None
+        # (orderings, order) of the last toposort; any edit of the graph or
+        # of its features drops it.
+        self._order = None
         for var in inputs:
             if var.owner is not None:
                 raise ValueError(
@@ -103,6 +106,7 @@ class FunctionGraph:
         self.inputs.append(var)
         self.variables.add(var)
         self.clients.setdefault(var, [])
+        self._order = None
 
     def _import_var(self, var, reason):
         if var.owner is not None and var.owner not in self.apply_nodes:
@@ -148,6 +152,7 @@ class FunctionGraph:
         for node in self._new_nodes_above(apply_node):
             if node in self.apply_nodes:
                 continue
+            self._order = None
             for var in node.inputs:
                 if var.owner is None or var.owner not in self.apply_nodes:
                     if var.owner is None:
@@ -176,6 +181,7 @@ class FunctionGraph:
                 return
             self._check_types(old, new_var)
             node.inputs[i] = new_var
+        self._order = None
         self._import_var(new_var, reason)
         self.clients[new_var].append((node, i))
         self.clients[old].remove((node, i))
@@ -202,6 +208,7 @@ class FunctionGraph:
         if any(self.clients.get(out) for out in node.outputs):
             return
         self.apply_nodes.discard(node)
+        self._order = None
         for out in node.outputs:
             self.variables.discard(out)
             self.clients.pop(out, None)
@@ -238,9 +245,11 @@ class FunctionGraph:
         if attach is not None:
             attach(self)
         self._features.append(feature)
+        self._order = None
 
     def remove_feature(self, feature):
         self._features.remove(feature)
+        self._order = None
         detach = getattr(feature, "on_detach", None)
         if detach is not None:
             detach(self)
@@ -269,8 +278,20 @@ class FunctionGraph:
         return merged
 
     def toposort(self):
-        """Return the Apply nodes in execution order."""
-        return io_toposort(self.inputs, self.outputs, self.orderings())
+        """Return the Apply nodes in execution order (a new list each call).
+
+        The order is remembered until the graph changes, and reused while the
+        features' orderings stay the same: rewrite passes and the linker ask
+        for it many times between edits.
+        """
+        orderings = self.orderings()
+        cached = self._order
+        if cached is None or cached[0] != orderings:
+            cached = self._order = (
+                orderings,
+                io_toposort(self.inputs, self.outputs, orderings),
+            )
+        return list(cached[1])
 
     def check_integrity(self):
         """Raise AssertionError if clients and node sets disagree (for tests)."""

@@ -48,9 +48,11 @@ class ValidatingScratchpad(scratchpad):
     """A scratchpad whose ``test_value`` attribute is checked by a filter."""
 
     def __init__(self, attr, attr_filter):
-        object.__setattr__(self, "_attr", attr)
-        object.__setattr__(self, "_attr_filter", attr_filter)
-        super().__init__()
+        # Every Variable gets one: fill the namespace directly, skipping the
+        # validating ``__setattr__``.
+        namespace = self.__dict__
+        namespace["_attr"] = attr
+        namespace["_attr_filter"] = attr_filter
 
     def __setattr__(self, name, value):
         if name == self.__dict__.get("_attr"):
