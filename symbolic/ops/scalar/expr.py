@@ -10,7 +10,6 @@ Every node carries the dtype it computes in, so emitters never guess.
 """
 
 import numpy
-import scipy.special
 
 
 class Expr:
@@ -73,6 +72,33 @@ def _int_floor_div(a, b):
     return numpy.floor_divide(a, b)
 
 
+class _Primitives(dict):
+    """The primitive table; the scipy.special entries are filled on first use.
+
+    Importing scipy.special takes ~0.2 s, most of ``import symbolic``, and a
+    graph run by a compiled backend never calls these references.
+    """
+
+    def __init__(self, table, special):
+        super().__init__(table)
+        self._special = special
+
+    def __missing__(self, name):
+        if name not in self._special:
+            raise KeyError(name)
+        import scipy.special
+
+        for key, attr in self._special.items():
+            self[key] = getattr(scipy.special, attr)
+        return self[name]
+
+    def __contains__(self, name):
+        return dict.__contains__(self, name) or name in self._special
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
 #: Primitive name -> numpy implementation (the reference the emitters must match).
 PRIMITIVES = {
     "add": numpy.add,
@@ -106,13 +132,6 @@ PRIMITIVES = {
     "asinh": numpy.arcsinh,
     "acosh": numpy.arccosh,
     "atanh": numpy.arctanh,
-    "erf": scipy.special.erf,
-    "erfc": scipy.special.erfc,
-    "erfinv": scipy.special.erfinv,
-    "erfcinv": scipy.special.erfcinv,
-    "gamma": scipy.special.gamma,
-    "lgamma": scipy.special.gammaln,
-    "digamma": scipy.special.psi,
     "floor": numpy.floor,
     "ceil": numpy.ceil,
     "trunc": numpy.trunc,
@@ -137,9 +156,21 @@ PRIMITIVES = {
     "isnan": numpy.isnan,
     "isinf": numpy.isinf,
     "cast": None,
-    "sigmoid": scipy.special.expit,
     "softplus": lambda x: numpy.logaddexp(0, x),
 }
+PRIMITIVES = _Primitives(
+    PRIMITIVES,
+    special={
+        "erf": "erf",
+        "erfc": "erfc",
+        "erfinv": "erfinv",
+        "erfcinv": "erfcinv",
+        "gamma": "gamma",
+        "lgamma": "gammaln",
+        "digamma": "psi",
+        "sigmoid": "expit",
+    },
+)
 
 
 def evaluate(expr, values):
