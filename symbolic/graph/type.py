@@ -77,6 +77,3 @@ class Type:
 
     def clone(self, **kwargs):
         return self
-
-    def __ne__(self, other):
-        return not self == other
