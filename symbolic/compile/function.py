@@ -459,6 +459,19 @@ class Function:
             fast.append((container.storage, exact, spec, i))
         self._fast_inputs = fast
         self._outputs_plan = list(zip(self.output_storage, self._copy_output))
+        # The common case -- one output returned as is, nothing to write back --
+        # returns straight from the output cell.
+        maker = self.maker
+        self._single_cell = (
+            self.output_storage[0]
+            if len(self._outputs_plan) == 1
+            and not self._copy_output[0]
+            and not self._updates
+            and not self._refeed
+            and maker.return_single
+            and maker.output_keys is None
+            else None
+        )
 
     def __call__(self, *args, **kwargs):
         if kwargs or self.profile is not None or len(args) != self._n_explicit:
@@ -479,6 +492,9 @@ class Function:
                 else:
                     cell[0] = _filter_input(spec, arg, i)
         self.vm()
+        single = self._single_cell
+        if single is not None:
+            return single[0]
         return self._finish()
 
     def _finish(self):
