@@ -14,10 +14,15 @@ ratios mean nothing.
 """
 
 import argparse
+import os
 import statistics
+import sys
 import time
 
 import numpy
+
+# Run from a checkout: the repository root goes first on the path.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SEQ, BATCH, N_IN, N_HID = 50, 32, 64, 256
 LR = 0.1
