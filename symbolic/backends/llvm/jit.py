@@ -53,7 +53,8 @@ def compile_module(module):
     module.data_layout = str(machine.target_data)
     parsed = llvm.parse_assembly(str(module))
     parsed.verify()
-    options = llvm.create_pipeline_tuning_options(speed_level=3, size_level=0)
+    # llvmlite 0.50 dropped size_level (it defaulted to 0, which we want).
+    options = llvm.create_pipeline_tuning_options(speed_level=3)
     options.loop_vectorization = True
     options.slp_vectorization = True
     builder = llvm.create_pass_builder(machine, options)
