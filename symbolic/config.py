@@ -155,6 +155,13 @@ _OPTIONS = [
         parse=_parse_bool,
     ),
     _Option(
+        "compile__on_error",
+        "raise",
+        "What a failed C kernel build does: 'raise' the compiler's message, or "
+        "'warn' and run those nodes with perform.",
+        choices=("raise", "warn"),
+    ),
+    _Option(
         "blas__source",
         "auto",
         "BLAS the C runtime calls: 'numpy' (the OpenBLAS numpy bundles), "

@@ -253,12 +253,18 @@ class _LLVMKernels:
 
 
 def _build_kernels(plan):
-    """Compile ``plan``; a compile failure leaves the nodes on ``perform``."""
+    """Compile ``plan``.
+
+    A compile failure raises the CompileError (gcc's message and the ops);
+    with ``compile__on_error=warn`` it is logged and the nodes keep ``perform``.
+    """
     from symbolic.backends.c.build import CompileError
 
     try:
         return plan.build()
     except CompileError as exc:
+        if config.compile__on_error == "raise":
+            raise
         _logger.warning("elemwise kernels failed to build, using perform: %s", exc)
         return {}
 
@@ -285,7 +291,10 @@ class TieredProgram:
         self._thread.start()
 
     def _build(self, plan):
-        self._built = _build_kernels(plan)
+        try:
+            self._built = _build_kernels(plan)
+        except Exception as exc:  # raised in the caller's thread at its next call
+            self._built = exc
 
     def __call__(self):
         if self._built is not None:
@@ -294,6 +303,9 @@ class TieredProgram:
 
     def _switch(self):
         built, self._built = self._built, None
+        if isinstance(built, Exception):
+            # Later calls keep running the Python thunks; this one reports.
+            raise built
         if built:
             self._current = self._relink(built)
 

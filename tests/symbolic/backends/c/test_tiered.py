@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy
+import pytest
 
 import symbolic
 import symbolic.tensor as T
@@ -97,3 +98,57 @@ def test_a_process_exiting_during_the_build_still_caches_it(tmp_path):
     ]
     assert runs[0][0] == "TieredProgram"
     assert runs[1] == ["Program", "0"]
+
+
+def _failing_plan(monkeypatch):
+    from symbolic.backends.c import linker
+    from symbolic.backends.c.build import CompileError
+
+    real = linker._kernel_plan
+
+    def plan(*args):
+        found = real(*args)
+        if found is None:
+            return None
+
+        def fail():
+            raise CompileError("elemwise kernels of Elemwise{tanh}: gcc failed")
+
+        found.cached = lambda: None
+        found.build = fail
+        return found
+
+    monkeypatch.setattr(linker, "_kernel_plan", plan)
+
+
+def test_a_failed_kernel_build_raises_the_compiler_message(monkeypatch, tmp_path):
+    from symbolic.backends.c.build import CompileError
+
+    _failing_plan(monkeypatch)
+    with change_flags(compiledir=str(tmp_path), compile__background=False):
+        x, y = _fresh_graph(5.5)
+        with pytest.raises(CompileError, match="gcc failed"):
+            symbolic.function([x], y, mode=C_MODE)
+    with change_flags(compiledir=str(tmp_path), compile__background=True):
+        x, y = _fresh_graph(6.5)
+        f = symbolic.function([x], y, mode=C_MODE)
+        f.vm._thread.join()
+        with pytest.raises(CompileError, match="gcc failed"):
+            f(numpy.ones(2))
+        # Reported once; the function goes on with its Python thunks.
+        numpy.testing.assert_allclose(
+            f(numpy.ones(2)), numpy.tanh(2.5 + 6.5) * numpy.exp(-1.0) * numpy.ones(2)
+        )
+
+
+def test_a_failed_kernel_build_can_warn_instead(monkeypatch, tmp_path, caplog):
+    _failing_plan(monkeypatch)
+    with change_flags(
+        compiledir=str(tmp_path), compile__background=False, compile__on_error="warn"
+    ):
+        x, y = _fresh_graph(7.5)
+        f = symbolic.function([x], y, mode=C_MODE)
+        numpy.testing.assert_allclose(
+            f(numpy.zeros(1)), numpy.tanh(7.5) * numpy.ones(1)
+        )
+    assert "gcc failed" in caplog.text
