@@ -390,13 +390,7 @@ def conv2d_grad_wrt_inputs(
     ``input_shape`` has four entries: the first two ints or None, the last
     two ints or symbolic scalars (the spatial size of the result).
     """
-    input_shape = tuple(input_shape)
-    if len(input_shape) != 4:
-        raise ValueError(f"input_shape must have 4 entries, got {input_shape}")
-    hint = [
-        None if isinstance(s, Variable) and not _is_constant(s) else s
-        for s in input_shape
-    ]
+    input_shape, hint = _shape_and_hint(input_shape, "input_shape")
     op = AbstractConv2d_gradInputs(
         imshp=hint,
         kshp=filter_shape,
@@ -423,13 +417,7 @@ def conv2d_grad_wrt_weights(
     unshared=False,
 ):
     """Return the gradient of a conv2d wrt its filters, given ``output_grad``."""
-    filter_shape = tuple(filter_shape)
-    if len(filter_shape) != 4:
-        raise ValueError(f"filter_shape must have 4 entries, got {filter_shape}")
-    hint = [
-        None if isinstance(s, Variable) and not _is_constant(s) else s
-        for s in filter_shape
-    ]
+    filter_shape, hint = _shape_and_hint(filter_shape, "filter_shape")
     op = AbstractConv2d_gradWeights(
         imshp=input_shape,
         kshp=hint,
@@ -441,6 +429,17 @@ def conv2d_grad_wrt_weights(
         unshared=unshared,
     )
     return op(input, output_grad, list(filter_shape[-2:]))
+
+
+def _shape_and_hint(shape, label):
+    """The 4-entry ``shape`` as a tuple, and its static hint (None where symbolic)."""
+    shape = tuple(shape)
+    if len(shape) != 4:
+        raise ValueError(f"{label} must have 4 entries, got {shape}")
+    hint = [
+        None if isinstance(s, Variable) and not _is_constant(s) else s for s in shape
+    ]
+    return shape, hint
 
 
 def _is_constant(var):
