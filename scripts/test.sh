@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the project with its test extras into .venv and runs the whole suite,
-# then a representative corpus again under DebugMode (every call cross-checked
-# against perform and against the unrewritten graph).
+# then the symbolic suite again under DebugMode (every call cross-checked
+# against perform and against the unrewritten graph; the finiteness check is
+# off because many tests compute inf on purpose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m venv .venv
@@ -14,12 +15,7 @@ rc=$?
 if [ "$rc" -eq 5 ]; then rc=0; fi
 if [ "$rc" -eq 0 ] && [ "$#" -eq 0 ]; then
     SYMBOLIC_FLAGS=mode=DebugMode,DebugMode__check_finite=False \
-        .venv/bin/python -m pytest -n 2 \
-        tests/symbolic/rewriting tests/symbolic/test_mlp_training.py \
-        tests/symbolic/ops/nnet tests/symbolic/ops/test_elemwise.py \
-        tests/symbolic/ops/test_reductions.py tests/symbolic/ops/test_dot.py \
-        tests/symbolic/scan_module/test_scan.py tests/symbolic/random/test_mrg.py \
-        tests/symbolic/compile/test_function.py
+        .venv/bin/python -m pytest -n 2 tests/symbolic
     rc=$?
     if [ "$rc" -eq 5 ]; then rc=0; fi
 fi

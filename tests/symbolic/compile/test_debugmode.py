@@ -105,7 +105,7 @@ def test_a_backend_that_disagrees_with_perform_is_caught():
 
 def test_check_isfinite():
     x = T.dvector("x")
-    f = symbolic.function([x], T.log(x), mode=DebugMode())
+    f = symbolic.function([x], T.log(x), mode=DebugMode(check_isfinite=True))
     with pytest.raises(InvalidValueError, match="nan or inf"):
         f(numpy.array([0.0, 1.0]))
     g = symbolic.function([x], T.log(x), mode=DebugMode(check_isfinite=False))
@@ -149,3 +149,12 @@ def test_in_place_op_reading_its_destroyed_buffer_twice_passes():
     f = symbolic.function([x], y * y + 1, mode=DebugMode())
     value = numpy.array([0.0, 1.0])
     numpy.testing.assert_allclose(f(value), numpy.exp(value) ** 2 + 1)
+
+
+def test_check_isfinite_defaults_to_the_flag():
+    from symbolic.config import change_flags
+
+    with change_flags(DebugMode__check_finite=True):
+        assert DebugMode().check_isfinite
+    with change_flags(DebugMode__check_finite=False):
+        assert not DebugMode().check_isfinite
