@@ -72,6 +72,20 @@ def _int_floor_div(a, b):
     return numpy.floor_divide(a, b)
 
 
+def _sigmoid(x):
+    """The logistic function without overflow, float32 computed in float64.
+
+    Plain numpy (not scipy's expit) so running a sigmoid in Python does not
+    import scipy.special.
+    """
+    x = numpy.asarray(x)
+    wide = x if x.dtype == numpy.float64 else x.astype(numpy.float64)
+    with numpy.errstate(all="ignore"):
+        e = numpy.exp(-numpy.abs(wide))
+        result = numpy.where(wide >= 0, 1 / (1 + e), e / (1 + e))
+    return result.astype(x.dtype) if x.dtype.kind == "f" else result
+
+
 class _Primitives(dict):
     """The primitive table; the scipy.special entries are filled on first use.
 
@@ -157,6 +171,7 @@ PRIMITIVES = {
     "isinf": numpy.isinf,
     "cast": None,
     "softplus": lambda x: numpy.logaddexp(0, x),
+    "sigmoid": _sigmoid,
 }
 PRIMITIVES = _Primitives(
     PRIMITIVES,
@@ -168,7 +183,6 @@ PRIMITIVES = _Primitives(
         "gamma": "gamma",
         "lgamma": "gammaln",
         "digamma": "psi",
-        "sigmoid": "expit",
     },
 )
 
