@@ -92,9 +92,7 @@ class ProfileStats:
             ]
             lines += [
                 "  " + row
-                for row in self.rewrite_profile.summary().splitlines()[
-                    :n_ops_to_print
-                ]
+                for row in self.rewrite_profile.summary().splitlines()[:n_ops_to_print]
             ]
         print("\n".join(lines), file=file)
 

@@ -124,7 +124,11 @@ def test_verify_grad_of_make_vector_and_rebroadcast():
     from symbolic.gradient import verify_grad
 
     r = numpy.random.RandomState(2)
-    verify_grad(lambda p, q: T.make_vector(p, q, p * q) ** 2,
-                [numpy.asarray(1.5), numpy.asarray(-0.5)], rng=r)
-    verify_grad(lambda m: T.unbroadcast(T.addbroadcast(m, 0), 0) * m,
-                [r.rand(1, 3)], rng=r)
+    verify_grad(
+        lambda p, q: T.make_vector(p, q, p * q) ** 2,
+        [numpy.asarray(1.5), numpy.asarray(-0.5)],
+        rng=r,
+    )
+    verify_grad(
+        lambda m: T.unbroadcast(T.addbroadcast(m, 0), 0) * m, [r.rand(1, 3)], rng=r
+    )
