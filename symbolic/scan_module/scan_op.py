@@ -255,6 +255,9 @@ class Scan(Op):
             on_unused_input="ignore",
         )
         fgraph = maker.fgraph
+        # Non-sequences are the same on every step: the C backend packs
+        # matrix operands computed from them once per loop.
+        fgraph.loop_invariant = fgraph.inputs[len(fgraph.inputs) - self.n_non_seqs :]
         input_cells = [[None] for _ in fgraph.inputs]
         storage_map = make_storage_map(fgraph, input_cells)
         self.profile_stats = None
@@ -274,6 +277,7 @@ class Scan(Op):
         from symbolic.scan_module.scan_perform import run_loop
 
         fn = self._fn or self._compile()
+        _start_loop()
         run_loop(self, node, fn, inputs, output_storage)
 
     def infer_shape(self, fgraph, node, input_shapes):
@@ -345,6 +349,19 @@ class Scan(Op):
         from symbolic.scan_module.scan_grad import scan_R_op
 
         return scan_R_op(self, inputs, eval_points)
+
+
+def _start_loop():
+    """Tell the C runtime, when loaded, that a loop starts.
+
+    Within a loop its non-sequences stay fixed; the runtime's packed copies
+    of them are redone after this call.
+    """
+    from symbolic.backends.c.runtime import runtime
+
+    module = runtime.loaded()
+    if module is not None:
+        module.new_loop()
 
 
 def _inner_dependencies(op):

@@ -22,6 +22,7 @@ from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.linker import PerformLinker, raise_with_node
 from symbolic.config import config
+from symbolic.graph.basic import Constant
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.math import Sum
 
@@ -130,9 +131,16 @@ def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
     fused = _fuse_sums(fgraph, nodes, kernels)
     position = {node: index for index, node in enumerate(nodes)}
     reduced = {r: e for e, r in fused.items()}
+    invariant = _loop_invariant(fgraph, nodes)
     for node in nodes:
         thunk = perform_thunk(node, storage_map)
         lowered = lower_node(node, kernels)
+        if lowered.kind in ("GEMM", "DOT22", "DOT"):
+            # The right operand of a product a loop keeps fixed is packed once.
+            right = node.inputs[3 if lowered.kind == "GEMM" else 1]
+            lowered = lowered._replace(
+                params=(*lowered.params, int(right in invariant))
+            )
         if node in fused and lowered.kind == "ELEMWISE":
             lowered = lowered._replace(kind="SKIP")
         elif node in reduced and lowered.kind == "REDUCE":
@@ -178,6 +186,22 @@ def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
     if profile is not None:
         return ProfiledProgram(program, profile)
     return program
+
+
+def _loop_invariant(fgraph, nodes):
+    """The variables of a loop body that are the same on every step.
+
+    A scan marks its body's non-sequence inputs in ``fgraph.loop_invariant``;
+    a variable computed from those and constants alone is invariant too.
+    """
+    invariant = set(getattr(fgraph, "loop_invariant", ()))
+    if not invariant:
+        return invariant
+    invariant.update(v for v in fgraph.variables if isinstance(v, Constant))
+    for node in nodes:
+        if all(v in invariant for v in node.inputs):
+            invariant.update(node.outputs)
+    return invariant
 
 
 def _cells_to_clear(fgraph, nodes, storage_map):

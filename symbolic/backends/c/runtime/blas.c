@@ -339,6 +339,117 @@ static int gemv_into(PyArrayObject *yo, PyArrayObject *A, PyArrayObject *v, doub
     return 0;
 }
 
+/* Packed products (gemm_packed.c) for entries whose right operand a loop
+ * keeps fixed: the linker marks them (last parameter 1) in a scan's inner
+ * program.  The packed copy is made on the first step of each loop and
+ * reused by the later steps; ``new_loop`` starts a new epoch. */
+static long long pack_epoch = 0;
+static long long packed_products = 0; /* products done packed (tests read it) */
+
+typedef struct {
+    long long epoch; /* pack_epoch when bp was made */
+    const char *data; /* the operand it was made from, and its geometry */
+    npy_intp k, n, sk, sn;
+    float *bp, *ap;
+    size_t bcap, acap; /* capacities, in floats */
+} PackState;
+
+static void pack_state_free(void *p)
+{
+    PackState *st = (PackState *)p;
+    if (st == NULL) return;
+    free(st->bp);
+    free(st->ap);
+    free(st);
+}
+
+/* A 64-byte aligned buffer of at least ``n`` floats in *buf (capacity *cap). */
+static int pack_reserve(float **buf, size_t *cap, size_t n)
+{
+    if (*cap >= n && *buf != NULL) return 0;
+    free(*buf);
+    *buf = aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64);
+    *cap = *buf ? n : 0;
+    return *buf ? 0 : -1;
+}
+
+/* Rows above which a product goes to BLAS even with a packed operand. */
+#define PACK_MAX_ROWS 512
+/* Multiply-adds above which a packed product is split over the pool. */
+#define PACK_PARALLEL_WORK (1LL << 20)
+
+static int wants_packing(Entry *e, int t, PyArrayObject *x)
+{
+    return e->np > 2 && e->p[2] && t == NPY_FLOAT && pk_native().isa != PK_NONE &&
+           PyArray_DIM(x, 0) <= PACK_MAX_ROWS;
+}
+
+/* out = alpha x y + beta z with y packed once per loop.  ``out`` is
+ * C-ordered; z (beta != 0) has unit column stride and may be ``out``.
+ * 0, SLOW (layouts it does not take) or -1. */
+static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayObject *y,
+                       PyArrayObject *z, double alpha, double beta)
+{
+    pk_shape s = pk_native();
+    PackState *st = (PackState *)e->state;
+    npy_intp m = PyArray_DIM(x, 0), k = PyArray_DIM(x, 1), n = PyArray_DIM(y, 1);
+    npy_intp ys0 = PyArray_STRIDE(y, 0), ys1 = PyArray_STRIDE(y, 1);
+    npy_intp xs0 = PyArray_STRIDE(x, 0), xs1 = PyArray_STRIDE(x, 1);
+    pk_job jb;
+    int parts;
+    if (m == 0 || n == 0 || k == 0) return SLOW;
+    if (ys0 % 4 || ys1 % 4 || xs0 % 4 || xs1 % 4) return SLOW;
+    if (PyArray_STRIDE(out, 1) != 4 || PyArray_STRIDE(out, 0) % 4) return SLOW;
+    if (beta != 0 && (PyArray_STRIDE(z, 1) != 4 || PyArray_STRIDE(z, 0) % 4)) return SLOW;
+    if (st == NULL) {
+        st = e->state = calloc(1, sizeof(PackState));
+        if (st == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    if (st->epoch != pack_epoch || st->bp == NULL || st->data != PyArray_BYTES(y) ||
+        st->k != k || st->n != n || st->sk != ys0 || st->sn != ys1) {
+        if (pack_reserve(&st->bp, &st->bcap, pk_b_size(s, k, n)) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        pk_pack_b(s, (const float *)PyArray_DATA(y), ys0 / 4, ys1 / 4, k, n, st->bp);
+        st->epoch = pack_epoch;
+        st->data = PyArray_BYTES(y);
+        st->k = k;
+        st->n = n;
+        st->sk = ys0;
+        st->sn = ys1;
+    }
+    if (pack_reserve(&st->ap, &st->acap, (size_t)((m + s.mr - 1) / s.mr * s.mr) * k) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    pk_pack_a(s, (const float *)PyArray_DATA(x), xs0 / 4, xs1 / 4, m, k, st->ap);
+    memset(&jb, 0, sizeof(jb));
+    jb.m = m;
+    jb.n = n;
+    jb.k = k;
+    jb.alpha = (float)alpha;
+    jb.beta = (float)beta;
+    jb.ap = st->ap;
+    jb.bp = st->bp;
+    jb.c0 = beta != 0 ? (const float *)PyArray_DATA(z) : NULL;
+    jb.c0s = beta != 0 ? PyArray_STRIDE(z, 0) / 4 : 0;
+    jb.c = (float *)PyArray_DATA(out);
+    jb.ldc = PyArray_STRIDE(out, 0) / 4;
+    jb.shape = s;
+    parts = (long long)m * n * k >= PACK_PARALLEL_WORK && pool.size > 1 ? pool_ready() : 1;
+    pk_ranges(&jb, parts);
+    if (parts > 1)
+        pool_run(pk_task, &jb);
+    else
+        pk_task(&jb, 0, 1);
+    packed_products++;
+    return 0;
+}
+
 static int is_float_type(long long t) { return t == NPY_FLOAT || t == NPY_DOUBLE; }
 
 /* The output of a destructive BLAS op: the destroyed input itself when that
@@ -384,6 +495,18 @@ static int run_gemm(Entry *e)
     if (PyArray_DIM(x, 1) != PyArray_DIM(y, 0) || PyArray_DIM(z, 0) != PyArray_DIM(x, 0) ||
         PyArray_DIM(z, 1) != PyArray_DIM(y, 1))
         return SLOW;
+    if (wants_packing(e, t, x)) {
+        int r;
+        out = blas_target(e, z, (int)e->p[1], 0);
+        if (out == NULL) return -1;
+        r = PyArray_STRIDE(out, 1) == 4 ? packed_into(e, out, x, y, z, a, b) : SLOW;
+        if (r != SLOW) return finish_blas(e, out, r);
+        if (out != z && b != 0 && PyArray_CopyInto(out, z) < 0) {
+            Py_DECREF(out);
+            return -1;
+        }
+        return finish_blas(e, out, gemm_into(out, x, y, a, b));
+    }
     out = blas_target(e, z, (int)e->p[1], b != 0);
     if (out == NULL) return -1;
     return finish_blas(e, out, gemm_into(out, x, y, a, b));
@@ -483,7 +606,8 @@ static int run_dot(Entry *e)
     out = reuse_or_new(e->out[0], nx + ny - 2, shape, t);
     if (out == NULL) return -1;
     if (nx == 2 && ny == 2) {
-        r = gemm_into(out, x, y, alpha, 0.0);
+        r = wants_packing(e, t, x) ? packed_into(e, out, x, y, NULL, alpha, 0.0) : SLOW;
+        if (r == SLOW) r = gemm_into(out, x, y, alpha, 0.0);
     } else if (scale_input >= 0) {
         r = SLOW;
     } else if (nx == 2) {

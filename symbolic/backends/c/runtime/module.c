@@ -1,6 +1,8 @@
 /* The C runtime extension: every part in one translation unit. */
 #include "runtime.h"
 #include "elemwise.c"
+#include "pool.c"
+#include "gemm_packed.c"
 #include "blas.c"
 #include "reduce.c"
 #include "nnet.c"

@@ -74,6 +74,7 @@ typedef struct Entry {
     long long *p; /* integer parameters, meaning set per kind */
     void *fn[2];  /* kernel pointers (elemwise) */
     struct Entry *pre; /* REDUCE_MAP: the elemwise entry it reduces (a SKIP) */
+    void *state;       /* per-entry scratch (packed operands), freed with the program */
 } Entry;
 
 static inline PyObject *cell_get(PyObject *cell) { return PyList_GET_ITEM(cell, 0); }

@@ -93,6 +93,14 @@ def _load_once():
         return RuntimeUnavailable(str(exc))
 
 
+def loaded():
+    """The runtime module when it was already loaded by this process, else None."""
+    if _load_once.cache_info().currsize == 0:
+        return None
+    result = _load_once()
+    return None if isinstance(result, RuntimeUnavailable) else result
+
+
 def available():
     """Return True when :func:`load` succeeds."""
     try:
@@ -126,9 +134,30 @@ def numpy_blas_addresses():
     return None
 
 
+def kernel_threads():
+    """Threads for the runtime's own parallel kernels.
+
+    ``OMP_NUM_THREADS`` when set (the usual way to pin every library of a
+    process to one thread on a shared machine), else the CPUs this process
+    may run on.
+    """
+    value = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def load_blas(module):
-    """Give the runtime its BLAS: per ``config.blas__source``, numpy's or scipy's."""
+    """Give the runtime its BLAS: per ``config.blas__source``, numpy's or scipy's.
+
+    Also sets the thread count of the runtime's own packed products.
+    """
     from symbolic.config import config
+
+    module.set_threads(kernel_threads())
 
     if config.blas__source != "scipy":
         addresses = numpy_blas_addresses()

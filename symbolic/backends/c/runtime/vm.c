@@ -131,6 +131,7 @@ static void program_dealloc(Program *self)
         for (i = 0; i < self->n; i++) {
             PyMem_Free(self->entries[i].in);
             PyMem_Free(self->entries[i].p);
+            pack_state_free(self->entries[i].state);
         }
         PyMem_Free(self->entries);
     }
@@ -282,7 +283,47 @@ static PyTypeObject ProgramType = {
     .tp_dictoffset = offsetof(Program, dict),
 };
 
+/* new_loop(): the operands a loop keeps fixed may differ from here on, so
+ * packed copies of them are made again on their next use. */
+static PyObject *new_loop(PyObject *self, PyObject *unused)
+{
+    pack_epoch++;
+    Py_RETURN_NONE;
+}
+
+/* set_threads(n): threads of the runtime's own parallel kernels. */
+static PyObject *set_threads(PyObject *self, PyObject *arg)
+{
+    long n = PyLong_AsLong(arg);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    pool_set_size((int)n);
+    Py_RETURN_NONE;
+}
+
+/* packed_isa(): 'avx512', 'avx2' or None: the packed product kernel in use. */
+static PyObject *packed_isa(PyObject *self, PyObject *unused)
+{
+    pk_shape s = pk_native();
+    if (s.isa == PK_AVX512) return PyUnicode_FromString("avx512");
+    if (s.isa == PK_AVX2) return PyUnicode_FromString("avx2");
+    Py_RETURN_NONE;
+}
+
+/* packed_products(): how many products took the packed path so far. */
+static PyObject *packed_count(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLongLong(packed_products);
+}
+
 static PyMethodDef module_methods[] = {
+    {"packed_products", packed_count, METH_NOARGS,
+     "How many matrix products the packed kernel computed in this process."},
+    {"new_loop", new_loop, METH_NOARGS,
+     "Mark the start of a loop: packed copies of loop-invariant operands are redone."},
+    {"set_threads", set_threads, METH_O,
+     "set_threads(n): threads used by the runtime's parallel kernels."},
+    {"packed_isa", packed_isa, METH_NOARGS,
+     "The instruction set of the packed product kernel ('avx512', 'avx2' or None)."},
     {"load_blas", load_blas, METH_VARARGS,
      "load_blas(ilp64_addresses=None): use the given ILP64 BLAS functions, or "
      "fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},

@@ -1,0 +1,126 @@
+/* A small pool of worker threads for the runtime's own parallel kernels.
+ *
+ * pool_run(fn, arg) runs fn(arg, part, parts) for every thread of the pool,
+ * part 0 on the calling thread and the others on workers, and returns when
+ * all are done; fn picks its share of the work from part and parts.  Every
+ * worker takes part in every job, so no worker can mistake whose job it saw.  Workers spin for
+ * a short while after each job, so the back-to-back products of a scan step
+ * start without a wake-up; then they sleep on a condition variable, so an
+ * idle pool costs nothing.  Pure C: no Python object is touched here.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define POOL_RELAX() _mm_pause()
+#else
+#define POOL_RELAX() ((void)0)
+#endif
+
+#define POOL_MAX 16
+/* Nanoseconds a worker spins for the next job before sleeping. */
+#define POOL_SPIN_NS 200000LL
+
+typedef void (*pool_task)(void *arg, int part, int parts);
+
+static struct {
+    int size;                  /* threads including the caller; 1 = no workers */
+    int started;               /* workers created */
+    atomic_llong generation;   /* bumped per job */
+    atomic_int remaining;      /* parts not yet finished */
+    atomic_int sleepers;       /* workers blocked on the condition */
+    pool_task task;
+    void *arg;
+    int parts;
+    long long birth[POOL_MAX]; /* the generation each worker starts after */
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+} pool = {.size = 1, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+static long long pool_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void *pool_worker(void *p)
+{
+    int id = (int)(intptr_t)p;
+    long long seen = pool.birth[id];
+    for (;;) {
+        long long g = atomic_load_explicit(&pool.generation, memory_order_acquire);
+        if (g == seen) {
+            long long until = pool_now_ns() + POOL_SPIN_NS;
+            int spins = 0;
+            while ((g = atomic_load_explicit(&pool.generation, memory_order_acquire)) ==
+                   seen) {
+                POOL_RELAX();
+                if (++spins % 64 == 0 && pool_now_ns() > until) break;
+            }
+            if (g == seen) {
+                pthread_mutex_lock(&pool.lock);
+                atomic_fetch_add(&pool.sleepers, 1);
+                while ((g = atomic_load(&pool.generation)) == seen)
+                    pthread_cond_wait(&pool.wake, &pool.lock);
+                atomic_fetch_sub(&pool.sleepers, 1);
+                pthread_mutex_unlock(&pool.lock);
+            }
+        }
+        seen = g;
+        pool.task(pool.arg, id, pool.parts);
+        atomic_fetch_sub_explicit(&pool.remaining, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+/* Use ``n`` threads (the caller included) for later jobs; workers start lazily. */
+static void pool_set_size(int n)
+{
+    if (n < 1) n = 1;
+    if (n > POOL_MAX) n = POOL_MAX;
+    pool.size = n;
+}
+
+/* Start the workers up to pool.size; returns how many threads can take part. */
+static int pool_ready(void)
+{
+    while (pool.started < pool.size - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pool.birth[pool.started + 1] = atomic_load(&pool.generation);
+        if (pthread_create(&t, &attr, pool_worker, (void *)(intptr_t)(pool.started + 1))) {
+            pthread_attr_destroy(&attr);
+            break;
+        }
+        pthread_attr_destroy(&attr);
+        pool.started++;
+    }
+    return pool.started + 1;
+}
+
+/* Run task(arg, part, parts) on every thread of the pool.  One job at a
+ * time: callers hold the GIL, which serialises them. */
+static void pool_run(pool_task task, void *arg)
+{
+    int parts = pool.size > 1 ? pool_ready() : 1;
+    if (parts <= 1) {
+        task(arg, 0, 1);
+        return;
+    }
+    pool.task = task;
+    pool.arg = arg;
+    pool.parts = parts;
+    atomic_store(&pool.remaining, parts - 1);
+    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    if (atomic_load(&pool.sleepers) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    task(arg, 0, parts);
+    while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) POOL_RELAX();
+}
