@@ -39,6 +39,7 @@ KINDS = {
     "REBROADCAST": 23,
     "SKIP": 24,
     "REDUCE_MAP": 25,
+    "JOIN": 26,
 }
 
 #: The runtime's limits (MAX_DIMS and MAX_ARGS in runtime.h).

@@ -1,7 +1,8 @@
 """Lowerings of the views (Reshape, Subtensor, Rebroadcast) and the shape ops."""
 
-from symbolic.backends.c.lowering import MAX_DIMS, Lowered, lowering, typenum
+from symbolic.backends.c.lowering import MAX_ARGS, MAX_DIMS, Lowered, lowering, typenum
 from symbolic.ops.basic import Alloc, MakeVector, Rebroadcast, Shape
+from symbolic.ops.join_split import Join
 from symbolic.ops.reshaping import Reshape
 from symbolic.ops.subtensor import Subtensor
 from symbolic.types.tensor import TensorType
@@ -85,3 +86,14 @@ def _register_shape_i():
 
 
 _register_shape_i()
+
+
+@lowering(Join)
+def lower_Join(node, kernels):
+    """Concatenation of tensors of the output's dtype into a reused buffer."""
+    out = node.outputs[0]
+    if out.ndim > MAX_DIMS or len(node.inputs) - 1 > MAX_ARGS:
+        return None
+    if any(v.dtype != out.dtype for v in node.inputs[1:]):
+        return None
+    return Lowered("JOIN", (typenum(out.dtype), out.ndim))

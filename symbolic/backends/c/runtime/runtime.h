@@ -61,7 +61,8 @@ enum entry_kind {
     K_REBROADCAST = 23,
     K_SKIP = 24,
     K_REDUCE_MAP = 25,
-    N_KINDS = 26
+    K_JOIN = 26,
+    N_KINDS = 27
 };
 
 typedef struct Entry {

@@ -193,3 +193,68 @@ static int run_makevector(Entry *e)
     cell_put(e->out[0], (PyObject *)out);
     return 0;
 }
+
+/* Join(axis, *tensors) of one dtype.  Params: dtype, ndim.  Each input is
+ * copied into its block of a reused output: one memcpy per outer index for
+ * a C-contiguous input, numpy's copy into a view of the block otherwise. */
+static int run_join(Entry *e)
+{
+    const int t = (int)e->p[0], nd = (int)e->p[1], n = e->nin - 1;
+    PyArrayObject *xs[MAX_ARGS], *out;
+    npy_intp shape[MAX_DIMS], outer = 1, offset = 0, itemsize;
+    long long axis;
+    int i, d;
+    if (n < 1 || n > MAX_ARGS || nd < 1) return SLOW;
+    if (!scalar_index(cell_get(e->in[0]), &axis)) return SLOW;
+    if (axis < 0) axis += nd;
+    if (axis < 0 || axis >= nd) return SLOW;
+    for (i = 0; i < n; i++) {
+        xs[i] = input_array(e, i + 1, t, nd);
+        if (xs[i] == NULL) return SLOW;
+        for (d = 0; d < nd; d++) {
+            if (i == 0)
+                shape[d] = PyArray_DIM(xs[0], d);
+            else if (d == axis)
+                shape[d] += PyArray_DIM(xs[i], d);
+            else if (PyArray_DIM(xs[i], d) != shape[d])
+                return SLOW; /* the thunk raises the reference message */
+        }
+    }
+    out = reuse_or_new(e->out[0], nd, shape, t);
+    if (out == NULL) return -1;
+    itemsize = PyArray_ITEMSIZE(out);
+    for (d = 0; d < axis; d++) outer *= shape[d];
+    for (i = 0; i < n; i++) {
+        PyArrayObject *x = xs[i];
+        npy_intp block = itemsize, row = itemsize * PyArray_SIZE(out) / (outer ? outer : 1);
+        for (d = (int)axis; d < nd; d++) block *= PyArray_DIM(x, d);
+        if (block == 0 || outer == 0) continue;
+        if (PyArray_IS_C_CONTIGUOUS(x)) {
+            const char *src = PyArray_BYTES(x);
+            char *dst = PyArray_BYTES(out) + offset;
+            npy_intp o;
+            for (o = 0; o < outer; o++) memcpy(dst + o * row, src + o * block, block);
+        } else {
+            npy_intp vshape[MAX_DIMS];
+            PyObject *view;
+            int r;
+            for (d = 0; d < nd; d++)
+                vshape[d] = d == axis ? PyArray_DIM(x, d) : shape[d];
+            view = make_view(out, nd, vshape, PyArray_STRIDES(out),
+                             PyArray_BYTES(out) + offset);
+            if (view == NULL) {
+                Py_DECREF(out);
+                return -1;
+            }
+            r = PyArray_CopyInto((PyArrayObject *)view, x);
+            Py_DECREF(view);
+            if (r < 0) {
+                Py_DECREF(out);
+                return -1;
+            }
+        }
+        offset += block;
+    }
+    cell_put(e->out[0], (PyObject *)out);
+    return 0;
+}

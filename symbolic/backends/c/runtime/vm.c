@@ -42,6 +42,7 @@ static int run_entry(Entry *e, long long *slow)
     case K_REBROADCAST: r = run_rebroadcast(e); break;
     case K_SKIP: r = 0; break;
     case K_REDUCE_MAP: r = run_reduce_map(e); break;
+    case K_JOIN: r = run_join(e); break;
     default: r = SLOW; break;
     }
     if (r == SLOW) {

@@ -279,3 +279,51 @@ def test_alloc_shape_and_makevector():
     check([v], shape(v), "SHAPE", rand(7), exact=True)
     check([n], MakeVector("int64")(n, n, n), "MAKEVECTOR", 5, exact=True)
     same_error([v, n], Alloc()(v, n, n), [rand(3), 4])
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("dtype", ["float32", "int64"])
+def test_join(axis, dtype):
+    x, y, z = (T.TensorType(dtype, (False, False))(n) for n in "xyz")
+    a = (rand(3, 4) * 10).astype(dtype)
+    b = (rand(3, 4) * 10).astype(dtype)
+    c = (rand(3, 4) * 10).astype(dtype)
+    check([x, y, z], T.join(axis, x, y, z), "JOIN", a, b, c, exact=True)
+    # Strided and transposed pieces take the view-copy path.
+    check(
+        [x, y],
+        T.join(axis, x, y.T),
+        "JOIN",
+        a,
+        numpy.ascontiguousarray(b.T),
+        exact=True,
+    )
+    check([x, y], T.join(axis, x[:, ::2], y[:, 1::2]), "JOIN", a, b, exact=True)
+
+
+def test_join_symbolic_axis_empty_pieces_and_errors():
+    x, y = T.fmatrix("x"), T.fmatrix("y")
+    axis = T.lscalar("axis")
+    check(
+        [x, y, axis],
+        T.join(axis, x, y),
+        "JOIN",
+        rand(2, 3, dtype="float32"),
+        rand(0, 3, dtype="float32"),
+        0,
+        exact=True,
+    )
+    check(
+        [x, y, axis],
+        T.join(axis, x, y),
+        "JOIN",
+        rand(2, 3, dtype="float32"),
+        rand(2, 0, dtype="float32"),
+        1,
+        exact=True,
+    )
+    same_error(
+        [x, y],
+        T.join(0, x, y),
+        [rand(2, 3, dtype="float32"), rand(2, 4, dtype="float32")],
+    )
