@@ -77,7 +77,9 @@ def run_loop(op, node, fn, inputs, output_storage):
     for t in range(n_steps):
         for cell, buf, offset, modulus in reads:
             i = t + offset
-            cell[0] = buf[i % modulus if modulus else i]
+            # A view even of a 0-d row, not a numpy scalar: the C runtime's
+            # entries take only ndarrays on their fast path.
+            cell[0] = buf[i % modulus if modulus else i, ...]
         vm()
         for cell, buf, offset, modulus in writes:
             i = t + offset
