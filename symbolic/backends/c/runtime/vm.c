@@ -83,19 +83,27 @@ static void clear_cells(Program *self)
     }
 }
 
-static PyObject *program_call(Program *self, PyObject *args, PyObject *kwargs)
+/* Run every entry once: 0, or -1 with the error on_error annotated set. */
+static int program_execute(Program *self)
 {
     Py_ssize_t i;
+    for (i = 0; i < self->n; i++)
+        if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) {
+            clear_cells(self);
+            fail(self, i);
+            return -1;
+        }
+    clear_cells(self);
+    return 0;
+}
+
+static PyObject *program_call(Program *self, PyObject *args, PyObject *kwargs)
+{
     if ((args && PyTuple_GET_SIZE(args)) || (kwargs && PyDict_GET_SIZE(kwargs))) {
         PyErr_SetString(PyExc_TypeError, "a Program takes no arguments");
         return NULL;
     }
-    for (i = 0; i < self->n; i++)
-        if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) {
-            clear_cells(self);
-            return fail(self, i);
-        }
-    clear_cells(self);
+    if (program_execute(self) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
