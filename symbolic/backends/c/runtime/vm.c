@@ -290,12 +290,26 @@ static PyTypeObject ProgramType = {
     .tp_dictoffset = offsetof(Program, dict),
 };
 
+static int call_vm(PyObject *vm)
+{
+    PyObject *res;
+    if (Py_TYPE(vm) == &ProgramType) return program_execute((Program *)vm);
+    res = PyObject_CallNoArgs(vm);
+    if (res == NULL) return -1;
+    Py_DECREF(res);
+    return 0;
+}
+
 static PyMethodDef module_methods[] = {
     {"load_blas", load_blas, METH_VARARGS,
      "load_blas(ilp64_addresses=None): use the given ILP64 BLAS functions, or "
      "fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},
     {"blas_source", blas_source, METH_NOARGS,
      "Which BLAS the runtime calls: 'ilp64', 'scipy' or None before loading."},
+    {"scan_loop", scan_loop, METH_VARARGS,
+     "scan_loop(vm, reads, writes, cond, store, start, stop): run steps start.."
+     "stop-1 of a Scan loop; returns the number of steps done (fewer when the "
+     "cond cell turns true)."},
     {NULL, NULL, 0, NULL},
 };
 
