@@ -169,6 +169,13 @@ _OPTIONS = [
         choices=("auto", "numpy", "scipy"),
     ),
     _Option(
+        "scan__c_loop",
+        True,
+        "Run Scan's steps after the first in the C runtime when it is available "
+        "(else in the Python loop).",
+        parse=_parse_bool,
+    ),
+    _Option(
         "cxx",
         shutil.which("gcc") or "",
         "C compiler for the C backend; '' means none (kernels use LLVM or Python).",

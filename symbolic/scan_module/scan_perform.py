@@ -4,9 +4,20 @@ Each step stores views of the current slices into the inner input cells,
 runs the inner VM once, and copies the step's outputs into preallocated
 output buffers; states are read back from those buffers on the next step.
 No ``Function.__call__`` happens per step.
+
+Step 0 runs in Python, since it sizes the nit-sot buffers.  The C runtime's
+``scan_loop`` runs the later steps, with no Python bytecode between them,
+when it is available, ``config.scan__c_loop`` is on and no shared variable
+is updated (their copy-back stays in Python); otherwise the Python loop runs
+them all.
 """
 
+import functools
+
 import numpy
+
+from symbolic.backends.c.runtime import runtime
+from symbolic.config import config
 
 
 def run_loop(op, node, fn, inputs, output_storage):
@@ -73,11 +84,25 @@ def run_loop(op, node, fn, inputs, output_storage):
     cond_cell = out_cells[-1] if op.as_while else None
     nit_bufs = [None] * n_nit
 
+    c_loop = None if op.n_shared_outs else _c_loop()
     steps_done = n_steps
     for t in range(n_steps):
+        if t == 1 and c_loop is not None:
+            # A nit-sot slot of modulus 1 always writes row 0.
+            all_writes = tuple(writes) + tuple(
+                (cell, buf, 0, int(keep_last[n_states + j]))
+                for j, (cell, buf) in enumerate(zip(nit_cells, nit_bufs))
+            )
+            store = functools.partial(_store, name=name)
+            steps_done = c_loop(
+                vm, tuple(reads), all_writes, cond_cell, store, 1, n_steps
+            )
+            break
         for cell, buf, offset, modulus in reads:
             i = t + offset
-            cell[0] = buf[i % modulus if modulus else i]
+            # A view even of a 0-d row, not a numpy scalar: the C runtime's
+            # entries take only ndarrays on their fast path.
+            cell[0] = buf[i % modulus if modulus else i, ...]
         vm()
         for cell, buf, offset, modulus in writes:
             i = t + offset
@@ -123,6 +148,16 @@ def run_loop(op, node, fn, inputs, output_storage):
             value = value.copy()  # never hand back the input's own storage
         output_storage[base + i][0] = value
         cell[0] = None
+
+
+def _c_loop():
+    """The C runtime's ``scan_loop``, or None (switched off, or no runtime here)."""
+    if not config.scan__c_loop:
+        return None
+    try:
+        return runtime.load().scan_loop
+    except runtime.RuntimeUnavailable:
+        return None
 
 
 def _store(buf, index, value, name):

@@ -7,4 +7,5 @@
 #include "reduce.c"
 #include "nnet.c"
 #include "views.c"
+#include "scan.c"
 #include "vm.c"

@@ -228,4 +228,8 @@ static PyObject *make_view(PyArrayObject *base, int nd, npy_intp *shape,
     return view;
 }
 
+/* Run a compiled inner graph once: a Program directly, anything else by a
+ * Python call.  0, or -1 with an error set.  Defined in vm.c. */
+static int call_vm(PyObject *vm);
+
 #endif

@@ -84,19 +84,27 @@ static void clear_cells(Program *self)
     }
 }
 
-static PyObject *program_call(Program *self, PyObject *args, PyObject *kwargs)
+/* Run every entry once: 0, or -1 with the error on_error annotated set. */
+static int program_execute(Program *self)
 {
     Py_ssize_t i;
+    for (i = 0; i < self->n; i++)
+        if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) {
+            clear_cells(self);
+            fail(self, i);
+            return -1;
+        }
+    clear_cells(self);
+    return 0;
+}
+
+static PyObject *program_call(Program *self, PyObject *args, PyObject *kwargs)
+{
     if ((args && PyTuple_GET_SIZE(args)) || (kwargs && PyDict_GET_SIZE(kwargs))) {
         PyErr_SetString(PyExc_TypeError, "a Program takes no arguments");
         return NULL;
     }
-    for (i = 0; i < self->n; i++)
-        if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) {
-            clear_cells(self);
-            return fail(self, i);
-        }
-    clear_cells(self);
+    if (program_execute(self) < 0) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -316,6 +324,16 @@ static PyObject *packed_count(PyObject *self, PyObject *unused)
     return PyLong_FromLongLong(packed_products);
 }
 
+static int call_vm(PyObject *vm)
+{
+    PyObject *res;
+    if (Py_TYPE(vm) == &ProgramType) return program_execute((Program *)vm);
+    res = PyObject_CallNoArgs(vm);
+    if (res == NULL) return -1;
+    Py_DECREF(res);
+    return 0;
+}
+
 static PyMethodDef module_methods[] = {
     {"packed_products", packed_count, METH_NOARGS,
      "How many matrix products the packed kernel computed in this process."},
@@ -330,6 +348,10 @@ static PyMethodDef module_methods[] = {
      "fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},
     {"blas_source", blas_source, METH_NOARGS,
      "Which BLAS the runtime calls: 'ilp64', 'scipy' or None before loading."},
+    {"scan_loop", scan_loop, METH_VARARGS,
+     "scan_loop(vm, reads, writes, cond, store, start, stop): run steps start.."
+     "stop-1 of a Scan loop; returns the number of steps done (fewer when the "
+     "cond cell turns true)."},
     {NULL, NULL, 0, NULL},
 };
 
