@@ -27,6 +27,14 @@ enum { B_SGEMM, B_DGEMM, B_SGEMV, B_DGEMV, B_SGER, B_DGER, B_SDOT, B_DDOT, N_BLA
 static void *blas[N_BLAS];
 static int blas_ready = 0;
 
+/* OpenBLAS's openblas_set_num_threads_local, when the BLAS has one.  The
+ * runtime's products then run OpenBLAS on one thread per call and split the
+ * large ones over the runtime's own pool: OpenBLAS's idle workers spin for
+ * a while after each call, and beside the pool's workers on a two-core
+ * machine the two sets of spinning threads took each other's cores. */
+typedef int (*threads_local_t)(int);
+static threads_local_t blas_threads_local = NULL;
+
 /* A 64-bit-integer (ILP64) BLAS, such as the OpenBLAS numpy bundles, is
  * reached through these adapters, which widen the int arguments. */
 typedef long long i64;
@@ -105,11 +113,16 @@ static void *const adapters64[N_BLAS] = {
  * otherwise fetch the pointers from scipy's exported capsules. */
 static PyObject *load_blas(PyObject *self, PyObject *args)
 {
-    PyObject *module, *capi, *addresses = Py_None;
+    PyObject *module, *capi, *addresses = Py_None, *local = Py_None;
     void *found[N_BLAS];
     int i;
-    if (!PyArg_ParseTuple(args, "|O", &addresses)) return NULL;
+    if (!PyArg_ParseTuple(args, "|OO", &addresses, &local)) return NULL;
     if (blas_ready) Py_RETURN_TRUE;
+    if (local != Py_None) {
+        void *f = PyLong_AsVoidPtr(local);
+        if (f == NULL && PyErr_Occurred()) return NULL;
+        blas_threads_local = (threads_local_t)f;
+    }
     if (addresses != Py_None) {
         if (!PyTuple_Check(addresses) || PyTuple_GET_SIZE(addresses) != N_BLAS)
             return PyErr_Format(PyExc_TypeError,
@@ -232,13 +245,85 @@ static void scale_array(PyArrayObject *z, double beta)
         }
 }
 
+/* One column-major gemm call C = alpha op(A) op(B) + beta C (m x n, inner
+ * k), which gemm_run may split into blocks of rows or of columns. */
+typedef struct {
+    int f32, size;
+    char ta, tb;
+    int m, n, k, lda, ldb, ldc;
+    double alpha, beta;
+    char *a, *b, *c;
+    int split_rows; /* pool parts split m (else n) */
+} gemm_call;
+
+/* Multiply-adds above which a BLAS product is split over the pool. */
+#define GEMM_PARALLEL_WORK (1LL << 22)
+
+static void gemm_block(const gemm_call *c, int r0, int r1, int c0, int c1)
+{
+    int m = r1 - r0, n = c1 - c0, k = c->k, lda = c->lda, ldb = c->ldb, ldc = c->ldc;
+    char ta = c->ta, tb = c->tb;
+    /* Row r of op(A) starts at A + r (no transpose) or A + r * lda. */
+    char *a = c->a + (size_t)c->size * (ta == 'N' ? (size_t)r0 : (size_t)r0 * lda);
+    /* Column j of op(B) starts at B + j * ldb (no transpose) or B + j. */
+    char *b = c->b + (size_t)c->size * (tb == 'N' ? (size_t)c0 * ldb : (size_t)c0);
+    char *out = c->c + (size_t)c->size * ((size_t)c0 * ldc + r0);
+    if (m <= 0 || n <= 0) return;
+    if (c->f32) {
+        float al = (float)c->alpha, be = (float)c->beta;
+        ((sgemm_t)blas[B_SGEMM])(&ta, &tb, &m, &n, &k, &al, (float *)a, &lda, (float *)b,
+                                 &ldb, &be, (float *)out, &ldc);
+    } else {
+        double al = c->alpha, be = c->beta;
+        ((dgemm_t)blas[B_DGEMM])(&ta, &tb, &m, &n, &k, &al, (double *)a, &lda, (double *)b,
+                                 &ldb, &be, (double *)out, &ldc);
+    }
+}
+
+static void gemm_part(void *arg, int part, int parts)
+{
+    const gemm_call *c = (const gemm_call *)arg;
+    int prev = blas_threads_local(1);
+    if (c->split_rows) {
+        /* Blocks of whole 64-byte lines of C, so no line has two writers. */
+        long long step = 64 / c->size, units = (c->m + step - 1) / step;
+        int r0 = (int)(units * part / parts * step), r1 = (int)(units * (part + 1) / parts * step);
+        gemm_block(c, r0 < c->m ? r0 : c->m, r1 < c->m ? r1 : c->m, 0, c->n);
+    } else {
+        gemm_block(c, 0, c->m, (int)((long long)c->n * part / parts),
+                   (int)((long long)c->n * (part + 1) / parts));
+    }
+    blas_threads_local(prev);
+}
+
+/* Run ``c``: one BLAS call on one thread, or the pool's threads each calling
+ * BLAS on its block when the product is large.  Without a way to pin
+ * OpenBLAS to one thread per call, BLAS runs as it is and does its own
+ * threading. */
+static void gemm_run(gemm_call *c)
+{
+    if (blas_threads_local == NULL) {
+        gemm_block(c, 0, c->m, 0, c->n);
+        return;
+    }
+    if (pool.size > 1 && (long long)c->m * c->n * c->k >= GEMM_PARALLEL_WORK) {
+        c->split_rows = c->m >= c->n;
+        pool_run(gemm_part, c);
+        return;
+    }
+    {
+        int prev = blas_threads_local(1);
+        gemm_block(c, 0, c->m, 0, c->n);
+        blas_threads_local(prev);
+    }
+}
+
 /* Z = alpha X Y + beta Z; Z must be in a BLAS layout.  0, SLOW or -1. */
 static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, double alpha,
                      double beta)
 {
     npy_intp m = PyArray_DIM(X, 0), k = PyArray_DIM(X, 1), n = PyArray_DIM(Y, 1);
     int lz, lx, ly, ldz, ldx, ldy, im, in, ik, f32 = PyArray_TYPE(Z) == NPY_FLOAT;
-    char ta, tb;
     PyArrayObject *x, *y;
     if (!fits_int(m) || !fits_int(n) || !fits_int(k)) return SLOW;
     if (m == 0 || n == 0) return 0;
@@ -258,31 +343,36 @@ static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, doubl
     im = (int)m;
     in = (int)n;
     ik = (int)k;
-    if (lz == 'C') {
-        /* Z^T = Y^T X^T in column-major terms. */
-        ta = ly == 'C' ? 'N' : 'T';
-        tb = lx == 'C' ? 'N' : 'T';
-        if (f32) {
-            float a = (float)alpha, b = (float)beta;
-            ((sgemm_t)blas[B_SGEMM])(&ta, &tb, &in, &im, &ik, &a, PyArray_DATA(y), &ldy,
-                                     PyArray_DATA(x), &ldx, &b, PyArray_DATA(Z), &ldz);
+    {
+        gemm_call c;
+        c.f32 = f32;
+        c.k = ik;
+        c.alpha = alpha;
+        c.beta = beta;
+        c.c = PyArray_DATA(Z);
+        c.ldc = ldz;
+        c.size = f32 ? 4 : 8;
+        if (lz == 'C') {
+            /* Z^T = Y^T X^T in column-major terms. */
+            c.ta = ly == 'C' ? 'N' : 'T';
+            c.tb = lx == 'C' ? 'N' : 'T';
+            c.m = in;
+            c.n = im;
+            c.a = PyArray_DATA(y);
+            c.lda = ldy;
+            c.b = PyArray_DATA(x);
+            c.ldb = ldx;
         } else {
-            ((dgemm_t)blas[B_DGEMM])(&ta, &tb, &in, &im, &ik, &alpha, PyArray_DATA(y),
-                                     &ldy, PyArray_DATA(x), &ldx, &beta,
-                                     PyArray_DATA(Z), &ldz);
+            c.ta = lx == 'F' ? 'N' : 'T';
+            c.tb = ly == 'F' ? 'N' : 'T';
+            c.m = im;
+            c.n = in;
+            c.a = PyArray_DATA(x);
+            c.lda = ldx;
+            c.b = PyArray_DATA(y);
+            c.ldb = ldy;
         }
-    } else {
-        ta = lx == 'F' ? 'N' : 'T';
-        tb = ly == 'F' ? 'N' : 'T';
-        if (f32) {
-            float a = (float)alpha, b = (float)beta;
-            ((sgemm_t)blas[B_SGEMM])(&ta, &tb, &im, &in, &ik, &a, PyArray_DATA(x), &ldx,
-                                     PyArray_DATA(y), &ldy, &b, PyArray_DATA(Z), &ldz);
-        } else {
-            ((dgemm_t)blas[B_DGEMM])(&ta, &tb, &im, &in, &ik, &alpha, PyArray_DATA(x),
-                                     &ldx, PyArray_DATA(y), &ldy, &beta,
-                                     PyArray_DATA(Z), &ldz);
-        }
+        gemm_run(&c);
     }
     Py_DECREF(x);
     Py_DECREF(y);

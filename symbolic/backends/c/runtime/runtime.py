@@ -150,6 +150,25 @@ def kernel_threads():
         return max(1, os.cpu_count() or 1)
 
 
+@functools.cache
+def numpy_blas_threads_local():
+    """The address of ``openblas_set_num_threads_local`` in numpy's OpenBLAS, or None.
+
+    With it, the runtime runs each BLAS call on one OpenBLAS thread and
+    splits large products over its own thread pool instead.
+    """
+    import numpy
+
+    site = os.path.dirname(os.path.dirname(os.path.abspath(numpy.__file__)))
+    for path in sorted(glob.glob(os.path.join(site, "numpy.libs", "*openblas64_*.so"))):
+        try:
+            function = ctypes.CDLL(path).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        return ctypes.cast(function, ctypes.c_void_p).value
+    return None
+
+
 def load_blas(module):
     """Give the runtime its BLAS: per ``config.blas__source``, numpy's or scipy's.
 
@@ -162,7 +181,7 @@ def load_blas(module):
     if config.blas__source != "scipy":
         addresses = numpy_blas_addresses()
         if addresses is not None:
-            return module.load_blas(addresses)
+            return module.load_blas(addresses, numpy_blas_threads_local())
         if config.blas__source == "numpy":
             raise RuntimeUnavailable("numpy bundles no ILP64 OpenBLAS here")
     return module.load_blas()

@@ -327,3 +327,29 @@ def test_join_symbolic_axis_empty_pieces_and_errors():
         T.join(0, x, y),
         [rand(2, 3, dtype="float32"), rand(2, 4, dtype="float32")],
     )
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("m, k, n", [(301, 150, 97), (97, 150, 301)])
+@pytest.mark.parametrize("layout", ["C", "T", "F-out"])
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_large_products_split_over_the_pool(dtype, m, k, n, layout, threads):
+    """Products above the split size run as one BLAS call per pool thread."""
+    module = runtime.load()
+    x = T.TensorType(dtype, (False, False))("x")
+    y = T.TensorType(dtype, (False, False))("y")
+    z = T.TensorType(dtype, (False, False))("z")
+    a, b, c = rand(m, k, dtype=dtype), rand(k, n, dtype=dtype), rand(m, n, dtype=dtype)
+    if layout == "T":
+        a = numpy.ascontiguousarray(a.T).T
+        b = numpy.ascontiguousarray(b.T).T
+    if layout == "F-out":
+        c = numpy.asfortranarray(c)
+    module.set_threads(threads)
+    try:
+        check([x, y], T.dot(x, y), "DOT", a, b)
+        half = T.constant(numpy.asarray(0.5, dtype=dtype))
+        two = T.constant(numpy.asarray(2.0, dtype=dtype))
+        check([z, x, y], blas.Gemm(False)(z, two, x, y, half), "GEMM", c, a, b)
+    finally:
+        module.set_threads(runtime.kernel_threads())
