@@ -90,6 +90,24 @@ def local_fill_sink(fgraph, node):
     return [fit(result, node.outputs[0])]
 
 
+@node_rewriter([Elemwise], tags=("specialize", "shape"))
+def local_fill_to_alloc(fgraph, node):
+    """second(x, v) -> alloc(v, *shape(x)) for a ``v`` broadcast along every dim.
+
+    A fill of one value is a broadcast copy: the C runtime's Alloc does it
+    in one numpy copy, where the elemwise kernel gathered the value chunk by
+    chunk (a gradient of ``mean`` fills a whole scan output this way).  Late
+    (specialize) so the canonical rules still see the fills they match.
+    """
+    if not isinstance(node.op.scalar_op, sb.Second):
+        return None
+    model, value = node.inputs
+    if not all(value.broadcastable):
+        return None
+    shape = shape_feature(fgraph).shape_of(model)
+    return [fit(Alloc()(value, *shape), node.outputs[0])]
+
+
 @node_rewriter([Alloc], tags=_CANON)
 def local_useless_alloc(fgraph, node):
     """alloc(v, *shape) -> v when v already has that type and shape."""

@@ -7,7 +7,12 @@ import symbolic.tensor as T
 from symbolic.graph.fgraph import FunctionGraph
 from symbolic.ops.basic import Shape_i
 from symbolic.rewriting.shape_feature import ShapeFeature, shape_feature
-from tests.symbolic.rewriting.rewrite_helpers import check_same, op_names, scalar_ops
+from tests.symbolic.rewriting.rewrite_helpers import (
+    FAST,
+    check_same,
+    op_names,
+    scalar_ops,
+)
 
 XV = numpy.arange(12.0).reshape(3, 4) + 1
 
@@ -69,6 +74,16 @@ def test_useless_fill_and_fill_sinking():
     x = T.dmatrix("x")
     f = check_same([x], T.grad((x**2).sum(), x), [XV])
     assert "Second" not in scalar_ops(f)
+
+
+def test_fill_of_one_value_becomes_an_alloc():
+    """The gradient of a sliced mean fills zeros and 1/n: two Allocs."""
+    x = T.dtensor3("x")
+    value = numpy.arange(24.0).reshape(2, 3, 4)
+    f = check_same([x], T.grad(x[1:].mean(), x), [value], mode=FAST)
+    assert scalar_ops(f).count("Alloc") == 2 and "Second" not in scalar_ops(f)
+    canon = check_same([x], T.grad(x[1:].mean(), x), [value])
+    assert "Alloc" not in scalar_ops(canon)
 
 
 def test_dimshuffle_chains_merge_and_identities_vanish():
