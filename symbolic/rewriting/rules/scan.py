@@ -6,10 +6,11 @@ from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import io_toposort
 from symbolic.ops.dot import Dot, dot
-from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.elemwise import DimShuffle, Elemwise
 from symbolic.ops.subtensor import IncSubtensor, Subtensor
 from symbolic.ops.subtensor_utils import constant_int, fill_entries
 from symbolic.rewriting.core import node_rewriter
+from symbolic.rewriting.rules.helpers import fit
 from symbolic.scan_module.rebuild import rebuild_scan
 from symbolic.scan_module.scan_op import Scan, _inner_dependencies
 from symbolic.scan_module.scan_utils import equal_computations
@@ -125,6 +126,79 @@ def scan_push_out_sequence_dot(fgraph, node):
         return None
     outputs = clone_replace(op.outputs, replace, strict=False)
     return _rebuild(node, outputs, extra_seqs=extra)
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_push_out_sequence_add(fgraph, node):
+    """``x[t] + b`` in the step, ``b`` loop-invariant -> ``(x + b)[t]``.
+
+    One addition over the whole sequence before the loop replaces one per
+    step (an LSTM's bias joins its input projection this way).  Conditions:
+    ``x`` is a sequence read only by this addition, the sum has ``x[t]``'s
+    type, and the other terms are computed from non-sequences alone.
+    """
+    from symbolic.ops.scalar.basic import Add
+
+    op = node.op
+    inner_seqs, _, _, inner_ns = op.inner_groups()
+    _, outer_seqs, _, _, outer_ns = op.outer_groups(node.inputs)
+    seq_of = dict(zip(inner_seqs, outer_seqs))
+    invariant, nodes = _invariants(op)
+    clients = {}
+    for apply in nodes:
+        for var in apply.inputs:
+            clients.setdefault(var, []).append(apply)
+
+    def is_add(var):
+        owner = var.owner
+        return (
+            owner is not None
+            and isinstance(owner.op, Elemwise)
+            and isinstance(owner.op.scalar_op, Add)
+        )
+
+    def leaves(var):
+        # The terms of a tree of additions whose inner sums have no other use.
+        found = []
+        for term in var.owner.inputs:
+            inner_sum = (
+                is_add(term)
+                and len(clients.get(term, ())) == 1
+                and term not in op.outputs
+                and term.type == var.type
+            )
+            found.extend(leaves(term) if inner_sum else [term])
+        return found
+
+    for apply in nodes:
+        out = apply.outputs[0]
+        if not is_add(out):
+            continue
+        terms_all = leaves(out)
+        seqs = [v for v in terms_all if v in seq_of]
+        terms = [v for v in terms_all if v in invariant]
+        if len(seqs) != 1 or not terms or seqs[0].type != out.type:
+            continue
+        if len(clients[seqs[0]]) != 1 or seqs[0] in op.outputs:
+            continue
+        (seq,) = seqs
+        others = [v for v in terms_all if v is not seq and v not in terms]
+        outer_terms = clone_replace(terms, list(zip(inner_ns, outer_ns)), strict=False)
+        total = seq_of[seq]
+        for term in outer_terms:
+            total = total + term.dimshuffle("x", *range(term.ndim))
+        if total.type != seq_of[seq].type:
+            continue
+        placeholder = seq.type()
+        placeholder.name = seq.name
+        summed = placeholder
+        for var in others:
+            summed = summed + var
+        if summed.type != out.type:
+            continue
+        outputs = clone_replace(op.outputs, [(out, summed)], strict=False)
+        return _rebuild(node, outputs, extra_seqs=[(placeholder, total)])
+    return None
 
 
 @node_rewriter([Scan], tags=_CANON)
@@ -480,6 +554,65 @@ def scan_collected_sequence(fgraph, node):
     result = {o: n for o, n in zip(node.outputs, old) if n is not None}
     for j, value in found.items():
         result[node.outputs[op.n_states + j]] = value
+    return result
+
+
+def _through_identity_dimshuffles(var):
+    """The variable under a chain of DimShuffles that together change nothing.
+
+    A gradient graph wraps values in pairs such as ``DimShuffle{1}`` of
+    ``DimShuffle{x,0}``; their composition keeps every dim in place.
+    """
+    base, chain = var, []
+    while base.owner is not None and isinstance(base.owner.op, DimShuffle):
+        chain.append(base.owner.op)
+        base = base.owner.inputs[0]
+    dims = list(range(base.ndim))
+    for ds in reversed(chain):
+        dims = ["x" if k == "x" else dims[k] for k in ds.new_order]
+    return base if dims == list(range(base.ndim)) else var
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_sum_of_collected(fgraph, node):
+    """A collected ``sum(v, axis)`` of a collected ``v`` -> summed after the loop.
+
+    ``scan(step returning v, v.sum(axis=a))`` collects both; the sums are
+    ``V.sum(axis=a + 1)`` of the collected ``V``: one reduction over all
+    steps in place of one small one per step (an LSTM's bias gradient).
+    """
+    from symbolic.ops.math import Sum
+
+    op = node.op
+    if op.as_while:
+        return None
+    first = op.n_states
+    collected = {
+        op.outputs[first + j]: node.outputs[first + j]
+        for j in range(op.n_nit_sot)
+        if not op.keep_last[first + j]
+    }
+    found = {}
+    for j in range(op.n_nit_sot):
+        inner = op.outputs[first + j]
+        owner = _through_identity_dimshuffles(inner).owner
+        if op.keep_last[first + j] or owner is None or not isinstance(owner.op, Sum):
+            continue
+        (v,) = owner.inputs
+        if v not in collected or v is inner:
+            continue
+        axes = owner.op.axis
+        axes = range(v.ndim) if axes is None else axes
+        total = collected[v].sum(axis=[a + 1 for a in axes])
+        if total.dtype != node.outputs[first + j].dtype:
+            total = total.astype(node.outputs[first + j].dtype)
+        found[j] = fit(total, node.outputs[first + j])
+    if not found:
+        return None
+    old, _ = rebuild_scan(node, drop_nits=set(found))
+    result = {o: n for o, n in zip(node.outputs, old) if n is not None}
+    for j, value in found.items():
+        result[node.outputs[first + j]] = value
     return result
 
 

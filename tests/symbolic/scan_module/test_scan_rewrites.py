@@ -343,3 +343,63 @@ def test_blocks_that_leave_a_gap_stay_increments():
     expected[:, :2] = s * (1 - s)
     expected[:, 3:] = 1 - numpy.tanh(zv[:, 3:]) ** 2
     assert_allclose(f(zv), expected, rtol=1e-12)
+
+
+def test_invariant_bias_joins_the_input_projection():
+    """``x[t] W + h U + b``: ``b`` is added to the projected sequence once."""
+    X, hs, _ = _lstm_cost()
+    before, after = compile_both([X], hs)
+    (node,) = scan_nodes(after)
+
+    def adds(node):
+        return [
+            op
+            for op in inner_ops(node.op)
+            if isinstance(op, symbolic.tensor.Elemwise) and str(op.scalar_op) == "add"
+        ]
+
+    # z's three-term sum lost its bias term; the bias is no input of the loop.
+    assert len(adds(scan_nodes(before)[0])) == 3 and len(adds(node)) == 2
+    assert all(v.ndim != 1 for v in node.inputs[1:])
+    xv = rng.randn(6, 2, 3)
+    assert_allclose(before(xv), after(xv), rtol=1e-10, atol=1e-12)
+
+
+def test_sequence_read_elsewhere_keeps_its_bias_in_the_step():
+    X, h0 = T.tensor3("X"), T.dmatrix("h0")
+    b = symbolic.shared(rng.randn(4), name="b")
+    hs, _ = scan(lambda x, h: T.tanh(x + b) * x + h, sequences=X, outputs_info=h0)
+    before, after = compile_both([X, h0], hs)
+    assert scan_nodes(after)[0].op.n_seqs == 1
+    xv, hv = rng.randn(5, 2, 4), rng.randn(2, 4)
+    assert_allclose(before(xv, hv), after(xv, hv), rtol=1e-12)
+
+
+def test_per_step_sums_of_a_collected_output_leave_the_loop():
+    """The bias gradient sums the collected gate gradients after the loop."""
+    X, hs, (W, U, b) = _lstm_cost()
+    cost = (hs**2).mean()
+    grads = symbolic.grad(cost, [W, U, b])
+    before, after = compile_both([X], grads)
+    (backward,) = [n for n in scan_nodes(after) if "grad_of" in str(n.op)]
+    sums = [op for op in inner_ops(backward.op) if type(op).__name__ == "Sum"]
+    assert not sums
+    xv = rng.randn(6, 2, 3)
+    for u, v in zip(before(xv), after(xv)):
+        assert_allclose(u, v, rtol=1e-10, atol=1e-12)
+
+
+def test_sum_of_a_collected_output_in_one_loop():
+    x = T.dtensor3("x")
+
+    def step(v):
+        t = T.tanh(v)
+        return t, t.sum(axis=1)
+
+    (vs, sums), _ = scan(step, sequences=x, outputs_info=None)
+    before, after = compile_both([x], [vs, sums])
+    assert scan_nodes(before)[0].op.n_nit_sot == 2
+    assert scan_nodes(after)[0].op.n_nit_sot == 1
+    xv = rng.randn(4, 3, 5)
+    for u, v in zip(before(xv), after(xv)):
+        assert_allclose(u, v, rtol=1e-12)
