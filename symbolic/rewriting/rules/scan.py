@@ -603,9 +603,9 @@ def scan_sum_of_collected(fgraph, node):
             continue
         axes = owner.op.axis
         axes = range(v.ndim) if axes is None else axes
-        total = collected[v].sum(axis=[a + 1 for a in axes])
-        if total.dtype != node.outputs[first + j].dtype:
-            total = total.astype(node.outputs[first + j].dtype)
+        props = owner.op._props_dict()
+        props["axis"] = tuple(a + 1 for a in axes)
+        total = type(owner.op)(**props)(collected[v])
         found[j] = fit(total, node.outputs[first + j])
     if not found:
         return None
