@@ -512,18 +512,26 @@ static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayOb
         st->sk = ys0;
         st->sn = ys1;
     }
-    if (pack_reserve(&st->ap, &st->acap, (size_t)((m + s.mr - 1) / s.mr * s.mr) * k) < 0) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    pk_pack_a(s, (const float *)PyArray_DATA(x), xs0 / 4, xs1 / 4, m, k, st->ap);
     memset(&jb, 0, sizeof(jb));
+    if (xs1 == 4) {
+        /* Rows with unit k-stride are read in place: packing the few rows
+         * of h cost as much as a third of the product. */
+        jb.a = (const float *)PyArray_DATA(x);
+        jb.lda = xs0 / 4;
+    } else {
+        size_t need = (size_t)((m + s.mr - 1) / s.mr * s.mr) * k;
+        if (pack_reserve(&st->ap, &st->acap, need) < 0) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        pk_pack_a(s, (const float *)PyArray_DATA(x), xs0 / 4, xs1 / 4, m, k, st->ap);
+        jb.ap = st->ap;
+    }
     jb.m = m;
     jb.n = n;
     jb.k = k;
     jb.alpha = (float)alpha;
     jb.beta = (float)beta;
-    jb.ap = st->ap;
     jb.bp = st->bp;
     jb.c0 = beta != 0 ? (const float *)PyArray_DATA(z) : NULL;
     jb.c0s = beta != 0 ? PyArray_STRIDE(z, 0) / 4 : 0;

@@ -31,6 +31,8 @@ typedef struct {
     long long m, n, k;
     float alpha, beta;
     const float *ap;  /* h packed: tile t, row i, k at ap[(t * k + kk) * mr + i] */
+    const float *a;   /* or, when ap is NULL, h itself: rows of unit k-stride */
+    long long lda;    /* its row stride, in floats */
     const float *bp;  /* W packed: panel p, k, column r at bp[(p * k + kk) * nr + r] */
     const float *c0;  /* the added matrix (beta != 0), unit column stride */
     long long c0s;    /* its row stride, in floats */
@@ -91,8 +93,8 @@ static void pk_pack_a(pk_shape s, const float *a, long long sm, long long sk, lo
 /* One register block: rows [i0, i0+rows) and columns [j0, j0+cols) of the
  * result, over k-block [kb, kb+kc).  ``first``: the block's first k-block
  * (the result is alpha*acc + beta*c0), else acc is added to the result. */
-#define PK_KERNEL(NAME, TARGET, VEC, VW, MR, NV, ZERO, LOAD, BCAST, FMA, MUL, ADD, LOADU, STOREU, \
-                  MASKT, MASK, MLOADU, MSTOREU)                                          \
+#define PK_KERNEL(NAME, DIRECT, TARGET, VEC, VW, MR, NV, ZERO, LOAD, BCAST, FMA, MUL, ADD,  \
+                  LOADU, STOREU, MASKT, MASK, MLOADU, MSTOREU)                           \
     __attribute__((target(TARGET))) static void NAME(const pk_job *jb, long long t,       \
                                                      long long p, long long kb,           \
                                                      long long kc)                        \
@@ -105,15 +107,19 @@ static void pk_pack_a(pk_shape s, const float *a, long long sm, long long sk, lo
         const int rows = (int)(jb->m - i0 < MR ? jb->m - i0 : MR);                        \
         const int cols = (int)(jb->n - j0 < NV * VW ? jb->n - j0 : NV * VW);              \
         const int first = kb == 0;                                                        \
+        const float *ar[MR];                                                              \
         int i, v;                                                                         \
         long long kk;                                                                     \
-        for (i = 0; i < MR; i++)                                                          \
+        for (i = 0; i < MR; i++) {                                                        \
+            /* Rows past the end read row i0 again; their sums are not stored. */         \
+            ar[i] = jb->a + (i0 + (i < rows ? i : 0)) * jb->lda + kb;                     \
             for (v = 0; v < NV; v++) acc[i][v] = ZERO();                                  \
+        }                                                                                 \
         for (kk = 0; kk < kc; kk++) {                                                     \
             VEC bv[NV];                                                                   \
             for (v = 0; v < NV; v++) bv[v] = LOAD(b + kk * (NV * VW) + v * VW);           \
             for (i = 0; i < MR; i++) {                                                    \
-                VEC ai = BCAST(a + kk * MR + i);                                          \
+                VEC ai = BCAST(DIRECT ? ar[i] + kk : a + kk * MR + i);                    \
                 for (v = 0; v < NV; v++) acc[i][v] = FMA(ai, bv[v], acc[i][v]);           \
             }                                                                             \
         }                                                                                 \
@@ -167,9 +173,13 @@ __attribute__((target("avx512f"))) static inline __m512 pk512_bcast(const float 
 {
     return _mm512_set1_ps(*p);
 }
-PK_KERNEL(pk512_block, "avx512f", __m512, 16, PK512_MR, PK512_NV, _mm512_setzero_ps,
-          _mm512_load_ps, pk512_bcast, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps, _mm512_loadu_ps,
-          _mm512_storeu_ps, __mmask16, pk512_mask, pk512_mload, pk512_mstore)
+#define PK512_KERNEL(NAME, DIRECT)                                                        \
+    PK_KERNEL(NAME, DIRECT, "avx512f", __m512, 16, PK512_MR, PK512_NV, _mm512_setzero_ps,  \
+              _mm512_load_ps, pk512_bcast, _mm512_fmadd_ps, _mm512_mul_ps, _mm512_add_ps,  \
+              _mm512_loadu_ps, _mm512_storeu_ps, __mmask16, pk512_mask, pk512_mload,       \
+              pk512_mstore)
+PK512_KERNEL(pk512_block, 0)
+PK512_KERNEL(pk512_block_direct, 1)
 
 /* AVX2 (16 vector registers: 6 x 2 accumulators) */
 #define PK256_MR 6
@@ -194,9 +204,13 @@ __attribute__((target("avx2,fma"))) static inline __m256 pk256_bcast(const float
 {
     return _mm256_broadcast_ss(p);
 }
-PK_KERNEL(pk256_block, "avx2,fma", __m256, 8, PK256_MR, PK256_NV, _mm256_setzero_ps,
-          _mm256_load_ps, pk256_bcast, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps, _mm256_loadu_ps,
-          _mm256_storeu_ps, __m256i, pk256_mask, pk256_mload, pk256_mstore)
+#define PK256_KERNEL(NAME, DIRECT)                                                        \
+    PK_KERNEL(NAME, DIRECT, "avx2,fma", __m256, 8, PK256_MR, PK256_NV, _mm256_setzero_ps,  \
+              _mm256_load_ps, pk256_bcast, _mm256_fmadd_ps, _mm256_mul_ps, _mm256_add_ps,  \
+              _mm256_loadu_ps, _mm256_storeu_ps, __m256i, pk256_mask, pk256_mload,         \
+              pk256_mstore)
+PK256_KERNEL(pk256_block, 0)
+PK256_KERNEL(pk256_block_direct, 1)
 
 /* The packed layout this CPU's kernel uses (isa PK_NONE: no kernel). */
 static pk_shape pk_native(void)
@@ -227,10 +241,16 @@ static void pk_panel(const pk_job *jb, long long p)
     for (kb = 0; kb < jb->k; kb += PK_KC) {
         long long kc = jb->k - kb < PK_KC ? jb->k - kb : PK_KC;
         for (t = 0; t < tiles; t++) {
-            if (jb->shape.isa == PK_AVX512)
-                pk512_block(jb, t, p, kb, kc);
-            else
+            if (jb->shape.isa == PK_AVX512) {
+                if (jb->ap)
+                    pk512_block(jb, t, p, kb, kc);
+                else
+                    pk512_block_direct(jb, t, p, kb, kc);
+            } else if (jb->ap) {
                 pk256_block(jb, t, p, kb, kc);
+            } else {
+                pk256_block_direct(jb, t, p, kb, kc);
+            }
         }
     }
 }
