@@ -169,3 +169,26 @@ def test_thread_counts_give_the_same_result(threads):
         numpy.testing.assert_array_equal(fn(h0, w, back), reference)
     finally:
         module.set_threads(runtime.kernel_threads())
+
+
+@pytest.mark.parametrize("rows", [3, 8, 21])
+def test_rows_without_unit_stride_are_packed(rows):
+    """``dot(h[:, ::2], W)`` and ``dot(h.T, W)``: the left operand is packed per step."""
+    rng = numpy.random.RandomState(5)
+    h0 = rng.randn(rows, 40).astype("float32")
+    w = (rng.randn(20, 40) * 0.2).astype("float32")
+    square = (rng.randn(rows, 40) * 0.2).astype("float32")
+
+    def build(mode):
+        H0, W, S = T.fmatrix(), T.fmatrix(), T.fmatrix()
+
+        def step(h, W, S):
+            strided = T.dot(h[:, ::2], W)
+            transposed = T.dot(T.dot(h, h.T), S)
+            return T.tanh(strided + numpy.float32(0.1) * transposed)
+
+        return [H0, W, S], _loop(step, H0, [W, S], 3, mode)
+
+    before = _packed_count()
+    _compare(build, [h0, w, square], rtol=1e-4)
+    assert _packed_count() - before >= 6
