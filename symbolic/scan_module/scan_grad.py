@@ -252,6 +252,17 @@ def scan_L_op(op, inputs, outputs, output_grads):
     return result
 
 
+def _is_activation(apply):
+    """Whether ``apply`` is an elementwise sigmoid, tanh or exp of a float."""
+    from symbolic.ops.elemwise import Elemwise
+
+    if not isinstance(apply.op, Elemwise) or not apply.outputs[0].dtype.startswith(
+        "float"
+    ):
+        return False
+    return getattr(apply.op.scalar_op, "primitive", None) in ("sigmoid", "tanh", "exp")
+
+
 def _save_intermediates(op, inputs, outputs):
     """Have the forward loop also collect what the backward step would recompute.
 
@@ -291,6 +302,20 @@ def _save_intermediates(op, inputs, outputs):
                 break
             var = user.outputs[0]
         if var not in op.outputs and var not in saved and var.ndim >= 1:
+            saved.append(var)
+    for apply in nodes:
+        # Transcendental activations too: their derivatives are written in
+        # their outputs (sigmoid' = y (1 - y), tanh' = 1 - y^2), so the
+        # backward step reads them and computes no exp or tanh at all.
+        var = apply.outputs[0]
+        if (
+            len(apply.outputs) == 1
+            and var in varying
+            and var.ndim >= 1
+            and var not in op.outputs
+            and var not in saved
+            and _is_activation(apply)
+        ):
             saved.append(var)
     if not saved:
         return [], [], outputs

@@ -250,11 +250,18 @@ def test_gradient_reads_saved_pre_activations():
     before, after = compile_both([X], [cost, *grads])
     forward = [n for n in scan_nodes(after) if "grad_of" not in str(n.op)]
     (backward,) = [n for n in scan_nodes(after) if "grad_of" in str(n.op)]
-    # The loss's loop and the gradient's (which also collects z) are one.
+    # The loss's loop and the gradient's (which also collects z and the
+    # four gate activations and tanh(c)) are one.
     assert len(forward) == 1
-    assert forward[0].op.n_nit_sot == 1
+    assert forward[0].op.n_nit_sot == 6
     # No forward product is redone: the backward step has the dh product only.
     assert len([op for op in inner_ops(backward.op) if isinstance(op, Dot)]) == 1
+    # Nor any activation: it reads the saved ones.
+    primitives = {
+        getattr(getattr(op, "scalar_op", None), "primitive", None)
+        for op in inner_ops(backward.op)
+    }
+    assert not primitives & {"sigmoid", "tanh", "exp"}
     xv = rng.randn(6, 2, 3)
     for u, v in zip(before(xv), after(xv)):
         assert_allclose(u, v, rtol=1e-10, atol=1e-12)

@@ -173,7 +173,7 @@ def test_thread_counts_give_the_same_result(threads):
 
 @pytest.mark.parametrize("rows", [3, 8, 21])
 def test_rows_without_unit_stride_are_packed(rows):
-    """``dot(h[:, ::2], W)`` and ``dot(h.T, W)``: the left operand is packed per step."""
+    """``dot(h[:, ::2], W)`` and ``dot(h, h.T)``: left operands packed per step."""
     rng = numpy.random.RandomState(5)
     h0 = rng.randn(rows, 40).astype("float32")
     w = (rng.randn(20, 40) * 0.2).astype("float32")
