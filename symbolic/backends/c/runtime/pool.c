@@ -83,9 +83,23 @@ static void pool_set_size(int n)
     pool.size = n;
 }
 
+/* A forked child has none of the parent's workers: start them again there. */
+static void pool_after_fork(void)
+{
+    pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t fresh_wake = PTHREAD_COND_INITIALIZER;
+    pool.started = 0;
+    atomic_store(&pool.sleepers, 0);
+    atomic_store(&pool.remaining, 0);
+    pool.lock = fresh_lock;
+    pool.wake = fresh_wake;
+}
+
 /* Start the workers up to pool.size; returns how many threads can take part. */
 static int pool_ready(void)
 {
+    static int fork_handler = 0;
+    if (!fork_handler) fork_handler = pthread_atfork(NULL, NULL, pool_after_fork) == 0;
     while (pool.started < pool.size - 1) {
         pthread_t t;
         pthread_attr_t attr;

@@ -192,3 +192,29 @@ def test_rows_without_unit_stride_are_packed(rows):
     before = _packed_count()
     _compare(build, [h0, w, square], rtol=1e-4)
     assert _packed_count() - before >= 6
+
+
+def test_a_forked_child_starts_its_own_workers():
+    """After fork the pool's workers are gone; the child must not wait on them."""
+    import os
+
+    module = runtime.load()
+    module.set_threads(2)
+    rng = numpy.random.RandomState(6)
+    h0 = rng.randn(32, 256).astype("float32")
+    w = (rng.randn(256, 1024) * 0.05).astype("float32")
+    H0, W = T.fmatrix(), T.fmatrix()
+    fn = symbolic.function(
+        [H0, W], _loop(lambda h, W: T.tanh(T.dot(h, W))[:, :256], H0, [W], 2, None)
+    )
+    expected = fn(h0, w)  # the parent's workers are running now
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if it computes the same values
+        ok = False
+        try:
+            ok = numpy.array_equal(fn(h0, w), expected)
+        finally:
+            os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    module.set_threads(runtime.kernel_threads())
+    assert os.WEXITSTATUS(status) == 0
