@@ -39,7 +39,8 @@ typedef struct {
     float *c;         /* the result, unit column stride (may equal c0) */
     long long ldc;
     pk_shape shape;
-    atomic_llong next[POOL_MAX]; /* per thread: the next panel of its range */
+    int ranges;                  /* the panels are split into this many ranges */
+    atomic_llong next[POOL_MAX]; /* per range: its next panel */
 } pk_job;
 
 /* Number of floats of the packed form of a k x n matrix. */
@@ -263,10 +264,12 @@ static void pk_task(void *arg, int part, int parts)
 {
     pk_job *jb = (pk_job *)arg;
     const long long panels = (jb->n + jb->shape.nr - 1) / jb->shape.nr;
+    const int ranges = jb->ranges;
     int q;
-    for (q = 0; q < parts; q++) {
-        int owner = (part + q) % parts;
-        const long long end = panels * (owner + 1) / parts;
+    (void)parts; /* with fewer threads than ranges, the stealing covers the rest */
+    for (q = 0; q < ranges; q++) {
+        int owner = (part + q) % ranges;
+        const long long end = panels * (owner + 1) / ranges;
         for (;;) {
             long long p = atomic_fetch_add_explicit(&jb->next[owner], 1, memory_order_relaxed);
             if (p >= end) break;
@@ -280,5 +283,6 @@ static void pk_ranges(pk_job *jb, int parts)
 {
     const long long panels = (jb->n + jb->shape.nr - 1) / jb->shape.nr;
     int q;
+    jb->ranges = parts;
     for (q = 0; q < parts; q++) atomic_store(&jb->next[q], panels * q / parts);
 }

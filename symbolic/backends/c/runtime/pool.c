@@ -117,11 +117,15 @@ static int pool_ready(void)
 }
 
 /* Run task(arg, part, parts) on every thread of the pool.  One job at a
- * time: callers hold the GIL, which serialises them. */
+ * time: a caller that finds the pool busy (another thread, the GIL
+ * released) runs task(arg, 0, 1) itself, so a task must do all the work
+ * when called with parts == 1. */
+static atomic_int pool_busy;
+
 static void pool_run(pool_task task, void *arg)
 {
     int parts = pool.size > 1 ? pool_ready() : 1;
-    if (parts <= 1) {
+    if (parts <= 1 || atomic_exchange(&pool_busy, 1)) {
         task(arg, 0, 1);
         return;
     }
@@ -137,4 +141,5 @@ static void pool_run(pool_task task, void *arg)
     }
     task(arg, 0, parts);
     while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) POOL_RELAX();
+    atomic_store(&pool_busy, 0);
 }
