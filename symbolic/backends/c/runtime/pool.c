@@ -36,7 +36,11 @@ static struct {
     long long birth[POOL_MAX]; /* the generation each worker starts after */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-} pool = {.size = 1, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    pthread_mutex_t job;       /* held for a whole job: callers without the GIL */
+} pool = {.size = 1,
+          .lock = PTHREAD_MUTEX_INITIALIZER,
+          .wake = PTHREAD_COND_INITIALIZER,
+          .job = PTHREAD_MUTEX_INITIALIZER};
 
 static long long pool_now_ns(void)
 {
@@ -83,9 +87,12 @@ static void pool_set_size(int n)
     pool.size = n;
 }
 
-/* Start the workers up to pool.size; returns how many threads can take part. */
+/* Start the workers up to pool.size; returns how many threads can take part.
+ * Under the job lock, so no job is being published while a worker is born. */
 static int pool_ready(void)
 {
+    if (pool.started >= pool.size - 1) return pool.started + 1;
+    pthread_mutex_lock(&pool.job);
     while (pool.started < pool.size - 1) {
         pthread_t t;
         pthread_attr_t attr;
@@ -99,11 +106,19 @@ static int pool_ready(void)
         pthread_attr_destroy(&attr);
         pool.started++;
     }
+    pthread_mutex_unlock(&pool.job);
     return pool.started + 1;
 }
 
+/* True unless a worker is asleep, so a job starts without a wake-up (workers
+ * not started yet begin spinning). */
+static int pool_hot(void)
+{
+    return atomic_load_explicit(&pool.sleepers, memory_order_relaxed) == 0;
+}
+
 /* Run task(arg, part, parts) on every thread of the pool.  One job at a
- * time: callers hold the GIL, which serialises them. */
+ * time: the job lock serialises callers, which need not hold the GIL. */
 static void pool_run(pool_task task, void *arg)
 {
     int parts = pool.size > 1 ? pool_ready() : 1;
@@ -111,6 +126,8 @@ static void pool_run(pool_task task, void *arg)
         task(arg, 0, 1);
         return;
     }
+    pthread_mutex_lock(&pool.job);
+    parts = pool.started + 1;
     pool.task = task;
     pool.arg = arg;
     pool.parts = parts;
@@ -123,4 +140,5 @@ static void pool_run(pool_task task, void *arg)
     }
     task(arg, 0, parts);
     while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) POOL_RELAX();
+    pthread_mutex_unlock(&pool.job);
 }
