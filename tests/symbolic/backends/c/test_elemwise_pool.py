@@ -6,6 +6,8 @@ strided ones.  Every element is computed by the same code whatever range it
 falls in, so the results must be bit for bit those of one thread.
 """
 
+import threading
+
 import numpy
 import pytest
 
@@ -156,6 +158,37 @@ def test_inplace_on_a_strided_view():
     numpy.testing.assert_allclose(
         got, values[0][:, ::2] * 2 + numpy.tanh(values[1]), rtol=1e-5, atol=1e-6
     )
+
+
+def test_calls_without_the_gil_from_two_threads():
+    # Calls this large release the GIL, so two Python threads use the pool at
+    # once; its job lock must keep their jobs apart.
+    x = T.fvector("x")
+    values = [RNG.uniform(-4, 4, 400_000).astype("float32") for _ in range(2)]
+    module = runtime.load()
+    module.set_threads(1)
+    try:
+        single = symbolic.function([x], T.tanh(x) * T.nnet.sigmoid(x), mode=FUSED)
+        want = [numpy.copy(single(v)) for v in values]
+        module.set_threads(3)
+        got = [[], []]
+
+        def run(k):
+            fn = symbolic.function([x], T.tanh(x) * T.nnet.sigmoid(x), mode=FUSED)
+            for _ in range(40):
+                got[k].append(numpy.copy(fn(values[k])))
+
+        threads = [threading.Thread(target=run, args=(k,)) for k in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        module.set_threads(runtime.kernel_threads())
+    for k in range(2):
+        assert len(got[k]) == 40
+        for result in got[k]:
+            numpy.testing.assert_array_equal(result, want[k])
 
 
 def test_small_calls_stay_on_one_thread():
