@@ -19,7 +19,9 @@ same buffer as an input (in-place), never a partial overlap.
 The contiguous loop uses ``restrict`` pointers and branch-free math
 (``vecmath.h``), so gcc vectorizes it; above a size threshold it is split
 over threads, each writing its own slice, so results do not depend on the
-thread count.  The strided driver drops length-1 dimensions, merges
+thread count.  The C runtime, which splits large calls over its own thread
+pool, hands each thread ranges of at most ``serial_elements``, so the two
+never nest.  The strided driver drops length-1 dimensions, merges
 dimensions that are contiguous for every operand and runs the vectorized
 loop on every row that is contiguous.
 """
@@ -27,6 +29,7 @@ loop on every row that is contiguous.
 import ctypes
 import logging
 import os
+from typing import NamedTuple
 
 import numpy
 
@@ -259,8 +262,16 @@ double {sym}_sum(long long n, char **args) {{
 """
 
 
+class RenderedKernel(NamedTuple):
+    """A kernel's C source, the helpers it calls and its cost per element."""
+
+    source: str
+    helpers: set
+    cost: int
+
+
 def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
-    """Return the C source of kernel ``sym`` computing the Exprs ``outputs``.
+    """Return the :class:`RenderedKernel` ``sym`` computing the Exprs ``outputs``.
 
     With ``with_sum`` (one output), the library also exports
     ``double <sym>_sum(long long n, char **args)``: the sum, in float64, of
@@ -323,7 +334,7 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
             body=_indent(renderer.lines, 1),
             value=stores[0],
         )
-    return source, renderer.helpers
+    return RenderedKernel(source, renderer.helpers, max(1, renderer.cost))
 
 
 def node_expressions(node):
@@ -362,19 +373,19 @@ def _threads():
 
 
 def render_library(kernels):
-    """Join rendered kernels ``[(source, helpers)]`` into one C source."""
+    """Join :class:`RenderedKernel` s into one C source."""
     with open(_VECMATH) as handle:
         vecmath = handle.read()
     helpers = set()
-    for _, needed in kernels:
-        helpers |= needed
+    for kernel in kernels:
+        helpers |= kernel.helpers
     parts = [
         _PRELUDE.format(
             vecmath=vecmath, threads=_threads(), parallel_work=PARALLEL_WORK
         ),
         helper_source(helpers),
     ]
-    parts += [source for source, _ in kernels]
+    parts += [kernel.source for kernel in kernels]
     return "".join(parts)
 
 
@@ -389,11 +400,18 @@ class ElemwiseKernel:
         Address of ``<sym>_sum`` (0 when the kernel was built without it).
     nin, nout : int
     in_dtypes, out_dtypes : tuple of str
+    cost : int
+        Rough work per element, in simple-operation units.
+    serial_elements : int
+        The most elements one ``<sym>_contig`` call runs on the calling
+        thread alone; larger calls start threads of their own.
     """
 
-    def __init__(self, library, sym, in_dtypes, out_dtypes, with_sum=False):
+    def __init__(self, library, sym, in_dtypes, out_dtypes, with_sum=False, cost=1):
         self.library = library
         self.sym = sym
+        self.cost = cost
+        self.serial_elements = max(1, (PARALLEL_WORK - 1) // cost)
         self.in_dtypes = tuple(in_dtypes)
         self.out_dtypes = tuple(out_dtypes)
         self.nin = len(self.in_dtypes)
@@ -496,8 +514,10 @@ class KernelPlan:
     def _load(self, path):
         library = build.load_library(path)
         return {
-            spec: ElemwiseKernel(library, sym, spec[1], spec[2], spec[3:] == (True,))
-            for spec, (sym, _) in self.rendered.items()
+            spec: ElemwiseKernel(
+                library, sym, spec[1], spec[2], spec[3:] == (True,), rendered.cost
+            )
+            for spec, (sym, rendered) in self.rendered.items()
         }
 
     def cached(self):

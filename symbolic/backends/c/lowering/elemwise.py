@@ -32,6 +32,9 @@ def lower_Elemwise(node, kernels):
             if flag:
                 mask |= 1 << axis
         params.append(mask)
+    # Cost per element and single-thread limit: the runtime splits large
+    # calls over its threads (0: never, for kernels that do not say).
+    params += [getattr(kernel, "cost", 0), getattr(kernel, "serial_elements", 0)]
     return Lowered(
         "ELEMWISE", tuple(params), kernel.contig_address, kernel.strided_address
     )

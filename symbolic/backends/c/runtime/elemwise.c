@@ -2,7 +2,15 @@
  *
  * Parameters: nd, then the input dtypes (nin), the output dtypes (nout), the
  * in-place input of each output (-1: none) and, per input, a bit mask of its
- * broadcastable dims.  fn[0] is the contiguous kernel, fn[1] the strided one.
+ * broadcastable dims; optionally two more: the kernel's cost per element and
+ * the most elements one contiguous call runs on a single thread (above that
+ * the kernel library starts threads of its own).  fn[0] is the contiguous
+ * kernel, fn[1] the strided one.
+ *
+ * A large call is split over the runtime's pool: the contiguous kernel on
+ * ranges of elements, the strided one on ranges of the outermost dimension.
+ * Each element is computed by the same code whatever the range, so the
+ * results do not depend on the thread count.
  */
 #include "runtime.h"
 
@@ -12,6 +20,84 @@ typedef void (*strided_kernel)(int nd, const long long *shape, char **args,
 
 /* Elements above which a kernel runs without the GIL. */
 #define RELEASE_GIL_SIZE 65536
+/* Work (elements times (cost + operands)) above which a call is split over
+ * the pool: lower while its workers spin, since waking a sleeping one costs
+ * the caller a system call and the worker tens of microseconds.  Measured on
+ * a 2-core AVX-512 machine: a split pays off from about 2K elements of tanh
+ * or 8K of a product while the workers spin, from about 100K elements of
+ * tanh after a millisecond's pause.  POOL_WORK_COLD stays at or below the
+ * kernel library's PARALLEL_WORK, so with more than one thread the runtime
+ * never lets a kernel call start threads of its own. */
+#define POOL_WORK_HOT 32768
+#define POOL_WORK_COLD (1LL << 21)
+/* Contiguous ranges start on multiples of this many elements (a cache line
+ * of float64, four of float32). */
+#define POOL_ALIGN 64
+
+static long long pooled_calls = 0; /* calls split over the pool (tests read it) */
+
+typedef struct {
+    void *kernel;
+    int strided, nops, nd;
+    long long n;      /* elements (contiguous) or length of dim 0 (strided) */
+    long long serial; /* most elements per contiguous call */
+    char *args[MAX_ARGS];
+    long long step[MAX_ARGS]; /* bytes per element (contiguous) or per index of dim 0 */
+    const long long *shape, *strides;
+} ElemwiseJob;
+
+static void elemwise_part(void *arg, int part, int parts)
+{
+    ElemwiseJob *job = (ElemwiseJob *)arg;
+    long long share = (job->n + parts - 1) / parts, start, stop;
+    char *args[MAX_ARGS];
+    int i;
+    if (!job->strided) share = (share + POOL_ALIGN - 1) / POOL_ALIGN * POOL_ALIGN;
+    start = share * part;
+    stop = start + share < job->n ? start + share : job->n;
+    if (start >= stop) return;
+    if (job->strided) {
+        long long shape[MAX_DIMS];
+        memcpy(shape, job->shape, sizeof(long long) * job->nd);
+        shape[0] = stop - start;
+        for (i = 0; i < job->nops; i++) args[i] = job->args[i] + start * job->step[i];
+        ((strided_kernel)job->kernel)(job->nd, shape, args, job->strides);
+        return;
+    }
+    while (start < stop) {
+        long long m = stop - start < job->serial ? stop - start : job->serial;
+        for (i = 0; i < job->nops; i++) args[i] = job->args[i] + start * job->step[i];
+        ((contig_kernel)job->kernel)(m, args);
+        start += m;
+    }
+}
+
+/* Index of the optional cost parameter. */
+#define COST_PARAM(e) (1 + 2 * (e)->nin + 2 * (e)->nout)
+
+/* Threads to split a call of ``n`` elements over: 1 unless it is big enough. */
+static int pool_parts(Entry *e, long long n)
+{
+    const int c = COST_PARAM(e);
+    long long work;
+    if (pool.size <= 1 || e->np < c + 2 || e->p[c] <= 0 || e->p[c + 1] <= 0) return 1;
+    work = n * (e->p[c] + e->nin + e->nout);
+    if (work < POOL_WORK_HOT || (work < POOL_WORK_COLD && !pool_hot())) return 1;
+    return pool_ready();
+}
+
+/* Split ``job`` over the pool, without the GIL when it is large (as a
+ * single-threaded call would run). */
+static void run_job(ElemwiseJob *job, npy_intp n)
+{
+    pooled_calls++;
+    if (n >= RELEASE_GIL_SIZE) {
+        Py_BEGIN_ALLOW_THREADS pool_run(elemwise_part, job);
+        Py_END_ALLOW_THREADS
+    } else {
+        pool_run(elemwise_part, job);
+    }
+}
 
 static int run_elemwise(Entry *e)
 {
@@ -63,6 +149,7 @@ static int run_elemwise(Entry *e)
         ops[nin + j] = out;
     }
     if (n > 0) {
+        int parts = pool_parts(e, (long long)n);
         for (i = 0; i < nops; i++) {
             args[i] = PyArray_BYTES(ops[i]);
             if (contiguous && !(PyArray_IS_C_CONTIGUOUS(ops[i]) &&
@@ -71,7 +158,19 @@ static int run_elemwise(Entry *e)
         }
         if (contiguous) {
             contig_kernel kernel = (contig_kernel)e->fn[0];
-            if (n >= RELEASE_GIL_SIZE) {
+            if (parts > 1) {
+                ElemwiseJob job;
+                job.kernel = e->fn[0];
+                job.strided = 0;
+                job.nops = nops;
+                job.n = (long long)n;
+                job.serial = e->p[COST_PARAM(e) + 1];
+                for (i = 0; i < nops; i++) {
+                    job.args[i] = args[i];
+                    job.step[i] = PyArray_ITEMSIZE(ops[i]);
+                }
+                run_job(&job, n);
+            } else if (n >= RELEASE_GIL_SIZE) {
                 Py_BEGIN_ALLOW_THREADS kernel((long long)n, args);
                 Py_END_ALLOW_THREADS
             } else {
@@ -107,7 +206,21 @@ static int run_elemwise(Entry *e)
             }
             for (i = 0; i < nops; i++)
                 for (d = 0; d < cd; d++) strides[i * cd + d] = rows[d][i];
-            if (n >= RELEASE_GIL_SIZE) {
+            if (parts > 1 && cshape[0] > 1) {
+                ElemwiseJob job;
+                job.kernel = e->fn[1];
+                job.strided = 1;
+                job.nops = nops;
+                job.nd = cd;
+                job.n = cshape[0];
+                job.shape = cshape;
+                job.strides = strides;
+                for (i = 0; i < nops; i++) {
+                    job.args[i] = args[i];
+                    job.step[i] = rows[0][i];
+                }
+                run_job(&job, n);
+            } else if (n >= RELEASE_GIL_SIZE) {
                 Py_BEGIN_ALLOW_THREADS kernel(cd, cshape, args, strides);
                 Py_END_ALLOW_THREADS
             } else {

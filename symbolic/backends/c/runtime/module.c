@@ -1,7 +1,7 @@
 /* The C runtime extension: every part in one translation unit. */
 #include "runtime.h"
-#include "elemwise.c"
 #include "pool.c"
+#include "elemwise.c"
 #include "gemm_packed.c"
 #include "blas.c"
 #include "reduce.c"

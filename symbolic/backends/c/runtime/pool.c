@@ -1,12 +1,16 @@
 /* A small pool of worker threads for the runtime's own parallel kernels.
  *
- * pool_run(fn, arg) runs fn(arg, part, parts) for every thread of the pool,
- * part 0 on the calling thread and the others on workers, and returns when
- * all are done; fn picks its share of the work from part and parts.  Every
- * worker takes part in every job, so no worker can mistake whose job it saw.  Workers spin for
- * a short while after each job, so the back-to-back products of a scan step
- * start without a wake-up; then they sleep on a condition variable, so an
- * idle pool costs nothing.  Pure C: no Python object is touched here.
+ * pool_run(fn, arg) runs fn(arg, part, parts) once for every part, parts
+ * being the pool's thread count, and returns when all are done; fn picks its
+ * share of the work from part and parts.  The caller and the workers claim
+ * parts one at a time, so a worker that the OS has not scheduled yet (on a
+ * machine shared with other work) leaves its part to the caller instead of
+ * holding it up: the caller waits only for parts already under way.  A
+ * claim carries the job's generation, so no worker can mistake whose job it
+ * saw.  Workers spin for a short while after each job, so the back-to-back
+ * products of a scan step start without a wake-up; then they sleep on a
+ * condition variable, so an idle pool costs nothing.  Pure C: no Python
+ * object is touched here.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -28,7 +32,8 @@ static struct {
     int size;                  /* threads including the caller; 1 = no workers */
     int started;               /* workers created */
     atomic_llong generation;   /* bumped per job */
-    atomic_int remaining;      /* parts not yet finished */
+    atomic_llong claim;        /* generation << 8 | parts not yet claimed */
+    atomic_int done;           /* parts finished */
     atomic_int sleepers;       /* workers blocked on the condition */
     pool_task task;
     void *arg;
@@ -36,13 +41,34 @@ static struct {
     long long birth[POOL_MAX]; /* the generation each worker starts after */
     pthread_mutex_t lock;
     pthread_cond_t wake;
-} pool = {.size = 1, .lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+    pthread_mutex_t job;       /* held for a whole job: callers without the GIL */
+} pool = {.size = 1,
+          .lock = PTHREAD_MUTEX_INITIALIZER,
+          .wake = PTHREAD_COND_INITIALIZER,
+          .job = PTHREAD_MUTEX_INITIALIZER};
 
 static long long pool_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Claim and run parts of job ``g`` until none is left. */
+static void pool_work(long long g)
+{
+    for (;;) {
+        long long c = atomic_load_explicit(&pool.claim, memory_order_acquire);
+        int left = (int)(c & 0xff);
+        if ((c >> 8) != g || left == 0) return;
+        if (!atomic_compare_exchange_weak_explicit(&pool.claim, &c, c - 1,
+                                                   memory_order_acq_rel,
+                                                   memory_order_relaxed))
+            continue;
+        /* The job cannot change before this part is done. */
+        pool.task(pool.arg, pool.parts - left, pool.parts);
+        atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+    }
 }
 
 static void *pool_worker(void *p)
@@ -69,8 +95,7 @@ static void *pool_worker(void *p)
             }
         }
         seen = g;
-        pool.task(pool.arg, id, pool.parts);
-        atomic_fetch_sub_explicit(&pool.remaining, 1, memory_order_release);
+        pool_work(g);
     }
     return NULL;
 }
@@ -86,20 +111,25 @@ static void pool_set_size(int n)
 /* A forked child has none of the parent's workers: start them again there. */
 static void pool_after_fork(void)
 {
-    pthread_mutex_t fresh_lock = PTHREAD_MUTEX_INITIALIZER;
-    pthread_cond_t fresh_wake = PTHREAD_COND_INITIALIZER;
+    pthread_mutex_t fresh_mutex = PTHREAD_MUTEX_INITIALIZER;
+    pthread_cond_t fresh_cond = PTHREAD_COND_INITIALIZER;
     pool.started = 0;
     atomic_store(&pool.sleepers, 0);
-    atomic_store(&pool.remaining, 0);
-    pool.lock = fresh_lock;
-    pool.wake = fresh_wake;
+    atomic_store(&pool.claim, 0);
+    atomic_store(&pool.done, 0);
+    pool.lock = fresh_mutex;
+    pool.job = fresh_mutex;
+    pool.wake = fresh_cond;
 }
 
-/* Start the workers up to pool.size; returns how many threads can take part. */
+/* Start the workers up to pool.size; returns how many threads can take part.
+ * Under the job lock, so no job is being published while a worker is born. */
 static int pool_ready(void)
 {
     static int fork_handler = 0;
     if (!fork_handler) fork_handler = pthread_atfork(NULL, NULL, pool_after_fork) == 0;
+    if (pool.started >= pool.size - 1) return pool.started + 1;
+    pthread_mutex_lock(&pool.job);
     while (pool.started < pool.size - 1) {
         pthread_t t;
         pthread_attr_t attr;
@@ -113,33 +143,43 @@ static int pool_ready(void)
         pthread_attr_destroy(&attr);
         pool.started++;
     }
+    pthread_mutex_unlock(&pool.job);
     return pool.started + 1;
 }
 
-/* Run task(arg, part, parts) on every thread of the pool.  One job at a
- * time: a caller that finds the pool busy (another thread, the GIL
- * released) runs task(arg, 0, 1) itself, so a task must do all the work
- * when called with parts == 1. */
-static atomic_int pool_busy;
+/* True unless a worker is asleep, so a job starts without a wake-up (workers
+ * not started yet begin spinning). */
+static int pool_hot(void)
+{
+    return atomic_load_explicit(&pool.sleepers, memory_order_relaxed) == 0;
+}
 
+/* Run task(arg, part, parts) for every part of the pool.  One job at a
+ * time: the job lock serialises callers, which need not hold the GIL. */
 static void pool_run(pool_task task, void *arg)
 {
     int parts = pool.size > 1 ? pool_ready() : 1;
-    if (parts <= 1 || atomic_exchange(&pool_busy, 1)) {
+    long long g;
+    if (parts <= 1) {
         task(arg, 0, 1);
         return;
     }
+    pthread_mutex_lock(&pool.job);
+    parts = pool.started + 1;
+    g = atomic_load(&pool.generation) + 1;
     pool.task = task;
     pool.arg = arg;
     pool.parts = parts;
-    atomic_store(&pool.remaining, parts - 1);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    atomic_store(&pool.done, 0);
+    atomic_store_explicit(&pool.claim, g << 8 | parts, memory_order_release);
+    /* Sequentially consistent, so a worker going to sleep sees it or is seen. */
+    atomic_store(&pool.generation, g);
     if (atomic_load(&pool.sleepers) > 0) {
         pthread_mutex_lock(&pool.lock);
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.lock);
     }
-    task(arg, 0, parts);
-    while (atomic_load_explicit(&pool.remaining, memory_order_acquire) > 0) POOL_RELAX();
-    atomic_store(&pool_busy, 0);
+    pool_work(g);
+    while (atomic_load_explicit(&pool.done, memory_order_acquire) < parts) POOL_RELAX();
+    pthread_mutex_unlock(&pool.job);
 }

@@ -50,6 +50,42 @@ enum { R_SUM, R_PROD, R_MAX, R_MIN };
 SUM_ROW(float)
 SUM_ROW(double)
 
+/* Columns summed together (eight 512-bit or sixteen 256-bit float64
+ * registers) and rows added to them before they go back to memory. */
+#define COL_BLOCK 64
+#define ROW_BLOCK 32
+
+/* acc[j] += sum over rows of x[r][j], rows ``stride`` bytes apart with
+ * contiguous columns (a Sum over the leading axes of a C-contiguous array).
+ * A block of column sums stays in registers while it adds up to ROW_BLOCK
+ * rows, instead of a load and a store of the accumulator per input row
+ * (whole-height blocks would walk a tall matrix a page per row); each
+ * column still adds its rows in order, in float64. */
+#define COL_SUMS(T)                                                                  \
+    static RT_HOT void col_sums_##T(double *restrict acc, const char *x, npy_intp rows, \
+                                    npy_intp cols, npy_intp stride)                  \
+    {                                                                                \
+        npy_intp r0, r1, c, r, k;                                                    \
+        for (r0 = 0; r0 < rows; r0 = r1) {                                           \
+            r1 = r0 + ROW_BLOCK < rows ? r0 + ROW_BLOCK : rows;                      \
+            for (c = 0; c + COL_BLOCK <= cols; c += COL_BLOCK) {                     \
+                double s[COL_BLOCK];                                                 \
+                for (k = 0; k < COL_BLOCK; k++) s[k] = acc[c + k];                   \
+                for (r = r0; r < r1; r++) {                                          \
+                    const T *restrict row = (const T *)(x + r * stride) + c;         \
+                    for (k = 0; k < COL_BLOCK; k++) s[k] += (double)row[k];          \
+                }                                                                    \
+                for (k = 0; k < COL_BLOCK; k++) acc[c + k] = s[k];                   \
+            }                                                                        \
+            if (c < cols)                                                            \
+                for (r = r0; r < r1; r++)                                            \
+                    add_row_##T(acc + c, (const T *)(x + r * stride) + c, cols - c); \
+        }                                                                            \
+    }
+
+COL_SUMS(float)
+COL_SUMS(double)
+
 /* Fold one innermost row of the input into the accumulator. */
 static void fold_row(int op, int f32, const char *src, npy_intp xs, double *acc,
                      npy_intp as, npy_intp len)
@@ -120,7 +156,16 @@ static int run_reduce(Entry *e)
     for (k = 0; k < osize; k++) acc[k] = init;
     if (total > 0) {
         int f32 = in_t == NPY_FLOAT;
-        if (nd == 0) {
+        if (op == R_SUM && nd > 1 && ond > 0 && (mask & ((1LL << (nd - ond)) - 1)) ==
+                                                    ((1LL << (nd - ond)) - 1) &&
+            PyArray_IS_C_CONTIGUOUS(x)) {
+            /* The reduced axes lead: column sums of a (total / osize, osize) matrix. */
+            npy_intp rows = total / osize, stride = osize * (f32 ? 4 : 8);
+            if (f32)
+                col_sums_float(acc, PyArray_BYTES(x), rows, osize, stride);
+            else
+                col_sums_double(acc, PyArray_BYTES(x), rows, osize, stride);
+        } else if (nd == 0) {
             fold_row(op, f32, PyArray_BYTES(x), 0, acc, 0, 1);
         } else {
             npy_intp len = PyArray_DIM(x, nd - 1), xs = PyArray_STRIDE(x, nd - 1);

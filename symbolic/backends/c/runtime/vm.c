@@ -324,6 +324,12 @@ static PyObject *packed_count(PyObject *self, PyObject *unused)
     return PyLong_FromLongLong(packed_products);
 }
 
+/* pooled_elemwise(): how many elemwise calls were split over the pool so far. */
+static PyObject *pooled_count(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLongLong(pooled_calls);
+}
+
 static int call_vm(PyObject *vm)
 {
     PyObject *res;
@@ -337,6 +343,8 @@ static int call_vm(PyObject *vm)
 static PyMethodDef module_methods[] = {
     {"packed_products", packed_count, METH_NOARGS,
      "How many matrix products the packed kernel computed in this process."},
+    {"pooled_elemwise", pooled_count, METH_NOARGS,
+     "How many elemwise kernel calls were split over the thread pool in this process."},
     {"new_loop", new_loop, METH_NOARGS,
      "Mark the start of a loop: packed copies of loop-invariant operands are redone."},
     {"set_threads", set_threads, METH_O,

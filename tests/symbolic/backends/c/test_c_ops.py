@@ -189,6 +189,27 @@ def test_sum_keeps_nan_and_float32_accuracy():
     check([y], T.max(y), "REDUCE", numpy.array([1.0, numpy.nan, 3.0]))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(
+    ("shape", "axis"),
+    [((70, 130), 0), ((32, 1024), 0), ((3, 23, 64), (0, 1)), ((5, 7, 9), 0)],
+)
+def test_sums_over_leading_axes_match_numpy(dtype, shape, axis):
+    """Column sums add each column's rows in order in float64, as numpy does."""
+    x = T.TensorType(dtype, (False,) * len(shape))("x")
+    values = rand(*shape, dtype=dtype)
+    _, (got,) = check([x], T.sum(x, axis=axis), "REDUCE", values)
+    want = values.astype("float64").sum(axis=axis).astype(dtype)
+    numpy.testing.assert_array_equal(got, want)
+
+
+def test_column_sums_accumulate_float32_in_float64():
+    x = T.fmatrix("x")
+    values = numpy.full((100000, 70), 0.1, dtype="float32")
+    _, (got,) = check([x], T.sum(x, axis=0), "REDUCE", values)
+    numpy.testing.assert_allclose(got, 10000.0, atol=1e-2)
+
+
 # Softmax family ---------------------------------------------------------------------
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("shape", [(4, 5), (1, 3), (0, 3)])
