@@ -129,7 +129,10 @@ def _grow(fgraph, root, position, claimed, cache):
 
 
 def _fuse(fgraph, group, position):
-    """Replace the group's outputs by those of one Elemwise(Composite)."""
+    """Replace the group's outputs by those of one Elemwise(Composite).
+
+    Returns the new node, or None when the group cannot be fused.
+    """
     members = sorted(group.members, key=position.__getitem__)
     builder = CompositeBuilder()
     handles = {}
@@ -152,7 +155,7 @@ def _fuse(fgraph, group, position):
         else:
             handles[node.outputs[0]] = result
     if not inputs:
-        return False
+        return None
     replaced = [
         out
         for node in members
@@ -165,10 +168,71 @@ def _fuse(fgraph, group, position):
     composite = builder.build([handles[out] for out in replaced])
     new_outputs = Elemwise(composite)(*inputs, return_list=True)
     if any(new.type != old.type for old, new in zip(replaced, new_outputs)):
-        return False
+        return None
     for old, new in zip(replaced, new_outputs):
         fgraph.replace(old, new, reason="elemwise_fusion", validate=False)
-    return True
+    return new_outputs[0].owner
+
+
+def _absorb_consumers(fgraph, node, position, absorbed, cache):
+    """The group of ``node`` and the elementwise consumers it can take in.
+
+    Producer-side growth stops at a value with several clients; this takes
+    them from the other side: a consumer of the group's outputs joins when it
+    has the group's broadcastable pattern and each of its other inputs comes
+    from before ``node`` (so no path leaves the group and comes back). The
+    fused node then computes both and keeps the shared values as outputs (an
+    LSTM backward step: one kernel instead of five).
+    """
+    group = _Group(node)
+    bcast = node.outputs[0].broadcastable
+    limit = position[node]
+    frontier = deque([node])
+    while frontier:
+        member = frontier.popleft()
+        for out in member.outputs:
+            for client, _ in list(fgraph.clients.get(out, ())):
+                if client == "output" or client in group.members or client in absorbed:
+                    continue
+                if not _fusable(client, cache):
+                    continue
+                if client.outputs[0].broadcastable != bcast:
+                    continue
+                if any(
+                    v.owner is not None
+                    and v.owner not in group.members
+                    and position.get(v.owner, limit + 1) > limit
+                    for v in client.inputs
+                ):
+                    continue
+                if group.n_inputs_with(client) > MAX_FUSED_INPUTS:
+                    continue
+                group.add(client)
+                frontier.append(client)
+    return group
+
+
+def _fuse_consumers(fgraph, cache):
+    """Fuse each fusable node with the consumers :func:`_absorb_consumers` finds."""
+    order = fgraph.toposort()
+    position = {node: k for k, node in enumerate(order)}
+    absorbed = set()
+    fused = 0
+    for node in order:
+        if node in absorbed or not _fusable(node, cache):
+            continue
+        group = _absorb_consumers(fgraph, node, position, absorbed, cache)
+        if len(group.members) < 2:
+            continue
+        new_node = _fuse(fgraph, group, position)
+        if new_node is None:
+            continue
+        absorbed.update(group.members)
+        fused += 1
+        # The fused node runs where ``node`` ran: every input it reads comes
+        # from before that point, so later groups can compare against it.
+        position[new_node] = position[node]
+    return fused
 
 
 @graph_rewriter(tags=("fusion", "merge_before_fusion"), order=-1)
@@ -199,7 +263,8 @@ def elemwise_fusion(fgraph, profile=None):
         if len(group.members) > 1:
             claimed.update(group.members)
             groups.append(group)
-    fused = sum(_fuse(fgraph, group, position) for group in groups)
+    fused = sum(_fuse(fgraph, group, position) is not None for group in groups)
+    fused += _fuse_consumers(fgraph, cache)
     if profile is not None:
         profile.applied["elemwise_fusion"] += fused
     fgraph.validate()

@@ -121,3 +121,30 @@ def test_mixed_dtypes_keep_intermediate_precision():
     got = f(*values)
     assert got.dtype == raw(*values).dtype
     numpy.testing.assert_allclose(got, raw(*values), rtol=1e-6)
+
+
+def test_consumers_of_a_shared_value_join_its_node():
+    """A value read by several elementwise consumers: one node computes all.
+
+    The LSTM backward step's shape: one fused node whose outputs feed three
+    small consumers and a Join; the consumers join the node, which keeps the
+    shared value as an output where something else still reads it.
+    """
+    x, y, z, w = (T.dmatrix(n) for n in "xyzw")
+    shared_value = T.exp(x) * y
+    outs = [shared_value + z, shared_value * w, T.tanh(shared_value) - z]
+    joined = T.concatenate([outs[0], outs[1]], axis=1)
+    values = [RNG.randn(3, 4) for _ in range(4)]
+    f = _same_numbers([x, y, z, w], [joined, outs[2], shared_value], values)
+    assert len(_composites(f)) == 1
+    assert sum(isinstance(n.op, Elemwise) for n in _nodes(f)) == 1
+
+
+def test_a_consumer_that_also_reads_a_later_value_stays_apart():
+    """Fusing ``tanh(e) * dot(e, W)`` into ``e``'s node would need the dot
+    inside the loop: the product stays its own node, with the same numbers."""
+    x, W = T.dmatrix("x"), T.dmatrix("W")
+    e = T.exp(x) * 2
+    out = T.tanh(e) * T.dot(e, W)
+    f = _same_numbers([x, W], [out], [RNG.randn(4, 4), RNG.randn(4, 4)])
+    assert len([n for n in _nodes(f) if isinstance(n.op, Elemwise)]) == 2

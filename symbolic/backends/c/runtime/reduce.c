@@ -156,15 +156,28 @@ static int run_reduce(Entry *e)
     for (k = 0; k < osize; k++) acc[k] = init;
     if (total > 0) {
         int f32 = in_t == NPY_FLOAT;
-        if (op == R_SUM && nd > 1 && ond > 0 && (mask & ((1LL << (nd - ond)) - 1)) ==
-                                                    ((1LL << (nd - ond)) - 1) &&
+        int a = 0, b;
+        while (a < nd && !((mask >> a) & 1)) a++;
+        b = a;
+        while (b < nd && ((mask >> b) & 1)) b++;
+        if (op == R_SUM && b < nd && a < b &&
+            (mask & ((1LL << nd) - 1)) == ((1LL << b) - (1LL << a)) &&
             PyArray_IS_C_CONTIGUOUS(x)) {
-            /* The reduced axes lead: column sums of a (total / osize, osize) matrix. */
-            npy_intp rows = total / osize, stride = osize * (f32 ? 4 : 8);
-            if (f32)
-                col_sums_float(acc, PyArray_BYTES(x), rows, osize, stride);
-            else
-                col_sums_double(acc, PyArray_BYTES(x), rows, osize, stride);
+            /* One run of reduced axes [a, b) before kept inner axes: for each
+             * index of the axes before a, the column sums of a (rows, inner)
+             * matrix (a == 0 is a Sum over the leading axes; an LSTM's bias
+             * gradient sums the batch axis of a (steps, batch, 4h) array). */
+            npy_intp inner = 1, rows = 1, outer = 1, o, isz = f32 ? 4 : 8;
+            for (d = 0; d < a; d++) outer *= PyArray_DIM(x, d);
+            for (d = a; d < b; d++) rows *= PyArray_DIM(x, d);
+            for (d = b; d < nd; d++) inner *= PyArray_DIM(x, d);
+            for (o = 0; o < outer; o++) {
+                const char *block = PyArray_BYTES(x) + o * rows * inner * isz;
+                if (f32)
+                    col_sums_float(acc + o * inner, block, rows, inner, inner * isz);
+                else
+                    col_sums_double(acc + o * inner, block, rows, inner, inner * isz);
+            }
         } else if (nd == 0) {
             fold_row(op, f32, PyArray_BYTES(x), 0, acc, 0, 1);
         } else {

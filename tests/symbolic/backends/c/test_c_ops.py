@@ -192,10 +192,22 @@ def test_sum_keeps_nan_and_float32_accuracy():
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
     ("shape", "axis"),
-    [((70, 130), 0), ((32, 1024), 0), ((3, 23, 64), (0, 1)), ((5, 7, 9), 0)],
+    [
+        ((70, 130), 0),
+        ((32, 1024), 0),
+        ((3, 23, 64), (0, 1)),
+        ((5, 7, 9), 0),
+        ((6, 32, 100), 1),
+        ((3, 5, 7, 66), (1, 2)),
+        ((4, 3, 5, 2), 2),
+    ],
 )
-def test_sums_over_leading_axes_match_numpy(dtype, shape, axis):
-    """Column sums add each column's rows in order in float64, as numpy does."""
+def test_sums_over_one_run_of_axes_match_numpy(dtype, shape, axis):
+    """Column sums add each column's rows in order in float64, as numpy does.
+
+    The reduced axes lead, or sit between kept axes (each index of the axes
+    before them sums its own block: an LSTM's bias gradient).
+    """
     x = T.TensorType(dtype, (False,) * len(shape))("x")
     values = rand(*shape, dtype=dtype)
     _, (got,) = check([x], T.sum(x, axis=axis), "REDUCE", values)
