@@ -5,6 +5,12 @@ the mean of the hidden states; one SGD step on every weight.  For each engine
 the script prints the time to first result (build + compile + one step) and
 the median step time (the engines' steps alternate, round by round), then
 the ratio ours / peer.  Peers that do not import are listed as such.
+Ours is also started in two new processes, one on an empty compile cache
+(cold) and one on the cache the first left (warm), timing ``import symbolic``
++ build + compile + one step.  The GEMM floor is the step's matrix products
+alone (forward and backward recurrent products per step, the input
+projection and the two weight gradients), with PyTorch's ``mm`` and with
+numpy: no engine doing those products with that library can be faster.
 
 Run: ``python benchmarks/lstm_step.py [--steps N] [--skip pytensor,jax]``.
 On a machine shared with other work, pin every engine to one BLAS thread
@@ -14,15 +20,19 @@ ratios mean nothing.
 """
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import numpy
 
 # Run from a checkout: the repository root goes first on the path.
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
 
 SEQ, BATCH, N_IN, N_HID = 50, 32, 64, 256
 LR = 0.1
@@ -88,6 +98,50 @@ def run_ours():
     fn(x)
     first = time.perf_counter() - start
     return first, lambda: fn(x)
+
+
+def first_result_in_new_process(compiledir):
+    """Seconds from a new process's ``import symbolic`` to its first step's result."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (REPO_ROOT, env.get("PYTHONPATH", "")) if p
+    )
+    flags = env.get("SYMBOLIC_FLAGS", "")
+    env["SYMBOLIC_FLAGS"] = ",".join(
+        f for f in (flags, f"compiledir={compiledir}") if f
+    )
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--first-result"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def gemm_floor(matmul, convert, rounds=10):
+    """Best seconds of one training step's matrix products, alone."""
+    rng = numpy.random.RandomState(1)
+
+    def rand(*shape):
+        return convert(rng.rand(*shape).astype("float32"))
+
+    h, dz = rand(BATCH, N_HID), rand(BATCH, 4 * N_HID)
+    U, x, W = rand(N_HID, 4 * N_HID), rand(SEQ * BATCH, N_IN), rand(N_IN, 4 * N_HID)
+    H, dZ = rand(SEQ * BATCH, N_HID), rand(SEQ * BATCH, 4 * N_HID)
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        matmul(x, W)  # input projection, all steps at once
+        for _ in range(SEQ):
+            matmul(h, U)  # forward recurrence
+        for _ in range(SEQ):
+            matmul(dz, U.T)  # backward recurrence
+        matmul(H.T, dZ)  # dU
+        matmul(x.T, dZ)  # dW
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def run_torch_loop():
@@ -234,12 +288,22 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--skip", default="", help="comma-separated peer names")
+    parser.add_argument("--first-result", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_result:
+        start = time.perf_counter()
+        run_ours()
+        print(json.dumps({"seconds": time.perf_counter() - start}))
+        return
     skip = set(filter(None, args.skip.split(",")))
     print(
         f"LSTM training step: seq {SEQ}, batch {BATCH}, input {N_IN}, hidden "
         f"{N_HID}, float32, median of {args.steps} interleaved steps"
     )
+    with tempfile.TemporaryDirectory() as compiledir:
+        cold = first_result_in_new_process(compiledir)
+        warm = first_result_in_new_process(compiledir)
+    print(f"ours, new process: first result {cold:.2f} s cold, {warm:.2f} s warm cache")
     labels = {"ours": "ours (symbolic.scan)"}
     firsts, steps = {}, {}
     firsts["ours"], steps["ours"] = run_ours()
@@ -253,8 +317,17 @@ def main():
         except ImportError as exc:
             print(f"{label:28s} could not be imported ({exc})")
     medians = time_interleaved(steps, args.steps)
+    floors = {"numpy": gemm_floor(numpy.dot, numpy.asarray)}
+    try:
+        import torch
+
+        floors["PyTorch mm"] = gemm_floor(torch.mm, torch.from_numpy)
+    except ImportError:
+        pass
     for key, t in medians.items():
         print(f"{labels[key]:28s} first {firsts[key]:8.2f} s   step {t * 1e3:8.2f} ms")
+    for name, t in floors.items():
+        print(f"{'GEMM floor (' + name + ')':28s}                  {t * 1e3:8.2f} ms")
     ours = medians.pop("ours")
     for key, t in medians.items():
         print(f"ratio ours / {labels[key]:24s} {ours / t:6.2f}")
