@@ -50,7 +50,7 @@ class Type:
         if other.type != self:
             raise TypeError(
                 f"cannot convert {other} of type {other.type} to type {self}"
-                " (with allow_convert={allow_convert})"
+                f" (with allow_convert={allow_convert})"
             )
         return other
 

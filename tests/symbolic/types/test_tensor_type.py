@@ -120,3 +120,12 @@ def test_as_tensor_variable():
     with pytest.raises(TypeError):
         T.as_tensor_variable(object())
     assert T.as_tensor_variable(T.dvector(), ndim=2).broadcastable == (True, False)
+
+
+def test_filter_variable_error_names_both_types_and_the_setting():
+    wide = T.dmatrix("wide")
+    with pytest.raises(TypeError) as info:
+        T.fmatrix().type.filter_variable(wide, allow_convert=False)
+    message = str(info.value)
+    assert "wide" in message and "float64" in message and "float32" in message
+    assert "allow_convert=False" in message

@@ -218,3 +218,74 @@ def test_a_forked_child_starts_its_own_workers():
     _, status = os.waitpid(pid, 0)
     module.set_threads(runtime.kernel_threads())
     assert os.WEXITSTATUS(status) == 0
+
+
+# Streamed products: large products outside loops ----------------------------------
+def _outside_loop(build, values, rtol=2e-5):
+    """Run ``build()`` under the C and Python backends; count packed products."""
+    inputs, output = build()
+    fast = symbolic.function(inputs, output, mode=get_mode("FAST_RUN"))
+    slow = symbolic.function(inputs, output, mode=PY_MODE)
+    before = _packed_count()
+    got = fast(*values)
+    packed = _packed_count() - before
+    numpy.testing.assert_allclose(got, slow(*values), rtol=rtol, atol=1e-4)
+    return packed
+
+
+@pytest.mark.parametrize(
+    ("m", "k", "n"), [(1600, 64, 1024), (64, 1600, 1024), (100, 300, 200), (77, 513, 145)]
+)
+@pytest.mark.parametrize("layout", ["rows", "transposed"])
+def test_large_products_outside_loops_stream_the_right_operand(m, k, n, layout):
+    """An input projection and weight gradients: each thread packs its own
+    blocks of the right operand (uneven tiles and panels included)."""
+    rng = numpy.random.RandomState(m + k + n)
+    x = rng.randn(m, k).astype("float32")
+    y = (rng.randn(k, n) / numpy.sqrt(k)).astype("float32")
+    if layout == "transposed":
+        # x read as the transpose of a C-ordered array (packed rows), y as
+        # the transpose of its own C-ordered copy (columns k apart).
+        x_arg, y_arg = numpy.ascontiguousarray(x.T), numpy.ascontiguousarray(y.T)
+
+        def build():
+            X, Y = T.fmatrix(), T.fmatrix()
+            return [X, Y], T.dot(X.T, Y.T)
+    else:
+        x_arg, y_arg = x, y
+
+        def build():
+            X, Y = T.fmatrix(), T.fmatrix()
+            return [X, Y], T.dot(X, Y)
+
+    assert _outside_loop(build, [x_arg, y_arg], rtol=1e-4) == 1
+
+
+def test_in_place_weight_update_streams_the_gradient():
+    """``W -= lr * dot(X.T, dZ)`` on a shared W: a Gemm in place, streamed."""
+    rng = numpy.random.RandomState(7)
+    w0 = rng.randn(64, 1024).astype("float32")
+    W = symbolic.shared(w0.copy(), name="W")
+    X, dZ = T.fmatrix("X"), T.fmatrix("dZ")
+    fn = symbolic.function([X, dZ], [], updates=[(W, W - numpy.float32(0.1) * T.dot(X.T, dZ))])
+    x = rng.randn(1600, 64).astype("float32")
+    dz = rng.randn(1600, 1024).astype("float32")
+    before = _packed_count()
+    fn(x, dz)
+    assert _packed_count() - before == 1
+    want = w0 - 0.1 * (x.astype("float64").T @ dz.astype("float64"))
+    numpy.testing.assert_allclose(W.get_value(), want, rtol=1e-4, atol=1e-3)
+
+
+def test_small_or_tall_products_still_go_to_blas():
+    """Few rows, little work, or row blocks larger than L2: BLAS, as before."""
+    rng = numpy.random.RandomState(8)
+
+    def build():
+        X, Y = T.fmatrix(), T.fmatrix()
+        return [X, Y], T.dot(X, Y)
+
+    for m, k, n in [(8, 512, 2048), (64, 64, 64), (4096, 512, 64)]:
+        x = rng.randn(m, k).astype("float32")
+        y = rng.randn(k, n).astype("float32")
+        assert _outside_loop(build, [x, y], rtol=1e-4) == 0
