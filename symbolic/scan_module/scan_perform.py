@@ -9,8 +9,8 @@ Step 0 runs in Python, since it sizes the nit-sot buffers.  The C runtime's
 ``scan_loop`` runs the later steps, with no Python bytecode between them,
 when it is available, ``config.scan__c_loop`` is on and no shared variable
 is updated (their copy-back stays in Python); otherwise the Python loop runs
-them all.  The C loop also skips most copies: it hands the output rows to the
-inner program, whose entries compute the outputs in them.
+them all.  The C loop also skips the copies of large rows: it hands the
+output rows to the inner program, whose entries compute the outputs in them.
 """
 
 import functools
@@ -19,6 +19,11 @@ import numpy
 
 from symbolic.backends.c.runtime import runtime
 from symbolic.config import config
+
+# The C loop computes an output row in place from this size on: below it,
+# making the row's view each step costs more than copying the row (about
+# 50 ns, the copy of 4 KB).
+PLACE_MIN_BYTES = 4096
 
 
 def run_loop(op, node, fn, inputs, output_storage):
@@ -97,7 +102,14 @@ def run_loop(op, node, fn, inputs, output_storage):
             )
             store = functools.partial(_store, name=name)
             steps_done = c_loop(
-                vm, tuple(reads), all_writes, cond_cell, store, 1, n_steps
+                vm,
+                tuple(reads),
+                all_writes,
+                cond_cell,
+                store,
+                1,
+                n_steps,
+                PLACE_MIN_BYTES,
             )
             break
         for cell, buf, offset, modulus in reads:

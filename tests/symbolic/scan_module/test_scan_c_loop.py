@@ -302,6 +302,12 @@ def test_scalar_rows_reach_the_inner_program_as_arrays():
 # write their results there; ``rows_in_place`` counts the copies skipped.
 
 
+@pytest.fixture
+def every_row(monkeypatch):
+    """Rows of any size are computed in place, not just large ones."""
+    monkeypatch.setattr(scan_perform, "PLACE_MIN_BYTES", 0)
+
+
 def check_in_place(inputs, outputs, values, c_calls, n_steps):
     """Like ``check``, with a compiled inner program; the rows done in place."""
     module = runtime.load()
@@ -323,6 +329,7 @@ def made_in(f, k):
     return _made_in(scan_op(f)._fn[3].outputs[k])
 
 
+@pytest.mark.usefixtures("every_row")
 def test_rnn_state_rows_computed_in_place(c_calls):
     x = T.dmatrix("x")
     h0 = T.dvector("h0")
@@ -340,6 +347,7 @@ def test_rnn_state_rows_computed_in_place(c_calls):
     numpy.testing.assert_array_equal(cell[0], got[-1])
 
 
+@pytest.mark.usefixtures("every_row")
 def test_lstm_outputs_and_nit_sots_computed_in_place(c_calls):
     X = T.dtensor3("X")
     h0 = T.dmatrix("h0")
@@ -363,6 +371,7 @@ def test_lstm_outputs_and_nit_sots_computed_in_place(c_calls):
     assert done == 5 * 6
 
 
+@pytest.mark.usefixtures("every_row")
 def test_keep_last_state_rows_are_copied(c_calls):
     # The oldest tap reads the row a circular buffer's step writes: no
     # placing there; the nit-sot's single row is placed on every step.
@@ -386,6 +395,7 @@ def test_keep_last_state_rows_are_copied(c_calls):
     assert done == 6
 
 
+@pytest.mark.usefixtures("every_row")
 def test_mit_sot_rows_computed_in_place(c_calls):
     x = T.dvector("x")
     init = T.dmatrix("init")
@@ -399,6 +409,7 @@ def test_mit_sot_rows_computed_in_place(c_calls):
     assert done == 7
 
 
+@pytest.mark.usefixtures("every_row")
 def test_outputs_no_node_makes_are_copied(c_calls):
     # An inner input passed through, and a view of a computed value.
     x = T.dtensor3("x")
@@ -416,6 +427,7 @@ def test_outputs_no_node_makes_are_copied(c_calls):
     assert done == 4
 
 
+@pytest.mark.usefixtures("every_row")
 def test_one_value_in_two_outputs_is_copied(c_calls):
     x = T.dmatrix("x")
     (a, b), _ = scan(lambda v: (T.exp(v), T.exp(v)), sequences=x)
@@ -423,6 +435,7 @@ def test_one_value_in_two_outputs_is_copied(c_calls):
     assert done == 0
 
 
+@pytest.mark.usefixtures("every_row")
 def test_nested_scans_compute_rows_in_place(c_calls):
     x = T.dtensor3("x")
     h0 = T.dvector("h0")
@@ -438,6 +451,7 @@ def test_nested_scans_compute_rows_in_place(c_calls):
     assert done == 3 + 4 * 4
 
 
+@pytest.mark.usefixtures("every_row")
 def test_rows_stop_at_the_step_that_sets_the_condition(c_calls):
     x0 = T.dvector("x0")
     bound = T.dscalar("bound")
@@ -458,3 +472,14 @@ def test_rows_stop_at_the_step_that_sets_the_condition(c_calls):
     assert len(got) == 3
     assert c_calls == [(1, 20, 3)]
     assert module.rows_in_place() - before == 2
+
+
+@pytest.mark.parametrize("size, rows", [(4, 0), (511, 0), (512, 5)])
+def test_rows_from_4_kb_are_computed_in_place(c_calls, size, rows):
+    # Below that, making a view of the row costs more than copying it.
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+    hs, _ = scan(lambda v, h: T.tanh(h * 0.5 + v), sequences=x, outputs_info=h0)
+    values = [rng.randn(6, size), rng.randn(size)]
+    _, _, done = check_in_place([x, h0], hs, values, c_calls, 6)
+    assert done == rows

@@ -261,14 +261,18 @@ static int place_row(Slot *w, Py_ssize_t k, Py_ssize_t t, const Slot *reads,
     return 1;
 }
 
-/* Decide which write slots may be placed: the inner program computes their
- * place, which is no other slot's cell or place, nor the cond cell. */
-static void find_placeable(PyObject *vm, Slot *w, Py_ssize_t nw, PyObject *cond)
+/* Decide which write slots may be placed: rows of at least ``min_bytes``
+ * that the inner program computes in their place, which is no other slot's
+ * cell or place, nor the cond cell. */
+static void find_placeable(PyObject *vm, Slot *w, Py_ssize_t nw, PyObject *cond,
+                           Py_ssize_t min_bytes)
 {
     Py_ssize_t k, j;
     for (k = 0; k < nw; k++) {
         PyObject *place = w[k].place;
-        w[k].placeable = place != NULL && place != cond;
+        PyArrayObject *b = w[k].buf;
+        npy_intp row_bytes = PyArray_DIM(b, 0) ? PyArray_NBYTES(b) / PyArray_DIM(b, 0) : 0;
+        w[k].placeable = place != NULL && place != cond && row_bytes >= min_bytes;
         for (j = 0; j < nw && w[k].placeable; j++)
             if (j != k && (w[j].cell == place || w[j].place == place ||
                            w[j].cell == w[k].cell))
@@ -313,11 +317,11 @@ static int release_rows(Slot *w, Py_ssize_t nw, int ok)
 static PyObject *scan_loop(PyObject *unused, PyObject *args)
 {
     PyObject *vm, *reads, *writes, *cond, *store;
-    Py_ssize_t start, stop, t, nr, nw, k;
+    Py_ssize_t start, stop, t, nr, nw, k, min_bytes = 0;
     Slot *slots = NULL, *w;
     int base = n_placed, r;
-    if (!PyArg_ParseTuple(args, "OO!O!OOnn", &vm, &PyTuple_Type, &reads, &PyTuple_Type,
-                          &writes, &cond, &store, &start, &stop))
+    if (!PyArg_ParseTuple(args, "OO!O!OOnn|n", &vm, &PyTuple_Type, &reads, &PyTuple_Type,
+                          &writes, &cond, &store, &start, &stop, &min_bytes))
         return NULL;
     if (cond != Py_None && (!PyList_Check(cond) || PyList_GET_SIZE(cond) < 1)) {
         PyErr_SetString(PyExc_TypeError, "cond must be None or a cell");
@@ -333,7 +337,7 @@ static PyObject *scan_loop(PyObject *unused, PyObject *args)
     if (slots == NULL) return PyErr_NoMemory();
     w = slots + nr;
     if (parse_slots(reads, slots) < 0 || parse_slots(writes, w) < 0) goto fail;
-    find_placeable(vm, w, nw, cond);
+    find_placeable(vm, w, nw, cond, min_bytes);
     for (t = start; t < stop; t++) {
         for (k = 0; k < nr; k++)
             if (read_row(&slots[k], t) < 0) goto fail;

@@ -377,8 +377,9 @@ static PyMethodDef module_methods[] = {
      "How many Scan step outputs were computed in their output buffer row "
      "(no copy) in this process."},
     {"scan_loop", scan_loop, METH_VARARGS,
-     "scan_loop(vm, reads, writes, cond, store, start, stop): run steps start.."
-     "stop-1 of a Scan loop; returns the number of steps done (fewer when the "
+     "scan_loop(vm, reads, writes, cond, store, start, stop, min_bytes=0): run "
+     "steps start..stop-1 of a Scan loop, computing output rows of at least "
+     "min_bytes in place; returns the number of steps done (fewer when the "
      "cond cell turns true)."},
     {NULL, NULL, 0, NULL},
 };
