@@ -270,7 +270,9 @@ class Scan(Op):
             self.profile_stats = ProfileStats(message=message, atexit_print=False)
         vm = get_linker(mode.linker).make_vm(fgraph, storage_map, self.profile_stats)
         output_cells = [storage_map[v] for v in fgraph.outputs]
-        self._fn = (vm, input_cells, output_cells, fgraph)
+        made_in = [_made_in(v) for v in fgraph.outputs]
+        place_cells = [None if v is None else storage_map[v] for v in made_in]
+        self._fn = (vm, input_cells, output_cells, fgraph, place_cells)
         return self._fn
 
     def perform(self, node, inputs, output_storage):
@@ -362,6 +364,26 @@ def _start_loop():
     module = runtime.loaded()
     if module is not None:
         module.new_loop()
+
+
+def _made_in(var):
+    """The variable whose array ``var``'s value is computed in, or None.
+
+    ``var`` itself, or, when an op makes it by overwriting an input in place
+    (``tanh(gemv(...))`` run in place), that input, and so on up the chain;
+    None when no node makes that array (an input, a constant, a view).  The
+    C loop puts each step's output row there (see ``scan.c``).
+    """
+    while var.owner is not None:
+        node = var.owner
+        index = node.outputs.index(var)
+        if index in (getattr(node.op, "view_map", None) or {}):
+            return None
+        destroyed = (getattr(node.op, "destroy_map", None) or {}).get(index)
+        if not destroyed:
+            break
+        var = node.inputs[destroyed[0]]
+    return var if var.owner is not None else None
 
 
 def _inner_dependencies(op):

@@ -9,7 +9,8 @@ Step 0 runs in Python, since it sizes the nit-sot buffers.  The C runtime's
 ``scan_loop`` runs the later steps, with no Python bytecode between them,
 when it is available, ``config.scan__c_loop`` is on and no shared variable
 is updated (their copy-back stays in Python); otherwise the Python loop runs
-them all.
+them all.  The C loop also skips the copies of large rows: it hands the
+output rows to the inner program, whose entries compute the outputs in them.
 """
 
 import functools
@@ -19,10 +20,15 @@ import numpy
 from symbolic.backends.c.runtime import runtime
 from symbolic.config import config
 
+# The C loop computes an output row in place from this size on: below it,
+# making the row's view each step costs more than copying the row (about
+# 50 ns, the copy of 4 KB).
+PLACE_MIN_BYTES = 4096
+
 
 def run_loop(op, node, fn, inputs, output_storage):
     """Run ``op``'s loop on ``inputs`` and fill ``output_storage``."""
-    vm, in_cells, out_cells, _ = fn
+    vm, in_cells, out_cells, _, place_cells = fn
     name = op.name or "scan"
     n_steps = int(inputs[0])
     if n_steps < 0:
@@ -40,7 +46,8 @@ def run_loop(op, node, fn, inputs, output_storage):
     n_nit = op.n_nit_sot
     keep_last = op.keep_last
     # Input slots: (cell, buffer, offset, modulus or 0); step t reads
-    # buffer[(t + offset) % modulus].
+    # buffer[(t + offset) % modulus].  Output slots add the cell the C loop
+    # puts the output row in, for the step to compute its value there.
     reads = []
     pos = 0
     for seq in seqs:
@@ -71,7 +78,7 @@ def run_loop(op, node, fn, inputs, output_storage):
         for tap in taps:
             reads.append((in_cells[pos], buf, length + tap, modulus))
             pos += 1
-        writes.append((out_cells[k], buf, length, modulus))
+        writes.append((out_cells[k], buf, length, modulus, place_cells[k]))
         state_bufs.append(buf)
     shared_in = in_cells[pos : pos + op.n_shared_outs]
     for cell, value in zip(shared_in, shared):
@@ -90,12 +97,19 @@ def run_loop(op, node, fn, inputs, output_storage):
         if t == 1 and c_loop is not None:
             # A nit-sot slot of modulus 1 always writes row 0.
             all_writes = tuple(writes) + tuple(
-                (cell, buf, 0, int(keep_last[n_states + j]))
+                (cell, buf, 0, int(keep_last[n_states + j]), place_cells[n_states + j])
                 for j, (cell, buf) in enumerate(zip(nit_cells, nit_bufs))
             )
             store = functools.partial(_store, name=name)
             steps_done = c_loop(
-                vm, tuple(reads), all_writes, cond_cell, store, 1, n_steps
+                vm,
+                tuple(reads),
+                all_writes,
+                cond_cell,
+                store,
+                1,
+                n_steps,
+                PLACE_MIN_BYTES,
             )
             break
         for cell, buf, offset, modulus in reads:
@@ -104,7 +118,7 @@ def run_loop(op, node, fn, inputs, output_storage):
             # entries take only ndarrays on their fast path.
             cell[0] = buf[i % modulus if modulus else i, ...]
         vm()
-        for cell, buf, offset, modulus in writes:
+        for cell, buf, offset, modulus, _ in writes:
             i = t + offset
             _store(buf, i % modulus if modulus else i, cell[0], name)
         for j, cell in enumerate(nit_cells):

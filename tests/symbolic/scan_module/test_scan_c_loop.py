@@ -15,7 +15,7 @@ from symbolic.compile.mode import Mode, get_mode
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
 from symbolic.scan_module import scan, scan_perform, until
-from symbolic.scan_module.scan_op import Scan
+from symbolic.scan_module.scan_op import Scan, _made_in
 
 pytestmark = pytest.mark.skipif(
     not runtime.available(), reason="the C runtime cannot be built here"
@@ -295,3 +295,191 @@ def test_scalar_rows_reach_the_inner_program_as_arrays():
     vm = scan_op(f)._fn[0]
     assert isinstance(vm, runtime.load().Program)
     assert vm.slow_calls() == [0] * len(vm.slow_calls())
+
+
+# Output rows computed in place ------------------------------------------------
+# The C loop hands each step's output rows to the inner program, whose entries
+# write their results there; ``rows_in_place`` counts the copies skipped.
+
+
+@pytest.fixture
+def every_row(monkeypatch):
+    """Rows of any size are computed in place, not just large ones."""
+    monkeypatch.setattr(scan_perform, "PLACE_MIN_BYTES", 0)
+
+
+def check_in_place(inputs, outputs, values, c_calls, n_steps):
+    """Like ``check``, with a compiled inner program; the rows done in place."""
+    module = runtime.load()
+    # Compiled kernels at once: a program still compiling gets no rows.
+    with symbolic.change_flags(compile__background=False):
+        f = symbolic.function(inputs, outputs, mode=FAST_RUN)
+        with symbolic.change_flags(scan__c_loop=False):
+            expected = f(*values)
+        before = module.rows_in_place()
+        got = f(*values)
+        done = module.rows_in_place() - before
+    assert_same(expected, got)
+    assert (1, n_steps, n_steps) in c_calls
+    return f, got, done
+
+
+def made_in(f, k):
+    """The inner variable whose cell gets inner output ``k``'s rows, or None."""
+    return _made_in(scan_op(f)._fn[3].outputs[k])
+
+
+@pytest.mark.usefixtures("every_row")
+def test_rnn_state_rows_computed_in_place(c_calls):
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+    W = T.dmatrix("W")
+    hs, _ = scan(lambda v, h: T.tanh(T.dot(h, W) + v), sequences=x, outputs_info=h0)
+    values = [rng.randn(6, 4), rng.randn(4), rng.randn(4, 4)]
+    f, got, done = check_in_place([x, h0, W], hs, values, c_calls, 6)
+    assert done == 5
+    # The in-place tanh overwrites the product, so the product is made in the row.
+    (out,) = scan_op(f).outputs
+    assert made_in(f, 0) is not out
+    # The inner output cell keeps a copy, not a view of the returned buffer.
+    (cell,) = scan_op(f)._fn[2]
+    assert not numpy.shares_memory(cell[0], got)
+    numpy.testing.assert_array_equal(cell[0], got[-1])
+
+
+@pytest.mark.usefixtures("every_row")
+def test_lstm_outputs_and_nit_sots_computed_in_place(c_calls):
+    X = T.dtensor3("X")
+    h0 = T.dmatrix("h0")
+    c0 = T.dmatrix("c0")
+    W = T.dmatrix("W")
+    U = T.dmatrix("U")
+
+    def step(x_t, h, c):
+        z = T.dot(x_t, W) + T.dot(h, U)
+        i = T.nnet.sigmoid(z[:, :3])
+        f = T.nnet.sigmoid(z[:, 3:6])
+        o = T.nnet.sigmoid(z[:, 6:9])
+        c_new = f * c + i * T.tanh(z[:, 9:])
+        h_new = o * T.tanh(c_new)
+        return h_new, c_new, i, z, h_new.sum(axis=1)
+
+    outputs, _ = scan(step, sequences=X, outputs_info=[h0, c0, None, None, None])
+    values = [rng.randn(7, 2, 5), rng.randn(2, 3), rng.randn(2, 3)]
+    values += [rng.randn(5, 12), rng.randn(3, 12)]
+    _, _, done = check_in_place([X, h0, c0, W, U], outputs, values, c_calls, 7)
+    assert done == 5 * 6
+
+
+@pytest.mark.usefixtures("every_row")
+def test_keep_last_state_rows_are_copied(c_calls):
+    # The oldest tap reads the row a circular buffer's step writes: no
+    # placing there; the nit-sot's single row is placed on every step.
+    x = T.dmatrix("x")
+    init = T.dmatrix("init")
+    h0 = T.dvector("h0")
+
+    def step(v, a, b, h):
+        return a - b * 0.5 + v, T.tanh(h + v), v * 2
+
+    (fib, hs, ys), _ = scan(
+        step,
+        sequences=x,
+        outputs_info=[{"initial": init, "taps": [-3, -1]}, h0, None],
+    )
+    values = [rng.randn(7, 2), rng.randn(3, 2), rng.randn(2)]
+    f, _, done = check_in_place(
+        [x, init, h0], [fib[-1], hs[-1], ys[-1]], values, c_calls, 7
+    )
+    assert all(scan_op(f).keep_last)
+    assert done == 6
+
+
+@pytest.mark.usefixtures("every_row")
+def test_mit_sot_rows_computed_in_place(c_calls):
+    x = T.dvector("x")
+    init = T.dmatrix("init")
+    out, _ = scan(
+        lambda v, a, b, c: a * 0.5 + b * c * 0.1 + v,
+        sequences=x,
+        outputs_info={"initial": init, "taps": [-4, -2, -1]},
+    )
+    values = [rng.randn(8), rng.randn(4, 2)]
+    _, _, done = check_in_place([x, init], out, values, c_calls, 8)
+    assert done == 7
+
+
+@pytest.mark.usefixtures("every_row")
+def test_outputs_no_node_makes_are_copied(c_calls):
+    # An inner input passed through, and a view of a computed value.
+    x = T.dtensor3("x")
+    h0 = T.dmatrix("h0")
+    M = T.dmatrix("M")
+
+    def step(v, h):
+        h_new = T.tanh(T.dot(h, M) + v)
+        return h_new, h_new.T, h
+
+    outputs, _ = scan(step, sequences=x, outputs_info=[h0, None, None])
+    values = [rng.randn(5, 3, 3), rng.randn(3, 3), rng.randn(3, 3)]
+    f, _, done = check_in_place([x, h0, M], outputs, values, c_calls, 5)
+    assert [made_in(f, k) for k in (1, 2)] == [None, None]
+    assert done == 4
+
+
+@pytest.mark.usefixtures("every_row")
+def test_one_value_in_two_outputs_is_copied(c_calls):
+    x = T.dmatrix("x")
+    (a, b), _ = scan(lambda v: (T.exp(v), T.exp(v)), sequences=x)
+    _, _, done = check_in_place([x], [a, b], [rng.randn(5, 3)], c_calls, 5)
+    assert done == 0
+
+
+@pytest.mark.usefixtures("every_row")
+def test_nested_scans_compute_rows_in_place(c_calls):
+    x = T.dtensor3("x")
+    h0 = T.dvector("h0")
+
+    def outer(rows, h):
+        inner, _ = scan(lambda r, g: T.tanh(g + r), sequences=rows, outputs_info=h)
+        return T.tanh(inner[-1]) * 2, inner
+
+    outputs, _ = scan(outer, sequences=x, outputs_info=[h0, None])
+    values = [rng.randn(4, 5, 3), rng.randn(3)]
+    _, _, done = check_in_place([x, h0], outputs, values, c_calls, 4)
+    # The outer loop's 3 state rows, and 4 rows of each of the 4 inner loops.
+    assert done == 3 + 4 * 4
+
+
+@pytest.mark.usefixtures("every_row")
+def test_rows_stop_at_the_step_that_sets_the_condition(c_calls):
+    x0 = T.dvector("x0")
+    bound = T.dscalar("bound")
+    out, _ = scan(
+        lambda prev: (T.tanh(prev) * 2 + 1, until(prev.sum() > bound)),
+        outputs_info=x0,
+        n_steps=20,
+    )
+    values = [numpy.zeros(3), 7.5]
+    module = runtime.load()
+    with symbolic.change_flags(compile__background=False):
+        f = symbolic.function([x0, bound], out, mode=FAST_RUN)
+        with symbolic.change_flags(scan__c_loop=False):
+            expected = f(*values)
+        before = module.rows_in_place()
+        got = f(*values)
+    assert_same(expected, got)
+    assert len(got) == 3
+    assert c_calls == [(1, 20, 3)]
+    assert module.rows_in_place() - before == 2
+
+
+@pytest.mark.parametrize("size, rows", [(4, 0), (511, 0), (512, 5)])
+def test_rows_from_4_kb_are_computed_in_place(c_calls, size, rows):
+    # Below that, making a view of the row costs more than copying it.
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+    hs, _ = scan(lambda v, h: T.tanh(h * 0.5 + v), sequences=x, outputs_info=h0)
+    values = [rng.randn(6, size), rng.randn(size)]
+    _, _, done = check_in_place([x, h0], hs, values, c_calls, 6)
+    assert done == rows

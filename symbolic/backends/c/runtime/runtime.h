@@ -108,20 +108,46 @@ static inline PyArrayObject *input_array(Entry *e, int i, int typenum, int ndim)
     return a;
 }
 
+/* Rows of Scan output buffers that scan_loop (scan.c) put in output cells for
+ * the step it runs: the entry computing such a cell writes its result into
+ * the row itself.  A stack, so that nested loops push and pop their own; per
+ * thread, since kernels release the GIL and another thread may run a loop. */
+#define MAX_PLACED 256
+#if defined(__GNUC__)
+#define RT_THREAD_LOCAL __thread
+#elif defined(_MSC_VER)
+#define RT_THREAD_LOCAL __declspec(thread)
+#else
+#define RT_THREAD_LOCAL _Thread_local
+#endif
+static RT_THREAD_LOCAL PyObject *placed_stack[MAX_PLACED]; /* borrowed */
+static RT_THREAD_LOCAL int n_placed;
+
+static inline int is_placed(PyObject *o)
+{
+    int i;
+    for (i = n_placed - 1; i >= 0; i--)
+        if (placed_stack[i] == o) return 1;
+    return 0;
+}
+
 /* A C-contiguous array of ``shape`` and ``typenum`` for output cell ``cell``
  * (new reference): the array already there when nothing else references it
- * and it fits, else a fresh one. */
+ * and it fits, else a fresh one.  A placed row does not own its data, but it
+ * is referenced only by its cell and by scan_loop, and its buffer is the
+ * loop's own, so it is reused too; any other view may alias a user's array. */
 static PyArrayObject *reuse_or_new(PyObject *cell, int nd, const npy_intp *shape,
                                    int typenum)
 {
-    const int want = NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_OWNDATA | NPY_ARRAY_WRITEABLE |
-                     NPY_ARRAY_ALIGNED;
+    const int want = NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_WRITEABLE | NPY_ARRAY_ALIGNED;
     PyObject *old = cell_get(cell);
-    if (old != NULL && Py_REFCNT(old) == 1 && PyArray_CheckExact(old)) {
+    if (old != NULL && PyArray_CheckExact(old)) {
         PyArrayObject *a = (PyArrayObject *)old;
-        if (PyArray_TYPE(a) == typenum && PyArray_NDIM(a) == nd &&
-            (PyArray_FLAGS(a) & want) == want && PyArray_BASE(a) == NULL &&
-            PyArray_ISNOTSWAPPED(a)) {
+        int mine = Py_REFCNT(old) == 1 && PyArray_CHKFLAGS(a, NPY_ARRAY_OWNDATA) &&
+                   PyArray_BASE(a) == NULL;
+        if (!mine && n_placed > 0 && Py_REFCNT(old) == 2) mine = is_placed(old);
+        if (mine && PyArray_TYPE(a) == typenum && PyArray_NDIM(a) == nd &&
+            (PyArray_FLAGS(a) & want) == want && PyArray_ISNOTSWAPPED(a)) {
             npy_intp *dims = PyArray_DIMS(a);
             int i;
             for (i = 0; i < nd; i++)
@@ -231,5 +257,9 @@ static PyObject *make_view(PyArrayObject *base, int nd, npy_intp *shape,
 /* Run a compiled inner graph once: a Program directly, anything else by a
  * Python call.  0, or -1 with an error set.  Defined in vm.c. */
 static int call_vm(PyObject *vm);
+
+/* Whether ``vm`` is a Program whose entries compute ``cell`` (and never
+ * empty it).  Defined in vm.c. */
+static int program_computes(PyObject *vm, PyObject *cell);
 
 #endif

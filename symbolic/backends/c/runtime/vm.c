@@ -351,6 +351,23 @@ static int call_vm(PyObject *vm)
     return 0;
 }
 
+static int program_computes(PyObject *vm, PyObject *cell)
+{
+    Program *self = (Program *)vm;
+    Py_ssize_t i;
+    int j, found = 0;
+    if (Py_TYPE(vm) != &ProgramType) return 0;
+    for (i = 0; i < self->nclear; i++)
+        if (self->clear[i] == cell) return 0;
+    for (i = 0; i < self->n && !found; i++) {
+        Entry *e = &self->entries[i];
+        if (e->kind == K_SKIP) continue; /* its REDUCE_MAP computes it */
+        for (j = 0; j < e->nout; j++)
+            if (e->out[j] == cell) found = 1;
+    }
+    return found;
+}
+
 static PyMethodDef module_methods[] = {
     {"packed_products", packed_count, METH_NOARGS,
      "How many matrix products the packed kernel computed in this process."},
@@ -370,9 +387,13 @@ static PyMethodDef module_methods[] = {
      "fetch BLAS pointers from scipy.linalg.cython_blas; True when ready."},
     {"blas_source", blas_source, METH_NOARGS,
      "Which BLAS the runtime calls: 'ilp64', 'scipy' or None before loading."},
+    {"rows_in_place", rows_in_place_count, METH_NOARGS,
+     "How many Scan step outputs were computed in their output buffer row "
+     "(no copy) in this process."},
     {"scan_loop", scan_loop, METH_VARARGS,
-     "scan_loop(vm, reads, writes, cond, store, start, stop): run steps start.."
-     "stop-1 of a Scan loop; returns the number of steps done (fewer when the "
+     "scan_loop(vm, reads, writes, cond, store, start, stop, min_bytes=0): run "
+     "steps start..stop-1 of a Scan loop, computing output rows of at least "
+     "min_bytes in place; returns the number of steps done (fewer when the "
      "cond cell turns true)."},
     {NULL, NULL, 0, NULL},
 };

@@ -234,8 +234,121 @@ def test_errors_of_the_program_propagate_unchanged():
         ((None, numpy.zeros(3), 0, 0),),
         (([None], numpy.float64(1), 0, 0),),
         (([None], numpy.zeros(3), -1, 0),),
+        (([None], numpy.zeros(3), 0, 0, "not a cell"),),
     ],
 )
 def test_bad_slots_are_refused(reads):
     with pytest.raises((TypeError, ValueError)):
         scan_loop(lambda: None, reads, (), None, store, 0, 1)
+
+
+# Rows placed in the program's cells ----------------------------------------------
+# With a Program, scan_loop puts a view of each step's output row in the
+# slot's place cell before the step; a row its entries write there is not
+# copied.  Python thunks stand in for the entries.
+
+
+def program(*entries):
+    """A Program of Python entries: (thunk, input cells, output cells)."""
+
+    def on_error(index, exc):
+        raise exc
+
+    specs = tuple((0, tuple(i), tuple(o), thunk, (), 0, 0) for thunk, i, o in entries)
+    return runtime.load().Program(specs, (), on_error)
+
+
+def rows_in_place():
+    return runtime.load().rows_in_place()
+
+
+def test_rows_written_in_place_are_not_copied():
+    out = [None]
+    seen = []
+
+    def compute():
+        seen.append(out[0])
+        out[0][...] = len(seen)
+
+    buf = numpy.zeros((4, 3))
+    before = rows_in_place()
+    scan_loop(
+        program((compute, (), (out,))), (), ((out, buf, 0, 0),), None, store, 0, 4
+    )
+    assert rows_in_place() - before == 4
+    assert all(numpy.shares_memory(row, buf[t]) for t, row in enumerate(seen))
+    numpy.testing.assert_array_equal(buf, numpy.arange(1.0, 5.0)[:, None].repeat(3, 1))
+    # The cell keeps a copy of the last row, not a view of the buffer.
+    assert not numpy.shares_memory(out[0], buf)
+    numpy.testing.assert_array_equal(out[0], buf[-1])
+
+
+def test_rows_of_an_in_place_chain_go_to_its_first_cell():
+    # ``out`` is ``made`` overwritten in place: the row goes to ``made``.
+    made, out = [None], [None]
+
+    def make():
+        made[0][...] = 2.0
+
+    def overwrite():
+        made[0] += 1
+        out[0] = made[0]
+
+    buf = numpy.zeros((3, 2))
+    vm = program((make, (), (made,)), (overwrite, (made,), (out,)))
+    before = rows_in_place()
+    scan_loop(vm, (), ((out, buf, 0, 0, made),), None, store, 0, 3)
+    assert rows_in_place() - before == 3
+    numpy.testing.assert_array_equal(buf, numpy.full((3, 2), 3.0))
+    assert made[0] is None and not numpy.shares_memory(out[0], buf)
+
+
+def test_a_new_value_in_the_cell_is_copied():
+    out = [None]
+    values = iter([numpy.ones(2), numpy.arange(2.0)])
+
+    def compute():
+        out[0] = next(values)
+
+    buf = numpy.zeros((2, 2))
+    before = rows_in_place()
+    scan_loop(
+        program((compute, (), (out,))), (), ((out, buf, 0, 0),), None, store, 0, 2
+    )
+    assert rows_in_place() == before
+    numpy.testing.assert_array_equal(buf, [[1, 1], [0, 1]])
+
+
+@pytest.mark.parametrize(
+    "what", ["read by the step", "no entry's output", "not placed", "two slots"]
+)
+def test_rows_that_are_not_placed(what):
+    # The cell holds last step's value, never a view of the row, when the
+    # step reads the row (a state in a 1-row circular buffer), when no entry
+    # computes the place, when the slot says None, or when two slots share it.
+    state, out, other = [None], [None], [None]
+    seen = []
+
+    def compute():
+        seen.append(out[0])
+        out[0] = state[0] + 1
+
+    buf = numpy.zeros((1, 3))
+    reads = ((state, buf, 0, 1),)
+    writes = ((out, buf, 0, 1),)
+    if what == "no entry's output":
+        writes = ((out, buf, 0, 1, other),)
+    elif what == "not placed":
+        writes = ((out, buf, 0, 1, None),)
+    elif what == "two slots":
+        writes = ((out, buf, 0, 1), (out, numpy.zeros((1, 3)), 0, 1))
+    if what != "read by the step":
+        reads = ((state, numpy.zeros((3, 3)), 0, 0),)
+    before = rows_in_place()
+    scan_loop(program((compute, (), (out,))), reads, writes, None, store, 0, 3)
+    assert rows_in_place() == before
+    assert not any(isinstance(v, numpy.ndarray) and v.base is buf for v in seen)
+    # A state adds 1 on each step; otherwise each step writes 1.
+    numpy.testing.assert_array_equal(
+        buf, [[3.0 if what == "read by the step" else 1.0] * 3]
+    )
