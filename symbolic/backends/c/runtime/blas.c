@@ -468,40 +468,17 @@ static int pack_reserve(float **buf, size_t *cap, size_t n)
 /* Multiply-adds above which a packed product is split over the pool. */
 #define PACK_PARALLEL_WORK (1LL << 20)
 
-/* Products of at least this many multiply-adds outside loops, with x of
- * at least STREAM_MIN_ROWS rows, take the packed kernel with y streamed
- * (each thread packs the blocks of its own panels): an input projection
- * (1600 x 64 by 64 x 1024) ran at 40% of a core's peak in OpenBLAS. */
-#define STREAM_MIN_WORK (1LL << 22)
-#define STREAM_MIN_ROWS 64
-/* The packed rows of x that one k-block of every row tile reads per panel
- * stay in L2 up to this many bytes; larger products go to BLAS, which
- * blocks the rows as well. */
-#define STREAM_MAX_A_BLOCK (1LL << 20)
-
-/* PACK_LOOP: y is fixed for the loop and packed once; PACK_STREAM: y is
- * packed a block at a time by the threads that use it; 0: use BLAS. */
-enum { PACK_NONE = 0, PACK_LOOP = 1, PACK_STREAM = 2 };
-
-/* Whether products outside loops may stream (set_streamed_products). */
-static int stream_products = 1;
-
-static int wants_packing(Entry *e, int t, PyArrayObject *x, PyArrayObject *y)
+static int wants_packing(Entry *e, int t, PyArrayObject *x)
 {
-    npy_intp m = PyArray_DIM(x, 0), k = PyArray_DIM(x, 1), n = PyArray_DIM(y, 1);
-    if (t != NPY_FLOAT || pk_native().isa == PK_NONE) return PACK_NONE;
-    if (e->np > 2 && e->p[2]) return m <= PACK_MAX_ROWS ? PACK_LOOP : PACK_NONE;
-    if (!stream_products || m < STREAM_MIN_ROWS || (long long)m * n * k < STREAM_MIN_WORK) return PACK_NONE;
-    if ((long long)m * (k < PK_KC ? k : PK_KC) * 4 > STREAM_MAX_A_BLOCK) return PACK_NONE;
-    return PACK_STREAM;
+    return e->np > 2 && e->p[2] && t == NPY_FLOAT && pk_native().isa != PK_NONE &&
+           PyArray_DIM(x, 0) <= PACK_MAX_ROWS;
 }
 
-/* out = alpha x y + beta z with y packed once per loop (PACK_LOOP) or
- * streamed (PACK_STREAM).  ``out`` is C-ordered; z (beta != 0) has unit
- * column stride and may be ``out``.  0, SLOW (layouts it does not take) or
- * -1. */
+/* out = alpha x y + beta z with y packed once per loop.  ``out`` is
+ * C-ordered; z (beta != 0) has unit column stride and may be ``out``.
+ * 0, SLOW (layouts it does not take) or -1. */
 static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayObject *y,
-                       PyArrayObject *z, double alpha, double beta, int how)
+                       PyArrayObject *z, double alpha, double beta)
 {
     pk_shape s = pk_native();
     PackState *st = (PackState *)e->state;
@@ -521,14 +498,8 @@ static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayOb
             return -1;
         }
     }
-    memset(&jb, 0, sizeof(jb));
-    if (how == PACK_STREAM) {
-        jb.b = (const float *)PyArray_DATA(y);
-        jb.bsk = ys0 / 4;
-        jb.bsn = ys1 / 4;
-    } else if (st->epoch != pack_epoch || st->bp == NULL ||
-               st->data != PyArray_BYTES(y) || st->k != k || st->n != n ||
-               st->sk != ys0 || st->sn != ys1) {
+    if (st->epoch != pack_epoch || st->bp == NULL || st->data != PyArray_BYTES(y) ||
+        st->k != k || st->n != n || st->sk != ys0 || st->sn != ys1) {
         if (pack_reserve(&st->bp, &st->bcap, pk_b_size(s, k, n)) < 0) {
             PyErr_NoMemory();
             return -1;
@@ -541,7 +512,7 @@ static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayOb
         st->sk = ys0;
         st->sn = ys1;
     }
-    if (how == PACK_LOOP) jb.bp = st->bp;
+    memset(&jb, 0, sizeof(jb));
     if (xs1 == 4) {
         /* Rows with unit k-stride are read in place: packing the few rows
          * of h cost as much as a third of the product. */
@@ -553,14 +524,7 @@ static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayOb
             PyErr_NoMemory();
             return -1;
         }
-        if (how == PACK_STREAM && pool.size > 1) {
-            pk_pack_a_job pj = {s, (const float *)PyArray_DATA(x), xs0 / 4, xs1 / 4, m, k,
-                                st->ap};
-            pool_ready();
-            pool_run(pk_pack_a_part, &pj);
-        } else {
-            pk_pack_a(s, (const float *)PyArray_DATA(x), xs0 / 4, xs1 / 4, m, k, st->ap);
-        }
+        pk_pack_a(s, (const float *)PyArray_DATA(x), xs0 / 4, xs1 / 4, m, k, st->ap);
         jb.ap = st->ap;
     }
     jb.m = m;
@@ -568,6 +532,7 @@ static int packed_into(Entry *e, PyArrayObject *out, PyArrayObject *x, PyArrayOb
     jb.k = k;
     jb.alpha = (float)alpha;
     jb.beta = (float)beta;
+    jb.bp = st->bp;
     jb.c0 = beta != 0 ? (const float *)PyArray_DATA(z) : NULL;
     jb.c0s = beta != 0 ? PyArray_STRIDE(z, 0) / 4 : 0;
     jb.c = (float *)PyArray_DATA(out);
@@ -622,19 +587,17 @@ static int run_gemm(Entry *e)
     PyArrayObject *z = input_array(e, 0, t, 2), *x = input_array(e, 2, t, 2);
     PyArrayObject *y = input_array(e, 3, t, 2), *out;
     double a, b;
-    int how;
     if (!blas_ready || !is_float_type(t) || !z || !x || !y) return SLOW;
     if (!scalar_double(cell_get(e->in[1]), &a) || !scalar_double(cell_get(e->in[4]), &b))
         return SLOW;
     if (PyArray_DIM(x, 1) != PyArray_DIM(y, 0) || PyArray_DIM(z, 0) != PyArray_DIM(x, 0) ||
         PyArray_DIM(z, 1) != PyArray_DIM(y, 1))
         return SLOW;
-    how = wants_packing(e, t, x, y);
-    if (how) {
+    if (wants_packing(e, t, x)) {
         int r;
         out = blas_target(e, z, (int)e->p[1], 0);
         if (out == NULL) return -1;
-        r = PyArray_STRIDE(out, 1) == 4 ? packed_into(e, out, x, y, z, a, b, how) : SLOW;
+        r = PyArray_STRIDE(out, 1) == 4 ? packed_into(e, out, x, y, z, a, b) : SLOW;
         if (r != SLOW) return finish_blas(e, out, r);
         if (out != z && b != 0 && PyArray_CopyInto(out, z) < 0) {
             Py_DECREF(out);
@@ -741,8 +704,7 @@ static int run_dot(Entry *e)
     out = reuse_or_new(e->out[0], nx + ny - 2, shape, t);
     if (out == NULL) return -1;
     if (nx == 2 && ny == 2) {
-        int how = wants_packing(e, t, x, y);
-        r = how ? packed_into(e, out, x, y, NULL, alpha, 0.0, how) : SLOW;
+        r = wants_packing(e, t, x) ? packed_into(e, out, x, y, NULL, alpha, 0.0) : SLOW;
         if (r == SLOW) r = gemm_into(out, x, y, alpha, 0.0);
     } else if (scale_input >= 0) {
         r = SLOW;

@@ -34,8 +34,6 @@ typedef struct {
     const float *a;   /* or, when ap is NULL, h itself: rows of unit k-stride */
     long long lda;    /* its row stride, in floats */
     const float *bp;  /* W packed: panel p, k, column r at bp[(p * k + kk) * nr + r] */
-    const float *b;   /* or, when bp is NULL, W itself: each thread packs the k-block */
-    long long bsk, bsn; /* of its panel as it gets there (element strides of W) */
     const float *c0;  /* the added matrix (beta != 0), unit column stride */
     long long c0s;    /* its row stride, in floats */
     float *c;         /* the result, unit column stride (may equal c0) */
@@ -61,16 +59,7 @@ static void pk_pack_b(pk_shape s, const float *b, long long sk, long long sn, lo
         for (kk = 0; kk < k; kk++) {
             float *dst = out + (p * k + kk) * s.nr;
             const float *src = b + kk * sk + j0 * sn;
-            if (sn == 1 && w == 32) {
-                /* Whole panels of a row-major W: fixed-size copies the
-                 * compiler inlines, with the rows a few ahead prefetched
-                 * (a streamed W is read from memory, rows far apart). */
-                __builtin_prefetch(src + 8 * sk);
-                memcpy(dst, src, 32 * sizeof(float));
-            } else if (sn == 1 && w == 16) {
-                __builtin_prefetch(src + 8 * sk);
-                memcpy(dst, src, 16 * sizeof(float));
-            } else if (sn == 1) {
+            if (sn == 1) {
                 memcpy(dst, src, sizeof(float) * (size_t)w);
             } else {
                 for (r = 0; r < w; r++) dst[r] = src[r * sn];
@@ -80,14 +69,12 @@ static void pk_pack_b(pk_shape s, const float *b, long long sk, long long sn, lo
     }
 }
 
-/* Pack row tiles [t0, t1) of the m x k matrix at ``a`` (element strides
- * sm, sk) into ``out``. */
-static void pk_pack_a_tiles(pk_shape s, const float *a, long long sm, long long sk,
-                            long long m, long long k, float *out, long long t0,
-                            long long t1)
+/* Pack the m x k matrix at ``a`` (element strides sm, sk) into row tiles. */
+static void pk_pack_a(pk_shape s, const float *a, long long sm, long long sk, long long m,
+                      long long k, float *out)
 {
-    long long t, kk, i;
-    for (t = t0; t < t1; t++) {
+    long long tiles = (m + s.mr - 1) / s.mr, t, kk, i;
+    for (t = 0; t < tiles; t++) {
         long long i0 = t * s.mr, h = m - i0 < s.mr ? m - i0 : s.mr;
         float *dst = out + t * k * s.mr;
         if (sk == 1) {
@@ -104,42 +91,19 @@ static void pk_pack_a_tiles(pk_shape s, const float *a, long long sm, long long 
     }
 }
 
-/* Pack the m x k matrix at ``a`` (element strides sm, sk) into row tiles. */
-static void pk_pack_a(pk_shape s, const float *a, long long sm, long long sk, long long m,
-                      long long k, float *out)
-{
-    pk_pack_a_tiles(s, a, sm, sk, m, k, out, 0, (m + s.mr - 1) / s.mr);
-}
-
-/* A left operand packed by the pool's threads, each a range of tiles (a
- * large product outside a loop packs thousands of rows). */
-typedef struct {
-    pk_shape s;
-    const float *a;
-    long long sm, sk, m, k;
-    float *out;
-} pk_pack_a_job;
-
-static void pk_pack_a_part(void *arg, int part, int parts)
-{
-    const pk_pack_a_job *j = (const pk_pack_a_job *)arg;
-    long long tiles = (j->m + j->s.mr - 1) / j->s.mr;
-    pk_pack_a_tiles(j->s, j->a, j->sm, j->sk, j->m, j->k, j->out, tiles * part / parts,
-                    tiles * (part + 1) / parts);
-}
-
 /* One register block: rows [i0, i0+rows) and columns [j0, j0+cols) of the
- * result, over k-block [kb, kb+kc) (``b``: that k-block of the packed panel).  ``first``: the block's first k-block
+ * result, over k-block [kb, kb+kc).  ``first``: the block's first k-block
  * (the result is alpha*acc + beta*c0), else acc is added to the result. */
 #define PK_KERNEL(NAME, DIRECT, TARGET, VEC, VW, MR, NV, ZERO, LOAD, BCAST, FMA, MUL, ADD,  \
                   LOADU, STOREU, MASKT, MASK, MLOADU, MSTOREU)                           \
     __attribute__((target(TARGET))) static void NAME(const pk_job *jb, long long t,       \
                                                      long long p, long long kb,           \
-                                                     long long kc, const float *b)        \
+                                                     long long kc)                        \
     {                                                                                     \
         VEC acc[MR][NV];                                                                  \
         const long long K = jb->k;                                                        \
         const float *a = jb->ap + (t * K + kb) * MR;                                      \
+        const float *b = jb->bp + (p * K + kb) * (NV * VW);                               \
         const long long i0 = t * MR, j0 = p * (NV * VW);                                  \
         const int rows = (int)(jb->m - i0 < MR ? jb->m - i0 : MR);                        \
         const int cols = (int)(jb->n - j0 < NV * VW ? jb->n - j0 : NV * VW);              \
@@ -270,38 +234,23 @@ static pk_shape pk_native(void)
     return s;
 }
 
-/* The k-block of one panel that a thread packs for itself (streamed W). */
-static __thread float pk_block_buf[PK_KC * 16 * PK512_NV] __attribute__((aligned(64)));
-
-/* All k-blocks and row tiles of panel ``p``.  With a streamed W the thread
- * packs each k-block of the panel into its own buffer first (it stays in
- * L1 while every row tile uses it), so no copy of the whole of W is made:
- * a product run once (a weight gradient) packs each element once. */
+/* All k-blocks and row tiles of panel ``p``. */
 static void pk_panel(const pk_job *jb, long long p)
 {
     const long long tiles = (jb->m + jb->shape.mr - 1) / jb->shape.mr;
-    const long long nr = jb->shape.nr, j0 = p * nr;
     long long kb, t;
     for (kb = 0; kb < jb->k; kb += PK_KC) {
         long long kc = jb->k - kb < PK_KC ? jb->k - kb : PK_KC;
-        const float *b = pk_block_buf;
-        if (jb->bp != NULL) {
-            b = jb->bp + (p * jb->k + kb) * nr;
-        } else {
-            long long w = jb->n - j0 < nr ? jb->n - j0 : nr;
-            pk_pack_b(jb->shape, jb->b + kb * jb->bsk + j0 * jb->bsn, jb->bsk, jb->bsn, kc,
-                      w, pk_block_buf);
-        }
         for (t = 0; t < tiles; t++) {
             if (jb->shape.isa == PK_AVX512) {
                 if (jb->ap)
-                    pk512_block(jb, t, p, kb, kc, b);
+                    pk512_block(jb, t, p, kb, kc);
                 else
-                    pk512_block_direct(jb, t, p, kb, kc, b);
+                    pk512_block_direct(jb, t, p, kb, kc);
             } else if (jb->ap) {
-                pk256_block(jb, t, p, kb, kc, b);
+                pk256_block(jb, t, p, kb, kc);
             } else {
-                pk256_block_direct(jb, t, p, kb, kc, b);
+                pk256_block_direct(jb, t, p, kb, kc);
             }
         }
     }

@@ -318,17 +318,6 @@ static PyObject *packed_isa(PyObject *self, PyObject *unused)
     Py_RETURN_NONE;
 }
 
-/* set_streamed_products(flag): whether large products outside loops may use
- * the packed kernel with a streamed right operand (else BLAS); returns the
- * previous setting. */
-static PyObject *set_streamed_products(PyObject *self, PyObject *arg)
-{
-    int flag = PyObject_IsTrue(arg), previous = stream_products;
-    if (flag < 0) return NULL;
-    stream_products = flag;
-    return PyBool_FromLong(previous);
-}
-
 /* packed_products(): how many products took the packed path so far. */
 static PyObject *packed_count(PyObject *self, PyObject *unused)
 {
@@ -377,9 +366,6 @@ static PyMethodDef module_methods[] = {
      "Mark the start of a loop: packed copies of loop-invariant operands are redone."},
     {"set_threads", set_threads, METH_O,
      "set_threads(n): threads used by the runtime's parallel kernels."},
-    {"set_streamed_products", set_streamed_products, METH_O,
-     "set_streamed_products(flag): let large products outside loops stream their "
-     "right operand through the packed kernel (else BLAS); returns the old flag."},
     {"packed_isa", packed_isa, METH_NOARGS,
      "The instruction set of the packed product kernel ('avx512', 'avx2' or None)."},
     {"load_blas", load_blas, METH_VARARGS,
