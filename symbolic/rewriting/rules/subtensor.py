@@ -1,12 +1,14 @@
-"""Subtensor rules: indexing shape vectors, allocs and joins; useless slices."""
+"""Subtensor rules: indexing shape vectors, allocs, joins and increments of
+zeros; useless slices."""
 
 from symbolic.graph.basic import Constant, Variable
 from symbolic.ops.basic import Alloc, MakeVector, Rebroadcast, Shape, alloc
 from symbolic.ops.join_split import Join
-from symbolic.ops.subtensor import Subtensor
+from symbolic.ops.scalar.basic import Second
+from symbolic.ops.subtensor import IncSubtensor, Subtensor
 from symbolic.ops.subtensor_utils import constant_int, fill_entries
 from symbolic.rewriting.core import node_rewriter
-from symbolic.rewriting.rules.helpers import fit
+from symbolic.rewriting.rules.helpers import constant_value, fit, scalar_op_of
 from symbolic.rewriting.shape_feature import same_entry, shape_feature
 
 _CANON = ("canonicalize", "subtensor")
@@ -142,3 +144,67 @@ def local_subtensor_of_join(fgraph, node):
             return [fit(piece[(k - offset, *rest)], node.outputs[0])]
         offset += length
     return None
+
+
+def _is_zeros(var):
+    """Whether ``var`` is all zeros: an alloc or fill of a constant 0, or a constant."""
+    if isinstance(var, Constant):
+        return var.data.size > 0 and not var.data.any()
+    if var.owner is not None and isinstance(var.owner.op, Alloc):
+        value = constant_value(var.owner.inputs[0])
+        return value is not None and value == 0
+    if scalar_op_of(var, Second) is not None:
+        value = constant_value(var.owner.inputs[1])
+        return value is not None and value == 0
+    return False
+
+
+def _unit_step(entry):
+    return entry.step is None or _static(entry.step) == 1
+
+
+@node_rewriter([Subtensor], tags=_CANON)
+def local_subtensor_of_inc_zeros(fgraph, node):
+    """inc_subtensor(zeros, y, [c:])[c:b] -> y[:stop], no zeros allocated.
+
+    The gradient of a scan's ``out[1:]`` is ``inc_subtensor(zeros_like(out),
+    g, [1:])``, which the backward loop reads back as ``[1:1+n]``: the
+    zeros never need to exist.  Both indexes slice only the first axis with
+    step 1 and the same start ``c``; ``y`` has the region's exact type (no
+    broadcasting into it).  ``stop`` follows numpy: a negative ``b`` counts
+    from the end of both arrays alike, and a ``b`` before ``c`` selects
+    nothing.
+    """
+    from symbolic.ops.math import maximum, switch
+
+    base = node.inputs[0]
+    inc = base.owner
+    if inc is None or not isinstance(inc.op, IncSubtensor):
+        return None
+    zeros, y = inc.inputs[:2]
+    inc_entries = fill_entries(inc.op.idx_list, inc.inputs[2:])
+    entries = _entries(node)
+    if len(inc_entries) != 1 or len(entries) != 1:
+        return None
+    (region,), (taken,) = inc_entries, entries
+    if not isinstance(region, slice) or not isinstance(taken, slice):
+        return None
+    if region.stop is not None or not (_unit_step(region) and _unit_step(taken)):
+        return None
+    start = _static(region.start) if region.start is not None else 0
+    taken_start = _static(taken.start) if taken.start is not None else 0
+    if start is None or taken_start != start:
+        return None
+    if y.ndim != base.ndim or y.broadcastable != base.broadcastable:
+        return None
+    if not _is_zeros(zeros):
+        return None
+    stop = taken.stop
+    if stop is None:
+        result = y
+    elif _static(stop) is not None:
+        b = _static(stop)
+        result = y[: b if b < 0 else max(b - start, 0)]
+    else:
+        result = y[: switch(stop < 0, stop, maximum(stop - start, 0))]
+    return [fit(result, node.outputs[0])]

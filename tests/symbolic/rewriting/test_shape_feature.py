@@ -1,6 +1,7 @@
 """ShapeFeature and the shape, dimshuffle, subtensor, reshape and reduction rules."""
 
 import numpy
+import pytest
 
 import symbolic
 import symbolic.tensor as T
@@ -131,6 +132,38 @@ def test_subtensor_of_alloc_and_join():
     j = T.join(0, a, b)
     g = check_same([a, b], j[2], [XV[:1], XV + 10])
     assert "Join" not in scalar_ops(g)
+
+
+@pytest.mark.parametrize("stop", ["none", "1+n", "n", "-n", -2, 3, 0, 40])
+@pytest.mark.parametrize("n_value", [0, 1, 3, 5, 7, -1])
+def test_subtensor_of_an_increment_of_zeros_reads_the_increment(stop, n_value):
+    """inc_subtensor(zeros, y, [1:])[1:b] -> y[:...]: a scan gradient's
+    ``out[1:]`` read back by the backward loop allocates no zeros."""
+    x, y, n = T.dtensor3("x"), T.dtensor3("y"), T.lscalar("n")
+    inc = T.inc_subtensor(T.zeros_like(x)[1:], y)
+    b = {"none": None, "1+n": 1 + n, "n": n, "-n": -n}.get(stop, stop)
+    out = inc[1:b]
+    values = [numpy.zeros((6, 2, 3)), numpy.arange(30.0).reshape(5, 2, 3), n_value]
+    f = check_same([x, y, n], out, values, mode=FAST)
+    assert "IncSubtensor" not in scalar_ops(f) and "Alloc" not in scalar_ops(f)
+
+
+def test_subtensor_of_an_increment_elsewhere_is_kept():
+    """A different start, a broadcast increment or a nonzero base: unchanged."""
+    x, y, r = (
+        T.dtensor3("x"),
+        T.dtensor3("y"),
+        T.TensorType("float64", (True, False, False))("r"),
+    )
+    xv, yv = numpy.ones((6, 2, 3)), numpy.arange(30.0).reshape(5, 2, 3)
+    cases = [
+        ([x, y], T.inc_subtensor(T.zeros_like(x)[1:], y)[2:], [xv, yv]),
+        ([x, r], T.inc_subtensor(T.zeros_like(x)[1:], r)[1:], [xv, yv[:1]]),
+        ([x, y], T.inc_subtensor(x[1:], y)[1:], [xv, yv]),
+    ]
+    for inputs, out, values in cases:
+        f = check_same(inputs, out, values, mode=FAST)
+        assert "IncSubtensor" in scalar_ops(f)
 
 
 def test_useless_subtensor_and_shape_entries():
