@@ -311,8 +311,10 @@ def every_row(monkeypatch):
 def check_in_place(inputs, outputs, values, c_calls, n_steps):
     """Like ``check``, with a compiled inner program; the rows done in place."""
     module = runtime.load()
-    # Compiled kernels at once: a program still compiling gets no rows.
-    with symbolic.change_flags(compile__background=False):
+    # Compiled kernels at once: a program still compiling gets no rows; and
+    # the inner graph compiled by the C linker whatever the suite's mode (a
+    # scan without a mode compiles its step with the default mode).
+    with symbolic.change_flags(compile__background=False, mode="FAST_RUN"):
         f = symbolic.function(inputs, outputs, mode=FAST_RUN)
         with symbolic.change_flags(scan__c_loop=False):
             expected = f(*values)
@@ -462,7 +464,7 @@ def test_rows_stop_at_the_step_that_sets_the_condition(c_calls):
     )
     values = [numpy.zeros(3), 7.5]
     module = runtime.load()
-    with symbolic.change_flags(compile__background=False):
+    with symbolic.change_flags(compile__background=False, mode="FAST_RUN"):
         f = symbolic.function([x0, bound], out, mode=FAST_RUN)
         with symbolic.change_flags(scan__c_loop=False):
             expected = f(*values)
