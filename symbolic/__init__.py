@@ -42,7 +42,7 @@ from symbolic.gradient import Lop, Rop, grad, subgraph_grad
 from symbolic.graph.replace import clone_replace as clone
 from symbolic.ops import dot, get_scalar_constant_value
 from symbolic.printing import pp, pprint
-from symbolic.scan_module import foldl, foldr, map, reduce, scan
+from symbolic.scan_module import foldl, foldr, map, reduce, scan, scan_checkpoints
 from symbolic.utils.arrays import _asarray
 from symbolic.utils.updates import OrderedUpdates
 

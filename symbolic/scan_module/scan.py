@@ -76,7 +76,9 @@ def scan(
     --------
     >>> import numpy, symbolic, symbolic.tensor as T
     >>> x = T.dvector('x')
-    >>> s, _ = scan(lambda v, acc: acc + v, sequences=x, outputs_info=0.0)
+    >>> # The initial value has the step's dtype (a Python 0.0 would be float32).
+    >>> s, _ = scan(lambda v, acc: acc + v, sequences=x,
+    ...             outputs_info=numpy.float64(0.0))
     >>> symbolic.function([x], s)(numpy.array([1.0, 2.0, 3.0]))
     array([1., 3., 6.])
     """

@@ -54,7 +54,7 @@ def reduce(
     --------
     >>> import numpy, symbolic, symbolic.tensor as T
     >>> x = T.dvector('x')
-    >>> total, _ = reduce(lambda v, acc: acc + v, x, 0.0)
+    >>> total, _ = reduce(lambda v, acc: acc + v, x, numpy.float64(0.0))
     >>> float(symbolic.function([x], total)(numpy.array([1.0, 2.0, 3.0])))
     6.0
     """
