@@ -88,44 +88,57 @@ class _Group:
         self._add_inputs(node)
 
 
-def _grow(fgraph, root, position, claimed, cache):
-    """Collect the producers that can join ``root``'s group.
+def _grow_group(root, neighbours, admissible, cache):
+    """Grow a group from ``root`` breadth first.
 
-    A producer joins when it is an unclaimed fusable elemwise with the
-    root's broadcastable pattern (so nothing is computed on a larger shape
-    than before) and every client outside the group runs after the root or
-    belongs to a group fused earlier (whose root is later still): its value
-    then becomes an extra output, and no path can leave the group and come
-    back into it.
+    ``neighbours(node)`` lists the candidates next to a member; one joins
+    when it is a fusable elemwise with the root's broadcastable pattern (so
+    nothing is computed on a larger shape than before), ``admissible(group,
+    candidate)`` holds and the group keeps at most MAX_FUSED_INPUTS inputs.
     """
     group = _Group(root)
     bcast = root.outputs[0].broadcastable
-    limit = position[root]
     frontier = deque([root])
     while frontier:
-        node = frontier.popleft()
-        for var in dict.fromkeys(node.inputs):
-            producer = var.owner
-            if producer is None or producer in group.members or producer in claimed:
+        for candidate in neighbours(frontier.popleft()):
+            if candidate in group.members or not _fusable(candidate, cache):
                 continue
-            if producer.outputs[0].broadcastable != bcast:
+            if candidate.outputs[0].broadcastable != bcast:
                 continue
-            if not _fusable(producer, cache):
+            if not admissible(group, candidate):
                 continue
-            if any(
-                client != "output"
-                and client not in group.members
-                and client not in claimed
-                and position[client] <= limit
-                for out in producer.outputs
-                for client, _ in fgraph.clients.get(out, ())
-            ):
+            if group.n_inputs_with(candidate) > MAX_FUSED_INPUTS:
                 continue
-            if group.n_inputs_with(producer) > MAX_FUSED_INPUTS:
-                continue
-            group.add(producer)
-            frontier.append(producer)
+            group.add(candidate)
+            frontier.append(candidate)
     return group
+
+
+def _grow(fgraph, root, position, claimed, cache):
+    """Collect the producers that can join ``root``'s group.
+
+    A producer joins when every client outside the group runs after the root
+    or belongs to a group fused earlier (whose root is later still): its
+    value then becomes an extra output, and no path can leave the group and
+    come back into it.
+    """
+    limit = position[root]
+
+    def producers(node):
+        owners = (var.owner for var in dict.fromkeys(node.inputs))
+        return [p for p in owners if p is not None and p not in claimed]
+
+    def admissible(group, producer):
+        return not any(
+            client != "output"
+            and client not in group.members
+            and client not in claimed
+            and position[client] <= limit
+            for out in producer.outputs
+            for client, _ in fgraph.clients.get(out, ())
+        )
+
+    return _grow_group(root, producers, admissible, cache)
 
 
 def _fuse(fgraph, group, position):
@@ -178,38 +191,31 @@ def _absorb_consumers(fgraph, node, position, absorbed, cache):
     """The group of ``node`` and the elementwise consumers it can take in.
 
     Producer-side growth stops at a value with several clients; this takes
-    them from the other side: a consumer of the group's outputs joins when it
-    has the group's broadcastable pattern and each of its other inputs comes
-    from before ``node`` (so no path leaves the group and comes back). The
-    fused node then computes both and keeps the shared values as outputs (an
-    LSTM backward step: one kernel instead of five).
+    them from the other side: a consumer of the group's outputs joins when
+    each of its other inputs comes from before ``node`` (so no path leaves
+    the group and comes back).  The fused node then computes both and keeps
+    the shared values as outputs (an LSTM backward step: one kernel instead
+    of five).
     """
-    group = _Group(node)
-    bcast = node.outputs[0].broadcastable
     limit = position[node]
-    frontier = deque([node])
-    while frontier:
-        member = frontier.popleft()
-        for out in member.outputs:
-            for client, _ in list(fgraph.clients.get(out, ())):
-                if client == "output" or client in group.members or client in absorbed:
-                    continue
-                if not _fusable(client, cache):
-                    continue
-                if client.outputs[0].broadcastable != bcast:
-                    continue
-                if any(
-                    v.owner is not None
-                    and v.owner not in group.members
-                    and position.get(v.owner, limit + 1) > limit
-                    for v in client.inputs
-                ):
-                    continue
-                if group.n_inputs_with(client) > MAX_FUSED_INPUTS:
-                    continue
-                group.add(client)
-                frontier.append(client)
-    return group
+
+    def consumers(member):
+        return [
+            client
+            for out in member.outputs
+            for client, _ in fgraph.clients.get(out, ())
+            if client != "output" and client not in absorbed
+        ]
+
+    def admissible(group, client):
+        return not any(
+            v.owner is not None
+            and v.owner not in group.members
+            and position.get(v.owner, limit + 1) > limit
+            for v in client.inputs
+        )
+
+    return _grow_group(node, consumers, admissible, cache)
 
 
 def _fuse_consumers(fgraph, cache):
