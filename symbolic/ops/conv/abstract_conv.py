@@ -53,7 +53,9 @@ class AbstractConv2d(BaseAbstractConv):
     ``f``'s group, where ``*`` is a true convolution (``filter_flip=True``)
     or a cross-correlation, strided by ``subsample`` and with a kernel dilated
     by ``filter_dilation``.  The output is (B, F, H', W') with H', W' from
-    :func:`get_conv_output_shape`, in the image's dtype.
+    :func:`get_conv_output_shape`, in the image's dtype.  With ``unshared``
+    the filters are (F, H', W', C/G, kh, kw): output position (y, x) uses
+    its own kernel ``K[f, y, x]``.
 
     Notes
     -----
@@ -66,7 +68,7 @@ class AbstractConv2d(BaseAbstractConv):
         img = as_tensor_variable(img)
         kern = as_tensor_variable(kern)
         _check_4d(self, img, "input")
-        _check_4d(self, kern, "filters")
+        _check_4d(self, kern, "filters", self.kern_ndim)
         out_type = img.type.clone(
             broadcastable=(img.broadcastable[0], kern.broadcastable[0], False, False)
         )
@@ -77,17 +79,19 @@ class AbstractConv2d(BaseAbstractConv):
         self._check_hint(self.imshp, img.shape, "input")
         self._check_hint(self.kshp, kern.shape, "filters")
         self._check_channels(img.shape[1], kern.shape, "input", "filters")
-        spatial = self._output_spatial(img.shape[2:], kern.shape[2:], "input")
-        out = im2col.conv_forward(
-            img,
-            kern,
-            self._pads(kern.shape[2:]),
+        spatial = self._output_spatial(img.shape[2:], kern.shape[-2:], "input")
+        self._check_positions(kern.shape, spatial, "filters")
+        args = (
+            self._pads(kern.shape[-2:]),
             self.subsample,
             self.filter_dilation,
             self.num_groups,
             self.filter_flip,
-            spatial,
         )
+        if self.unshared:
+            out = im2col.unshared_forward(img, kern, *args)
+        else:
+            out = im2col.conv_forward(img, kern, *args, spatial)
         output_storage[0][0] = out.astype(node.outputs[0].dtype, copy=False)
 
     def infer_shape(self, fgraph, node, shapes):
@@ -128,7 +132,8 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):
     """Gradient of :class:`AbstractConv2d` with respect to the filters.
 
     Called as ``op(img, topgrad, shape)`` where ``shape`` gives the filters'
-    spatial (kh, kw).  Returns (F, C/G, kh, kw) in the image's dtype:
+    spatial (kh, kw).  Returns (F, C/G, kh, kw) (with ``unshared``,
+    (F, H', W', C/G, kh, kw)) in the image's dtype:
     ``sum_b topgrad[b, f] (x) pad(img)[b, c]`` correlated over the output
     positions (flipped back when ``filter_flip``).
 
@@ -145,9 +150,12 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):
         _check_4d(self, img, "input")
         _check_4d(self, topgrad, "topgrad")
         shape = _as_shape_vector(self, shape)
-        out_type = img.type.clone(
-            broadcastable=(topgrad.broadcastable[1], img.broadcastable[1], False, False)
-        )
+        filters, channels = topgrad.broadcastable[1], img.broadcastable[1]
+        if self.unshared:
+            pattern = (filters, False, False, channels, False, False)
+        else:
+            pattern = (filters, channels, False, False)
+        out_type = img.type.clone(broadcastable=pattern)
         return Apply(self, [img, topgrad, shape], [out_type()])
 
     def perform(self, node, inputs, output_storage):
@@ -160,9 +168,10 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):
                 f"{type(self).__name__}: input has {img.shape[1]} channels, not "
                 f"divisible by num_groups={self.num_groups}"
             )
-        full_kshape = (nfilt, img.shape[1] // self.num_groups, *kshape)
-        self._check_channels(img.shape[1], full_kshape, "input", "the filters")
         spatial = self._output_spatial(img.shape[2:], kshape, "input")
+        positions = tuple(spatial) if self.unshared else ()
+        full_kshape = (nfilt, *positions, img.shape[1] // self.num_groups, *kshape)
+        self._check_channels(img.shape[1], full_kshape, "input", "the filters")
         expected = (img.shape[0], nfilt, *spatial)
         if tuple(topgrad.shape) != expected:
             raise ValueError(
@@ -170,7 +179,10 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):
                 f"input of shape {img.shape} and filters of shape {full_kshape} "
                 f"give a convolution output of shape {expected}"
             )
-        grad = im2col.conv_grad_weights(
+        kernel = (
+            im2col.unshared_grad_weights if self.unshared else im2col.conv_grad_weights
+        )
+        grad = kernel(
             img,
             topgrad,
             kshape,
@@ -189,7 +201,14 @@ class AbstractConv2d_gradWeights(BaseAbstractConv):
     def infer_shape(self, fgraph, node, shapes):
         imshp, topshp = shapes[0], shapes[1]
         shape = node.inputs[2]
-        fallback = [topshp[1], imshp[1] // self.num_groups, shape[0], shape[1]]
+        positions = [topshp[2], topshp[3]] if self.unshared else []
+        fallback = [
+            topshp[1],
+            *positions,
+            imshp[1] // self.num_groups,
+            shape[0],
+            shape[1],
+        ]
         return [[f if h is None else h for f, h in zip(fallback, self.kshp)]]
 
     def L_op(self, inputs, outputs, grads):
@@ -206,9 +225,10 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):
     """Gradient of :class:`AbstractConv2d` with respect to the image.
 
     Called as ``op(kern, topgrad, shape)`` where ``shape`` gives the image's
-    spatial (H, W) (it may be symbolic).  Returns (B, C, H, W) in the
-    filters' dtype.  This is the transposed convolution: it scatters each
-    output gradient back through the kernel taps that produced it.
+    spatial (H, W) (it may be symbolic); with ``unshared`` the filters are
+    (F, H', W', C/G, kh, kw).  Returns (B, C, H, W) in the filters' dtype.
+    This is the transposed convolution: it scatters each output gradient
+    back through the kernel taps that produced it.
 
     Notes
     -----
@@ -221,10 +241,10 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):
     def make_node(self, kern, topgrad, shape):
         kern = as_tensor_variable(kern)
         topgrad = as_tensor_variable(topgrad)
-        _check_4d(self, kern, "filters")
+        _check_4d(self, kern, "filters", self.kern_ndim)
         _check_4d(self, topgrad, "topgrad")
         shape = _as_shape_vector(self, shape)
-        channels = False if self.num_groups > 1 else kern.broadcastable[1]
+        channels = False if self.num_groups > 1 else kern.broadcastable[-3]
         out_type = kern.type.clone(
             broadcastable=(topgrad.broadcastable[0], channels, False, False)
         )
@@ -245,9 +265,10 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):
                 f"but the filters of shape {kern.shape} have {kern.shape[0]} "
                 "filters"
             )
-        imshape = (topgrad.shape[0], kern.shape[1] * self.num_groups, *imspatial)
+        imshape = (topgrad.shape[0], kern.shape[-3] * self.num_groups, *imspatial)
         self._check_hint(self.imshp, imshape, "input gradient")
-        spatial = self._output_spatial(imspatial, kern.shape[2:], "the input shape")
+        spatial = self._output_spatial(imspatial, kern.shape[-2:], "the input shape")
+        self._check_positions(kern.shape, spatial, "filters")
         expected = (topgrad.shape[0], kern.shape[0], *spatial)
         if tuple(topgrad.shape) != expected:
             raise ValueError(
@@ -255,11 +276,14 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):
                 f"a convolution output of shape {expected}, but topgrad has shape "
                 f"{topgrad.shape}"
             )
-        grad = im2col.conv_grad_inputs(
+        kernel = (
+            im2col.unshared_grad_inputs if self.unshared else im2col.conv_grad_inputs
+        )
+        grad = kernel(
             kern,
             topgrad,
             imspatial,
-            self._pads(kern.shape[2:]),
+            self._pads(kern.shape[-2:]),
             self.subsample,
             self.filter_dilation,
             self.num_groups,
@@ -273,7 +297,7 @@ class AbstractConv2d_gradInputs(BaseAbstractConv):
     def infer_shape(self, fgraph, node, shapes):
         kshp, topshp = shapes[0], shapes[1]
         shape = node.inputs[2]
-        fallback = [topshp[0], kshp[1] * self.num_groups, shape[0], shape[1]]
+        fallback = [topshp[0], kshp[-3] * self.num_groups, shape[0], shape[1]]
         return [[f if h is None else h for f, h in zip(fallback, self.imshp)]]
 
     def L_op(self, inputs, outputs, grads):
@@ -316,8 +340,10 @@ def conv2d(
     ----------
     input : 4-d tensor
         Images (batch, channels, rows, cols).
-    filters : 4-d tensor
-        Filters (num filters, channels / num_groups, rows, cols).
+    filters : 4-d or 6-d tensor
+        Filters (num filters, channels / num_groups, rows, cols), or with
+        ``unshared`` (num filters, output rows, output cols, channels /
+        num_groups, rows, cols).
     input_shape, filter_shape : tuple, optional
         Shape hints (ints or None); they never change the result.
     border_mode : {'valid', 'full', 'half'}, int or tuple
@@ -332,6 +358,8 @@ def conv2d(
         Kernel dilation.
     num_groups : int
         Number of channel groups convolved separately.
+    unshared : bool
+        A locally connected layer: each output position has its own kernel.
 
     Returns
     -------
@@ -417,7 +445,9 @@ def conv2d_grad_wrt_weights(
     unshared=False,
 ):
     """Return the gradient of a conv2d wrt its filters, given ``output_grad``."""
-    filter_shape, hint = _shape_and_hint(filter_shape, "filter_shape")
+    filter_shape, hint = _shape_and_hint(
+        filter_shape, "filter_shape", 6 if unshared else 4
+    )
     op = AbstractConv2d_gradWeights(
         imshp=input_shape,
         kshp=hint,
@@ -431,11 +461,12 @@ def conv2d_grad_wrt_weights(
     return op(input, output_grad, list(filter_shape[-2:]))
 
 
-def _shape_and_hint(shape, label):
-    """The 4-entry ``shape`` as a tuple, and its static hint (None where symbolic)."""
+def _shape_and_hint(shape, label, length=4):
+    """``shape`` (``length`` entries) as a tuple, and its static hint (None
+    where symbolic)."""
     shape = tuple(shape)
-    if len(shape) != 4:
-        raise ValueError(f"{label} must have 4 entries, got {shape}")
+    if len(shape) != length:
+        raise ValueError(f"{label} must have {length} entries, got {shape}")
     hint = [
         None if isinstance(s, Variable) and not _is_constant(s) else s for s in shape
     ]

@@ -62,10 +62,10 @@ def _int_pair(value, label):
     return tuple(int(v) for v in value)
 
 
-def _check_4d(op, var, label):
-    if not isinstance(var.type, TensorType) or var.ndim != 4:
+def _check_4d(op, var, label, ndim=4):
+    if not isinstance(var.type, TensorType) or var.ndim != ndim:
         raise TypeError(
-            f"{type(op).__name__}: {label} ({_name(var)}) must be a 4-d tensor, "
+            f"{type(op).__name__}: {label} ({_name(var)}) must be a {ndim}-d tensor, "
             f"got {var.type}"
         )
 
@@ -92,7 +92,8 @@ class BaseAbstractConv(Op):
     num_groups : int
         Channels and filters are split into this many independent groups.
     unshared : bool
-        Locally connected convolution; not supported (NotImplementedError).
+        Locally connected convolution: a different kernel for each output
+        position, filters of shape (F, H', W', C/num_groups, kh, kw).
     """
 
     check_broadcast = False
@@ -120,11 +121,6 @@ class BaseAbstractConv(Op):
         num_groups=1,
         unshared=False,
     ):
-        if unshared:
-            raise NotImplementedError(
-                f"{type(self).__name__}: unshared (locally connected) convolution "
-                "is not implemented"
-            )
         self.border_mode = normalize_border_mode(border_mode, 2)
         self.subsample = _int_pair(subsample, "subsample")
         self.filter_dilation = _int_pair(
@@ -134,9 +130,14 @@ class BaseAbstractConv(Op):
         if not isinstance(num_groups, numbers.Integral) or num_groups < 1:
             raise ValueError(f"num_groups must be an int >= 1, got {num_groups!r}")
         self.num_groups = int(num_groups)
-        self.unshared = False
+        self.unshared = bool(unshared)
         self.imshp = _static_shape(imshp, 4, "imshp")
-        self.kshp = _static_shape(kshp, 4, "kshp")
+        self.kshp = _static_shape(kshp, 6 if self.unshared else 4, "kshp")
+
+    @property
+    def kern_ndim(self):
+        """The filters' ndim: 6 for an unshared convolution, else 4."""
+        return 6 if self.unshared else 4
 
     def do_constant_folding(self, fgraph, node):
         return False
@@ -163,12 +164,21 @@ class BaseAbstractConv(Op):
                 f"{type(self).__name__}: the number of filters ({kern_shape[0]}) in "
                 f"{kern_label} must be divisible by num_groups={groups}"
             )
-        if img_channels != kern_shape[1] * groups:
+        channels = kern_shape[-3]
+        if img_channels != channels * groups:
             raise ValueError(
                 f"{type(self).__name__}: {img_label} has {img_channels} channels "
                 f"but {kern_label} of shape {tuple(kern_shape)} expects "
-                f"{kern_shape[1] * groups} (filter channels x num_groups="
-                f"{groups})"
+                f"{channels * groups} (filter channels x num_groups={groups})"
+            )
+
+    def _check_positions(self, kern_shape, spatial, kern_label):
+        """An unshared kernel has one entry per output position."""
+        if self.unshared and tuple(kern_shape[1:3]) != tuple(spatial):
+            raise ValueError(
+                f"{type(self).__name__}: {kern_label} of shape {tuple(kern_shape)} "
+                f"have kernels for {tuple(kern_shape[1:3])} output positions, but "
+                f"the convolution output is {tuple(spatial)}"
             )
 
     def _output_spatial(self, imshape, kshape, label):
@@ -197,4 +207,5 @@ class BaseAbstractConv(Op):
             self.filter_flip,
             self.filter_dilation,
             self.num_groups,
+            self.unshared,
         )
