@@ -3,6 +3,10 @@
 For a (B, C, H, W) input and (r, c) patches taken every (dr, dc) cells, the
 output has one row per (image, channel, patch row, patch column), in that
 order, holding the ``r * c`` cells of the patch in row-major order.
+
+In 'wrap_centered' mode the patches (of odd sizes) are centred on the cells
+``(a * dr, b * dc)`` and the image wraps around at its borders, as if it
+tiled the plane.
 """
 
 import numpy
@@ -15,7 +19,7 @@ from symbolic.types.tensor import TensorType, as_tensor_variable
 
 __all__ = ["Images2Neibs", "Neibs2Images", "images2neibs", "neibs2images"]
 
-_MODES = ("valid", "ignore_borders", "half", "full")
+_MODES = ("valid", "ignore_borders", "half", "full", "wrap_centered")
 
 
 def _disconnected():
@@ -25,7 +29,7 @@ def _disconnected():
 
 
 def _pads(mode, neib_shape):
-    if mode == "half":
+    if mode in ("half", "wrap_centered"):
         return tuple(n // 2 for n in neib_shape)
     if mode == "full":
         return tuple(n - 1 for n in neib_shape)
@@ -48,6 +52,20 @@ def _grid(op, image, neib_shape, neib_step):
                 f"{op}: images of shape {tuple(image)} are smaller than the "
                 f"neighbourhood {tuple(neib_shape)}"
             )
+        if op.mode == "wrap_centered":
+            if n % 2 == 0:
+                raise ValueError(
+                    f"{op}: in 'wrap_centered' mode neib_shape must be odd, got "
+                    f"{tuple(neib_shape)}"
+                )
+            if size < n:
+                raise ValueError(
+                    f"{op}: in 'wrap_centered' mode images of shape {tuple(image)} "
+                    f"must be at least the neighbourhood {tuple(neib_shape)}"
+                )
+            # One patch centred on every step-th cell.
+            grid.append(-(-size // step))
+            continue
         if op.mode == "valid" and span % step:
             raise ValueError(
                 f"{op}: in 'valid' mode the image shape {tuple(image)} minus "
@@ -71,7 +89,8 @@ class Images2Neibs(Op):
     Called as ``op(ten4, neib_shape, neib_step)``.  Modes: 'valid' (the
     patches must tile the image exactly), 'ignore_borders' (drop the
     leftover cells), 'half' and 'full' (zero-pad by ``r // 2`` or ``r - 1``
-    first).
+    first), 'wrap_centered' (odd patches centred on every step-th cell, the
+    image wrapping around at its borders).
 
     Notes
     -----
@@ -104,7 +123,9 @@ class Images2Neibs(Op):
         neib_shape, neib_step = tuple(map(int, neib_shape)), tuple(map(int, neib_step))
         (gr, gc), (ph, pw) = _grid(self, x.shape[2:], neib_shape, neib_step)
         b, c, h, w = x.shape
-        if ph or pw:
+        if self.mode == "wrap_centered":
+            x = numpy.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), mode="wrap")
+        elif ph or pw:
             padded = numpy.zeros((b, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
             padded[:, :, ph : ph + h, pw : pw + w] = x
             x = padded
@@ -126,6 +147,9 @@ class Images2Neibs(Op):
         counts = []
         for axis, size in ((0, h), (1, w)):
             n, step = neib_shape[axis], neib_step[axis]
+            if self.mode == "wrap_centered":
+                counts.append((size + step - 1) // step)
+                continue
             if self.mode == "half":
                 size = size + 2 * (n // 2)
             elif self.mode == "full":
@@ -194,6 +218,12 @@ class Neibs2Images(Op):
             for j in range(neib_shape[1]):
                 cols = slice(j, j + neib_step[1] * (gc - 1) + 1, neib_step[1])
                 out[:, :, rows, cols] += blocks[:, :, :, :, i, j]
+        if self.mode == "wrap_centered":
+            # Cells read across a border belong to the other side.
+            out[:, :, ph : 2 * ph] += out[:, :, ph + h :]
+            out[:, :, h : ph + h] += out[:, :, :ph]
+            out[:, :, :, pw : 2 * pw] += out[:, :, :, pw + w :]
+            out[:, :, :, w : pw + w] += out[:, :, :, :pw]
         output_storage[0][0] = numpy.ascontiguousarray(
             out[:, :, ph : ph + h, pw : pw + w]
         )
@@ -222,7 +252,7 @@ def images2neibs(ten4, neib_shape, neib_step=None, mode="valid"):
         Patch height and width.
     neib_step : (int, int), optional
         Step between patches; ``neib_shape`` (disjoint patches) by default.
-    mode : {'valid', 'ignore_borders', 'half', 'full'}
+    mode : {'valid', 'ignore_borders', 'half', 'full', 'wrap_centered'}
 
     Examples
     --------

@@ -47,6 +47,52 @@ def test_images2neibs_values_and_gradient(image, shape, step, mode):
     )
 
 
+def reference_wrap_centered(x, shape, step):
+    """Theano's index rule: row ``i + a * step - shape // 2``, wrapped once."""
+    h, w = x.shape[2:]
+    rows = []
+    for b, c in numpy.ndindex(*x.shape[:2]):
+        for a in range(-(-h // step[0])):
+            for d in range(-(-w // step[1])):
+                patch = [
+                    x[
+                        b,
+                        c,
+                        (i + a * step[0] - shape[0] // 2) % h,
+                        (j + d * step[1] - shape[1] // 2) % w,
+                    ]
+                    for i in range(shape[0])
+                    for j in range(shape[1])
+                ]
+                rows.append(patch)
+    return numpy.array(rows)
+
+
+@pytest.mark.parametrize(
+    "image, shape, step",
+    [((5, 4), (3, 3), (1, 1)), ((6, 7), (3, 5), (2, 3)), ((3, 3), (3, 1), (2, 1))],
+)
+def test_wrap_centered_patches_and_gradient(image, shape, step):
+    """Odd patches centred on every step-th cell, wrapping at the borders;
+    the gradient adds each cell's uses, including those across a border."""
+    value = RNG.randn(2, 2, *image)
+    check_op(
+        lambda x: images2neibs(x, shape, step, "wrap_centered"),
+        [value],
+        expected=lambda v: reference_wrap_centered(v, shape, step),
+    )
+
+
+def test_wrap_centered_needs_odd_patches_no_larger_than_the_image():
+    x = tensor.tensor4("x")
+    even = symbolic.function([x], images2neibs(x, (2, 3), mode="wrap_centered"))
+    with pytest.raises(ValueError, match="must be odd"):
+        even(numpy.zeros((1, 1, 4, 4)))
+    large = symbolic.function([x], images2neibs(x, (5, 3), mode="wrap_centered"))
+    with pytest.raises(ValueError, match="at least the neighbourhood"):
+        large(numpy.zeros((1, 1, 4, 4)))
+
+
 def test_neibs2images_inverts_disjoint_patches():
     x = tensor.tensor4("x")
     value = RNG.randn(2, 2, 4, 6)
@@ -59,8 +105,8 @@ def test_neibs2images_inverts_disjoint_patches():
 
 def test_bad_arguments():
     x = tensor.tensor4("x")
-    with pytest.raises(NotImplementedError, match="wrap_centered"):
-        images2neibs(x, (2, 2), mode="wrap_centered")
+    with pytest.raises(NotImplementedError, match="'wrapped'"):
+        images2neibs(x, (2, 2), mode="wrapped")
     with pytest.raises(TypeError, match="4-d"):
         images2neibs(tensor.matrix("m"), (2, 2))
     f = symbolic.function([x], images2neibs(x, (2, 2), (2, 2)))
