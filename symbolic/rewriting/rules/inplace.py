@@ -1,13 +1,14 @@
 """In place: outputs overwrite inputs whose old value nothing needs any more.
 
-Three passes, each one walk over the schedule: BLAS updates (``gemm``,
+Four passes, each one walk over the schedule: BLAS updates (``gemm``,
 ``gemv``, ``ger``) write into their accumulator, ``inc_subtensor`` and
 ``set_subtensor`` into their first input, elementwise ops into an input of
-the output's type. The destroy handler decides (see
-:mod:`symbolic.rewriting.destroy`). A candidate whose other readers all come
-earlier in the current schedule is accepted at once, since that schedule
-still satisfies the new orderings; otherwise (BLAS only) the whole graph is
-checked, which finds a new order when one exists.
+the output's type, MRG samplers into their state. The destroy handler
+decides (see :mod:`symbolic.rewriting.destroy`). A candidate whose other
+readers all come earlier in the current schedule is accepted at once, since
+that schedule still satisfies the new orderings; otherwise (BLAS and
+samplers) the whole graph is checked, which finds a new order when one
+exists.
 """
 
 from symbolic.graph.fgraph import InconsistencyError
@@ -172,3 +173,23 @@ def inplace_elemwise(fgraph, profile=None):
     no later node reads (and that is not a protected graph input).
     """
     return _run(fgraph, profile, "inplace_elemwise", _elemwise_candidates, False)
+
+
+def _random_candidates(node):
+    from symbolic.random.mrg_op import mrg_uniform
+
+    op = node.op
+    if type(op) is mrg_uniform and not op.inplace:
+        return [mrg_uniform(op.output_type, inplace=True)]
+    return []
+
+
+@graph_rewriter(tags=("inplace", "inplace_random"), order=3)
+def inplace_random(fgraph, profile=None):
+    """mrg_uniform(rstate, size) -> its in-place form when rstate may be overwritten.
+
+    A random stream's state is a shared variable whose default update is the
+    op's new state: the new state is then written over the old one instead
+    of into a copy (an (n_streams, 6) int32 matrix per call).
+    """
+    return _run(fgraph, profile, "inplace_random", _random_candidates, True)

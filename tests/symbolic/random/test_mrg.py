@@ -365,3 +365,38 @@ def test_gradient_through_scan_with_sampling():
     f = function([x], [values[-1], gw], updates=updates)
     last, g = f(numpy.zeros(1, dtype="float32"))
     numpy.testing.assert_allclose(g, last, rtol=1e-5)
+
+
+def test_updated_state_is_advanced_in_place_with_the_same_numbers():
+    """FAST_RUN writes the new state over the old one when the state's
+    default update replaces it; the draws match the unrewritten graph."""
+    fast = MRG_RandomStreams(seed=42)
+    plain = MRG_RandomStreams(seed=42)
+    f = function([], fast.uniform((3, 4)))
+    g = function([], plain.uniform((3, 4)), mode=Mode(linker="py", optimizer=None))
+    ops = [n.op for n in f.maker.fgraph.toposort() if isinstance(n.op, mrg_uniform)]
+    assert [op.inplace for op in ops] == [True]
+    state = fast.state_updates[0][0]
+    buffer = state.get_value(borrow=True)
+    for _ in range(3):
+        numpy.testing.assert_array_equal(f(), g())
+    assert state.get_value(borrow=True) is buffer
+    numpy.testing.assert_array_equal(
+        state.get_value(), plain.state_updates[0][0].get_value()
+    )
+
+
+def test_state_without_update_or_read_elsewhere_is_not_overwritten():
+    streams = MRG_RandomStreams(seed=3)
+    sample = streams.uniform((2, 5))
+    state = streams.state_updates[0][0]
+    start = state.get_value().copy()
+    frozen = function([], sample, no_default_updates=True)
+    first = frozen()
+    numpy.testing.assert_array_equal(frozen(), first)
+    numpy.testing.assert_array_equal(state.get_value(), start)
+    both = function([], [sample, state * 1])
+    ops = [n.op for n in both.maker.fgraph.toposort() if isinstance(n.op, mrg_uniform)]
+    assert [op.inplace for op in ops] == [False]
+    _, old_state = both()
+    numpy.testing.assert_array_equal(old_state, start)
