@@ -18,6 +18,16 @@ from blocks.bricks.interfaces import (
     LinearLike,
     Random,
 )
+from blocks.bricks.recurrent import (
+    LSTM,
+    RECURRENTSTACK_SEPARATOR,
+    BaseRecurrent,
+    Bidirectional,
+    GatedRecurrent,
+    RecurrentStack,
+    SimpleRecurrent,
+    recurrent,
+)
 from blocks.bricks.sequences import MLP, FeedforwardSequence, Sequence
 from blocks.bricks.simple import (
     Bias,
@@ -36,14 +46,19 @@ from blocks.bricks.simple import (
 from blocks.bricks.wrappers import WithExtraDims
 
 __all__ = [
+    "LSTM",
     "MLP",
+    "RECURRENTSTACK_SEPARATOR",
     "Activation",
+    "BaseRecurrent",
     "BatchNormalization",
     "BatchNormalizedMLP",
     "Bias",
+    "Bidirectional",
     "Brick",
     "Feedforward",
     "FeedforwardSequence",
+    "GatedRecurrent",
     "Identity",
     "Initializable",
     "LeakyRectifier",
@@ -55,7 +70,9 @@ __all__ = [
     "NDimensionalSoftmax",
     "Random",
     "Rectifier",
+    "RecurrentStack",
     "Sequence",
+    "SimpleRecurrent",
     "Softmax",
     "Softplus",
     "SpatialBatchNormalization",
@@ -63,4 +80,5 @@ __all__ = [
     "WithExtraDims",
     "application",
     "lazy",
+    "recurrent",
 ]
