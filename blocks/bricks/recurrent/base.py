@@ -9,7 +9,10 @@ iterates over sequences with :func:`symbolic.scan`.
 import inspect
 import logging
 
+import numpy
+
 from blocks.bricks.base import Application, BoundApplication, Brick, application
+from blocks.config import config
 from blocks.initialization import NdarrayInitialization
 from blocks.utils import dict_subset, dict_union, pack
 from blocks.utils.theano_utils import is_shared_variable
@@ -76,7 +79,11 @@ def _state_value(brick, name, value, batch_size, args, kwargs):
     """The symbolic initial value of state `name` given as `value`."""
     dim = brick.get_dim(name)
     if isinstance(value, NdarrayInitialization):
-        return tensor.alloc(value.generate(brick.rng, (1, dim)), batch_size, dim)
+        # Bricks that are not Initializable have no rng of their own.
+        rng = getattr(brick, "rng", None)
+        if rng is None:
+            rng = numpy.random.RandomState(config.default_seed)
+        return tensor.alloc(value.generate(rng, (1, dim)), batch_size, dim)
     if isinstance(value, BoundApplication):
         return value(name, batch_size, *args, **kwargs)
     if isinstance(value, Application):
@@ -124,7 +131,9 @@ def recurrent(*args, **kwargs):
     """
 
     def recurrent_wrapper(application_function):
-        arg_names = inspect.getfullargspec(application_function).args[1:]
+        spec = inspect.getfullargspec(application_function)
+        arg_names = spec.args[1:]
+        takes_varargs = spec.varargs is not None
 
         def recurrent_apply(brick, application, application_call, *args, **kwargs):
             """Iterates a transition function.
@@ -155,8 +164,18 @@ def recurrent(*args, **kwargs):
             n_steps = kwargs.pop("n_steps", None)
             batch_size = kwargs.pop("batch_size", None)
 
-            # Positional arguments are named after the step's arguments.
-            for arg, arg_name in zip(args, arg_names, strict=False):
+            # Positional arguments are named after the step's arguments; a
+            # step taking ``*args`` gets the rest in the order of its
+            # sequences, then its contexts.
+            names = arg_names
+            if takes_varargs:
+                names = [*arg_names, *application.sequences, *application.contexts]
+            if len(args) > len(names):
+                raise TypeError(
+                    f"{brick.name}.{application.name} takes at most "
+                    f"{len(names)} positional arguments ({names}), got {len(args)}"
+                )
+            for arg, arg_name in zip(args, names, strict=False):
                 kwargs[arg_name] = arg
 
             scan_arguments = (
