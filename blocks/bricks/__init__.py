@@ -1,7 +1,10 @@
 """Bricks: the parameterized building blocks of models.
 
 The names documented under ``blocks.bricks`` are re-exported here from the
-modules that define them.
+modules that define them. The :func:`~blocks.bricks.recurrent.recurrent`
+decorator is not: its name would hide the :mod:`blocks.bricks.recurrent`
+package, so ``blocks.bricks.recurrent`` stays the package and the decorator
+is imported from it.
 
 """
 
@@ -26,7 +29,6 @@ from blocks.bricks.recurrent import (
     GatedRecurrent,
     RecurrentStack,
     SimpleRecurrent,
-    recurrent,
 )
 from blocks.bricks.sequences import MLP, FeedforwardSequence, Sequence
 from blocks.bricks.simple import (
@@ -80,5 +82,4 @@ __all__ = [
     "WithExtraDims",
     "application",
     "lazy",
-    "recurrent",
 ]
