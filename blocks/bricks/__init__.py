@@ -1,7 +1,10 @@
 """Bricks: the parameterized building blocks of models.
 
 The names documented under ``blocks.bricks`` are re-exported here from the
-modules that define them.
+modules that define them. The :func:`~blocks.bricks.recurrent.recurrent`
+decorator is not: its name would hide the :mod:`blocks.bricks.recurrent`
+package, so ``blocks.bricks.recurrent`` stays the package and the decorator
+is imported from it.
 
 """
 
@@ -17,6 +20,15 @@ from blocks.bricks.interfaces import (
     Initializable,
     LinearLike,
     Random,
+)
+from blocks.bricks.recurrent import (
+    LSTM,
+    RECURRENTSTACK_SEPARATOR,
+    BaseRecurrent,
+    Bidirectional,
+    GatedRecurrent,
+    RecurrentStack,
+    SimpleRecurrent,
 )
 from blocks.bricks.sequences import MLP, FeedforwardSequence, Sequence
 from blocks.bricks.simple import (
@@ -36,14 +48,19 @@ from blocks.bricks.simple import (
 from blocks.bricks.wrappers import WithExtraDims
 
 __all__ = [
+    "LSTM",
     "MLP",
+    "RECURRENTSTACK_SEPARATOR",
     "Activation",
+    "BaseRecurrent",
     "BatchNormalization",
     "BatchNormalizedMLP",
     "Bias",
+    "Bidirectional",
     "Brick",
     "Feedforward",
     "FeedforwardSequence",
+    "GatedRecurrent",
     "Identity",
     "Initializable",
     "LeakyRectifier",
@@ -55,7 +72,9 @@ __all__ = [
     "NDimensionalSoftmax",
     "Random",
     "Rectifier",
+    "RecurrentStack",
     "Sequence",
+    "SimpleRecurrent",
     "Softmax",
     "Softplus",
     "SpatialBatchNormalization",

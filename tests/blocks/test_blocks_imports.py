@@ -30,6 +30,7 @@ def test_documented_names_import():
     import blocks.bricks.cost
     import blocks.bricks.lookup
     import blocks.bricks.parallel
+    import blocks.bricks.recurrent
     import blocks.bricks.wrappers
     import blocks.filter
     import blocks.graph
@@ -49,6 +50,7 @@ def test_documented_names_import():
         blocks.bricks.cost,
         blocks.bricks.lookup,
         blocks.bricks.parallel,
+        blocks.bricks.recurrent,
         blocks.bricks.wrappers,
         blocks.filter,
         blocks.graph,

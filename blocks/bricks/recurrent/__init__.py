@@ -1,0 +1,20 @@
+"""Recurrent bricks: the :func:`recurrent` decorator and architectures."""
+
+from blocks.bricks.recurrent.architectures import LSTM, GatedRecurrent, SimpleRecurrent
+from blocks.bricks.recurrent.base import BaseRecurrent, recurrent
+from blocks.bricks.recurrent.misc import (
+    RECURRENTSTACK_SEPARATOR,
+    Bidirectional,
+    RecurrentStack,
+)
+
+__all__ = [
+    "LSTM",
+    "RECURRENTSTACK_SEPARATOR",
+    "BaseRecurrent",
+    "Bidirectional",
+    "GatedRecurrent",
+    "RecurrentStack",
+    "SimpleRecurrent",
+    "recurrent",
+]
