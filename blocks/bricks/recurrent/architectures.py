@@ -24,25 +24,25 @@ def _batch_of(initial_state, batch_size):
 
 
 class SimpleRecurrent(BaseRecurrent, Initializable):
-    """The traditional recurrent transition.
+    """``h_t = activation(x_t + h_{t-1} W)``: the plain recurrent step.
 
-    The most well-known recurrent transition: a matrix multiplication,
-    optionally followed by a non-linearity.
+    The input ``x_t`` already has the state's dimension (project it with a
+    :class:`~blocks.bricks.Linear` brick first if it does not), so the brick
+    owns only the recurrent weights.
 
     Parameters
     ----------
     dim : int
-        The dimension of the hidden state
+        Size of the state.
     activation : :class:`~.bricks.Brick`
-        The brick to apply as activation.
+        Applied to the sum; :class:`~blocks.bricks.Identity` makes the
+        transition linear.
 
     Notes
     -----
-    See :class:`.Initializable` for initialization parameters.
-
-    The parameters are ``W`` of shape ``(dim, dim)`` (role
-    :data:`~blocks.roles.WEIGHT`) and ``initial_state`` of shape
-    ``(dim,)`` (role :data:`~blocks.roles.INITIAL_STATE`, zeros).
+    Initialized as any :class:`.Initializable` brick.  Parameters: ``W``,
+    ``(dim, dim)``, role :data:`~blocks.roles.WEIGHT`; ``initial_state``,
+    ``(dim,)``, role :data:`~blocks.roles.INITIAL_STATE`, zero until trained.
 
     """
 
@@ -78,18 +78,17 @@ class SimpleRecurrent(BaseRecurrent, Initializable):
         sequences=["inputs", "mask"], states=["states"], outputs=["states"], contexts=[]
     )
     def apply(self, inputs, states, mask=None):
-        """Apply the simple transition.
+        """One step of the transition.
 
         Parameters
         ----------
         inputs : :class:`~tensor.TensorVariable`
-            The 2D inputs, in the shape (batch, features).
+            This step's inputs, (batch, dim).
         states : :class:`~tensor.TensorVariable`
-            The 2D states, in the shape (batch, features).
-        mask : :class:`~tensor.TensorVariable`
-            A 1D binary array in the shape (batch,) which is 1 if
-            there is data available, 0 if not. Assumed to be 1-s
-            only if not given.
+            The previous states, (batch, dim).
+        mask : :class:`~tensor.TensorVariable`, optional
+            (batch,) ones and zeros: where it is 0 the state is carried over
+            unchanged (a sequence that already ended).  All ones if absent.
 
         """
         next_states = inputs + tensor.dot(states, self.W)
@@ -104,19 +103,15 @@ class SimpleRecurrent(BaseRecurrent, Initializable):
 
 
 class LSTM(BaseRecurrent, Initializable):
-    """Long Short Term Memory.
+    """A long short-term memory layer with peephole connections.
 
-    Every unit of an LSTM is equipped with input, forget and output gates.
-    This implementation is based on code by Mohammad Pezeshki that
-    implements the architecture used in [GSS03]_ and [Grav13]_. It aims to
-    do as many computations in parallel as possible and expects the last
-    dimension of the input to be four times the output dimension.
-
-    Unlike a vanilla LSTM as described in [HS97]_, this model has peephole
-    connections from the cells to the gates. The output gates receive
-    information about the cells at the current time step, while the other
-    gates only receive information about the cells at the previous time
-    step. All 'peephole' weight matrices are diagonal.
+    Each unit has an input, a forget and an output gate.  The input of a
+    step holds the pre-activations of all four parts side by side, so it
+    is ``4 * dim`` wide: input gate, forget gate, cell candidate, output
+    gate, in that order (the layout of [Grav13]_, equations 7-10).  The
+    gates also see the cells through diagonal peephole weights [GSS03]_:
+    the input and forget gates the previous cells, the output gate the new
+    ones.  Without peepholes this is the LSTM of [HS97]_.
 
     .. [GSS03] Gers, Felix A., Nicol N. Schraudolph, and Jürgen
        Schmidhuber, *Learning precise timing with LSTM recurrent
@@ -130,24 +125,21 @@ class LSTM(BaseRecurrent, Initializable):
     Parameters
     ----------
     dim : int
-        The dimension of the hidden state.
+        Size of the state and of the cells.
     activation : :class:`~.bricks.Brick`, optional
-        The activation function. The default and by far the most popular
-        is :class:`.Tanh`.
-    gate_activation : :class:`~.bricks.Brick` or None
-        The brick to apply as activation for gates (input/output/forget).
-        If ``None`` a :class:`.Logistic` brick is used.
+        Applied to the cell candidate and to the cells on output;
+        :class:`.Tanh` when None.
+    gate_activation : :class:`~.bricks.Brick`, optional
+        Applied to the three gates; :class:`.Logistic` when None.
 
     Notes
     -----
-    See :class:`.Initializable` for initialization parameters.
-
-    The parameters are ``W_state`` of shape ``(dim, 4 * dim)`` and the
-    peepholes ``W_cell_to_in``, ``W_cell_to_forget`` and ``W_cell_to_out``
-    of shape ``(dim,)`` (role :data:`~blocks.roles.WEIGHT`), then the
-    initial state (attribute ``initial_state_``, named ``initial_state``)
-    and ``initial_cells`` (role :data:`~blocks.roles.INITIAL_STATE`,
-    zeros).
+    Initialized as any :class:`.Initializable` brick.  Parameters:
+    ``W_state``, ``(dim, 4 * dim)``, and the peepholes ``W_cell_to_in``,
+    ``W_cell_to_forget`` and ``W_cell_to_out``, ``(dim,)``, all with role
+    :data:`~blocks.roles.WEIGHT`; then the initial state (attribute
+    ``initial_state_``, named ``initial_state``) and ``initial_cells``,
+    role :data:`~blocks.roles.INITIAL_STATE`, zero until trained.
 
     """
 
@@ -211,34 +203,25 @@ class LSTM(BaseRecurrent, Initializable):
         outputs=["states", "cells"],
     )
     def apply(self, inputs, states, cells, mask=None):
-        """Apply the Long Short Term Memory transition.
+        """One LSTM step.
 
         Parameters
         ----------
-        states : :class:`~tensor.TensorVariable`
-            The 2 dimensional matrix of current states in the shape
-            (batch_size, features). Required for `one_step` usage.
-        cells : :class:`~tensor.TensorVariable`
-            The 2 dimensional matrix of current cells in the shape
-            (batch_size, features). Required for `one_step` usage.
         inputs : :class:`~tensor.TensorVariable`
-            The 2 dimensional matrix of inputs in the shape (batch_size,
-            features * 4). The `inputs` needs to be four times the
-            dimension of the LSTM brick to insure each four gates receive
-            different transformations of the input. See [Grav13]_
-            equations 7 to 10 for more details. The `inputs` are then split
-            in this order: Input gates, forget gates, cells and output
-            gates.
-        mask : :class:`~tensor.TensorVariable`
-            A 1D binary array in the shape (batch,) which is 1 if there is
-            data available, 0 if not. Assumed to be 1-s only if not given.
+            This step's pre-activations, (batch, 4 * dim): input gate,
+            forget gate, cell candidate and output gate blocks.
+        states : :class:`~tensor.TensorVariable`
+            The previous states, (batch, dim).
+        cells : :class:`~tensor.TensorVariable`
+            The previous cells, (batch, dim).
+        mask : :class:`~tensor.TensorVariable`, optional
+            (batch,) ones and zeros: where it is 0 states and cells are
+            carried over unchanged.  All ones if absent.
 
         Returns
         -------
-        states : :class:`~tensor.TensorVariable`
-            Next states of the network.
-        cells : :class:`~tensor.TensorVariable`
-            Next cell activations of the network.
+        states, cells : :class:`~tensor.TensorVariable`
+            The next states and cells.
 
         """
 
@@ -275,31 +258,28 @@ class LSTM(BaseRecurrent, Initializable):
 
 
 class GatedRecurrent(BaseRecurrent, Initializable):
-    """Gated recurrent neural network.
+    """A gated recurrent unit (GRU) layer, as in [CvMG14]_.
 
-    Gated recurrent neural network (GRNN) as introduced in [CvMG14]_. Every
-    unit of a GRNN is equipped with update and reset gates that facilitate
-    better gradient propagation.
+    An update gate mixes the previous state with a candidate computed from
+    the state scaled by a reset gate.  Gate pre-activations come in as their
+    own ``2 * dim`` wide input (update, then reset).
 
     Parameters
     ----------
     dim : int
-        The dimension of the hidden state.
-    activation : :class:`~.bricks.Brick` or None
-        The brick to apply as activation. If ``None`` a
-        :class:`.Tanh` brick is used.
-    gate_activation : :class:`~.bricks.Brick` or None
-        The brick to apply as activation for gates. If ``None`` a
-        :class:`.Logistic` brick is used.
+        Size of the state.
+    activation : :class:`~.bricks.Brick`, optional
+        Applied to the candidate state; :class:`.Tanh` when None.
+    gate_activation : :class:`~.bricks.Brick`, optional
+        Applied to the gates; :class:`.Logistic` when None.
 
     Notes
     -----
-    See :class:`.Initializable` for initialization parameters.
-
-    The parameters are ``state_to_state`` of shape ``(dim, dim)`` and
-    ``state_to_gates`` of shape ``(dim, 2 * dim)`` (update, then reset;
-    role :data:`~blocks.roles.WEIGHT`), then ``initial_state`` of shape
-    ``(dim,)`` (role :data:`~blocks.roles.INITIAL_STATE`, zeros).
+    Initialized as any :class:`.Initializable` brick.  Parameters:
+    ``state_to_state``, ``(dim, dim)``, and ``state_to_gates``,
+    ``(dim, 2 * dim)`` (update, then reset), role
+    :data:`~blocks.roles.WEIGHT`; then ``initial_state``, ``(dim,)``, role
+    :data:`~blocks.roles.INITIAL_STATE`, zero until trained.
 
     .. [CvMG14] Kyunghyun Cho, Bart van Merriënboer, Çağlar Gülçehre,
        Dzmitry Bahdanau, Fethi Bougares, Holger Schwenk, and Yoshua
@@ -364,27 +344,25 @@ class GatedRecurrent(BaseRecurrent, Initializable):
         contexts=[],
     )
     def apply(self, inputs, gate_inputs, states, mask=None):
-        """Apply the gated recurrent transition.
+        """One GRU step.
 
         Parameters
         ----------
-        states : :class:`~tensor.TensorVariable`
-            The 2 dimensional matrix of current states in the shape
-            (batch_size, dim). Required for `one_step` usage.
         inputs : :class:`~tensor.TensorVariable`
-            The 2 dimensional matrix of inputs in the shape (batch_size,
-            dim)
+            This step's input to the candidate state, (batch, dim).
         gate_inputs : :class:`~tensor.TensorVariable`
-            The 2 dimensional matrix of inputs to the gates in the
-            shape (batch_size, 2 * dim).
-        mask : :class:`~tensor.TensorVariable`
-            A 1D binary array in the shape (batch,) which is 1 if there is
-            data available, 0 if not. Assumed to be 1-s only if not given.
+            This step's gate pre-activations, (batch, 2 * dim): update,
+            then reset.
+        states : :class:`~tensor.TensorVariable`
+            The previous states, (batch, dim).
+        mask : :class:`~tensor.TensorVariable`, optional
+            (batch,) ones and zeros: where it is 0 the state is carried over
+            unchanged.  All ones if absent.
 
         Returns
         -------
-        output : :class:`~tensor.TensorVariable`
-            Next states of the network.
+        :class:`~tensor.TensorVariable`
+            The next states.
 
         """
         gate_values = self.gate_activation.apply(

@@ -31,30 +31,27 @@ UNKNOWN_SCAN_INPUT = (
 
 
 class BaseRecurrent(Brick):
-    """Base class for brick with recurrent application method."""
+    """A brick whose ``apply`` is a :func:`recurrent` application."""
 
     has_bias = False
 
     @application
     def initial_states(self, batch_size, *args, **kwargs):
-        r"""Return initial states for an application call.
+        r"""The states a recurrent call starts from when it is given none.
 
-        Default implementation assumes that the recurrent application
-        method is called `apply`. It fetches the state names from
-        `apply.states` and a returns a zero matrix for each of them.
-
-        :class:`SimpleRecurrent`, :class:`LSTM` and :class:`GatedRecurrent`
-        override this method with trainable initial states initialized with
-        zeros.
+        This default reads the state names from ``self.apply.states`` and
+        gives each a matrix of zeros, ``(batch_size, get_dim(state))`` (a
+        vector when the dimension is 0).  :class:`SimpleRecurrent`,
+        :class:`LSTM` and :class:`GatedRecurrent` start instead from
+        learned parameters, zero when initialized.
 
         Parameters
         ----------
-        batch_size : int
-            The batch size.
-        \*args
-            The positional arguments of the application call.
-        \*\*kwargs
-            The keyword arguments of the application call.
+        batch_size : int or scalar variable
+            How many sequences are processed side by side.
+        \*args, \*\*kwargs
+            The arguments of the recurrent call, for subclasses whose
+            initial states depend on them.
 
         """
         result = []
@@ -92,37 +89,35 @@ def _state_value(brick, name, value, batch_size, args, kwargs):
 
 
 def recurrent(*args, **kwargs):
-    """Wraps an apply method to allow its iterative application.
+    """Turn a method computing one step into an application over sequences.
 
-    This decorator allows you to implement only one step of a recurrent
-    network and enjoy applying it to sequences for free. The idea behind is
-    that its most general form information flow of an RNN can be described
-    as follows: depending on the context and driven by input sequences the
-    RNN updates its states and produces output sequences.
-
-    Given a method describing one step of an RNN and a specification which
-    of its inputs are the elements of the input sequence, which are the
-    states and which are the contexts, this decorator returns an
-    application method which implements the whole RNN loop. The returned
-    application method also has additional parameters, see documentation
-    of the `recurrent_apply` inner function below.
+    The decorated method receives the current elements of the sequences,
+    the previous values of the states and the contexts, and returns the
+    outputs of one step, the states' next values among them.  Called
+    normally, the resulting application runs it with :func:`symbolic.scan`
+    over axis 0 of the sequences (axis 1 being the batch); called with
+    ``iterate=False`` it runs one step.  States that are not given start
+    from ``initial_states``.
 
     Parameters
     ----------
-    sequences : list of strs
-        Specifies which of the arguments are elements of input sequences.
-    states : list of strs
-        Specifies which of the arguments are the states.
-    contexts : list of strs
-        Specifies which of the arguments are the contexts.
-    outputs : list of strs
-        Names of the outputs. The outputs whose names match with those in
-        the `state` parameter are interpreted as next step states.
+    sequences : list of str
+        The arguments that are one element of a sequence per step.
+    states : list of str
+        The arguments that carry a value from one step to the next; each is
+        also an output (its next value).
+    contexts : list of str
+        The arguments that are the same on every step.
+    outputs : list of str
+        Everything the step returns, in order; the states among them are
+        fed back, the others are collected per step.
 
     Returns
     -------
-    recurrent_apply : :class:`~blocks.bricks.base.Application`
-        The new application method that applies the RNN to sequences.
+    :class:`~blocks.bricks.base.Application`
+        Takes the step's arguments plus ``iterate``, ``reverse``,
+        ``return_initial_states``, ``n_steps``, ``batch_size`` and
+        ``scan_kwargs`` (see ``recurrent_apply`` below).
 
     See Also
     --------

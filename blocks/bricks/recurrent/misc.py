@@ -16,20 +16,20 @@ RECURRENTSTACK_SEPARATOR = "#"
 
 
 class Bidirectional(Initializable):
-    """Bidirectional network.
+    """Two copies of a recurrent brick, one reading the sequences backwards.
 
-    A bidirectional network is a combination of forward and backward
-    recurrent networks which process inputs in different order.
+    ``apply`` runs the ``forward`` copy as usual and the ``backward`` copy
+    with ``reverse=True``, turns the backward outputs back into time order,
+    and joins each pair of outputs on their last axis.
 
     Parameters
     ----------
-    prototype : instance of :class:`BaseRecurrent`
-        A prototype brick from which the forward and backward bricks are
-        cloned.
+    prototype : :class:`BaseRecurrent`
+        The brick both copies are deep-copied from.
 
     Notes
     -----
-    See :class:`.Initializable` for initialization parameters.
+    Initialized as any :class:`.Initializable` brick.
 
     """
 
@@ -45,7 +45,7 @@ class Bidirectional(Initializable):
 
     @application
     def apply(self, *args, **kwargs):
-        """Applies forward and backward networks and concatenates outputs."""
+        """The forward and time-ordered backward outputs, joined on the last axis."""
         forward = self.children[0].apply(*args, as_list=True, **kwargs)
         backward = [
             x[::-1]
@@ -67,112 +67,42 @@ class Bidirectional(Initializable):
 
 
 class RecurrentStack(BaseRecurrent, Initializable):
-    """Stack of recurrent networks.
+    """Recurrent layers stacked so that each one reads the one below.
 
-    Builds a stack of recurrent layers from a supplied list of
-    :class:`~blocks.bricks.recurrent.BaseRecurrent` objects.
-    Each object must have a `sequences`,
-    `contexts`, `states` and `outputs` parameters to its `apply` method,
-    such as the ones required by the recurrent decorator from
-    :mod:`blocks.bricks.recurrent`.
+    The stack is itself a recurrent brick whose ``apply`` lists the names of
+    every layer: layer 0 keeps its names, layer ``n`` above it has ``#n``
+    appended to its sequences, states and outputs (``states#1``...).
+    Contexts are not renamed, so layers naming the same context share its
+    value, and neither is ``mask``, which every layer receives.
 
-    In Blocks in general each brick can have an `apply` method and this
-    method has attributes that list the names of the arguments that can be
-    passed to the method and the name of the outputs returned by the
-    method.
-    The attributes of the `apply` method of this class is made from
-    concatenating the attributes of the `apply` methods of each of the
-    transitions from which the stack is made.
-    In order to avoid conflict, the names of the arguments appearing in
-    the `states` and `outputs` attributes of the apply method of each
-    layers are renamed. The names of the bottom layer are used as-is and
-    a suffix of the form '#<n>' is added to the names from other layers,
-    where '<n>' is the number of the layer starting from 1, used for first
-    layer above bottom.
-
-    The `contexts` of all layers are merged into a single list of unique
-    names, and no suffix is added. Different layers with the same context
-    name will receive the same value.
-
-    The names that appear in `sequences` are treated in the same way as
-    the names of `states` and `outputs` if `skip_connections` is "True".
-    The only exception is the "mask" element that may appear in the
-    `sequences` attribute of all layers, no suffix is added to it and
-    all layers will receive the same mask value.
-    If you set `skip_connections` to False then only the arguments of the
-    `sequences` from the bottom layer will appear in the `sequences`
-    attribute of the `apply` method of this class.
-    When using this class, with `skip_connections` set to "True", you can
-    supply all inputs to all layers using a single fork which is created
-    with `output_names` set to the `apply.sequences` attribute of this
-    class. For example, :class:`~blocks.brick.SequenceGenerator` will
-    create a such a fork.
-
-    Whether or not `skip_connections` is set, each layer above the bottom
-    also receives an input (values to its `sequences` arguments) from a
-    fork of the state of the layer below it. Not to be confused with the
-    external fork discussed in the previous paragraph.
-    It is assumed that all `states` attributes have a "states" argument
-    name (this can be configured with `states_name` parameter.)
-    The output argument with this name is forked and then added to all the
-    elements appearing in the `sequences` of the next layer (except for
-    "mask".)
-    If `skip_connections` is False then this fork has a bias by default.
-    This allows direct usage of this class with input supplied only to the
-    first layer. But if you do supply inputs to all layers (by setting
-    `skip_connections` to "True") then by default there is no bias and the
-    external fork you use to supply the inputs should have its own
-    separate bias.
+    Layer ``n + 1`` gets, added to each of its sequences except the mask, a
+    fork (by default a :class:`~blocks.bricks.Linear` brick) of layer
+    ``n``'s output named ``states_name``.  With ``skip_connections`` the
+    sequences of every layer are also inputs of the stack (a
+    :class:`~blocks.bricks.parallel.Fork` over ``apply.sequences`` can feed
+    them all); without it only the bottom layer's are, and the layers above
+    see only the forks.
 
     Parameters
     ----------
-    transitions : list
-        List of recurrent units to use in each layer. Each derived from
-        :class:`~blocks.bricks.recurrent.BaseRecurrent`
-        Note: A suffix with layer number is added to transitions' names.
-    fork_prototype : :class:`~blocks.bricks.FeedForward`, optional
-        A prototype for the  transformation applied to states_name from
-        the states of each layer. The transformation is used when the
-        `states_name` argument from the `outputs` of one layer
-        is used as input to the `sequences` of the next layer. By default
-        it :class:`~blocks.bricks.Linear` transformation is used, with
-        bias if skip_connections is "False". If you supply your own
-        prototype you have to enable/disable bias depending on the
-        value of `skip_connections`.
-    states_name : string
-        In a stack of RNN the state of each layer is used as input to the
-        next. The `states_name` identify the argument of the `states`
-        and `outputs` attributes of each layer that should be used for this
-        task. By default the argument is called "states". To be more
-        precise, this is the name of the argument in the `outputs`
-        attribute of the `apply` method of each transition (layer.) It is
-        used, via fork, as the `sequences` (input) of the next layer. The
-        same element should also appear in the `states` attribute of the
-        `apply` method.
+    transitions : list of :class:`~blocks.bricks.recurrent.BaseRecurrent`
+        The layers, bottom first.  Their names get the ``#n`` suffix too.
+    fork_prototype : :class:`~blocks.bricks.Feedforward`, optional
+        The brick copied between each pair of layers.  The default
+        :class:`~blocks.bricks.Linear` has a bias only without
+        ``skip_connections``: with them, the external inputs added to the
+        fork are assumed to bring their own bias.  A prototype given here
+        should follow the same rule.
+    states_name : str
+        The output (and state) of each layer passed up the stack;
+        ``'states'`` by default.
     skip_connections : bool
-        By default False. When true, the `sequences` of all layers are
-        add to the `sequences` of the apply of this class. When false only
-        the `sequences` of the bottom layer appear in the `sequences` of
-        the apply of this class. In this case the default fork
-        used internally between layers has a bias (see fork_prototype.)
-        An external code can inspect the `sequences` attribute of the
-        apply method of this class to decide which arguments it need
-        (and in what order.) With `skip_connections` you can control
-        what is exposed to the externl code. If it is false then the
-        external code is expected to supply inputs only to the bottom
-        layer and if it is true then the external code is expected to
-        supply inputs to all layers. There is just one small problem,
-        the external inputs to the layers above the bottom layer are
-        added to a fork of the state of the layer below it. As a result
-        the output of two forks is added together and it will be
-        problematic if both will have a bias. It is assumed
-        that the external fork has a bias and therefore by default
-        the internal fork will not have a bias if `skip_connections`
-        is true.
+        Whether the sequences of the layers above the bottom one are
+        inputs of the stack (see above).  False by default.
 
     Notes
     -----
-    See :class:`.BaseRecurrent` for more initialization parameters.
+    Initialized as any :class:`.Initializable` brick.
 
     """
 
@@ -289,14 +219,12 @@ class RecurrentStack(BaseRecurrent, Initializable):
             fork.output_dims = self.transitions[level + 1].get_dims(fork.output_names)
 
     def do_apply(self, *args, **kwargs):
-        """Apply the stack of transitions.
+        """The stack's computation, without the recurrent decorator.
 
-        This is the undecorated implementation of the apply method.
-        A method with an `@apply` decoration should call this method with
-        `iterate=True` to indicate that the iteration over all steps
-        should be done internally by this method. A method with a
-        `@recurrent` method should have `iterate=False` (or unset) to
-        indicate that the iteration over all steps is done externally.
+        With ``iterate=True`` each layer runs its own loop over the whole
+        sequence, one layer after the other (the ``apply`` path); with
+        ``iterate=False`` it computes one step of every layer (the step of
+        ``low_memory_apply``, whose single loop the decorator runs).
 
         """
         args_names = self.apply.sequences + self.apply.contexts
@@ -361,33 +289,26 @@ class RecurrentStack(BaseRecurrent, Initializable):
 
     @application
     def apply(self, *args, **kwargs):
-        """Apply the stack of transitions.
+        r"""Run the stack over the sequences.
 
         Parameters
         ----------
         low_memory : bool
-            Use the slow, but also memory efficient, implementation of
-            this code.
-        *args : :class:`~tensor.TensorVariable`, optional
-            Positional argumentes in the order in which they appear in
-            `self.apply.sequences` followed by `self.apply.contexts`.
-        **kwargs : :class:`~tensor.TensorVariable`
-            Named argument defined in `self.apply.sequences`,
-            `self.apply.states` or `self.apply.contexts`
+            One loop over all layers at once instead of a loop per layer:
+            slower, but only the states of the current step are kept for
+            every layer above the bottom.  False by default.
+        \*args : :class:`~tensor.TensorVariable`, optional
+            Values for ``self.apply.sequences`` then ``self.apply.contexts``,
+            in order.
+        \*\*kwargs : :class:`~tensor.TensorVariable`
+            Values by name for the sequences, states and contexts, and the
+            arguments of :func:`~blocks.bricks.recurrent.recurrent`
+            (``iterate``, ``return_initial_states``...; not ``reverse``).
 
         Returns
         -------
-        outputs : (list of) :class:`~tensor.TensorVariable`
-            The outputs of all transitions as defined in
-            `self.apply.outputs`
-
-        See Also
-        --------
-        See docstring of this class for arguments appearing in the lists
-        `self.apply.sequences`, `self.apply.states`, `self.apply.contexts`.
-        See :func:`~blocks.brick.recurrent.recurrent` : for all other
-        parameters such as `iterate` and `return_initial_states` however
-        `reverse` is currently not implemented.
+        (list of) :class:`~tensor.TensorVariable`
+            The outputs named in ``self.apply.outputs``.
 
         """
         if kwargs.pop("low_memory", False):
