@@ -36,9 +36,10 @@ def _runtime_extensions():
             sources=[os.path.join(RUNTIME_DIR, "module.c")],
             depends=sources,
             include_dirs=[numpy.get_include()],
-            # The same flags as the on-demand build (symbolic.backends.c.build), so
-            # the installed runtime is as fast as one built into the cache.
-            extra_compile_args=["-O3", "-march=native", "-fno-math-errno"],
+            # The baseline ISA, not -march=native: an installed copy may run on
+            # another CPU than the one that built it (a shared home directory);
+            # the hot loops carry AVX-512 and AVX2 clones picked at load time.
+            extra_compile_args=["-O3"],
         )
     ]
 
