@@ -27,6 +27,7 @@ def test_both_import_paths_work():
 
 def test_documented_names_import():
     import blocks.bricks
+    import blocks.bricks.conv
     import blocks.bricks.cost
     import blocks.bricks.lookup
     import blocks.bricks.parallel
@@ -47,6 +48,7 @@ def test_documented_names_import():
 
     for module in (
         blocks.bricks,
+        blocks.bricks.conv,
         blocks.bricks.cost,
         blocks.bricks.lookup,
         blocks.bricks.parallel,

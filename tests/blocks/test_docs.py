@@ -17,6 +17,7 @@ RST_FILES = sorted(p for p in DOCS.rglob("*.rst") if p.name != "index.rst")
 MODULES = [
     "blocks.bricks.base",
     "blocks.bricks.bn",
+    "blocks.bricks.conv",
     "blocks.bricks.lazy",
     "blocks.bricks.parallel",
     "blocks.bricks.sequences",

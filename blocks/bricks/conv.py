@@ -1,0 +1,727 @@
+"""Convolution, pooling and flattening bricks for image-shaped inputs.
+
+Images travel as 4-d tensors ordered (batch, channels, height, width).
+Every spatial brick describes one example by the tuple ``(channels,
+height, width)`` returned by ``get_dim``; an entry it cannot know is None.
+:class:`ConvolutionalSequence` uses these shapes to configure each layer
+from the one below it.
+
+"""
+
+from blocks.bricks.base import Brick, application, lazy
+from blocks.bricks.interfaces import Feedforward, Initializable, LinearLike
+from blocks.bricks.sequences import Sequence
+from blocks.roles import BIAS, FILTER, add_role
+from blocks.utils.theano_utils import shared_floatx_nans
+from symbolic.tensor.nnet import conv2d
+from symbolic.tensor.nnet.abstract_conv import (
+    AbstractConv2d_gradInputs,
+    get_conv_output_shape,
+)
+from symbolic.tensor.signal.pool import Pool, pool_2d
+
+__all__ = [
+    "AveragePooling",
+    "Convolutional",
+    "ConvolutionalSequence",
+    "ConvolutionalTranspose",
+    "Flattener",
+    "MaxPooling",
+    "Pooling",
+]
+
+
+class Convolutional(LinearLike):
+    """A 2-d convolution of multi-channel images with a bank of filters.
+
+    Parameters
+    ----------
+    filter_size : tuple of int
+        The (height, width) of every filter. Required by
+        :meth:`~.Brick.allocate`.
+    num_filters : int
+        How many filters the bank holds, which is the number of channels of
+        the output. Required by :meth:`~.Brick.allocate`.
+    num_channels : int
+        How many channels the input has (1 for grey, 3 for colour images,
+        the previous layer's `num_filters` inside a network). Each filter
+        spans all of them. Required by :meth:`~.Brick.allocate`.
+    batch_size : int, optional
+        The number of images per batch, handed to the convolution as a
+        shape hint.
+    image_size : tuple, optional
+        The (height, width) of the input, handed to the convolution as a
+        shape hint. Untied biases need it, since they have one value per
+        output position. ``(None, None)`` (unknown) by default.
+    step : tuple of int, optional
+        The vertical and horizontal stride of the filters; ``(1, 1)`` by
+        default.
+    border_mode : str, int or tuple, optional
+        ``'valid'`` (the default) keeps only the positions where the filter
+        lies inside the image, ``'full'`` every position where the two
+        overlap, ``'half'`` pads by half the filter size; an int or a pair
+        of ints pads that many zeros on each side.
+    tied_biases : bool, optional
+        True (the default) gives each filter one bias shared by all output
+        positions; False gives every filter and output position its own.
+
+    Attributes
+    ----------
+    conv2d_impl : callable
+        The function that builds the convolution, a class attribute;
+        :func:`~symbolic.tensor.nnet.conv2d` by default. A replacement takes
+        the input and the filters as positional arguments and the keywords
+        `input_shape`, `filter_shape`, `subsample` and `border_mode`.
+    get_output_shape : callable
+        Computes the output shape that `conv2d_impl` gives, a class
+        attribute; :func:`~symbolic.tensor.nnet.abstract_conv.get_conv_output_shape`
+        by default. It is called with the 4-d shapes of the input and of
+        the filters, the border mode and the step.
+
+    Notes
+    -----
+    See :class:`~blocks.bricks.Initializable` for initialization
+    parameters.
+
+    The filters ``W`` have shape ``(num_filters, num_channels) +
+    filter_size`` and the role :data:`~blocks.roles.FILTER`. The biases
+    ``b`` have the role :data:`~blocks.roles.BIAS` and shape
+    ``(num_filters,)`` when tied, ``get_dim('output')`` when untied.
+
+    Examples
+    --------
+    >>> conv = Convolutional(filter_size=(3, 3), num_filters=4,
+    ...                      num_channels=2, image_size=(8, 6))
+    >>> conv.get_dim('output')
+    (4, 6, 4)
+
+    """
+
+    conv2d_impl = staticmethod(conv2d)
+    get_output_shape = staticmethod(get_conv_output_shape)
+
+    @lazy(allocation=["filter_size", "num_filters", "num_channels"])
+    def __init__(
+        self,
+        filter_size,
+        num_filters,
+        num_channels,
+        batch_size=None,
+        image_size=(None, None),
+        step=(1, 1),
+        border_mode="valid",
+        tied_biases=True,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.filter_size = filter_size
+        self.num_filters = num_filters
+        self.num_channels = num_channels
+        self.batch_size = batch_size
+        self.image_size = image_size
+        self.step = step
+        self.border_mode = border_mode
+        self.tied_biases = tied_biases
+
+    @property
+    def image_size(self):
+        return self._image_size
+
+    @image_size.setter
+    def image_size(self, value):
+        self._image_size = (None, None) if value is None else tuple(value)
+
+    def _filter_shape(self):
+        return (self.num_filters, self.num_channels, *self.filter_size)
+
+    def _allocate(self):
+        W = shared_floatx_nans(self._filter_shape(), name="W")
+        add_role(W, FILTER)
+        self.parameters.append(W)
+        self.add_auxiliary_variable(W.norm(2), name="W_norm")
+        if self.use_bias:
+            if self.tied_biases:
+                bias_shape = (self.num_filters,)
+            else:
+                # Checked here, not in the constructor: a parent such as
+                # ConvolutionalSequence may set image_size in between.
+                bias_shape = self.get_dim("output")
+                if None in bias_shape:
+                    raise ValueError(
+                        f"brick {self.name!r}: untied biases need a known "
+                        f"output size, but the output shape is {bias_shape} "
+                        f"(image_size is {self.image_size}); set image_size or "
+                        f"use tied_biases=True for images of varying size"
+                    )
+            b = shared_floatx_nans(bias_shape, name="b")
+            add_role(b, BIAS)
+            self.parameters.append(b)
+            self.add_auxiliary_variable(b.norm(2), name="b_norm")
+
+    @application(inputs=["input_"], outputs=["output"])
+    def apply(self, input_):
+        """Convolve a batch of images with the filters and add the biases.
+
+        Parameters
+        ----------
+        input_ : :class:`~tensor.TensorVariable`
+            A 4-d batch of images, (batch, channels, height, width).
+
+        Returns
+        -------
+        output : :class:`~tensor.TensorVariable`
+            A 4-d batch of feature maps, (batch, num_filters, height,
+            width), whose height and width follow from the border mode and
+            the step: with unit steps, ``image_size - filter_size + 1`` for
+            ``'valid'`` and ``image_size + filter_size - 1`` for ``'full'``.
+
+        """
+        if self.image_size == (None, None):
+            input_shape = None
+        else:
+            input_shape = (self.batch_size, self.num_channels, *self.image_size)
+        output = self.conv2d_impl(
+            input_,
+            self.W,
+            input_shape=input_shape,
+            subsample=self.step,
+            border_mode=self.border_mode,
+            filter_shape=self._filter_shape(),
+        )
+        if self.use_bias:
+            if self.tied_biases:
+                output += self.b.dimshuffle("x", 0, "x", "x")
+            else:
+                output += self.b.dimshuffle("x", 0, 1, 2)
+        return output
+
+    def get_dim(self, name):
+        if name == "input_":
+            return (self.num_channels, *self.image_size)
+        if name == "output":
+            shape = self.get_output_shape(
+                (None, self.num_channels, *self.image_size),
+                self._filter_shape(),
+                self.border_mode,
+                self.step,
+            )
+            return tuple(shape[1:])
+        return super().get_dim(name)
+
+    @property
+    def num_output_channels(self):
+        """The number of channels of the output: `num_filters`."""
+        return self.num_filters
+
+
+class ConvolutionalTranspose(Convolutional):
+    """The transpose (adjoint) of a 2-d convolution.
+
+    It maps the output space of a :class:`Convolutional` brick back to its
+    input space, as the gradient of that convolution with respect to its
+    input does: every input pixel is spread over the window of the output
+    that the forward filter would have read. It is what decoders and
+    "deconvolution" layers use to upsample.
+
+    Parameters
+    ----------
+    filter_size : tuple of int
+        As in :class:`Convolutional`.
+    num_filters : int
+        The number of channels of the output, i.e. the number of input
+        channels of the forward convolution.
+    num_channels : int
+        The number of channels of the input, i.e. the number of filters of
+        the forward convolution.
+    original_image_size : tuple of int, optional
+        The (height, width) of the output, the input size of the forward
+        convolution. Inferred when not set (see Notes).
+    unused_edge : tuple of int, optional
+        Rows and columns added to the inferred `original_image_size`: a
+        border the forward convolution would have skipped. Each entry must
+        lie between 0 and the step along its axis. Not used when
+        `original_image_size` is set. ``(0, 0)`` by default.
+
+    Notes
+    -----
+    `step`, `border_mode`, `batch_size` and `tied_biases` are as in
+    :class:`Convolutional`, and describe the forward convolution. Here
+    `image_size` is the size of the *input*, the output of the forward
+    convolution; it is needed to infer `original_image_size`.
+
+    The inferred `original_image_size` is the smallest image that the
+    forward convolution maps to `image_size`: along each axis, ``step *
+    (image_size - 1) + filter_size - 2 * padding + unused_edge``, where
+    ``padding`` is the zero padding of the border mode. A larger size can
+    be set by hand as long as the forward convolution leaves fewer than
+    `filter_size` pixels uncovered at the far edge; the transposed
+    convolution writes nothing there, so those pixels hold only the bias.
+
+    The filters ``W`` have the forward convolution's layout turned around,
+    ``(num_filters, num_channels) + filter_size`` from this brick's point
+    of view, with the role :data:`~blocks.roles.FILTER`.
+
+    Examples
+    --------
+    >>> deconv = ConvolutionalTranspose(filter_size=(4, 4), num_filters=3,
+    ...                                 num_channels=8, step=(2, 2),
+    ...                                 image_size=(5, 5))
+    >>> deconv.get_dim('output')
+    (3, 12, 12)
+
+    """
+
+    @lazy(allocation=["filter_size", "num_filters", "num_channels"])
+    def __init__(
+        self,
+        filter_size,
+        num_filters,
+        num_channels,
+        original_image_size=None,
+        unused_edge=(0, 0),
+        **kwargs,
+    ):
+        super().__init__(filter_size, num_filters, num_channels, **kwargs)
+        self.original_image_size = original_image_size
+        self.unused_edge = unused_edge
+
+    @property
+    def original_image_size(self):
+        """The (height, width) of the output, inferred unless set."""
+        if self._original_image_size is not None:
+            return self._original_image_size
+        if any(size is None for size in self.image_size):
+            raise ValueError(
+                f"brick {self.name!r}: original_image_size cannot be inferred "
+                f"without image_size (got {self.image_size}); set one of them"
+            )
+        return tuple(
+            step * (size - 1) + width - 2 * pad + unused
+            for size, step, width, pad, unused in zip(
+                self.image_size,
+                self.step,
+                self.filter_size,
+                self._padding(),
+                self.unused_edge,
+                strict=True,
+            )
+        )
+
+    @original_image_size.setter
+    def original_image_size(self, value):
+        self._original_image_size = None if value is None else tuple(value)
+
+    def _padding(self):
+        """The zero padding of the forward convolution along each axis."""
+        mode = self.border_mode
+        if isinstance(mode, int):
+            return (mode, mode)
+        if isinstance(mode, tuple | list):
+            return tuple(mode)
+        if mode == "full":
+            return tuple(width - 1 for width in self.filter_size)
+        if mode == "half":
+            return tuple(width // 2 for width in self.filter_size)
+        if mode == "valid":
+            return (0, 0)
+        raise ValueError(f"brick {self.name!r}: unknown border_mode {mode!r}")
+
+    def conv2d_impl(self, input_, W, input_shape, subsample, border_mode, filter_shape):
+        """Build the transposed convolution of `input_` with `W`.
+
+        The gradient-with-respect-to-inputs op expects the filters of the
+        forward convolution, whose channel axes are the reverse of this
+        brick's, hence the transposition of `W`.
+
+        """
+        forward_filters = W.transpose(1, 0, 2, 3)
+        forward_shape = (filter_shape[1], filter_shape[0], *filter_shape[2:])
+        output_size = self.get_dim("output")
+        op = AbstractConv2d_gradInputs(
+            imshp=(self.batch_size, *output_size),
+            kshp=forward_shape,
+            border_mode=border_mode,
+            subsample=subsample,
+        )
+        return op(forward_filters, input_, output_size[1:])
+
+    def get_dim(self, name):
+        if name == "output":
+            return (self.num_filters, *self.original_image_size)
+        return super().get_dim(name)
+
+
+class Pooling(Initializable, Feedforward):
+    """The base brick of pooling, which summarizes windows of an image.
+
+    Use :class:`MaxPooling` or :class:`AveragePooling` rather than this
+    class.
+
+    Parameters
+    ----------
+    mode : str
+        The pooling mode of :func:`~symbolic.tensor.signal.pool.pool_2d`:
+        ``'max'``, ``'sum'``, ``'average_inc_pad'`` or ``'average_exc_pad'``.
+        Required by :meth:`~.Brick.allocate`.
+    pooling_size : tuple of int
+        The (height, width) of the windows. Required by
+        :meth:`~.Brick.allocate`.
+    step : tuple of int or None
+        The vertical and horizontal stride between windows; None means
+        `pooling_size` (windows that do not overlap).
+    input_dim : tuple or None
+        The shape of one example, such as (channels, height, width); only
+        the last two entries matter to the output size. Unknown when None.
+    ignore_border : bool
+        Whether to drop the windows that would run past the bottom or the
+        right edge, rather than pool the part that lies inside the image.
+    padding : tuple of int
+        The zeros added above and below, and left and right, of the image.
+
+    """
+
+    @lazy(allocation=["mode", "pooling_size"])
+    def __init__(
+        self, mode, pooling_size, step, input_dim, ignore_border, padding, **kwargs
+    ):
+        super().__init__(**kwargs)
+        self.mode = mode
+        self.pooling_size = pooling_size
+        self.step = step
+        self.input_dim = (None, None, None) if input_dim is None else input_dim
+        self.ignore_border = ignore_border
+        self.padding = padding
+
+    @property
+    def image_size(self):
+        """The (height, width) of the input: the end of `input_dim`."""
+        return tuple(self.input_dim[-2:])
+
+    @image_size.setter
+    def image_size(self, value):
+        self.input_dim = (*self.input_dim[:-2], *value)
+
+    @property
+    def num_channels(self):
+        """The number of channels of the input: the start of `input_dim`."""
+        return self.input_dim[0]
+
+    @num_channels.setter
+    def num_channels(self, value):
+        self.input_dim = (value, *self.input_dim[1:])
+
+    @property
+    def num_output_channels(self):
+        """Pooling keeps the channels: the same as `num_channels`."""
+        return self.input_dim[0]
+
+    @application(inputs=["input_"], outputs=["output"])
+    def apply(self, input_):
+        """Pool the windows of the last two axes.
+
+        Parameters
+        ----------
+        input_ : :class:`~tensor.TensorVariable`
+            A tensor of two or more dimensions whose last two are the
+            height and width of images.
+
+        Returns
+        -------
+        output : :class:`~tensor.TensorVariable`
+            A tensor of the same number of dimensions, with the last two
+            reduced to one entry per window.
+
+        """
+        if self.mode == "average_inc_pad" and not self.ignore_border:
+            raise ValueError(
+                f"brick {self.name!r}: averages that include the padding need "
+                f"ignore_border=True"
+            )
+        return pool_2d(
+            input_,
+            ws=self.pooling_size,
+            stride=self.step,
+            pad=self.padding,
+            mode=self.mode,
+            ignore_border=self.ignore_border,
+        )
+
+    def get_dim(self, name):
+        if name == "input_":
+            return self.input_dim
+        if name == "output":
+            return tuple(
+                Pool.out_shape(
+                    self.input_dim,
+                    self.pooling_size,
+                    ignore_border=self.ignore_border,
+                    stride=self.step,
+                    pad=self.padding,
+                )
+            )
+        return super().get_dim(name)
+
+
+class MaxPooling(Pooling):
+    """Pooling that keeps the largest value of each window.
+
+    Parameters
+    ----------
+    pooling_size : tuple of int
+        The (height, width) of the windows, by which the image shrinks when
+        `step` is left to its default. Required by :meth:`~.Brick.allocate`.
+    step : tuple of int, optional
+        The vertical and horizontal stride between windows; `pooling_size`
+        by default. A smaller step makes the windows overlap.
+    input_dim : tuple, optional
+        The shape of one example, (channels, height, width); its last two
+        entries give the output size.
+    ignore_border : bool, optional
+        True (the default) drops the windows that reach past the bottom or
+        right edge: a 5 by 5 image pooled 2 by 2 gives 2 by 2. False pools
+        what lies inside the image there too, giving 3 by 3.
+    padding : tuple of int, optional
+        The number of zero rows added at the top and at the bottom, and of
+        zero columns at the left and at the right; ``(0, 0)`` by default.
+        It needs ``ignore_border=True``; it is the way to make the windows
+        cover the whole image with the border dropped.
+
+    """
+
+    @lazy(allocation=["pooling_size"])
+    def __init__(
+        self,
+        pooling_size,
+        step=None,
+        input_dim=None,
+        ignore_border=True,
+        padding=(0, 0),
+        **kwargs,
+    ):
+        super().__init__(
+            "max",
+            pooling_size,
+            step=step,
+            input_dim=input_dim,
+            ignore_border=ignore_border,
+            padding=padding,
+            **kwargs,
+        )
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # Bricks pickled before Pooling had a mode, padding and
+        # ignore_border (Blocks pull request #899) get the values that the
+        # MaxPooling of that time implied.
+        self.__dict__.setdefault("mode", "max")
+        self.__dict__.setdefault("padding", (0, 0))
+        self.__dict__.setdefault("ignore_border", False)
+
+
+class AveragePooling(Pooling):
+    """Pooling that keeps the mean of each window.
+
+    Parameters
+    ----------
+    include_padding : bool, optional
+        Whether the padding zeros count in the mean (mode
+        ``'average_inc_pad'``) or not (mode ``'average_exc_pad'``, the
+        default). True needs ``ignore_border=True``.
+
+    Notes
+    -----
+    The other parameters are those of :class:`MaxPooling`.
+
+    """
+
+    @lazy(allocation=["pooling_size"])
+    def __init__(
+        self,
+        pooling_size,
+        step=None,
+        input_dim=None,
+        ignore_border=True,
+        padding=(0, 0),
+        include_padding=False,
+        **kwargs,
+    ):
+        if include_padding and not ignore_border:
+            raise ValueError(
+                "AveragePooling: include_padding=True needs ignore_border=True"
+            )
+        mode = "average_inc_pad" if include_padding else "average_exc_pad"
+        super().__init__(
+            mode,
+            pooling_size,
+            step=step,
+            input_dim=input_dim,
+            ignore_border=ignore_border,
+            padding=padding,
+            **kwargs,
+        )
+
+
+def _is_spatial(layer):
+    """Whether `layer` takes part in the shape bookkeeping of a sequence.
+
+    Convolutions, poolings, batch normalizations and nested sequences say
+    how many channels they output; elementwise activations do not, and
+    pass their input shape through.
+
+    """
+    return hasattr(type(layer), "num_output_channels")
+
+
+class ConvolutionalSequence(Sequence, Initializable, Feedforward):
+    """A chain of convolution, pooling and elementwise layers.
+
+    Parameters
+    ----------
+    layers : list of Brick or BoundApplication
+        The layers, applied in order: :class:`Convolutional` and
+        :class:`Pooling` bricks, other bricks with the same shape
+        attributes (such as
+        :class:`~blocks.bricks.SpatialBatchNormalization`), elementwise
+        activations, or application methods of any of these.
+    num_channels : int
+        The number of channels of the input images. Required by
+        :meth:`~.Brick.allocate`.
+    batch_size : int, optional
+        The number of images per batch, pushed to the layers as a shape
+        hint.
+    image_size : tuple, optional
+        The (height, width) of the input images; ``(None, None)``
+        (unknown) by default.
+    border_mode : str, int or tuple, optional
+        When set, the border mode given to every convolution. None (the
+        default) leaves each convolution's own.
+    tied_biases : bool, optional
+        When set, pushed to every convolution. None (the default) leaves
+        each convolution's own.
+
+    Notes
+    -----
+    See :class:`~blocks.bricks.Initializable` for initialization
+    parameters.
+
+    The layers are best built without `num_channels`, `image_size` and
+    `batch_size`: when the allocation configuration is pushed, the sequence
+    gives the first layer its own input shape and every following layer
+    the output shape of the layer before.
+
+    Only a `border_mode` or `tied_biases` that was set is pushed, like
+    ``use_bias`` and the initialization schemes. A default would overwrite
+    what the layers were given, and a border mode changed after the push
+    would leave the sizes already pushed to the later layers wrong.
+
+    Examples
+    --------
+    >>> from blocks.bricks import Rectifier
+    >>> seq = ConvolutionalSequence(
+    ...     [Convolutional(filter_size=(3, 3), num_filters=8), Rectifier(),
+    ...      MaxPooling(pooling_size=(2, 2))],
+    ...     num_channels=3, image_size=(12, 10))
+    >>> seq.push_allocation_config()
+    >>> seq.get_dim('output')
+    (8, 5, 4)
+
+    """
+
+    @lazy(allocation=["num_channels"])
+    def __init__(
+        self,
+        layers,
+        num_channels,
+        batch_size=None,
+        image_size=(None, None),
+        border_mode=None,
+        tied_biases=None,
+        **kwargs,
+    ):
+        self.layers = [
+            layer if isinstance(layer, Brick) else layer.brick for layer in layers
+        ]
+        self.num_channels = num_channels
+        self.batch_size = batch_size
+        self.image_size = image_size
+        self.border_mode = border_mode
+        self.tied_biases = tied_biases
+        super().__init__(application_methods=layers, **kwargs)
+
+    @property
+    def image_size(self):
+        return self._image_size
+
+    @image_size.setter
+    def image_size(self, value):
+        self._image_size = (None, None) if value is None else tuple(value)
+
+    @property
+    def num_output_channels(self):
+        """The number of channels of the last layer that changes them."""
+        return self.get_dim("output")[0]
+
+    def get_dim(self, name):
+        if name == "input_":
+            return (self.num_channels, *self.image_size)
+        if name == "output":
+            for layer in reversed(self.layers):
+                try:
+                    return layer.get_dim("output")
+                except ValueError:
+                    continue
+            # No layer changes the shape (or none knows it).
+            return self.get_dim("input_")
+        return super().get_dim(name)
+
+    def _push_allocation_config(self):
+        super()._push_allocation_config()
+        num_channels = self.num_channels
+        image_size = self.image_size
+        for layer in self.layers:
+            if not _is_spatial(layer):
+                continue
+            if self.border_mode is not None and hasattr(layer, "border_mode"):
+                layer.border_mode = self.border_mode
+            if self.tied_biases is not None and hasattr(layer, "tied_biases"):
+                layer.tied_biases = self.tied_biases
+            if hasattr(layer, "batch_size"):
+                layer.batch_size = self.batch_size
+            layer.num_channels = num_channels
+            layer.image_size = image_size
+            # A nested sequence must configure its own layers before it can
+            # tell its output shape.
+            layer.push_allocation_config()
+            num_channels = layer.num_output_channels
+            try:
+                image_size = tuple(layer.get_dim("output")[1:])
+            except ValueError:
+                image_size = (None, None)
+
+
+class Flattener(Brick):
+    """Flattens every example into a vector.
+
+    Turns a batch of images or feature maps into a matrix, one row per
+    example, so that bricks expecting (batch, features), such as an
+    :class:`~blocks.bricks.MLP`, can read the output of convolutions.
+
+    """
+
+    @application(inputs=["input_"], outputs=["output"])
+    def apply(self, input_):
+        """Merge all the axes after the first one.
+
+        Parameters
+        ----------
+        input_ : :class:`~tensor.TensorVariable`
+            A tensor of two or more dimensions, the first one indexing the
+            examples.
+
+        Returns
+        -------
+        output : :class:`~tensor.TensorVariable`
+            A matrix with as many rows as `input_` has examples.
+
+        """
+        return input_.flatten(ndim=2)
