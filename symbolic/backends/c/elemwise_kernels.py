@@ -298,11 +298,16 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
     ctypes_in = [C_TYPES[d] for d in in_dtypes]
     ctypes_out = [C_TYPES[d] for d in out_dtypes]
     # restrict on parameters (not on locals) spares gcc an aliasing check and
-    # a second, scalar copy of the loop.
+    # a second, scalar copy of the loop. An in-place node's output shares its
+    # buffer with an input, which restrict then wrongly denies: with one output
+    # that is harmless (each element is read before its only store), but with
+    # several gcc may reload an input after an earlier output overwrote it, so
+    # the pointers of a multi-output kernel carry no restrict.
+    qualifier = " *restrict " if len(out_dtypes) == 1 else " *"
     pointers = [(i, f"const {t}", f"in{i}") for i, t in enumerate(ctypes_in)]
     pointers += [(nin + j, t, f"out{j}") for j, t in enumerate(ctypes_out)]
     pointers = [p for p in pointers if p[0] >= nin or p[0] in used]
-    params = ", ".join(f"{t} *restrict {name}" for _, t, name in pointers)
+    params = ", ".join(f"{t}{qualifier}{name}" for _, t, name in pointers)
     casts = ", ".join(f"({t} *)args[{k}]" for k, t, _ in pointers)
     range_loads = [f"const {ctypes_in[i]} a{i} = in{i}[i];" for i in sorted(used)]
     range_stores = [f"out{j}[i] = {code};" for j, code in enumerate(stores)]

@@ -4,6 +4,7 @@ import numpy
 import pytest
 import scipy.special
 
+import symbolic
 import symbolic.tensor as T
 from symbolic.backends.c import build, elemwise_kernels, scalar_c
 from symbolic.config import change_flags
@@ -462,3 +463,36 @@ def test_vectorized_math_accuracy(dtype):
         error = numpy.abs(got[finite].astype("float64") - exact[finite]) / ulp
         bound = ULP_BOUNDS[dtype][name]
         assert error.max() <= bound, (name, error.max(), x[finite][error.argmax()])
+
+
+def test_two_outputs_in_place_read_the_inputs_before_overwriting_them():
+    """A momentum step with a zero coefficient and weight decay fuses into one
+    two-output kernel: the velocity overwrites the weights while the new
+    weights still read them. The kernel must not reload an overwritten input
+    (its pointers once carried restrict, and gcc rematerialized the load)."""
+    rng = numpy.random.default_rng(5)
+    w0 = rng.standard_normal((16, 9))
+    w = symbolic.shared(w0.copy(), name="w")
+    velocity = symbolic.shared(numpy.zeros((16, 9)), name="velocity")
+    x = T.dmatrix("x")
+    y = T.dmatrix("y")
+    cost = (T.dot(x, w) * y).sum() + 1e-4 * (w**2).sum()
+    new_velocity = 0.0 * velocity - 0.1 * symbolic.grad(cost, w)
+    step = symbolic.function(
+        [x, y],
+        [],
+        updates=[(velocity, new_velocity), (w, w + new_velocity)],
+        mode="FAST_RUN",
+    )
+    fused = [
+        node
+        for node in step.maker.fgraph.toposort()
+        if isinstance(node.op, Elemwise) and len(node.outputs) == 2
+    ]
+    assert fused and fused[0].op.inplace_pattern
+    xv = rng.standard_normal((4, 16))
+    yv = rng.standard_normal((4, 9))
+    step(xv, yv)
+    want_velocity = -0.1 * (xv.T @ yv + 2e-4 * w0)
+    numpy.testing.assert_allclose(velocity.get_value(), want_velocity, rtol=1e-12)
+    numpy.testing.assert_allclose(w.get_value(), w0 + want_velocity, rtol=1e-12)
