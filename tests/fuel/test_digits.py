@@ -102,3 +102,18 @@ def test_loads_with_no_data_path_and_no_configuration(tmp_path):
 def test_unknown_split():
     with pytest.raises(ValueError, match="no split 'valid'"):
         Digits(("valid",))
+
+
+def test_splits_are_a_fixed_shuffle_covering_every_row_once():
+    from fuel.datasets.digits import SPLITS
+
+    train, test = SPLITS["train"], SPLITS["test"]
+    assert len(numpy.intersect1d(train, test)) == 0
+    assert numpy.array_equal(numpy.union1d(train, test), numpy.arange(1797))
+    assert numpy.all(numpy.diff(train) > 0) and numpy.all(numpy.diff(test) > 0)
+    # Rows are grouped by writer in the file: the test rows must come from
+    # all over it, not from one end.
+    assert test.min() < 100 and test.max() > 1697
+    assert numpy.histogram(test, bins=6, range=(0, 1797))[0].min() > 30
+    _, targets = Digits(("test",)).get_data(request=slice(None))
+    assert numpy.bincount(targets[:, 0], minlength=10).min() >= 20
