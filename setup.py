@@ -1,7 +1,10 @@
 """Install script for the symbolic engine, Blocks and Fuel."""
 
+import atexit
 import importlib.util
 import os
+import shutil
+import tempfile
 import warnings
 
 from setuptools import Extension, find_packages, setup
@@ -73,10 +76,23 @@ class OptionalBuildExt(build_ext):
             _write_stamp(RUNTIME_DIR)
 
 
+def _scratch_directory():
+    """A private folder for build/ and egg-info, removed when setup.py ends.
+
+    pip builds in the source tree, and setuptools would otherwise leave its
+    build/ and *.egg-info folders there after every install.
+    """
+    path = tempfile.mkdtemp(prefix="symbolic-blocks-build-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 def _write_stamp(directory):
     with open(os.path.join(directory, "SOURCE_HASH"), "w") as handle:
         handle.write(_runtime_module().source_hash() + "\n")
 
+
+SCRATCH = _scratch_directory()
 
 setup(
     name="symbolic-blocks",
@@ -84,6 +100,21 @@ setup(
     description="A Theano-compatible engine with Blocks and Fuel on top",
     long_description=open("README.md").read(),
     long_description_content_type="text/markdown",
+    author="The symbolic-blocks developers",
+    license="MIT",
+    license_files=["LICENSE"],
+    keywords="theano blocks fuel deep-learning symbolic autodiff",
+    classifiers=[
+        "Development Status :: 4 - Beta",
+        "Intended Audience :: Science/Research",
+        "License :: OSI Approved :: MIT License",
+        "Operating System :: POSIX :: Linux",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: C",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+    ],
     python_requires=">=3.10",
     packages=find_packages(exclude=["tests", "tests.*", "benchmarks", "examples"]),
     package_data={
@@ -93,6 +124,10 @@ setup(
     },
     ext_modules=_runtime_extensions(),
     cmdclass={"build_ext": OptionalBuildExt},
+    options={
+        "build": {"build_base": os.path.join(SCRATCH, "build")},
+        "egg_info": {"egg_base": SCRATCH},
+    },
     install_requires=[
         "numpy>=2.0",
         "scipy",
