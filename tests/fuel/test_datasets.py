@@ -34,7 +34,7 @@ def test_iterable_dataset_rejects_requests_and_bad_input():
     dataset = IterableDataset([1, 2])
     with pytest.raises(ValueError, match="cannot answer the request"):
         dataset.get_data(dataset.open(), request=[0])
-    with pytest.raises(TypeError, match="source 'x'"):
+    with pytest.raises(ValueError, match="source 'x'"):
         IterableDataset({"x": 3})
     with pytest.raises(ValueError, match="differ in length"):
         IterableDataset({"x": [1, 2], "y": [1]})

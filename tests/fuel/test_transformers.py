@@ -198,8 +198,10 @@ def test_rename(caplog):
         Rename(example_stream(a=[1]), {"q": "r"}, on_non_existent="warn")
     assert "'q'" in caplog.text
     assert Rename(example_stream(a=[1]), {"q": "r"}, "ignore").sources == ("a",)
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(KeyError, match="duplicate"):
         Rename(example_stream(a=[1], b=[2]), {"a": "b"})
+    swapped = Rename(example_stream(a=[1], b=[2]), {"a": "b", "b": "a"})
+    assert swapped.sources == ("b", "a")
 
 
 def first_length(example):
