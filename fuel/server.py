@@ -39,7 +39,7 @@ def send_arrays(socket, arrays, stop=False):
     socket : zmq.Socket
         The socket to send on.
     arrays : sequence of ndarray
-        The item, one array per source; converted with ``ascontiguousarray``.
+        The item, one array per source; sent in C order.
     stop : bool, optional
         Send the end-of-epoch marker instead.
 
@@ -53,7 +53,7 @@ def send_arrays(socket, arrays, stop=False):
     if stop:
         socket.send_json({"stop": True})
         return
-    arrays = [numpy.ascontiguousarray(array) for array in arrays]
+    arrays = [_c_contiguous(array) for array in arrays]
     if not arrays:
         raise ValueError("send_arrays needs at least one array to send")
     headers = []
@@ -70,6 +70,12 @@ def send_arrays(socket, arrays, stop=False):
     for array in arrays[:-1]:
         socket.send(array, zmq.SNDMORE)
     socket.send(arrays[-1])
+
+
+def _c_contiguous(array):
+    # Not ascontiguousarray alone: it would turn a 0-d array into shape (1,).
+    array = numpy.asarray(array)
+    return array if array.flags.c_contiguous else numpy.ascontiguousarray(array)
 
 
 def _dtype_from_descr(descr):
