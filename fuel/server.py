@@ -10,7 +10,6 @@ symbolic-blocks[server]``.
 
 """
 
-import json
 import logging
 
 import numpy

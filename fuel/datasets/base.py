@@ -327,7 +327,9 @@ class IndexableDataset(Dataset):
             indexables = self.__dict__.get("indexables")
             if sources and indexables is not None and name in sources:
                 return indexables[tuple(sources).index(name)]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
 
     def __setstate__(self, state):
         self.__dict__.update(state)

@@ -36,7 +36,12 @@ def window_batch_bchw(batch, height_offsets, width_offsets, out):
     height, width = out.shape[2:]
     for i, (top, left) in enumerate(zip(height_offsets, width_offsets, strict=True)):
         top, left = int(top), int(left)
-        if top < 0 or left < 0 or top + height > batch.shape[2] or left + width > batch.shape[3]:
+        if (
+            top < 0
+            or left < 0
+            or top + height > batch.shape[2]
+            or left + width > batch.shape[3]
+        ):
             raise ValueError(
                 f"the {height}x{width} window at ({top}, {left}) falls outside "
                 f"image {i} of shape {batch.shape[2:]}"

@@ -143,7 +143,9 @@ class _ImageTransformer(SourcewiseTransformer, ExpectsAxisLabels):
         super().__init__(data_stream, **kwargs)
 
     def _check_example_labels(self, source_name):
-        self.verify_axis_labels(IMAGE_LABELS, self.source_axis_labels(source_name), source_name)
+        self.verify_axis_labels(
+            IMAGE_LABELS, self.source_axis_labels(source_name), source_name
+        )
 
     def _check_batch_labels(self, source_name):
         self.verify_axis_labels(
@@ -210,7 +212,7 @@ class MinimumImageDimensions(_ImageTransformer):
         if height >= min_height and width >= min_width:
             return example
         multiplier = max(1, min_width / width, min_height / height)
-        size = (int(math.ceil(width * multiplier)), int(math.ceil(height * multiplier)))
+        size = (math.ceil(width * multiplier), math.ceil(height * multiplier))
         return _per_image(example, lambda image: image.resize(size, self.resample))
 
 
@@ -234,7 +236,9 @@ def _per_image(example, operation):
         if dtype == numpy.uint8:
             image = Image.fromarray(numpy.ascontiguousarray(channel), mode="L")
         else:
-            image = Image.fromarray(numpy.ascontiguousarray(channel, dtype=numpy.float32), mode="F")
+            image = Image.fromarray(
+                numpy.ascontiguousarray(channel, dtype=numpy.float32), mode="F"
+            )
         channels.append(numpy.array(operation(image)).astype(dtype))
     return numpy.stack(channels)
 
@@ -271,9 +275,12 @@ class RandomFixedSizeCrop(_ImageTransformer):
         self.window_shape = tuple(window_shape)
         if len(self.window_shape) != 2:
             raise ValueError(
-                f"RandomFixedSizeCrop needs a (height, width) window_shape, got {window_shape!r}"
+                f"RandomFixedSizeCrop needs a (height, width) window_shape, "
+                f"got {window_shape!r}"
             )
-        self.rng = rng if rng is not None else numpy.random.RandomState(config.default_seed)
+        self.rng = (
+            rng if rng is not None else numpy.random.RandomState(config.default_seed)
+        )
         super().__init__(data_stream, **kwargs)
 
     def _offset(self, excess):
@@ -302,7 +309,9 @@ class RandomFixedSizeCrop(_ImageTransformer):
                 if excess_height > 0
                 else numpy.zeros(batch_size, dtype=int)
             )
-            out = numpy.empty(source_batch.shape[:2] + self.window_shape, source_batch.dtype)
+            out = numpy.empty(
+                source_batch.shape[:2] + self.window_shape, source_batch.dtype
+            )
             return window_batch_bchw(source_batch, offsets_h, offsets_w, out)
         if _is_image_list(source_batch):
             results = [self._crop(image, source_name) for image in source_batch]
@@ -373,15 +382,24 @@ class Random2DRotation(_ImageTransformer):
     """
 
     def __init__(
-        self, data_stream, maximum_rotation=math.pi, resample="nearest", *, rng=None, **kwargs
+        self,
+        data_stream,
+        maximum_rotation=math.pi,
+        resample="nearest",
+        *,
+        rng=None,
+        **kwargs,
     ):
         if not 0.0 < maximum_rotation <= math.pi:
             raise ValueError(
-                f"Random2DRotation needs 0 < maximum_rotation <= pi, got {maximum_rotation!r}"
+                f"Random2DRotation needs 0 < maximum_rotation <= pi, "
+                f"got {maximum_rotation!r}"
             )
         self.maximum_rotation = math.degrees(maximum_rotation)
         self.resample = _resample_filter(resample, "Random2DRotation")
-        self.rng = rng if rng is not None else numpy.random.RandomState(config.default_seed)
+        self.rng = (
+            rng if rng is not None else numpy.random.RandomState(config.default_seed)
+        )
         super().__init__(data_stream, **kwargs)
 
     def transform_source_batch(self, source_batch, source_name):
@@ -391,12 +409,16 @@ class Random2DRotation(_ImageTransformer):
         )
         if isinstance(source_batch, numpy.ndarray) and source_batch.ndim == 4:
             return numpy.array(
-                [self._rotate(im, angle) for im, angle in zip(source_batch, rotations, strict=True)],
+                [
+                    self._rotate(im, angle)
+                    for im, angle in zip(source_batch, rotations, strict=True)
+                ],
                 dtype=source_batch.dtype,
             )
         if _is_image_list(source_batch):
             results = [
-                self._rotate(im, angle) for im, angle in zip(source_batch, rotations, strict=True)
+                self._rotate(im, angle)
+                for im, angle in zip(source_batch, rotations, strict=True)
             ]
             return _batch_like(results, source_batch)
         raise ValueError(
@@ -415,4 +437,6 @@ class Random2DRotation(_ImageTransformer):
         return self._rotate(source_example, angle)
 
     def _rotate(self, example, angle):
-        return _per_image(example, lambda image: image.rotate(angle, resample=self.resample))
+        return _per_image(
+            example, lambda image: image.rotate(angle, resample=self.resample)
+        )

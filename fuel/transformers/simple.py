@@ -48,7 +48,8 @@ class Mapping(Transformer):
             raise TypeError(f"Mapping expects a callable, got {mapping!r}")
         if mapping_accepts not in (list, dict):
             raise ValueError(
-                f"Mapping's mapping_accepts must be list or dict, got {mapping_accepts!r}"
+                f"Mapping's mapping_accepts must be list or dict, "
+                f"got {mapping_accepts!r}"
             )
         self.mapping = mapping
         self.add_sources = tuple(add_sources) if add_sources else None

@@ -71,7 +71,9 @@ def cache_file(filename):
     try:
         if not os.path.exists(local_path):
             if not check_enough_space(dataset_local_dir, remote_fname, local_fname):
-                logger.warning("not enough space to cache %s; reading it remotely", filename)
+                logger.warning(
+                    "not enough space to cache %s; reading it remotely", filename
+                )
                 return filename
             copy_from_server_to_local(
                 dataset_remote_dir, dataset_local_dir, remote_fname, local_path
@@ -100,7 +102,9 @@ def _copy_is_current(remote_fname, local_path):
     return os.access(local_path, os.R_OK)
 
 
-def copy_from_server_to_local(dataset_remote_dir, dataset_local_dir, remote_fname, local_fname):
+def copy_from_server_to_local(
+    dataset_remote_dir, dataset_local_dir, remote_fname, local_fname
+):
     """Copy `remote_fname` to `local_fname`, keeping its permissions and group.
 
     Parameters
@@ -117,7 +121,9 @@ def copy_from_server_to_local(dataset_remote_dir, dataset_local_dir, remote_fnam
 
     """
     local_path = os.path.join(dataset_local_dir, local_fname)
-    logger.info("caching %s from %s into %s", remote_fname, dataset_remote_dir, local_path)
+    logger.info(
+        "caching %s from %s into %s", remote_fname, dataset_remote_dir, local_path
+    )
     safe_mkdir(os.path.dirname(local_path) or ".", force_perm=0o777)
     partial = local_path + ".partial"
     shutil.copyfile(remote_fname, partial)

@@ -38,7 +38,9 @@ def safe_mkdir(folder_name, force_perm=None):
         os.chmod(folder_name, force_perm)
 
 
-def check_enough_space(dataset_local_dir, remote_fname, local_fname, max_disk_usage=0.9):
+def check_enough_space(
+    dataset_local_dir, remote_fname, local_fname, max_disk_usage=0.9
+):
     """Whether copying `remote_fname` keeps the local disk under `max_disk_usage`.
 
     Parameters

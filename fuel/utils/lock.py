@@ -137,7 +137,9 @@ def lock(tmp_dir, timeout=NOT_SET, min_wait=None, max_wait=None, verbosity=1):
                 )
                 if stale:
                     if verbosity:
-                        logger.warning("overriding the stale lock %s of %s", tmp_dir, owner)
+                        logger.warning(
+                            "overriding the stale lock %s of %s", tmp_dir, owner
+                        )
                     Unlocker(tmp_dir).unlock()
                     continue
                 if verbosity:

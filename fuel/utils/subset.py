@@ -82,7 +82,9 @@ class Subset:
         )
         for name, part in (("start", start), ("stop", stop), ("step", step)):
             if part is not None and part < 0:
-                raise ValueError(f"Subset got the slice {list_or_slice} with a negative {name}")
+                raise ValueError(
+                    f"Subset got the slice {list_or_slice} with a negative {name}"
+                )
         if step not in (None, 1):
             raise ValueError(
                 f"Subset slices must have a step of 1, got {list_or_slice}; "
@@ -99,7 +101,9 @@ class Subset:
                 f"container's {n} examples"
             )
         if start is not None and stop is not None and start > stop:
-            raise ValueError(f"Subset got the slice {list_or_slice}, whose start is past its stop")
+            raise ValueError(
+                f"Subset got the slice {list_or_slice}, whose start is past its stop"
+            )
 
     @staticmethod
     def _normalize_list(indices):
@@ -198,9 +202,7 @@ class Subset:
             if part is not None and part < 0:
                 raise ValueError(f"the request {key} has a negative {name}")
         if key.stop is not None and key.stop > n:
-            raise ValueError(
-                f"the request {key} stops past the {n} examples there are"
-            )
+            raise ValueError(f"the request {key} stops past the {n} examples there are")
         if key.start is not None and key.start >= n:
             raise ValueError(
                 f"the request {key} starts past the {n} examples there are"

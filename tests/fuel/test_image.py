@@ -69,7 +69,7 @@ def test_images_from_bytes_decodes_to_chw_examples_and_batches():
         which_sources=("img",),
     )
     assert grey_stream.axis_labels["img"] == BCHW
-    batch, targets = next(grey_stream.get_epoch_iterator())
+    batch, _ = next(grey_stream.get_epoch_iterator())
     assert isinstance(batch, list) and batch[2].shape == (1, 6, 3)
     numpy.testing.assert_array_equal(batch[2][0], grey)
 
@@ -103,24 +103,35 @@ def test_minimum_image_dimensions_upscales_small_images_only():
     assert isinstance(batch, list)
     # Height 4 -> 8 needs a factor 2, which also takes width 6 to 12.
     assert batch[0].shape == (3, 8, 12) and batch[0].dtype == numpy.uint8
-    expected = Image.fromarray(small[0].transpose(1, 2, 0)).resize((12, 8), Image.NEAREST)
+    expected = Image.fromarray(small[0].transpose(1, 2, 0)).resize(
+        (12, 8), Image.NEAREST
+    )
     numpy.testing.assert_array_equal(batch[0], numpy.array(expected).transpose(2, 0, 1))
 
     big = images(1, 3, 10, 10)
-    stream = MinimumImageDimensions(example_stream(big, ("channel", "height", "width")), (8, 5))
+    stream = MinimumImageDimensions(
+        example_stream(big, ("channel", "height", "width")), (8, 5)
+    )
     (example,) = next(stream.get_epoch_iterator())
     numpy.testing.assert_array_equal(example, big[0])
 
 
 def test_minimum_image_dimensions_uses_the_requested_filter():
     small = images(1, 3, 3, 3)
-    (nearest,) = next(MinimumImageDimensions(batch_stream(small, 1), (7, 7)).get_epoch_iterator())
-    (bilinear,) = next(
-        MinimumImageDimensions(batch_stream(small, 1), (7, 7), resample="bilinear")
-        .get_epoch_iterator()
+    (nearest,) = next(
+        MinimumImageDimensions(batch_stream(small, 1), (7, 7)).get_epoch_iterator()
     )
-    expected = Image.fromarray(small[0].transpose(1, 2, 0)).resize((7, 7), Image.BILINEAR)
-    numpy.testing.assert_array_equal(bilinear[0], numpy.array(expected).transpose(2, 0, 1))
+    (bilinear,) = next(
+        MinimumImageDimensions(
+            batch_stream(small, 1), (7, 7), resample="bilinear"
+        ).get_epoch_iterator()
+    )
+    expected = Image.fromarray(small[0].transpose(1, 2, 0)).resize(
+        (7, 7), Image.BILINEAR
+    )
+    numpy.testing.assert_array_equal(
+        bilinear[0], numpy.array(expected).transpose(2, 0, 1)
+    )
     assert not numpy.array_equal(nearest[0], bilinear[0])
     with pytest.raises(ValueError, match="resampling filter 'wobbly'"):
         MinimumImageDimensions(batch_stream(small), (7, 7), resample="wobbly")
@@ -128,7 +139,9 @@ def test_minimum_image_dimensions_uses_the_requested_filter():
 
 def test_minimum_image_dimensions_handles_one_channel_and_float_images():
     grey = numpy.linspace(0, 1, 12, dtype="float32").reshape(1, 1, 3, 4)
-    (batch,) = next(MinimumImageDimensions(batch_stream(grey, 1), (6, 1)).get_epoch_iterator())
+    (batch,) = next(
+        MinimumImageDimensions(batch_stream(grey, 1), (6, 1)).get_epoch_iterator()
+    )
     assert batch[0].shape == (1, 6, 8) and batch[0].dtype == numpy.float32
     # Nearest-neighbour doubling repeats each pixel twice along both axes.
     numpy.testing.assert_array_equal(batch[0][0, ::2, ::2], grey[0, 0])
@@ -197,7 +210,9 @@ def test_window_batch_bchw_copies_each_window():
 
 def test_random_2d_rotation_matches_pillow_and_keeps_types():
     data = images(2, 3, 6, 6)
-    rotate = Random2DRotation(batch_stream(data, 2), math.pi / 2, rng=numpy.random.RandomState(1))
+    rotate = Random2DRotation(
+        batch_stream(data, 2), math.pi / 2, rng=numpy.random.RandomState(1)
+    )
     (batch,) = next(rotate.get_epoch_iterator())
     assert batch.shape == data.shape and batch.dtype == numpy.uint8
     angles = numpy.random.RandomState(1).uniform(-90, 90, 2)
@@ -205,7 +220,9 @@ def test_random_2d_rotation_matches_pillow_and_keeps_types():
         expected = Image.fromarray(data[i].transpose(1, 2, 0)).rotate(
             angles[i], resample=Image.NEAREST
         )
-        numpy.testing.assert_array_equal(batch[i], numpy.array(expected).transpose(2, 0, 1))
+        numpy.testing.assert_array_equal(
+            batch[i], numpy.array(expected).transpose(2, 0, 1)
+        )
 
     half_turn = Random2DRotation(
         example_stream(data, ("channel", "height", "width")),
@@ -239,7 +256,7 @@ def test_image_transformers_pickle_mid_epoch():
     stream = RandomFixedSizeCrop(batch_stream(images(4), 1), (3, 3))
     epoch = stream.get_epoch_iterator()
     next(epoch)
-    stream_copy, epoch_copy = pickle.loads(pickle.dumps((stream, epoch)))
+    _, epoch_copy = pickle.loads(pickle.dumps((stream, epoch)))
     expected = [batch for (batch,) in epoch]
     got = [batch for (batch,) in epoch_copy]
     assert len(got) == 3

@@ -280,7 +280,9 @@ def product_dict(data):
 
 
 def test_mapping_accepting_dicts():
-    stream = Mapping(example_stream(x=[1, 2], y=[3, 4]), swap_dict, mapping_accepts=dict)
+    stream = Mapping(
+        example_stream(x=[1, 2], y=[3, 4]), swap_dict, mapping_accepts=dict
+    )
     assert list(stream.get_epoch_iterator()) == [(3, 1), (4, 2)]
     added = Mapping(
         example_stream(x=[1, 2], y=[3, 4]),

@@ -9,12 +9,15 @@ import pytest
 from fuel.utils import (
     Subset,
     buffer_,
+    cache,
+    disk,
     do_not_pickle_attributes,
+    formats,
     iterable_fancy_indexing,
     lazy_property_factory,
+    lock,
     remember_cwd,
 )
-from fuel.utils import cache, disk, formats, lock
 
 
 class TestSubset:
@@ -25,7 +28,15 @@ class TestSubset:
 
     @pytest.mark.parametrize(
         "bad",
-        [[-1, 2], [10], slice(-1, 4), slice(0, 11), slice(10, None), slice(5, 2), slice(0, 4, 2)],
+        [
+            [-1, 2],
+            [10],
+            slice(-1, 4),
+            slice(0, 11),
+            slice(10, None),
+            slice(5, 2),
+            slice(0, 4, 2),
+        ],
     )
     def test_out_of_range_subsets_are_refused(self, bad):
         with pytest.raises(ValueError):
@@ -47,15 +58,20 @@ class TestSubset:
         assert as_list[slice(1, 3)] == [4, 6]
 
     @pytest.mark.parametrize(
-        "request_", [[], [-1], [6], slice(-1, 2), slice(0, 7), slice(6, None), slice(3, 3)]
+        "request_",
+        [[], [-1], [6], slice(-1, 2), slice(0, 7), slice(6, None), slice(3, 3)],
     )
     def test_requests_outside_the_subset_are_refused(self, request_):
         with pytest.raises(ValueError):
             Subset(slice(2, 8), 10)[request_]
 
     def test_addition_merges_touching_slices_and_joins_the_rest_as_lists(self):
-        assert (Subset(slice(0, 3), 9) + Subset(slice(3, 5), 9)).list_or_slice == slice(0, 5)
-        assert (Subset(slice(4, 6), 9) + Subset(slice(0, 5), 9)).list_or_slice == slice(0, 6)
+        assert (Subset(slice(0, 3), 9) + Subset(slice(3, 5), 9)).list_or_slice == slice(
+            0, 5
+        )
+        assert (Subset(slice(4, 6), 9) + Subset(slice(0, 5), 9)).list_or_slice == slice(
+            0, 6
+        )
         joined = Subset(slice(6, 8), 9) + Subset([1, 3], 9)
         assert joined.list_or_slice == [1, 3, 6, 7]
         assert (Subset([], 9) + Subset([2], 9)).list_or_slice == slice(2, 3)
@@ -71,12 +87,16 @@ class TestSubset:
         data = numpy.arange(10) * 10
         subset = Subset([1, 4, 6], 10)
         assert subset.index_within_subset(data, 1) == 40
-        numpy.testing.assert_array_equal(subset.index_within_subset(data, [2, 0]), [60, 10])
+        numpy.testing.assert_array_equal(
+            subset.index_within_subset(data, [2, 0]), [60, 10]
+        )
         numpy.testing.assert_array_equal(
             subset.index_within_subset(data, [2, 0], sort_indices=True), [60, 10]
         )
         assert subset.index_within_subset(list("abcdefghij"), [0, 2]) == ["b", "g"]
-        assert Subset(slice(2, 5), 10).index_within_subset(list(range(10)), slice(0, 2)) == [2, 3]
+        assert Subset(slice(2, 5), 10).index_within_subset(
+            list(range(10)), slice(0, 2)
+        ) == [2, 3]
 
     def test_sorted_fancy_indexing_reads_in_order_and_returns_in_request_order(self):
         class IncreasingOnly:
@@ -96,7 +116,9 @@ class TestSubset:
 
 
 def test_iterable_fancy_indexing():
-    numpy.testing.assert_array_equal(iterable_fancy_indexing(numpy.arange(4), [3, 1]), [3, 1])
+    numpy.testing.assert_array_equal(
+        iterable_fancy_indexing(numpy.arange(4), [3, 1]), [3, 1]
+    )
     assert iterable_fancy_indexing("abcd", [3, 1]) == ["d", "b"]
 
 
@@ -229,7 +251,9 @@ def test_cache_file_copies_once_into_the_local_path(tmp_path, monkeypatch):
     data_file = remote / "data.hdf5"
     data_file.write_bytes(b"0123456789")
     local = tmp_path / "local" / "cache"
-    assert cache.cache_file(str(data_file)) == str(data_file), "caching is off by default"
+    assert cache.cache_file(str(data_file)) == str(data_file), (
+        "caching is off by default"
+    )
     monkeypatch.setenv("FUEL_LOCAL_DATA_PATH", str(local))
     try:
         cached = cache.cache_file(str(data_file))
@@ -241,7 +265,9 @@ def test_cache_file_copies_once_into_the_local_path(tmp_path, monkeypatch):
         # A newer remote file is read remotely rather than from a stale copy.
         os.utime(data_file, (time.time() + 100, time.time() + 100))
         assert cache.cache_file(str(data_file)) == str(data_file)
-        assert cache.cache_file(str(remote / "missing.hdf5")) == str(remote / "missing.hdf5")
+        assert cache.cache_file(str(remote / "missing.hdf5")) == str(
+            remote / "missing.hdf5"
+        )
     finally:
         for name in os.listdir(local):
             if ".readlock." in name:
@@ -256,8 +282,12 @@ def test_disk_helpers(tmp_path):
     assert nested.is_dir() and (nested.stat().st_mode & 0o777) == 0o750
     small = tmp_path / "small"
     small.write_bytes(b"x")
-    assert disk.check_enough_space(str(tmp_path), str(small), "small", max_disk_usage=1.0)
-    assert not disk.check_enough_space(str(tmp_path), str(small), "small", max_disk_usage=0.0)
+    assert disk.check_enough_space(
+        str(tmp_path), str(small), "small", max_disk_usage=1.0
+    )
+    assert not disk.check_enough_space(
+        str(tmp_path), str(small), "small", max_disk_usage=0.0
+    )
 
 
 def test_open_reads_plain_and_gzipped_text(tmp_path):
