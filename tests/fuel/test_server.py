@@ -112,3 +112,26 @@ def test_missing_pyzmq_names_the_extra(monkeypatch):
     stream = ServerDataStream(("x",), True)
     with pytest.raises(ImportError, match=r"symbolic-blocks\[server\]"):
         stream.get_data()
+
+
+def produce_squares(socket):
+    for i in range(5):
+        socket.send_pyobj(i * i)
+    socket.send_pyobj(None)
+
+
+def consume_all(socket):
+    received = []
+    while (item := socket.recv_pyobj()) is not None:
+        received.append(item)
+    return received
+
+
+@pytest.mark.parametrize("port", [None, "free"])
+def test_producer_consumer_joins_two_processes(port):
+    from fuel.utils.parallel import producer_consumer
+
+    port = free_port() if port == "free" else None
+    assert producer_consumer(produce_squares, consume_all, port=port) == [
+        i * i for i in range(5)
+    ]
