@@ -139,9 +139,11 @@ setup(
         "llvmlite",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff"],
+        "test": ["pytest", "pytest-xdist", "ruff", "pyzmq", "pillow"],
         "bench": ["pytensor", "jax", "jaxlib", "torch==2.13.0"],
         "cuda": ["pycuda"],
+        "image": ["pillow"],
+        "server": ["pyzmq"],
     },
     entry_points={
         "console_scripts": [

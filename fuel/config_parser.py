@@ -24,20 +24,13 @@ import os
 
 import yaml
 
+from fuel.exceptions import ConfigurationError
+
 logger = logging.getLogger(__name__)
 
 NOT_SET = object()
 
 FLOAT_TYPES = ("float16", "float32", "float64")
-
-
-class ConfigurationError(AttributeError):
-    """Raised when an option is read that has no value and no default.
-
-    It derives from AttributeError so that ``hasattr(config, 'data_path')``
-    answers False while the data path is unset.
-
-    """
 
 
 def multiple_paths(value):
@@ -163,6 +156,9 @@ class Configuration:
 
 config = Configuration()
 config.add_config("data_path", type_=multiple_paths, env_var="FUEL_DATA_PATH")
+config.add_config(
+    "local_data_path", type_=str, default="", env_var="FUEL_LOCAL_DATA_PATH"
+)
 config.add_config("default_seed", type_=int, default=1)
 config.add_config("floatX", type_=float_type, default="float64", env_var="FUEL_FLOATX")
 config.load_yaml()

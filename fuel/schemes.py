@@ -298,6 +298,65 @@ class ConcatenatedScheme(IterationScheme):
         return chain(*[scheme.get_request_iterator() for scheme in self.schemes])
 
 
+def cross_validation(scheme_class, num_examples, num_folds, strict=True, **kwargs):
+    """Yield the training and validation schemes of each fold.
+
+    Fold ``i`` of ``k`` validates on the examples ``n*i//k`` to
+    ``n*(i+1)//k - 1`` and trains on all the others.
+
+    Parameters
+    ----------
+    scheme_class : type
+        The scheme to build, such as :class:`SequentialScheme`; it gets the
+        fold's indices as its first argument.
+    num_examples : int
+        The number of examples n.
+    num_folds : int
+        The number of folds k.
+    strict : bool, optional
+        If True (the default), n must be a multiple of k.
+    **kwargs
+        Passed to `scheme_class` (``batch_size=...``).
+
+    Yields
+    ------
+    tuple
+        ``(train_scheme, valid_scheme)``; with ``strict=False``, also the
+        size of the validation fold.
+
+    Raises
+    ------
+    ValueError
+        With `strict`, if `num_examples` is not a multiple of `num_folds`
+        (when the generator is first advanced).
+
+    Examples
+    --------
+    >>> folds = cross_validation(SequentialExampleScheme, 4, 2)
+    >>> [(list(t.get_request_iterator()), list(v.get_request_iterator()))
+    ...  for t, v in folds]
+    [([2, 3], [0, 1]), ([0, 1], [2, 3])]
+
+    """
+    if strict and num_examples % num_folds != 0:
+        raise ValueError(
+            f"cross_validation with strict=True needs num_examples to be a "
+            f"multiple of num_folds, got {num_examples} examples in {num_folds} "
+            f"folds; pass strict=False to allow folds of unequal size"
+        )
+    for i in range(num_folds):
+        begin = num_examples * i // num_folds
+        end = num_examples * (i + 1) // num_folds
+        train = scheme_class(
+            list(range(0, begin)) + list(range(end, num_examples)), **kwargs
+        )
+        valid = scheme_class(range(begin, end), **kwargs)
+        if strict:
+            yield (train, valid)
+        else:
+            yield (train, valid, end - begin)
+
+
 def check_scheme_fits(scheme, num_examples, owner):
     """Check that a scheme asks for no example beyond `num_examples`.
 

@@ -38,8 +38,8 @@ class AbstractDataStream(ABC):
     produces_examples : bool, optional
         Whether each item is one example (True) or a batch (False). It is
         inferred from the iteration scheme when there is one, and must not be
-        given then. A stream without a scheme produces examples unless told
-        otherwise.
+        given then. A stream without a scheme must be told (a
+        :class:`DataStream` without one yields examples).
 
     Attributes
     ----------
@@ -56,10 +56,23 @@ class AbstractDataStream(ABC):
 
     @property
     def produces_examples(self):
-        """Whether each item is a single example rather than a batch."""
+        """Whether each item is a single example rather than a batch.
+
+        Raises
+        ------
+        ValueError
+            If the stream has no iteration scheme and was not told.
+
+        """
         if self.iteration_scheme is not None:
             return self.iteration_scheme.requests_examples
-        return self.__dict__.get("_produces_examples", True)
+        if "_produces_examples" not in self.__dict__:
+            raise ValueError(
+                f"{type(self).__name__} has no iteration scheme to tell whether "
+                f"it yields examples or batches, and produces_examples was not "
+                f"set; pass produces_examples=True or False"
+            )
+        return self._produces_examples
 
     @produces_examples.setter
     def produces_examples(self, value):
@@ -120,6 +133,12 @@ class AbstractDataStream(ABC):
             yield self.get_epoch_iterator(as_dict=as_dict)
 
 
+def _without_batch(labels):
+    if labels is None:
+        return None
+    return tuple(label for label in labels if label != "batch")
+
+
 class DataStream(AbstractDataStream):
     """A stream that reads a dataset.
 
@@ -146,7 +165,16 @@ class DataStream(AbstractDataStream):
     def __init__(self, dataset, **kwargs):
         if dataset.axis_labels:
             kwargs.setdefault("axis_labels", dict(dataset.axis_labels))
+        if kwargs.get("iteration_scheme") is None:
+            kwargs.setdefault("produces_examples", True)
         super().__init__(**kwargs)
+        if self.axis_labels and self.produces_examples:
+            # An example has no batch axis. Work on a copy: the labels may be
+            # the caller's own dict.
+            self.axis_labels = {
+                source: _without_batch(labels)
+                for source, labels in self.axis_labels.items()
+            }
         check = getattr(dataset, "check_iteration_scheme", None)
         if check is not None and self.iteration_scheme is not None:
             check(self.iteration_scheme)
@@ -201,3 +229,90 @@ class DataStream(AbstractDataStream):
         else:
             self.next_epoch()
         return super().get_epoch_iterator(**kwargs)
+
+
+class ServerDataStream(AbstractDataStream):
+    """A stream that reads the items a :func:`fuel.server.start_server` sends.
+
+    Parameters
+    ----------
+    sources : tuple of str
+        The names of the arrays of each item (they do not travel with it).
+    produces_examples : bool
+        Whether the served stream yields examples or batches.
+    host : str, optional
+        Where the server runs; ``'localhost'`` by default.
+    port : int, optional
+        The server's port; 5557 by default.
+    hwm : int, optional
+        The receive high-water mark; use the server's.
+    axis_labels : dict, optional
+
+    Notes
+    -----
+    An epoch ends when the server finishes one. Several clients connected to
+    one server share its items. The stream pickles without its socket and
+    reconnects on first use. Needs pyzmq (``pip install
+    symbolic-blocks[server]``).
+
+    """
+
+    def __init__(
+        self,
+        sources,
+        produces_examples,
+        host="localhost",
+        port=5557,
+        hwm=10,
+        axis_labels=None,
+    ):
+        super().__init__(axis_labels=axis_labels)
+        self.sources = sources
+        self.produces_examples = produces_examples
+        self.host = host
+        self.port = port
+        self.hwm = hwm
+        self.connected = False
+
+    def connect(self):
+        """Open a PULL socket connected to the server."""
+        from fuel.server import import_zmq
+
+        zmq = import_zmq()
+        self.context = zmq.Context()
+        self.socket = self.context.socket(zmq.PULL)
+        self.socket.set_hwm(self.hwm)
+        self.socket.connect(f"tcp://{self.host}:{self.port}")
+        self.connected = True
+
+    def get_data(self, request=None):
+        from fuel.server import recv_arrays
+
+        if request is not None:
+            raise ValueError(f"ServerDataStream takes no requests, got {request!r}")
+        if not self.connected:
+            self.connect()
+        return tuple(recv_arrays(self.socket))
+
+    def close(self):
+        pass
+
+    def reset(self):
+        pass
+
+    def next_epoch(self):
+        pass
+
+    def disconnect(self):
+        """Close the socket (the next read reconnects)."""
+        if self.connected:
+            self.socket.close(linger=0)
+            self.context.term()
+            self.connected = False
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state.pop("context", None)
+        state.pop("socket", None)
+        state["connected"] = False
+        return state

@@ -15,7 +15,7 @@ from numbers import Integral
 
 from fuel.schemes import SequentialExampleScheme, check_scheme_fits
 from fuel.streams import DataStream
-from fuel.utils import check_indices, index_within, iter_, izip
+from fuel.utils import Subset, check_indices, index_within, iter_, izip
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,8 @@ class IterableDataset(Dataset):
             iterables = {"data": iterables}
         for source, iterable in iterables.items():
             if not isinstance(iterable, Iterable):
-                raise TypeError(
+                # ValueError, as in Fuel (IterableDataset(None) included).
+                raise ValueError(
                     f"IterableDataset expects an iterable for source {source!r}, "
                     f"got {type(iterable).__name__}"
                 )
@@ -308,13 +309,37 @@ class IndexableDataset(Dataset):
             raise ValueError(f"IndexableDataset sources differ in length: {sizes}")
         self.start = start
         self.stop = stop
+        # Fuel's attribute; the slice above already applied start and stop.
+        self.subset = Subset(slice(None), self.num_examples)
         self.example_iteration_scheme = SequentialExampleScheme(self.num_examples)
 
     @property
     def num_examples(self):
         return len(self.indexables[0])
 
+    def __getattr__(self, name):
+        # The sources read as attributes (dataset.features), as in Fuel.
+        # __dict__ is read directly: during unpickling it is still empty.
+        if not name.startswith("__"):
+            sources = self.__dict__.get("_sources") or self.__dict__.get(
+                "provides_sources"
+            )
+            indexables = self.__dict__.get("indexables")
+            if sources and indexables is not None and name in sources:
+                return indexables[tuple(sources).index(name)]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
     def get_data(self, state=None, request=None):
+        if state is not None:
+            raise ValueError(
+                f"IndexableDataset keeps no state, but get_data got the state "
+                f"{state!r}; pass state=None"
+            )
         if request is None:
             raise ValueError(
                 "IndexableDataset needs a request: give its DataStream an "

@@ -23,9 +23,11 @@ Examples
 
 """
 
+from fuel.transformers.background import BackgroundProcess, MultiProcessing
 from fuel.transformers.base import (
     AgnosticSourcewiseTransformer,
     AgnosticTransformer,
+    ExpectsAxisLabels,
     SourcewiseTransformer,
     Transformer,
 )
@@ -45,15 +47,18 @@ from fuel.transformers.simple import (
 __all__ = [
     "AgnosticSourcewiseTransformer",
     "AgnosticTransformer",
+    "BackgroundProcess",
     "Batch",
     "Cache",
     "Cast",
+    "ExpectsAxisLabels",
     "Filter",
     "FilterSources",
     "Flatten",
     "ForceFloatX",
     "Mapping",
     "Merge",
+    "MultiProcessing",
     "Padding",
     "Rename",
     "ScaleAndShift",

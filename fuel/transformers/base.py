@@ -1,12 +1,21 @@
 """The transformer base classes: a transformer is a stream that wraps a stream."""
 
 import logging
+from collections import defaultdict
 
+from fuel.exceptions import AxisLabelsMismatchError
 from fuel.streams import AbstractDataStream
 
 logger = logging.getLogger(__name__)
 
 _KINDS = {True: "examples", False: "batches"}
+
+
+def copy_labels(data_stream, kwargs):
+    """Default ``kwargs['axis_labels']`` to a copy of the stream's labels."""
+    if "axis_labels" not in kwargs and data_stream.axis_labels:
+        kwargs["axis_labels"] = dict(data_stream.axis_labels)
+    return kwargs
 
 
 class Transformer(AbstractDataStream):
@@ -26,13 +35,13 @@ class Transformer(AbstractDataStream):
     iteration_scheme : IterationScheme, optional
         Only for transformers that take requests, such as :class:`Batch`.
     axis_labels : dict, optional
-        Defaults to the wrapped stream's axis labels.
+        None by default, as in Fuel: a transformer may change the axes, so
+        the wrapped stream's labels are not inherited. The transformers that
+        keep the axes (:class:`.Cast`, :class:`.ScaleAndShift`...) copy them.
 
     """
 
     def __init__(self, data_stream, produces_examples=None, **kwargs):
-        if "axis_labels" not in kwargs and data_stream.axis_labels:
-            kwargs["axis_labels"] = dict(data_stream.axis_labels)
         if produces_examples is None and kwargs.get("iteration_scheme") is None:
             produces_examples = data_stream.produces_examples
         super().__init__(produces_examples=produces_examples, **kwargs)
@@ -184,3 +193,56 @@ class AgnosticSourcewiseTransformer(AgnosticTransformer, SourcewiseTransformer):
 
     def transform_any(self, data):
         return self._apply_sourcewise(data, self.transform_any_source)
+
+
+class ExpectsAxisLabels:
+    """Mixin for transformers that need their input's axes in a given order.
+
+    :meth:`verify_axis_labels` checks a source's labels once and remembers
+    that it passed.
+
+    """
+
+    def verify_axis_labels(self, expected, actual, source_name):
+        """Check that `source_name` has the axis labels `expected`.
+
+        Parameters
+        ----------
+        expected : tuple of str
+            The labels the transformer needs.
+        actual : tuple of str or None
+            The labels the stream declares. None (no labels) passes with a
+            warning, since the data may well be laid out right.
+        source_name : str
+            The source, for the message.
+
+        Raises
+        ------
+        AxisLabelsMismatchError
+            If `actual` differs from `expected`.
+
+        """
+        checked = self.__dict__.setdefault("_checked_axis_labels", defaultdict(bool))
+        if checked[source_name]:
+            return
+        if actual is None:
+            logger.warning(
+                "%s expects the axes %s for source %r, but the stream declares "
+                "no axis labels; carrying on as if they matched",
+                type(self).__name__,
+                expected,
+                source_name,
+            )
+        elif tuple(actual) != tuple(expected):
+            raise AxisLabelsMismatchError(
+                f"{type(self).__name__} expects the axes {tuple(expected)} for "
+                f"source {source_name!r}, but the stream declares {tuple(actual)}"
+            )
+        checked[source_name] = True
+
+    def source_axis_labels(self, source_name):
+        """The wrapped stream's labels for `source_name`, or None if it has none."""
+        labels = self.data_stream.axis_labels
+        if not labels:
+            return None
+        return labels.get(source_name)

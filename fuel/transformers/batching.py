@@ -6,7 +6,7 @@ import numpy
 
 from fuel.config_parser import config
 from fuel.streams import AbstractDataStream
-from fuel.transformers.base import Transformer, check_which_sources
+from fuel.transformers.base import Transformer, check_which_sources, copy_labels
 from fuel.utils import izip
 
 logger = logging.getLogger(__name__)
@@ -241,6 +241,7 @@ class Cache(Transformer):
                 f"Cache needs a scheme that requests batches, not "
                 f"{type(iteration_scheme).__name__}"
             )
+        copy_labels(data_stream, kwargs)
         super().__init__(data_stream, iteration_scheme=iteration_scheme, **kwargs)
         self.cache = [[] for _ in self.sources]
 

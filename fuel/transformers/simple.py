@@ -1,6 +1,7 @@
 """Transformers that change each item: map, filter, rename, reshape, cast."""
 
 import logging
+from collections import OrderedDict
 
 import numpy
 
@@ -11,6 +12,7 @@ from fuel.transformers.base import (
     SourcewiseTransformer,
     Transformer,
     check_which_sources,
+    copy_labels,
 )
 
 logger = logging.getLogger(__name__)
@@ -24,21 +26,34 @@ class Mapping(Transformer):
     data_stream : AbstractDataStream
         The stream to wrap.
     mapping : callable
-        Takes an item (a tuple ordered like the wrapped stream's sources) and
-        returns a tuple: the new item, or the new sources' data if
-        `add_sources` is given. Use a module-level function so that it pickles.
+        Takes an item and returns a tuple: the new item, or the new sources'
+        data if `add_sources` is given. Use a module-level function so that
+        it pickles.
     add_sources : tuple of str, optional
         If given, `mapping` returns data for these new sources, which are
         appended to the old ones.
+    mapping_accepts : {list, dict}, optional
+        With ``list`` (the default) `mapping` gets the item as a tuple ordered
+        like the wrapped stream's sources. With ``dict`` it gets an ordered
+        dict from source name to data, and returns a mapping holding every
+        output source (the `add_sources`, or all sources when there are none).
 
     """
 
-    def __init__(self, data_stream, mapping, add_sources=None, **kwargs):
+    def __init__(
+        self, data_stream, mapping, add_sources=None, mapping_accepts=list, **kwargs
+    ):
         super().__init__(data_stream, data_stream.produces_examples, **kwargs)
         if not callable(mapping):
             raise TypeError(f"Mapping expects a callable, got {mapping!r}")
+        if mapping_accepts not in (list, dict):
+            raise ValueError(
+                f"Mapping's mapping_accepts must be list or dict, "
+                f"got {mapping_accepts!r}"
+            )
         self.mapping = mapping
         self.add_sources = tuple(add_sources) if add_sources else None
+        self.mapping_accepts = mapping_accepts
 
     @property
     def sources(self):
@@ -48,10 +63,34 @@ class Mapping(Transformer):
         if request is not None:
             raise ValueError(f"Mapping takes no requests, got {request!r}")
         data = next(self.child_epoch_iterator)
-        image = self.mapping(data)
+        if self.mapping_accepts is dict:
+            image = self._map_dict(data)
+        else:
+            image = self.mapping(data)
         if not self.add_sources:
             return image
         return tuple(data) + tuple(image)
+
+    def _map_dict(self, data):
+        sources = self.data_stream.sources
+        if len(data) != len(sources):
+            raise IterableLengthMismatch(
+                f"Mapping got {len(data)} values for the {len(sources)} "
+                f"sources {sources}"
+            )
+        image = self.mapping(OrderedDict(zip(sources, data, strict=True)))
+        wanted = self.add_sources or self.sources
+        missing = [source for source in wanted if source not in image]
+        if missing:
+            raise KeyError(
+                f"the mapping of Mapping returned no value for "
+                f"{', '.join(map(repr, missing))}; it must return every one of {wanted}"
+            )
+        return tuple(image[source] for source in wanted)
+
+
+class IterableLengthMismatch(ValueError):
+    """Two sequences that should be zipped differ in length."""
 
 
 class SortMapping:
@@ -104,6 +143,7 @@ class Filter(Transformer):
     def __init__(self, data_stream, predicate, **kwargs):
         if not callable(predicate):
             raise TypeError(f"Filter expects a callable predicate, got {predicate!r}")
+        copy_labels(data_stream, kwargs)
         super().__init__(data_stream, data_stream.produces_examples, **kwargs)
         self.predicate = predicate
 
@@ -166,9 +206,8 @@ class Rename(AgnosticTransformer):
                 f"on_non_existent must be 'raise', 'warn' or 'ignore', "
                 f"got {on_non_existent!r}"
             )
-        sources = list(data_stream.sources)
-        for old, new in names.items():
-            if old not in sources:
+        for old in names:
+            if old not in data_stream.sources:
                 message = (
                     f"Rename was asked to rename source {old!r}, but the "
                     f"stream has only {tuple(data_stream.sources)}"
@@ -177,10 +216,16 @@ class Rename(AgnosticTransformer):
                     raise KeyError(message)
                 if on_non_existent == "warn":
                     logger.warning(message)
-                continue
-            sources[sources.index(old)] = new
+                else:
+                    logger.debug(message)
+        # All at once, so that swaps work.
+        sources = [names.get(source, source) for source in data_stream.sources]
         if len(set(sources)) != len(sources):
-            raise ValueError(f"Rename would give duplicate sources {tuple(sources)}")
+            # KeyError, as in Fuel.
+            raise KeyError(
+                f"Rename would give duplicate sources {tuple(sources)}; "
+                f"{names} maps onto a name already in use"
+            )
         if data_stream.axis_labels:
             kwargs.setdefault(
                 "axis_labels",
@@ -247,6 +292,7 @@ class ScaleAndShift(AgnosticSourcewiseTransformer):
     def __init__(self, data_stream, scale, shift, **kwargs):
         self.scale = scale
         self.shift = shift
+        copy_labels(data_stream, kwargs)
         super().__init__(data_stream, data_stream.produces_examples, **kwargs)
 
     def transform_any_source(self, source_data, _):
@@ -271,6 +317,7 @@ class Cast(AgnosticSourcewiseTransformer):
         if dtype == "floatX":
             dtype = config.floatX
         self.dtype = numpy.dtype(dtype)
+        copy_labels(data_stream, kwargs)
         super().__init__(data_stream, data_stream.produces_examples, **kwargs)
 
     def transform_any_source(self, source_data, _):
@@ -285,6 +332,7 @@ class ForceFloatX(AgnosticSourcewiseTransformer):
     """
 
     def __init__(self, data_stream, **kwargs):
+        copy_labels(data_stream, kwargs)
         super().__init__(data_stream, data_stream.produces_examples, **kwargs)
 
     def transform_any_source(self, source_data, _):

@@ -1,3 +1,4 @@
+import pickle
 from collections import OrderedDict
 
 import numpy
@@ -34,7 +35,7 @@ def test_iterable_dataset_rejects_requests_and_bad_input():
     dataset = IterableDataset([1, 2])
     with pytest.raises(ValueError, match="cannot answer the request"):
         dataset.get_data(dataset.open(), request=[0])
-    with pytest.raises(TypeError, match="source 'x'"):
+    with pytest.raises(ValueError, match="source 'x'"):
         IterableDataset({"x": 3})
     with pytest.raises(ValueError, match="differ in length"):
         IterableDataset({"x": [1, 2], "y": [1]})
@@ -116,3 +117,38 @@ def test_default_transformers_are_applied_in_order():
         dataset, iteration_scheme=SequentialExampleScheme(2)
     )
     assert [float(x) for (x,) in stream.get_epoch_iterator()] == [3.0, 5.0]
+
+
+def test_iterable_dataset_of_none_raises_value_error():
+    with pytest.raises(ValueError, match="expects an iterable"):
+        IterableDataset(None)
+
+
+def test_indexable_dataset_sources_read_as_attributes_and_survive_pickling():
+    features, targets = numpy.arange(6).reshape(3, 2), [7, 8, 9]
+    dataset = IndexableDataset({"features": features, "targets": targets})
+    assert dataset.features is dataset.indexables[0]
+    assert dataset.targets == targets
+    with pytest.raises(AttributeError, match="labels"):
+        dataset.labels
+    copy = pickle.loads(pickle.dumps(dataset))
+    numpy.testing.assert_array_equal(copy.features, features)
+    assert copy.subset.num_examples == 3
+
+
+def test_indexable_dataset_refuses_a_state():
+    dataset = IndexableDataset({"x": [1, 2]})
+    assert dataset.get_data(None, [1]) == ([2],)
+    with pytest.raises(ValueError, match="keeps no state"):
+        dataset.get_data(state=object(), request=[0])
+
+
+def test_example_iteration_scheme_of_datasets_that_define_none():
+    class Bare(Dataset):
+        provides_sources = ("x",)
+
+    bare = Bare()
+    assert not hasattr(bare, "example_iteration_scheme")
+    bare.example_iteration_scheme = SequentialExampleScheme(2)
+    assert bare.get_example_stream().iteration_scheme is bare.example_iteration_scheme
+    assert IterableDataset([1]).example_iteration_scheme is None

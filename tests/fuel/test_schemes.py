@@ -13,6 +13,7 @@ from fuel.schemes import (
     ShuffledExampleScheme,
     ShuffledScheme,
     check_scheme_fits,
+    cross_validation,
 )
 
 
@@ -141,3 +142,32 @@ def test_check_scheme_fits():
         check_scheme_fits(
             ConcatenatedScheme([ConstantScheme(2, 4), ConstantScheme(2, 6)]), 5, "D"
         )
+
+
+def test_cross_validation_folds_cover_the_examples():
+    folds = list(cross_validation(SequentialScheme, 6, 3, batch_size=2))
+    assert len(folds) == 3
+    for i, (train, valid) in enumerate(folds):
+        valid_indices = list(valid.indices)
+        assert valid_indices == [2 * i, 2 * i + 1]
+        assert sorted(list(train.indices) + valid_indices) == list(range(6))
+        assert valid.batch_size == 2
+    assert list(folds[1][0].get_request_iterator()) == [[0, 1], [4, 5]]
+
+
+def test_cross_validation_strictness():
+    with pytest.raises(ValueError, match="multiple of num_folds"):
+        next(cross_validation(SequentialExampleScheme, 7, 3))
+    folds = list(cross_validation(SequentialExampleScheme, 7, 3, strict=False))
+    assert [size for _, _, size in folds] == [2, 2, 3]
+    assert list(folds[2][1].get_request_iterator()) == [4, 5, 6]
+    assert list(folds[2][0].get_request_iterator()) == [0, 1, 2, 3]
+
+
+def test_shuffled_schemes_shuffle_a_list_with_the_default_seed_as_fuel_does():
+    # Fuel shuffles a Python list with a RandomState(default_seed): the same
+    # seed gives the same orders as upstream.
+    order = list(range(8))
+    numpy.random.RandomState(1).shuffle(order)
+    assert list(ShuffledScheme(8, 4).get_request_iterator()) == [order[:4], order[4:]]
+    assert list(ShuffledExampleScheme(8).get_request_iterator()) == order

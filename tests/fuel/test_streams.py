@@ -115,3 +115,42 @@ def test_example_stream_of_an_iterable_dataset():
     stream = IterableDataset(range(3)).get_example_stream()
     assert stream.iteration_scheme is None
     assert list(stream.get_epoch_iterator()) == [(0,), (1,), (2,)]
+
+
+class Counter(AbstractDataStream):
+    sources = ("n",)
+
+    def get_data(self, request=None):
+        return (request,)
+
+    def reset(self):
+        pass
+
+    def close(self):
+        pass
+
+    def next_epoch(self):
+        pass
+
+
+def test_produces_examples_unset_without_a_scheme_raises():
+    stream = Counter()
+    with pytest.raises(ValueError, match="produces_examples was not set"):
+        stream.produces_examples
+    stream.produces_examples = False
+    assert stream.produces_examples is False
+    assert Counter(iteration_scheme=SequentialScheme(2, 1)).produces_examples is False
+
+
+def test_example_streams_drop_the_batch_axis_from_the_labels():
+    labels = {"x": ("batch", "feature"), "y": None}
+    dataset = IndexableDataset(
+        {"x": numpy.zeros((2, 3)), "y": [0, 1]}, axis_labels=labels
+    )
+    examples = DataStream(dataset, iteration_scheme=SequentialExampleScheme(2))
+    assert examples.axis_labels == {"x": ("feature",), "y": None}
+    batches = DataStream(dataset, iteration_scheme=SequentialScheme(2, 2))
+    assert batches.axis_labels == labels
+    given = {"x": ("batch", "feature")}
+    DataStream(IterableDataset({"x": [1]}), axis_labels=given)
+    assert given == {"x": ("batch", "feature")}, "the caller's dict is left alone"

@@ -1,9 +1,11 @@
 import logging
+import pickle
 
 import numpy
 import pytest
 
 from fuel.datasets import IndexableDataset, IterableDataset
+from fuel.exceptions import AxisLabelsMismatchError
 from fuel.schemes import ConstantScheme, SequentialExampleScheme, SequentialScheme
 from fuel.streams import DataStream
 from fuel.transformers import (
@@ -11,12 +13,14 @@ from fuel.transformers import (
     Batch,
     Cache,
     Cast,
+    ExpectsAxisLabels,
     Filter,
     FilterSources,
     Flatten,
     ForceFloatX,
     Mapping,
     Merge,
+    MultiProcessing,
     Padding,
     Rename,
     ScaleAndShift,
@@ -198,8 +202,10 @@ def test_rename(caplog):
         Rename(example_stream(a=[1]), {"q": "r"}, on_non_existent="warn")
     assert "'q'" in caplog.text
     assert Rename(example_stream(a=[1]), {"q": "r"}, "ignore").sources == ("a",)
-    with pytest.raises(ValueError, match="duplicate"):
+    with pytest.raises(KeyError, match="duplicate"):
         Rename(example_stream(a=[1], b=[2]), {"a": "b"})
+    swapped = Rename(example_stream(a=[1], b=[2]), {"a": "b", "b": "a"})
+    assert swapped.sources == ("b", "a")
 
 
 def first_length(example):
@@ -263,3 +269,93 @@ def test_transformers_delegate_epochs_to_the_child():
     stream.reset()
     stream.next_epoch()
     stream.close()
+
+
+def swap_dict(data):
+    return {"x": data["y"], "y": data["x"]}
+
+
+def product_dict(data):
+    return {"p": data["x"] * data["y"]}
+
+
+def test_mapping_accepting_dicts():
+    stream = Mapping(
+        example_stream(x=[1, 2], y=[3, 4]), swap_dict, mapping_accepts=dict
+    )
+    assert list(stream.get_epoch_iterator()) == [(3, 1), (4, 2)]
+    added = Mapping(
+        example_stream(x=[1, 2], y=[3, 4]),
+        product_dict,
+        add_sources=("p",),
+        mapping_accepts=dict,
+    )
+    assert list(added.get_epoch_iterator(as_dict=True))[1] == {"x": 2, "y": 4, "p": 8}
+    missing = Mapping(example_stream(x=[1], y=[2]), product_dict, mapping_accepts=dict)
+    with pytest.raises(KeyError, match="no value for 'x'"):
+        next(missing.get_epoch_iterator())
+    with pytest.raises(ValueError, match="list or dict"):
+        Mapping(example_stream(x=[1]), swap_dict, mapping_accepts=tuple)
+
+
+class ExpectsFeatureAxis(ExpectsAxisLabels, Transformer):
+    def transform_batch(self, batch):
+        labels = (self.data_stream.axis_labels or {}).get("x")
+        self.verify_axis_labels(("batch", "feature"), labels, "x")
+        return batch
+
+
+def labelled_batches(labels):
+    dataset = IndexableDataset({"x": numpy.zeros((4, 2))}, axis_labels=labels)
+    return DataStream(dataset, iteration_scheme=SequentialScheme(4, 2))
+
+
+def test_expects_axis_labels(caplog):
+    good = ExpectsFeatureAxis(labelled_batches({"x": ("batch", "feature")}))
+    assert len(list(good.get_epoch_iterator())) == 2
+    bad = ExpectsFeatureAxis(labelled_batches({"x": ("batch", "time")}))
+    with pytest.raises(AxisLabelsMismatchError, match=r"ExpectsFeatureAxis.*'time'"):
+        next(bad.get_epoch_iterator())
+    unlabelled = ExpectsFeatureAxis(labelled_batches(None))
+    with caplog.at_level(logging.WARNING):
+        list(unlabelled.get_epoch_iterator())
+    assert caplog.text.count("no axis labels") == 1
+
+
+def test_axis_labels_follow_fuels_rules():
+    labels = {"x": ("batch", "feature")}
+    stream = labelled_batches(labels)
+    for kept in (
+        ScaleAndShift(stream, 2, 0),
+        Cast(stream, "float32"),
+        ForceFloatX(stream),
+        Filter(stream, is_even),
+        Cache(stream, ConstantScheme(3)),
+    ):
+        assert kept.axis_labels == labels, type(kept).__name__
+    # A transformer may change the axes: it inherits no labels unless told.
+    assert Mapping(stream, double_first).axis_labels is None
+    assert Transformer(stream).axis_labels is None
+    assert Transformer(stream, axis_labels={"x": ("a",)}).axis_labels == {"x": ("a",)}
+
+
+def test_multiprocessing_reads_the_stream_in_the_background():
+    stream = MultiProcessing(batch_stream(2, x=numpy.arange(5)), max_store=2)
+    try:
+        for _ in range(2):
+            assert [x.tolist() for (x,) in stream.get_epoch_iterator()] == [
+                [0, 1],
+                [2, 3],
+                [4],
+            ]
+        with pytest.raises(TypeError, match="cannot be pickled"):
+            pickle.dumps(stream)
+    finally:
+        stream.proc.terminate()
+        stream.proc.join(5)
+
+
+def test_old_ngrams_path_still_imports():
+    from fuel.transformers import sequences, text
+
+    assert text.NGrams is sequences.NGrams

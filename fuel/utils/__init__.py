@@ -1,5 +1,10 @@
 """Helpers shared by Fuel's modules: picklable iterators, data files, indexing.
 
+The package also holds :class:`Subset` (which examples of a container a
+dataset uses), :func:`do_not_pickle_attributes` (attributes reloaded after
+unpickling), and the submodules ``lock``, ``disk``, ``cache``, ``formats`` and
+``parallel``.
+
 Every iterator a data stream keeps between two batches must pickle, so that a
 checkpoint taken mid-epoch resumes with the next batch. The iterator building
 blocks below (``imap``, ``izip``, ``chain``, ``repeat``, ``iter_`` and
@@ -8,12 +13,15 @@ classes here where that package cannot be imported.
 
 """
 
+import contextlib
 import logging
 import os
 
 import numpy
 
 from fuel.config_parser import ConfigurationError, config
+from fuel.utils.lazy import do_not_pickle_attributes, lazy_property_factory
+from fuel.utils.subset import Subset, iterable_fancy_indexing
 
 logger = logging.getLogger(__name__)
 
@@ -224,3 +232,27 @@ def index_within(indexable, request):
     if isinstance(indexable, numpy.ndarray):
         return indexable[numpy.asarray(request, dtype=numpy.int64)]
     return [indexable[index] for index in request]
+
+
+@contextlib.contextmanager
+def remember_cwd():
+    """Restore the working directory when the block ends."""
+    cwd = os.getcwd()
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+
+
+# Python 2's buffer, under the name upstream gave it.
+buffer_ = memoryview
+
+__all__ = [
+    "Subset",
+    "buffer_",
+    "do_not_pickle_attributes",
+    "find_in_data_path",
+    "iterable_fancy_indexing",
+    "lazy_property_factory",
+    "remember_cwd",
+]
