@@ -94,9 +94,7 @@ def main(argv=None):
         default="auto",
         help="MNIST if its files are found (auto, the default), or the digits",
     )
-    parser.add_argument(
-        "--epochs", type=int, help="5 for MNIST and 20 for the digits"
-    )
+    parser.add_argument("--epochs", type=int, help="5 for MNIST and 20 for the digits")
     parser.add_argument(
         "--batch-size", type=int, help="256 for MNIST and 8 for the digits"
     )

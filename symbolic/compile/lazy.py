@@ -18,6 +18,44 @@ import logging
 _logger = logging.getLogger(__name__)
 
 
+def lazy_layout(fgraph, nodes):
+    """Split the schedule into the main part and each lazy node's branches.
+
+    Parameters
+    ----------
+    fgraph : FunctionGraph
+    nodes : list of Apply
+        The execution order.
+
+    Returns
+    -------
+    (list of Apply, dict)
+        The main schedule (without the branch-only nodes), and
+        ``{lazy node: [nodes of branch 0, nodes of branch 1, ...]}``, each
+        list in execution order. A lazy node nested in a branch is listed
+        there, and its own branches have their own key.
+    """
+    position = {node: i for i, node in enumerate(nodes)}
+    consumers = _consumers(fgraph, nodes)
+    absorbed_by = {}
+    branches_of = {}
+    for node in nodes:
+        if not getattr(node.op, "lazy", False) or node in absorbed_by:
+            continue
+        branch_nodes = []
+        for branch in node.op.lazy_branches(node):
+            owned = _exclusive_nodes(
+                node, set(branch), consumers, absorbed_by, position
+            )
+            for member in owned:
+                absorbed_by[member] = node
+            branch_nodes.append(sorted(owned, key=position.__getitem__))
+        branches_of[node] = branch_nodes
+    main = [node for node in nodes if node not in absorbed_by]
+    _logger.debug("lazy scheduling moved %d nodes into branches", len(absorbed_by))
+    return main, branches_of
+
+
 def schedule_lazy(fgraph, nodes, thunks):
     """Return ``(nodes, thunks)`` with branch-only work moved into lazy thunks.
 
@@ -37,29 +75,16 @@ def schedule_lazy(fgraph, nodes, thunks):
     """
     if not any(getattr(node.op, "lazy", False) for node in nodes):
         return nodes, thunks
-    position = {node: i for i, node in enumerate(nodes)}
-    consumers = _consumers(fgraph, nodes)
-    absorbed_by = {}
+    main, branches_of = lazy_layout(fgraph, nodes)
     thunk_of = dict(zip(nodes, thunks))
+    # Inner lazy nodes first, so that an outer branch runs their lazy thunks.
     for node in nodes:
-        if not getattr(node.op, "lazy", False) or node in absorbed_by:
-            continue
-        branches = node.op.lazy_branches(node)
-        branch_nodes = []
-        for branch in branches:
-            owned = _exclusive_nodes(
-                node, set(branch), consumers, absorbed_by, position
+        if node in branches_of:
+            thunk_of[node] = _lazy_thunk(
+                node,
+                thunk_of[node],
+                [[thunk_of[m] for m in members] for members in branches_of[node]],
             )
-            for member in owned:
-                absorbed_by[member] = node
-            branch_nodes.append(sorted(owned, key=position.__getitem__))
-        thunk_of[node] = _lazy_thunk(
-            node,
-            thunk_of[node],
-            [[thunk_of[m] for m in members] for members in branch_nodes],
-        )
-    main = [node for node in nodes if node not in absorbed_by]
-    _logger.debug("lazy scheduling moved %d nodes into branches", len(absorbed_by))
     return main, [thunk_of[node] for node in main]
 
 

@@ -4,7 +4,9 @@ Each node of ``fgraph.toposort()`` becomes an entry of a
 ``_runtime.Program`` (see :mod:`symbolic.backends.c.lowering`): fused
 elemwise kernels from the graph's kernel library, BLAS calls, reductions,
 softmax kernels, views and shape ops run in C; every other op runs its Python
-thunk from the same loop.  Storage cells are the ones the Python VM uses, so
+thunk from the same loop.  A lazy node (``ifelse``) gets its branches laid
+out before it behind jump entries, so only the chosen branch runs, still in
+the C loop.  Storage cells are the ones the Python VM uses, so
 ``Function`` reads results the same way.  Output buffers are reused across
 calls when nothing else holds them (a reference-count check), and the cells
 of intermediate views are emptied after each call so that the buffers they
@@ -15,11 +17,13 @@ import logging
 import threading
 import time
 import warnings
+from typing import NamedTuple
 
 from symbolic.backends import base
 from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
+from symbolic.compile.lazy import lazy_layout
 from symbolic.compile.linker import PerformLinker, raise_with_node
 from symbolic.config import config
 from symbolic.graph.basic import Constant
@@ -56,12 +60,10 @@ class CLinker:
     def make_vm(self, fgraph, storage_map, profile=None):
         """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""
         nodes = fgraph.toposort()
-        lazy = [node for node in nodes if getattr(node.op, "lazy", False)]
-        if lazy:
-            _logger.debug(
-                "graph has lazy ops (%s): running it with the Python VM",
-                ", ".join(sorted({str(node.op) for node in lazy})),
-            )
+        steps = _steps(fgraph, nodes)
+        if steps is None or (profile is not None and len(steps) != len(nodes)):
+            # The profiler times entry by entry, which jumps would defeat.
+            _logger.debug("lazy graph run by the Python VM: %s", fgraph)
             return PerformLinker().make_vm(fgraph, storage_map, profile)
         try:
             module = runtime.load()
@@ -69,10 +71,59 @@ class CLinker:
             if not self.allow_fallback:
                 raise
             return _fallback_linker(exc).make_vm(fgraph, storage_map, profile)
-        return _link(module, fgraph, nodes, storage_map, profile)
+        return _link(module, fgraph, nodes, steps, storage_map, profile)
 
 
-def _link(module, fgraph, nodes, storage_map, profile):
+class _Step(NamedTuple):
+    """One program entry: a node's, or a jump of a lazy node's branches.
+
+    ``kind`` is ``"node"``, ``"branch"`` (go on with branch 0, or jump to
+    ``target`` for branch 1) or ``"jump"`` (to ``target``, past branch 1).
+    """
+
+    kind: str
+    node: object
+    target: int = 0
+
+
+def _steps(fgraph, nodes):
+    """The program's steps: ``nodes`` in order, each lazy node's branches laid
+    out before it behind jumps, so that only the chosen branch runs.
+
+    ``[branch] branch 0's nodes [jump] branch 1's nodes  lazy node``
+
+    None when a lazy node has other than two branches.
+    """
+    if not any(getattr(node.op, "lazy", False) for node in nodes):
+        return [_Step("node", node) for node in nodes]
+    main, branches_of = lazy_layout(fgraph, nodes)
+    if any(len(branches) != 2 for branches in branches_of.values()):
+        return None
+    steps = []
+
+    def emit(node):
+        if node not in branches_of:
+            steps.append(_Step("node", node))
+            return
+        first, second = branches_of[node]
+        branch = len(steps)
+        steps.append(None)
+        for member in first:
+            emit(member)
+        jump = len(steps)
+        steps.append(None)
+        steps[branch] = _Step("branch", node, len(steps))
+        for member in second:
+            emit(member)
+        steps[jump] = _Step("jump", node, len(steps))
+        steps.append(_Step("node", node))
+
+    for node in main:
+        emit(node)
+    return steps
+
+
+def _link(module, fgraph, nodes, steps, storage_map, profile):
     plan = _kernel_plan(nodes, _summed_elemwise(fgraph, nodes))
     kernels = {} if plan is None else plan.cached()
     if kernels is None and not config.compile__background:
@@ -81,11 +132,11 @@ def _link(module, fgraph, nodes, storage_map, profile):
         # Not in the disk cache: run the elemwise nodes in Python until the
         # background build is done, then switch to the compiled program.
         def relink(built):
-            return _program(module, fgraph, nodes, storage_map, built, profile)
+            return _program(module, fgraph, steps, storage_map, built, profile)
 
-        first = _program(module, fgraph, nodes, storage_map, {}, profile, quiet=True)
+        first = _program(module, fgraph, steps, storage_map, {}, profile, quiet=True)
         return TieredProgram(first, plan, relink)
-    return _program(module, fgraph, nodes, storage_map, kernels, profile)
+    return _program(module, fgraph, steps, storage_map, kernels, profile)
 
 
 def _summed_elemwise(fgraph, nodes):
@@ -125,14 +176,46 @@ def _fuse_sums(fgraph, nodes, kernels):
     }
 
 
-def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
+def _jump_entry(step, storage_map):
+    """The entry and stand-in thunk of a branch or jump step."""
+    selector = storage_map[step.node.inputs[0]]
+    if step.kind == "branch":
+        select = step.node.op.select_branch
+
+        def thunk():
+            return select(selector[0])
+
+        kind = KINDS["BRANCH"]
+    else:
+
+        def thunk():
+            return None
+
+        kind = KINDS["JUMP"]
+    thunk.input_cells = [selector]
+    thunk.output_cells = []
+    thunk.node = step.node
+    return (kind, (selector,), (), thunk, (step.target,), 0, 0), thunk
+
+
+def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     entries = []
     thunks = []
-    fused = _fuse_sums(fgraph, nodes, kernels)
-    position = {node: index for index, node in enumerate(nodes)}
+    nodes = [step.node for step in steps]
+    graph_nodes = [step.node for step in steps if step.kind == "node"]
+    fused = _fuse_sums(fgraph, graph_nodes, kernels)
+    position = {
+        step.node: index for index, step in enumerate(steps) if step.kind == "node"
+    }
     reduced = {r: e for e, r in fused.items()}
-    invariant = _loop_invariant(fgraph, nodes)
-    for node in nodes:
+    invariant = _loop_invariant(fgraph, graph_nodes)
+    for step in steps:
+        if step.kind != "node":
+            entry, thunk = _jump_entry(step, storage_map)
+            entries.append(entry)
+            thunks.append(thunk)
+            continue
+        node = step.node
         thunk = perform_thunk(node, storage_map)
         lowered = lower_node(node, kernels)
         if lowered.kind in ("GEMM", "DOT22", "DOT"):
@@ -177,7 +260,9 @@ def _program(module, fgraph, nodes, storage_map, kernels, profile, quiet=False):
         if entry[0] == KINDS["SKIP"]
     )
     program = module.Program(
-        tuple(entries), _cells_to_clear(fgraph, nodes, storage_map) + skipped, on_error
+        tuple(entries),
+        _cells_to_clear(fgraph, graph_nodes, storage_map) + skipped,
+        on_error,
     )
     program.nodes = nodes
     program.thunks = thunks

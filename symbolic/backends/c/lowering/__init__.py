@@ -40,6 +40,8 @@ KINDS = {
     "SKIP": 24,
     "REDUCE_MAP": 25,
     "JOIN": 26,
+    "BRANCH": 27,
+    "JUMP": 28,
 }
 
 #: The runtime's limits (MAX_DIMS and MAX_ARGS in runtime.h).

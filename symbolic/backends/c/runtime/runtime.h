@@ -62,7 +62,9 @@ enum entry_kind {
     K_SKIP = 24,
     K_REDUCE_MAP = 25,
     K_JOIN = 26,
-    N_KINDS = 27
+    K_BRANCH = 27, /* a lazy node's choice: its thunk returns the branch index */
+    K_JUMP = 28,   /* to entry p[0] */
+    N_KINDS = 29
 };
 
 typedef struct Entry {

@@ -84,18 +84,49 @@ static void clear_cells(Program *self)
     }
 }
 
-/* Run every entry once: 0, or -1 with the error on_error annotated set. */
+/* The entry after BRANCH entry ``e``: the next one for branch 0, p[0] for
+ * branch 1 (its thunk picks); -1 with an exception set on failure. */
+static Py_ssize_t branch_target(Entry *e, Py_ssize_t i)
+{
+    PyObject *res = PyObject_CallNoArgs(e->fallback);
+    long branch;
+    if (res == NULL) return -1;
+    branch = PyLong_AsLong(res);
+    Py_DECREF(res);
+    if (branch == -1 && PyErr_Occurred()) return -1;
+    if (branch != 0 && branch != 1) {
+        PyErr_Format(PyExc_ValueError, "a lazy node chose branch %ld of 2", branch);
+        return -1;
+    }
+    return branch == 0 ? i + 1 : (Py_ssize_t)e->p[0];
+}
+
+/* Run the entries once, in order but for the jumps of lazy nodes (only the
+ * chosen branch runs): 0, or -1 with the error on_error annotated set. */
 static int program_execute(Program *self)
 {
-    Py_ssize_t i;
-    for (i = 0; i < self->n; i++)
-        if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) {
-            clear_cells(self);
-            fail(self, i);
-            return -1;
+    Py_ssize_t i = 0;
+    while (i < self->n) {
+        Entry *e = &self->entries[i];
+        if (e->kind == K_JUMP) {
+            i = (Py_ssize_t)e->p[0];
+            continue;
         }
+        if (e->kind == K_BRANCH) {
+            Py_ssize_t next = branch_target(e, i);
+            if (next < 0) goto failed;
+            i = next;
+            continue;
+        }
+        if (run_entry(e, &self->slow_calls[i]) < 0) goto failed;
+        i++;
+    }
     clear_cells(self);
     return 0;
+failed:
+    clear_cells(self);
+    fail(self, i);
+    return -1;
 }
 
 static PyObject *program_call(Program *self, PyObject *args, PyObject *kwargs)
@@ -113,6 +144,8 @@ static PyObject *program_run(Program *self, PyObject *arg)
     Py_ssize_t i = PyLong_AsSsize_t(arg);
     if (i == -1 && PyErr_Occurred()) return NULL;
     if (i < 0 || i >= self->n) return PyErr_Format(PyExc_IndexError, "no entry %zd", i);
+    if (self->entries[i].kind == K_BRANCH || self->entries[i].kind == K_JUMP)
+        return PyErr_Format(PyExc_ValueError, "entry %zd is a jump: run the program", i);
     if (run_entry(&self->entries[i], &self->slow_calls[i]) < 0) return fail(self, i);
     Py_RETURN_NONE;
 }
@@ -260,6 +293,15 @@ static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
     for (i = 0; i < self->n; i++) {
         Entry *e = &self->entries[i];
         long long k;
+        if (e->kind == K_BRANCH || e->kind == K_JUMP) {
+            /* Jumps go forward only, so every call ends. */
+            if (e->np < 1 || e->p[0] <= i || e->p[0] > self->n) {
+                PyErr_Format(PyExc_ValueError, "jump entry %zd: bad target", i);
+                Py_DECREF(self);
+                return NULL;
+            }
+            continue;
+        }
         if (e->kind != K_REDUCE_MAP) continue;
         k = e->p[e->np - 1];
         if (k < 0 || k >= i || self->entries[k].kind != K_SKIP) {

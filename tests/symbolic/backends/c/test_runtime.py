@@ -189,6 +189,51 @@ def test_program_rejects_malformed_entries():
         module.Program(
             ((KINDS["ELEMWISE"], ([1],), ([None],), thunk, (1,), 0, 0),), (), print
         )
+    # Jumps go forward only (so a call always ends), and not past the end.
+    for kind in ("BRANCH", "JUMP"):
+        for target in (0, 2, ()):
+            params = () if target == () else (target,)
+            entry = (KINDS[kind], ([0],), (), thunk, params, 0, 0)
+            with pytest.raises(ValueError, match="jump entry 0: bad target"):
+                module.Program((entry,), (), print)
+
+
+def test_branch_entries_pick_by_their_thunk_and_jump_entries_skip():
+    module = runtime.load()
+    ran = []
+    chosen = [0]
+
+    def choose():
+        return chosen[0]
+
+    def step(name):
+        def thunk():
+            ran.append(name)
+
+        return (KINDS["PYTHON"], (), (), thunk, (), 0, 0)
+
+    entries = (
+        (KINDS["BRANCH"], ([0],), (), choose, (3,), 0, 0),
+        step("first"),
+        (KINDS["JUMP"], (), (), choose, (4,), 0, 0),
+        step("second"),
+        step("after"),
+    )
+
+    def on_error(index, exc):
+        raise exc
+
+    program = module.Program(entries, (), on_error)
+    for branch, want in ((0, ["first", "after"]), (1, ["second", "after"])):
+        chosen[0] = branch
+        ran.clear()
+        program()
+        assert ran == want
+    chosen[0] = 2
+    with pytest.raises(ValueError, match="branch 2 of 2"):
+        program()
+    with pytest.raises(ValueError, match="is a jump"):
+        program.run(0)
 
 
 def test_runtime_source_expands_every_part_once():
