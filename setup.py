@@ -104,13 +104,17 @@ setup(
         "llvmlite",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff"],
+        "test": ["pytest", "pytest-xdist", "ruff", "h5py"],
         "bench": ["pytensor", "jax", "jaxlib", "torch==2.13.0"],
         "cuda": ["pycuda"],
+        "hdf5": ["h5py"],
     },
     entry_points={
         "console_scripts": [
             "blocks-continue = blocks.scripts.continue_training:main",
+            "fuel-download = fuel.bin.fuel_download:main",
+            "fuel-convert = fuel.bin.fuel_convert:main",
+            "fuel-info = fuel.bin.fuel_info:main",
         ]
     },
 )
