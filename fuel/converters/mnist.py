@@ -84,17 +84,20 @@ def fill_subparser(subparser):
 
 
 def _read_header(f, filename, count, magic):
-    header = f.read(4 * count)
+    """Check the magic number, then return the other `count` - 1 header ints."""
+    header = f.read(4)
+    if len(header) == 4:
+        (found,) = struct.unpack(">i", header)
+        if found != magic:
+            kind = "image" if magic == MNIST_IMAGE_MAGIC else "label"
+            raise ValueError(
+                f"{filename}: wrong magic number {found} (expected {magic}); "
+                f"is it an MNIST {kind} file?"
+            )
+    header += f.read(4 * (count - 1))
     if len(header) < 4 * count:
         raise ValueError(f"{filename} is too short to be an MNIST file")
-    values = struct.unpack(">" + "i" * count, header)
-    if values[0] != magic:
-        raise ValueError(
-            f"{filename}: wrong magic number {values[0]} (expected {magic}); "
-            f"is it an MNIST {'image' if magic == MNIST_IMAGE_MAGIC else 'label'} "
-            f"file?"
-        )
-    return values[1:]
+    return struct.unpack(">" + "i" * count, header)[1:]
 
 
 def read_mnist_images(filename, dtype=None):
