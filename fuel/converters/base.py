@@ -175,3 +175,55 @@ def open_output(path):
 
     h5py = import_h5py("fuel-convert")
     return h5py.File(path, mode="w")
+
+
+def import_pillow(what):
+    """Import PIL.Image, or raise an ImportError naming the ``image`` extra."""
+    try:
+        from PIL import Image
+    except ImportError:
+        raise ImportError(
+            f"{what} decodes images with Pillow, which is not installed; "
+            f"install the 'image' extra: pip install 'symbolic-blocks[image]' "
+            f"(or pip install Pillow)"
+        ) from None
+    return Image
+
+
+def store_vlen_images(h5file, source, images, count):
+    """Create a variable-length uint8 image source and fill it.
+
+    Parameters
+    ----------
+    h5file : h5py.File
+        The file, open for writing.
+    source : str
+        The source name.
+    images : iterable of numpy.ndarray
+        ``count`` uint8 images, each ``(channel, height, width)``.
+    count : int
+        How many images there are.
+
+    Notes
+    -----
+    Each image is stored flattened; its shape goes to ``<source>_shapes``
+    (a dimension scale attached as ``shapes``) and the axis names to
+    ``<source>_shapes_labels`` (attached as ``shape_labels``).
+
+    """
+    import h5py
+
+    dataset = h5file.create_dataset(
+        source, (count,), dtype=h5py.vlen_dtype(numpy.uint8)
+    )
+    shapes = h5file.create_dataset(f"{source}_shapes", (count, 3), dtype=numpy.int32)
+    for i, image in enumerate(images):
+        dataset[i] = image.ravel()
+        shapes[i] = image.shape
+    labels = h5file.create_dataset(f"{source}_shapes_labels", (3,), dtype="S7")
+    labels[...] = [b"channel", b"height", b"width"]
+    dataset.dims[0].label = "batch"
+    shapes.make_scale("shapes")
+    dataset.dims[0].attach_scale(shapes)
+    labels.make_scale("shape_labels")
+    dataset.dims[0].attach_scale(labels)
