@@ -105,3 +105,72 @@ def test_celeba_both_formats(tmp_path, monkeypatch):
         celeba.convert_celeba("32", str(tmp_path), str(tmp_path))
     with pytest.raises(MissingInputFiles):
         celeba.convert_celeba("64", str(tmp_path / "nowhere"), str(tmp_path))
+
+
+def write_digit_struct(path, boxes_per_image):
+    """A MATLAB 7.3 digitStruct.mat: per image, references to its box fields."""
+    with h5py.File(path, "w") as f:
+        references = []
+        for k, boxes in enumerate(boxes_per_image):
+            group = f.create_group(f"#refs#/box{k}")
+            for field in ("height", "label", "left", "top", "width"):
+                values = [box[field] for box in boxes]
+                if len(values) == 1:
+                    group[field] = numpy.array([[values[0]]], dtype=float)
+                    continue
+                cells = []
+                for j, value in enumerate(values):
+                    cell = f.create_dataset(
+                        f"#refs#/box{k}_{field}{j}", data=numpy.array([[value]], float)
+                    )
+                    cells.append([cell.ref])
+                group.create_dataset(
+                    field, data=numpy.array(cells, dtype=h5py.ref_dtype)
+                )
+            references.append([group.ref])
+        f.create_dataset(
+            "digitStruct/bbox", data=numpy.array(references, dtype=h5py.ref_dtype)
+        )
+
+
+def test_svhn_format_1(tmp_path):
+    import tarfile
+
+    from fuel.converters import svhn
+
+    rng = numpy.random.RandomState(0)
+    written = {}
+    for split in svhn.SPLITS:
+        folder = tmp_path / "unpacked" / split
+        folder.mkdir(parents=True)
+        images = [
+            rng.randint(0, 256, (5 + k, 7, 3)).astype(numpy.uint8) for k in range(2)
+        ]
+        boxes = [
+            [{"height": 4, "label": 10, "left": 1, "top": -2, "width": 3}],
+            [
+                {"height": 5, "label": 3, "left": 0, "top": 1, "width": 2},
+                {"height": 6, "label": 7, "left": 2, "top": 0, "width": 2},
+            ],
+        ]
+        for k, image in enumerate(images):
+            Image.fromarray(image).save(folder / f"{k + 1}.png")
+        write_digit_struct(folder / "digitStruct.mat", boxes)
+        with tarfile.open(tmp_path / f"{split}.tar.gz", "w:gz") as archive:
+            archive.add(folder, arcname=split)
+        written[split] = images
+    (path,) = svhn.convert_svhn(1, str(tmp_path), str(tmp_path))
+    assert path.endswith("svhn_format_1.hdf5")
+    test = H5PYDataset(path, which_sets=("test",))
+    assert test.axis_labels["bbox_lefts"] == ("batch", "bounding_box", "x")
+    assert set(test.vlen_sources) == set(test.sources)
+    data = dict(zip(test.sources, test.get_data(request=[0, 1])))
+    numpy.testing.assert_array_equal(
+        data["features"][1], written["test"][1].transpose(2, 0, 1)
+    )
+    numpy.testing.assert_array_equal(data["bbox_labels"][0], [[0]])
+    numpy.testing.assert_array_equal(data["bbox_tops"][0], [[0]])
+    numpy.testing.assert_array_equal(data["bbox_labels"][1], [[3], [7]])
+    numpy.testing.assert_array_equal(data["bbox_heights"][1], [[5], [6]])
+    assert data["bbox_heights"][1].dtype == numpy.uint16
+    assert H5PYDataset(path, which_sets=("extra",)).num_examples == 2
