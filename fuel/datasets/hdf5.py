@@ -607,8 +607,9 @@ class PytablesDataset(Dataset):
             )
             return [node[request] for node in self.nodes]
         if isinstance(request, list):
-            request = [index + self.start for index in request]
-            return [node[request] for node in self.nodes]
+            rows = [index + self.start for index in request]
+            # PyTables reads a list as point coordinates, not rows.
+            return [numpy.stack([node[row] for row in rows]) for node in self.nodes]
         raise ValueError(
             f"PytablesDataset: a request must be a slice or a list, got {request!r}"
         )

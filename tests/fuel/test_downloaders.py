@@ -141,3 +141,22 @@ def test_fuel_download_with_extra_downloaders(server, tmp_path, monkeypatch):
     module.all_downloaders = (("mnist", fill_subparser),)
     with pytest.raises(ValueError, match="built-in"):
         fuel_download.main(["mnist", "-d", str(tmp_path)])
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [("a.b c.d", ["a.b", "c.d"]), (["x.y"], ["x.y"]), ([], [])],
+)
+def test_extra_downloader_converter_parses_strings_and_lists(value, expected):
+    from fuel.config_parser import extra_downloader_converter
+
+    assert extra_downloader_converter(value) == expected
+
+
+def test_extra_module_settings_come_from_the_environment(monkeypatch):
+    from fuel import config
+
+    monkeypatch.delenv("FUEL_EXTRA_CONVERTERS", raising=False)
+    assert config.extra_converters == []
+    monkeypatch.setenv("FUEL_EXTRA_CONVERTERS", "one.module two.module")
+    assert config.extra_converters == ["one.module", "two.module"]
