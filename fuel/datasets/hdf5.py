@@ -676,12 +676,10 @@ def read_split(path, which_set, sources):
             row = rows[which_set, source]
             reference = row["indices"] if "indices" in row.dtype.names else None
             if reference:
-                indices = numpy.asarray(h5file[reference])
-                # h5py reads only increasing indices; read sorted, then undo.
-                order = numpy.argsort(indices)
-                rows_read = h5file[source][indices[order]]
-                data[source] = numpy.empty_like(rows_read)
-                data[source][order] = rows_read
+                # Fuel reads the rows of an index list in file order, once
+                # each (as H5PYDataset does).
+                wanted = numpy.unique(numpy.asarray(h5file[reference]))
+                data[source] = h5file[source][wanted]
             else:
                 data[source] = h5file[source][int(row["start"]) : int(row["stop"])]
     return data

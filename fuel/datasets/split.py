@@ -37,6 +37,9 @@ class SplitDataset(Dataset):
         See :class:`.Dataset`.
     axis_labels : dict, optional
         Defaults to ``default_axis_labels``.
+    sort_indices, driver : optional
+        Accepted for compatibility with Fuel's HDF5-backed datasets
+        (:class:`.H5PYDataset`); they change nothing here.
 
     Attributes
     ----------
@@ -49,8 +52,19 @@ class SplitDataset(Dataset):
     default_axis_labels = None
 
     def __init__(
-        self, which_sets, subset=None, load_in_memory=True, axis_labels=None, **kwargs
+        self,
+        which_sets,
+        subset=None,
+        load_in_memory=True,
+        axis_labels=None,
+        sort_indices=True,
+        driver=None,
+        **kwargs,
     ):
+        # Fuel's MNIST and CIFAR10 are H5PYDatasets; scripts may pass their
+        # HDF5 options, which have no effect on data read whole.
+        self.sort_indices = sort_indices
+        self.driver = driver
         self.which_sets = self._check_sets(which_sets)
         self.subset = subset
         self.load_in_memory = load_in_memory

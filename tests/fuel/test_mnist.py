@@ -222,3 +222,39 @@ def test_reads_fuel_mnist_hdf5(mnist_dir):
     got_features, got_targets = test.get_data(request=[0, 1])
     numpy.testing.assert_array_equal(got_features, features[3:])
     numpy.testing.assert_array_equal(got_targets, targets[3:])
+
+
+def test_accepts_fuels_hdf5_options(mnist_dir):
+    fake_mnist(mnist_dir)
+    mnist = MNIST(("train",), sort_indices=False, driver="core", subset=[3, 1])
+    assert mnist.num_examples == 2
+    assert (mnist.sort_indices, mnist.driver) == (False, "core")
+
+
+def test_index_list_splits_read_like_h5pydataset(mnist_dir):
+    pytest.importorskip("h5py")
+    from fuel.datasets import H5PYDataset
+    from tests.helpers.fuel_files import write_fuel_hdf5
+
+    rng = numpy.random.RandomState(2)
+    features = rng.randint(0, 256, size=(6, 1, 28, 28)).astype(numpy.uint8)
+    targets = numpy.arange(6, dtype=numpy.uint8).reshape(6, 1)
+    rows = [4, 0, 2, 4]
+    write_fuel_hdf5(
+        mnist_dir / "mnist.hdf5",
+        {"features": features, "targets": targets},
+        {"train": {"features": rows, "targets": rows}},
+    )
+    mnist = MNIST(("train",))
+    generic = H5PYDataset(str(mnist_dir / "mnist.hdf5"), which_sets=("train",))
+    assert mnist.num_examples == generic.num_examples == 3
+    request = [0, 1, 2]
+    numpy.testing.assert_array_equal(
+        mnist.get_data(request=request)[1], [[0], [2], [4]]
+    )
+    for ours, fuels in zip(
+        mnist.get_data(request=request), generic.get_data(request=request)
+    ):
+        numpy.testing.assert_array_equal(ours, fuels)
+    H5PYDataset._file_handles.pop(str(mnist_dir / "mnist.hdf5")).close()
+    H5PYDataset._ref_counts.pop(str(mnist_dir / "mnist.hdf5"))
