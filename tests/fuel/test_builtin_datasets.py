@@ -225,3 +225,49 @@ def test_dogs_vs_cats_has_no_test_targets(data_path):
 def test_a_missing_file_names_it(data_path):
     with pytest.raises(FileNotFoundError, match=r"iris\.hdf5"):
         Iris(("all",))
+
+
+ALL_IMAGENET = ("encoded_images", "targets", "filenames")
+
+
+def test_ilsvrc2012_encoded_images(data_path):
+    from fuel.datasets.imagenet import ILSVRC2012
+
+    blobs = [b"\xff\xd8one", b"\xff\xd8second", b"\xff\xd8third!"]
+    with h5py.File(data_path / "ilsvrc2012.hdf5", "w") as f:
+        images = f.create_dataset(
+            "encoded_images", (3,), dtype=h5py.vlen_dtype("uint8")
+        )
+        for i, blob in enumerate(blobs):
+            images[i] = numpy.frombuffer(blob, dtype=numpy.uint8)
+        f["targets"] = numpy.array([[5], [7]], dtype=numpy.int16)
+        f["filenames"] = numpy.array([[b"a.JPEG"], [b"b.JPEG"], [b"c.JPEG"]])
+        f.attrs["split"] = H5PYDataset.create_split_array(
+            {
+                "train": dict.fromkeys(ALL_IMAGENET, (0, 1)),
+                "valid": dict.fromkeys(ALL_IMAGENET, (1, 2)),
+                "test": {"encoded_images": (2, 3), "filenames": (2, 3)},
+            }
+        )
+    test = ILSVRC2012(("test",))
+    assert test.sources == ("encoded_images", "filenames")
+    assert test.vlen_sources == []
+    assert test.axis_labels["encoded_images"] == ("",)
+    images, names = test.get_data(request=[0])
+    assert images[0].tobytes() == blobs[2] and names[0, 0] == b"c.JPEG"
+    assert ILSVRC2012(("valid",)).get_data(request=[0])[2][0, 0] == 7
+
+
+def test_youtube_audio(data_path):
+    from fuel.datasets.youtube_audio import YouTubeAudio
+
+    samples = numpy.arange(20, dtype=numpy.int16).reshape(1, 10, 2)
+    write_fuel_hdf5(
+        data_path / "abc123.hdf5",
+        {"features": samples},
+        {"train": {"features": (0, 1)}},
+        {"features": ("batch", "time", "feature")},
+    )
+    audio = YouTubeAudio("abc123")
+    assert audio.which_sets == ("train",)
+    numpy.testing.assert_array_equal(audio.get_data(request=[0])[0], samples)
