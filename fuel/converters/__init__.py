@@ -19,6 +19,7 @@ from fuel.converters import (
     iris,
     mnist,
     svhn,
+    youtube_audio,
 )
 
 __version__ = "0.2"
@@ -34,4 +35,5 @@ all_converters = (
     ("iris", iris.fill_subparser),
     ("mnist", mnist.fill_subparser),
     ("svhn", svhn.fill_subparser),
+    ("youtube_audio", youtube_audio.fill_subparser),
 )

@@ -21,6 +21,7 @@ from fuel.downloaders import (
     iris,
     mnist,
     svhn,
+    youtube_audio,
 )
 
 all_downloaders = (
@@ -36,4 +37,5 @@ all_downloaders = (
     ("iris", iris.fill_subparser),
     ("mnist", mnist.fill_subparser),
     ("svhn", svhn.fill_subparser),
+    ("youtube_audio", youtube_audio.fill_subparser),
 )

@@ -278,3 +278,43 @@ def test_caltech101_silhouettes(tmp_path):
         caltech101_silhouettes.convert_silhouettes(28, str(tmp_path), str(tmp_path))
     with pytest.raises(ValueError, match="16, 28"):
         caltech101_silhouettes.convert_silhouettes(20, str(tmp_path), str(tmp_path))
+
+
+FAKE_FFMPEG = """#!{python}
+# Stands in for ffmpeg: writes a known WAV file with the asked channels.
+import sys
+import numpy
+from scipy.io import wavfile
+args = sys.argv[1:]
+channels = int(args[args.index("-ac") + 1])
+rate = int(args[args.index("-ar") + 1])
+samples = numpy.arange(12 * channels, dtype=numpy.int16).reshape(12, channels)
+wavfile.write(args[-1], rate, samples.squeeze())
+"""
+
+
+def test_youtube_audio_runs_ffmpeg(tmp_path, monkeypatch):
+    import sys
+
+    from fuel.converters import youtube_audio
+
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    ffmpeg = tools / "ffmpeg"
+    ffmpeg.write_text(FAKE_FFMPEG.format(python=sys.executable))
+    ffmpeg.chmod(0o755)
+    (tmp_path / "vid.m4a").write_bytes(b"not really audio")
+    monkeypatch.setenv("PATH", str(tools))
+    (path,) = youtube_audio.convert_youtube_audio(
+        str(tmp_path), str(tmp_path), "vid", channels=2, sample=8000
+    )
+    assert path.endswith("vid.hdf5")
+    dataset = read(path, ("train",))
+    assert dataset.axis_labels["features"] == ("batch", "time", "feature")
+    (features,) = dataset.get_data(request=[0])
+    numpy.testing.assert_array_equal(features[0], numpy.arange(24).reshape(12, 2))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(RuntimeError, match="requires ffmpeg"):
+        youtube_audio.convert_youtube_audio(
+            str(tmp_path), str(tmp_path), "vid", channels=1, sample=8000
+        )

@@ -160,3 +160,18 @@ def test_extra_module_settings_come_from_the_environment(monkeypatch):
     assert config.extra_converters == []
     monkeypatch.setenv("FUEL_EXTRA_CONVERTERS", "one.module two.module")
     assert config.extra_converters == ["one.module", "two.module"]
+
+
+def test_youtube_audio_clear_and_missing_pafy(tmp_path, monkeypatch):
+    import sys
+
+    from fuel.downloaders import youtube_audio
+
+    (tmp_path / "vid.m4a").write_bytes(b"audio")
+    fuel_download.main(
+        ["youtube_audio", "--youtube-id", "vid", "-d", str(tmp_path), "--clear"]
+    )
+    assert not (tmp_path / "vid.m4a").exists()
+    monkeypatch.setitem(sys.modules, "pafy", None)
+    with pytest.raises(ImportError, match="pafy"):
+        youtube_audio.download(str(tmp_path), "vid")
