@@ -59,6 +59,12 @@ def _decode(value):
     return str(value)
 
 
+def _row_int(value):
+    # Files written by Fuel's own converters under NumPy 2 hold (1,) arrays
+    # where the layout has scalars; read both.
+    return int(numpy.asarray(value).reshape(-1)[0])
+
+
 def _split_rows(h5file):
     if "split" not in h5file.attrs:
         raise ValueError(
@@ -344,7 +350,9 @@ class H5PYDataset(Dataset):
                     rows = numpy.asarray(h5file[row["indices"]]).tolist()
                     subset += Subset(rows, length)
                 else:
-                    subset += Subset(slice(int(row["start"]), int(row["stop"])), length)
+                    subset += Subset(
+                        slice(_row_int(row["start"]), _row_int(row["stop"])), length
+                    )
             subsets.append(subset)
         return subsets
 
@@ -681,5 +689,7 @@ def read_split(path, which_set, sources):
                 wanted = numpy.unique(numpy.asarray(h5file[reference]))
                 data[source] = h5file[source][wanted]
             else:
-                data[source] = h5file[source][int(row["start"]) : int(row["stop"])]
+                data[source] = h5file[source][
+                    _row_int(row["start"]) : _row_int(row["stop"])
+                ]
     return data

@@ -112,3 +112,33 @@ def test_the_blocks_tutorial_trains_on_converted_mnist(converted_mnist, capsys):
     out = capsys.readouterr().out
     assert "Training on mnist: 40 training and 20 test examples" in out
     assert "Final test error" in out
+
+
+def test_converted_cifar10_opens_as_cifar10(tmp_path, monkeypatch):
+    import tarfile
+
+    from fuel.converters import cifar10
+    from fuel.datasets import CIFAR10
+    from tests.helpers.fuel_files import add_pickle
+
+    rng = numpy.random.RandomState(0)
+    downloads, data = tmp_path / "downloads", tmp_path / "data"
+    downloads.mkdir()
+    data.mkdir()
+    batches = [
+        {
+            "data": rng.randint(0, 256, (2, 3072)).astype(numpy.uint8),
+            "labels": list(rng.randint(0, 10, 2)),
+        }
+        for _ in range(6)
+    ]
+    with tarfile.open(downloads / cifar10.DISTRIBUTION_FILE, "w:gz") as archive:
+        for name, batch in zip([*cifar10.TRAIN_BATCHES, cifar10.TEST_BATCH], batches):
+            add_pickle(archive, name, batch)
+    fuel_convert.main(["cifar10", "-d", str(downloads), "-o", str(data)])
+    monkeypatch.setenv("FUEL_DATA_PATH", str(data))
+    test = CIFAR10(("test",))
+    assert test.storage == "hdf5"
+    features, targets = test.get_data(request=[0, 1])
+    numpy.testing.assert_array_equal(features.reshape(2, -1), batches[5]["data"])
+    numpy.testing.assert_array_equal(targets[:, 0], batches[5]["labels"])

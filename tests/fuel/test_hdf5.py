@@ -296,3 +296,31 @@ def test_missing_h5py_names_the_extra(path, monkeypatch):
     monkeypatch.setitem(sys.modules, "h5py", None)
     with pytest.raises(ImportError, match=r"'hdf5' extra"):
         H5PYDataset(path, which_sets=("train",))
+
+
+def test_reads_split_tables_with_one_element_fields(tmp_path):
+    # Fuel's create_split_array run under NumPy 2 writes (1,) start/stop fields.
+    path = str(tmp_path / "old.hdf5")
+    dtype = numpy.dtype(
+        [
+            ("split", "S5"),
+            ("source", "S8"),
+            ("start", numpy.int64, (1,)),
+            ("stop", numpy.int64, (1,)),
+            ("indices", h5py.ref_dtype),
+            ("available", numpy.bool_, (1,)),
+            ("comment", "S1"),
+        ]
+    )
+    with h5py.File(path, "w") as f:
+        f["features"] = FEATURES
+        f.attrs["split"] = numpy.array(
+            [
+                (b"train", b"features", [0], [15], None, [True], b"."),
+                (b"test", b"features", [15], [20], None, [True], b"."),
+            ],
+            dtype=dtype,
+        )
+    test = H5PYDataset(path, which_sets=("test",))
+    assert test.num_examples == 5
+    numpy.testing.assert_array_equal(test.get_data(request=[4])[0], FEATURES[19:])
