@@ -104,10 +104,11 @@ setup(
         "llvmlite",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff", "h5py"],
+        "test": ["pytest", "pytest-xdist", "ruff", "h5py", "Pillow"],
         "bench": ["pytensor", "jax", "jaxlib", "torch==2.13.0"],
         "cuda": ["pycuda"],
         "hdf5": ["h5py"],
+        "image": ["Pillow"],
     },
     entry_points={
         "console_scripts": [
