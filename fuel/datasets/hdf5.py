@@ -153,14 +153,18 @@ class H5PYDataset(Dataset):
         else:
             self.path = file_or_path
             self.external_file_handle = None
-        if isinstance(which_sets, str) or not all(
-            isinstance(split, str) for split in which_sets
+        if not isinstance(which_sets, str):
+            which_sets = tuple(which_sets)
+        if (
+            isinstance(which_sets, str)
+            or not which_sets
+            or not all(isinstance(split, str) for split in which_sets)
         ):
             raise ValueError(
-                f"H5PYDataset: which_sets must be an iterable of split names "
-                f"such as ('train',), got {which_sets!r}"
+                f"H5PYDataset: which_sets must be a non-empty iterable of split "
+                f"names such as ('train',), got {which_sets!r}"
             )
-        self.which_sets = tuple(which_sets)
+        self.which_sets = which_sets
         self.user_given_subset = subset if subset else slice(None)
         self.load_in_memory = load_in_memory
         self.driver = driver

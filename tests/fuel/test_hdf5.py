@@ -251,8 +251,11 @@ def test_variable_length_sources(tmp_path):
 
 
 def test_bad_arguments_are_named(path):
-    with pytest.raises(ValueError, match="which_sets"):
-        H5PYDataset(path, which_sets="train")
+    for which_sets in ("train", (), ("train", 1)):
+        with pytest.raises(ValueError, match="which_sets"):
+            H5PYDataset(path, which_sets=which_sets)
+    generated = H5PYDataset(path, which_sets=(s for s in ["valid"]))
+    assert generated.which_sets == ("valid",)
     with pytest.raises(ValueError, match=r"'extra'.*'test', 'train', 'valid'"):
         H5PYDataset(path, which_sets=("extra",))
     train = H5PYDataset(path, which_sets=("train",))
