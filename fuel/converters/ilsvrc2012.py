@@ -64,7 +64,12 @@ def read_metadata_mat_file(meta_mat, id_field="ILSVRC2012_ID"):
     ]
 
 
-def read_devkit(devkit_path):
+def read_devkit(
+    devkit_path,
+    meta_path=DEVKIT_META_PATH,
+    groundtruth_path=DEVKIT_VALID_GROUNDTRUTH_PATH,
+    id_field="ILSVRC2012_ID",
+):
     """Return the class of each WNID, the train count and the valid labels.
 
     Returns
@@ -76,19 +81,28 @@ def read_devkit(devkit_path):
 
     """
     with tarfile.open(devkit_path) as archive:
-        meta = io.BytesIO(archive.extractfile(DEVKIT_META_PATH).read())
-        groundtruth = archive.extractfile(DEVKIT_VALID_GROUNDTRUTH_PATH).read()
-    classes = read_metadata_mat_file(meta)[:NUM_CLASSES]
+        meta = io.BytesIO(archive.extractfile(meta_path).read())
+        groundtruth = archive.extractfile(groundtruth_path).read()
+    classes = read_metadata_mat_file(meta, id_field)[:NUM_CLASSES]
     wnid_to_class = {synset["wnid"]: i for i, synset in enumerate(classes)}
     id_to_class = {synset["id"]: i for i, synset in enumerate(classes)}
     n_train = sum(synset["num_train_images"] for synset in classes)
     valid_classes = [id_to_class[int(line)] for line in groundtruth.split()]
-    return wnid_to_class, n_train, valid_classes
+    return wnid_to_class, n_train, valid_classes, id_to_class
 
 
-def image_bytes(archive, member):
-    """The bytes of one image member, gunzipped if it was stored gzipped."""
-    data = archive.extractfile(member).read()
+def image_bytes(archive, member, patches=None):
+    """The bytes of one image member, gunzipped if it was stored gzipped.
+
+    `patches` maps base names to replacement bytes; a replacement used is
+    removed from it.
+
+    """
+    name = os.path.basename(member.name)
+    if patches is not None and name in patches:
+        data = patches.pop(name)
+    else:
+        data = archive.extractfile(member).read()
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     return data
@@ -125,7 +139,9 @@ def _store(h5file, row, data, name, target=None):
         h5file["targets"][row] = [target]
 
 
-def process_train_set(h5file, train_archive, wnid_to_class, n_train, shuffle_seed):
+def process_train_set(
+    h5file, train_archive, wnid_to_class, n_train, shuffle_seed, patches=None
+):
     """Store the training images, one inner ``<wnid>.tar`` per class.
 
     The images of each class are read in sorted name order and placed at
@@ -151,7 +167,7 @@ def process_train_set(h5file, train_archive, wnid_to_class, n_train, shuffle_see
                             f"{train_archive} holds more than the {n_train} "
                             f"training images the devkit announces"
                         )
-                    data = image_bytes(inner, member)
+                    data = image_bytes(inner, member, patches)
                     _store(h5file, order[done], data, member.name, wnid_to_class[wnid])
                     done += 1
                     bar.update(done)
@@ -162,7 +178,7 @@ def process_train_set(h5file, train_archive, wnid_to_class, n_train, shuffle_see
         )
 
 
-def process_other_set(h5file, archive_path, offset, classes=None):
+def process_other_set(h5file, archive_path, offset, classes=None, patches=None):
     """Store validation or test images from `offset` on, in file-name order."""
     with tarfile.open(archive_path) as archive:
         members = sorted((m for m in archive if m.isfile()), key=lambda m: m.name)
@@ -173,9 +189,8 @@ def process_other_set(h5file, archive_path, offset, classes=None):
             )
         for i, member in enumerate(members):
             target = None if classes is None else classes[i]
-            _store(
-                h5file, offset + i, image_bytes(archive, member), member.name, target
-            )
+            data = image_bytes(archive, member, patches)
+            _store(h5file, offset + i, data, member.name, target)
 
 
 def _count_images(archive_path):
@@ -215,7 +230,7 @@ def convert_ilsvrc2012(
     if shuffle_seed is None:
         shuffle_seed = config.default_seed
     path = os.path.join(output_directory, output_filename)
-    wnid_to_class, n_train, valid_classes = read_devkit(
+    wnid_to_class, n_train, valid_classes, _ = read_devkit(
         os.path.join(directory, DEVKIT_ARCHIVE)
     )
     n_valid = len(valid_classes)

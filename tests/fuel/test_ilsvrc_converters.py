@@ -111,3 +111,44 @@ def test_ilsvrc2012_checks_its_inputs(tmp_path):
     with pytest.raises(MissingInputFiles) as error:
         ilsvrc2012.convert_ilsvrc2012(str(tmp_path), str(tmp_path))
     assert error.value.filenames == list(ilsvrc2012.ALL_FILES)
+
+
+def test_ilsvrc2010_with_patches_and_test_labels(tmp_path, monkeypatch):
+    from fuel.converters import ilsvrc2010
+
+    monkeypatch.setattr(ilsvrc2012, "NUM_CLASSES", 2)
+    synsets = [("n001", 1), ("n002", 1)]
+    with tarfile.open(tmp_path / ilsvrc2010.DEVKIT_ARCHIVE, "w:gz") as devkit:
+        add_bytes(
+            devkit, ilsvrc2010.DEVKIT_META_PATH, meta_mat(synsets, "ILSVRC2010_ID")
+        )
+        add_bytes(devkit, ilsvrc2010.DEVKIT_VALID_GROUNDTRUTH_PATH, b"1\n")
+    (tmp_path / ilsvrc2010.TEST_GROUNDTRUTH).write_text("2\n")
+    with tarfile.open(tmp_path / ilsvrc2010.TRAIN_IMAGES_TAR, "w") as outer:
+        add_bytes(outer, "n001.tar", tar_bytes({"a.JPEG": b"old a"}))
+        add_bytes(outer, "n002.tar", tar_bytes({"b.JPEG": b"b"}))
+    with tarfile.open(tmp_path / ilsvrc2010.VALID_IMAGES_TAR, "w") as archive:
+        add_bytes(archive, "v.JPEG", b"old v")
+    with tarfile.open(tmp_path / ilsvrc2010.TEST_IMAGES_TAR, "w") as archive:
+        add_bytes(archive, "t.JPEG", b"t")
+    with tarfile.open(tmp_path / ilsvrc2010.PATCH_IMAGES_TAR, "w") as archive:
+        add_bytes(archive, "train/a.JPEG", b"new a")
+        add_bytes(archive, "val/v.JPEG", b"new v")
+    (path,) = ilsvrc2010.convert_ilsvrc2010(str(tmp_path), str(tmp_path))
+    train = H5PYDataset(path, which_sets=("train",))
+    images, names, targets = train.get_data(request=[0, 1])
+    stored = {n[0]: (i.tobytes(), t[0]) for i, n, t in zip(images, names, targets)}
+    assert stored == {b"a.JPEG": (b"new a", 0), b"b.JPEG": (b"b", 1)}
+    valid = H5PYDataset(path, which_sets=("valid",)).get_data(request=[0])
+    assert valid[0][0].tobytes() == b"new v"
+    test = H5PYDataset(path, which_sets=("test",))
+    assert test.sources == ("encoded_images", "filenames", "targets")
+    assert test.get_data(request=[0])[2][0, 0] == 1
+    for handle in H5PYDataset._file_handles.values():
+        handle.close()
+    H5PYDataset._file_handles.clear()
+    H5PYDataset._ref_counts.clear()
+    with tarfile.open(tmp_path / ilsvrc2010.PATCH_IMAGES_TAR, "a") as archive:
+        add_bytes(archive, "test/missing.JPEG", b"?")
+    with pytest.raises(ValueError, match=r"missing\.JPEG"):
+        ilsvrc2010.convert_ilsvrc2010(str(tmp_path), str(tmp_path))
