@@ -35,7 +35,8 @@ def main(args=None):
         converters.all_converters, config.extra_converters, "all_converters"
     )
     parser = argparse.ArgumentParser(
-        description="Convert the downloaded files of a dataset to Fuel's HDF5 layout"
+        prog="fuel-convert",
+        description="Convert the downloaded files of a dataset to Fuel's HDF5 layout",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(

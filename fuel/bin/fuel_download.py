@@ -19,7 +19,7 @@ def main(args=None):
         downloaders.all_downloaders, config.extra_downloaders, "all_downloaders"
     )
     parser = argparse.ArgumentParser(
-        description="Download the files of a built-in dataset"
+        prog="fuel-download", description="Download the files of a built-in dataset"
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(

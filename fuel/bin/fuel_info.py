@@ -31,7 +31,7 @@ def _text(value):
 def main(args=None):
     """Print the provenance attributes of the file named in `args`."""
     parser = argparse.ArgumentParser(
-        description="Show the metadata fuel-convert wrote into a file"
+        prog="fuel-info", description="Show the metadata fuel-convert wrote into a file"
     )
     parser.add_argument("filename", help="the HDF5 file")
     options = parser.parse_args(args)
