@@ -8,6 +8,7 @@ from functools import wraps
 
 import numpy
 
+from fuel import _progress
 from fuel.datasets.hdf5 import H5PYDataset
 
 try:
@@ -153,15 +154,8 @@ def progress_bar(name, maxval, prefix="Converting"):
         Call its ``update(step)``.
 
     """
-    import progressbar
-
-    widgets = [f"{prefix} {name}: ", progressbar.Percentage(), " ", progressbar.Bar()]
-    bar = progressbar.ProgressBar(widgets=widgets, max_value=maxval)
-    bar.start()
-    try:
+    with _progress.progress_bar(name, maxval, prefix) as bar:
         yield bar
-    finally:
-        bar.finish()
 
 
 def output_path(output_directory, output_filename):

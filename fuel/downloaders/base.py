@@ -16,6 +16,8 @@ import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 
+from fuel import _progress
+
 try:
     from fuel.exceptions import NeedURLPrefix
 except ImportError:
@@ -44,21 +46,8 @@ def progress_bar(name, maxval):
         Call its ``update(done)``.
 
     """
-    import progressbar
-
-    if maxval:
-        widgets = [f"{name}: ", progressbar.Percentage(), " ", progressbar.Bar()]
-        bar = progressbar.ProgressBar(widgets=widgets, max_value=maxval)
-    else:
-        widgets = [f"{name}: ", progressbar.DataSize(), " ", progressbar.Timer()]
-        bar = progressbar.ProgressBar(
-            widgets=widgets, max_value=progressbar.UnknownLength
-        )
-    bar.start()
-    try:
+    with _progress.progress_bar(name, maxval) as bar:
         yield bar
-    finally:
-        bar.finish()
 
 
 def _name_from_headers(headers, url):
