@@ -11,8 +11,11 @@ shapes in a dimension scale named ``shapes`` (and their axis labels in one
 named ``shape_labels``).
 
 :class:`H5PYDataset` reads and, through :meth:`H5PYDataset.create_split_array`,
-helps write such files. h5py is needed only here: install the ``hdf5``
-extra (``pip install 'symbolic-blocks[hdf5]'``).
+helps write such files; :func:`read_split` reads one split whole (for the
+MNIST and CIFAR-10 classes, which also read their original files), and
+:class:`PytablesDataset` reads Fuel's older PyTables files. h5py is needed
+only when a file is read: install the ``hdf5`` extra
+(``pip install 'symbolic-blocks[hdf5]'``).
 
 """
 
@@ -640,12 +643,6 @@ def h5py_available():
     return True
 
 
-def _text(value):
-    if isinstance(value, bytes):
-        return value.decode("utf-8")
-    return str(value)
-
-
 def read_split(path, which_set, sources):
     """Read one split of a Fuel HDF5 file into memory.
 
@@ -676,7 +673,7 @@ def read_split(path, which_set, sources):
             raise ValueError(f"{path} has no 'split' attribute: not a Fuel file")
         rows = {}
         for row in h5file.attrs["split"]:
-            rows[_text(row["split"]), _text(row["source"])] = row
+            rows[_decode(row["split"]), _decode(row["source"])] = row
         data = {}
         for source in sources:
             if (which_set, source) not in rows:
