@@ -124,7 +124,12 @@ def convert_svhn_format_1(
         for split, archive_name in zip(SPLITS, FORMAT_1_FILES):
             start = len(images)
             with tarfile.open(os.path.join(directory, archive_name), "r:gz") as archive:
-                archive.extractall(unpacked, filter="data")
+                # The "data" filter refuses members outside the directory;
+                # Pythons before 3.10.12 lack it.
+                if hasattr(tarfile, "data_filter"):
+                    archive.extractall(unpacked, filter="data")
+                else:
+                    archive.extractall(unpacked)
             for image, fields in _read_split(unpacked, split, image_module):
                 images.append(image)
                 for source, values in fields.items():
