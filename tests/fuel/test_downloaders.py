@@ -1,7 +1,4 @@
-import functools
 import hashlib
-import http.server
-import threading
 import urllib.error
 
 import pytest
@@ -9,10 +6,10 @@ import pytest
 from fuel.bin import fuel_download
 from fuel.downloaders import mnist as mnist_downloader
 from fuel.downloaders.base import NeedURLPrefix, default_downloader, filename_from_url
-from tests.helpers.fuel_files import write_mnist_gz
+from tests.helpers.fuel_files import QuietHandler, serve_directory, write_mnist_gz
 
 
-class Handler(http.server.SimpleHTTPRequestHandler):
+class Handler(QuietHandler):
     """Serves a directory; ``/named`` answers with a Content-Disposition."""
 
     named = False
@@ -28,9 +25,6 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.path = "/a.txt"
         super().do_GET()
 
-    def log_message(self, *args):
-        pass
-
 
 @pytest.fixture
 def server(tmp_path):
@@ -39,19 +33,8 @@ def server(tmp_path):
     served.mkdir()
     (served / "a.txt").write_bytes(b"first file\n")
     (served / "b.bin").write_bytes(bytes(range(256)) * 10)
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Handler, directory=str(served))
-    )
-    thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-    )
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", served
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serve_directory(served, Handler) as url:
+        yield url, served
 
 
 def test_default_downloader_fetches_and_clears(server, tmp_path):

@@ -4,7 +4,7 @@ import os
 import numpy
 import pytest
 
-from tests.helpers.fuel_files import write_mnist_gz
+from tests.helpers.fuel_files import serve_directory, write_mnist_gz
 
 h5py = pytest.importorskip("h5py", reason="fuel-convert writes HDF5 files")
 
@@ -142,3 +142,24 @@ def test_converted_cifar10_opens_as_cifar10(tmp_path, monkeypatch):
     features, targets = test.get_data(request=[0, 1])
     numpy.testing.assert_array_equal(features.reshape(2, -1), batches[5]["data"])
     numpy.testing.assert_array_equal(targets[:, 0], batches[5]["labels"])
+
+
+def test_download_convert_and_read_mnist(tmp_path, monkeypatch):
+    from fuel.bin import fuel_download
+    from fuel.downloaders import mnist as mnist_downloader
+
+    served, data = tmp_path / "served", tmp_path / "data"
+    served.mkdir()
+    arrays = write_mnist_gz(served, n_train=4, n_test=3)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FUEL_DATA_PATH", str(data))
+    with serve_directory(served) as url:
+        monkeypatch.setattr(mnist_downloader, "MNIST_BASE_URL", url)
+        fuel_download.main(["mnist", "-d", str(data)])
+    fuel_convert.main(["mnist", "-d", str(data), "-o", str(data)])
+    fuel_download.main(["mnist", "-d", str(data), "--clear"])
+    assert sorted(p.name for p in data.iterdir()) == ["mnist.hdf5"]
+    test = MNIST(("test",))
+    numpy.testing.assert_array_equal(
+        test.get_data(request=[0, 1, 2])[0][:, 0], arrays["t10k"][0]
+    )

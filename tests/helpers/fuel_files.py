@@ -5,11 +5,15 @@ with what it wrote.
 
 """
 
+import contextlib
+import functools
 import gzip
+import http.server
 import io
 import pickle
 import struct
 import tarfile
+import threading
 
 import numpy
 
@@ -103,3 +107,28 @@ def add_pickle(archive, name, value):
     info = tarfile.TarInfo(name)
     info.size = len(content)
     archive.addfile(info, io.BytesIO(content))
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a directory without logging each request."""
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve_directory(directory, handler=QuietHandler):
+    """Serve `directory` over HTTP on 127.0.0.1; yield the base URL."""
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(directory))
+    )
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
