@@ -3,8 +3,8 @@ import urllib.error
 
 import pytest
 
+from fuel import downloaders
 from fuel.bin import fuel_download
-from fuel.downloaders import mnist as mnist_downloader
 from fuel.downloaders.base import NeedURLPrefix, default_downloader, filename_from_url
 from tests.helpers.fuel_files import QuietHandler, serve_directory, write_mnist_gz
 
@@ -89,11 +89,11 @@ def test_url_prefix_completes_missing_urls(server, tmp_path):
 def test_fuel_download_mnist(server, tmp_path, monkeypatch):
     url, served = server
     arrays = write_mnist_gz(served, n_train=3, n_test=2)
-    monkeypatch.setattr(mnist_downloader, "MNIST_BASE_URL", url)
+    monkeypatch.setattr(downloaders.mnist, "MNIST_BASE_URL", url)
     target = tmp_path / "data"
     assert fuel_download.main(["mnist", "-d", str(target)]) == 0
     names = sorted(p.name for p in target.iterdir())
-    assert names == sorted(mnist_downloader.MNIST_FILES)
+    assert names == sorted(downloaders.mnist.MNIST_FILES)
     for name in names:
         assert (target / name).read_bytes() == (served / name).read_bytes()
     assert arrays["train"][0].shape == (3, 28, 28)

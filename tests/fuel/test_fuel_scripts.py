@@ -145,8 +145,8 @@ def test_converted_cifar10_opens_as_cifar10(tmp_path, monkeypatch):
 
 
 def test_download_convert_and_read_mnist(tmp_path, monkeypatch):
+    from fuel import downloaders
     from fuel.bin import fuel_download
-    from fuel.downloaders import mnist as mnist_downloader
 
     served, data = tmp_path / "served", tmp_path / "data"
     served.mkdir()
@@ -154,7 +154,7 @@ def test_download_convert_and_read_mnist(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FUEL_DATA_PATH", str(data))
     with serve_directory(served) as url:
-        monkeypatch.setattr(mnist_downloader, "MNIST_BASE_URL", url)
+        monkeypatch.setattr(downloaders.mnist, "MNIST_BASE_URL", url)
         fuel_download.main(["mnist", "-d", str(data)])
     fuel_convert.main(["mnist", "-d", str(data), "-o", str(data)])
     fuel_download.main(["mnist", "-d", str(data), "--clear"])
