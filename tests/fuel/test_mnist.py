@@ -258,3 +258,31 @@ def test_index_list_splits_read_like_h5pydataset(mnist_dir):
         numpy.testing.assert_array_equal(ours, fuels)
     H5PYDataset._file_handles.pop(str(mnist_dir / "mnist.hdf5")).close()
     H5PYDataset._ref_counts.pop(str(mnist_dir / "mnist.hdf5"))
+
+
+def test_unpickles_fuels_own_mnist(mnist_dir):
+    # Fuel 0.2 pickled MNIST as an H5PYDataset: its settings, and the path of
+    # the file on the machine that pickled it.
+    arrays = fake_mnist(mnist_dir)
+    old = MNIST.__new__(MNIST)
+    old.__dict__.update(
+        {
+            "path": "/elsewhere/mnist.hdf5",
+            "which_sets": ("train",),
+            "user_given_subset": slice(1, 4),
+            "load_in_memory": True,
+            "driver": None,
+            "sort_indices": True,
+            "provides_sources": ("features", "targets"),
+            "vlen_sources": [],
+            "default_axis_labels": MNIST.default_axis_labels,
+            "axis_labels": MNIST.default_axis_labels,
+            "_sources": ("targets",),
+        }
+    )
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.num_examples == 3
+    assert restored.sources == ("targets",)
+    (targets,) = restored.get_data(request=[0, 2])
+    numpy.testing.assert_array_equal(targets[:, 0], arrays["train"][1][[1, 3]])
+    assert len(list(restored.get_example_stream().get_epoch_iterator())) == 3
