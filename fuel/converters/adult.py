@@ -47,8 +47,8 @@ def _read(path, skip_first):
         lines = f.read().split("\n")
     if skip_first:
         lines = lines[1:]
-    # The files end with a newline (and adult.data with a blank line).
-    lines = [line.strip() for line in lines[:-1]]
+    # Blank lines (adult.data ends with one) are skipped.
+    lines = [line.strip() for line in lines]
     rows = [line.split(", ") for line in lines if line and "?" not in line]
     for number, row in enumerate(rows):
         if len(row) != len(CONTINUOUS) + 1:

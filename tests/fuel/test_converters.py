@@ -232,6 +232,14 @@ def test_adult_shares_one_vocabulary(tmp_path):
     assert shared.sum() == 7
 
 
+def test_adult_keeps_a_last_row_without_newline(tmp_path):
+    (tmp_path / "adult.data").write_text(ADULT_TRAIN.rstrip("\n"))
+    (tmp_path / "adult.test").write_text(ADULT_TEST.rstrip("\n"))
+    (path,) = adult.convert_adult(str(tmp_path), str(tmp_path))
+    assert read(path, ("train",)).num_examples == 2
+    assert read(path, ("test",)).num_examples == 1
+
+
 def test_adult_refuses_unknown_test_categories(tmp_path):
     (tmp_path / "adult.data").write_text(ADULT_TRAIN)
     (tmp_path / "adult.test").write_text(ADULT_TEST.replace("Cuba", "Peru"))
