@@ -139,15 +139,19 @@ setup(
         "llvmlite",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff", "pyzmq", "pillow"],
+        "test": ["pytest", "pytest-xdist", "ruff", "h5py", "pyzmq", "pillow"],
         "bench": ["pytensor", "jax", "jaxlib", "torch==2.13.0"],
         "cuda": ["pycuda"],
+        "hdf5": ["h5py"],
         "image": ["pillow"],
         "server": ["pyzmq"],
     },
     entry_points={
         "console_scripts": [
             "blocks-continue = blocks.scripts.continue_training:main",
+            "fuel-download = fuel.bin.fuel_download:main",
+            "fuel-convert = fuel.bin.fuel_convert:main",
+            "fuel-info = fuel.bin.fuel_info:main",
         ]
     },
 )

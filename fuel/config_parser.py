@@ -62,6 +62,18 @@ def float_type(value):
     return value
 
 
+def extra_downloader_converter(value):
+    """Parse a list of module names, given as a list or as one string.
+
+    A string is split on single spaces, as ``FUEL_EXTRA_DOWNLOADERS`` and
+    ``FUEL_EXTRA_CONVERTERS`` hold them; anything else is returned unchanged.
+
+    """
+    if isinstance(value, str):
+        value = value.split(" ")
+    return value
+
+
 class Configuration:
     """A set of declared options, looked up from code, environment and YAML.
 
@@ -161,4 +173,16 @@ config.add_config(
 )
 config.add_config("default_seed", type_=int, default=1)
 config.add_config("floatX", type_=float_type, default="float64", env_var="FUEL_FLOATX")
+config.add_config(
+    "extra_downloaders",
+    type_=extra_downloader_converter,
+    default=[],
+    env_var="FUEL_EXTRA_DOWNLOADERS",
+)
+config.add_config(
+    "extra_converters",
+    type_=extra_downloader_converter,
+    default=[],
+    env_var="FUEL_EXTRA_CONVERTERS",
+)
 config.load_yaml()

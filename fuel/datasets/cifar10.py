@@ -104,6 +104,9 @@ class CIFAR10(SplitDataset):
         self.storage, self.files = self._locate(self._check_sets(which_sets))
         super().__init__(which_sets, **kwargs)
 
+    def _relocate(self):
+        self.storage, self.files = self._locate(self.which_sets)
+
     def _locate(self, which_sets):
         """Say where the data are: in batch files, a tarball or an HDF5 file.
 

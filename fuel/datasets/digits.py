@@ -15,7 +15,6 @@ DIGITS_FILE = os.path.join(
 )
 
 
-
 def _splits():
     """Rows of each split: 297 rows drawn by a fixed shuffle for the test set.
 

@@ -132,6 +132,9 @@ class MNIST(SplitDataset):
         self.files = self._locate(self._check_sets(which_sets))
         super().__init__(which_sets, **kwargs)
 
+    def _relocate(self):
+        self.files = self._locate(self.which_sets)
+
     def _locate(self, which_sets):
         """Map each (split, source) to its IDX file, or each split to the HDF5 file."""
         try:

@@ -37,6 +37,9 @@ class SplitDataset(Dataset):
         See :class:`.Dataset`.
     axis_labels : dict, optional
         Defaults to ``default_axis_labels``.
+    sort_indices, driver : optional
+        Accepted for compatibility with Fuel's HDF5-backed datasets
+        (:class:`.H5PYDataset`); they change nothing here.
 
     Attributes
     ----------
@@ -49,8 +52,19 @@ class SplitDataset(Dataset):
     default_axis_labels = None
 
     def __init__(
-        self, which_sets, subset=None, load_in_memory=True, axis_labels=None, **kwargs
+        self,
+        which_sets,
+        subset=None,
+        load_in_memory=True,
+        axis_labels=None,
+        sort_indices=True,
+        driver=None,
+        **kwargs,
     ):
+        # Fuel's MNIST and CIFAR10 are H5PYDatasets; scripts may pass their
+        # HDF5 options, which have no effect on data read whole.
+        self.sort_indices = sort_indices
+        self.driver = driver
         self.which_sets = self._check_sets(which_sets)
         self.subset = subset
         self.load_in_memory = load_in_memory
@@ -131,6 +145,37 @@ class SplitDataset(Dataset):
         state = self.__dict__.copy()
         state.pop("_data", None)
         return state
+
+    def __setstate__(self, state):
+        if "user_given_subset" in state:
+            self._restore_fuel_pickle(state)
+        else:
+            self.__dict__.update(state)
+
+    def _restore_fuel_pickle(self, state):
+        """Rebuild a dataset that Fuel 0.2 pickled as an H5PYDataset.
+
+        Fuel's MNIST and CIFAR10 were H5PYDatasets: their pickles (inside a
+        Blocks checkpoint, say) hold its settings and the path the file had
+        on the machine that pickled them. The files are looked for again in
+        this machine's data path.
+
+        """
+        subset = state["user_given_subset"]
+        self.which_sets = self._check_sets(state["which_sets"])
+        self.subset = None if subset == slice(None) else subset
+        self.load_in_memory = state.get("load_in_memory", True)
+        self.sort_indices = state.get("sort_indices", True)
+        self.driver = state.get("driver")
+        self.axis_labels = state.get("axis_labels")
+        if state.get("_sources") is not None:
+            self.sources = state["_sources"]
+        self._relocate()
+        self.num_examples = len(self.data[0])
+        self.example_iteration_scheme = SequentialExampleScheme(self.num_examples)
+
+    def _relocate(self):
+        """Find the dataset's files again; subclasses that keep paths override it."""
 
     def get_data(self, state=None, request=None):
         name = type(self).__name__

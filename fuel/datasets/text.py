@@ -1,11 +1,19 @@
 """Text files read line by line and turned into lists of word or character ids."""
 
+import gzip
 import logging
 import os
 
 from fuel.datasets.base import Dataset
 
 logger = logging.getLogger(__name__)
+
+
+def _open_text(path, encoding):
+    """Open a text file for reading, decompressing it when it ends in ``.gz``."""
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding=encoding)
+    return open(path, encoding=encoding)
 
 
 class LineReader:
@@ -36,7 +44,7 @@ class LineReader:
     def __next__(self):
         while self.file_index < len(self.files):
             if self._handle is None:
-                self._handle = open(self.files[self.file_index], encoding=self.encoding)
+                self._handle = _open_text(self.files[self.file_index], self.encoding)
                 self._handle.seek(self.position)
             line = self._handle.readline()
             if line:
@@ -69,7 +77,8 @@ class TextFile(Dataset):
     Parameters
     ----------
     files : list of str
-        The text files, read one after the other.
+        The text files, read one after the other; names ending in ``.gz``
+        are gzipped files.
     dictionary : dict
         Maps words (or characters) to integer ids.
     bos_token : str or None, optional

@@ -222,3 +222,67 @@ def test_reads_fuel_mnist_hdf5(mnist_dir):
     got_features, got_targets = test.get_data(request=[0, 1])
     numpy.testing.assert_array_equal(got_features, features[3:])
     numpy.testing.assert_array_equal(got_targets, targets[3:])
+
+
+def test_accepts_fuels_hdf5_options(mnist_dir):
+    fake_mnist(mnist_dir)
+    mnist = MNIST(("train",), sort_indices=False, driver="core", subset=[3, 1])
+    assert mnist.num_examples == 2
+    assert (mnist.sort_indices, mnist.driver) == (False, "core")
+
+
+def test_index_list_splits_read_like_h5pydataset(mnist_dir):
+    pytest.importorskip("h5py")
+    from fuel.datasets import H5PYDataset
+    from tests.helpers.fuel_files import write_fuel_hdf5
+
+    rng = numpy.random.RandomState(2)
+    features = rng.randint(0, 256, size=(6, 1, 28, 28)).astype(numpy.uint8)
+    targets = numpy.arange(6, dtype=numpy.uint8).reshape(6, 1)
+    rows = [4, 0, 2, 4]
+    write_fuel_hdf5(
+        mnist_dir / "mnist.hdf5",
+        {"features": features, "targets": targets},
+        {"train": {"features": rows, "targets": rows}},
+    )
+    mnist = MNIST(("train",))
+    generic = H5PYDataset(str(mnist_dir / "mnist.hdf5"), which_sets=("train",))
+    assert mnist.num_examples == generic.num_examples == 3
+    request = [0, 1, 2]
+    numpy.testing.assert_array_equal(
+        mnist.get_data(request=request)[1], [[0], [2], [4]]
+    )
+    for ours, fuels in zip(
+        mnist.get_data(request=request), generic.get_data(request=request)
+    ):
+        numpy.testing.assert_array_equal(ours, fuels)
+    H5PYDataset._file_handles.pop(str(mnist_dir / "mnist.hdf5")).close()
+    H5PYDataset._ref_counts.pop(str(mnist_dir / "mnist.hdf5"))
+
+
+def test_unpickles_fuels_own_mnist(mnist_dir):
+    # Fuel 0.2 pickled MNIST as an H5PYDataset: its settings, and the path of
+    # the file on the machine that pickled it.
+    arrays = fake_mnist(mnist_dir)
+    old = MNIST.__new__(MNIST)
+    old.__dict__.update(
+        {
+            "path": "/elsewhere/mnist.hdf5",
+            "which_sets": ("train",),
+            "user_given_subset": slice(1, 4),
+            "load_in_memory": True,
+            "driver": None,
+            "sort_indices": True,
+            "provides_sources": ("features", "targets"),
+            "vlen_sources": [],
+            "default_axis_labels": MNIST.default_axis_labels,
+            "axis_labels": MNIST.default_axis_labels,
+            "_sources": ("targets",),
+        }
+    )
+    restored = pickle.loads(pickle.dumps(old))
+    assert restored.num_examples == 3
+    assert restored.sources == ("targets",)
+    (targets,) = restored.get_data(request=[0, 2])
+    numpy.testing.assert_array_equal(targets[:, 0], arrays["train"][1][[1, 3]])
+    assert len(list(restored.get_example_stream().get_epoch_iterator())) == 3

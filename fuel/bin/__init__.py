@@ -1,0 +1,1 @@
+"""The console scripts ``fuel-download``, ``fuel-convert`` and ``fuel-info``."""
