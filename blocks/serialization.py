@@ -647,7 +647,7 @@ def secure_dump(object_, path, dump_function=dump, **kwargs):
     _remove_leftovers(path)
 
 
-def continue_training(path, script=None, module_folders=None):
+def continue_training(path, script=None, module_folders=None, finish_after=None):
     """Load a checkpointed main loop and run it again.
 
     This unpickles the checkpoint, which can run arbitrary code: only use
@@ -668,6 +668,11 @@ def continue_training(path, script=None, module_folders=None):
         imported from ``sys.path`` (the training script's own modules); a
         folder is appended to the end of ``sys.path`` only when it has such
         a module. The current folder by default, after the script's.
+    finish_after : dict, optional
+        New counting conditions (``after_n_epochs``, ``after_n_batches``)
+        for the main loop's :class:`.FinishAfter` extensions, replacing
+        theirs; a :class:`.FinishAfter` is added if there is none. Use it
+        to train a finished run further.
 
     Returns
     -------
@@ -696,8 +701,22 @@ def continue_training(path, script=None, module_folders=None):
 
     with open(path, "rb") as file_:
         main_loop = _load(file_, "_pkl", unpickler)
+    if finish_after:
+        _set_finish_conditions(main_loop, finish_after)
     main_loop.run()
     return main_loop
+
+
+def _set_finish_conditions(main_loop, finish_after):
+    from blocks.extensions import FinishAfter
+
+    finishers = [e for e in main_loop.extensions if isinstance(e, FinishAfter)]
+    if not finishers:
+        finisher = FinishAfter()
+        main_loop.extensions.append(finisher)
+        finishers = [finisher]
+    for finisher in finishers:
+        finisher.set_conditions(**finish_after)
 
 
 __all__ = [

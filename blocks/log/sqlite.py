@@ -17,7 +17,7 @@ import numbers
 import pickle
 import sqlite3
 from collections.abc import Mapping, MutableMapping
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import numpy
 
@@ -26,15 +26,24 @@ from blocks.log.log import TrainingLogBase
 
 logger = logging.getLogger(__name__)
 
+# The log and the logs it continues, each with its horizon: the last
+# iteration of an ancestor that its descendant sees. A log continued at
+# iteration t (``_resumed_at``) hides the rows its parent wrote after t, such
+# as those of a run killed after its last checkpoint.
 ANCESTORS_QUERY = """
-WITH RECURSIVE ancestors(uuid, depth) AS (
-    SELECT ?, 0
+WITH RECURSIVE ancestors(uuid, depth, horizon) AS (
+    SELECT ?, 0, NULL
     UNION ALL
-    SELECT status.value, ancestors.depth + 1
-    FROM status JOIN ancestors ON status.uuid = ancestors.uuid
-    WHERE status.key = 'resumed_from' AND typeof(status.value) = 'text'
+    SELECT parent.value, ancestors.depth + 1,
+        min(coalesce(cut.value, 9223372036854775807),
+            coalesce(ancestors.horizon, 9223372036854775807))
+    FROM status AS parent JOIN ancestors ON parent.uuid = ancestors.uuid
+    LEFT JOIN status AS cut
+        ON cut.uuid = ancestors.uuid AND cut.key = '_resumed_at'
+    WHERE parent.key = 'resumed_from' AND typeof(parent.value) = 'text'
 )
 """
+VISIBLE = "(ancestors.horizon IS NULL OR entries.time <= ancestors.horizon)"
 
 
 def adapt_obj(obj):
@@ -157,13 +166,42 @@ class SQLiteLog(TrainingLogBase, Mapping):
         del state["status"]
         if self.database == ":memory:":
             state["_serialized"] = self.conn.serialize()
+        else:
+            # The database goes on changing after a checkpoint; the status
+            # at pickling time lets a loaded log go back to it.
+            state["_status_when_pickled"] = dict(self.status)
         return state
 
     def __setstate__(self, state):
         serialized = state.pop("_serialized", None)
+        pickled_status = state.pop("_status_when_pickled", None)
         self.__dict__.update(state)
         self._connect(serialized)
         self.status = SQLiteStatus(self)
+        if pickled_status is not None and dict(self.status) != pickled_status:
+            self._branch(pickled_status)
+
+    def _branch(self, pickled_status):
+        """Go back to the state the log had when it was pickled.
+
+        The database holds records written after the pickle was made (by a
+        run killed after its last checkpoint, say). Rather than deleting
+        them, this log continues the pickled one under a new UUID, with the
+        pickled status, and sees none of the parent's rows after the
+        iteration it was pickled at.
+
+        """
+        parent = self.h_uuid
+        iterations_done = pickled_status.get("iterations_done", 0)
+        logger.info(
+            f"the log {parent} in {self.database} has changed since it was "
+            f"pickled; going back to its state after {iterations_done} "
+            f"iterations"
+        )
+        self.uuid = uuid4()
+        self.status.update(pickled_status)
+        self.status["resumed_from"] = parent
+        self.status["_resumed_at"] = iterations_done
 
     def __getitem__(self, time):
         self._check_time(time)
@@ -172,7 +210,7 @@ class SQLiteLog(TrainingLogBase, Mapping):
     def __iter__(self):
         rows = self.conn.execute(
             ANCESTORS_QUERY + "SELECT DISTINCT time FROM entries "
-            "JOIN ancestors USING (uuid) ORDER BY time",
+            f"JOIN ancestors USING (uuid) WHERE {VISIBLE} ORDER BY time",
             (self.h_uuid,),
         )
         return (time for (time,) in rows.fetchall())
@@ -180,7 +218,7 @@ class SQLiteLog(TrainingLogBase, Mapping):
     def __len__(self):
         (count,) = self.conn.execute(
             ANCESTORS_QUERY + "SELECT COUNT(DISTINCT time) FROM entries "
-            "JOIN ancestors USING (uuid)",
+            f"JOIN ancestors USING (uuid) WHERE {VISIBLE}",
             (self.h_uuid,),
         ).fetchone()
         return count
@@ -248,7 +286,8 @@ class SQLiteEntry(MutableMapping):
     def __getitem__(self, key):
         row = self.log.conn.execute(
             ANCESTORS_QUERY + "SELECT value FROM entries JOIN ancestors "
-            "USING (uuid) WHERE time = ? AND key = ? ORDER BY depth LIMIT 1",
+            f"USING (uuid) WHERE time = ? AND key = ? AND {VISIBLE} "
+            "ORDER BY depth LIMIT 1",
             (self.log.h_uuid, self.time, key),
         ).fetchone()
         if row is None:
@@ -279,7 +318,7 @@ class SQLiteEntry(MutableMapping):
     def _keys(self):
         rows = self.log.conn.execute(
             ANCESTORS_QUERY + "SELECT DISTINCT key FROM entries JOIN ancestors "
-            "USING (uuid) WHERE time = ? ORDER BY key",
+            f"USING (uuid) WHERE time = ? AND {VISIBLE} ORDER BY key",
             (self.log.h_uuid, self.time),
         )
         return [key for (key,) in rows.fetchall()]

@@ -1,6 +1,7 @@
 """``blocks-continue``: resume training from a checkpoint.
 
-Usage: ``blocks-continue CHECKPOINT [--script SCRIPT] [--module-folder DIR]``.
+Usage: ``blocks-continue CHECKPOINT [--script SCRIPT] [--module-folder DIR]
+[--finish-after-epochs N] [--finish-after-batches N]``.
 The checkpoint is a main loop saved by :class:`.Checkpoint`; it is
 unpickled, which can run arbitrary code, so only resume checkpoints you
 trust.
@@ -16,7 +17,8 @@ Classes and functions defined in the training script itself (its
 ``__main__``) are found only with ``--script``, which runs the script's top
 level (not its ``if __name__ == '__main__':`` block) before unpickling.
 
-A checkpoint of a run that finished is not trained further.
+A checkpoint of a run that finished is not trained further, unless
+``--finish-after-epochs`` or ``--finish-after-batches`` allow more.
 
 """
 
@@ -56,16 +58,30 @@ def main(argv=None):
         help="a folder to look in for modules the checkpoint needs (may be "
         "repeated); the current folder is looked in last",
     )
+    for unit in ("epochs", "batches"):
+        parser.add_argument(
+            f"--finish-after-{unit}",
+            type=int,
+            metavar="N",
+            help=f"train until N {unit} are done, replacing the FinishAfter "
+            f"conditions of the checkpoint (to train a finished run further)",
+        )
     args = parser.parse_args(argv)
     if not os.path.isfile(args.checkpoint):
         parser.error(f"no checkpoint file at {args.checkpoint}")
     if args.script is not None and not os.path.isfile(args.script):
         parser.error(f"no training script at {args.script}")
     logging.basicConfig(level=logging.INFO)
+    finish_after = {}
+    if args.finish_after_epochs is not None:
+        finish_after["after_n_epochs"] = args.finish_after_epochs
+    if args.finish_after_batches is not None:
+        finish_after["after_n_batches"] = args.finish_after_batches
     continue_training(
         args.checkpoint,
         script=args.script,
         module_folders=[*args.module_folder, os.getcwd()],
+        finish_after=finish_after,
     )
 
 

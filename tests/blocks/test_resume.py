@@ -11,6 +11,7 @@ of the uninterrupted one.
 
 import os
 import pathlib
+import random
 import shutil
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import pytest
 
 from blocks.serialization import load
 from tests.helpers import resume_training
+from tests.helpers.resume_training import EPOCHS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -44,15 +46,16 @@ def train(folder, env=None):
     return run([sys.executable, "-c", code, str(folder)], env=env)
 
 
-def blocks_continue(checkpoint):
+def blocks_continue(checkpoint, *options, env=None, cwd=ROOT):
+    arguments = [str(checkpoint), *options]
     # The console script sits beside the interpreter in a virtual environment.
     beside = pathlib.Path(sys.executable).with_name("blocks-continue")
     command = str(beside) if beside.exists() else shutil.which("blocks-continue")
     if command is not None:
-        return run([command, str(checkpoint)])
+        return run([command, *arguments], env=env, cwd=cwd)
     # What the console script installed by setup.py runs.
     code = "import sys; from blocks.scripts.continue_training import main; main()"
-    return run([sys.executable, "-c", code, str(checkpoint)])
+    return run([sys.executable, "-c", code, *arguments], env=env, cwd=cwd)
 
 
 def read_parameters(path):
@@ -101,3 +104,83 @@ def test_blocks_continue_reports_a_missing_file(tmp_path):
     result = blocks_continue(tmp_path / "none.tar")
     assert result.returncode == 2
     assert "no checkpoint file" in result.stderr
+
+
+# The randomized kill test: each log backend's run is killed KILLS times,
+# at random moments (after a batch, while a checkpoint is written, or right
+# after it is renamed into place), and resumed with blocks-continue after
+# each kill. It must end with the parameters and log of a run never killed.
+# A process gets at most KILL_CHECKPOINT_EVERY batches further before it is
+# killed, so all the kills happen before training ends.
+KILLS = 8
+KILL_CHECKPOINT_EVERY = 3
+BATCHES_PER_EPOCH = 15
+
+
+def _random_kill(rng, checkpoint_size):
+    if rng.random() < 1 / 3:
+        return f"batch:{rng.randint(1, KILL_CHECKPOINT_EVERY + 1)}"
+    # Past the size of the file, the kill comes right after the rename.
+    return f"save:1:{rng.randint(1, int(checkpoint_size * 1.1))}"
+
+
+def _train_killed_and_resumed(folder, backend, rng, checkpoint_size):
+    env = {
+        resume_training.LOG_BACKEND: backend,
+        resume_training.CHECKPOINT_EVERY_VARIABLE: str(KILL_CHECKPOINT_EVERY),
+        "BLOCKS_SQLITEDB": str(folder / "log.sqlite"),
+    }
+    kills = []
+    for _ in range(KILLS):
+        kills.append(_random_kill(rng, checkpoint_size))
+        env[resume_training.KILL] = kills[-1]
+        if (folder / "checkpoint.tar").exists():
+            result = blocks_continue(folder / "checkpoint.tar", env=env)
+        else:
+            result = train(folder, env=env)
+        assert result.returncode == -signal.SIGKILL, (
+            f"kills {kills}: {result.returncode} {result.stderr}"
+        )
+    env.pop(resume_training.KILL)
+    result = blocks_continue(folder / "checkpoint.tar", env=env)
+    assert result.returncode == 0, f"kills {kills}: {result.stderr}"
+    return kills
+
+
+@pytest.mark.parametrize("backend", ["python", "sqlite"])
+def test_randomized_kills_end_bitwise_equal(tmp_path, backend):
+    seed = int(os.environ.get("BLOCKS_TEST_KILL_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    full, killed = tmp_path / "full", tmp_path / "killed"
+    full.mkdir()
+    killed.mkdir()
+    env = {
+        resume_training.LOG_BACKEND: backend,
+        resume_training.CHECKPOINT_EVERY_VARIABLE: str(KILL_CHECKPOINT_EVERY),
+        "BLOCKS_SQLITEDB": str(full / "log.sqlite"),
+    }
+    result = train(full, env=env)
+    assert result.returncode == 0, result.stderr
+    expected = read_parameters(full / "final.npz")
+    with open(full / "checkpoint.tar", "rb") as f:
+        expected_log = load(f).log
+
+    kills = _train_killed_and_resumed(
+        killed, backend, rng, os.path.getsize(full / "checkpoint.tar")
+    )
+    message = f"seed {seed} (BLOCKS_TEST_KILL_SEED), kills {kills}"
+    resumed = read_parameters(killed / "final.npz")
+    assert sorted(resumed) == sorted(expected), message
+    for name, value in expected.items():
+        assert resumed[name].tobytes() == value.tobytes(), f"{name}: {message}"
+    with open(killed / "checkpoint.tar", "rb") as f:
+        final = load(f)
+    assert final.status["iterations_done"] == EPOCHS * BATCHES_PER_EPOCH, message
+    assert final.status["epochs_done"] == EPOCHS, message
+    for epoch in range(1, EPOCHS + 1):
+        time = epoch * BATCHES_PER_EPOCH
+        assert final.log[time]["train_cost"] == expected_log[time]["train_cost"], (
+            f"epoch {epoch}: {message}"
+        )
+    # The successful saves removed the leftovers of the killed ones.
+    assert not [p for p in os.listdir(killed) if p.startswith(".blocks_dump_")]
