@@ -102,3 +102,17 @@ def test_loads_with_no_data_path_and_no_configuration(tmp_path):
 def test_unknown_split():
     with pytest.raises(ValueError, match="no split 'valid'"):
         Digits(("valid",))
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.3, 0.9])
+def test_a_truncated_data_file_is_named(tmp_path, monkeypatch, fraction):
+    from fuel.datasets import digits
+
+    with open(DIGITS_FILE, "rb") as f:
+        data = f.read()
+    truncated = tmp_path / "digits.npz"
+    truncated.write_bytes(data[: int(len(data) * fraction)])
+    monkeypatch.setattr(digits, "DIGITS_FILE", str(truncated))
+    with pytest.raises(ValueError, match="truncated or damaged") as error:
+        Digits(("train",)).get_data(request=[0])
+    assert str(truncated) in str(error.value)
