@@ -299,8 +299,26 @@ def _open_tar(file_):
             f"{_file_name(file_)} is not a Blocks dump: {problem}"
         ) from error
     with _reading(file_):
-        tar_file.getmembers()
+        members = tar_file.getmembers()
+    _check_end_marker(file_, members)
     return tar_file
+
+
+def _check_end_marker(file_, members):
+    """A file cut at a member boundary reads as a shorter archive: make sure
+    the two zero blocks that end every tar archive are there."""
+    if not members:
+        return
+    last = members[-1]
+    padded_size = -(-last.size // tarfile.BLOCKSIZE) * tarfile.BLOCKSIZE
+    end = last.offset_data + padded_size
+    file_.seek(end)
+    marker = file_.read(2 * tarfile.BLOCKSIZE)
+    if marker != tarfile.NUL * (2 * tarfile.BLOCKSIZE):
+        raise CorruptDumpError(
+            f"cannot read the Blocks dump {_file_name(file_)}: it is truncated "
+            f"after its member {last.name!r} (the end of the archive is missing)"
+        )
 
 
 MAIN_MODULE_ERROR = """cannot unpickle {file}: {error}.

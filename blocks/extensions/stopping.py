@@ -156,7 +156,7 @@ class EarlyStopping(CompositeExtension):
 
 
 class FinishIfNotFinite(SimpleExtension):
-    """Stops training when the cost, or a chosen record, is NaN or infinite.
+    r"""Stops training when the cost, or a chosen record, is NaN or infinite.
 
     The main loop writes the ``cost_not_finite`` record (the cost's value)
     after every batch whose cost, as computed by :class:`.GradientDescent`,

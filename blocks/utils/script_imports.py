@@ -90,7 +90,7 @@ def _has_module(folder, name):
 
 
 class ModuleSearchingUnpickler(pickle.Unpickler):
-    """An unpickler that looks for missing modules in given folders.
+    r"""An unpickler that looks for missing modules in given folders.
 
     Parameters
     ----------
@@ -99,7 +99,7 @@ class ModuleSearchingUnpickler(pickle.Unpickler):
     folders : list of str
         Where to look, in order, for a top-level module that cannot be
         imported from ``sys.path``.
-    \\*\\*kwargs
+    \*\*kwargs
         Passed on to :class:`pickle.Unpickler`.
 
     """
