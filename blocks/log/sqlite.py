@@ -27,9 +27,9 @@ from blocks.log.log import TrainingLogBase
 logger = logging.getLogger(__name__)
 
 # The log and the logs it continues, each with its horizon: the last
-# iteration of an ancestor that its descendant sees. A log continued at
-# iteration t (``_resumed_at``) hides the rows its parent wrote after t, such
-# as those of a run killed after its last checkpoint.
+# iteration of an ancestor that its descendants see. The rows a parent wrote
+# after ``_parent_rows_until`` of its child (those of a run killed after its
+# last checkpoint, say) are hidden.
 ANCESTORS_QUERY = """
 WITH RECURSIVE ancestors(uuid, depth, horizon) AS (
     SELECT ?, 0, NULL
@@ -39,7 +39,7 @@ WITH RECURSIVE ancestors(uuid, depth, horizon) AS (
             coalesce(ancestors.horizon, 9223372036854775807))
     FROM status AS parent JOIN ancestors ON parent.uuid = ancestors.uuid
     LEFT JOIN status AS cut
-        ON cut.uuid = ancestors.uuid AND cut.key = '_resumed_at'
+        ON cut.uuid = ancestors.uuid AND cut.key = '_parent_rows_until'
     WHERE parent.key = 'resumed_from' AND typeof(parent.value) = 'text'
 )
 """
@@ -106,6 +106,15 @@ def _from_sql(value):
     return value
 
 
+def _equal(records, others):
+    """Whether two dicts of records are equal; arrays make this unsure,
+    and unsure counts as different."""
+    try:
+        return bool(records == others)
+    except ValueError:
+        return False
+
+
 class SQLiteLog(TrainingLogBase, Mapping):
     r"""A training log stored in an SQLite database.
 
@@ -170,25 +179,30 @@ class SQLiteLog(TrainingLogBase, Mapping):
             # The database goes on changing after a checkpoint; the status
             # at pickling time lets a loaded log go back to it.
             state["_status_when_pickled"] = dict(self.status)
+            state["_row_when_pickled"] = dict(self.current_row)
         return state
 
     def __setstate__(self, state):
         serialized = state.pop("_serialized", None)
         pickled_status = state.pop("_status_when_pickled", None)
+        pickled_row = state.pop("_row_when_pickled", None)
         self.__dict__.update(state)
         self._connect(serialized)
         self.status = SQLiteStatus(self)
-        if pickled_status is not None and dict(self.status) != pickled_status:
-            self._branch(pickled_status)
+        if pickled_status is not None and not (
+            _equal(dict(self.status), pickled_status)
+            and _equal(dict(self.current_row), pickled_row)
+        ):
+            self._branch(pickled_status, pickled_row)
 
-    def _branch(self, pickled_status):
+    def _branch(self, pickled_status, pickled_row):
         """Go back to the state the log had when it was pickled.
 
         The database holds records written after the pickle was made (by a
         run killed after its last checkpoint, say). Rather than deleting
         them, this log continues the pickled one under a new UUID, with the
-        pickled status, and sees none of the parent's rows after the
-        iteration it was pickled at.
+        pickled status and current row, and sees none of the parent's rows
+        from the iteration it was pickled at on.
 
         """
         parent = self.h_uuid
@@ -201,7 +215,8 @@ class SQLiteLog(TrainingLogBase, Mapping):
         self.uuid = uuid4()
         self.status.update(pickled_status)
         self.status["resumed_from"] = parent
-        self.status["_resumed_at"] = iterations_done
+        self.status["_parent_rows_until"] = iterations_done - 1
+        self.current_row.update(pickled_row)
 
     def __getitem__(self, time):
         self._check_time(time)
