@@ -20,22 +20,23 @@ import sys
 import numpy
 import pytest
 
-from blocks.serialization import load
+from blocks.serialization import load, load_parameters
 from tests.helpers import resume_training
 from tests.helpers.resume_training import EPOCHS
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def run(args, env=None, cwd=ROOT):
+def run(args, env=None, cwd=ROOT, timeout=600):
     environment = dict(os.environ)
+    # No empty entry: it would put the current folder on the search path.
     environment["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), environment.get("PYTHONPATH", "")]
+        [str(ROOT), *filter(None, environment.get("PYTHONPATH", "").split(os.pathsep))]
     )
     environment.pop(resume_training.KILL_AT, None)
     environment.update(env or {})
     return subprocess.run(
-        args, env=environment, cwd=cwd, capture_output=True, text=True, timeout=600
+        args, env=environment, cwd=cwd, capture_output=True, text=True, timeout=timeout
     )
 
 
@@ -46,16 +47,18 @@ def train(folder, env=None):
     return run([sys.executable, "-c", code, str(folder)], env=env)
 
 
-def blocks_continue(checkpoint, *options, env=None, cwd=ROOT):
+def blocks_continue(checkpoint, *options, env=None, cwd=ROOT, timeout=600):
     arguments = [str(checkpoint), *options]
     # The console script sits beside the interpreter in a virtual environment.
     beside = pathlib.Path(sys.executable).with_name("blocks-continue")
     command = str(beside) if beside.exists() else shutil.which("blocks-continue")
     if command is not None:
-        return run([command, *arguments], env=env, cwd=cwd)
+        return run([command, *arguments], env=env, cwd=cwd, timeout=timeout)
     # What the console script installed by setup.py runs.
     code = "import sys; from blocks.scripts.continue_training import main; main()"
-    return run([sys.executable, "-c", code, *arguments], env=env, cwd=cwd)
+    return run(
+        [sys.executable, "-c", code, *arguments], env=env, cwd=cwd, timeout=timeout
+    )
 
 
 def read_parameters(path):
@@ -98,6 +101,108 @@ def test_resume_after_sigkill_gives_the_uninterrupted_parameters(tmp_path):
     assert final.log[15]["train_cost"] == pytest.approx(
         checkpointed.log[15]["train_cost"]
     )
+
+
+def test_resuming_a_finished_run_stops_at_once(tmp_path):
+    result = train(tmp_path)
+    assert result.returncode == 0, result.stderr
+    checkpoint = tmp_path / "checkpoint.tar"
+    finished = checkpoint.read_bytes()
+    # Before the fix, it trained on until killed: the timeout bounds that.
+    result = blocks_continue(checkpoint, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "already finished" in result.stderr
+    assert checkpoint.read_bytes() == finished
+
+    result = blocks_continue(checkpoint, "--finish-after-epochs", "3", timeout=120)
+    assert result.returncode == 0, result.stderr
+    with open(checkpoint, "rb") as f:
+        more = load(f)
+    assert more.status["epochs_done"] == 3
+    assert more.status["iterations_done"] == 3 * BATCHES_PER_EPOCH
+
+
+TRAINING_SCRIPT = """
+import sys
+
+import numpy
+
+from blocks.algorithms import GradientDescent, Scale
+from blocks.bricks import Initializable, Linear, application
+from blocks.extensions import FinishAfter
+from blocks.extensions.saveload import Checkpoint
+from blocks.initialization import Constant
+from blocks.main_loop import MainLoop
+from blocks.model import Model
+from fuel.datasets import IndexableDataset
+from fuel.schemes import SequentialScheme
+from fuel.streams import DataStream
+from symbolic import tensor
+
+
+class TwoLayer(Initializable):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.first = Linear(4, 3, name="first")
+        self.second = Linear(3, 1, name="second")
+        self.children = [self.first, self.second]
+
+    @application(inputs=["x"], outputs=["y"])
+    def apply(self, x):
+        return self.second.apply(tensor.tanh(self.first.apply(x)))
+
+
+if __name__ == "__main__":
+    x = tensor.matrix("x")
+    brick = TwoLayer(weights_init=Constant(0.1), biases_init=Constant(0))
+    brick.initialize()
+    cost = (brick.apply(x) ** 2).mean()
+    parameters = [*brick.first.parameters, *brick.second.parameters]
+    algorithm = GradientDescent(cost=cost, parameters=parameters, step_rule=Scale(0.1))
+    data = IndexableDataset({"x": numpy.ones((8, 4), dtype=x.dtype)})
+    stream = DataStream(data, iteration_scheme=SequentialScheme(8, 4))
+    extensions = [FinishAfter(after_n_epochs=1), Checkpoint(sys.argv[1])]
+    MainLoop(algorithm, stream, model=Model(cost), extensions=extensions).run()
+"""
+
+
+def test_classes_of_the_training_script_need_the_script(tmp_path):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    script = project / "train.py"
+    script.write_text(TRAINING_SCRIPT)
+    checkpoint = project / "checkpoint.tar"
+    result = run([sys.executable, str(script), str(checkpoint)], cwd=project)
+    assert result.returncode == 0, result.stderr
+    with open(checkpoint, "rb") as f:
+        first = load_parameters(f)
+
+    # The current folder comes last on the module search path, if at all.
+    (elsewhere / "sqlite3.py").write_text(
+        "raise SystemExit('the sqlite3.py of the current folder was imported')\n"
+    )
+    result = blocks_continue(checkpoint, "--finish-after-epochs", "2", cwd=elsewhere)
+    assert result.returncode != 0
+    assert "current folder" not in result.stderr
+    assert "TwoLayer" in result.stderr
+    assert "--script" in result.stderr
+
+    result = blocks_continue(
+        checkpoint,
+        "--script",
+        str(script),
+        "--finish-after-epochs",
+        "2",
+        cwd=elsewhere,
+    )
+    assert result.returncode == 0, result.stderr
+    # This process cannot unpickle TwoLayer: the parameters tell that
+    # training went on.
+    with open(checkpoint, "rb") as f:
+        resumed = load_parameters(f)
+    assert sorted(resumed) == sorted(first) != []
+    assert any((resumed[name] != first[name]).any() for name in first)
 
 
 def test_blocks_continue_reports_a_missing_file(tmp_path):
