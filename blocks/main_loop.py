@@ -79,6 +79,15 @@ class MainLoop:
     current batch finish. Either way the ``on_interrupt`` extensions run,
     then training finishes cleanly (``after_training`` runs too).
 
+    A main loop loaded from a checkpoint resumes where it was saved. If its
+    training had finished (or a stopping condition, such as the count of a
+    :class:`.FinishAfter`, already holds) it says so and returns at once,
+    unless its stopping conditions were changed to allow more training.
+    After every batch whose cost (as :class:`.GradientDescent` computes it)
+    is NaN or infinite, the ``cost_not_finite`` record gets its value, and
+    the first time a warning is logged;
+    :class:`~blocks.extensions.stopping.FinishIfNotFinite` stops on it.
+
     Parameters
     ----------
     algorithm : :class:`.TrainingAlgorithm`
