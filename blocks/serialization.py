@@ -15,7 +15,13 @@ The parameters can thus be read without unpickling anything, with
 library versions, even when the pickle no longer loads. More objects can be
 added to an archive with :func:`add_to_dump`. :func:`dump` warns when it
 pickles a function or class defined in ``__main__``, which another script
-could not unpickle.
+could not unpickle (``blocks-continue --script`` can).
+
+Each member's SHA-256 is stored in its tar header and checked when it is
+read, so a damaged or truncated file gives a :class:`CorruptDumpError`
+naming it; dumps saved before checksums existed load without the check.
+:func:`secure_dump` writes a file so that a kill, a full disk or an
+unpicklable object never leaves it half written.
 
 Warnings
 --------
@@ -739,6 +745,7 @@ def _set_finish_conditions(main_loop, finish_after):
 
 __all__ = [
     "SERIALIZATION_BRICK_DELIMITER",
+    "CorruptDumpError",
     "add_to_dump",
     "continue_training",
     "dump",

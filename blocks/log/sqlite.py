@@ -5,6 +5,12 @@ read the log while training runs, or after it ends or is killed. A log that
 continues another one (after resuming from a checkpoint) sees the records of
 its ancestors, unless it overwrites them.
 
+A log pickled with a checkpoint keeps its status and current row as they
+were. If the database moved on afterwards (the run went on and was killed
+before its next checkpoint), the loaded log goes back to that state: it
+continues the pickled log under a new UUID and does not see the records
+written after the checkpoint, which stay in the database.
+
 Values that SQLite cannot store as they are (anything but ``int``,
 ``float``, ``str`` and None) are pickled into a BLOB, and unpickled when
 read. Only open databases you trust: unpickling runs code. NumPy scalars
