@@ -193,7 +193,12 @@ def _reading(file_):
     """Turn the errors of a damaged archive into one naming the file."""
     try:
         yield
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, pickle.UnpicklingError) as error:
+    except (
+        tarfile.TarError,
+        zipfile.BadZipFile,
+        EOFError,
+        pickle.UnpicklingError,
+    ) as error:
         raise CorruptDumpError(
             f"cannot read the Blocks dump {_file_name(file_)}: it is truncated or "
             f"damaged ({type(error).__name__}: {error})"
@@ -300,7 +305,9 @@ def _open_tar(file_):
         if file_.tell() == 0:
             problem = "it is empty"
         else:
-            problem = f"it is not a tar archive made by blocks.serialization.dump ({error})"
+            problem = (
+                f"it is not a tar archive made by blocks.serialization.dump ({error})"
+            )
         raise CorruptDumpError(
             f"{_file_name(file_)} is not a Blocks dump: {problem}"
         ) from error

@@ -401,18 +401,22 @@ class _Brick(ABCMeta):
         return brick
 
 
-
 def _allocation_error(brick, error):
     """The error of a failed allocation, naming the brick and its sizes."""
     settings = ", ".join(
         f"{name}={getattr(brick, name, None)!r}"
         for name in getattr(brick, "allocation_args", [])
     )
-    kind = type(error) if type(error) in (ValueError, TypeError, MemoryError) else ValueError
+    kind = (
+        type(error)
+        if type(error) in (ValueError, TypeError, MemoryError)
+        else ValueError
+    )
     return kind(
         f"cannot allocate the parameters of the brick {brick.name!r} "
         f"({type(brick).__name__}({settings})): {error}"
     )
+
 
 class Brick(Annotation, metaclass=_Brick):
     """A brick encapsulates symbolic operations with parameters.

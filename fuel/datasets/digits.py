@@ -81,9 +81,7 @@ class Digits(SplitDataset):
             )
         try:
             with numpy.load(DIGITS_FILE) as arrays:
-                return {
-                    source: arrays[source][SPLITS[which_set]] for source in sources
-                }
+                return {source: arrays[source][SPLITS[which_set]] for source in sources}
         except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as error:
             raise ValueError(
                 f"the digits data file that ships with Fuel, {DIGITS_FILE}, "

@@ -99,9 +99,7 @@ def test_an_interrupted_run_is_not_finished():
 
 def test_timing_goes_on_after_a_resume():
     keep = KeepPickle(after_batch=True)
-    main_loop = make_main_loop(
-        [Timing(), keep, FinishAfter(after_n_batches=4)], n=3
-    )
+    main_loop = make_main_loop([Timing(), keep, FinishAfter(after_n_batches=4)], n=3)
     main_loop.run()
     loaded = pickle.loads(keep.pickled)
     loaded.find_extension("FinishAfter").set_conditions(after_n_epochs=4)

@@ -49,7 +49,7 @@ def test_the_script_definitions_become_main_ones(tmp_path):
 
 
 def test_a_missing_script_is_reported(tmp_path):
-    with pytest.raises(FileNotFoundError, match="nowhere.py"):
+    with pytest.raises(FileNotFoundError, match=r"nowhere\.py"):
         run_script_definitions(str(tmp_path / "nowhere.py"))
 
 

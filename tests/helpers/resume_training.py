@@ -22,13 +22,12 @@ import sys
 
 import numpy
 
+from blocks import serialization
 from blocks.algorithms import GradientDescent, Momentum
 from blocks.bricks import MLP, Rectifier, Softmax
 from blocks.bricks.cost import CategoricalCrossEntropy
-from blocks.extensions import FinishAfter, SimpleExtension
+from blocks.extensions import FinishAfter, SimpleExtension, saveload
 from blocks.extensions.monitoring import TrainingDataMonitoring
-from blocks import serialization
-from blocks.extensions import saveload
 from blocks.extensions.saveload import Checkpoint
 from blocks.initialization import Constant, IsotropicGaussian
 from blocks.main_loop import MainLoop
