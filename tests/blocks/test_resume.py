@@ -259,7 +259,7 @@ def _train_killed_and_resumed(folder, backend, rng, checkpoint_size):
 @pytest.mark.parametrize("backend", ["python", "sqlite"])
 def test_randomized_kills_end_bitwise_equal(tmp_path, backend, uninterrupted):
     seed = int(os.environ.get("BLOCKS_TEST_KILL_SEED", random.randrange(2**32)))
-    rng = random.Random(seed)
+    rng = random.Random(f"{seed}:{backend}")
     killed = tmp_path / "killed"
     killed.mkdir()
     expected = read_parameters(uninterrupted / "final.npz")
