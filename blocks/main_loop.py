@@ -37,8 +37,29 @@ you do not want to complete this batch, press CTRL + C one more time to halt
 Blocks immediately."""
 
 
+NONFINITE_COST_RECORD = "cost_not_finite"
+
+
 class TrainingFinish(Exception):
     """Raised inside the main loop when training is to finish."""
+
+
+def _all_extensions(extensions):
+    """The extensions and, recursively, the sub-extensions of composites."""
+    for extension in extensions:
+        yield extension
+        yield from _all_extensions(getattr(extension, "sub_extensions", ()))
+
+
+def _finished_in(row):
+    """Whether a log row says training finished, other than by a signal."""
+    finished = row.get("training_finished", False) or row.get(
+        "training_finish_requested", False
+    )
+    interrupted = row.get("epoch_interrupt_received", False) or row.get(
+        "batch_interrupt_received", False
+    )
+    return bool(finished) and not interrupted
 
 
 class MainLoop:
@@ -57,6 +78,15 @@ class MainLoop:
     lets the current epoch finish; a second one, or a SIGTERM, lets the
     current batch finish. Either way the ``on_interrupt`` extensions run,
     then training finishes cleanly (``after_training`` runs too).
+
+    A main loop loaded from a checkpoint resumes where it was saved. If its
+    training had finished (or a stopping condition, such as the count of a
+    :class:`.FinishAfter`, already holds) it says so and returns at once,
+    unless its stopping conditions were changed to allow more training.
+    After every batch whose cost (as :class:`.GradientDescent` computes it)
+    is NaN or infinite, the ``cost_not_finite`` record gets its value, and
+    the first time a warning is logged;
+    :class:`~blocks.extensions.stopping.FinishIfNotFinite` stops on it.
 
     Parameters
     ----------
@@ -181,11 +211,8 @@ class MainLoop:
                 # Not an "else": a before_training extension (Load) may have
                 # restored a log with iterations done.
                 if self.log.status["iterations_done"] > 0:
-                    self.log.resume()
-                    self._interrupt = None
-                    self.status["epoch_interrupt_received"] = False
-                    self.status["batch_interrupt_received"] = False
-                    self._run_extensions("on_resumption")
+                    if self._resume():
+                        return
                 with Timer("training", self.profile):
                     while self._run_epoch():
                         pass
@@ -210,6 +237,37 @@ class MainLoop:
                 self._run_extensions("after_training")
             if config.profile:
                 self.profile.report(sys.stderr)
+
+    def _resume(self):
+        """Continue the log; True when training had finished already."""
+        had_finished = _finished_in(self.log.current_row)
+        self.log.resume()
+        self._interrupt = None
+        self.status["epoch_interrupt_received"] = False
+        self.status["batch_interrupt_received"] = False
+        self._run_extensions("on_resumption")
+        verdicts = [
+            verdict
+            for verdict in (
+                extension.finish_condition(self.log)
+                for extension in _all_extensions(self.extensions)
+                if hasattr(extension, "finish_condition")
+            )
+            if verdict is not None
+        ]
+        # A finished run goes on only if its stopping conditions were
+        # changed to allow more (a larger FinishAfter count, say).
+        if any(verdicts) or (had_finished and not verdicts):
+            logger.warning(
+                f"Training had already finished ({self.status['epochs_done']} "
+                f"epochs, {self.status['iterations_done']} iterations done): "
+                f"not training further. To train more, give the main loop "
+                f"stopping conditions that allow it, such as a FinishAfter "
+                f"with a larger count (blocks-continue --finish-after-epochs N)."
+            )
+            self.log.current_row["training_already_finished"] = True
+            return True
+        return False
 
     def _run_epoch(self):
         if not self.status.get("epoch_started", False):
@@ -251,9 +309,26 @@ class MainLoop:
         with Timer("train", self.profile):
             self.algorithm.process_batch(batch)
         self.status["iterations_done"] += 1
+        self._record_nonfinite_cost()
         self._run_extensions("after_batch", batch)
         self._check_finish_training("batch")
         return True
+
+    def _record_nonfinite_cost(self):
+        value = getattr(self.algorithm, "nonfinite_cost", None)
+        if value is None:
+            return
+        self.log.current_row[NONFINITE_COST_RECORD] = value
+        if not self.status.get("_warned_nonfinite_cost", False):
+            self.status["_warned_nonfinite_cost"] = True
+            logger.warning(
+                f"The cost is {value} after {self.status['iterations_done']} "
+                f"iterations; the parameters are likely {value} from now on. "
+                f"Each such iteration gets a {NONFINITE_COST_RECORD!r} log "
+                f"record (this warning is given once); add the extension "
+                f"blocks.extensions.stopping.FinishIfNotFinite to stop training "
+                f"on it."
+            )
 
     def _run_extensions(self, method_name, *args):
         with Timer(method_name, self.profile):

@@ -98,12 +98,20 @@ class UpdatesAlgorithm(TrainingAlgorithm):
         The updates made on every batch. All new values are computed from
         the values the variables had before the batch.
 
+    nonfinite_cost : float or None
+        After a batch, the cost if it was NaN or infinite, else None. Only
+        an algorithm that knows a cost (:class:`GradientDescent`) sets it;
+        the main loop logs it as the ``cost_not_finite`` record.
+
     Notes
     -----
     Changing :attr:`updates` or calling :meth:`add_updates` after
     :meth:`initialize` has no effect.
 
     """
+
+    # A scalar computed along with the updates and checked to be finite.
+    _watched_cost = None
 
     def __init__(
         self, updates=None, theano_func_kwargs=None, on_unused_sources="raise", **kwargs
@@ -119,6 +127,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
         self.on_unused_sources = on_unused_sources
         self._function = None
         self.inputs = None
+        self.nonfinite_cost = None
 
     def add_updates(self, updates):
         """Add updates to be made on every batch.
@@ -152,9 +161,26 @@ class UpdatesAlgorithm(TrainingAlgorithm):
             )
         logger.debug("Compiling the training function")
         self._function = symbolic.function(
-            self.inputs, [], updates=self.updates, **self.theano_func_kwargs
+            self.inputs,
+            self._checked_outputs(),
+            updates=self.updates,
+            **self.theano_func_kwargs,
         )
         logger.info("The training algorithm is initialized")
+
+    def _checked_outputs(self):
+        """The cost to check after each batch, if it needs no other input."""
+        cost = self._watched_cost
+        if cost is None or any(v not in self.inputs for v in _graph_inputs([cost])):
+            return []
+        return [cost]
+
+    def _check_outputs(self, outputs):
+        self.nonfinite_cost = None
+        if outputs:
+            value = numpy.asarray(outputs[0])
+            if not numpy.isfinite(value).all():
+                self.nonfinite_cost = float(value) if value.ndim == 0 else value
 
     def _validate_source_names(self, batch):
         names = [v.name for v in self.inputs]
@@ -200,6 +226,22 @@ class UpdatesAlgorithm(TrainingAlgorithm):
                     f"({variable.type}): {error}"
                 ) from error
 
+    def _explain_batch_lengths(self, batch, error):
+        """Raise an error naming the sources, when their lengths differ."""
+        lengths = {
+            variable.name: numpy.shape(batch[variable.name])[0]
+            for variable in self.inputs
+            if numpy.ndim(batch[variable.name]) > 0
+        }
+        if len(set(lengths.values())) > 1:
+            described = ", ".join(f"{n!r} {k}" for n, k in lengths.items())
+            raise ValueError(
+                f"the training function failed on a batch whose sources have "
+                f"different lengths (first dimensions): {described}. If they "
+                f"should hold the same examples, check the data stream. The "
+                f"error was: {error}"
+            ) from error
+
     def process_batch(self, batch):
         if self._function is None:
             raise RuntimeError(
@@ -208,10 +250,12 @@ class UpdatesAlgorithm(TrainingAlgorithm):
         self._validate_source_names(batch)
         ordered_batch = [batch[v.name] for v in self.inputs]
         try:
-            self._function(*ordered_batch)
-        except (TypeError, ValueError):
+            outputs = self._function(*ordered_batch)
+        except (TypeError, ValueError) as error:
             self._explain_bad_data(batch)
+            self._explain_batch_lengths(batch, error)
             raise
+        self._check_outputs(outputs)
 
 
 class GradientDescent(UpdatesAlgorithm):
@@ -288,6 +332,8 @@ class GradientDescent(UpdatesAlgorithm):
             self._check_given_gradients(known_grads, consider_constant)
         else:
             self.gradients = self._compute_gradients(known_grads, consider_constant)
+            # Checked after every batch, so a NaN or inf is noticed.
+            self._watched_cost = cost
 
         gradient_values = [self.gradients[p] for p in self.parameters]
         self.total_gradient_norm = _l2_norm(gradient_values).copy(

@@ -401,6 +401,23 @@ class _Brick(ABCMeta):
         return brick
 
 
+def _allocation_error(brick, error):
+    """The error of a failed allocation, naming the brick and its sizes."""
+    settings = ", ".join(
+        f"{name}={getattr(brick, name, None)!r}"
+        for name in getattr(brick, "allocation_args", [])
+    )
+    kind = (
+        type(error)
+        if type(error) in (ValueError, TypeError, MemoryError)
+        else ValueError
+    )
+    return kind(
+        f"cannot allocate the parameters of the brick {brick.name!r} "
+        f"({type(brick).__name__}({settings})): {error}"
+    )
+
+
 class Brick(Annotation, metaclass=_Brick):
     """A brick encapsulates symbolic operations with parameters.
 
@@ -551,7 +568,10 @@ class Brick(Annotation, metaclass=_Brick):
             child.allocate()
         self.parameters = []
         self.auxiliary_variables = []
-        self._allocate()
+        try:
+            self._allocate()
+        except (ValueError, TypeError, MemoryError) as error:
+            raise _allocation_error(self, error) from error
         self.allocated = True
 
     def _allocate(self):

@@ -116,6 +116,8 @@ class SimpleExtension(TrainingExtension):
     }
     # Callbacks whose first argument comes from the main loop.
     _MAIN_LOOP_ARGUMENTS = frozenset(["before_batch", "after_batch", "on_error"])
+    # Whether after_n_epochs/after_n_batches hold for every count >= n.
+    _COUNTS_AT_LEAST = False
 
     def __init__(self, **kwargs):
         self._conditions = []
@@ -151,7 +153,7 @@ class SimpleExtension(TrainingExtension):
                     raise ValueError(
                         f"{self.name}: {key} must be a positive integer, got {value!r}"
                     )
-                predicate = Predicate(key, value)
+                predicate = Predicate(key, value, at_least=self._COUNTS_AT_LEAST)
             else:
                 raise KeyError(
                     f"{self.name}: unknown trigger {key!r}; the triggers are "
@@ -292,6 +294,13 @@ class CompositeExtension(SimpleExtension):
 class FinishAfter(SimpleExtension):
     """Finishes training when triggered.
 
+    Its ``after_n_epochs`` and ``after_n_batches`` conditions hold once at
+    least that many epochs or batches are done, so a run resumed from a
+    checkpoint taken at (or past) the count stops too. When such a run is
+    resumed, the main loop asks :meth:`finish_condition` first and does not
+    train at all if a condition already holds; to train a finished run
+    further, give it a larger count (:meth:`set_conditions`).
+
     Examples
     --------
     >>> FinishAfter(after_n_epochs=5).name
@@ -299,8 +308,33 @@ class FinishAfter(SimpleExtension):
 
     """
 
+    _COUNTS_AT_LEAST = True
+
     def do(self, which_callback, *args):
         self.main_loop.log.current_row["training_finish_requested"] = True
+
+    def finish_condition(self, log):
+        """Whether a counting condition (``after_n_*``) holds for this log.
+
+        Parameters
+        ----------
+        log : :class:`.TrainingLogBase`
+
+        Returns
+        -------
+        bool or None
+            None when the extension has no counting condition.
+
+        """
+        counts = [
+            predicate
+            for _, predicate, _ in self._conditions
+            if isinstance(predicate, Predicate)
+            and predicate.condition.startswith("after_n")
+        ]
+        if not counts:
+            return None
+        return any(predicate(log) for predicate in counts)
 
 
 class Printing(SimpleExtension):

@@ -165,12 +165,18 @@ class Predicate:
         and ``every_n_batches``.
     num : int
         The number of epochs or batches.
+    at_least : bool, optional
+        Whether ``after_n_*`` holds once *at least* `num` epochs or batches
+        are done, rather than only when exactly `num` are. Stopping
+        conditions need this, so that a run resumed past `num` stops too.
+        False by default.
 
     """
 
-    def __init__(self, condition, num):
+    def __init__(self, condition, num, at_least=False):
         self.condition = condition
         self.num = num
+        self.at_least = at_least
 
     def __call__(self, log):
         if self.condition.endswith("epochs"):
@@ -179,6 +185,8 @@ class Predicate:
             done = log.status["iterations_done"]
         if self.condition.startswith("every"):
             return done % self.num == 0
+        if getattr(self, "at_least", False):
+            return done >= self.num
         return done == self.num
 
 

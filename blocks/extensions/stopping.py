@@ -2,9 +2,12 @@
 
 import logging
 
+import numpy
+
 from blocks.extensions import CompositeExtension, SimpleExtension
 from blocks.extensions.predicates import OnLogRecord
 from blocks.extensions.training import TrackTheBest
+from blocks.main_loop import NONFINITE_COST_RECORD
 
 logger = logging.getLogger(__name__)
 
@@ -150,3 +153,56 @@ class EarlyStopping(CompositeExtension):
             )
             sub_extensions.append(checkpoint_extension)
         super().__init__(sub_extensions, **kwargs)
+
+
+class FinishIfNotFinite(SimpleExtension):
+    r"""Stops training when the cost, or a chosen record, is NaN or infinite.
+
+    The main loop writes the ``cost_not_finite`` record (the cost's value)
+    after every batch whose cost, as computed by :class:`.GradientDescent`,
+    is NaN or infinite, and warns the first time. Without this extension
+    training goes on; with it, training finishes at that batch, so that the
+    last checkpoint still holds finite parameters. Records written by
+    monitoring extensions (``'train_cost'``, say) can be checked too.
+
+    Parameters
+    ----------
+    record_names : list of str, optional
+        More records of the current log row to check; a record that is
+        absent from the row is not checked.
+    \*\*kwargs
+        Triggers and ``name``. By default it runs after every batch and
+        every epoch.
+
+    Examples
+    --------
+    >>> from blocks.extensions.stopping import FinishIfNotFinite
+    >>> FinishIfNotFinite(['train_cost']).record_names
+    ['cost_not_finite', 'train_cost']
+
+    """
+
+    def __init__(self, record_names=(), **kwargs):
+        kwargs.setdefault("after_batch", True)
+        kwargs.setdefault("after_epoch", True)
+        super().__init__(**kwargs)
+        self.record_names = [NONFINITE_COST_RECORD, *record_names]
+
+    def do(self, which_callback, *args):
+        row = self.main_loop.log.current_row
+        for name in self.record_names:
+            value = row.get(name)
+            if value is None or isinstance(value, (str, bytes)):
+                continue
+            try:
+                finite = bool(numpy.isfinite(value).all())
+            except TypeError:
+                continue
+            if not finite:
+                logger.warning(
+                    f"{self.name}: {name} is {value} after "
+                    f"{self.main_loop.status['iterations_done']} iterations; "
+                    f"finishing training"
+                )
+                row["training_finish_requested"] = True
+                return

@@ -73,6 +73,8 @@ class TrainingLogBase:
         self.uuid = uuid4()
         self.status.update(old_status)
         self.status["resumed_from"] = old_uuid
+        # Rows the old log gets after this point are not this log's past.
+        self.status["_parent_rows_until"] = old_status["iterations_done"]
 
     def _check_time(self, time):
         if isinstance(time, bool) or not isinstance(time, numbers.Integral) or time < 0:

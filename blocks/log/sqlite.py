@@ -5,6 +5,12 @@ read the log while training runs, or after it ends or is killed. A log that
 continues another one (after resuming from a checkpoint) sees the records of
 its ancestors, unless it overwrites them.
 
+A log pickled with a checkpoint keeps its status and current row as they
+were. If the database moved on afterwards (the run went on and was killed
+before its next checkpoint), the loaded log goes back to that state: it
+continues the pickled log under a new UUID and does not see the records
+written after the checkpoint, which stay in the database.
+
 Values that SQLite cannot store as they are (anything but ``int``,
 ``float``, ``str`` and None) are pickled into a BLOB, and unpickled when
 read. Only open databases you trust: unpickling runs code. NumPy scalars
@@ -17,7 +23,7 @@ import numbers
 import pickle
 import sqlite3
 from collections.abc import Mapping, MutableMapping
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import numpy
 
@@ -26,15 +32,24 @@ from blocks.log.log import TrainingLogBase
 
 logger = logging.getLogger(__name__)
 
+# The log and the logs it continues, each with its horizon: the last
+# iteration of an ancestor that its descendants see. The rows a parent wrote
+# after ``_parent_rows_until`` of its child (those of a run killed after its
+# last checkpoint, say) are hidden.
 ANCESTORS_QUERY = """
-WITH RECURSIVE ancestors(uuid, depth) AS (
-    SELECT ?, 0
+WITH RECURSIVE ancestors(uuid, depth, horizon) AS (
+    SELECT ?, 0, NULL
     UNION ALL
-    SELECT status.value, ancestors.depth + 1
-    FROM status JOIN ancestors ON status.uuid = ancestors.uuid
-    WHERE status.key = 'resumed_from' AND typeof(status.value) = 'text'
+    SELECT parent.value, ancestors.depth + 1,
+        min(coalesce(cut.value, 9223372036854775807),
+            coalesce(ancestors.horizon, 9223372036854775807))
+    FROM status AS parent JOIN ancestors ON parent.uuid = ancestors.uuid
+    LEFT JOIN status AS cut
+        ON cut.uuid = ancestors.uuid AND cut.key = '_parent_rows_until'
+    WHERE parent.key = 'resumed_from' AND typeof(parent.value) = 'text'
 )
 """
+VISIBLE = "(ancestors.horizon IS NULL OR entries.time <= ancestors.horizon)"
 
 
 def adapt_obj(obj):
@@ -97,6 +112,15 @@ def _from_sql(value):
     return value
 
 
+def _equal(records, others):
+    """Whether two dicts of records are equal; arrays make this unsure,
+    and unsure counts as different."""
+    try:
+        return bool(records == others)
+    except ValueError:
+        return False
+
+
 class SQLiteLog(TrainingLogBase, Mapping):
     r"""A training log stored in an SQLite database.
 
@@ -157,13 +181,48 @@ class SQLiteLog(TrainingLogBase, Mapping):
         del state["status"]
         if self.database == ":memory:":
             state["_serialized"] = self.conn.serialize()
+        else:
+            # The database goes on changing after a checkpoint; the status
+            # at pickling time lets a loaded log go back to it.
+            state["_status_when_pickled"] = dict(self.status)
+            state["_row_when_pickled"] = dict(self.current_row)
         return state
 
     def __setstate__(self, state):
         serialized = state.pop("_serialized", None)
+        pickled_status = state.pop("_status_when_pickled", None)
+        pickled_row = state.pop("_row_when_pickled", None)
         self.__dict__.update(state)
         self._connect(serialized)
         self.status = SQLiteStatus(self)
+        if pickled_status is not None and not (
+            _equal(dict(self.status), pickled_status)
+            and _equal(dict(self.current_row), pickled_row)
+        ):
+            self._branch(pickled_status, pickled_row)
+
+    def _branch(self, pickled_status, pickled_row):
+        """Go back to the state the log had when it was pickled.
+
+        The database holds records written after the pickle was made (by a
+        run killed after its last checkpoint, say). Rather than deleting
+        them, this log continues the pickled one under a new UUID, with the
+        pickled status and current row, and sees none of the parent's rows
+        from the iteration it was pickled at on.
+
+        """
+        parent = self.h_uuid
+        iterations_done = pickled_status.get("iterations_done", 0)
+        logger.info(
+            f"the log {parent} in {self.database} has changed since it was "
+            f"pickled; going back to its state after {iterations_done} "
+            f"iterations"
+        )
+        self.uuid = uuid4()
+        self.status.update(pickled_status)
+        self.status["resumed_from"] = parent
+        self.status["_parent_rows_until"] = iterations_done - 1
+        self.current_row.update(pickled_row)
 
     def __getitem__(self, time):
         self._check_time(time)
@@ -172,7 +231,7 @@ class SQLiteLog(TrainingLogBase, Mapping):
     def __iter__(self):
         rows = self.conn.execute(
             ANCESTORS_QUERY + "SELECT DISTINCT time FROM entries "
-            "JOIN ancestors USING (uuid) ORDER BY time",
+            f"JOIN ancestors USING (uuid) WHERE {VISIBLE} ORDER BY time",
             (self.h_uuid,),
         )
         return (time for (time,) in rows.fetchall())
@@ -180,7 +239,7 @@ class SQLiteLog(TrainingLogBase, Mapping):
     def __len__(self):
         (count,) = self.conn.execute(
             ANCESTORS_QUERY + "SELECT COUNT(DISTINCT time) FROM entries "
-            "JOIN ancestors USING (uuid)",
+            f"JOIN ancestors USING (uuid) WHERE {VISIBLE}",
             (self.h_uuid,),
         ).fetchone()
         return count
@@ -248,7 +307,8 @@ class SQLiteEntry(MutableMapping):
     def __getitem__(self, key):
         row = self.log.conn.execute(
             ANCESTORS_QUERY + "SELECT value FROM entries JOIN ancestors "
-            "USING (uuid) WHERE time = ? AND key = ? ORDER BY depth LIMIT 1",
+            f"USING (uuid) WHERE time = ? AND key = ? AND {VISIBLE} "
+            "ORDER BY depth LIMIT 1",
             (self.log.h_uuid, self.time, key),
         ).fetchone()
         if row is None:
@@ -279,7 +339,7 @@ class SQLiteEntry(MutableMapping):
     def _keys(self):
         rows = self.log.conn.execute(
             ANCESTORS_QUERY + "SELECT DISTINCT key FROM entries JOIN ancestors "
-            "USING (uuid) WHERE time = ? ORDER BY key",
+            f"USING (uuid) WHERE time = ? AND {VISIBLE} ORDER BY key",
             (self.log.h_uuid, self.time),
         )
         return [key for (key,) in rows.fetchall()]

@@ -24,6 +24,13 @@ class Profile:
         self.total = defaultdict(int)
         self.current = []
 
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        # The sections entered when the profile was pickled (a checkpoint
+        # saved in the middle of training) are not entered in this process;
+        # keeping them would file the new timings under other keys.
+        self.current = []
+
     def enter(self, name):
         """Enter the section `name`."""
         self.current.append(name)

@@ -2,6 +2,8 @@
 
 import logging
 import os
+import zipfile
+import zlib
 
 import numpy
 
@@ -90,5 +92,12 @@ class Digits(SplitDataset):
                 f"the digits data file that ships with Fuel is missing: "
                 f"looked for it at {DIGITS_FILE}; reinstall the package"
             )
-        with numpy.load(DIGITS_FILE) as arrays:
-            return {source: arrays[source][SPLITS[which_set]] for source in sources}
+        try:
+            with numpy.load(DIGITS_FILE) as arrays:
+                return {source: arrays[source][SPLITS[which_set]] for source in sources}
+        except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, OSError) as error:
+            raise ValueError(
+                f"the digits data file that ships with Fuel, {DIGITS_FILE}, "
+                f"cannot be read: it is truncated or damaged "
+                f"({type(error).__name__}: {error}); reinstall the package"
+            ) from error

@@ -561,6 +561,32 @@ def test_wrong_dtype_names_the_source():
         algorithm.process_batch({"x": numpy.array(["a", "b"])})
 
 
+def test_batches_of_different_lengths_name_the_sources():
+    features = tensor.matrix("features", dtype=floatX)
+    targets = tensor.lvector("targets")
+    W = shared_floatx(numpy.zeros((2, 3)), name="W")
+    probabilities = tensor.nnet.softmax(tensor.dot(features, W))
+    cost = tensor.nnet.categorical_crossentropy(probabilities, targets).mean()
+    algorithm = GradientDescent(cost=cost, parameters=[W])
+    algorithm.initialize()
+    batch = {
+        "features": numpy.zeros((5, 2), dtype=floatX),
+        "targets": numpy.zeros(4, dtype="int64"),
+    }
+    with pytest.raises(ValueError, match="different lengths") as error:
+        algorithm.process_batch(batch)
+    assert "'features' 5" in str(error.value)
+    assert "'targets' 4" in str(error.value)
+
+
+def test_the_cost_is_checked_after_each_batch():
+    _W, algorithm = make_algorithm()
+    algorithm.process_batch({"x": _floatx([0.0, 0.0])})
+    assert algorithm.nonfinite_cost is None
+    algorithm.process_batch({"x": _floatx([numpy.inf, 0.0])})
+    assert algorithm.nonfinite_cost == numpy.inf
+
+
 def test_unnamed_graph_input_is_reported():
     W = shared_floatx([1.0], name="W")
     x = tensor.vector(dtype=floatX)

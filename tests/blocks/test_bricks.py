@@ -126,6 +126,14 @@ def test_allocation_needs_config_and_names_brick():
     assert brick.allocated
 
 
+def test_impossible_dimensions_name_the_brick():
+    with pytest.raises(ValueError) as info:
+        Linear(64, -3, weights_init=Constant(0), biases_init=Constant(0)).initialize()
+    message = str(info.value)
+    assert "'linear'" in message
+    assert "output_dim=-3" in message
+
+
 def test_linear_missing_input_dim_message():
     linear = Linear(output_dim=3)
     with pytest.raises(ValueError) as info:

@@ -124,6 +124,43 @@ def test_sqlite_log_sees_its_ancestors(tmp_path):
     assert sorted(log) == [0, 1, 2]
 
 
+def test_a_pickled_sqlite_log_goes_back_to_its_pickled_state(tmp_path):
+    # The run goes on after its checkpoint (the pickle), then dies.
+    log = SQLiteLog(str(tmp_path / "log.sqlite"))
+    for time in range(4):
+        log.current_row["cost"] = float(time)
+        log.status["iterations_done"] += 1
+    pickled = pickle.dumps(log)
+    for time in range(4, 7):
+        log.current_row["cost"] = float(time)
+        log.status["iterations_done"] += 1
+    log.current_row["cost"] = 7.0
+
+    loaded = pickle.loads(pickled)
+    assert loaded.status["iterations_done"] == 4
+    assert sorted(loaded) == [0, 1, 2, 3]
+    assert len(loaded) == 4
+    assert "cost" not in loaded[5]
+    assert loaded[3]["cost"] == 3.0
+    # The live log is left as it was.
+    assert log.status["iterations_done"] == 7
+    assert sorted(log) == list(range(8))
+    # Resuming the loaded log carries on from its pickled state.
+    loaded.resume()
+    loaded.current_row["cost"] = 40.0
+    assert loaded[4]["cost"] == 40.0
+    assert sorted(loaded) == [0, 1, 2, 3, 4]
+    assert log[4]["cost"] == 4.0
+
+
+def test_an_unchanged_sqlite_log_loads_as_itself(tmp_path):
+    log = SQLiteLog(str(tmp_path / "log.sqlite"))
+    log.current_row["cost"] = 1.0
+    log.status["iterations_done"] = 1
+    loaded = pickle.loads(pickle.dumps(log))
+    assert loaded.h_uuid == log.h_uuid
+
+
 def test_sqlite_log_opened_by_uuid(tmp_path):
     database = str(tmp_path / "log.sqlite")
     log = SQLiteLog(database)

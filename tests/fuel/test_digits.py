@@ -117,3 +117,17 @@ def test_splits_are_a_fixed_shuffle_covering_every_row_once():
     assert numpy.histogram(test, bins=6, range=(0, 1797))[0].min() > 30
     _, targets = Digits(("test",)).get_data(request=slice(None))
     assert numpy.bincount(targets[:, 0], minlength=10).min() >= 20
+
+
+@pytest.mark.parametrize("fraction", [0.0, 0.3, 0.9])
+def test_a_truncated_data_file_is_named(tmp_path, monkeypatch, fraction):
+    from fuel.datasets import digits
+
+    with open(DIGITS_FILE, "rb") as f:
+        data = f.read()
+    truncated = tmp_path / "digits.npz"
+    truncated.write_bytes(data[: int(len(data) * fraction)])
+    monkeypatch.setattr(digits, "DIGITS_FILE", str(truncated))
+    with pytest.raises(ValueError, match="truncated or damaged") as error:
+        Digits(("train",)).get_data(request=[0])
+    assert str(truncated) in str(error.value)
