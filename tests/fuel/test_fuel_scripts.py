@@ -111,7 +111,7 @@ def test_the_blocks_tutorial_trains_on_converted_mnist(converted_mnist, capsys):
     example.main(["--dataset", "mnist", "--epochs", "1", "--batch-size", "20"])
     out = capsys.readouterr().out
     assert "Training on mnist: 40 training and 20 test examples" in out
-    assert "Final test error" in out
+    assert "Done: mnist, 1 epochs in" in out and "test error" in out
 
 
 def test_converted_cifar10_opens_as_cifar10(tmp_path, monkeypatch):
