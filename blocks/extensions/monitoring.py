@@ -14,6 +14,8 @@ from symbolic.gof import Variable
 
 logger = logging.getLogger(__name__)
 
+SEPARATOR = "_"
+
 
 class MonitoringExtension(TrainingExtension):
     """A mixin with what monitoring extensions share: naming records.
@@ -28,8 +30,6 @@ class MonitoringExtension(TrainingExtension):
 
     """
 
-    SEPARATOR = "_"
-
     def __init__(self, prefix=None, suffix=None, **kwargs):
         super().__init__(**kwargs)
         self.prefix = prefix
@@ -41,7 +41,7 @@ class MonitoringExtension(TrainingExtension):
                 f"{self.name}: a record name must be a string, got {name!r}"
             )
         parts = [self.prefix, name, self.suffix]
-        return self.SEPARATOR.join(part for part in parts if part is not None)
+        return SEPARATOR.join(part for part in parts if part is not None)
 
     def record_name(self, variable):
         """The record name for a variable."""
