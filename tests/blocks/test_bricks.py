@@ -545,3 +545,14 @@ def test_isotropic_gaussian_uses_brick_rng():
     linear.initialize()
     expected = numpy.random.RandomState(1).normal(0, 0.01, size=(3, 2))
     assert_allclose(linear.W.get_value(), expected.astype(floatX), rtol=1e-6)
+
+
+def test_application_call_repr_is_blocks_default_repr():
+    class Foo(Brick):
+        @application
+        def apply(self, x, application_call):
+            application_call.add_auxiliary_variable(x.mean())
+            return x + 1
+
+    call = get_application_call(Foo().apply(tensor.vector()))
+    assert repr(call).startswith("<blocks.bricks.base.ApplicationCall object at 0x")

@@ -401,6 +401,9 @@ def test_recurrent_stack_suffixes():
     assert RecurrentStack.split_suffix("states#12") == ("states", 12)
     assert RecurrentStack.split_suffix("states") == ("states", 0)
     assert RecurrentStack.split_suffix("a#b") == ("a#b", 0)
+    # Only the last level suffix is split off.
+    assert RecurrentStack.split_suffix("states#1#2") == ("states#1", 2)
+    assert RecurrentStack.split_suffix("a#b#3") == ("a#b", 3)
 
 
 class Accumulator(BaseRecurrent):

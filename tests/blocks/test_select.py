@@ -68,6 +68,10 @@ def test_get_parameters():
         "/mlp/linear_1.b",
     ]
     assert parameters[Path.parse("/mlp/linear_1.W")] is mlp.linear_transformations[1].W
+    # As in Blocks, the keys are the paths' strings.
+    assert all(type(path) is str for path in parameters)
+    assert parameters["/mlp/linear_0.b"] is mlp.linear_transformations[0].b
+    assert repr(parameters).startswith("OrderedDict([('/mlp/linear_0.W', W), (")
     weights = Selector([mlp]).get_parameters("W")
     assert list(weights.values()) == [layer.W for layer in mlp.linear_transformations]
     assert Selector(mlp).select("/mlp/linear_0.b") == [mlp.linear_transformations[0].b]
