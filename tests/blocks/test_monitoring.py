@@ -159,7 +159,7 @@ def test_evaluator_reports_missing_sources():
 
 def test_variable_names_are_checked():
     x = features()
-    with pytest.raises(ValueError, match="no name.*must have names"):
+    with pytest.raises(ValueError, match=r"no name.*must have names"):
         DatasetEvaluator([x.sum()])
     with pytest.raises(ValueError, match="unique"):
         DatasetEvaluator([named(x.sum(), "a"), named(x.mean(), "a")])
