@@ -26,6 +26,17 @@ from blocks.extensions.base import (
 
 logger = logging.getLogger(__name__)
 
+
+class _AllHold:
+    """A predicate that holds when each of `predicates` holds (picklable)."""
+
+    def __init__(self, predicates):
+        self.predicates = list(predicates)
+
+    def __call__(self, log):
+        return all(predicate(log) for predicate in self.predicates)
+
+
 __all__ = [
     "CallbackName",
     "CompositeExtension",
@@ -168,7 +179,9 @@ class SimpleExtension(TrainingExtension):
         Parameters
         ----------
         callbacks_names : list of str
-            The callbacks in which to check the condition.
+            The callbacks in which to check the condition. The boolean
+            trigger ``'before_first_epoch'`` is accepted too, as in Blocks:
+            it means ``'before_epoch'`` while no epoch is done.
         predicate : callable, optional
             Takes the main loop's log and returns whether to call
             :meth:`do`. Always true by default.
@@ -188,9 +201,15 @@ class SimpleExtension(TrainingExtension):
             )
         arguments = tuple(arguments) if arguments else ()
         for name in callbacks_names:
-            self._conditions.append(
-                (CallbackName(name), predicate or always_true, arguments)
-            )
+            condition = predicate or always_true
+            if name == "before_first_epoch":
+                name = "before_epoch"
+                condition = (
+                    has_done_epochs
+                    if predicate is None
+                    else _AllHold([has_done_epochs, predicate])
+                )
+            self._conditions.append((CallbackName(name), condition, arguments))
         return self
 
     @abstractmethod

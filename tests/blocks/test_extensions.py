@@ -15,6 +15,7 @@ from blocks.extensions import (
     Timestamp,
     Timing,
     TrainingExtension,
+    always_true,
 )
 from blocks.log import TrainingLog
 from blocks.main_loop import MainLoop
@@ -186,6 +187,21 @@ def test_add_condition_checks_its_arguments():
         Calls().add_condition("after_batch")
     with pytest.raises(TypeError, match="'after_bach' is not a training"):
         Calls().add_condition(["after_bach"])
+
+
+def test_add_condition_accepts_the_before_first_epoch_trigger():
+    extension = Calls()
+    extension.add_condition(["before_first_epoch", "after_training"])
+    assert run(extension) == [("before_epoch", 0, 0), ("after_training", 2, 6)]
+    extension = Calls().add_condition(
+        ["before_first_epoch"], predicate=lambda log: False
+    )
+    assert run(extension) == []
+    # The combined predicate pickles with the main loop.
+    extension = pickle.loads(
+        pickle.dumps(Calls().add_condition(["before_first_epoch"], always_true))
+    )
+    assert run(extension) == [("before_epoch", 0, 0)]
 
 
 def test_set_conditions_replaces_conditions():
