@@ -423,14 +423,22 @@ class ProgressBar(TrainingExtension):
         scheme = _iteration_scheme(self.main_loop.data_stream)
         if scheme is None:
             return None
+        batch_size = getattr(scheme, "batch_size", None)
+        indices = getattr(scheme, "indices", None)
+        if indices is not None:
+            # A list of indices: one request per index, or per batch of them.
+            if batch_size:
+                return math.ceil(len(indices) / batch_size)
+            return len(indices)
         num_batches = getattr(scheme, "num_batches", None)
         if num_batches is not None:
             return int(num_batches)
         num_examples = getattr(scheme, "num_examples", None)
-        batch_size = getattr(scheme, "batch_size", None)
-        if num_examples is not None and batch_size:
+        if num_examples is None:
+            return None
+        if batch_size:
             return math.ceil(num_examples / batch_size)
-        return None
+        return int(num_examples)
 
     def create_bar(self):
         """Create a progress bar for the current epoch.
