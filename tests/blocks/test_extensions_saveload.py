@@ -191,3 +191,15 @@ def test_early_stopping_saves_the_best_model(tmp_path):
     assert log[6][SAVED_TO] == (best,)
     assert SAVED_TO not in log[9]
     assert not os.path.exists(str(tmp_path / "last.tar"))
+
+
+def test_early_stopping_checkpoint_without_filename_uses_its_own_path(tmp_path):
+    last = str(tmp_path / "last.tar")
+    checkpoint = Checkpoint(last, after_training=False)
+    stopping = EarlyStopping("cost", checkpoint_extension=checkpoint, epochs=1)
+    write_cost = WriteRecord("cost", [3.0, 2.0, 2.5, 1.0])
+    main_loop = make_training(extensions=[write_cost, stopping])
+    main_loop.run()
+    assert main_loop.log[3][SAVED_TO] == (last,)
+    assert main_loop.log[6][SAVED_TO] == (last,)
+    assert load(open(last, "rb")).log.status["iterations_done"] == 6
