@@ -81,8 +81,9 @@ def test_name_collision():
     mlp = MLP([Tanh(), Tanh()], [5, 7, 11])
     mlp.allocate()
     mlp.linear_transformations[1].name = "linear_0"
-    with pytest.raises(ValueError, match="name collision"):
+    with pytest.raises(ValueError, match="name collision") as error:
         Selector([mlp]).get_parameters()
+    assert "/mlp/linear_0.W appears more than once" in str(error.value)
     other = MLP([Tanh()], [5, 7])
     other.allocate()
     first = MLP([Tanh()], [5, 7])
