@@ -23,18 +23,18 @@ gradient) pairs; a plain dict has no order that can be relied upon."""
 variable_mismatch_error = """
 
 The training algorithm takes its data from the sources whose names match the
-names of the graph inputs, and every source must feed one ({sources} were
-given for the inputs {variables}). To train on a subset of the sources of a
-dataset, pass `sources` to its constructor or use Fuel's FilterSources
-transformer, or pass on_unused_sources='warn' or on_unused_sources='ignore' to
-the training algorithm."""
+names of the graph inputs, and every source must feed one (the graph inputs
+are {variables}, the data sources {sources}). To train on a subset of the
+sources of a dataset, pass `sources` to its constructor or use Fuel's
+FilterSources transformer, or pass on_unused_sources='warn' or
+on_unused_sources='ignore' to the training algorithm."""
 
 source_missing_error = """
 
-Not all data sources ({sources}) that match the names of the graph inputs
-({variables}) are in the batch. Name each input variable after the data
-source that should feed it, e.g. tensor.matrix('features'), or rename the
-sources of the stream (fuel.transformers.Rename)."""
+Not all data sources that match the names of the graph inputs ({variables})
+are in the batch, whose sources are {sources}. Name each input variable after
+the data source that should feed it, e.g. tensor.matrix('features'), or
+rename the sources of the stream (fuel.transformers.Rename)."""
 
 
 def _graph_inputs(outputs):
@@ -173,7 +173,8 @@ class UpdatesAlgorithm(TrainingAlgorithm):
         missing = [n for n in names if n not in batch]
         if missing:
             raise ValueError(
-                f"the batch has no data for the graph inputs {missing}"
+                f"the batch has no data for the graph inputs {missing}; its "
+                f"sources are {list(batch)}"
                 + source_missing_error.format(sources=list(batch), variables=names)
             )
         unused = [s for s in batch if s not in names]
