@@ -30,6 +30,9 @@ class MonitoringExtension(TrainingExtension):
 
     """
 
+    # Between prefix, name and suffix; a subclass may override it.
+    SEPARATOR = SEPARATOR
+
     def __init__(self, prefix=None, suffix=None, **kwargs):
         super().__init__(**kwargs)
         self.prefix = prefix
@@ -41,7 +44,7 @@ class MonitoringExtension(TrainingExtension):
                 f"{self.name}: a record name must be a string, got {name!r}"
             )
         parts = [self.prefix, name, self.suffix]
-        return SEPARATOR.join(part for part in parts if part is not None)
+        return self.SEPARATOR.join(part for part in parts if part is not None)
 
     def record_name(self, variable):
         """The record name for a variable."""
