@@ -1,8 +1,9 @@
 """Schemes that fill the parameters of bricks with initial values.
 
 Each scheme draws from the :class:`numpy.random.RandomState` it is given (a
-brick's ``rng``, seeded from ``blocks.config.default_seed``) and returns
-arrays of dtype ``symbolic.config.floatX``, so runs repeat exactly.
+brick's ``rng``, whose seed comes from ``RNGMixin.seed_rng``, itself seeded
+with ``blocks.config.default_seed``) and returns arrays of dtype
+``symbolic.config.floatX``, so runs repeat exactly.
 
 """
 

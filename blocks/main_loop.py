@@ -20,6 +20,12 @@ before exiting and reraising the error. Note that the usual `after_training`
 extensions will *not* be run. The original error will be re-raised and also
 stored in the training log. Press CTRL + C to halt Blocks immediately."""
 
+no_model_message = """
+
+One of the extensions probably needs the main loop to have a model: pass
+`model` to the MainLoop (a blocks.model.Model of the cost, for instance), or
+read the documentation of your extensions."""
+
 error_in_error_handling_message = """
 
 Blocks will now exit. The remaining `on_error` extensions will not be run."""
@@ -149,7 +155,9 @@ class MainLoop:
     def model(self):
         """The model given to the main loop."""
         if self._model is None:
-            raise AttributeError("no model was given to this main loop")
+            raise AttributeError(
+                "no model was given to this main loop" + no_model_message
+            )
         return self._model
 
     @property

@@ -1,18 +1,23 @@
 """Select bricks and parameters in a brick hierarchy by path."""
 
+import logging
 import re
 from collections import OrderedDict
 
 from blocks.bricks.base import Brick
 from blocks.utils import dict_union
 
+logger = logging.getLogger(__name__)
+
 __all__ = ["Path", "Selector"]
 
-_NAME_COLLISION_HELP = """
-Two parameters of the selected hierarchy have the same path: {path}. Give
-the bricks that own them (or the parameters) distinct names; the path of a
-parameter is the names of the bricks from the root down to its owner,
-followed by the parameter's name."""
+name_collision_error_message = """
+
+The path {} appears more than once. Make sure that the children of every
+brick have distinct names, and that the parameters of a brick (user-defined
+shared variables included) have distinct names: the path of a parameter is
+the names of the bricks from the root down to its owner, followed by the
+parameter's name."""
 
 
 class Path:
@@ -73,10 +78,14 @@ class Path:
         return Path(self.nodes + other.nodes)
 
     def __eq__(self, other):
+        # A path equals its string form too, so that the string keys of
+        # Selector.get_parameters can be looked up by Path.
+        if isinstance(other, str):
+            return str(self) == other
         return isinstance(other, Path) and self.nodes == other.nodes
 
     def __hash__(self):
-        return hash(self.nodes)
+        return hash(str(self))
 
     @staticmethod
     def parse(string):
@@ -162,6 +171,7 @@ class Selector:
                     if child.name == node and child not in following:
                         following.append(child)
             current = following
+        logger.debug("path %s selects %d bricks", path, len(current))
         return Selector(current)
 
     def get_parameters(self, parameter_name=None):
@@ -175,8 +185,9 @@ class Selector:
         Returns
         -------
         OrderedDict
-            Maps each parameter's :class:`Path` (e.g. ``/mlp/linear_0.W``)
-            to the parameter.
+            Maps the string of each parameter's :class:`Path` (e.g.
+            ``'/mlp/linear_0.W'``) to the parameter. A :class:`Path` equals
+            its string, so it looks the parameter up as well.
 
         Raises
         ------
@@ -221,14 +232,14 @@ class Selector:
                     if new_path in result:
                         raise ValueError(
                             f"name collision while retrieving parameters: {new_path}"
-                            + _NAME_COLLISION_HELP.format(path=new_path)
+                            + name_collision_error_message.format(new_path)
                         )
                     result[new_path] = parameter
             return result
 
         try:
-            return OrderedDict(
-                dict_union(OrderedDict(), *(recursion(brick) for brick in self.bricks))
+            parameters = dict_union(
+                OrderedDict(), *(recursion(brick) for brick in self.bricks)
             )
         except ValueError as error:
             if "name collision" in str(error):
@@ -236,3 +247,5 @@ class Selector:
             raise ValueError(
                 f"name collision between the selected bricks: {error}"
             ) from error
+        # Blocks keys the result by the paths' strings.
+        return OrderedDict((str(path), value) for path, value in parameters.items())

@@ -22,6 +22,10 @@ from blocks.algorithms.base import (
     GradientDescent,
     TrainingAlgorithm,
     UpdatesAlgorithm,
+    determinism_error,
+    logger,
+    source_missing_error,
+    variable_mismatch_error,
 )
 from blocks.algorithms.step_rules import (
     AdaDelta,

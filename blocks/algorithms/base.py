@@ -20,11 +20,21 @@ which floating point terms are added changes the results. Pass `parameters`
 as a list, or `gradients` as an OrderedDict or a list of (parameter,
 gradient) pairs; a plain dict has no order that can be relied upon."""
 
-source_mismatch_error = """
+variable_mismatch_error = """
+
 The training algorithm takes its data from the sources whose names match the
-names of the graph inputs. Name each input variable after the data source
-that should feed it, e.g. tensor.matrix('features'), or rename the sources
-of the stream (fuel.transformers.Rename)."""
+names of the graph inputs, and every source must feed one (the graph inputs
+are {variables}, the data sources {sources}). To train on a subset of the
+sources of a dataset, pass `sources` to its constructor or use Fuel's
+FilterSources transformer, or pass on_unused_sources='warn' or
+on_unused_sources='ignore' to the training algorithm."""
+
+source_missing_error = """
+
+Not all data sources that match the names of the graph inputs ({variables})
+are in the batch, whose sources are {sources}. Name each input variable after
+the data source that should feed it, e.g. tensor.matrix('features'), or
+rename the sources of the stream (fuel.transformers.Rename)."""
 
 
 def _graph_inputs(outputs):
@@ -150,14 +160,16 @@ class UpdatesAlgorithm(TrainingAlgorithm):
         if nameless:
             raise ValueError(
                 f"the graph inputs {nameless} have no name, so no data source "
-                f"can feed them" + source_mismatch_error
+                f"can feed them; name each input variable after the data source "
+                f"that should feed it, e.g. tensor.matrix('features')"
             )
         names = [v.name for v in self.inputs]
         repeated = sorted({n for n in names if names.count(n) > 1})
         if repeated:
             raise ValueError(
                 f"several graph inputs are named {repeated}; each data source "
-                f"can feed only one of them" + source_mismatch_error
+                f"can feed only one of them; give each input variable the name "
+                f"of the data source that should feed it"
             )
         logger.debug("Compiling the training function")
         self._function = symbolic.function(
@@ -187,21 +199,18 @@ class UpdatesAlgorithm(TrainingAlgorithm):
         missing = [n for n in names if n not in batch]
         if missing:
             raise ValueError(
-                f"the batch has no data for the graph inputs {missing}: the "
-                f"graph inputs are {names} and the data sources are "
-                f"{list(batch)}" + source_mismatch_error
+                f"the batch has no data for the graph inputs {missing}; its "
+                f"sources are {list(batch)}"
+                + source_missing_error.format(sources=list(batch), variables=names)
             )
         unused = [s for s in batch if s not in names]
         if unused and self.on_unused_sources != "ignore":
             message = (
-                f"the data sources {unused} feed no graph input: the graph "
-                f"inputs are {names} and the data sources are {list(batch)}"
+                f"the data sources {unused} feed no graph input"
+                + variable_mismatch_error.format(sources=list(batch), variables=names)
             )
             if self.on_unused_sources == "raise":
-                raise ValueError(
-                    message + ". Pass on_unused_sources='warn' or 'ignore' to "
-                    "allow this." + source_mismatch_error
-                )
+                raise ValueError(message)
             logger.warning(message)
 
     def _explain_bad_data(self, batch):
@@ -386,9 +395,15 @@ class GradientDescent(UpdatesAlgorithm):
     def _compute_gradients(self, known_grads, consider_constant):
         name = type(self).__name__
         if self.cost is None:
-            raise ValueError(f"{name}: cannot take gradients without a cost")
+            raise ValueError(
+                f"{name}: cannot take gradients, no cost specified (pass a cost "
+                f"or the gradients)"
+            )
         if not self.parameters:
-            raise ValueError(f"{name}: cannot take gradients without parameters")
+            raise ValueError(
+                f"{name}: cannot take gradients, no parameters specified (pass "
+                f"the parameters, or the gradients as an OrderedDict)"
+            )
         logger.info("Taking the cost gradient")
         gradients = symbolic.grad(
             self.cost,

@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 
 BRICK_DELIMITER = "/"
 
+# Application defines a method named ``property``, which hides the builtin in
+# the rest of its class body; this alias stays reachable there.
+property_ = property
+
 __all__ = [
     "BRICK_DELIMITER",
     "Application",
@@ -138,7 +142,41 @@ class Application:
         self.delegate_function = None
         self.properties = {}
 
-    @property
+    def property(self, name):
+        """Decorate a brick method that computes attribute `name` per brick.
+
+        Parameters
+        ----------
+        name : str
+            The application attribute (e.g. ``'inputs'``) computed by the
+            decorated method.
+
+        Examples
+        --------
+        >>> class Foo(Brick):
+        ...     def __init__(self, fancy_name, **kwargs):
+        ...         super().__init__(**kwargs)
+        ...         self.fancy_name = fancy_name
+        ...     @application
+        ...     def apply(self, *args):
+        ...         return args
+        ...     @apply.property('inputs')
+        ...     def apply_inputs(self):
+        ...         return [self.fancy_name]
+        >>> Foo('x').apply.inputs
+        ['x']
+
+        """
+        if not isinstance(name, str):
+            raise ValueError(f"an application property needs a name, got {name!r}")
+
+        def wrap_property(application_property):
+            self.properties[name] = application_property.__name__
+            return application_property
+
+        return wrap_property
+
+    @property_
     def name(self):
         return self.application_name
 
@@ -165,7 +203,7 @@ class Application:
         # Attributes computed per instance look like properties on the class.
         properties = self.__dict__.get("properties", {})
         if name in properties:
-            return property(getattr(self.brick, properties[name]))
+            return property_(getattr(self.brick, properties[name]))
         raise AttributeError(
             f"application {self.__dict__.get('application_name')!r} has no "
             f"attribute {name!r}"
@@ -179,7 +217,7 @@ class Application:
             )
         super().__setattr__(name, value)
 
-    @property
+    @property_
     def inputs(self):
         return self._inputs
 
@@ -295,41 +333,6 @@ class Application:
 
     def __reduce__(self):
         return (getattr, (self.brick, self.application_name))
-
-    # Defined last: inside the class body this name shadows the builtin.
-    def property(self, name):
-        """Decorate a brick method that computes attribute `name` per brick.
-
-        Parameters
-        ----------
-        name : str
-            The application attribute (e.g. ``'inputs'``) computed by the
-            decorated method.
-
-        Examples
-        --------
-        >>> class Foo(Brick):
-        ...     def __init__(self, fancy_name, **kwargs):
-        ...         super().__init__(**kwargs)
-        ...         self.fancy_name = fancy_name
-        ...     @application
-        ...     def apply(self, *args):
-        ...         return args
-        ...     @apply.property('inputs')
-        ...     def apply_inputs(self):
-        ...         return [self.fancy_name]
-        >>> Foo('x').apply.inputs
-        ['x']
-
-        """
-        if not isinstance(name, str):
-            raise ValueError(f"an application property needs a name, got {name!r}")
-
-        def wrap_property(application_property):
-            self.properties[name] = application_property.__name__
-            return application_property
-
-        return wrap_property
 
 
 class BoundApplication:
@@ -745,7 +748,8 @@ class ApplicationCall(Annotation):
         super().add_auxiliary_variable(variable, roles)
 
     def __repr__(self):
-        return f"<ApplicationCall of {self.application!r}>"
+        # Blocks shows the default object repr; the application follows it.
+        return repr_attrs(self, "application")
 
 
 def application(*args, **kwargs):

@@ -10,6 +10,7 @@ from the one below it.
 
 from blocks.bricks.base import Brick, application, lazy
 from blocks.bricks.interfaces import Feedforward, Initializable, LinearLike
+from blocks.bricks.lazy import LazyNone
 from blocks.bricks.sequences import Sequence
 from blocks.roles import BIAS, FILTER, add_role
 from blocks.utils.theano_utils import shared_floatx_nans
@@ -148,7 +149,8 @@ class Convolutional(LinearLike):
                 bias_shape = self.get_dim("output")
                 if None in bias_shape:
                     raise ValueError(
-                        f"brick {self.name!r}: untied biases need a known "
+                        f"Cannot infer bias size of brick {self.name!r}: "
+                        f"untied biases need a known "
                         f"output size, but the output shape is {bias_shape} "
                         f"(image_size is {self.image_size}); set image_size or "
                         f"use tied_biases=True for images of varying size"
@@ -199,6 +201,16 @@ class Convolutional(LinearLike):
         if name == "input_":
             return (self.num_channels, *self.image_size)
         if name == "output":
+            unset = [
+                attr
+                for attr in ("filter_size", "num_filters", "step", "border_mode")
+                if isinstance(getattr(self, attr), LazyNone)
+            ]
+            if unset:
+                raise ValueError(
+                    f"brick {self.name!r}: the output size is unknown until "
+                    f"{', '.join(unset)} {'is' if len(unset) == 1 else 'are'} set"
+                )
             shape = self.get_output_shape(
                 (None, self.num_channels, *self.image_size),
                 self._filter_shape(),
@@ -351,6 +363,27 @@ class ConvolutionalTranspose(Convolutional):
         return super().get_dim(name)
 
 
+def _whole_numbers(brick, what, values):
+    """`values` as a tuple of ints; floats must be whole numbers.
+
+    None and lazy placeholders pass through, to be checked when set.
+
+    """
+    if values is None or isinstance(values, LazyNone):
+        return values
+    result = []
+    for value in values:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(
+                    f"brick {brick.name!r}: {what} must be whole numbers, got "
+                    f"{tuple(values)}"
+                )
+            value = int(value)
+        result.append(value)
+    return tuple(result)
+
+
 class Pooling(Initializable, Feedforward):
     """The base brick of pooling, which summarizes windows of an image.
 
@@ -391,6 +424,41 @@ class Pooling(Initializable, Feedforward):
         self.input_dim = (None, None, None) if input_dim is None else input_dim
         self.ignore_border = ignore_border
         self.padding = padding
+
+    def __setstate__(self, state):
+        # Pickles of Blocks (and of older versions of this brick) keep these
+        # three as plain attributes.
+        state = dict(state)
+        for name in ("pooling_size", "step", "padding"):
+            if name in state:
+                state["_" + name] = state.pop(name)
+        self.__dict__.update(state)
+
+    # Blocks scripts compute sizes and steps with true division, so whole
+    # floats such as 2.0 are taken as ints; 1.5 is an error, not a floor.
+    @property
+    def pooling_size(self):
+        return self._pooling_size
+
+    @pooling_size.setter
+    def pooling_size(self, value):
+        self._pooling_size = _whole_numbers(self, "pooling_size", value)
+
+    @property
+    def step(self):
+        return self._step
+
+    @step.setter
+    def step(self, value):
+        self._step = _whole_numbers(self, "step", value)
+
+    @property
+    def padding(self):
+        return self._padding
+
+    @padding.setter
+    def padding(self, value):
+        self._padding = _whole_numbers(self, "padding", value)
 
     @property
     def image_size(self):
@@ -509,12 +577,12 @@ class MaxPooling(Pooling):
         )
 
     def __setstate__(self, state):
-        self.__dict__.update(state)
+        super().__setstate__(state)
         # Bricks pickled before Pooling had a mode, padding and
         # ignore_border (Blocks pull request #899) get the values that the
         # MaxPooling of that time implied.
         self.__dict__.setdefault("mode", "max")
-        self.__dict__.setdefault("padding", (0, 0))
+        self.__dict__.setdefault("_padding", (0, 0))
         self.__dict__.setdefault("ignore_border", False)
 
 

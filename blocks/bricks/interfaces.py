@@ -82,26 +82,33 @@ class RNGMixin:
 
     Attributes
     ----------
+    seed_rng : :class:`numpy.random.RandomState`
+        Class-wide generator, seeded once with ``blocks.config.default_seed``,
+        that draws the seeds of bricks which were given none.
     seed : int
-        The seed of :attr:`rng`: ``blocks.config.default_seed`` unless set.
-        It can be set once.
+        The seed of :attr:`rng`: drawn from :attr:`seed_rng` on first use
+        unless set. It can be set once.
     rng : :class:`numpy.random.RandomState`
         The generator used to initialize parameters; by default a new
         ``RandomState(seed)``. Parents push theirs to their children.
 
     Notes
     -----
-    Every brick left unseeded starts from ``default_seed``, so a script
-    draws the same parameters on every run and the values the Blocks 0.2
-    tutorial prints (``W1`` starting ``0.01624345, -0.00611756``) come out
-    the same.
+    As in Blocks, two bricks left unseeded get different seeds, and the
+    seeds a script's bricks get depend on the order in which the process
+    first uses them. A run is reproducible as a whole (the same script
+    builds the same parameters), but the values of one brick are not fixed
+    on their own: seed it, or push an ``rng`` from its parent, when they
+    must be.
 
     """
+
+    seed_rng = numpy.random.RandomState(config.default_seed)
 
     @property
     def seed(self):
         if self.__dict__.get("_seed") is None:
-            self._seed = config.default_seed
+            self._seed = self.seed_rng.randint(_MAX_SEED)
         return self._seed
 
     @seed.setter
@@ -141,7 +148,11 @@ class Initializable(RNGMixin, Brick):
         Whether to use a bias; True by default. Only for bricks with
         :attr:`has_biases`. Pushed to the children only when set.
     seed : int, optional
-        The seed of :attr:`rng`.
+        The seed of :attr:`rng`; drawn from :attr:`RNGMixin.seed_rng` if
+        not given.
+    rng : :class:`numpy.random.RandomState`, optional
+        The generator to initialize the parameters with, instead of one
+        built from `seed`.
 
     Attributes
     ----------
@@ -155,7 +166,13 @@ class Initializable(RNGMixin, Brick):
 
     @lazy()
     def __init__(
-        self, weights_init=None, biases_init=None, use_bias=None, seed=None, **kwargs
+        self,
+        weights_init=None,
+        biases_init=None,
+        use_bias=None,
+        seed=None,
+        rng=None,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         self.weights_init = weights_init
@@ -168,6 +185,8 @@ class Initializable(RNGMixin, Brick):
             )
         self.use_bias = use_bias
         self.seed = seed
+        if rng is not None:
+            self.rng = rng
 
     @property
     def use_bias(self):

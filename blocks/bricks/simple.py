@@ -1,11 +1,15 @@
 """Simple bricks: linear maps, biases, maxout and activations."""
 
+import logging
+
 from blocks.bricks.base import Brick, application, lazy
 from blocks.bricks.interfaces import Activation, Feedforward, Initializable, LinearLike
 from blocks.bricks.wrappers import WithExtraDims
 from blocks.roles import BIAS, WEIGHT, add_role
 from blocks.utils.theano_utils import shared_floatx_nans
 from symbolic import tensor
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "Bias",
@@ -406,6 +410,13 @@ class Softmax(Brick):
             indices = tensor.arange(y.shape[0]) * x.shape[1] + y
             return -x.flatten()[indices]
         if y.ndim == x.ndim:
+            if y.dtype.startswith(("int", "uint")):
+                logger.debug(
+                    "%s: the integer targets %s have as many dimensions as the "
+                    "inputs, so they are taken as rows of distributions (one-hot)",
+                    self.name,
+                    y,
+                )
             return -(x * y).sum(axis=1)
         raise TypeError(
             f"brick {self.name!r}: y must have one dimension less than x (class "

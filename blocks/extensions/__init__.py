@@ -26,6 +26,17 @@ from blocks.extensions.base import (
 
 logger = logging.getLogger(__name__)
 
+
+class _AllHold:
+    """A predicate that holds when each of `predicates` holds (picklable)."""
+
+    def __init__(self, predicates):
+        self.predicates = list(predicates)
+
+    def __call__(self, log):
+        return all(predicate(log) for predicate in self.predicates)
+
+
 __all__ = [
     "CallbackName",
     "CompositeExtension",
@@ -170,7 +181,9 @@ class SimpleExtension(TrainingExtension):
         Parameters
         ----------
         callbacks_names : list of str
-            The callbacks in which to check the condition.
+            The callbacks in which to check the condition. The boolean
+            trigger ``'before_first_epoch'`` is accepted too, as in Blocks:
+            it means ``'before_epoch'`` while no epoch is done.
         predicate : callable, optional
             Takes the main loop's log and returns whether to call
             :meth:`do`. Always true by default.
@@ -190,9 +203,15 @@ class SimpleExtension(TrainingExtension):
             )
         arguments = tuple(arguments) if arguments else ()
         for name in callbacks_names:
-            self._conditions.append(
-                (CallbackName(name), predicate or always_true, arguments)
-            )
+            condition = predicate or always_true
+            if name == "before_first_epoch":
+                name = "before_epoch"
+                condition = (
+                    has_done_epochs
+                    if predicate is None
+                    else _AllHold([has_done_epochs, predicate])
+                )
+            self._conditions.append((CallbackName(name), condition, arguments))
         return self
 
     @abstractmethod
@@ -438,14 +457,22 @@ class ProgressBar(TrainingExtension):
         scheme = _iteration_scheme(self.main_loop.data_stream)
         if scheme is None:
             return None
+        batch_size = getattr(scheme, "batch_size", None)
+        indices = getattr(scheme, "indices", None)
+        if indices is not None:
+            # A list of indices: one request per index, or per batch of them.
+            if batch_size:
+                return math.ceil(len(indices) / batch_size)
+            return len(indices)
         num_batches = getattr(scheme, "num_batches", None)
         if num_batches is not None:
             return int(num_batches)
         num_examples = getattr(scheme, "num_examples", None)
-        batch_size = getattr(scheme, "batch_size", None)
-        if num_examples is not None and batch_size:
+        if num_examples is None:
+            return None
+        if batch_size:
             return math.ceil(num_examples / batch_size)
-        return None
+        return int(num_examples)
 
     def create_bar(self):
         """Create a progress bar for the current epoch.

@@ -14,6 +14,8 @@ from symbolic.gof import Variable
 
 logger = logging.getLogger(__name__)
 
+SEPARATOR = "_"
+
 
 class MonitoringExtension(TrainingExtension):
     """A mixin with what monitoring extensions share: naming records.
@@ -28,7 +30,8 @@ class MonitoringExtension(TrainingExtension):
 
     """
 
-    SEPARATOR = "_"
+    # Between prefix, name and suffix; a subclass may override it.
+    SEPARATOR = SEPARATOR
 
     def __init__(self, prefix=None, suffix=None, **kwargs):
         super().__init__(**kwargs)

@@ -35,8 +35,11 @@ class FinishIfNoImprovementAfter(SimpleExtension):
 
     Notes
     -----
-    By default it runs after every epoch when counting epochs, and after
-    every batch when counting iterations.
+    As in Blocks, it runs after every batch and after every epoch by
+    default, whichever the patience counts: a notification written after
+    an epoch (where :class:`.TrackTheBest` writes by default) lands in the
+    row of the epoch's last batch, which the next ``after_batch`` no longer
+    sees.
 
     """
 
@@ -56,8 +59,8 @@ class FinishIfNoImprovementAfter(SimpleExtension):
         self.notification_name = notification_name
         self.iterations = iterations
         self.epochs = epochs
-        kwargs.setdefault("after_epoch", epochs is not None)
-        kwargs.setdefault("after_batch", iterations is not None)
+        kwargs.setdefault("after_batch", True)
+        kwargs.setdefault("after_epoch", True)
         unit = "epochs" if epochs is not None else "iterations"
         self.patience_log_record = (
             patience_log_record or f"{notification_name}_patience_{unit}"
@@ -109,9 +112,11 @@ class EarlyStopping(CompositeExtension):
         The record to track.
     checkpoint_extension : :class:`.Checkpoint`, optional
         Called, with `checkpoint_filename` as its path, whenever the record
-        reaches a new best value.
+        reaches a new best value (after a batch or an epoch, as in Blocks),
+        in addition to its own conditions.
     checkpoint_filename : str, optional
-        Where to save the best model.
+        Where to save the best model; the checkpoint's own path if not
+        given.
     notification_name : str, optional
         Defaults to ``<record_name>_best_so_far``.
     choose_best : callable, optional
@@ -146,10 +151,11 @@ class EarlyStopping(CompositeExtension):
         )
         sub_extensions = [tracking, stopping]
         if checkpoint_extension is not None:
+            arguments = () if checkpoint_filename is None else (checkpoint_filename,)
             checkpoint_extension.add_condition(
                 ["after_batch", "after_epoch"],
                 OnLogRecord(notification_name),
-                (checkpoint_filename,),
+                arguments,
             )
             sub_extensions.append(checkpoint_extension)
         super().__init__(sub_extensions, **kwargs)

@@ -252,7 +252,7 @@ class ComputationGraph:
         for var in replacements:
             if var not in in_graph:
                 warnings.warn(
-                    f"variable {var} is not in the computation graph; its "
+                    f"variable {var} is not a part of the computation graph; its "
                     f"replacement is ignored",
                     stacklevel=2,
                 )

@@ -32,6 +32,13 @@ from blocks.log.log import TrainingLogBase
 
 logger = logging.getLogger(__name__)
 
+LARGE_BLOB_WARNING = """
+
+A {} object of {} bytes was stored in the SQLite log. SQLite stores only
+numbers and text natively; anything else is pickled into a BLOB, which for
+large objects is slow and degrades the performance of the database (the limit
+is config.max_blob_size, {} bytes)."""
+
 # The log and the logs it continues, each with its horizon: the last
 # iteration of an ancestor that its descendants see. The rows a parent wrote
 # after ``_parent_rows_until`` of its child (those of a run killed after its
@@ -316,16 +323,17 @@ class SQLiteEntry(MutableMapping):
         return _from_sql(row[0])
 
     def __setitem__(self, key, value):
-        value = _to_sql(value)
-        if isinstance(value, memoryview) and len(value) > config.max_blob_size:
+        sql_value = _to_sql(value)
+        if isinstance(sql_value, memoryview) and len(sql_value) > config.max_blob_size:
             logger.warning(
-                f"the log record {key!r} at iteration {self.time} is a "
-                f"{len(value)} byte pickle, more than max_blob_size "
-                f"({config.max_blob_size}); large objects slow the log down"
+                f"the log record {key!r} at iteration {self.time} is large"
+                + LARGE_BLOB_WARNING.format(
+                    type(value).__name__, len(sql_value), config.max_blob_size
+                )
             )
         self.log.conn.execute(
             "INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
-            (self.log.h_uuid, self.time, key, value),
+            (self.log.h_uuid, self.time, key, sql_value),
         )
 
     def __delitem__(self, key):

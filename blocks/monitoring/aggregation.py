@@ -212,14 +212,24 @@ class Maximum(_Extremum):
 
 
 class Concatenate(AggregationScheme):
-    """The batch values concatenated along their first axis."""
+    """The batch values concatenated along their first axis.
+
+    As in Blocks, a vector per batch gives one long vector, a matrix per
+    batch the matrix of all the rows. A scalar per batch, which has no axis
+    to concatenate along, gives the vector of the batch values.
+
+    """
 
     def get_aggregator(self):
+        value = self.variable
+        if value.ndim == 0:
+            value = tensor.shape_padleft(value)
         initialized = shared_like(0.0, name="initialized")
-        storage = shared_like(self.variable)
-        combined = _if_else(
-            initialized, tensor.concatenate([storage, self.variable]), self.variable
-        )
+        storage = shared_like(value, name=f"shared_{self.variable.name}")
+        # The storage starts empty with every axis of length 0, which cannot
+        # be concatenated to; the first batch replaces it instead (the
+        # lazy ifelse does not evaluate the concatenation then).
+        combined = _if_else(initialized, tensor.concatenate([storage, value]), value)
         return Aggregator(
             aggregation_scheme=self,
             initialization_updates=[

@@ -27,8 +27,9 @@ def _validate_variable_names(variables):
     nameless = [v for v in variables if v.name is None]
     if nameless:
         raise ValueError(
-            f"the monitored variables {nameless} have no name; give each one a "
-            f"name (variable.name = ...), which becomes its log record"
+            f"the monitored variables {nameless} have no name, but aggregated "
+            f"variables must have names: give each one a name "
+            f"(variable.name = ...), which becomes its log record"
         )
     names = [v.name for v in variables]
     repeated = sorted({n for n in names if names.count(n) > 1})
@@ -269,8 +270,9 @@ class DatasetEvaluator:
         missing = [n for n in names if n not in batch]
         if missing:
             raise ValueError(
+                f"Not all data sources required for monitoring were provided: "
                 f"the batch has no data for the monitored graph inputs "
-                f"{missing}: monitoring needs the sources {names} and the "
+                f"{missing}; monitoring needs the sources {names} and the "
                 f"stream provides {list(batch)}"
             )
         values = self._accumulate_fun(*[batch[name] for name in names])

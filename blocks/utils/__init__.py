@@ -9,6 +9,8 @@ import the engine.
 """
 
 import importlib
+import sys
+import types
 
 from blocks.utils.utils import (
     change_recursion_limit,
@@ -54,12 +56,27 @@ __all__ = [
 ]
 
 
-def __getattr__(name):
-    if name in _THEANO_UTILS:
-        module = importlib.import_module("blocks.utils.theano_utils")
-        return getattr(module, name)
-    raise AttributeError(f"module 'blocks.utils' has no attribute {name!r}")
+class UtilsModule(types.ModuleType):
+    """The type of the ``blocks.utils`` module object.
+
+    A name of :mod:`blocks.utils.theano_utils` is imported on its first
+    use as ``blocks.utils.<name>``; the other names are plain attributes.
+
+    """
+
+    def __getattr__(self, name):
+        if name in _THEANO_UTILS:
+            module = importlib.import_module("blocks.utils.theano_utils")
+            return getattr(module, name)
+        raise AttributeError(f"module 'blocks.utils' has no attribute {name!r}")
+
+    def __dir__(self):
+        return sorted(set(self.__dict__) | set(__all__))
 
 
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+# The import system hands out whatever sits in sys.modules once this file has
+# run, so the module is replaced by a UtilsModule with the same contents. The
+# original stays referenced, as the functions defined here use its globals.
+old_module = sys.modules[__name__]
+sys.modules[__name__] = UtilsModule(__name__)
+sys.modules[__name__].__dict__.update(old_module.__dict__)

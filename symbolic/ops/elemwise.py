@@ -349,7 +349,7 @@ def _mismatch_message(node, inputs, axis):
     ]
     where = f" on axis {axis}" if axis is not None else ""
     return (
-        f"Input dimension mismatch in {node.op}{where}: "
+        f"Input dimension mis-match in {node.op}{where}: "
         + ", ".join(parts)
         + ". Only dimensions declared broadcastable may differ."
     )

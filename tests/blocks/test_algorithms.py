@@ -398,9 +398,9 @@ def test_gradient_descent_parameters_not_matching_gradients(caplog):
 
 def test_gradient_descent_argument_errors():
     W, x, cost = quadratic_problem()
-    with pytest.raises(ValueError, match="without a cost"):
+    with pytest.raises(ValueError, match="no cost"):
         GradientDescent(parameters=[W])
-    with pytest.raises(ValueError, match="without parameters"):
+    with pytest.raises(ValueError, match="no parameters"):
         GradientDescent(cost=cost)
     gradients = OrderedDict([(W, symbolic.grad(cost, W))])
     with pytest.raises(ValueError, match="known_grads"):

@@ -159,7 +159,7 @@ def test_replace_variable_not_in_graph():
     x = tensor.matrix("x")
     y = x + 1
     cg = ComputationGraph(y)
-    with pytest.warns(UserWarning, match="not in the computation graph"):
+    with pytest.warns(UserWarning, match="not a part of the computation graph"):
         cg.replace({tensor.matrix("other"): x})
 
 

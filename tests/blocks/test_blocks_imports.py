@@ -84,3 +84,53 @@ def test_documented_names_import():
     from blocks.graph.annotations import Annotation, add_annotation  # noqa: F401
     from blocks.utils.profile import Profile, Timer  # noqa: F401
     from blocks.version import version  # noqa: F401
+
+
+def test_blocks_module_level_names_import():
+    import numpy
+
+    from blocks.algorithms import (
+        determinism_error,
+        logger,
+        source_missing_error,
+        variable_mismatch_error,
+    )
+    from blocks.bricks.base import property_
+    from blocks.bricks.interfaces import RNGMixin
+    from blocks.bricks.recurrent.base import unknown_scan_input
+    from blocks.bricks.simple import logger as simple_logger
+    from blocks.extensions.monitoring import SEPARATOR
+    from blocks.log.sqlite import LARGE_BLOB_WARNING
+    from blocks.main_loop import no_model_message
+    from blocks.select import logger as select_logger
+    from blocks.select import name_collision_error_message
+    from blocks.utils import UtilsModule, old_module
+
+    messages = [
+        determinism_error,
+        source_missing_error,
+        variable_mismatch_error,
+        unknown_scan_input,
+        LARGE_BLOB_WARNING,
+        no_model_message,
+        name_collision_error_message,
+    ]
+    assert all(isinstance(message, str) and message for message in messages)
+    assert logger.name.startswith("blocks.algorithms")
+    assert simple_logger.name == "blocks.bricks.simple"
+    assert select_logger.name == "blocks.select"
+    assert property_ is property
+    assert SEPARATOR == "_"
+    assert isinstance(RNGMixin.seed_rng, numpy.random.RandomState)
+    assert isinstance(sys.modules["blocks.utils"], UtilsModule)
+    assert old_module.__name__ == "blocks.utils"
+
+
+def test_blocks_utils_testing_imports():
+    from blocks.utils.testing import (  # noqa: F401
+        MockAlgorithm,
+        MockMainLoop,
+        silence_printing,
+        skip_if_configuration_set,
+        skip_if_not_available,
+    )

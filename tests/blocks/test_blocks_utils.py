@@ -1,11 +1,17 @@
+import logging
 import sys
 from collections import OrderedDict
+from unittest import SkipTest
+from unittest.mock import MagicMock
 
 import numpy
 import pytest
 
+import fuel
 import symbolic
 from blocks.bricks import MLP, Identity, Linear, Tanh
+from blocks.config import config as blocks_config
+from blocks.extensions import FinishAfter
 from blocks.utils import (
     change_recursion_limit,
     check_theano_variable,
@@ -25,6 +31,13 @@ from blocks.utils import (
     shared_floatx_zeros_matching,
     shared_like,
     unpack,
+)
+from blocks.utils.testing import (
+    MockAlgorithm,
+    MockMainLoop,
+    silence_printing,
+    skip_if_configuration_set,
+    skip_if_not_available,
 )
 from symbolic import tensor
 
@@ -165,3 +178,75 @@ def test_put_hook():
     result = function(numpy.ones(2, dtype=symbolic.config.floatX))
     assert result.tolist() == [3.0, 3.0]
     assert seen[0].tolist() == [20.0, 20.0]
+
+
+def test_silence_printing(capsys):
+    blocks_logger = logging.getLogger("blocks")
+    level = blocks_logger.level
+
+    @silence_printing
+    def noisy(value):
+        """Prints and logs."""
+        print("printed")
+        assert blocks_logger.level == logging.ERROR
+        return value * 2
+
+    assert noisy(3) == 6
+    assert noisy.__doc__ == "Prints and logs."
+    assert capsys.readouterr().out == ""
+    assert blocks_logger.level == level
+
+    @silence_printing
+    def failing():
+        raise ZeroDivisionError
+
+    with pytest.raises(ZeroDivisionError):
+        failing()
+    print("visible")
+    assert capsys.readouterr().out == "visible\n"
+    assert blocks_logger.level == level
+
+
+def test_skip_if_not_available(monkeypatch):
+    skip_if_not_available(modules=["numpy"], configurations=["default_seed"])
+    with pytest.raises(SkipTest, match="not_a_module_at_all"):
+        skip_if_not_available(modules=["not_a_module_at_all"])
+    with pytest.raises(SkipTest, match="no_such_option"):
+        skip_if_not_available(configurations=["no_such_option"])
+    monkeypatch.setitem(fuel.config.config["data_path"], "value", [])
+    with pytest.raises(SkipTest, match="data_path"):
+        skip_if_not_available(datasets=["mnist.hdf5"])
+
+
+def test_skip_if_not_available_finds_datasets(monkeypatch, tmp_path):
+    (tmp_path / "mnist.hdf5").write_bytes(b"")
+    monkeypatch.setitem(fuel.config.config["data_path"], "value", [str(tmp_path)])
+    skip_if_not_available(datasets=["mnist.hdf5"])
+    with pytest.raises(SkipTest, match="'svhn'"):
+        skip_if_not_available(datasets=["svhn"])
+
+
+def test_skip_if_configuration_set():
+    skip_if_configuration_set("default_seed", blocks_config.default_seed + 1)
+    with pytest.raises(SkipTest, match="default_seed"):
+        skip_if_configuration_set("default_seed", blocks_config.default_seed)
+    with pytest.raises(SkipTest, match=r"^flaky$"):
+        skip_if_configuration_set(
+            "default_seed", blocks_config.default_seed, message="flaky"
+        )
+
+
+def test_mock_main_loop_and_algorithm():
+    main_loop = MockMainLoop(extensions=[FinishAfter(after_n_epochs=2)])
+    assert isinstance(main_loop.algorithm, MockAlgorithm)
+    main_loop.run()
+    assert main_loop.log.status["iterations_done"] == 20
+    assert main_loop.algorithm.batch == {"data": 9}
+    with pytest.raises(RuntimeError, match="twice"):
+        main_loop.algorithm.initialize()
+    # Wrapped in a MagicMock, it records what an extension asks of it.
+    extension = FinishAfter(after_n_batches=1)
+    extension.main_loop = MagicMock(wraps=MockMainLoop())
+    extension.main_loop.log.status["iterations_done"] = 1
+    extension.dispatch("after_batch", {"data": 0})
+    assert extension.main_loop.log.current_row["training_finish_requested"]

@@ -32,6 +32,7 @@ from blocks.bricks.base import (
     NoneAllocation,
     NoneInitialization,
 )
+from blocks.bricks.interfaces import RNGMixin
 from blocks.config import config as blocks_config
 from blocks.filter import get_application_call, get_brick
 from blocks.initialization import Constant, IsotropicGaussian
@@ -322,17 +323,36 @@ def test_parameters_get_role_and_brick():
     assert get_brick(W) is None
 
 
-def test_rng():
+def test_rng(monkeypatch):
+    monkeypatch.setattr(
+        RNGMixin, "seed_rng", numpy.random.RandomState(blocks_config.default_seed)
+    )
     linear = Linear()
     assert isinstance(linear.rng, numpy.random.RandomState)
     assert Linear(seed=1).rng.randint(1000) == 37
     first, second = Linear(), Linear()
-    assert first.seed == second.seed == blocks_config.default_seed
+    # Unseeded bricks draw their seeds, one after another, from the
+    # class-wide generator seeded with default_seed.
+    draws = numpy.random.RandomState(blocks_config.default_seed)
+    max_seed = numpy.iinfo(numpy.int32).max
+    assert [linear.seed, first.seed, second.seed] == [
+        draws.randint(max_seed) for _ in range(3)
+    ]
+    assert first.seed != second.seed
     with pytest.raises(AttributeError, match="already set"):
         first.seed = 3
     late = Linear()
     late.seed = 4
     assert late.rng.randint(1000) == numpy.random.RandomState(4).randint(1000)
+
+
+def test_initializable_accepts_rng():
+    rng = numpy.random.RandomState(3)
+    linear = Linear(2, 3, rng=rng, weights_init=IsotropicGaussian(), use_bias=False)
+    assert linear.rng is rng
+    linear.initialize()
+    expected = numpy.random.RandomState(3).normal(size=(2, 3))
+    assert_allclose(linear.W.get_value(), expected.astype(linear.W.dtype))
 
 
 def test_parent_pushes_rng_and_schemes():
@@ -533,3 +553,14 @@ def test_isotropic_gaussian_uses_brick_rng():
     linear.initialize()
     expected = numpy.random.RandomState(1).normal(0, 0.01, size=(3, 2))
     assert_allclose(linear.W.get_value(), expected.astype(floatX), rtol=1e-6)
+
+
+def test_application_call_repr_is_blocks_default_repr():
+    class Foo(Brick):
+        @application
+        def apply(self, x, application_call):
+            application_call.add_auxiliary_variable(x.mean())
+            return x + 1
+
+    call = get_application_call(Foo().apply(tensor.vector()))
+    assert repr(call).startswith("<blocks.bricks.base.ApplicationCall object at 0x")

@@ -206,8 +206,23 @@ def test_untied_biases_need_image_size():
     conv = Convolutional(
         filter_size=(2, 2), num_filters=3, num_channels=2, tied_biases=False
     )
-    with pytest.raises(ValueError, match="untied biases"):
+    with pytest.raises(ValueError, match=r"Cannot infer bias size.*untied biases"):
         conv.allocate()
+
+
+def test_sequence_without_image_size_cannot_infer_untied_bias_size():
+    def sequence(tied_biases):
+        conv = Convolutional(
+            (1, 1), 2, weights_init=Constant(1.0), biases_init=Constant(1.0)
+        )
+        layers = [conv, Rectifier(), MaxPooling((1, 1))]
+        return ConvolutionalSequence(layers, 1, tied_biases=tied_biases)
+
+    with pytest.raises(ValueError, match="Cannot infer bias size"):
+        sequence(tied_biases=False).initialize()
+    seq = sequence(tied_biases=True)
+    seq.initialize()
+    assert seq.apply(tensor.tensor4("x")).ndim == 4
 
 
 def test_convolutional_without_bias_and_variable_image_size():
@@ -632,6 +647,29 @@ def test_sequence_pushes_border_mode_and_tied_biases_only_when_set():
     assert not hasattr(pool0, "border_mode")
 
 
+def test_sequence_of_lazy_layers_keeps_their_border_modes():
+    # Layers whose filter_size and num_filters are still unset: their output
+    # size is unknown, which must not stop the push.
+    layers = [
+        Convolutional(border_mode="full"),
+        Convolutional(),
+        Rectifier(),
+        Convolutional(border_mode="valid"),
+        Rectifier(),
+        Convolutional(border_mode="full"),
+        Rectifier(),
+    ]
+    stack = ConvolutionalSequence(layers)
+    stack.push_allocation_config()
+    convs = [stack.children[i] for i in (0, 1, 3, 5)]
+    assert [c.border_mode for c in convs] == ["full", "valid", "valid", "full"]
+    stack = ConvolutionalSequence(layers, border_mode="full")
+    stack.push_allocation_config()
+    assert [c.border_mode for c in convs] == ["full"] * 4
+    with pytest.raises(ValueError, match="filter_size, num_filters are set"):
+        convs[1].get_dim("output")
+
+
 def test_sequence_pushes_use_bias_and_initialization():
     seq = ConvolutionalSequence(
         [
@@ -782,12 +820,20 @@ def test_pickled_transpose_still_applies():
 
 def test_max_pooling_unpickles_from_before_pooling_modes():
     brick = MaxPooling((2, 2), input_dim=(1, 3, 3))
-    # The attributes a MaxPooling pickled before pooling modes lacked.
-    del brick.mode, brick.padding, brick.ignore_border
-    restored = pickle.loads(pickle.dumps(brick))
+    # A MaxPooling pickled before pooling modes kept its sizes as plain
+    # attributes and lacked a mode, padding and ignore_border.
+    state = dict(brick.__dict__)
+    for name in ("mode", "_padding", "ignore_border"):
+        del state[name]
+    state["pooling_size"] = state.pop("_pooling_size")
+    state["step"] = state.pop("_step")
+    restored = MaxPooling.__new__(MaxPooling)
+    restored.__setstate__(pickle.loads(pickle.dumps(state)))
     assert restored.mode == "max"
     assert restored.padding == (0, 0)
     assert restored.ignore_border is False
+    assert restored.pooling_size == (2, 2)
+    assert restored.get_dim("output") == (1, 2, 2)
     x = tensor.tensor4("x")
     value = rand((1, 1, 3, 3), seed=16)
     got = evaluate(restored.apply(x), x, value)
@@ -796,3 +842,16 @@ def test_max_pooling_unpickles_from_before_pooling_modes():
     brick = MaxPooling((2, 2), padding=(1, 1))
     restored = pickle.loads(pickle.dumps(brick))
     assert (restored.padding, restored.ignore_border) == ((1, 1), True)
+
+
+def test_pooling_accepts_whole_float_steps():
+    brick = MaxPooling((2.0, 2.0), step=(2.0, 1.0), input_dim=(1, 5, 5))
+    assert brick.pooling_size == (2, 2) and brick.step == (2, 1)
+    assert all(isinstance(size, int) for size in brick.get_dim("output"))
+    assert brick.get_dim("output") == (1, 2, 4)
+    x = tensor.tensor4("x")
+    value = rand((1, 1, 5, 5), seed=3)
+    expected = MaxPooling((2, 2), step=(2, 1), input_dim=(1, 5, 5)).apply(x)
+    assert_allclose(evaluate(brick.apply(x), x, value), evaluate(expected, x, value))
+    with pytest.raises(ValueError, match="step must be whole numbers"):
+        AveragePooling((2, 2), step=(1.5, 1))

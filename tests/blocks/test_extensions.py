@@ -15,11 +15,18 @@ from blocks.extensions import (
     Timestamp,
     Timing,
     TrainingExtension,
+    always_true,
 )
 from blocks.log import TrainingLog
 from blocks.main_loop import MainLoop
 from fuel.datasets import IndexableDataset, IterableDataset
-from fuel.schemes import ConstantScheme, SequentialScheme
+from fuel.schemes import (
+    ConstantScheme,
+    IterationScheme,
+    SequentialExampleScheme,
+    SequentialScheme,
+    ShuffledExampleScheme,
+)
 from fuel.streams import DataStream
 from fuel.transformers import Mapping
 from tests.helpers.training_loop import CountingAlgorithm, make_main_loop
@@ -188,6 +195,21 @@ def test_add_condition_checks_its_arguments():
         Calls().add_condition(["after_bach"])
 
 
+def test_add_condition_accepts_the_before_first_epoch_trigger():
+    extension = Calls()
+    extension.add_condition(["before_first_epoch", "after_training"])
+    assert run(extension) == [("before_epoch", 0, 0), ("after_training", 2, 6)]
+    extension = Calls().add_condition(
+        ["before_first_epoch"], predicate=lambda log: False
+    )
+    assert run(extension) == []
+    # The combined predicate pickles with the main loop.
+    extension = pickle.loads(
+        pickle.dumps(Calls().add_condition(["before_first_epoch"], always_true))
+    )
+    assert run(extension) == [("before_epoch", 0, 0)]
+
+
 def test_set_conditions_replaces_conditions():
     extension = Calls(after_batch=True)
     assert extension.set_conditions(after_training=True) is extension
@@ -328,6 +350,25 @@ def test_printing_on_resumption_and_interrupt(capsys):
     assert "TRAINING HAS BEEN RESUMED" in capsys.readouterr().out
 
 
+class IndexListScheme(IterationScheme):
+    """A scheme written as Fuel 0.2 users wrote them: indices and a batch size."""
+
+    requests_examples = False
+
+    def __init__(self, indices, batch_size):
+        self.indices = indices
+        self.batch_size = batch_size
+
+    def get_request_iterator(self):
+        indices = list(self.indices)
+        return iter(
+            [
+                indices[i : i + self.batch_size]
+                for i in range(0, len(indices), self.batch_size)
+            ]
+        )
+
+
 def scheme_stream(scheme, n=10):
     dataset = IndexableDataset({"data": list(range(n))})
     return DataStream(dataset, iteration_scheme=scheme)
@@ -345,8 +386,21 @@ class BatchSum(CountingAlgorithm):
         (scheme_stream(ConstantScheme(3, num_examples=10)), 4),
         (Mapping(scheme_stream(SequentialScheme(10, 5)), lambda data: data), 2),
         (DataStream(IterableDataset({"data": [1, 2]})), None),
+        (scheme_stream(SequentialScheme([0, 2, 4, 6, 8], 2)), 3),
+        (scheme_stream(SequentialExampleScheme([1, 3, 5, 7])), 4),
+        (scheme_stream(ShuffledExampleScheme(6)), 6),
+        (scheme_stream(IndexListScheme([9, 8, 7], 2)), 2),
     ],
-    ids=["num_batches", "num_examples", "through_a_transformer", "unknown"],
+    ids=[
+        "num_batches",
+        "num_examples",
+        "through_a_transformer",
+        "unknown",
+        "index_list_batches",
+        "index_list_examples",
+        "examples",
+        "plain_scheme_with_indices",
+    ],
 )
 def test_progress_bar_iterations_per_epoch(stream, expected):
     extension = ProgressBar()

@@ -38,7 +38,7 @@ def test_record_names():
     assert Monitor(prefix="valid").record_name(variable) == "valid_cost"
     assert Monitor(suffix="avg").record_name(variable) == "cost_avg"
     assert Monitor(prefix="a", suffix="b").record_name(variable) == "a_cost_b"
-    with pytest.raises(ValueError, match="string"):
+    with pytest.raises(ValueError, match="record name must be a string"):
         Monitor()._record_name(None)
 
 

@@ -10,13 +10,16 @@ from numpy.testing import assert_allclose
 import symbolic
 from blocks.algorithms import GradientDescent, Scale
 from blocks.bricks import MLP, Tanh
-from blocks.extensions import FinishAfter
+from blocks.extensions import FinishAfter, TrainingExtension
+from blocks.extensions.predicates import OnLogRecord
 from blocks.extensions.saveload import LOADED_FROM, SAVED_TO, Checkpoint, Load
 from blocks.extensions.stopping import EarlyStopping
+from blocks.extensions.training import TrackTheBest
 from blocks.initialization import IsotropicGaussian
 from blocks.main_loop import MainLoop
 from blocks.model import Model
 from blocks.serialization import load, load_parameters
+from blocks.utils.testing import MockMainLoop
 from fuel.datasets import IndexableDataset
 from fuel.schemes import SequentialScheme
 from fuel.streams import DataStream
@@ -191,3 +194,42 @@ def test_early_stopping_saves_the_best_model(tmp_path):
     assert log[6][SAVED_TO] == (best,)
     assert SAVED_TO not in log[9]
     assert not os.path.exists(str(tmp_path / "last.tar"))
+
+
+def test_early_stopping_checkpoint_without_filename_uses_its_own_path(tmp_path):
+    last = str(tmp_path / "last.tar")
+    checkpoint = Checkpoint(last, after_training=False)
+    stopping = EarlyStopping("cost", checkpoint_extension=checkpoint, epochs=1)
+    write_cost = WriteRecord("cost", [3.0, 2.0, 2.5, 1.0])
+    main_loop = make_training(extensions=[write_cost, stopping])
+    main_loop.run()
+    assert main_loop.log[3][SAVED_TO] == (last,)
+    assert main_loop.log[6][SAVED_TO] == (last,)
+    with open(last, "rb") as source:
+        assert load(source).log.status["iterations_done"] == 6
+
+
+class WriteCost(TrainingExtension):
+    """A cost that is best (3) at iteration 5."""
+
+    def after_batch(self, batch):
+        status = self.main_loop.log.status
+        self.main_loop.log.current_row["cost"] = abs(status["iterations_done"] - 5) + 3
+
+
+def test_save_the_best_with_a_mock_main_loop(tmp_path):
+    last, best = str(tmp_path / "last.tar"), str(tmp_path / "best.tar")
+    track_cost = TrackTheBest("cost", after_epoch=False, after_batch=True)
+    checkpoint = Checkpoint(last, after_batch=True, save_separately=["log"])
+    checkpoint.add_condition(
+        ["after_batch"], OnLogRecord(track_cost.notification_name), (best,)
+    )
+    main_loop = MockMainLoop(
+        extensions=[FinishAfter(after_n_epochs=1), WriteCost(), track_cost, checkpoint]
+    )
+    main_loop.run()
+    assert main_loop.log[4][SAVED_TO] == (last, best)
+    assert main_loop.log[5][SAVED_TO] == (last, best)
+    assert main_loop.log[6][SAVED_TO] == (last,)
+    with open(best, "rb") as source:
+        assert load(source).log.status["iterations_done"] == 5

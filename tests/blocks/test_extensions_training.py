@@ -152,6 +152,18 @@ def test_finish_if_no_improvement_after_iterations():
     assert FinishIfNoImprovement is FinishIfNoImprovementAfter
 
 
+def test_finish_if_no_improvement_after_sees_notifications_after_epochs():
+    # TrackTheBest notifies after epochs; like in Blocks, the stopper checks
+    # after batches and after epochs by default, so it sees them.
+    values = [3.0, 4.0, 5.0]
+    stopper = FinishIfNoImprovementAfter("cost_best_so_far", iterations=3)
+    main_loop = run_epochs(
+        [WriteRecord("cost", values), TrackTheBest("cost"), stopper], epochs=10
+    )
+    assert main_loop.status["iterations_done"] == 5
+    assert main_loop.log[5]["cost_best_so_far_patience_iterations"] == 0
+
+
 def test_finish_if_no_improvement_needs_exactly_one_patience():
     with pytest.raises(ValueError, match="exactly one"):
         FinishIfNoImprovementAfter("x")

@@ -186,6 +186,7 @@ def test_sqlite_log_warns_about_large_blobs(caplog):
     with caplog.at_level(logging.WARNING, logger="blocks.log.sqlite"):
         log.current_row["big"] = numpy.zeros(10000)
     assert "max_blob_size" in caplog.text
+    assert "A ndarray object of" in caplog.text
     assert log.current_row["big"].shape == (10000,)
 
 

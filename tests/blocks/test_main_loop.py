@@ -6,7 +6,7 @@ import pytest
 
 from blocks.extensions import FinishAfter, SimpleExtension, TrainingExtension
 from blocks.log import SQLiteLog, TrainingLog
-from blocks.main_loop import MainLoop
+from blocks.main_loop import MainLoop, no_model_message
 from fuel.datasets import IterableDataset
 from fuel.streams import DataStream
 from tests.helpers.training_loop import (
@@ -61,8 +61,9 @@ def test_batches_reach_extensions():
 
 def test_main_loop_properties():
     main_loop = make_main_loop()
-    with pytest.raises(AttributeError, match="no model"):
+    with pytest.raises(AttributeError, match="no model") as error:
         main_loop.model
+    assert str(error.value).endswith(no_model_message)
     assert main_loop.status is main_loop.log.status
     assert isinstance(main_loop.log, TrainingLog)
     model = object()

@@ -97,6 +97,16 @@ def test_minimum_maximum_and_concatenate():
     assert_allclose(values["rows"], DATA.sum(axis=1))
 
 
+def test_concatenate_joins_along_the_first_axis():
+    x = features()
+    matrices = named(concatenate(x * 2), "matrices")
+    totals = named(concatenate(x.sum()), "totals")
+    values = DatasetEvaluator([matrices, totals]).evaluate(make_stream())
+    assert_allclose(values["matrices"], DATA * 2)
+    # A scalar per batch has no axis to join: the batch values are stacked.
+    assert_allclose(values["totals"], [batch.sum() for batch in BATCHES])
+
+
 def test_take_last():
     x = features()
     last = take_last(named(x.sum(), "last"))
@@ -143,11 +153,13 @@ def test_evaluator_reports_missing_sources():
     evaluator = DatasetEvaluator([named(x.sum(), "total")])
     with pytest.raises(ValueError, match=r"\['features'\].*\['pixels'\]"):
         evaluator.evaluate(make_stream(source="pixels"))
+    with pytest.raises(ValueError, match="Not all data sources"):
+        evaluator.evaluate(make_stream(source="pixels"))
 
 
 def test_variable_names_are_checked():
     x = features()
-    with pytest.raises(ValueError, match="no name"):
+    with pytest.raises(ValueError, match=r"no name.*must have names"):
         DatasetEvaluator([x.sum()])
     with pytest.raises(ValueError, match="unique"):
         DatasetEvaluator([named(x.sum(), "a"), named(x.mean(), "a")])

@@ -1,5 +1,7 @@
 """Recurrent bricks against numpy loops."""
 
+import logging
+
 import numpy
 import pytest
 from numpy.testing import assert_allclose
@@ -16,6 +18,7 @@ from blocks.bricks.recurrent import (
     SimpleRecurrent,
     recurrent,
 )
+from blocks.bricks.recurrent.base import unknown_scan_input
 from blocks.filter import VariableFilter, get_application_call
 from blocks.graph import ComputationGraph
 from blocks.initialization import Constant, IsotropicGaussian, Orthogonal
@@ -401,6 +404,9 @@ def test_recurrent_stack_suffixes():
     assert RecurrentStack.split_suffix("states#12") == ("states", 12)
     assert RecurrentStack.split_suffix("states") == ("states", 0)
     assert RecurrentStack.split_suffix("a#b") == ("a#b", 0)
+    # Only the last level suffix is split off.
+    assert RecurrentStack.split_suffix("states#1#2") == ("states#1", 2)
+    assert RecurrentStack.split_suffix("a#b#3") == ("a#b", 3)
 
 
 class Accumulator(BaseRecurrent):
@@ -439,6 +445,26 @@ def test_contexts_and_default_initial_states(rng):
     zeros = symbolic.function([batch], brick.initial_states(batch))(3)
     assert_allclose(zeros, numpy.zeros((3, 2)))
     assert brick.initial_states.outputs == ["states"]
+
+
+class UndeclaredScale(BaseRecurrent):
+    """Like Accumulator, but `scale` is not declared as a context."""
+
+    @recurrent(sequences=["inputs"], states=["states"], contexts=[], outputs=["states"])
+    def apply(self, inputs, states, scale=None):
+        return states + inputs * scale
+
+    def get_dim(self, name):
+        return 2 if name in ("inputs", "states") else super().get_dim(name)
+
+
+def test_undeclared_variable_input_is_reported(caplog):
+    x, scale = tensor.tensor3("x"), tensor.vector("scale")
+    with caplog.at_level(logging.WARNING, logger="blocks.bricks.recurrent.base"):
+        UndeclaredScale().apply(x, scale=scale)
+    assert "unknown input undeclaredscale_apply_scale" in caplog.text
+    assert unknown_scan_input in caplog.text
+    assert "Did you forget to declare it in `contexts`?" in caplog.text
 
 
 class Counter(BaseRecurrent):

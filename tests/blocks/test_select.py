@@ -68,6 +68,10 @@ def test_get_parameters():
         "/mlp/linear_1.b",
     ]
     assert parameters[Path.parse("/mlp/linear_1.W")] is mlp.linear_transformations[1].W
+    # As in Blocks, the keys are the paths' strings.
+    assert all(type(path) is str for path in parameters)
+    assert parameters["/mlp/linear_0.b"] is mlp.linear_transformations[0].b
+    assert repr(parameters).startswith("OrderedDict([('/mlp/linear_0.W', W), (")
     weights = Selector([mlp]).get_parameters("W")
     assert list(weights.values()) == [layer.W for layer in mlp.linear_transformations]
     assert Selector(mlp).select("/mlp/linear_0.b") == [mlp.linear_transformations[0].b]
@@ -77,8 +81,9 @@ def test_name_collision():
     mlp = MLP([Tanh(), Tanh()], [5, 7, 11])
     mlp.allocate()
     mlp.linear_transformations[1].name = "linear_0"
-    with pytest.raises(ValueError, match="name collision"):
+    with pytest.raises(ValueError, match="name collision") as error:
         Selector([mlp]).get_parameters()
+    assert "/mlp/linear_0.W appears more than once" in str(error.value)
     other = MLP([Tanh()], [5, 7])
     other.allocate()
     first = MLP([Tanh()], [5, 7])

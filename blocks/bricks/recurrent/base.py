@@ -22,12 +22,13 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["BaseRecurrent", "recurrent"]
 
-UNKNOWN_SCAN_INPUT = (
-    " was given to a recurrent application but is none of its sequences, "
-    "states or contexts. It reaches every step as it is; if it depends on "
-    "the step's inputs, the gradient and the graph inside the scan may not "
-    "be what you expect."
-)
+unknown_scan_input = """
+
+It was given to a recurrent application but is none of its sequences, states
+or contexts, so it reaches every step as a non-shared variable that scan was
+not told about. That can make the gradient slow to build, and if it depends
+on the step's inputs the graph inside the scan may not be what you expect.
+Did you forget to declare it in `contexts`?"""
 
 
 class BaseRecurrent(Brick):
@@ -203,7 +204,7 @@ def recurrent(*args, **kwargs):
             }
             for value in rest_kwargs.values():
                 if isinstance(value, tensor.Variable) and not is_shared_variable(value):
-                    logger.warning("unknown input %s%s", value, UNKNOWN_SCAN_INPUT)
+                    logger.warning("unknown input %s%s", value, unknown_scan_input)
 
             # Every state needs an initial value.
             initial_states = brick.initial_states(

@@ -120,10 +120,11 @@ class RecurrentStack(BaseRecurrent, Initializable):
 
     @staticmethod
     def split_suffix(name):
-        # A name without a level suffix belongs to the bottom layer.
-        name_level = name.split(RECURRENTSTACK_SEPARATOR)
+        # Only the last "#<level>" is the suffix: the name before it may
+        # hold the separator too. A name without one belongs to level 0.
+        name_level = name.rsplit(RECURRENTSTACK_SEPARATOR, 1)
         if len(name_level) == 2 and name_level[-1].isdigit():
-            return RECURRENTSTACK_SEPARATOR.join(name_level[:-1]), int(name_level[-1])
+            return name_level[0], int(name_level[-1])
         return name, 0
 
     def __init__(

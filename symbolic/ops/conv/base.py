@@ -153,8 +153,9 @@ class BaseAbstractConv(Op):
         for want, got in zip(hint, actual, strict=True):
             if want is not None and want != got:
                 raise ValueError(
-                    f"{type(self).__name__}: the {label} has shape {tuple(actual)}, "
-                    f"which does not match the given hint {tuple(hint)}"
+                    f"{type(self).__name__}: Input dimension mis-match: the "
+                    f"{label} has shape {tuple(actual)}, which does not match "
+                    f"the given hint {tuple(hint)}"
                 )
 
     def _check_channels(self, img_channels, kern_shape, img_label, kern_label):
@@ -167,7 +168,8 @@ class BaseAbstractConv(Op):
         channels = kern_shape[-3]
         if img_channels != channels * groups:
             raise ValueError(
-                f"{type(self).__name__}: {img_label} has {img_channels} channels "
+                f"{type(self).__name__}: Input dimension mis-match: "
+                f"{img_label} has {img_channels} channels "
                 f"but {kern_label} of shape {tuple(kern_shape)} expects "
                 f"{channels * groups} (filter channels x num_groups={groups})"
             )

@@ -113,7 +113,7 @@ def test_broadcast_mismatch_raises_perform_s_message(with_add_kernel):
         fc(*values)
     message = str(from_c.value)
     assert message.splitlines()[0] == str(from_py.value).splitlines()[0]
-    assert "Input dimension mismatch" in message
+    assert "Input dimension mis-match" in message
     assert "Apply node that caused the error" in message
 
 
