@@ -95,3 +95,39 @@ def fill_like(model, value, dtype):
 
 def is_float(var):
     return dt.is_float(var.dtype)
+
+
+def same_expr(a, b, depth=6):
+    """Whether ``a`` and ``b`` compute the same value by the same expression.
+
+    Structural equality, so that two copies of ``1 - sigmoid(x)`` (one built by
+    the user with an int ``1``, one by ``grad`` with ``1.0``) cancel before
+    the merge pass has unified them.  Equal ops over pairwise equal inputs;
+    constants by value.  Only ``depth`` levels are compared.
+    """
+    if a is b:
+        return True
+    if isinstance(a, Constant) and isinstance(b, Constant):
+        if a.broadcastable != b.broadcastable:
+            return False
+        x, y = numpy.asarray(a.data), numpy.asarray(b.data)
+        return x.shape == y.shape and bool(numpy.all(x == y))
+    if depth == 0 or a.owner is None or b.owner is None:
+        return False
+    if a.type != b.type or a.index != b.index or a.owner.op != b.owner.op:
+        return False
+    if len(a.owner.inputs) != len(b.owner.inputs):
+        return False
+    if getattr(a.owner.op, "has_side_effects", False):
+        return False
+    return all(
+        same_expr(x, y, depth - 1) for x, y in zip(a.owner.inputs, b.owner.inputs)
+    )
+
+
+def index_of_same(var, candidates):
+    """Index of the first of ``candidates`` that :func:`same_expr` ``var``, or None."""
+    for i, candidate in enumerate(candidates):
+        if same_expr(var, candidate):
+            return i
+    return None
