@@ -13,9 +13,9 @@ or, from code that runs before the script's imports::
 Either installs an import hook (a finder on :data:`sys.meta_path`) that
 answers ``theano`` and every ``theano.<sub>`` with the module
 ``symbolic.<sub>``; the modules are the same objects, so ``theano.tensor
-is symbolic.tensor``.  Nothing named ``theano`` is put on disk and the hook
-comes after the regular finders, so an installed Theano is never shadowed:
-with one installed, ``import theano`` still finds it.
+is symbolic.tensor``.  Nothing named ``theano`` is put on disk, and the hook steps
+aside when another finder can find a ``theano`` package, so an installed
+Theano is never shadowed: with one installed, ``import theano`` finds it.
 
 ``THEANO_FLAGS`` (and ``THEANORC``) are then read as ``SYMBOLIC_FLAGS``
 (and ``SYMBOLICRC``): their flags are applied to :data:`symbolic.config`
@@ -82,9 +82,26 @@ class TheanoAliasFinder(importlib.abc.MetaPathFinder):
         name = _target_name(fullname)
         if name is None:
             return None
+        if fullname == ALIAS:
+            if _real_theano_exists(self):
+                return None
+        elif getattr(sys.modules.get(ALIAS), "__name__", None) != TARGET:
+            # ``theano`` is a real Theano: its submodules are its own.
+            return None
         if importlib.util.find_spec(name) is None:
             return None
         return importlib.util.spec_from_loader(fullname, _AliasLoader(name))
+
+
+def _real_theano_exists(finder):
+    """Whether a finder other than ``finder`` can find a ``theano`` package."""
+    for other in sys.meta_path:
+        if other is finder or isinstance(other, TheanoAliasFinder):
+            continue
+        find = getattr(other, "find_spec", None)
+        if find is not None and find(ALIAS, None) is not None:
+            return True
+    return False
 
 
 def _theano_finder():
@@ -106,7 +123,9 @@ def install():
     finder = _theano_finder()
     if finder is None:
         finder = TheanoAliasFinder()
-        sys.meta_path.append(finder)
+        # First, so that ``theano.<sub>`` is not loaded a second time from
+        # symbolic's own directory by the path finder.
+        sys.meta_path.insert(0, finder)
         _read_theano_flags()
     return finder
 
@@ -149,18 +168,19 @@ def main(argv=None):
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE, file=sys.stderr)  # noqa: T201 (command-line usage)
         return 2
-    install()
     if argv[0] == "-m":
         if len(argv) < 2:
             print(USAGE, file=sys.stderr)  # noqa: T201
             return 2
+        install()
         sys.argv = argv[1:]
         runpy.run_module(argv[1], run_name="__main__", alter_sys=True)
         return 0
     script = argv[0]
-    if not os.path.exists(script):
+    if not os.path.isfile(script):
         print(f"symbolic.theano_alias: no such script: {script}", file=sys.stderr)  # noqa: T201
         return 2
+    install()
     sys.argv = argv
     sys.path.insert(0, os.path.dirname(os.path.abspath(script)))
     runpy.run_path(script, run_name="__main__")
