@@ -163,6 +163,8 @@ def function(
 
     in_specs = add_shared_inputs(in_specs, out_specs, update_pairs, no_default_updates)
     mode = get_mode(mode)
+    if profile is None and hasattr(mode, "new_profile"):
+        profile = mode.new_profile(name)
     if profile is None:
         profile = config.profile or None
     elif profile is False:
