@@ -9,15 +9,12 @@ from symbolic.graph.op import Op
 
 # Print op ------------------------------------------------------------
 def _default_print(op, value):
-    print(  # noqa: T201 (printing is what the Print op is for)
-        op.message,
-        *(
-            getattr(value, attr)()
-            if callable(getattr(value, attr))
-            else getattr(value, attr)
-            for attr in op.attrs
-        ),
-    )
+    """Theano's report: one ``<message> <attr> = <value>`` line per attribute."""
+    for attr in op.attrs:
+        shown = getattr(value, attr)
+        if callable(shown):
+            shown = shown()
+        print(op.message, attr, "=", shown)  # noqa: T201 (the Print op's purpose)
 
 
 class Print(Op):
