@@ -140,3 +140,57 @@ def test_categorical_crossentropy_spellings_are_finite(spelling, reduce, mode):
     numpy.testing.assert_allclose(
         grad, (numpy.exp(log_sm) - onehot) / scale, rtol=1e-9, atol=1e-300
     )
+
+
+@pytest.mark.parametrize("spelling", sorted(CATEGORICAL))
+def test_categorical_crossentropy_graph_before_and_after(spelling):
+    x = T.dmatrix("x")
+    y = T.lvector("y")
+    cost = CATEGORICAL[spelling](x, y).mean()
+    outputs = [cost, T.grad(cost, x)]
+    before = symbolic.function([x, y], outputs, mode=RAW)
+    after = symbolic.function([x, y], outputs, mode=REWRITTEN)
+    assert "Softmax" in scalar_ops(before)
+    ops = scalar_ops(after)
+    assert "Log" not in ops, ops
+    assert {"LogSoftmax", "CrossentropySoftmaxArgmax1HotWithBias"} & set(ops), ops
+    # What divides is the mean's count, never a probability.
+    for node in after.maker.fgraph.toposort():
+        if type(getattr(node.op, "scalar_op", None)).__name__ == "TrueDiv":
+            assert all(node.inputs[1].broadcastable), node
+    with numpy.errstate(all="ignore"):
+        assert not numpy.isfinite(before(X2, Y2)[1]).all()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_tutorial_softmax_regression_with_bias(mode):
+    """The deep-learning tutorial's ``-mean(log(p_y_given_x)[arange(n), y])``."""
+    x = T.dmatrix("x")
+    y = T.lvector("y")
+    W = T.dmatrix("W")
+    b = T.dvector("b")
+    p_y_given_x = T.nnet.softmax(T.dot(x, W) + b)
+    cost = -T.mean(T.log(p_y_given_x)[T.arange(y.shape[0]), y])
+    f = _compile([x, y, W, b], [cost] + T.grad(cost, [W, b]), mode)
+    eye = numpy.eye(3)
+    value, g_w, g_b = f(eye, Y2, X2, numpy.array([0.0, 0.0, 1000.0]))
+    logits = X2 + [0.0, 0.0, 1000.0]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_sm = shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
+    numpy.testing.assert_allclose(value, -log_sm[numpy.arange(3), Y2].mean())
+    d_logits = (numpy.exp(log_sm) - eye[Y2]) / 3
+    numpy.testing.assert_allclose(g_w, d_logits, atol=1e-15)
+    numpy.testing.assert_allclose(g_b, d_logits.sum(axis=0), atol=1e-15)
+
+
+def test_float32_spelling_stays_float32_and_finite():
+    with change_flags(floatX="float32"):
+        x, y = T.vectors("x", "y")
+        cost = BINARY["one_over_one_plus_exp"](x, y).mean()
+        f = symbolic.function([x, y], [cost, T.grad(cost, x)])
+    value, grad = f(LOGITS.astype("float32"), LABELS.astype("float32"))
+    assert value.dtype == grad.dtype == numpy.float32
+    assert numpy.isfinite(grad).all() and numpy.isfinite(value)
+    numpy.testing.assert_allclose(
+        grad, (_sigmoid(LOGITS) - LABELS) / len(LOGITS), rtol=1e-5, atol=1e-7
+    )
