@@ -293,10 +293,8 @@ def debugprint(
     --------
     >>> import symbolic.tensor as T
     >>> x, y = T.dvectors('x', 'y')
-    >>> print(debugprint(x + y, file='str'), end='')
-    Elemwise{add,no_inplace} [id A] ''   
-     |x [id B]
-     |y [id C]
+    >>> debugprint(x + y, file='str').splitlines()
+    ["Elemwise{add,no_inplace} [id A] ''   ", ' |x [id B]', ' |y [id C]']
     """
     outputs, order = _roots_and_order(obj)
     buffer = StringIO()

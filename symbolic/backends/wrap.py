@@ -76,7 +76,8 @@ def _c_node_thunks(linker, fgraph, storage_map):
     if not hasattr(program, "run"):
         # No C runtime here: CLinker fell back to a thunk-per-node VM.
         nodes, thunks = program.nodes, program.thunks
-        return nodes, [_with_cells(t, n, storage_map) for n, t in zip(nodes, thunks)], None
+        thunks = [_with_cells(t, n, storage_map) for n, t in zip(nodes, thunks)]
+        return nodes, thunks, None
     nodes = list(program.nodes)
     thunks = [
         _with_cells(_ProgramEntry(program, i), node, storage_map)
@@ -93,8 +94,9 @@ class OpWiseCLinker(CLinker):
     linker under Theano's name; it takes Theano's arguments and ignores them.
     """
 
-    def __init__(self, fallback_on_perform=True, allow_gc=None, nice_errors=True,
-                 schedule=None):
+    def __init__(
+        self, fallback_on_perform=True, allow_gc=None, nice_errors=True, schedule=None
+    ):
         super().__init__(allow_fallback=True)
 
 
@@ -194,7 +196,7 @@ def _private_cells(fgraph, storage_map):
     return cells
 
 
-def WrapLinkerMany(linkers, wrappers):  # noqa: N802 (Theano's name)
+def WrapLinkerMany(linkers, wrappers):
     """A :class:`WrapLinker` whose wrapper calls each of ``wrappers`` in turn."""
     wrappers = list(wrappers)
 
@@ -205,7 +207,7 @@ def WrapLinkerMany(linkers, wrappers):  # noqa: N802 (Theano's name)
     return WrapLinker(linkers, wrapper)
 
 
-class VM_Linker:  # noqa: N801 (Theano's name)
+class VM_Linker:
     """Theano's VM linker, on our VM.
 
     Parameters
@@ -222,8 +224,16 @@ class VM_Linker:  # noqa: N801 (Theano's name)
         variables hold a value.
     """
 
-    def __init__(self, allow_gc=None, use_cloop=None, callback=None, lazy=None,
-                 schedule=None, c_thunks=None, allow_partial_eval=None):
+    def __init__(
+        self,
+        allow_gc=None,
+        use_cloop=None,
+        callback=None,
+        lazy=None,
+        schedule=None,
+        c_thunks=None,
+        allow_partial_eval=None,
+    ):
         from symbolic.config import config
 
         if c_thunks is None:
@@ -247,7 +257,7 @@ class VM_Linker:  # noqa: N801 (Theano's name)
     def make_vm(self, fgraph, storage_map, profile=None):
         if self.callback is None:
             return self._inner().make_vm(fgraph, storage_map, profile)
-        nodes, thunks, finish = node_thunks(PerformLinker(), fgraph, storage_map)
+        nodes, thunks, _ = node_thunks(PerformLinker(), fgraph, storage_map)
         nodes, thunks = schedule_lazy(fgraph, nodes, thunks)
         return _CallbackVM(nodes, thunks, storage_map, self.callback, profile)
 

@@ -104,7 +104,7 @@ class Mode:
         stats = getattr(self, "profile_stats", None)
         file = sys.stdout if file is None else file
         if not stats:
-            print(f"{self}: no profile recorded (use ProfileMode)", file=file)  # noqa: T201
+            print(f"{self}: no profile recorded (use ProfileMode)", file=file)
             return
         for each in stats:
             each.summary(file=file)

@@ -56,7 +56,7 @@ class ProfileMode(Mode):
         """Write every profiled function's time tables (to stdout by default)."""
         file = sys.stdout if file is None else file
         if not self.profile_stats:
-            print("ProfileMode: no function compiled yet", file=file)  # noqa: T201
+            print("ProfileMode: no function compiled yet", file=file)
         for stats in self.profile_stats:
             stats.summary(
                 file=file,

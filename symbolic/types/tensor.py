@@ -648,7 +648,7 @@ def _plural_names(names):
     if len(names) == 1 and isinstance(names[0], str):
         (text,) = names
         if "," in text or text.split() != [text]:
-            return [n for n in text.replace(",", " ").split()]
+            return text.replace(",", " ").split()
         return list(text)
     for name in names:
         if not isinstance(name, str):

@@ -138,5 +138,5 @@ def test_a_floatx_mismatch_names_its_cause():
     with change_flags(floatX="float32"):
         x = tensor.matrix("features")
         f = symbolic.function([x], x.sum())
-        with pytest.raises(TypeError, match="config.floatX is float32.*FUEL_FLOATX"):
+        with pytest.raises(TypeError, match=r"config\.floatX is float32.*FUEL_FLOATX"):
             f(numpy.ones((2, 2)))

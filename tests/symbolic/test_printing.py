@@ -94,7 +94,12 @@ def test_char_ids_follow_theano_after_z():
     from symbolic.printing import _char_id
 
     assert [_char_id(n) for n in (0, 1, 25, 26, 27, 26 * 26)] == [
-        "A", "B", "Z", "BA", "BB", "BAA",
+        "A",
+        "B",
+        "Z",
+        "BA",
+        "BB",
+        "BAA",
     ]
 
 
@@ -102,13 +107,21 @@ def test_debugprint_multiple_outputs_and_scan_inner_graph():
     k = T.iscalar("k")
     a = T.dvector("a")
     result, _ = symbolic.scan(
-        lambda prior, a: prior * a, outputs_info=T.ones_like(a), non_sequences=a,
+        lambda prior, a: prior * a,
+        outputs_info=T.ones_like(a),
+        non_sequences=a,
         n_steps=k,
     )
     text = debugprint(result, file="str")
     lines = text.splitlines()
-    assert lines[:2] == ["Subtensor{int64::} [id A] ''   ", " |for{cpu,scan_fn} [id B] ''   "]
-    assert lines[4:6] == [" | |Elemwise{second,no_inplace} [id E] ''   ", " | | |a [id F]"]
+    assert lines[:2] == [
+        "Subtensor{int64::} [id A] ''   ",
+        " |for{cpu,scan_fn} [id B] ''   ",
+    ]
+    assert lines[4:6] == [
+        " | |Elemwise{second,no_inplace} [id E] ''   ",
+        " | | |a [id F]",
+    ]
     assert "Inner graphs of the scan ops:" in lines
     inner = lines[lines.index("Inner graphs of the scan ops:") + 2 :]
     # The loop's line again, then its body; inner inputs point at the outer

@@ -14,7 +14,7 @@ from symbolic.tensor import nnet as NN
 
 class RegressionLayer(M.Module):
     def __init__(self, input=None, target=None, regularize=True):
-        super(RegressionLayer, self).__init__()
+        super(RegressionLayer, self).__init__()  # noqa: UP008
         self.regularize = regularize
         if not input:
             input = T.matrix("input")
@@ -86,11 +86,13 @@ class PrintEverythingMode(theano.Mode):
             print([output[0] for output in fn.outputs])
 
         wrap_linker = theano.gof.WrapLinkerMany([linker], [print_eval])
-        super(PrintEverythingMode, self).__init__(wrap_linker, optimizer)
+        super(PrintEverythingMode, self).__init__(wrap_linker, optimizer)  # noqa: UP008
 
 
 def test_module_advanced_example():
-    profmode = theano.ProfileMode(optimizer="fast_run", linker=theano.gof.OpWiseCLinker())
+    profmode = theano.ProfileMode(
+        optimizer="fast_run", linker=theano.gof.OpWiseCLinker()
+    )
     profmode = PrintEverythingMode(theano.gof.OpWiseCLinker(), "fast_run")
     data_x = N.random.randn(4, 10)
     data_y = [[int(x)] for x in (N.random.randn(4) > 0)]
@@ -98,7 +100,7 @@ def test_module_advanced_example():
         input_size=10, target_size=1, stepsize=0.1, mode=profmode
     )
     for i in range(1000):
-        xe, gw, gb, ga = model.update(data_x, data_y)
+        xe, gw, gb, ga = model.update(data_x, data_y)  # noqa: RUF059
         if i % 100 == 0:
             print(i, xe)
             pass
@@ -115,8 +117,11 @@ def test_advanced_example_prints_every_node_and_learns(capsys):
     N.random.seed(4)
     test_module_advanced_example()
     out = capsys.readouterr().out
-    costs = [float(line.split()[1]) for line in out.splitlines() if line[:1].isdigit()
-             and len(line.split()) == 2]
+    costs = [
+        float(line.split()[1])
+        for line in out.splitlines()
+        if line[:1].isdigit() and len(line.split()) == 2
+    ]
     assert len(costs) == 10 and costs[-1] < costs[0]
     # One line per node per call: "<i> <node> [inputs] [outputs]".
     node_lines = [line for line in out.splitlines() if "] [" in line]

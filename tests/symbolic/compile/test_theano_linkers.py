@@ -35,7 +35,7 @@ def test_wrap_linker_calls_its_wrapper_once_per_node(inner):
     seen = []
 
     def wrapper(i, node, fn):
-        assert [cell[0] for cell in fn.inputs] is not None
+        assert all(cell[0] is not None for cell in fn.inputs)
         fn()
         seen.append((i, node, [cell[0] for cell in fn.outputs]))
 

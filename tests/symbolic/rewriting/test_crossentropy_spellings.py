@@ -113,8 +113,8 @@ def _indexed_log(x, y):
 
 CATEGORICAL = {
     "minus_log_softmax_indexed": _indexed_log,
-    "log_softmax_indexed_negated": lambda x, y: -(
-        T.log(T.nnet.softmax(x))[T.arange(y.shape[0]), y]
+    "log_softmax_indexed_negated": lambda x, y: (
+        -(T.log(T.nnet.softmax(x))[T.arange(y.shape[0]), y])
     ),
     "categorical_crossentropy": lambda x, y: T.nnet.categorical_crossentropy(
         T.nnet.softmax(x), y

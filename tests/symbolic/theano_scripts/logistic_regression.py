@@ -1,9 +1,11 @@
 # The program of Theano's tutorial section "A Real Example: Logistic
 # Regression", unmodified apart from its comments: it imports ``theano``
 # and is run through ``python -m symbolic.theano_alias``.
+# fmt: off
 import numpy
 import theano
 import theano.tensor as T
+
 rng = numpy.random
 
 N = 400
@@ -35,7 +37,7 @@ train = theano.function(
           updates=((w, w - 0.1 * gw), (b, b - 0.1 * gb)))
 predict = theano.function(inputs=[x], outputs=prediction)
 
-for i in range(training_steps):
+for i in range(training_steps):  # noqa: B007
     pred, err = train(D[0], D[1])
 
 print("Final model:")
