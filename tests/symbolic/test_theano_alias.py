@@ -10,6 +10,7 @@ import pytest
 
 import symbolic
 from symbolic import theano_alias
+from symbolic.config import change_flags
 
 SCRIPTS = os.path.join(os.path.dirname(__file__), "theano_scripts")
 
@@ -80,7 +81,9 @@ def test_tutorial_logistic_regression_trains(alias, capsys):
     state = numpy.random.get_state()
     numpy.random.seed(1234)
     try:
-        found = runpy.run_path(os.path.join(SCRIPTS, "logistic_regression.py"))
+        # A training run, not an op check: FAST_RUN even in the DebugMode pass.
+        with change_flags(mode="FAST_RUN"):
+            found = runpy.run_path(os.path.join(SCRIPTS, "logistic_regression.py"))
     finally:
         numpy.random.set_state(state)
     capsys.readouterr()
