@@ -143,24 +143,16 @@ def uninstall():
 
 
 def _read_theano_flags():
-    """Apply ``THEANORC`` and ``THEANO_FLAGS`` as if they were symbolic's own."""
-    from symbolic.config import _read_rc, config, parse_flags
+    """Apply ``THEANORC`` and ``THEANO_FLAGS`` now (``python -m`` did at import).
 
-    rc_path = os.environ.get("THEANORC")
-    if rc_path and "SYMBOLICRC" not in os.environ:
-        for path in rc_path.split(os.pathsep):
-            if os.path.isfile(path):
-                config.apply(_read_rc(path), path)
+    They are also exported as ``SYMBOLIC_FLAGS``, for subprocesses.
+    """
+    # The module, not the ``config`` object the package exports under that name.
+    importlib.import_module("symbolic.config").read_theano_flags()
     theano_flags = os.environ.get("THEANO_FLAGS", "")
-    if not theano_flags:
-        return
-    config.apply(parse_flags(theano_flags), "THEANO_FLAGS")
     own = os.environ.get("SYMBOLIC_FLAGS", "")
-    if own:
-        config.apply(parse_flags(own), "SYMBOLIC_FLAGS")
-        os.environ["SYMBOLIC_FLAGS"] = f"{theano_flags},{own}"
-    else:
-        os.environ["SYMBOLIC_FLAGS"] = theano_flags
+    if theano_flags:
+        os.environ["SYMBOLIC_FLAGS"] = f"{theano_flags},{own}" if own else theano_flags
 
 
 def main(argv=None):

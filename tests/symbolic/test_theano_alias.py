@@ -90,3 +90,35 @@ def test_tutorial_logistic_regression_trains(alias, capsys):
     data, targets = found["D"]
     assert numpy.isfinite(found["w"].get_value()).all()
     assert (found["predict"](data) == targets).mean() == 1.0
+
+
+def test_theano_flags_are_read_when_symbolic_config_is_imported(tmp_path):
+    """Under ``python -m``, THEANO_FLAGS is in force before any script code runs."""
+    script = tmp_path / "read_flags.py"
+    script.write_text(
+        "import sys\n"
+        "from symbolic.config import config\n"
+        "print(config.floatX, config.optimizer, 'theano' in sys.modules)\n"
+    )
+    env = dict(os.environ, THEANO_FLAGS="floatX=float32,optimizer=fast_compile")
+    env["SYMBOLIC_FLAGS"] = "optimizer=fast_run"
+    done = subprocess.run(
+        [sys.executable, "-m", "symbolic.theano_alias", str(script)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    # SYMBOLIC_FLAGS wins where both set a flag.
+    assert done.stdout.split() == ["float32", "fast_run", "False"]
+
+
+def test_run_as_theano_reads_the_interpreter_command_line():
+    from symbolic.config import run_as_theano
+
+    assert run_as_theano(["python", "-m", "symbolic.theano_alias", "s.py"])
+    assert run_as_theano(["python", "-W", "ignore", "-msymbolic.theano_alias"])
+    assert not run_as_theano(["python", "-m", "pytest", "-m", "symbolic.theano_alias"])
+    assert not run_as_theano(["python", "script.py", "-m", "symbolic.theano_alias"])
+    assert not run_as_theano(["python", "-c", "pass"])
