@@ -1,11 +1,16 @@
 """Recognise the logistic function written by hand, so it can be stabilized.
 
 ``1 / (1 + exp(-x)) -> sigmoid(x)``, ``exp(x) / (1 + exp(x)) -> sigmoid(x)``,
-``exp(x) * sigmoid(-x) -> sigmoid(x)`` and ``1 - sigmoid(x) -> sigmoid(-x)``.
-They run with the algebra canonicalization, so the gradients of
-hand-written cross-entropies (which divide by ``sigmoid`` and by
-``(1 + exp(-x)) ** 2``) reach a form where those divisions cancel; the
-stabilize phase then turns ``log(sigmoid(x))`` into ``-softplus(-x)``.
+``exp(x) * sigmoid(-x) -> sigmoid(x)`` and ``a - a * sigmoid(x) -> a *
+sigmoid(-x)``.  They run with the algebra canonicalization, so the
+gradients of hand-written cross-entropies (which divide by ``sigmoid``, by
+``1 - sigmoid`` and by ``(1 + exp(-x)) ** 2``) reach a form where those
+divisions cancel (the cancellation takes ``1 - sigmoid(x)`` and
+``sigmoid(-x)`` for the same factor); the stabilize phase then turns
+``log(sigmoid(x))`` into ``-softplus(-x)``.
+
+``1 - sigmoid(x)`` itself is left alone, as Theano did: the sigmoid's own
+gradient ``s * (1 - s)`` would otherwise compute a second sigmoid.
 """
 
 from symbolic.ops import math
@@ -44,20 +49,6 @@ def _one_plus_exp(var):
             if e.broadcastable == var.broadcastable:
                 return e.owner.inputs[0]
     return None
-
-
-@node_rewriter([Elemwise], tags=_CANON)
-def local_1msigmoid(fgraph, node):
-    """1 - sigmoid(x) -> sigmoid(-x): exact where the difference rounds to 0."""
-    if not isinstance(node.op.scalar_op, sb.Sub):
-        return None
-    one, s = node.inputs
-    out = node.outputs[0]
-    if not (all_broadcastable(one) and is_constant(one, 1)):
-        return None
-    if not scalar_op_of(s, ScalarSigmoid) or s.broadcastable != out.broadcastable:
-        return None
-    return [fit(sigmoid(_neg_of(s.owner.inputs[0])), out)]
 
 
 def _pair_exp_sigmoid(num):
