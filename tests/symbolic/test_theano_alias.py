@@ -122,3 +122,20 @@ def test_run_as_theano_reads_the_interpreter_command_line():
     assert not run_as_theano(["python", "-m", "pytest", "-m", "symbolic.theano_alias"])
     assert not run_as_theano(["python", "script.py", "-m", "symbolic.theano_alias"])
     assert not run_as_theano(["python", "-c", "pass"])
+
+
+def test_main_runs_a_module_with_its_arguments(tmp_path, monkeypatch):
+    if theano_alias.installed():
+        pytest.skip("the hook is installed for the whole test session")
+    (tmp_path / "uses_theano.py").write_text(
+        "import sys\nimport theano\nRESULT.append((theano.__name__, sys.argv[1:]))\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    result = []
+    monkeypatch.setattr("builtins.RESULT", result, raising=False)
+    try:
+        assert theano_alias.main(["-m", "uses_theano", "--flag"]) == 0
+    finally:
+        theano_alias.uninstall()
+    assert result == [("symbolic", ["--flag"])]
