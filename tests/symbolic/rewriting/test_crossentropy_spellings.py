@@ -37,8 +37,8 @@ BINARY = {
     "binary_crossentropy": lambda x, y: T.nnet.binary_crossentropy(
         T.nnet.sigmoid(x), y
     ),
-    "binary_crossentropy_of_written_sigmoid": lambda x, y: (
-        T.nnet.binary_crossentropy(1 / (1 + T.exp(-x)), y)
+    "binary_crossentropy_of_written_sigmoid": lambda x, y: T.nnet.binary_crossentropy(
+        1 / (1 + T.exp(-x)), y
     ),
 }
 REDUCTIONS = {"sum": lambda c: c.sum(), "mean": lambda c: c.mean()}
