@@ -6,7 +6,7 @@ variable that sets it. A value is looked up, in this order, from
 1. an assignment in code (``fuel.config.floatX = 'float32'``);
 2. the option's environment variable (``FUEL_DATA_PATH``, ``FUEL_FLOATX``, ...);
 3. the YAML file named by ``FUEL_CONFIG``, or ``~/.fuelrc`` when that is unset;
-4. the option's default.
+4. the option's default; ``floatX``'s is symbolic's ``config.floatX``.
 
 Environment variables are read at lookup time, so changing one takes effect at
 once. The YAML file is read when the package is imported.
@@ -19,8 +19,10 @@ Examples
 
 """
 
+import configparser
 import logging
 import os
+import sys
 
 import yaml
 
@@ -85,7 +87,7 @@ class Configuration:
     def __init__(self):
         self.config = {}
 
-    def add_config(self, key, type_, default=NOT_SET, env_var=None):
+    def add_config(self, key, type_, default=NOT_SET, env_var=None, default_fn=None):
         """Declare an option.
 
         Parameters
@@ -100,9 +102,14 @@ class Configuration:
             an unset option raises :class:`ConfigurationError`.
         env_var : str, optional
             The environment variable that sets the option.
+        default_fn : callable, optional
+            Computes the default at lookup time, when the option is set
+            nowhere; it wins over ``default``.
 
         """
         setting = {"type": type_}
+        if default_fn is not None:
+            setting["default_fn"] = default_fn
         if env_var is not None:
             setting["env_var"] = env_var
         if default is not NOT_SET:
@@ -148,6 +155,8 @@ class Configuration:
             value = os.environ[setting["env_var"]]
         elif "yaml" in setting:
             value = setting["yaml"]
+        elif "default_fn" in setting:
+            value = setting["default_fn"]()
         elif "default" in setting:
             value = setting["default"]
         else:
@@ -166,13 +175,49 @@ class Configuration:
             super().__setattr__(key, value)
 
 
+def symbolic_floatx():
+    """The float type of :mod:`symbolic` (``symbolic.config.floatX``).
+
+    Read from the imported configuration when symbolic is loaded; otherwise
+    from ``SYMBOLIC_FLAGS`` and the rc file, as symbolic will read them, so
+    that importing Fuel does not import symbolic.  ``'float64'`` when
+    neither sets it.
+    """
+    module = sys.modules.get("symbolic.config")
+    if module is not None and hasattr(module, "config"):
+        return module.config.floatX
+    flags = {}
+    rc_path = os.environ.get("SYMBOLICRC", os.path.expanduser("~/.symbolicrc"))
+    if os.path.isfile(rc_path):
+        parser = configparser.ConfigParser()
+        with open(rc_path) as handle:
+            text = handle.read()
+        if not text.lstrip().startswith("["):
+            text = "[global]\n" + text
+        try:
+            parser.read_string(text)
+            flags.update(parser.items("global"))
+        except (configparser.Error, KeyError):
+            pass
+    for item in os.environ.get("SYMBOLIC_FLAGS", "").split(","):
+        name, _, value = item.partition("=")
+        flags[name.strip().lower()] = value.strip()
+    return flags.get("floatx") or "float64"
+
+
 config = Configuration()
 config.add_config("data_path", type_=multiple_paths, env_var="FUEL_DATA_PATH")
 config.add_config(
     "local_data_path", type_=str, default="", env_var="FUEL_LOCAL_DATA_PATH"
 )
 config.add_config("default_seed", type_=int, default=1)
-config.add_config("floatX", type_=float_type, default="float64", env_var="FUEL_FLOATX")
+config.add_config(
+    "floatX",
+    type_=float_type,
+    default="float64",
+    env_var="FUEL_FLOATX",
+    default_fn=symbolic_floatx,
+)
 config.add_config(
     "extra_downloaders",
     type_=extra_downloader_converter,

@@ -22,6 +22,7 @@ from symbolic.compile import (
     Mode,
     Out,
     Param,
+    ProfileMode,
     ProfileStats,
     SharedVariable,
     function,

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import os
 import shutil
+import sys
 
 _logger = logging.getLogger(__name__)
 
@@ -270,6 +271,65 @@ _rc_path = os.environ.get("SYMBOLICRC", os.path.expanduser("~/.symbolicrc"))
 if os.path.isfile(_rc_path):
     config.apply(_read_rc(_rc_path), _rc_path)
 config.apply(parse_flags(os.environ.get("SYMBOLIC_FLAGS", "")), "SYMBOLIC_FLAGS")
+
+_ALIAS_MODULE = "symbolic.theano_alias"
+# Interpreter options that take their value as the next argument.
+_OPTIONS_WITH_VALUE = ("-W", "-X", "--check-hash-based-pycs")
+
+#: True once THEANORC and THEANO_FLAGS have been applied (:func:`read_theano_flags`).
+theano_flags_read = False
+
+
+def run_as_theano(argv=None):
+    """Whether the interpreter was started as ``python -m symbolic.theano_alias``.
+
+    Such a process reads ``THEANO_FLAGS`` when this module is imported, as
+    Theano read them on ``import theano``.
+    """
+    argv = list(getattr(sys, "orig_argv", ()) if argv is None else argv)[1:]
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if arg == "-m":
+            return argv[i + 1 : i + 2] == [_ALIAS_MODULE]
+        if arg.startswith("-m"):
+            return arg[2:] == _ALIAS_MODULE
+        if arg in _OPTIONS_WITH_VALUE:
+            skip = True
+            continue
+        if arg == "-c" or not arg.startswith("-"):
+            return False
+    return False
+
+
+def read_theano_flags():
+    """Apply ``THEANORC`` and ``THEANO_FLAGS`` as symbolic's own (once).
+
+    ``THEANORC`` is read when ``SYMBOLICRC`` is not set; ``SYMBOLIC_FLAGS``
+    is applied again afterwards, so it wins where both set a flag.  Used by
+    :mod:`symbolic.theano_alias`.
+    """
+    global theano_flags_read
+    if theano_flags_read:
+        return
+    theano_flags_read = True
+    theano_rc = os.environ.get("THEANORC")
+    if theano_rc and "SYMBOLICRC" not in os.environ:
+        for path in theano_rc.split(os.pathsep):
+            if os.path.isfile(path):
+                config.apply(_read_rc(path), path)
+    theano_flags = os.environ.get("THEANO_FLAGS", "")
+    if theano_flags:
+        config.apply(parse_flags(theano_flags), "THEANO_FLAGS")
+        config.apply(
+            parse_flags(os.environ.get("SYMBOLIC_FLAGS", "")), "SYMBOLIC_FLAGS"
+        )
+
+
+if run_as_theano():
+    read_theano_flags()
 
 
 class change_flags(contextlib.ContextDecorator):

@@ -9,15 +9,12 @@ from symbolic.graph.op import Op
 
 # Print op ------------------------------------------------------------
 def _default_print(op, value):
-    print(  # noqa: T201 (printing is what the Print op is for)
-        op.message,
-        *(
-            getattr(value, attr)()
-            if callable(getattr(value, attr))
-            else getattr(value, attr)
-            for attr in op.attrs
-        ),
-    )
+    """Theano's report: one ``<message> <attr> = <value>`` line per attribute."""
+    for attr in op.attrs:
+        shown = getattr(value, attr)
+        if callable(shown):
+            shown = shown()
+        print(op.message, attr, "=", shown)  # noqa: T201 (the Print op's purpose)
 
 
 class Print(Op):
@@ -143,12 +140,119 @@ pp = pprint
 
 # debugprint ------------------------------------------------------------
 def _char_id(n):
+    """Theano's node ids: A..Z, then BA, BB, ... (base-26 digits, A for 0)."""
+    if n == 0:
+        return "A"
     letters = ""
-    n += 1
-    while n > 0:
-        n, rem = divmod(n - 1, 26)
+    while n:
+        n, rem = divmod(n, 26)
         letters = chr(ord("A") + rem) + letters
     return letters
+
+
+class _Ids:
+    """Hands out ``[id X]`` labels, one per Apply node or leaf variable."""
+
+    def __init__(self, style, used):
+        self.style = style
+        self.used = used
+
+    def __call__(self, obj):
+        if obj not in self.used:
+            if self.style == "CHAR":
+                label = f"[id {_char_id(len(self.used))}]"
+            elif self.style == "int":
+                label = f"[id {len(self.used)}]"
+            elif self.style == "id":
+                label = f"[id {id(obj)}]"
+            else:
+                label = ""
+            self.used[obj] = label
+        return self.used[obj]
+
+
+def _print_tree(
+    var,
+    write,
+    ids,
+    done,
+    prefix="",
+    prefix_child=None,
+    depth=-1,
+    print_type=False,
+    order=None,
+    stop_on_name=False,
+    scan_ops=None,
+    inner_to_outer=None,
+):
+    """Write ``var``'s tree in Theano's debugprint layout (one line per variable).
+
+    An Apply output is ``<prefix><op>[.<i>] [id X][ <type>] '<name>' ` then,
+    separated by single spaces, the (unused) destroy map, view map and the
+    node's position in ``order``; a leaf is ``<prefix><var> [id X][ <type>]``.
+    A node printed before keeps its id and is not expanded again.
+    """
+    if depth == 0:
+        return
+    if prefix_child is None:
+        prefix_child = prefix
+    type_text = f" <{var.type}>" if print_type else ""
+    owner = var.owner
+    if owner is None:
+        label = ids(var)
+        if inner_to_outer is not None and var in inner_to_outer:
+            outer_var = inner_to_outer[var]
+            outer = ids(outer_var.owner if outer_var.owner is not None else outer_var)
+            write(f"{prefix}{var} {label}{type_text} -> {outer}\n")
+        else:
+            write(f"{prefix}{var} {label}{type_text}\n")
+        return
+    printed = owner in done
+    label = ids(owner)
+    done[owner] = label
+    index = "" if len(owner.outputs) == 1 else f".{owner.outputs.index(var)}"
+    name = "" if var.name is None else var.name
+    position = str(order.index(owner)) if order and owner in order else ""
+    write(f"{prefix}{owner.op}{index} {label}{type_text} '{name}'   {position}\n")
+    if printed or (stop_on_name and var.name is not None):
+        return
+    last = len(owner.inputs) - 1
+    for i, child in enumerate(owner.inputs):
+        if scan_ops is not None and _is_scan_output(child) and child not in scan_ops:
+            scan_ops.append(child)
+        _print_tree(
+            child,
+            write,
+            ids,
+            done,
+            prefix=prefix_child + " |",
+            prefix_child=prefix_child + ("  " if i == last else " |"),
+            depth=depth - 1,
+            print_type=print_type,
+            order=order,
+            stop_on_name=stop_on_name,
+            scan_ops=scan_ops,
+            inner_to_outer=inner_to_outer,
+        )
+
+
+def _is_scan_output(var):
+    owner = var.owner
+    return owner is not None and type(owner.op).__name__ == "Scan"
+
+
+def _scan_inner_to_outer(node):
+    """``{inner input: outer input}`` of a Scan node (its taps map to the state)."""
+    op = node.op
+    _, seqs, inits, shared, non_seqs = op.outer_groups(node.inputs)
+    inner_seqs, inner_states, inner_shared, inner_non_seqs = op.inner_groups()
+    mapping = dict(zip(inner_seqs, seqs))
+    for taps, init in zip(inner_states, inits):
+        for tap in taps:
+            mapping[tap] = init
+    mapping.update(zip(inner_shared, shared))
+    mapping.update(zip(inner_non_seqs, non_seqs))
+    return mapping
 
 
 def debugprint(
@@ -165,50 +269,83 @@ def debugprint(
 ):
     """Print (or return, with ``file='str'``) the graph of ``obj`` as an indented tree.
 
-    Each line is ``<op or variable> [id X] '<name>'``; children are indented
-    under `` |``. A node seen before is printed once with its id only.
+    The text is Theano 1.0's: each line is ``<op> [id X] '<name>'`` followed
+    by three spaces (and, for a compiled function, the node's position in
+    the topological order); a leaf is ``<variable> [id X]``; children are
+    indented under `` |``, and a node printed before is shown once more with
+    its id only.  Loops get an "Inner graphs of the scan ops:" section.
 
     Parameters
     ----------
     obj : Variable, Apply, Function, FunctionGraph, or list of them
+    depth : int
+        Levels to print (-1: all).
+    print_type : bool
+        Add each variable's type as `` <TensorType(float64, vector)>``.
     file : file-like, 'str' or None
         None prints to stdout; 'str' returns the text.
+    ids : {'CHAR', 'int', 'id', ''}
+        How nodes are labelled.
+    stop_on_name : bool
+        Do not expand the inputs of a named variable.
+
+    Examples
+    --------
+    >>> import symbolic.tensor as T
+    >>> x, y = T.dvectors('x', 'y')
+    >>> debugprint(x + y, file='str').splitlines()
+    ["Elemwise{add,no_inplace} [id A] ''   ", ' |x [id B]', ' |y [id C]']
     """
-    outputs = _roots_of(obj)
+    outputs, order = _roots_and_order(obj)
     buffer = StringIO()
-    ids_map = {} if used_ids is None else used_ids
+    label = _Ids(ids, {} if used_ids is None else used_ids)
     done = {} if done is None else done
-
-    def var_id(var):
-        key = var.owner if var.owner is not None else var
-        if key not in ids_map:
-            ids_map[key] = _char_id(len(ids_map)) if ids == "CHAR" else str(id(key))
-        return ids_map[key]
-
-    def line(var, prefix, prefix_child, level):
-        owner = var.owner
-        ident = f" [id {var_id(var)}]" if ids else ""
-        type_text = f" {var.type}" if print_type else ""
-        if owner is None:
-            buffer.write(f"{prefix}{var}{ident}{type_text}\n")
-            return
-        out_index = f".{var.index}" if len(owner.outputs) > 1 else ""
-        name = var.name if var.name is not None else ""
-        buffer.write(f"{prefix}{owner.op}{out_index}{ident}{type_text} '{name}'\n")
-        if owner in done:
-            return
-        done[owner] = True
-        if depth != -1 and level + 1 >= depth:
-            return
-        if stop_on_name and var.name is not None and level > 0:
-            return
-        last = len(owner.inputs) - 1
-        for i, child in enumerate(owner.inputs):
-            tail = "  " if i == last else " |"
-            line(child, prefix_child + " |", prefix_child + tail, level + 1)
-
+    scan_ops = []
     for out in outputs:
-        line(out, "", "", 0)
+        if _is_scan_output(out) and out not in scan_ops:
+            scan_ops.append(out)
+        _print_tree(
+            out,
+            buffer.write,
+            label,
+            done,
+            depth=depth,
+            print_type=print_type,
+            order=order,
+            stop_on_name=stop_on_name,
+            scan_ops=scan_ops,
+        )
+    if scan_ops:
+        buffer.write("\nInner graphs of the scan ops:\n")
+        position = 0
+        while position < len(scan_ops):
+            scan_out = scan_ops[position]
+            position += 1
+            buffer.write("\n")
+            _print_tree(
+                scan_out,
+                buffer.write,
+                label,
+                done,
+                depth=depth,
+                print_type=print_type,
+                stop_on_name=stop_on_name,
+            )
+            mapping = _scan_inner_to_outer(scan_out.owner)
+            for inner_out in scan_out.owner.op.outputs:
+                _print_tree(
+                    inner_out,
+                    buffer.write,
+                    label,
+                    done,
+                    prefix=" >",
+                    prefix_child=" >",
+                    depth=depth,
+                    print_type=print_type,
+                    stop_on_name=stop_on_name,
+                    scan_ops=scan_ops,
+                    inner_to_outer=mapping,
+                )
     text = buffer.getvalue()
     if file == "str":
         return text
@@ -218,6 +355,16 @@ def debugprint(
         return None
     file.write(text)
     return file
+
+
+def _roots_and_order(obj):
+    """The variables to print and, for a compiled graph, its node order."""
+    maker = getattr(obj, "maker", None)
+    if maker is not None:
+        return list(maker.fgraph.outputs), maker.fgraph.toposort()
+    if hasattr(obj, "toposort") and hasattr(obj, "outputs"):
+        return list(obj.outputs), obj.toposort()
+    return _roots_of(obj), None
 
 
 def _roots_of(obj):

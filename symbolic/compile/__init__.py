@@ -20,6 +20,7 @@ from symbolic.compile.mode import (
     predefined_modes,
     predefined_optimizers,
 )
+from symbolic.compile.profilemode import ProfileMode
 from symbolic.compile.profiling import ProfileStats, ScanProfileStats
 from symbolic.compile.shared import (
     SharedVariable,

@@ -163,6 +163,8 @@ def function(
 
     in_specs = add_shared_inputs(in_specs, out_specs, update_pairs, no_default_updates)
     mode = get_mode(mode)
+    if profile is None and hasattr(mode, "new_profile"):
+        profile = mode.new_profile(name)
     if profile is None:
         profile = config.profile or None
     elif profile is False:
@@ -680,8 +682,27 @@ def _filter_input(spec, value, index):
         name = var.name or f"input at index {index}"
         raise type(exc)(
             f'Bad input argument with name "{name}" to function at index {index} '
-            f"(0-based): {exc}"
+            f"(0-based): {exc}{_floatx_hint(var, value)}"
         ) from None
+
+
+FLOATX_HINT = (
+    "; the variable is {expected} because config.floatX is {expected} "
+    "(SYMBOLIC_FLAGS=floatX=...) but the value is {got}: make the data "
+    "{expected} (Fuel's datasets follow fuel.config.floatX, which follows "
+    "config.floatX unless FUEL_FLOATX is set)"
+)
+
+
+def _floatx_hint(var, value):
+    """Explain a float32/float64 mismatch that comes from ``config.floatX``."""
+    expected = getattr(var.type, "dtype", None)
+    got = getattr(value, "dtype", None)
+    if expected != config.floatX or got is None:
+        return ""
+    if not str(expected).startswith("float") or got.kind != "f" or got == expected:
+        return ""
+    return FLOATX_HINT.format(expected=expected, got=got)
 
 
 def _outputs_needing_copy(fgraph, n_out, out_specs):

@@ -53,8 +53,13 @@ class Mode:
             linker = config.linker
         if optimizer == "default":
             optimizer = config.optimizer
-        if linker not in predefined_linkers and not hasattr(linker, "make_thunks"):
-            raise ValueError(f"unknown linker {linker!r}")
+        if linker not in predefined_linkers and not (
+            hasattr(linker, "make_thunks") or hasattr(linker, "make_vm")
+        ):
+            raise ValueError(
+                f"unknown linker {linker!r}: expected one of {predefined_linkers} "
+                f"or a linker object (with make_vm)"
+            )
         if optimizer not in predefined_optimizers and not callable(optimizer):
             raise ValueError(f"unknown optimizer {optimizer!r}")
         self.linker = linker
@@ -86,6 +91,23 @@ class Mode:
         if optimizer != "":
             changes["optimizer"] = optimizer
         return self._clone_with(**changes)
+
+    def print_summary(self, file=None):
+        """Print the profiles of the functions compiled with this mode.
+
+        Only a :class:`~symbolic.compile.profilemode.ProfileMode` records
+        them; a plain Mode writes a line saying so (Theano's module examples
+        call this on any mode).
+        """
+        import sys
+
+        stats = getattr(self, "profile_stats", None)
+        file = sys.stdout if file is None else file
+        if not stats:
+            print(f"{self}: no profile recorded (use ProfileMode)", file=file)
+            return
+        for each in stats:
+            each.summary(file=file)
 
     @property
     def provided_optimizer(self):
@@ -123,7 +145,6 @@ def _fast_compile():
 predefined_modes = {
     "FAST_RUN": _fast_run,
     "FAST_COMPILE": _fast_compile,
-    "ProfileMode": _fast_run,
 }
 
 
@@ -154,3 +175,7 @@ FAST_COMPILE = "FAST_COMPILE"
 from symbolic.compile.debugmode import DebugMode  # noqa: E402
 
 predefined_modes["DebugMode"] = predefined_modes["DEBUG_MODE"] = DebugMode
+
+from symbolic.compile.profilemode import ProfileMode  # noqa: E402
+
+predefined_modes["ProfileMode"] = ProfileMode

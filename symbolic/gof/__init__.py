@@ -1,7 +1,10 @@
 """Theano path ``gof`` (import-only shim over ``symbolic.graph``)."""
 
+from symbolic.backends.c.linker import CLinker
+from symbolic.backends.wrap import OpWiseCLinker, WrapLinker, WrapLinkerMany
 from symbolic.compile.container import Container
-from symbolic.gof import graph, utils
+from symbolic.compile.linker import PerformLinker
+from symbolic.gof import cc, graph, link, utils, vm
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.fgraph import (
     Feature,

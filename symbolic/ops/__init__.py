@@ -25,6 +25,7 @@ from symbolic.ops.basic import (
     shape_padright,
     transpose,
     unbroadcast,
+    zero,
     zeros,
 )
 from symbolic.ops.diagonals import *

@@ -329,6 +329,15 @@ def zeros(shape, dtype=None):
     return alloc(numpy.asarray(0, dtype=dtype), *_shape_args(shape))
 
 
+def zero(dtype=None):
+    """Return the 0-d constant 0 of ``dtype`` (floatX by default).
+
+    Theano's module examples return ``zero()`` as a regularization term that
+    adds nothing.
+    """
+    return as_tensor_variable(numpy.asarray(0, dtype=dtype or config.floatX))
+
+
 def ones(shape, dtype=None):
     """Return a tensor of ones of ``shape`` (dtype defaults to floatX)."""
     dtype = dtype or config.floatX

@@ -634,22 +634,63 @@ _PLURALS = {
 }
 
 
-def _plural(maker):
-    def make(n_or_names, dtype=None):
-        if isinstance(n_or_names, int):
-            return [maker(dtype=dtype) for _ in range(n_or_names)]
-        return [maker(name, dtype=dtype) for name in n_or_names]
+def _plural_names(names):
+    """The names a plural constructor was given, one per variable to make.
 
+    As in Theano: an int ``n`` asks for ``n`` unnamed variables; several
+    strings (or one list of them) name one variable each; a single string
+    of several characters names one variable per character
+    (``dscalars('xy')``), unless it holds commas or spaces, which separate
+    names (``dscalars('x, y')``).
+    """
+    if len(names) == 1 and isinstance(names[0], (list, tuple)):
+        names = tuple(names[0])
+    if len(names) == 1 and isinstance(names[0], str):
+        (text,) = names
+        if "," in text or text.split() != [text]:
+            return text.replace(",", " ").split()
+        return list(text)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(
+                f"plural tensor constructors take names (str) or one int count, "
+                f"got {name!r} of type {type(name).__name__} among {names!r}"
+            )
+    return list(names)
+
+
+def _plural(maker, singular, plural):
+    def make(*names, dtype=None):
+        if len(names) == 1 and isinstance(names[0], (int, numpy.integer)):
+            if isinstance(names[0], bool) or names[0] < 0:
+                raise ValueError(f"{plural}: expected a count >= 0, got {names[0]!r}")
+            return [maker(dtype=dtype) for _ in range(names[0])]
+        if not names:
+            raise TypeError(f"{plural}() needs names or a count")
+        one_string = len(names) == 1 and isinstance(names[0], str)
+        names = _plural_names(names)
+        if one_string and len(names) == 1:
+            # Theano returns the variable itself for a single name.
+            return maker(names[0], dtype=dtype)
+        return [maker(name, dtype=dtype) for name in names]
+
+    make.__name__ = plural
+    make.__doc__ = (
+        f"Return one ``{singular}`` per name (one variable for a single name), "
+        f"or a list of ``n`` unnamed ones for an int ``n``."
+    )
     return make
 
 
 constructors = {}
 for _kind, _pattern in _PATTERNS.items():
     constructors[_kind] = _maker(_pattern)
-    constructors[_PLURALS[_kind]] = _plural(constructors[_kind])
+    constructors[_PLURALS[_kind]] = _plural(constructors[_kind], _kind, _PLURALS[_kind])
     for _prefix, _dtype in _PREFIXES.items():
         constructors[_prefix + _kind] = _maker(_pattern, _dtype)
-        constructors[_prefix + _PLURALS[_kind]] = _plural(constructors[_prefix + _kind])
+        constructors[_prefix + _PLURALS[_kind]] = _plural(
+            constructors[_prefix + _kind], _prefix + _kind, _prefix + _PLURALS[_kind]
+        )
 globals().update(constructors)
 
 scalars = constructors["scalars"]

@@ -1,5 +1,7 @@
 import logging
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -87,3 +89,54 @@ def test_floatx_rejects_non_float_types():
     assert float_type("float16") == "float16"
     with pytest.raises(ValueError, match="int32"):
         float_type("int32")
+
+
+def test_floatx_follows_symbolic_unless_fuel_floatx_is_set(monkeypatch):
+    from symbolic.config import change_flags
+
+    monkeypatch.delenv("FUEL_FLOATX", raising=False)
+    with change_flags(floatX="float32"):
+        assert config.floatX == "float32"
+        monkeypatch.setenv("FUEL_FLOATX", "float64")
+        assert config.floatX == "float64"
+
+
+def test_floatx_reads_symbolic_flags_before_symbolic_is_imported(monkeypatch, tmp_path):
+    monkeypatch.delenv("FUEL_FLOATX", raising=False)
+    # As if symbolic had not been imported: the flags are parsed, not imported.
+    monkeypatch.setitem(sys.modules, "symbolic.config", None)
+    monkeypatch.setenv("SYMBOLICRC", str(tmp_path / "none"))
+    monkeypatch.setenv("SYMBOLIC_FLAGS", "mode=FAST_RUN,floatX=float32")
+    assert config.floatX == "float32"
+    monkeypatch.setenv("SYMBOLIC_FLAGS", "")
+    assert config.floatX == "float64"
+    rc = tmp_path / "rc"
+    rc.write_text("floatX = float16\n")
+    monkeypatch.setenv("SYMBOLICRC", str(rc))
+    assert config.floatX == "float16"
+
+
+def test_importing_fuel_does_not_import_symbolic():
+    code = (
+        "import sys, fuel.datasets, fuel.streams, fuel.transformers; "
+        "print(any(m.startswith('symbolic') for m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_a_floatx_mismatch_names_its_cause():
+    import numpy
+
+    import symbolic
+    from symbolic import tensor
+    from symbolic.config import change_flags
+
+    with change_flags(floatX="float32"):
+        x = tensor.matrix("features")
+        f = symbolic.function([x], x.sum())
+        with pytest.raises(TypeError, match=r"config\.floatX is float32.*FUEL_FLOATX"):
+            f(numpy.ones((2, 2)))

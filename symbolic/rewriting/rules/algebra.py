@@ -21,6 +21,7 @@ from symbolic.rewriting.rules.helpers import (
     constant_value,
     fill_like,
     fit,
+    index_of_same,
     is_constant,
     is_float,
     scalar_op_of,
@@ -214,12 +215,11 @@ def local_mul_div_canonize(fgraph, node):
     f = _gather(fgraph, out, out.dtype)
     cancelled = []
     for d in list(f.den):
-        for i, n in enumerate(f.num):
-            if n is d:
-                del f.num[i]
-                f.den.remove(d)
-                cancelled.append(d)
-                break
+        i = index_of_same(d, f.num)
+        if i is not None:
+            del f.num[i]
+            f.den.remove(d)
+            cancelled.append(d)
     cn = _product(f.num_consts, out.dtype)
     cd = _product(f.den_consts, out.dtype)
     if f.den_consts and _is_power_of_two(cd):
@@ -356,7 +356,11 @@ def local_distribute_cancel(fgraph, node):
         if op is None or s.dtype != out.dtype or not single_client(fgraph, s):
             continue
         others = node.inputs[:i] + node.inputs[i + 1 :]
-        if not any(d in others for t in s.owner.inputs for d in _divisors(t)):
+        if not any(
+            index_of_same(d, others) is not None
+            for t in s.owner.inputs
+            for d in _divisors(t)
+        ):
             continue
         terms = [math.mul(t, *others) for t in s.owner.inputs]
         result = math.sub(*terms) if isinstance(op, sb.Sub) else math.add(*terms)

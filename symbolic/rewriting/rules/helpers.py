@@ -95,3 +95,64 @@ def fill_like(model, value, dtype):
 
 def is_float(var):
     return dt.is_float(var.dtype)
+
+
+def _sigmoid_form(var):
+    """``(sign, z)`` when ``var`` is ``sigmoid(z)`` (+1), or ``1 - sigmoid(z)``
+    or ``sigmoid(-z)`` (-1); else None."""
+    from symbolic.ops.nnet.sigm import ScalarSigmoid
+    from symbolic.ops.scalar import basic as sb
+
+    sign = 1
+    if scalar_op_of(var, sb.Sub):
+        one, var = var.owner.inputs
+        if not (all_broadcastable(one) and is_constant(one, 1)):
+            return None
+        sign = -1
+    if not scalar_op_of(var, ScalarSigmoid):
+        return None
+    (z,) = var.owner.inputs
+    if scalar_op_of(z, sb.Neg):
+        return -sign, z.owner.inputs[0]
+    return sign, z
+
+
+def same_expr(a, b, depth=6):
+    """Whether ``a`` and ``b`` compute the same value by the same expression.
+
+    Structural equality, so that two copies of ``1 - sigmoid(x)`` (one built by
+    the user with an int ``1``, one by ``grad`` with ``1.0``) cancel before
+    the merge pass has unified them.  Equal ops over pairwise equal inputs;
+    constants by value; and ``1 - sigmoid(x)`` equals ``sigmoid(-x)`` (of
+    the same type).  Only ``depth`` levels are compared.
+    """
+    if a is b:
+        return True
+    if depth > 0 and a.type == b.type:
+        sa, sb_ = _sigmoid_form(a), _sigmoid_form(b)
+        if sa is not None and sb_ is not None and sa[0] == sb_[0]:
+            return same_expr(sa[1], sb_[1], depth - 1)
+    if isinstance(a, Constant) and isinstance(b, Constant):
+        if a.broadcastable != b.broadcastable:
+            return False
+        x, y = numpy.asarray(a.data), numpy.asarray(b.data)
+        return x.shape == y.shape and bool(numpy.all(x == y))
+    if depth == 0 or a.owner is None or b.owner is None:
+        return False
+    if a.type != b.type or a.index != b.index or a.owner.op != b.owner.op:
+        return False
+    if len(a.owner.inputs) != len(b.owner.inputs):
+        return False
+    if getattr(a.owner.op, "has_side_effects", False):
+        return False
+    return all(
+        same_expr(x, y, depth - 1) for x, y in zip(a.owner.inputs, b.owner.inputs)
+    )
+
+
+def index_of_same(var, candidates):
+    """Index of the first of ``candidates`` that :func:`same_expr` ``var``, or None."""
+    for i, candidate in enumerate(candidates):
+        if same_expr(var, candidate):
+            return i
+    return None

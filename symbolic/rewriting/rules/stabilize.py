@@ -1,8 +1,9 @@
 """Stabilize: rewrite expressions that overflow or lose precision into stable forms.
 
 ``log(sigmoid(x)) -> -softplus(-x)``, ``log(1 - sigmoid(x)) -> -softplus(x)``,
-``log(1 + x) -> log1p(x)``, ``exp(x) - 1 -> expm1(x)`` and
-``log(sum(exp(x))) -> m + log(sum(exp(x - m)))`` with ``m`` the maximum.
+``log(1 + x) -> log1p(x)``, ``log1p(exp(x)) -> softplus(x)``,
+``exp(x) - 1 -> expm1(x)`` and ``log(sum(exp(x))) -> m + log(sum(exp(x - m)))``
+with ``m`` the maximum.
 """
 
 from symbolic.ops import math
@@ -79,6 +80,21 @@ def local_log1p(fgraph, node):
         if _is_one(one) and not scalar_op_of(x, ScalarSigmoid):
             return [fit(math.log1p(fit(_neg_of(x), arg)), out)]
     return None
+
+
+@node_rewriter([Elemwise], tags=(*_STAB, "softplus"))
+def local_log1p_exp_to_softplus(fgraph, node):
+    """log1p(exp(x)) -> softplus(x) (``log(1 + exp(x))`` gets here via log1p).
+
+    ``exp`` overflows from ``x`` about 710 on; softplus is ``x`` there.
+    """
+    if not isinstance(node.op.scalar_op, sm.Log1p):
+        return None
+    (arg,) = node.inputs
+    out = node.outputs[0]
+    if not scalar_op_of(arg, sm.Exp) or arg.broadcastable != out.broadcastable:
+        return None
+    return [fit(softplus(arg.owner.inputs[0]), out)]
 
 
 @node_rewriter([Elemwise], tags=(*_STAB, "expm1"))
