@@ -356,7 +356,9 @@ class ShallowEnergyComputer(Sequence, Initializable, Feedforward):
 
     @lazy()
     def __init__(self, use_bias=False, **kwargs):
-        super().__init__([Tanh().apply, Linear(use_bias=use_bias).apply], **kwargs)
+        super().__init__(
+            [Tanh().apply, Linear(use_bias=use_bias).apply], use_bias=use_bias, **kwargs
+        )
 
     @property
     def input_dim(self):
