@@ -294,6 +294,16 @@ class BeamSearch:
             (indices, outputs), chosen_costs = self._smallest(
                 next_costs, beam_size, only_first_row=i == 0
             )
+            if len(outputs) < beam_size:
+                # Fewer candidates than the beam (a beam wider than the
+                # vocabulary, on the first step): the contexts have
+                # beam_size rows, so fill the beam with impossible copies.
+                fill = beam_size - len(outputs)
+                indices = numpy.concatenate([indices, numpy.repeat(indices[-1:], fill)])
+                outputs = numpy.concatenate([outputs, numpy.repeat(outputs[-1:], fill)])
+                chosen_costs = numpy.concatenate(
+                    [chosen_costs, numpy.full(fill, numpy.inf, chosen_costs.dtype)]
+                )
             for name in states:
                 states[name] = states[name][indices]
             all_outputs = all_outputs[:, indices]
@@ -310,7 +320,9 @@ class BeamSearch:
 
         all_outputs = all_outputs[1:]
         all_masks = all_masks[:-1]
-        all_costs = all_costs[1:] - all_costs[:-1]
+        # Impossible filler rows (inf - inf) come out NaN.
+        with numpy.errstate(invalid="ignore"):
+            all_costs = all_costs[1:] - all_costs[:-1]
         result = all_outputs, all_masks, all_costs
         if as_arrays:
             return result
