@@ -147,6 +147,7 @@ def test_beam_search_ignore_first_eol(generator, attended_value):
         inputs, EOL, 2, ignore_first_eol=True, as_arrays=True
     )
     # No sequence ends at its first output.
+    assert outputs.shape == (2, 3)
     assert (mask[:2] == 1).all()
     search.compile()
     contexts, states, beam_size = search.compute_initial_states_and_contexts(inputs)
