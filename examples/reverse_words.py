@@ -273,6 +273,8 @@ def beam_search_reversals(args, lines, out):
         )
         print(f"Reversals of {line!r}:", file=out)
         for output, cost in sorted(zip(outputs, costs), key=lambda pair: pair[1]):
+            if output and output[-1] == EOL:
+                output = output[:-1]
             text = "".join(ALPHABET[code] for code in output)
             print(f"({cost:.4f}) {text}", file=out)
         results.append((line, outputs, costs))
