@@ -8,7 +8,7 @@ from blocks.bricks.sequence_generators import BaseSequenceGenerator
 from blocks.filter import VariableFilter, get_application_call, get_brick
 from blocks.graph import ComputationGraph
 from blocks.roles import INPUT, OUTPUT
-from symbolic import config, function, tensor
+from symbolic import clone, config, function, tensor
 
 __all__ = ["BeamSearch"]
 
@@ -76,6 +76,19 @@ class BeamSearch:
             variable = step_input(name)
             if variable is not None:
                 self.contexts[name] = variable
+        # What the attention computes from the contexts alone (a Linear
+        # map of the attended, for content attention) is the same on every
+        # step: it is computed once per search, with the contexts, and
+        # given to the step functions as one more context.
+        self.precomputed = OrderedDict()
+        attention = getattr(self.generator.transition, "attention", None)
+        preprocess = getattr(attention, "preprocess", None)
+        if preprocess is not None:
+            found = VariableFilter(applications=[preprocess], roles=[OUTPUT])(
+                self.inner_cg
+            )
+            if found:
+                self.precomputed[found[0].tag.name] = found[0]
         # Only the states the step actually reads are inputs of the
         # functions.
         self.input_states = OrderedDict()
@@ -102,10 +115,17 @@ class BeamSearch:
         # The contexts as scan sees them: the outer variables its step's
         # context inputs stand for.
         outer_contexts = self._outer_contexts()
-        names = [*self.state_names, *self.contexts, "beam_size"]
+        precomputed = clone(
+            list(self.precomputed.values()),
+            replace={
+                self.contexts[name]: outer_contexts[name] for name in self.contexts
+            },
+        )
+        names = [*self.state_names, *self.contexts, *self.precomputed, "beam_size"]
         values = [
             *(outputs[name] for name in self.state_names),
             *(outer_contexts[name] for name in self.contexts),
+            *precomputed,
             tensor.as_tensor_variable(beam_size),
         ]
         self._initial_names = names
@@ -138,7 +158,11 @@ class BeamSearch:
             applications=[self.generator.readout.emit], roles=[OUTPUT]
         )(self.inner_cg.variables)
         self.next_state_computer = function(
-            [*self.contexts.values(), *self.input_states.values(), next_outputs[0]],
+            [
+                *self._context_inputs(),
+                *self.input_states.values(),
+                next_outputs[0],
+            ],
             next_states,
             on_unused_input="ignore",
         )
@@ -150,10 +174,13 @@ class BeamSearch:
             applications=[self.generator.readout.emitter.probs], roles=[OUTPUT]
         )(self.inner_cg)[0]
         self.logprobs_computer = function(
-            [*self.contexts.values(), *self.input_states.values()],
+            [*self._context_inputs(), *self.input_states.values()],
             -tensor.log(probs),
             on_unused_input="ignore",
         )
+
+    def _context_inputs(self):
+        return [*self.contexts.values(), *self.precomputed.values()]
 
     def compile(self):
         """Compile the functions the search runs."""
@@ -173,7 +200,8 @@ class BeamSearch:
         Returns
         -------
         contexts : OrderedDict
-            Context values, by name.
+            Context values, by name, then the values computed once from
+            them (the attention's preprocessed attended).
         states : OrderedDict
             Initial state values, by name (``outputs`` among them).
         beam_size : int
@@ -187,7 +215,9 @@ class BeamSearch:
         )
         named = OrderedDict(zip(self._initial_names, values, strict=True))
         states = OrderedDict((name, named[name]) for name in self.state_names)
-        contexts = OrderedDict((name, named[name]) for name in self.contexts)
+        contexts = OrderedDict(
+            (name, named[name]) for name in [*self.contexts, *self.precomputed]
+        )
         return contexts, states, int(named["beam_size"])
 
     def compute_logprobs(self, contexts, states):

@@ -152,7 +152,9 @@ def test_beam_search_ignore_first_eol(generator, attended_value):
     search.compile()
     contexts, states, beam_size = search.compute_initial_states_and_contexts(inputs)
     assert beam_size == 3
-    assert list(contexts) == ["attended"]
+    # The preprocessed attended is computed once, as a context.
+    assert list(contexts) == ["attended", "preprocessed_attended"]
+    assert contexts["preprocessed_attended"].shape == (4, 3, 3)
     assert list(states) == ["states", "outputs", "weighted_averages", "weights"]
     logprobs = search.compute_logprobs(contexts, states)
     assert logprobs.shape == (3, VOCAB)
