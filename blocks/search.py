@@ -147,25 +147,42 @@ class BeamSearch:
             raise ValueError(f"the contexts {missing} are not inputs of generate")
         return result
 
-    def _compile_next_state_computer(self):
+    def _next_state_variables(self):
         next_states = []
         for name in self.state_names:
             found = VariableFilter(bricks=[self.generator], name=name, roles=[OUTPUT])(
                 self.inner_cg
             )
             next_states.append(found[-1])
-        next_outputs = VariableFilter(
+        (next_outputs, *_) = VariableFilter(
             applications=[self.generator.readout.emit], roles=[OUTPUT]
         )(self.inner_cg.variables)
-        self.next_state_computer = function(
+        return next_states, next_outputs
+
+    def _compile_next_state_computer(self):
+        # The glimpses the step takes are computed with the log-probabilities
+        # (the readout needs them); the search hands them over instead of
+        # having them computed again.
+        next_states, next_outputs = self._next_state_variables()
+        self.glimpses = [
+            VariableFilter(
+                applications=[self.generator.transition.take_glimpses],
+                name=name,
+                roles=[OUTPUT],
+            )(self.inner_cg)[0]
+            for name in self.generator.transition.take_glimpses.outputs
+        ]
+        self._next_state_from_glimpses = function(
             [
                 *self._context_inputs(),
                 *self.input_states.values(),
-                next_outputs[0],
+                *self.glimpses,
+                next_outputs,
             ],
             next_states,
             on_unused_input="ignore",
         )
+        self.next_state_computer = None
 
     def _compile_logprobs_computer(self):
         # Several variables may be the probabilities (the emitter's call
@@ -173,9 +190,9 @@ class BeamSearch:
         probs = VariableFilter(
             applications=[self.generator.readout.emitter.probs], roles=[OUTPUT]
         )(self.inner_cg)[0]
-        self.logprobs_computer = function(
+        self._logprobs_and_glimpses = function(
             [*self._context_inputs(), *self.input_states.values()],
-            -tensor.log(probs),
+            [-tensor.log(probs), *self.glimpses],
             on_unused_input="ignore",
         )
 
@@ -222,15 +239,44 @@ class BeamSearch:
 
     def compute_logprobs(self, contexts, states):
         """Negative log-probabilities of the next outputs, (beam, classes)."""
-        input_states = [states[name] for name in self.input_states]
-        return self.logprobs_computer(*contexts.values(), *input_states)
+        return self._logprobs_and_glimpses(
+            *contexts.values(), *(states[name] for name in self.input_states)
+        )[0]
 
-    def compute_next_states(self, contexts, states, outputs):
-        """The states after emitting `outputs`, by name."""
+    def compute_next_states(self, contexts, states, outputs, glimpses=None):
+        """The states after emitting `outputs`, by name.
+
+        Parameters
+        ----------
+        contexts, states : OrderedDict
+            As :meth:`compute_initial_states_and_contexts` gives them.
+        outputs : numpy.ndarray
+            The emitted outputs, one per row of the beam.
+        glimpses : list of numpy.ndarray, optional
+            The glimpses of this step, if already computed (the search
+            gets them with the log-probabilities); computed otherwise.
+
+        """
         input_states = [states[name] for name in self.input_states]
-        next_values = self.next_state_computer(
-            *contexts.values(), *input_states, outputs
-        )
+        if glimpses is not None:
+            next_values = self._next_state_from_glimpses(
+                *contexts.values(), *input_states, *glimpses, outputs
+            )
+        else:
+            if self.next_state_computer is None:
+                next_states, next_outputs = self._next_state_variables()
+                self.next_state_computer = function(
+                    [
+                        *self._context_inputs(),
+                        *self.input_states.values(),
+                        next_outputs,
+                    ],
+                    next_states,
+                    on_unused_input="ignore",
+                )
+            next_values = self.next_state_computer(
+                *contexts.values(), *input_states, outputs
+            )
         return OrderedDict(zip(self.state_names, next_values, strict=True))
 
     @staticmethod
@@ -314,7 +360,9 @@ class BeamSearch:
         for i in range(max_length):
             if all_masks[-1].sum() == 0:
                 break
-            logprobs = self.compute_logprobs(contexts, states)
+            logprobs, *glimpses = self._logprobs_and_glimpses(
+                *contexts.values(), *(states[name] for name in self.input_states)
+            )
             next_costs = all_costs[-1, :, None] + logprobs * all_masks[-1, :, None]
             (finished,) = numpy.where(all_masks[-1] == 0)
             next_costs[finished, :eol_symbol] = numpy.inf
@@ -336,11 +384,12 @@ class BeamSearch:
                 )
             for name in states:
                 states[name] = states[name][indices]
+            glimpses = [glimpse[indices] for glimpse in glimpses]
             all_outputs = all_outputs[:, indices]
             all_masks = all_masks[:, indices]
             all_costs = all_costs[:, indices]
 
-            states.update(self.compute_next_states(contexts, states, outputs))
+            states.update(self.compute_next_states(contexts, states, outputs, glimpses))
             all_outputs = numpy.vstack([all_outputs, outputs[None, :]])
             all_costs = numpy.vstack([all_costs, chosen_costs[None, :]])
             mask = outputs != eol_symbol

@@ -161,6 +161,16 @@ def test_beam_search_ignore_first_eol(generator, attended_value):
     assert_allclose(numpy.exp(-logprobs).sum(axis=1), 1, rtol=1e-6)
     next_states = search.compute_next_states(contexts, states, numpy.array([1, 2, 0]))
     assert next_states["outputs"].tolist() == [1, 2, 0]
+    # Given the step's glimpses, the same next states.
+    _, *glimpses = search._logprobs_and_glimpses(
+        *contexts.values(), *(states[name] for name in search.input_states)
+    )
+    assert len(glimpses) == 2
+    again = search.compute_next_states(
+        contexts, states, numpy.array([1, 2, 0]), glimpses
+    )
+    for name in next_states:
+        assert_allclose(again[name], next_states[name], rtol=1e-6)
 
 
 def test_beam_search_needs_generate_outputs(generator):
