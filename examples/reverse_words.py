@@ -192,7 +192,8 @@ class WordReverser(Initializable):
         )
 
 
-def build_model(dimension, embedding_dim, seed=1):
+def build_model(dimension, embedding_dim, seed=1, orthogonal=True):
+    """The initialized model; recurrent matrices orthogonal unless told not."""
     reverser = WordReverser(
         dimension, len(ALPHABET), embedding_dim=embedding_dim, name="reverser"
     )
@@ -200,10 +201,10 @@ def build_model(dimension, embedding_dim, seed=1):
     reverser.biases_init = Constant(0.0)
     reverser.seed = seed
     reverser.push_initialization_config()
-    # The recurrent matrices start orthogonal.
-    for brick in (reverser.encoder, reverser.generator.transition.transition):
-        brick.weights_init = Orthogonal()
-        brick.push_initialization_config()
+    if orthogonal:
+        for brick in (reverser.encoder, reverser.generator.transition.transition):
+            brick.weights_init = Orthogonal()
+            brick.push_initialization_config()
     reverser.initialize()
     return reverser
 
