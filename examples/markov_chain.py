@@ -159,11 +159,11 @@ def main(argv=None):
     main_loop.run()
 
     estimate = estimated_transitions(generator)
-    numpy.set_printoptions(precision=3, suppress=True)
-    print("True transition matrix:")
-    print(TRANSITIONS)
-    print("Estimated by the generator:")
-    print(estimate)
+    with numpy.printoptions(precision=3, suppress=True):
+        print("True transition matrix:")
+        print(TRANSITIONS)
+        print("Estimated by the generator:")
+        print(estimate)
     error = float(numpy.abs(estimate - TRANSITIONS).max())
     print(f"Largest error: {error:.3f}")
 

@@ -177,3 +177,33 @@ def test_beam_search_needs_generate_outputs(generator):
     x = tensor.matrix("x")
     with pytest.raises(ValueError, match="sequence generator"):
         BeamSearch(x * 2)
+
+
+def test_documented_interface():
+    import inspect
+
+    import blocks.search
+
+    assert blocks.search.__all__ == ["BeamSearch"]
+    assert list(inspect.signature(BeamSearch).parameters) == ["samples"]
+    assert list(inspect.signature(BeamSearch.search).parameters) == [
+        "self",
+        "input_values",
+        "eol_symbol",
+        "max_length",
+        "ignore_first_eol",
+        "as_arrays",
+    ]
+    for name in (
+        "compile",
+        "compute_initial_states_and_contexts",
+        "compute_logprobs",
+        "compute_next_states",
+    ):
+        assert callable(getattr(BeamSearch, name))
+    assert list(inspect.signature(BeamSearch._smallest).parameters) == [
+        "matrix",
+        "k",
+        "only_first_row",
+    ]
+    assert list(inspect.signature(BeamSearch.result_to_lists).parameters) == ["result"]
