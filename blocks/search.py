@@ -109,9 +109,12 @@ class BeamSearch:
                 f"no initial value of the states {missing} in the generate graph; "
                 f"BeamSearch needs generate to start from initial_states"
             )
-        (beam_size,) = VariableFilter(
+        found = VariableFilter(
             applications=[self.generator.initial_states], name="batch_size"
-        )(self.cg)[:1]
+        )(self.cg)
+        # A batch size given as a number is in no variable: read it from
+        # the initial outputs.
+        beam_size = found[0] if found else outputs["outputs"].shape[0]
         # The contexts as scan sees them: the outer variables its step's
         # context inputs stand for.
         outer_contexts = self._outer_contexts()

@@ -207,3 +207,44 @@ def test_documented_interface():
         "only_first_row",
     ]
     assert list(inspect.signature(BeamSearch.result_to_lists).parameters) == ["result"]
+
+
+def test_beam_search_without_attention_or_contexts():
+    from blocks.bricks import SimpleRecurrent, Tanh
+
+    generator = SequenceGenerator(
+        Readout(
+            readout_dim=VOCAB,
+            source_names=["states"],
+            emitter=SoftmaxEmitter(theano_seed=2),
+            feedback_brick=LookupFeedback(VOCAB, 2),
+        ),
+        SimpleRecurrent(dim=3, activation=Tanh()),
+        weights_init=IsotropicGaussian(1.0),
+        biases_init=Constant(0.3),
+        seed=3,
+    )
+    generator.initialize()
+    n = tensor.lscalar("n")
+    searches = []
+    for batch_size in (n, 9):
+        results = generator.generate(
+            n_steps=MAX_LENGTH, batch_size=batch_size, iterate=True
+        )
+        (samples,) = VariableFilter(applications=[generator.generate], name="outputs")(
+            ComputationGraph(results[1])
+        )
+        searches.append(BeamSearch(samples))
+    symbolic_size = searches[0].search({n: 9}, EOL, MAX_LENGTH)
+    number_size = searches[1].search({}, EOL, MAX_LENGTH)
+    assert symbolic_size == number_size
+    outputs, costs = number_size
+    # Each cost is that of cost_matrix for the sequence.
+    y, m = tensor.lmatrix("y"), tensor.matrix("m")
+    price = symbolic.function([y, m], generator.cost_matrix(y, m).sum(axis=0))
+    for output, cost in zip(outputs, costs, strict=True):
+        padded = numpy.zeros((MAX_LENGTH, 1), dtype="int64")
+        padded[: len(output), 0] = output
+        mask = numpy.zeros((MAX_LENGTH, 1), dtype=floatX)
+        mask[: len(output)] = 1
+        assert_allclose(price(padded, mask)[0], cost, rtol=1e-6)
