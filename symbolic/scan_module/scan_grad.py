@@ -179,8 +179,12 @@ def scan_L_op(op, inputs, outputs, output_grads):
         if saved:
             # Read the values the forward loop collected instead of
             # recomputing them; the derivative structure stays the step's.
+            # The step's arguments stay themselves: a clone of an outer
+            # non-sequence would no longer stop scan's free-variable search,
+            # and its whole outer graph would be recomputed on every step.
+            keep = [(v, v) for v in args]
             grads = clone_replace(
-                grads, list(zip(saved_clones, saved_slices)), strict=False
+                grads, list(zip(saved_clones, saved_slices)) + keep, strict=False
             )
         g_seqs = grads[: len(wrt_seqs)]
         g_taps = grads[len(wrt_seqs) : len(wrt_seqs) + len(wrt_taps)]

@@ -180,3 +180,58 @@ def test_grad_through_until_is_refused():
     )
     with pytest.raises(NotImplementedError, match="until"):
         symbolic.grad(out.sum(), x)
+
+
+def test_backward_loop_reads_an_owned_non_sequence_without_recomputing_it():
+    # The non-sequence is computed by another loop. The backward loop must
+    # take it as an input; recomputing the producing loop on every backward
+    # step gives the same numbers at many times the cost.
+    from symbolic.graph.traversal import ancestors, io_toposort
+    from symbolic.scan_module.scan_op import Scan
+
+    x = T.tensor3("x")
+    h0 = T.matrix("h0")
+    U = T.matrix("U")
+    encoded, _ = scan(
+        lambda x_t, h: T.tanh(x_t + h), sequences=x, outputs_info=T.zeros_like(x[0])
+    )
+    context = encoded.copy(name="context")
+
+    def step(h, context, U):
+        weights = T.nnet.softmax((context * h[None]).sum(axis=2).T).T
+        return T.tanh(T.dot(h, U) + (weights[:, :, None] * context).sum(axis=0))
+
+    hs, _ = scan(step, outputs_info=h0, non_sequences=[context, U], n_steps=4)
+    gx = symbolic.grad(hs.sum(), x)
+    backward = [
+        v.owner
+        for v in ancestors([gx])
+        if v.owner is not None
+        and isinstance(v.owner.op, Scan)
+        and context in v.owner.inputs
+        and (v.owner.op.name or "").startswith("grad_of")
+    ]
+    assert backward
+    for node in backward:
+        inner = io_toposort(node.op.inputs, node.op.outputs)
+        assert not any(isinstance(n.op, Scan) for n in inner)
+        assert x not in node.inputs
+
+    value = [randn(3, 2, 4), randn(2, 4), randn(4, 4, scale=0.5)]
+    verify_grad(
+        lambda x, h0, U: scan(
+            step,
+            outputs_info=h0,
+            non_sequences=[
+                scan(
+                    lambda x_t, h: T.tanh(x_t + h),
+                    sequences=x,
+                    outputs_info=T.zeros_like(x[0]),
+                )[0].copy(),
+                U,
+            ],
+            n_steps=3,
+        )[0],
+        value,
+        rng=rng,
+    )
