@@ -6,6 +6,7 @@ attributes (``symbolic.tensor``, ``symbolic.printing``...).
 """
 
 from symbolic import (
+    compat,
     compile,
     gof,
     gradient,
@@ -14,7 +15,9 @@ from symbolic import (
     sandbox,
     scalar,
     scan_module,
+    sparse,
     tensor,
+    typed_list,
 )
 from symbolic.compile import (
     Function,

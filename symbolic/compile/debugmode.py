@@ -19,6 +19,7 @@ import copy
 import logging
 
 import numpy
+import scipy.sparse
 
 from symbolic.compile.linker import get_linker
 from symbolic.compile.mode import Mode
@@ -87,6 +88,15 @@ def values_match(expected, actual):
 
 def _objects_match(expected, actual):
     """Equality of non-array values; random states compare by their state."""
+    if scipy.sparse.issparse(expected) and scipy.sparse.issparse(actual):
+        return expected.format == actual.format and values_match(
+            expected.toarray(), actual.toarray()
+        )
+    if isinstance(expected, list) and isinstance(actual, list):
+        # Typed lists: compare element by element.
+        return len(expected) == len(actual) and all(
+            values_match(a, b) for a, b in zip(expected, actual)
+        )
     if hasattr(expected, "get_state") and hasattr(actual, "get_state"):
         mine, theirs = expected.get_state(), actual.get_state()
         return len(mine) == len(theirs) and all(

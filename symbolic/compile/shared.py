@@ -6,6 +6,7 @@ import numpy
 
 from symbolic.compile.container import Container
 from symbolic.graph.basic import Variable
+from symbolic.types.sparse import SparseType, _sparse_py_operators
 from symbolic.types.tensor import TensorType, _tensor_py_operators
 
 
@@ -92,6 +93,10 @@ class TensorSharedVariable(_tensor_py_operators, SharedVariable):
 
 class ScalarSharedVariable(TensorSharedVariable):
     """A shared 0-d tensor made from a Python or numpy scalar."""
+
+
+class SparseSharedVariable(_sparse_py_operators, SharedVariable):
+    """A shared scipy.sparse CSR or CSC matrix with the sparse variable interface."""
 
 
 shared_constructors = []
@@ -201,6 +206,26 @@ def tensor_constructor(
     tensor_type = TensorType(value.dtype, broadcastable)
     return TensorSharedVariable(
         type=tensor_type,
+        value=value if borrow else value.copy(),
+        name=name,
+        strict=strict,
+        allow_downcast=allow_downcast,
+    )
+
+
+@shared_constructor
+def sparse_constructor(
+    value, name=None, strict=False, allow_downcast=None, borrow=False, format=None
+):
+    """scipy.sparse CSR/CSC matrices become SparseSharedVariables (other formats: CSR)."""
+    import scipy.sparse
+
+    if not scipy.sparse.issparse(value):
+        raise TypeError("not a scipy.sparse matrix")
+    if format is None:
+        format = value.format if value.format in ("csr", "csc") else "csr"
+    return SparseSharedVariable(
+        type=SparseType(format, value.dtype),
         value=value if borrow else value.copy(),
         name=name,
         strict=strict,

@@ -130,6 +130,11 @@ def dot(a, b):
     >>> dot(tensor3('x'), matrix('W')).ndim
     3
     """
+    if _is_sparse(a) or _is_sparse(b):
+        # Theano's dot hands sparse operands to their own __dot__.
+        from symbolic.ops.sparse.dot import structured_dot
+
+        return structured_dot(a, b)
     a = as_tensor_variable(a)
     b = as_tensor_variable(b)
     if a.ndim == 0 or b.ndim == 0:
@@ -137,6 +142,14 @@ def dot(a, b):
     if a.ndim > 2 or b.ndim > 2:
         return tensordot(a, b, [[a.ndim - 1], [max(0, b.ndim - 2)]])
     return _dot(a, b)
+
+
+def _is_sparse(x):
+    from symbolic.types.sparse import SparseType
+
+    return isinstance(getattr(x, "type", None), SparseType) or (
+        hasattr(x, "getnnz") and hasattr(x, "format")
+    )
 
 
 def outer(x, y):
