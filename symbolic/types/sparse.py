@@ -116,6 +116,13 @@ class SparseType(Type):
     def make_variable(self, name=None):
         return SparseVariable(self, None, None, name=name)
 
+    def to_tensor(self, var):
+        """Refuse the silent conversion ``as_tensor_variable`` asks for."""
+        raise TypeError(
+            f"cannot use the sparse variable {var} ({self}) as a dense tensor; "
+            "convert it with dense_from_sparse (or x.toarray())"
+        )
+
     def clone(self, format=None, dtype=None):
         return SparseType(format or self.format, dtype or self.dtype)
 

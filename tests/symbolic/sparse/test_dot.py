@@ -1,0 +1,126 @@
+"""Products with sparse operands and the structured elementwise functions."""
+
+import numpy
+import pytest
+import scipy.sparse
+
+import symbolic
+from symbolic import sparse
+from symbolic import tensor as T
+from symbolic.sparse import verify_grad_sparse
+
+
+def _sparse(rows, cols, seed, fmt="csr"):
+    dense = numpy.random.RandomState(seed).rand(rows, cols) + 0.5
+    return scipy.sparse.csr_matrix(dense).asformat(fmt)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("product", ["structured_dot", "true_dot", "dot"])
+def test_products_match_scipy(fmt, product):
+    fn = getattr(sparse, product)
+    x = sparse.SparseType(fmt, "float64")("x")
+    w = T.dmatrix("w")
+    f = symbolic.function([x, w], [fn(x, w), fn(w.T, x.T)])
+    xv = scipy.sparse.random(4, 5, density=0.4, format=fmt, random_state=0)
+    wv = numpy.random.RandomState(1).randn(5, 3)
+    left, right = f(xv, wv)
+    numpy.testing.assert_allclose(left, xv @ wv)
+    numpy.testing.assert_allclose(right, (xv @ wv).T)
+
+
+@pytest.mark.parametrize("product", ["structured_dot", "true_dot", "dot"])
+def test_product_gradients(product):
+    fn = getattr(sparse, product)
+    a = _sparse(3, 4, seed=1)
+    b = numpy.random.RandomState(2).rand(4, 2)
+    verify_grad_sparse(fn, [a, b], structured=product == "structured_dot")
+    verify_grad_sparse(lambda s, d: fn(d.T, s.T), [a, b])
+    verify_grad_sparse(fn, [a, _sparse(4, 2, seed=3, fmt="csc")])
+
+
+def test_structured_dot_gradient_keeps_the_pattern():
+    x = sparse.csr_matrix("x", dtype="float64")
+    w = T.dmatrix("w")
+    cost = sparse.structured_dot(x, w).sum()
+    g = symbolic.function([x, w], symbolic.grad(cost, x))
+    xv = scipy.sparse.csr_matrix(numpy.array([[1.0, 0.0], [0.0, 2.0]]))
+    wv = numpy.array([[1.0, 2.0], [3.0, 4.0]])
+    grad = g(xv, wv)
+    assert grad.nnz == 2
+    numpy.testing.assert_allclose(grad.toarray(), [[3.0, 0.0], [0.0, 7.0]])
+
+
+def test_tensor_dot_of_a_sparse_operand_is_structured_dot():
+    x = sparse.csr_matrix("x", dtype="float64")
+    w = T.dmatrix("w")
+    assert isinstance(T.dot(x, w).owner.op, sparse.StructuredDot)
+
+
+def test_sparse_logistic_regression_trains():
+    # The text-model pattern: structured_dot(x_sparse, W), gradient wrt W.
+    rng = numpy.random.RandomState(0)
+    n_features, n_samples = 30, 60
+    dense = rng.rand(n_samples, n_features) * (rng.rand(n_samples, n_features) < 0.2)
+    truth = rng.randn(n_features)
+    labels = (dense @ truth > numpy.median(dense @ truth)).astype("float64")
+    x = sparse.csr_matrix("x", dtype="float64")
+    y = T.dvector("y")
+    w = symbolic.shared(numpy.zeros((n_features, 1)), name="w")
+    b = symbolic.shared(0.0, name="b")
+    p = T.nnet.sigmoid(sparse.structured_dot(x, w)[:, 0] + b)
+    cost = T.nnet.binary_crossentropy(p, y).mean()
+    gw, gb = symbolic.grad(cost, [w, b])
+    train = symbolic.function(
+        [x, y], cost, updates=[(w, w - 2.0 * gw), (b, b - 2.0 * gb)]
+    )
+    xv = scipy.sparse.csr_matrix(dense)
+    first = train(xv, labels)
+    for _ in range(200):
+        last = train(xv, labels)
+    assert last < 0.5 * first
+    predict = symbolic.function([x], p > 0.5)
+    assert (predict(xv) == labels).mean() > 0.9
+
+
+@pytest.mark.parametrize(
+    "name, reference",
+    [
+        ("structured_sigmoid", lambda v: 1 / (1 + numpy.exp(-v))),
+        ("structured_exp", numpy.exp),
+        ("structured_log", numpy.log),
+        ("structured_sqrt", numpy.sqrt),
+        ("structured_tanh", numpy.tanh),
+        ("structured_sqr", numpy.square),
+    ],
+)
+def test_structured_unary_functions(name, reference):
+    fn = getattr(sparse, name)
+    x = sparse.csr_matrix("x", dtype="float64")
+    f = symbolic.function([x], fn(x))
+    value = scipy.sparse.random(4, 4, density=0.4, format="csr", random_state=5)
+    value.data += 0.5
+    out = f(value)
+    assert out.nnz == value.nnz
+    numpy.testing.assert_allclose(out.data, reference(value.data))
+    verify_grad_sparse(fn, [_sparse(3, 3, seed=6)], structured=True)
+
+
+@pytest.mark.parametrize(
+    "name, arg, reference",
+    [
+        ("structured_pow", 3, lambda v: v**3),
+        ("structured_minimum", 1.0, lambda v: numpy.minimum(v, 1.0)),
+        ("structured_maximum", 1.0, lambda v: numpy.maximum(v, 1.0)),
+        ("structured_add", 2.0, lambda v: v + 2.0),
+    ],
+)
+def test_structured_binary_functions(name, arg, reference):
+    fn = getattr(sparse, name)
+    value = _sparse(3, 3, seed=7)
+    x = sparse.csr_matrix("x", dtype="float64")
+    out = symbolic.function([x], fn(x, arg))(value)
+    numpy.testing.assert_allclose(out.toarray(), reference(value.toarray()))
+    verify_grad_sparse(lambda s: fn(s, arg), [value * 1.3], structured=True)
+    with pytest.raises(TypeError, match="constant"):
+        fn(x, T.dscalar("s"))
