@@ -12,3 +12,24 @@ from symbolic.graph.fgraph import (
 from symbolic.graph.op import Op
 from symbolic.graph.type import Type
 from symbolic.types.generic import Generic, generic
+from symbolic.gof import opt, optdb, toolbox
+from symbolic.graph.features import (
+    Bookkeeper,
+    History,
+    NodeFinder,
+    PrintListener,
+    ReplaceValidate,
+    Validator,
+)
+from symbolic.rewriting.optimizers import (
+    EquilibriumOptimizer,
+    LocalOptGroup,
+    LocalOptimizer,
+    MergeOptimizer,
+    OpSub,
+    Optimizer,
+    PatternSub,
+    SeqOptimizer,
+    TopoOptimizer,
+    local_optimizer,
+)

@@ -6,6 +6,7 @@ builtins or thin wrappers over them.
 
 import builtins
 import collections
+import collections.abc
 import functools
 import itertools
 import operator
