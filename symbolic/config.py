@@ -71,6 +71,7 @@ _OPTIONS = [
             "DebugMode",
             "DEBUG_MODE",
             "ProfileMode",
+            "NanGuardMode",
         ),
     ),
     _Option(
@@ -102,6 +103,30 @@ _OPTIONS = [
         True,
         "DebugMode raises when a node turns finite inputs into nan or inf.",
         parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__nan_is_error",
+        True,
+        "NanGuardMode raises when a node outputs nan.",
+        parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__inf_is_error",
+        True,
+        "NanGuardMode raises when a node outputs inf.",
+        parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__big_is_error",
+        True,
+        "NanGuardMode raises when a node outputs a magnitude above 1e10.",
+        parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__action",
+        "raise",
+        "What NanGuardMode does on a bad value: 'raise' or 'warn' (log it).",
+        choices=("raise", "warn"),
     ),
     _Option(
         "on_unused_input",

@@ -26,3 +26,8 @@ from symbolic.compile.shared import (
     shared,
     shared_constructor,
 )
+from symbolic.compile import nanguardmode, ops
+from symbolic.compile.nanguardmode import NanGuardMode
+from symbolic.compile.ops import as_op, deep_copy_op, view_op
+from symbolic.compile.rebuild import rebuild_collect_shared
+from symbolic.rewriting.optdb import optdb

@@ -154,3 +154,12 @@ FAST_COMPILE = "FAST_COMPILE"
 from symbolic.compile.debugmode import DebugMode  # noqa: E402
 
 predefined_modes["DebugMode"] = predefined_modes["DEBUG_MODE"] = DebugMode
+
+
+def _nan_guard():
+    from symbolic.compile.nanguardmode import NanGuardMode
+
+    return NanGuardMode(True, True, True)
+
+
+predefined_modes["NanGuardMode"] = _nan_guard

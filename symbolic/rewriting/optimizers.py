@@ -13,8 +13,11 @@ import inspect
 import logging
 import types
 
+import numpy
+
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.op import Op
+from symbolic.ops.basic import NotScalarConstantError, get_scalar_constant_value
 from symbolic.rewriting.core import GraphRewrite, NodeRewrite, WorklistRewriter
 from symbolic.rewriting.merge import merge
 
@@ -295,14 +298,11 @@ class PatternSub(LocalOptimizer):
                 and isinstance(var, Constant)
                 and pattern.equals(var)
             )
-        if isinstance(var, Constant):
-            try:
-                import numpy
-
-                return bool(numpy.all(numpy.asarray(var.data) == pattern))
-            except (TypeError, ValueError):
-                return False
-        return False
+        try:
+            value = get_scalar_constant_value(var)
+        except NotScalarConstantError:
+            return False
+        return bool(numpy.all(numpy.asarray(value) == pattern))
 
     def _build(self, pattern, bindings):
         if isinstance(pattern, (list, tuple)):

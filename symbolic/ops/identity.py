@@ -1,0 +1,177 @@
+"""Identity-like ops of any type (view, deep copy) and ops wrapping a Python function."""
+
+import copy
+
+from symbolic.graph.basic import Apply, Variable
+from symbolic.graph.op import Op
+from symbolic.ops.basic import Shape_i
+from symbolic.types.tensor import TensorType, as_tensor_variable
+
+
+def _as_variable(x):
+    return x if isinstance(x, Variable) else as_tensor_variable(x)
+
+
+class ViewOp(Op):
+    """Returns its input itself (a view); works on variables of any type.
+
+    Gradient: the output gradient. No copy is made.
+    """
+
+    __props__ = ()
+    view_map = {0: [0]}
+
+    def make_node(self, x):
+        x = _as_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0]
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return input_shapes
+
+    def grad(self, inputs, output_grads):
+        return list(output_grads)
+
+    def R_op(self, inputs, eval_points):
+        return list(eval_points)
+
+
+class DeepCopyOp(Op):
+    """Returns a copy of its input that shares no memory with it (any type).
+
+    Gradient: the output gradient.
+    """
+
+    __props__ = ()
+
+    def make_node(self, x):
+        x = _as_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        value = inputs[0]
+        copier = getattr(value, "copy", None)
+        output_storage[0][0] = copier() if copier is not None else copy.deepcopy(value)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return input_shapes
+
+    def grad(self, inputs, output_grads):
+        return list(output_grads)
+
+
+view_op = ViewOp()
+deep_copy_op = DeepCopyOp()
+
+
+def shape_i(var, i, fgraph=None):
+    """Return the length of axis ``i`` of ``var``.
+
+    With a ``fgraph`` carrying a shape feature, its symbolic shape is used,
+    so the result does not depend on ``var``'s value.
+    """
+    feature = getattr(fgraph, "shape_feature", None) if fgraph is not None else None
+    if feature is not None and isinstance(var.type, TensorType):
+        return feature.shape_of(var)[i]
+    return Shape_i(i)(var)
+
+
+class FromFunctionOp(Op):
+    """An op whose ``perform`` calls a Python function (made by :func:`as_op`).
+
+    Parameters
+    ----------
+    fn : callable
+        Takes the input values, returns the output value (or a list of them).
+        It must be a module-level function for the op to pickle.
+    itypes, otypes : list of Type
+    infer_shape : callable, optional
+        ``infer_shape(fgraph, node, input_shapes)`` as an Op's method.
+    """
+
+    __props__ = ("fn", "itypes", "otypes", "_infer_shape")
+
+    def __init__(self, fn, itypes, otypes, infer_shape=None):
+        self.fn = fn
+        self.itypes = tuple(itypes)
+        self.otypes = tuple(otypes)
+        self._infer_shape = infer_shape
+        self.__doc__ = fn.__doc__
+
+    def make_node(self, *inputs):
+        if len(inputs) != len(self.itypes):
+            raise TypeError(
+                f"{self} expects {len(self.itypes)} inputs, got {len(inputs)}"
+            )
+        inputs = [t.filter_variable(_as_variable(x)) for t, x in zip(self.itypes, inputs)]
+        return Apply(self, inputs, [t() for t in self.otypes])
+
+    def perform(self, node, inputs, output_storage):
+        outs = self.fn(*inputs)
+        if len(self.otypes) == 1:
+            outs = [outs]
+        for cell, t, value in zip(output_storage, self.otypes, outs):
+            cell[0] = t.filter(value, allow_downcast=True)
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        if self._infer_shape is None:
+            from symbolic.graph.utils import MethodNotDefined
+
+            raise MethodNotDefined(f"{self}.infer_shape")
+        return self._infer_shape(fgraph, node, input_shapes)
+
+    def __str__(self):
+        return f"FromFunctionOp{{{getattr(self.fn, '__name__', self.fn)}}}"
+
+    def __reduce__(self):
+        return (FromFunctionOp, (self.fn, self.itypes, self.otypes, self._infer_shape))
+
+
+def as_op(itypes, otypes, infer_shape=None):
+    """Decorate a numpy function into an op with the given input and output types.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> import symbolic.tensor as T
+    >>> @as_op(itypes=[T.dvector], otypes=[T.dvector])
+    ... def numpy_sort(a):
+    ...     return numpy.sort(a)
+    >>> numpy_sort(T.dvector('v')).type
+    TensorType(float64, vector)
+    """
+    itypes = list(itypes) if isinstance(itypes, (list, tuple)) else [itypes]
+    otypes = list(otypes) if isinstance(otypes, (list, tuple)) else [otypes]
+    itypes = [_type_of(t) for t in itypes]
+    otypes = [_type_of(t) for t in otypes]
+
+    def decorate(fn):
+        return FromFunctionOp(fn, itypes, otypes, infer_shape)
+
+    return decorate
+
+
+def _type_of(t):
+    """A Type, or the type a constructor such as ``tensor.dvector`` makes."""
+    from symbolic.graph.type import Type
+
+    if isinstance(t, Type):
+        return t
+    if callable(t):
+        made = t()
+        if isinstance(made, Variable):
+            return made.type
+    raise TypeError(f"as_op: expected Types, got {t!r}")
+
+
+__all__ = [
+    "DeepCopyOp",
+    "FromFunctionOp",
+    "ViewOp",
+    "as_op",
+    "deep_copy_op",
+    "shape_i",
+    "view_op",
+]
