@@ -1,7 +1,15 @@
 """Theano path ``tensor`` (import-only shim over types, ops and gradient)."""
 
 from symbolic.compile.shared import SharedVariable, TensorSharedVariable
-from symbolic.gradient import Lop, Rop, consider_constant, grad, hessian, jacobian
+from symbolic.gradient import (
+    Lop,
+    Rop,
+    consider_constant,
+    grad,
+    hessian,
+    jacobian,
+    verify_grad,
+)
 from symbolic.graph.basic import Constant, Variable
 from symbolic.ops import *
 from symbolic.ops.basic import NotScalarConstantError
@@ -10,7 +18,10 @@ from symbolic.tensor import (
     basic,
     elemwise,
     extra_ops,
+    fft,
+    inplace,
     nnet,
+    opt,
     raw_random,
     shared_randomstreams,
     sharedvar,
@@ -18,6 +29,7 @@ from symbolic.tensor import (
     subtensor,
 )
 from symbolic.types.tensor import *
+from symbolic.types.tensor import TensorType as Tensor
 from symbolic.types.tensor import (
     TensorConstant,
     TensorType,
