@@ -4,7 +4,7 @@ from symbolic.compile.inputs import check_updates, givens_pairs
 from symbolic.compile.io import SymbolicOutput
 from symbolic.compile.shared import SharedVariable
 from symbolic.graph.basic import Variable
-from symbolic.graph.traversal import ancestors, clone_get_equiv
+from symbolic.graph.traversal import ancestors, io_toposort
 
 
 def _replacement(old, new, strict):
@@ -75,10 +75,15 @@ def rebuild_collect_shared(
 
     def clone_all(targets):
         leaves = [v for v in ancestors(targets, blockers=set(memo)) if v.owner is None]
-        equiv = clone_get_equiv(
-            leaves + list(memo), targets, copy_inputs=False, copy_orphans=False, memo=memo
-        )
-        return [equiv[v] for v in targets]
+        for node in io_toposort(leaves + list(memo), targets):
+            if node in memo:
+                continue
+            new_inputs = [memo.get(v, v) for v in node.inputs]
+            new_node = node.clone_with_new_inputs(new_inputs, strict=rebuild_strict)
+            memo[node] = new_node
+            for old, new in zip(node.outputs, new_node.outputs):
+                memo.setdefault(old, new)
+        return [memo.get(v, v) for v in targets]
 
     cloned_outs = clone_all(out_vars)
     update_d = {}

@@ -126,7 +126,26 @@ class FromFunctionOp(Op):
         return f"FromFunctionOp{{{getattr(self.fn, '__name__', self.fn)}}}"
 
     def __reduce__(self):
+        # Decorated by as_op, the module-level name is this op, not the
+        # function: pickle a reference to that name then.
+        module = getattr(self.fn, "__module__", None)
+        name = getattr(self.fn, "__qualname__", None)
+        if module and name and _load_back(module, name) is self:
+            return (_load_back, (module, name))
         return (FromFunctionOp, (self.fn, self.itypes, self.otypes, self._infer_shape))
+
+
+def _load_back(module, name):
+    """The object a module-level (dotted) name refers to, or None."""
+    import importlib
+
+    try:
+        obj = importlib.import_module(module)
+        for part in name.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError):
+        return None
+    return obj
 
 
 def as_op(itypes, otypes, infer_shape=None):
