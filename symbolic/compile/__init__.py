@@ -1,5 +1,6 @@
 """Compilation: function, shared variables, modes and profiling (``theano.compile``)."""
 
+from symbolic.compile import nanguardmode, ops
 from symbolic.compile.container import Container
 from symbolic.compile.function import (
     AliasedMemoryError,
@@ -20,14 +21,13 @@ from symbolic.compile.mode import (
     predefined_modes,
     predefined_optimizers,
 )
+from symbolic.compile.nanguardmode import NanGuardMode
+from symbolic.compile.ops import as_op, deep_copy_op, view_op
 from symbolic.compile.profiling import ProfileStats, ScanProfileStats
+from symbolic.compile.rebuild import rebuild_collect_shared
 from symbolic.compile.shared import (
     SharedVariable,
     shared,
     shared_constructor,
 )
-from symbolic.compile import nanguardmode, ops
-from symbolic.compile.nanguardmode import NanGuardMode
-from symbolic.compile.ops import as_op, deep_copy_op, view_op
-from symbolic.compile.rebuild import rebuild_collect_shared
 from symbolic.rewriting.optdb import optdb

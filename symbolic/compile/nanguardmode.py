@@ -11,9 +11,10 @@ import logging
 import numpy
 import scipy.sparse
 
-from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.lazy import schedule_lazy
-from symbolic.compile.linker import VM
+
+# The linker module is where compile meets the reference backend's thunks.
+from symbolic.compile.linker import VM, perform_thunk
 from symbolic.compile.mode import Mode
 from symbolic.config import config
 

@@ -1,4 +1,4 @@
-"""rebuild_collect_shared: clone a function's graph with replacements, collecting shared variables."""
+"""rebuild_collect_shared: clone a graph with replacements, find its shared inputs."""
 
 from symbolic.compile.inputs import check_updates, givens_pairs
 from symbolic.compile.io import SymbolicOutput
@@ -63,7 +63,9 @@ def rebuild_collect_shared(
     out_vars = [o.variable if isinstance(o, SymbolicOutput) else o for o in out_list]
     for var in out_vars:
         if not isinstance(var, Variable):
-            raise TypeError(f"rebuild_collect_shared: outputs must be Variables, got {var!r}")
+            raise TypeError(
+                f"rebuild_collect_shared: outputs must be Variables, got {var!r}"
+            )
     update_pairs = check_updates(updates)
 
     memo = {}

@@ -217,7 +217,7 @@ def tensor_constructor(
 def sparse_constructor(
     value, name=None, strict=False, allow_downcast=None, borrow=False, format=None
 ):
-    """scipy.sparse CSR/CSC matrices become SparseSharedVariables (other formats: CSR)."""
+    """scipy.sparse matrices become SparseSharedVariables (CSC stays, others: CSR)."""
     import scipy.sparse
 
     if not scipy.sparse.issparse(value):

@@ -1,18 +1,8 @@
 """Theano path ``gof`` (import-only shim over ``symbolic.graph``)."""
 
 from symbolic.compile.container import Container
-from symbolic.gof import graph, utils
+from symbolic.gof import graph, opt, optdb, toolbox, utils
 from symbolic.graph.basic import Apply, Constant, Variable
-from symbolic.graph.fgraph import (
-    Feature,
-    FunctionGraph,
-    InconsistencyError,
-    MissingInputError,
-)
-from symbolic.graph.op import Op
-from symbolic.graph.type import Type
-from symbolic.types.generic import Generic, generic
-from symbolic.gof import opt, optdb, toolbox
 from symbolic.graph.features import (
     Bookkeeper,
     History,
@@ -21,6 +11,14 @@ from symbolic.graph.features import (
     ReplaceValidate,
     Validator,
 )
+from symbolic.graph.fgraph import (
+    Feature,
+    FunctionGraph,
+    InconsistencyError,
+    MissingInputError,
+)
+from symbolic.graph.op import Op
+from symbolic.graph.type import Type
 from symbolic.rewriting.optimizers import (
     EquilibriumOptimizer,
     LocalOptGroup,
@@ -33,3 +31,4 @@ from symbolic.rewriting.optimizers import (
     TopoOptimizer,
     local_optimizer,
 )
+from symbolic.types.generic import Generic, generic

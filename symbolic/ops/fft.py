@@ -122,9 +122,7 @@ class IRFFTOp(Op):
 
 def _check_norm(norm):
     if norm not in (None, "ortho", "no_norm"):
-        raise ValueError(
-            f"invalid norm {norm!r}: expected None, 'ortho' or 'no_norm'"
-        )
+        raise ValueError(f"invalid norm {norm!r}: expected None, 'ortho' or 'no_norm'")
 
 
 def rfft(inp, norm=None):

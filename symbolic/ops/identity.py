@@ -1,4 +1,4 @@
-"""Identity-like ops of any type (view, deep copy) and ops wrapping a Python function."""
+"""Identity-like ops of any type (view, deep copy) and ops around a Python function."""
 
 import copy
 
@@ -105,7 +105,9 @@ class FromFunctionOp(Op):
             raise TypeError(
                 f"{self} expects {len(self.itypes)} inputs, got {len(inputs)}"
             )
-        inputs = [t.filter_variable(_as_variable(x)) for t, x in zip(self.itypes, inputs)]
+        inputs = [
+            t.filter_variable(_as_variable(x)) for t, x in zip(self.itypes, inputs)
+        ]
         return Apply(self, inputs, [t() for t in self.otypes])
 
     def perform(self, node, inputs, output_storage):

@@ -1,4 +1,4 @@
-"""Ops on typed lists: indexing, append/extend/insert/remove/reverse, index, count, length.
+"""Ops on typed lists: indexing, append/extend/insert/remove/reverse, count, length.
 
 Each op returns a new list (a shallow copy) unless built with
 ``inplace=True``, in which case it edits its input list and declares it in
@@ -196,7 +196,7 @@ class Reverse(_ListOp):
 
 
 class Index(Op):
-    """The position of the first element of ``x`` equal to ``elem`` (ValueError if none)."""
+    """The position of the first ``x`` element equal to ``elem`` (or ValueError)."""
 
     __props__ = ()
 
@@ -251,15 +251,12 @@ class MakeList(Op):
     def make_node(self, *items):
         if not items:
             raise TypeError("make_list needs at least one element to know its type")
-        items = [
-            x if isinstance(x, Variable) else as_tensor_variable(x) for x in items
-        ]
+        items = [x if isinstance(x, Variable) else as_tensor_variable(x) for x in items]
         ttype = items[0].type
         for x in items[1:]:
             if x.type != ttype:
                 raise TypeError(
-                    f"make_list: every element must have type {ttype}, {x} has "
-                    f"{x.type}"
+                    f"make_list: every element must have type {ttype}, {x} has {x.type}"
                 )
         return Apply(self, items, [TypedListType(ttype)()])
 

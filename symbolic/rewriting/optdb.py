@@ -120,7 +120,7 @@ class OptimizationDatabase:
         return name in self._dbs
 
     def register(self, name, obj, position, *tags, **kwargs):
-        """Place ``obj`` (a global or local optimizer) at Theano position ``position``."""
+        """Place ``obj`` (a global or local optimizer) at Theano's ``position``."""
         phase = phase_of_position(float(position))
         order = -1 if float(position) < 1.0 else 1
         _register(phase, name, obj, tags, order=order)
@@ -177,7 +177,9 @@ register_specialize_device = _register_in(
 class Query:
     """Theano's database query: tags to include, require and exclude."""
 
-    def __init__(self, include, require=None, exclude=None, subquery=None, position_cutoff=None):
+    def __init__(
+        self, include, require=None, exclude=None, subquery=None, position_cutoff=None
+    ):
         self.include = set(include)
         self.require = set(require or ())
         self.exclude = set(exclude or ())

@@ -25,7 +25,7 @@ _logger = logging.getLogger(__name__)
 
 
 def _takes_fgraph(fn, n_bound=0):
-    """Whether ``fn`` is ``fn(fgraph, node)`` (ours) rather than ``fn(node)`` (Theano's)."""
+    """Whether ``fn`` takes ``(fgraph, node)`` (ours) or ``(node)`` (Theano's)."""
     try:
         params = list(inspect.signature(fn).parameters.values())
     except (TypeError, ValueError):
@@ -152,9 +152,7 @@ def local_optimizer(tracks, inplace=False, requirements=()):
 
     def decorate(fn):
         if tracks is not None and not isinstance(tracks, (list, tuple)):
-            raise TypeError(
-                f"local_optimizer expects a list of tracks, got {tracks!r}"
-            )
+            raise TypeError(f"local_optimizer expects a list of tracks, got {tracks!r}")
         return FromFunctionLocalOptimizer(fn, tracks, requirements)
 
     return decorate
@@ -343,9 +341,10 @@ def _describe(pattern):
         return _describe(pattern["pattern"])
     if isinstance(pattern, (list, tuple)):
         op = pattern[0]
-        label = getattr(getattr(op, "scalar_op", None), "name", None) or type(
-            op
-        ).__name__.lower()
+        label = (
+            getattr(getattr(op, "scalar_op", None), "name", None)
+            or type(op).__name__.lower()
+        )
         inner = [_describe(p) for p in pattern[1:] if isinstance(p, (list, tuple))]
         return "_".join([label, *inner])
     return str(pattern)

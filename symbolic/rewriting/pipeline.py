@@ -89,7 +89,9 @@ def register_rewrite(rule, phase, tags=(), name=None, opt_in=False):
     The registered copy of ``rule``.
     """
     if phase not in PHASE_ORDER:
-        raise ValueError(f"unknown rewrite phase {phase!r}; expected one of {PHASE_ORDER}")
+        raise ValueError(
+            f"unknown rewrite phase {phase!r}; expected one of {PHASE_ORDER}"
+        )
     if not isinstance(rule, (NodeRewrite, GraphRewrite)):
         raise TypeError(f"expected a NodeRewrite or GraphRewrite, got {rule!r}")
     entry = copy.copy(rule)

@@ -29,7 +29,6 @@ from symbolic.tensor import (
     subtensor,
 )
 from symbolic.types.tensor import *
-from symbolic.types.tensor import TensorType as Tensor
 from symbolic.types.tensor import (
     TensorConstant,
     TensorType,
@@ -40,3 +39,4 @@ from symbolic.types.tensor import (
     constant,
     tensor,
 )
+from symbolic.types.tensor import TensorType as Tensor

@@ -1,4 +1,4 @@
-"""Theano path ``tensor.opt`` (import-only shim): rewrite registration and optimizers."""
+"""Theano path ``tensor.opt`` (import-only shim): rewrite registration, optimizers."""
 
 from symbolic.rewriting.optdb import (
     register_canonicalize,

@@ -2,4 +2,8 @@
 
 from symbolic.ops.typed_list import *
 from symbolic.typed_list import basic, type
-from symbolic.types.typed_list import TypedListConstant, TypedListType, TypedListVariable
+from symbolic.types.typed_list import (
+    TypedListConstant,
+    TypedListType,
+    TypedListVariable,
+)

@@ -58,8 +58,7 @@ class SparseType(Type):
         """Return ``data`` as a scipy matrix of this format and dtype."""
         if not scipy.sparse.issparse(data):
             raise TypeError(
-                f"{self} expected a scipy.sparse matrix, got "
-                f"{type(data).__name__}"
+                f"{self} expected a scipy.sparse matrix, got {type(data).__name__}"
             )
         if data.ndim != 2:
             raise TypeError(f"{self} expected a 2-d matrix, got ndim={data.ndim}")
@@ -109,9 +108,7 @@ class SparseType(Type):
         if a is b:
             return True
         parts = lambda m: (m.data, m.indices, m.indptr)  # noqa: E731
-        return any(
-            numpy.may_share_memory(p, q) for p in parts(a) for q in parts(b)
-        )
+        return any(numpy.may_share_memory(p, q) for p in parts(a) for q in parts(b))
 
     def make_variable(self, name=None):
         return SparseVariable(self, None, None, name=name)
@@ -279,7 +276,7 @@ def matrix(format, name=None, dtype=None):
 
 
 def as_sparse_variable(x, name=None):
-    """Return ``x`` as a sparse variable: a SparseVariable, or a constant of a scipy matrix.
+    """Return ``x`` as a sparse variable (a scipy matrix becomes a SparseConstant).
 
     Raises
     ------

@@ -26,7 +26,7 @@ DTYPE_TOLERANCES = {
 
 
 def allclose_for_dtypes(a, b, rtol=None, atol=None):
-    """``numpy.allclose`` with tolerances chosen by the narrowest float dtype of ``a``, ``b``.
+    """``numpy.allclose`` with tolerances set by the narrowest float dtype of a and b.
 
     float16 values get atol 5e-3 and rtol 1e-2, float32 (and complex64)
     1e-5 for both, anything else atol 1e-8 and rtol 1e-5; ``rtol``/``atol``

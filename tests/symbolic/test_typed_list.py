@@ -80,7 +80,8 @@ def test_remove_index_count():
     l = _vector_list()
     x = T.dvector("x")
     f = symbolic.function(
-        [l, x], [typed_list.remove(l, x), typed_list.index_(l, x), typed_list.count(l, x)]
+        [l, x],
+        [typed_list.remove(l, x), typed_list.index_(l, x), typed_list.count(l, x)],
     )
     values = [numpy.array([1.0]), numpy.array([2.0]), numpy.array([1.0])]
     removed, position, count = f(values, numpy.array([1.0]))

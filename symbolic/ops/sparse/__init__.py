@@ -1,4 +1,4 @@
-"""Sparse matrices over scipy.sparse: conversions, arithmetic, structured ops, products."""
+"""Sparse matrices over scipy.sparse: conversions, arithmetic, structured ops, dots."""
 
 from symbolic.ops.sparse.basic import *
 from symbolic.ops.sparse.dot import *

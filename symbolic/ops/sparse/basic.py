@@ -28,10 +28,12 @@ def _matrix(value, format):
 
 def _check_dense_matrix(x, what):
     if x.ndim != 2:
-        raise TypeError(f"{what} expects a 2-d dense tensor, got {x} with ndim={x.ndim}")
+        raise TypeError(
+            f"{what} expects a 2-d dense tensor, got {x} with ndim={x.ndim}"
+        )
 
 
-# Conversions ------------------------------------------------------------------------
+# Conversions --------------------------------------------------------------------------
 class DenseFromSparse(Op):
     """``x.toarray()``: a sparse matrix as a dense one.
 
@@ -66,7 +68,7 @@ class DenseFromSparse(Op):
 
 
 class SparseFromDense(Op):
-    """A dense matrix stored as a ``format`` sparse matrix; gradient: ``gz.toarray()``."""
+    """A dense matrix as a ``format`` sparse matrix; gradient: ``gz.toarray()``."""
 
     __props__ = ("format",)
 
@@ -143,7 +145,7 @@ class SampleAtPattern(Op):
         return [[False], [True]]
 
     def grad(self, inputs, output_grads):
-        pattern, y = inputs
+        pattern, _ = inputs
         (gz,) = output_grads
         from symbolic.gradient.null import DisconnectedType
 
@@ -175,7 +177,7 @@ class SparseShape(Op):
         return [[False]]
 
 
-# Unary structure ops -------------------------------------------------------------------
+# Unary structure ops ------------------------------------------------------------------
 class Transpose(Op):
     """``x.T``: a CSR matrix becomes CSC and back (no copy). Gradient: ``gz.T``."""
 
@@ -211,7 +213,7 @@ class Neg(Op):
         return [neg(output_grads[0])]
 
 
-# Binary arithmetic ------------------------------------------------------------------------
+# Binary arithmetic --------------------------------------------------------------------
 def _same_dtype(x, y, what):
     if x.dtype != y.dtype:
         raise NotImplementedError(
@@ -264,7 +266,7 @@ class AddSD(Op):
         output_storage[0][0] = numpy.asarray(x + y, dtype=dtype)
 
     def grad(self, inputs, output_grads):
-        x, y = inputs
+        x, _ = inputs
         (gz,) = output_grads
         return [sample_at_pattern(x, gz), gz]
 
@@ -331,7 +333,7 @@ class MulSD(Op):
         return [mul(gz, y), gy]
 
 
-# Reductions ------------------------------------------------------------------------------
+# Reductions ---------------------------------------------------------------------------
 class SpSum(Op):
     """Sum of a sparse matrix over ``axis`` (None: all entries): a dense result.
 
@@ -393,7 +395,7 @@ class SpSumGrad(Op):
         output_storage[0][0] = numpy.array(numpy.broadcast_to(gz, x.shape))
 
 
-# Functions users call ------------------------------------------------------------------------
+# Functions users call -----------------------------------------------------------------
 def dense_from_sparse(x, sparse_grad=True):
     """Return sparse ``x`` as a dense matrix."""
     return DenseFromSparse(sparse_grad)(x)
@@ -485,7 +487,7 @@ def _is_scipy(x):
 
 
 def sp_sum(x, axis=None, sparse_grad=False):
-    """Return the sum of sparse ``x`` over ``axis`` (None: every entry) as a dense tensor."""
+    """Return the dense sum of sparse ``x`` over ``axis`` (None: every entry)."""
     return SpSum(axis, sparse_grad)(x)
 
 
@@ -510,10 +512,10 @@ __all__ = [
     "MulSS",
     "Neg",
     "SampleAtPattern",
-    "SparseFromDense",
-    "SparseShape",
     "SpSum",
     "SpSumGrad",
+    "SparseFromDense",
+    "SparseShape",
     "Transpose",
     "add",
     "as_format",

@@ -217,7 +217,7 @@ def transpose_any(x):
 
 
 def structured_dot(x, y):
-    """Return ``x @ y`` where ``x`` or ``y`` is sparse; the sparse gradient is structured.
+    """Return ``x @ y`` (``x`` or ``y`` sparse); the sparse gradient is structured.
 
     Examples
     --------

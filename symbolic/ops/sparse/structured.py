@@ -41,7 +41,7 @@ FUNCTIONS = {
 
 
 def _values_at(matrix, rows, cols):
-    """The entries of a dense or sparse ``matrix`` at ``(rows, cols)``, as a 1-d array."""
+    """The entries of a dense or sparse ``matrix`` at ``(rows, cols)`` (1-d)."""
     if hasattr(matrix, "tocsr"):
         return numpy.asarray(matrix.tocsr()[rows, cols]).ravel()
     return numpy.asarray(matrix)[rows, cols]
@@ -126,7 +126,9 @@ def _structured(fn):
         return StructuredUnary(fn)(x)
 
     apply.__name__ = f"structured_{fn}"
-    apply.__doc__ = f"Return ``{fn}`` of the stored entries of sparse ``x`` (structured)."
+    apply.__doc__ = (
+        f"Return ``{fn}`` of the stored entries of sparse ``x`` (structured)."
+    )
     return apply
 
 

@@ -1,4 +1,4 @@
-"""compile.ops (view, deep copy, as_op, shape_i) and compile.pfunc.rebuild_collect_shared."""
+"""compile.ops (view, deep copy, as_op, shape_i) and pfunc.rebuild_collect_shared."""
 
 import pickle
 

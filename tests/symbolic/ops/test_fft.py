@@ -1,4 +1,4 @@
-"""tensor.fft: real FFTs with Theano 1.0's [real, imag] layout, scaling and gradients."""
+"""tensor.fft: real FFTs in Theano 1.0's [real, imag] layout, scaling and gradients."""
 
 import numpy
 import pytest
@@ -28,7 +28,9 @@ def test_rfft_matches_numpy(shape, norm):
     numpy.testing.assert_allclose(out[..., 1], spectrum.imag, atol=1e-12)
 
 
-@pytest.mark.parametrize("shape, is_odd", [((2, 8), False), ((2, 7), True), ((2, 3, 4), False)])
+@pytest.mark.parametrize(
+    "shape, is_odd", [((2, 8), False), ((2, 7), True), ((2, 3, 4), False)]
+)
 @pytest.mark.parametrize("norm", [None, "ortho", "no_norm"])
 def test_irfft_inverts_rfft(shape, is_odd, norm):
     x = T.TensorType("float64", (False,) * len(shape))("x")
@@ -47,7 +49,9 @@ def test_rfft_gradient(norm):
     verify_grad(lambda a: fft.rfft(a, norm=norm), [_signal((2, 3, 5), seed=3)])
 
 
-@pytest.mark.parametrize("norm, is_odd", [(None, False), ("ortho", True), ("no_norm", False)])
+@pytest.mark.parametrize(
+    "norm, is_odd", [(None, False), ("ortho", True), ("no_norm", False)]
+)
 def test_irfft_gradient(norm, is_odd):
     n = 7 if is_odd else 6
     spectrum = numpy.fft.rfft(_signal((2, n), seed=4))

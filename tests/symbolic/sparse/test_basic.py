@@ -24,7 +24,7 @@ def test_type_filters_format_and_dtype(fmt):
     assert numpy.array_equal(converted.toarray(), value.toarray())
     with pytest.raises(TypeError, match="strict"):
         t.filter(value, strict=True)
-    with pytest.raises(TypeError, match="scipy.sparse"):
+    with pytest.raises(TypeError, match=r"scipy\.sparse"):
         t.filter(numpy.zeros((2, 2)))
     with pytest.raises(TypeError, match="allow_downcast"):
         sparse.SparseType(fmt, "float32").filter(converted)
@@ -157,5 +157,5 @@ def test_shared_sparse_variable(fmt):
 def test_sparse_inputs_refuse_dense_values():
     x = sparse.csr_matrix("x", dtype="float64")
     f = symbolic.function([x], sparse.dense_from_sparse(x))
-    with pytest.raises(TypeError, match="scipy.sparse"):
+    with pytest.raises(TypeError, match=r"scipy\.sparse"):
         f(numpy.zeros((2, 2)))
