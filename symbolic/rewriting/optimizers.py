@@ -340,11 +340,9 @@ def _describe(pattern):
     if isinstance(pattern, dict):
         return _describe(pattern["pattern"])
     if isinstance(pattern, (list, tuple)):
-        op = pattern[0]
-        label = (
-            getattr(getattr(op, "scalar_op", None), "name", None)
-            or type(op).__name__.lower()
-        )
+        op = _as_op(pattern[0])
+        scalar = getattr(op, "scalar_op", None)
+        label = getattr(scalar, "name", None) or type(scalar or op).__name__.lower()
         inner = [_describe(p) for p in pattern[1:] if isinstance(p, (list, tuple))]
         return "_".join([label, *inner])
     return str(pattern)
