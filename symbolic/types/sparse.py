@@ -201,10 +201,7 @@ class _sparse_py_operators:
         return _ops().structured_dot(other, self)
 
     def __getitem__(self, index):
-        raise NotImplementedError(
-            f"indexing the sparse variable {self} is not supported; convert it "
-            "with dense_from_sparse first"
-        )
+        return _ops().getitem(self, index)
 
 
 class SparseVariable(_sparse_py_operators, Variable):

@@ -2,6 +2,7 @@
 
 from symbolic.ops.sparse.basic import *
 from symbolic.ops.sparse.dot import *
+from symbolic.ops.sparse.indexing import *
 from symbolic.ops.sparse.structured import *
 from symbolic.types.sparse import (
     SparseConstant,
