@@ -81,7 +81,10 @@ def torch_step(x, y, w0):
 
     coo = x.tocoo()
     xt = torch.sparse_coo_tensor(
-        numpy.vstack([coo.row, coo.col]), coo.data, size=x.shape
+        numpy.vstack([coo.row, coo.col]),
+        coo.data,
+        size=x.shape,
+        check_invariants=False,
     ).coalesce()
     yt = torch.as_tensor(y)
     w = torch.tensor(w0.copy(), requires_grad=True)

@@ -9,6 +9,7 @@ import numpy
 
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.op import Op
+from symbolic.types.generic import generic
 from symbolic.types.tensor import TensorType, as_tensor_variable
 from symbolic.types.typed_list import TypedListType
 
@@ -89,11 +90,12 @@ class GetItem(Op):
 
 
 def _none_index():
-    return Constant(_INDEX, numpy.asarray(numpy.iinfo("int64").min, dtype="int64"))
+    """An omitted slice bound."""
+    return Constant(generic, None)
 
 
 class GetSlice(Op):
-    """``x[start:stop:step]`` as a new list (a missing bound is ``int64.min``)."""
+    """``x[start:stop:step]`` as a new list (a missing bound is a None constant)."""
 
     __props__ = ()
 
@@ -102,8 +104,7 @@ class GetSlice(Op):
 
     def perform(self, node, inputs, output_storage):
         x, *bounds = inputs
-        missing = numpy.iinfo("int64").min
-        start, stop, step = (None if int(b) == missing else int(b) for b in bounds)
+        start, stop, step = (None if b is None else int(b) for b in bounds)
         output_storage[0][0] = x[start:stop:step]
 
 

@@ -12,12 +12,11 @@ import scipy.sparse
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.op import Op
 from symbolic.ops.sparse.basic import FORMATS
+from symbolic.types.generic import generic
 from symbolic.types.sparse import as_sparse_variable, is_sparse_variable
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
 _INDEX = TensorType("int64", ())
-#: Stands for an omitted slice bound.
-_NONE = numpy.iinfo("int64").min
 
 
 def _disconnected():
@@ -28,7 +27,8 @@ def _disconnected():
 
 def _as_index(i, what):
     if i is None:
-        return Constant(_INDEX, numpy.asarray(_NONE, dtype="int64"))
+        # An omitted slice bound.
+        return Constant(generic, None)
     i = as_tensor_variable(i)
     if i.ndim != 0 or not i.dtype.startswith(("int", "uint")):
         raise TypeError(f"{what}: an index must be an integer scalar, got {i}")
@@ -36,8 +36,7 @@ def _as_index(i, what):
 
 
 def _bound(value):
-    value = int(value)
-    return None if value == _NONE else value
+    return None if value is None else int(value)
 
 
 def _positions(length, start, stop, step):
