@@ -42,7 +42,9 @@ SURFACE = {
                         "structured_sigmoid", "structured_exp", "structured_log",
                         "structured_pow", "structured_minimum", "structured_maximum",
                         "structured_add", "verify_grad_sparse", "shared",
-                        "SparseTensorSharedVariable", "csr_dmatrix", "csc_fmatrix"],
+                        "SparseTensorSharedVariable", "csr_dmatrix", "csc_fmatrix",
+                        "CSM", "CSR", "CSC", "csm_properties", "csm_data", "hstack",
+                        "vstack", "row_scale", "col_scale", "GetItem2d"],
     "symbolic.sparse.basic": ["structured_dot", "_is_sparse", "_is_sparse_variable"],
     "symbolic.sparse.sharedvar": ["SparseTensorSharedVariable", "sparse_constructor"],
 }  # fmt: skip

@@ -1,6 +1,7 @@
 """Sparse matrices over scipy.sparse: conversions, arithmetic, structured ops, dots."""
 
 from symbolic.ops.sparse.basic import *
+from symbolic.ops.sparse.construct import *
 from symbolic.ops.sparse.dot import *
 from symbolic.ops.sparse.indexing import *
 from symbolic.ops.sparse.structured import *
