@@ -66,6 +66,71 @@ view_op = ViewOp()
 deep_copy_op = DeepCopyOp()
 
 
+class SpecifyShape(Op):
+    """``x`` itself, checked at run time to have the given shape.
+
+    Rewrites may then take the shape from ``shape`` instead of measuring
+    ``x``. Gradient: the output gradient (``shape`` gets none).
+    """
+
+    __props__ = ()
+    view_map = {0: [0]}
+
+    def make_node(self, x, shape):
+        x = as_tensor_variable(x)
+        shape = as_tensor_variable(shape)
+        if shape.ndim != 1 or not shape.dtype.startswith(("int", "uint")):
+            raise TypeError(f"specify_shape: shape must be an int vector, got {shape}")
+        static = getattr(shape, "data", None)
+        if static is not None and len(static) != x.ndim:
+            raise ValueError(
+                f"specify_shape: {x} has {x.ndim} dims but the shape has "
+                f"{len(static)} entries"
+            )
+        return Apply(self, [x, shape], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        x, shape = inputs
+        if x.shape != tuple(int(n) for n in shape):
+            raise AssertionError(
+                f"specify_shape: {node.inputs[0]} has shape {x.shape}, expected "
+                f"{tuple(int(n) for n in shape)}"
+            )
+        output_storage[0][0] = x
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        shape = node.inputs[1]
+        return [tuple(shape[i] for i in range(node.inputs[0].ndim))]
+
+    def connection_pattern(self, node):
+        return [[True], [False]]
+
+    def grad(self, inputs, output_grads):
+        from symbolic.gradient.null import DisconnectedType
+
+        return [output_grads[0], DisconnectedType()()]
+
+    def R_op(self, inputs, eval_points):
+        return [eval_points[0]]
+
+
+def specify_shape(x, shape):
+    """Return ``x``, asserting at run time that its shape is ``shape``."""
+    return SpecifyShape()(x, shape)
+
+
+def register_view_op_c_code(type, code, version=()):
+    """Accepted for Theano compatibility: ViewOp needs no C code here."""
+
+
+def register_deep_copy_op_c_code(typ, code, version=()):
+    """Accepted for Theano compatibility: DeepCopyOp needs no C code here."""
+
+
+def register_shape_i_c_code(typ, code, check_input, version=()):
+    """Accepted for Theano compatibility: Shape_i is lowered by the backends."""
+
+
 def shape_i(var, i, fgraph=None):
     """Return the length of axis ``i`` of ``var``.
 
@@ -190,9 +255,14 @@ def _type_of(t):
 __all__ = [
     "DeepCopyOp",
     "FromFunctionOp",
+    "SpecifyShape",
     "ViewOp",
     "as_op",
     "deep_copy_op",
+    "register_deep_copy_op_c_code",
+    "register_shape_i_c_code",
+    "register_view_op_c_code",
     "shape_i",
+    "specify_shape",
     "view_op",
 ]

@@ -14,6 +14,7 @@ from symbolic.graph.basic import Constant, Variable
 from symbolic.ops import *
 from symbolic.ops.basic import NotScalarConstantError
 from symbolic.ops.elemwise import CAReduce, DimShuffle, Elemwise
+from symbolic.ops.identity import SpecifyShape, specify_shape
 from symbolic.tensor import (
     basic,
     elemwise,

@@ -91,3 +91,20 @@ def test_rebuild_collect_shared_strict_types():
         [x * 2], replace={x: T.fvector("f")}, rebuild_strict=False
     )
     assert out.dtype == "float32"
+
+
+def test_specify_shape():
+    from symbolic.compile.ops import specify_shape
+
+    x = T.dmatrix("x")
+    y = specify_shape(x, (2, 3))
+    f = symbolic.function([x], [y * 2, y.shape])
+    doubled, shape = f(numpy.ones((2, 3)))
+    assert numpy.array_equal(doubled, 2 * numpy.ones((2, 3)))
+    assert list(shape) == [2, 3]
+    with pytest.raises(AssertionError, match="expected"):
+        f(numpy.ones((3, 3)))
+    with pytest.raises(ValueError, match="entries"):
+        specify_shape(x, (2,))
+    verify_grad(lambda v: specify_shape(v, (2, 2)) ** 2, [numpy.ones((2, 2))])
+    assert T.specify_shape is specify_shape
