@@ -7,13 +7,9 @@ A feature is any object with some of the hooks of
 
 import logging
 
-from symbolic.graph.fgraph import Feature, InconsistencyError
+from symbolic.graph.fgraph import AlreadyThere, Feature, InconsistencyError
 
 _logger = logging.getLogger(__name__)
-
-
-class AlreadyThere(Exception):
-    """A feature of this kind is already attached to the graph."""
 
 
 class ReplacementDidntRemovedError(Exception):
@@ -129,12 +125,14 @@ class ReplaceValidate(History, Validator):
         History.on_attach(self, fgraph)
         Validator.on_attach(self, fgraph)
         fgraph.replace_all_validate = _ReplaceAllValidate(self, fgraph)
+        fgraph.replace_all_validate_remove = _ReplaceAllValidateRemove(self, fgraph)
         fgraph.replace_validate = _ReplaceValidate(self, fgraph)
 
     def on_detach(self, fgraph):
         History.on_detach(self, fgraph)
         Validator.on_detach(self, fgraph)
         del fgraph.replace_all_validate
+        del fgraph.replace_all_validate_remove
         del fgraph.replace_validate
 
 
@@ -153,6 +151,26 @@ class _ReplaceAllValidate:
         except Exception:
             self.feature.revert(fgraph, mark)
             raise
+
+
+class _ReplaceAllValidateRemove(_ReplaceAllValidate):
+    """``fgraph.replace_all_validate_remove(replacements, remove)``.
+
+    Like ``replace_all_validate``, then checks that the nodes in ``remove``
+    left the graph; if one did not, the change is undone and
+    ReplacementDidntRemovedError raised.
+    """
+
+    def __call__(self, replacements, remove, reason=None, warn=True, **kwargs):
+        fgraph = self.fgraph
+        mark = len(self.feature.history[fgraph])
+        super().__call__(replacements, reason=reason)
+        for node in remove:
+            if node in fgraph.apply_nodes:
+                self.feature.revert(fgraph, mark)
+                raise ReplacementDidntRemovedError(
+                    f"the replacement meant to remove {node} left it in the graph"
+                )
 
 
 class _ReplaceValidate(_ReplaceAllValidate):

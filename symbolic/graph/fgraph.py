@@ -39,6 +39,13 @@ class InconsistencyError(Exception):
     """A replacement would leave the graph invalid (e.g. a destroy conflict)."""
 
 
+class AlreadyThere(Exception):
+    """Raised by a feature's ``on_attach`` when an equivalent one is attached.
+
+    ``attach_feature`` then leaves the graph as it is, as Theano did.
+    """
+
+
 class MissingInputError(Exception):
     """A graph needs a variable that was not given as an input."""
 
@@ -283,7 +290,10 @@ class FunctionGraph:
             return
         attach = getattr(feature, "on_attach", None)
         if attach is not None:
-            attach(self)
+            try:
+                attach(self)
+            except AlreadyThere:
+                return
         self._features.append(feature)
         self._order = None
 

@@ -41,8 +41,9 @@ def test_history_reverts_to_a_checkpoint():
     assert y not in fgraph.variables
     fgraph.revert(mark)
     assert y in fgraph.variables and fgraph.outputs[0].owner.inputs[0] is y
-    with pytest.raises(toolbox.AlreadyThere):
-        fgraph.attach_feature(toolbox.History())
+    # A second History is refused quietly, as Theano did.
+    fgraph.attach_feature(toolbox.History())
+    assert sum(isinstance(f, toolbox.History) for f in fgraph._features) == 1
 
 
 class _Refuse:
@@ -61,6 +62,9 @@ def test_replace_validate_rolls_back_a_refused_change():
     assert fgraph.consistent()
     with pytest.raises(InconsistencyError):
         fgraph.replace_all_validate([(y, T.log(x))])
+    assert y in fgraph.variables
+    with pytest.raises(toolbox.ReplacementDidntRemovedError):
+        fgraph.replace_all_validate_remove([(y, T.sqrt(x))], [fgraph.outputs[0].owner])
     assert y in fgraph.variables
     fgraph.replace_validate(y, T.sqrt(x))
     assert y not in fgraph.variables
