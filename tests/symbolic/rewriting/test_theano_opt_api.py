@@ -187,3 +187,22 @@ def test_op_equals_the_user_function_that_applies_it():
     x = T.dvector("x")
     assert T.exp(x).owner.op == T.exp
     assert T.exp(x).owner.op != T.log
+
+
+def test_global_optimizer_subclass_with_requirements(registered):
+    class TwiceRemover(gof.Optimizer):
+        def add_requirements(self, fgraph):
+            fgraph.attach_feature(gof.toolbox.ReplaceValidate())
+
+        def apply(self, fgraph):
+            for node in fgraph.toposort():
+                if node.op == twice:
+                    x = node.inputs[0]
+                    fgraph.replace_validate(node.outputs[0], x + x, reason="twice")
+
+    optdb.register("twice_remover", TwiceRemover(), 1.2, "fast_run")
+    registered.append("twice_remover")
+    x = T.dvector("x")
+    f = symbolic.function([x], twice(twice(x)), mode=_fast_run())
+    assert Twice not in _op_types(f)
+    assert numpy.allclose(f([1.0]), [4.0])
