@@ -159,3 +159,15 @@ def test_sparse_inputs_refuse_dense_values():
     f = symbolic.function([x], sparse.dense_from_sparse(x))
     with pytest.raises(TypeError, match=r"scipy\.sparse"):
         f(numpy.zeros((2, 2)))
+
+
+def test_dense_operand_on_the_left():
+    x = sparse.csr_matrix("x", dtype="float64")
+    d = T.dmatrix("d")
+    f = symbolic.function([x, d], [d + x, d * x, d - x])
+    xv = scipy.sparse.csr_matrix(numpy.array([[1.0, 0.0], [0.0, 2.0]]))
+    dv = numpy.array([[1.0, 2.0], [3.0, 4.0]])
+    added, product, difference = f(xv, dv)
+    numpy.testing.assert_allclose(added, dv + xv.toarray())
+    numpy.testing.assert_allclose(product.toarray(), dv * xv.toarray())
+    numpy.testing.assert_allclose(difference, dv - xv.toarray())
