@@ -15,7 +15,6 @@ from symbolic import (
     sandbox,
     scalar,
     scan_module,
-    sparse,
     tensor,
     typed_list,
 )
@@ -50,3 +49,13 @@ from symbolic.utils.arrays import _asarray
 from symbolic.utils.updates import OrderedUpdates
 
 __version__ = "0.2.0"
+
+
+def __getattr__(name):
+    # symbolic.sparse loads scipy.sparse, which a graph without sparse
+    # matrices never needs: it is imported on first use of the attribute.
+    if name == "sparse":
+        import importlib
+
+        return importlib.import_module("symbolic.sparse")
+    raise AttributeError(f"module 'symbolic' has no attribute {name!r}")

@@ -7,9 +7,9 @@ inspected right after it runs. The first bad value raises
 """
 
 import logging
+import sys
 
 import numpy
-import scipy.sparse
 
 from symbolic.compile.lazy import schedule_lazy
 
@@ -30,7 +30,8 @@ class NanGuardError(AssertionError):
 
 def _problem(value, nan_is_error, inf_is_error, big_is_error):
     """What is wrong with ``value`` ('NaN', 'Inf', 'Big value'), or None."""
-    if scipy.sparse.issparse(value):
+    scipy_sparse = sys.modules.get("scipy.sparse")
+    if scipy_sparse is not None and scipy_sparse.issparse(value):
         value = value.data
     if isinstance(value, (list, tuple)):
         for item in value:

@@ -1,12 +1,12 @@
 """Shared variables: symbolic variables whose value persists across function calls."""
 
 import copy
+import sys
 
 import numpy
 
 from symbolic.compile.container import Container
 from symbolic.graph.basic import Variable
-from symbolic.types.sparse import SparseType, _sparse_py_operators
 from symbolic.types.tensor import TensorType, _tensor_py_operators
 
 
@@ -93,10 +93,6 @@ class TensorSharedVariable(_tensor_py_operators, SharedVariable):
 
 class ScalarSharedVariable(TensorSharedVariable):
     """A shared 0-d tensor made from a Python or numpy scalar."""
-
-
-class SparseSharedVariable(_sparse_py_operators, SharedVariable):
-    """A shared scipy.sparse CSR or CSC matrix with the sparse variable interface."""
 
 
 shared_constructors = []
@@ -218,16 +214,11 @@ def sparse_constructor(
     value, name=None, strict=False, allow_downcast=None, borrow=False, format=None
 ):
     """scipy.sparse matrices become SparseSharedVariables (CSC stays, others: CSR)."""
-    import scipy.sparse
-
-    if not scipy.sparse.issparse(value):
+    # A scipy matrix means scipy.sparse is loaded; symbolic does not load it
+    # (nor the sparse types) until sparse values or variables are used.
+    scipy_sparse = sys.modules.get("scipy.sparse")
+    if scipy_sparse is None or not scipy_sparse.issparse(value):
         raise TypeError("not a scipy.sparse matrix")
-    if format is None:
-        format = value.format if value.format in ("csr", "csc") else "csr"
-    return SparseSharedVariable(
-        type=SparseType(format, value.dtype),
-        value=value if borrow else value.copy(),
-        name=name,
-        strict=strict,
-        allow_downcast=allow_downcast,
-    )
+    from symbolic.compile.sparse_shared import make_sparse_shared
+
+    return make_sparse_shared(value, name, strict, allow_downcast, borrow, format)

@@ -5,6 +5,8 @@
 ``dimshuffle`` and ``reshape``, so they differentiate through ``Dot``.
 """
 
+import sys
+
 import numpy
 
 from symbolic.graph.basic import Apply
@@ -145,11 +147,12 @@ def dot(a, b):
 
 
 def _is_sparse(x):
-    from symbolic.types.sparse import SparseType
-
-    return isinstance(getattr(x, "type", None), SparseType) or (
-        hasattr(x, "getnnz") and hasattr(x, "format")
-    )
+    # Sparse variables and values exist only once their modules are loaded.
+    sparse_types = sys.modules.get("symbolic.types.sparse")
+    if sparse_types is not None and sparse_types.is_sparse_variable(x):
+        return True
+    scipy_sparse = sys.modules.get("scipy.sparse")
+    return scipy_sparse is not None and scipy_sparse.issparse(x)
 
 
 def outer(x, y):
