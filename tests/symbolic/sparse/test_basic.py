@@ -152,6 +152,8 @@ def test_shared_sparse_variable(fmt):
     f()
     numpy.testing.assert_allclose(s.get_value().toarray(), 2 * value.toarray())
     assert s.get_value(borrow=True).format == fmt
+    s.zero()
+    assert s.get_value().nnz == 0 and s.get_value().shape == (3, 3)
 
 
 def test_sparse_inputs_refuse_dense_values():
