@@ -22,6 +22,7 @@ from symbolic.compile import (
     Function,
     In,
     Mode,
+    OpFromGraph,
     Out,
     Param,
     ProfileStats,

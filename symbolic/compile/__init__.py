@@ -1,6 +1,7 @@
 """Compilation: function, shared variables, modes and profiling (``theano.compile``)."""
 
-from symbolic.compile import nanguardmode, ops
+from symbolic.compile import builders, nanguardmode, ops
+from symbolic.compile.builders import OpFromGraph
 from symbolic.compile.container import Container
 from symbolic.compile.function import (
     AliasedMemoryError,

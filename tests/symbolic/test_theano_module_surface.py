@@ -5,7 +5,8 @@ import importlib
 import pytest
 
 SURFACE = {
-    "symbolic": ["compat", "sparse", "typed_list"],
+    "symbolic": ["compat", "sparse", "typed_list", "OpFromGraph"],
+    "symbolic.compile.builders": ["OpFromGraph"],
     "symbolic.compat": ["PY3", "string_types", "integer_types", "izip", "imap",
                         "decode", "encode", "OrderedDict", "cPickle"],
     "symbolic.tensor": ["verify_grad", "Tensor", "inplace", "opt", "fft"],
