@@ -348,6 +348,23 @@ def _describe(pattern):
     return str(pattern)
 
 
+def copy_stack_trace(from_var, to_var):
+    """Give ``to_var`` (a variable or list) the ``tag.trace`` of ``from_var`` (same).
+
+    Theano's local optimizers call this so error messages point at user code.
+    Variables without a trace are skipped.
+    """
+    sources = from_var if isinstance(from_var, (list, tuple)) else [from_var]
+    targets = to_var if isinstance(to_var, (list, tuple)) else [to_var]
+    trace = []
+    for var in sources:
+        trace.extend(getattr(var.tag, "trace", ()) or ())
+    if not trace:
+        return
+    for var in targets:
+        var.tag.trace = list(getattr(var.tag, "trace", ()) or ()) + trace
+
+
 def as_node_rewrite(opt):
     """Return ``opt`` as a NodeRewrite (a plain ``fn(node)`` is wrapped)."""
     if isinstance(opt, NodeRewrite):
@@ -568,6 +585,7 @@ __all__ = [
     "SeqOptimizer",
     "TopoOptimizer",
     "as_node_rewrite",
+    "copy_stack_trace",
     "in2out",
     "local_optimizer",
     "out2in",

@@ -206,3 +206,13 @@ def test_global_optimizer_subclass_with_requirements(registered):
     f = symbolic.function([x], twice(twice(x)), mode=_fast_run())
     assert Twice not in _op_types(f)
     assert numpy.allclose(f([1.0]), [4.0])
+
+
+def test_copy_stack_trace():
+    x = T.dvector("x")
+    old, new, other = T.exp(x), T.log(x), T.sqrt(x)
+    gof.opt.copy_stack_trace(old, new)  # no trace: nothing to copy
+    assert not hasattr(new.tag, "trace")
+    old.tag.trace = [("user.py", 3, "f", "y = exp(x)")]
+    gof.opt.copy_stack_trace([old], [new, other])
+    assert new.tag.trace == old.tag.trace == other.tag.trace
