@@ -28,6 +28,10 @@ from symbolic.types.sparse import SparseType, as_sparse_variable, is_sparse_vari
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
 
+#: Most elements gathered at once by :class:`StructuredDotGradX`.
+_GATHER_LIMIT = 1 << 20
+
+
 def _operand(x):
     if is_sparse_variable(x) or scipy.sparse.issparse(x):
         return as_sparse_variable(x)
@@ -106,7 +110,13 @@ class StructuredDotGradX(Op):
         if scipy.sparse.issparse(gz):
             gz = gz.toarray()
         coo = x.tocoo()
-        values = numpy.einsum("ij,ij->i", gz[coo.row], y[coo.col])
+        values = numpy.empty(coo.nnz, dtype=numpy.result_type(gz, y))
+        # Chunks bound the temporary rows gathered from gz and y.
+        step = max(1, _GATHER_LIMIT // max(1, gz.shape[1]))
+        for start in range(0, coo.nnz, step):
+            rows = coo.row[start : start + step]
+            cols = coo.col[start : start + step]
+            values[start : start + step] = numpy.einsum("ij,ij->i", gz[rows], y[cols])
         out = x.copy()
         # x.tocoo() lists the entries in x's own storage order.
         out.data = values.astype(x.dtype)

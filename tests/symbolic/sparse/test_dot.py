@@ -124,3 +124,14 @@ def test_structured_binary_functions(name, arg, reference):
     verify_grad_sparse(lambda s: fn(s, arg), [value * 1.3], structured=True)
     with pytest.raises(TypeError, match="constant"):
         fn(x, T.dscalar("s"))
+
+
+def test_structured_dot_gradient_in_chunks(monkeypatch):
+    import symbolic.ops.sparse.dot as sparse_dot
+
+    monkeypatch.setattr(sparse_dot, "_GATHER_LIMIT", 4)
+    verify_grad_sparse(
+        sparse.structured_dot,
+        [_sparse(5, 4, seed=8), numpy.random.RandomState(9).rand(4, 3)],
+        structured=True,
+    )
