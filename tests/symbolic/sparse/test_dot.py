@@ -127,8 +127,10 @@ def test_structured_binary_functions(name, arg, reference):
 
 
 def test_structured_dot_gradient_in_chunks(monkeypatch):
-    import symbolic.ops.sparse.dot as sparse_dot
+    import importlib
 
+    # The package's dot function shadows its dot module as an attribute.
+    sparse_dot = importlib.import_module("symbolic.ops.sparse.dot")
     monkeypatch.setattr(sparse_dot, "_GATHER_LIMIT", 4)
     verify_grad_sparse(
         sparse.structured_dot,
