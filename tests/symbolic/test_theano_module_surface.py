@@ -45,7 +45,8 @@ SURFACE = {
                         "structured_add", "verify_grad_sparse", "shared",
                         "SparseTensorSharedVariable", "csr_dmatrix", "csc_fmatrix",
                         "CSM", "CSR", "CSC", "csm_properties", "csm_data", "hstack",
-                        "vstack", "row_scale", "col_scale", "GetItem2d"],
+                        "vstack", "row_scale", "col_scale", "GetItem2d",
+                        "sampling_dot", "remove0", "sqrt", "sin", "tanh", "log1p"],
     "symbolic.sparse.basic": ["structured_dot", "_is_sparse", "_is_sparse_variable"],
     "symbolic.sparse.sharedvar": ["SparseTensorSharedVariable", "sparse_constructor"],
 }  # fmt: skip

@@ -333,6 +333,29 @@ class MulSD(Op):
         return [mul(gz, y), gy]
 
 
+class Remove0(Op):
+    """``x`` without its explicitly stored zeros. Gradient: ``gz``."""
+
+    __props__ = ()
+
+    def make_node(self, x):
+        x = as_sparse_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        out = inputs[0].copy()
+        out.eliminate_zeros()
+        output_storage[0][0] = out
+
+    def grad(self, inputs, output_grads):
+        return [output_grads[0]]
+
+
+def remove0(x):
+    """Return sparse ``x`` without the zeros it stores explicitly."""
+    return Remove0()(x)
+
+
 # Reductions ---------------------------------------------------------------------------
 class SpSum(Op):
     """Sum of a sparse matrix over ``axis`` (None: all entries): a dense result.
@@ -511,6 +534,7 @@ __all__ = [
     "MulSD",
     "MulSS",
     "Neg",
+    "Remove0",
     "SampleAtPattern",
     "SpSum",
     "SpSumGrad",
@@ -524,6 +548,7 @@ __all__ = [
     "dense_from_sparse",
     "mul",
     "neg",
+    "remove0",
     "sample_at_pattern",
     "sp_ones_like",
     "sp_sum",

@@ -27,7 +27,6 @@ from symbolic.types import dtypes as dt
 from symbolic.types.sparse import SparseType, as_sparse_variable, is_sparse_variable
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
-
 #: Most elements gathered at once by :class:`StructuredDotGradX`.
 _GATHER_LIMIT = 1 << 20
 
@@ -109,14 +108,7 @@ class StructuredDotGradX(Op):
             y = y.toarray()
         if scipy.sparse.issparse(gz):
             gz = gz.toarray()
-        coo = x.tocoo()
-        values = numpy.empty(coo.nnz, dtype=numpy.result_type(gz, y))
-        # Chunks bound the temporary rows gathered from gz and y.
-        step = max(1, _GATHER_LIMIT // max(1, gz.shape[1]))
-        for start in range(0, coo.nnz, step):
-            rows = coo.row[start : start + step]
-            cols = coo.col[start : start + step]
-            values[start : start + step] = numpy.einsum("ij,ij->i", gz[rows], y[cols])
+        values = _values_at_pattern(x, gz, y)
         out = x.copy()
         # x.tocoo() lists the entries in x's own storage order.
         out.data = values.astype(x.dtype)
@@ -203,6 +195,60 @@ class Dot(Op):
         return grads
 
 
+class SamplingDot(Op):
+    """``p * (x @ y.T)`` computed only at the stored entries of sparse ``p``.
+
+    ``x`` and ``y`` are dense matrices with the same number of columns; the
+    result has ``p``'s structure. Gradient: ``(gz * p) @ y`` for ``x``,
+    ``(gz * p).T @ x`` for ``y`` and ``gz * (x @ y.T)`` at ``p``'s entries
+    for ``p``.
+    """
+
+    __props__ = ()
+
+    def make_node(self, x, y, p):
+        x, y = as_tensor_variable(x), as_tensor_variable(y)
+        p = as_sparse_variable(p)
+        _check_matrices(x, y, "sampling_dot")
+        dtype = dt.upcast(x.dtype, y.dtype, p.dtype)
+        return Apply(self, [x, y, p], [SparseType(p.format, dtype)()])
+
+    def perform(self, node, inputs, output_storage):
+        x, y, p = inputs
+        product = _values_at_pattern(p, x, y)
+        out = p.copy().astype(node.outputs[0].type.dtype)
+        out.data = p.data * product
+        output_storage[0][0] = FORMATS[p.format](out)
+
+    def grad(self, inputs, output_grads):
+        from symbolic.ops.sparse.basic import mul, sp_ones_like
+
+        x, y, p = inputs
+        (gz,) = output_grads
+        weighted = mul(gz, p)
+        gx = structured_dot(weighted, y)
+        gy = structured_dot(transpose(weighted), x)
+        gp = mul(gz, SamplingDot()(x, y, sp_ones_like(p)))
+        return [gx, gy, as_format(gp, p.format)]
+
+
+def _values_at_pattern(pattern, left, right):
+    """``(left @ right.T)`` at the stored entries of ``pattern``, in storage order."""
+    coo = pattern.tocoo()
+    values = numpy.empty(coo.nnz, dtype=numpy.result_type(left, right))
+    step = max(1, _GATHER_LIMIT // max(1, left.shape[1]))
+    for start in range(0, coo.nnz, step):
+        rows = coo.row[start : start + step]
+        cols = coo.col[start : start + step]
+        values[start : start + step] = numpy.einsum("ij,ij->i", left[rows], right[cols])
+    return values
+
+
+def sampling_dot(x, y, p):
+    """Return ``p * (x @ y.T)`` at the stored entries of sparse ``p`` only."""
+    return SamplingDot()(x, y, p)
+
+
 def _dot_any(x, y):
     """A dense product of dense or sparse operands."""
     if is_sparse_variable(x) or is_sparse_variable(y):
@@ -267,10 +313,12 @@ def dot(x, y):
 
 __all__ = [
     "Dot",
+    "SamplingDot",
     "StructuredDot",
     "StructuredDotGradX",
     "TrueDot",
     "dot",
+    "sampling_dot",
     "structured_dot",
     "transpose_any",
     "true_dot",

@@ -37,6 +37,36 @@ FUNCTIONS = {
     "minimum": (lambda v, p: numpy.minimum(v, p), lambda v, p: v < p, False),
     "maximum": (lambda v, p: numpy.maximum(v, p), lambda v, p: v > p, False),
     "add": (lambda v, p: v + p, lambda v, p: numpy.ones_like(v), False),
+    "tan": (lambda v, p: numpy.tan(v), lambda v, p: 1 + numpy.tan(v) ** 2, True),
+    "arcsin": (
+        lambda v, p: numpy.arcsin(v),
+        lambda v, p: 1 / numpy.sqrt(1 - v * v),
+        True,
+    ),
+    "arctan": (lambda v, p: numpy.arctan(v), lambda v, p: 1 / (1 + v * v), True),
+    "sinh": (lambda v, p: numpy.sinh(v), lambda v, p: numpy.cosh(v), True),
+    "arcsinh": (
+        lambda v, p: numpy.arcsinh(v),
+        lambda v, p: 1 / numpy.sqrt(v * v + 1),
+        True,
+    ),
+    "arctanh": (lambda v, p: numpy.arctanh(v), lambda v, p: 1 / (1 - v * v), True),
+    "deg2rad": (
+        lambda v, p: numpy.deg2rad(v),
+        lambda v, p: numpy.pi / 180 + 0 * v,
+        True,
+    ),
+    "rad2deg": (
+        lambda v, p: numpy.rad2deg(v),
+        lambda v, p: 180 / numpy.pi + 0 * v,
+        True,
+    ),
+    # Piecewise constant: zero gradient.
+    "sgn": (lambda v, p: numpy.sign(v), lambda v, p: 0 * v, False),
+    "ceil": (lambda v, p: numpy.ceil(v), lambda v, p: 0 * v, False),
+    "floor": (lambda v, p: numpy.floor(v), lambda v, p: 0 * v, False),
+    "trunc": (lambda v, p: numpy.trunc(v), lambda v, p: 0 * v, False),
+    "rint": (lambda v, p: numpy.rint(v), lambda v, p: 0 * v, False),
 }
 
 
@@ -143,6 +173,29 @@ structured_sin = _structured("sin")
 structured_sqr = _structured("sqr")
 structured_abs = _structured("abs")
 
+# Theano's zero-preserving elementwise functions of sparse matrices: each
+# maps 0 to 0, so applying it to the stored entries is applying it everywhere.
+sin = _structured("sin")
+tan = _structured("tan")
+arcsin = _structured("arcsin")
+arctan = _structured("arctan")
+sinh = _structured("sinh")
+arcsinh = _structured("arcsinh")
+tanh = _structured("tanh")
+arctanh = _structured("arctanh")
+sqrt = _structured("sqrt")
+sqr = _structured("sqr")
+log1p = _structured("log1p")
+expm1 = _structured("expm1")
+abs_ = _structured("abs")
+sgn = _structured("sgn")
+ceil = _structured("ceil")
+floor = _structured("floor")
+trunc = _structured("trunc")
+rint = _structured("rint")
+deg2rad = _structured("deg2rad")
+rad2deg = _structured("rad2deg")
+
 
 def _constant_number(value, what):
     from symbolic.graph.basic import Constant, Variable
@@ -183,6 +236,23 @@ def structured_add(x, y):
 __all__ = [
     "StructuredUnary",
     "StructuredUnaryGrad",
+    "abs_",
+    "arcsin",
+    "arcsinh",
+    "arctan",
+    "arctanh",
+    "ceil",
+    "deg2rad",
+    "expm1",
+    "floor",
+    "log1p",
+    "rad2deg",
+    "rint",
+    "sgn",
+    "sin",
+    "sinh",
+    "sqr",
+    "sqrt",
     "structured_abs",
     "structured_add",
     "structured_exp",
@@ -197,4 +267,7 @@ __all__ = [
     "structured_sqr",
     "structured_sqrt",
     "structured_tanh",
+    "tan",
+    "tanh",
+    "trunc",
 ]

@@ -137,3 +137,55 @@ def test_structured_dot_gradient_in_chunks(monkeypatch):
         [_sparse(5, 4, seed=8), numpy.random.RandomState(9).rand(4, 3)],
         structured=True,
     )
+
+
+def test_sampling_dot():
+    rng = numpy.random.RandomState(10)
+    x, y = rng.rand(4, 3), rng.rand(5, 3)
+    pattern = _sparse(4, 5, seed=11)
+    pattern.data[::2] = 0.0
+    pattern.eliminate_zeros()
+    xs, ys = T.dmatrix("x"), T.dmatrix("y")
+    p = sparse.csr_matrix("p", dtype="float64")
+    out = symbolic.function([xs, ys, p], sparse.sampling_dot(xs, ys, p))(x, y, pattern)
+    assert out.nnz == pattern.nnz
+    expected = pattern.toarray() * (x @ y.T)
+    numpy.testing.assert_allclose(out.toarray(), expected)
+    verify_grad_sparse(sparse.sampling_dot, [x, y, pattern], structured=True)
+
+
+@pytest.mark.parametrize(
+    "name", ["sin", "tan", "arcsin", "arctan", "sinh", "arcsinh", "tanh",
+             "arctanh", "sqrt", "sqr", "log1p", "expm1", "abs_", "deg2rad",
+             "rad2deg"],
+)  # fmt: skip
+def test_zero_preserving_functions(name):
+    fn = getattr(sparse, name)
+    value = _sparse(3, 3, seed=12) * 0.5  # entries in (0.25, 0.75)
+    reference = {"sqr": numpy.square, "abs_": numpy.abs}.get(name)
+    reference = reference or getattr(numpy, name)
+    x = sparse.csr_matrix("x", dtype="float64")
+    out = symbolic.function([x], fn(x))(value)
+    numpy.testing.assert_allclose(out.toarray(), reference(value.toarray()))
+    verify_grad_sparse(fn, [value], structured=True)
+
+
+@pytest.mark.parametrize("name", ["sgn", "ceil", "floor", "trunc", "rint"])
+def test_piecewise_constant_functions(name):
+    fn = getattr(sparse, name)
+    value = _sparse(3, 3, seed=13) * 2.3
+    x = sparse.csr_matrix("x", dtype="float64")
+    out = symbolic.function([x], fn(x))(value)
+    reference = numpy.sign if name == "sgn" else getattr(numpy, name)
+    numpy.testing.assert_allclose(out.toarray(), reference(value.toarray()))
+    g = symbolic.function([x], symbolic.grad(sparse.sp_sum(fn(x)), x))(value)
+    assert g.nnz == value.nnz and not g.data.any()
+
+
+def test_remove0():
+    value = scipy.sparse.csr_matrix(numpy.array([[1.0, 0.0], [0.0, 2.0]]))
+    value.data[0] = 0.0  # an explicitly stored zero
+    x = sparse.csr_matrix("x", dtype="float64")
+    out = symbolic.function([x], sparse.remove0(x))(value)
+    assert value.nnz == 2 and out.nnz == 1
+    verify_grad_sparse(sparse.remove0, [_sparse(3, 3, seed=14)])
