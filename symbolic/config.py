@@ -212,6 +212,11 @@ _OPTIONS = [
     ),
     _Option("traceback__limit", 8, "Frames kept in tag.trace.", parse=int),
     _Option(
+        "unittests__rseed",
+        "666",
+        "Seed of tests.unittest_tools.seed_rng: an integer, or 'random'.",
+    ),
+    _Option(
         "warn__ignore_bug_before",
         "0.9",
         "Theano's warnings about bugs fixed before this version stay silent "

@@ -7,6 +7,9 @@ import pytest
 SURFACE = {
     "symbolic": ["compat", "sparse", "typed_list", "OpFromGraph"],
     "symbolic.compile.builders": ["OpFromGraph"],
+    "symbolic.tests.unittest_tools": ["seed_rng", "fetch_seed", "verify_grad",
+                                      "assert_allclose", "InferShapeTester",
+                                      "WrongValue", "MockRandomState"],
     "symbolic.compat": ["PY3", "string_types", "integer_types", "izip", "imap",
                         "decode", "encode", "OrderedDict", "cPickle"],
     "symbolic.tensor": ["verify_grad", "Tensor", "inplace", "opt", "fft"],
