@@ -114,6 +114,51 @@ class SpecifyShape(Op):
         return [eval_points[0]]
 
 
+class Assert(Op):
+    """``x`` itself, after checking at run time that every condition is true.
+
+    Raises AssertionError with ``msg`` when one is false. Gradient: the
+    output gradient for ``x``; the conditions get none.
+    """
+
+    __props__ = ("msg",)
+    view_map = {0: [0]}
+
+    def __init__(self, msg="symbolic Assert failed!"):
+        self.msg = msg
+
+    def make_node(self, value, *conds):
+        value = _as_variable(value)
+        conds = [as_tensor_variable(c) for c in conds]
+        for c in conds:
+            if c.ndim != 0:
+                raise TypeError(f"Assert conditions must be scalars, got {c}")
+        return Apply(self, [value, *conds], [value.type()])
+
+    def perform(self, node, inputs, output_storage):
+        value, *conds = inputs
+        if not all(bool(c) for c in conds):
+            raise AssertionError(self.msg)
+        output_storage[0][0] = value
+
+    def infer_shape(self, fgraph, node, input_shapes):
+        return [input_shapes[0]]
+
+    def connection_pattern(self, node):
+        return [[True]] + [[False] for _ in node.inputs[1:]]
+
+    def grad(self, inputs, output_grads):
+        from symbolic.gradient.null import DisconnectedType
+
+        return [output_grads[0]] + [DisconnectedType()() for _ in inputs[1:]]
+
+    def do_constant_folding(self, fgraph, node):
+        return False
+
+
+assert_op = Assert()
+
+
 def specify_shape(x, shape):
     """Return ``x``, asserting at run time that its shape is ``shape``."""
     return SpecifyShape()(x, shape)
@@ -253,11 +298,13 @@ def _type_of(t):
 
 
 __all__ = [
+    "Assert",
     "DeepCopyOp",
     "FromFunctionOp",
     "SpecifyShape",
     "ViewOp",
     "as_op",
+    "assert_op",
     "deep_copy_op",
     "register_deep_copy_op_c_code",
     "register_shape_i_c_code",

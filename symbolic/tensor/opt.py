@@ -1,5 +1,7 @@
 """Theano path ``tensor.opt`` (import-only shim): rewrite registration, optimizers."""
 
+from symbolic.ops.basic import MakeVector, make_vector
+from symbolic.ops.identity import Assert, assert_op
 from symbolic.rewriting.optdb import (
     register_canonicalize,
     register_specialize,

@@ -108,3 +108,17 @@ def test_specify_shape():
         specify_shape(x, (2,))
     verify_grad(lambda v: specify_shape(v, (2, 2)) ** 2, [numpy.ones((2, 2))])
     assert T.specify_shape is specify_shape
+
+
+def test_assert_op():
+    from symbolic.tensor.opt import Assert, assert_op
+
+    x = T.dvector("x")
+    checked = Assert("x must be positive")(x, T.all(T.gt(x, 0)))
+    f = symbolic.function([x], checked * 2)
+    numpy.testing.assert_allclose(f(numpy.ones(2)), [2.0, 2.0])
+    with pytest.raises(AssertionError, match="positive"):
+        f(-numpy.ones(2))
+    verify_grad(lambda v: assert_op(v, T.constant(True)) ** 2, [numpy.ones(2)])
+    with pytest.raises(TypeError, match="scalars"):
+        assert_op(x, x)
