@@ -68,6 +68,11 @@ class LocalOptimizer(NodeRewrite):
     """
 
     def __init__(self, tracks=None, name=None):
+        if tracks is None:
+            # Theano subclasses may state their tracks by overriding tracks().
+            declared = getattr(type(self), "tracks", None)
+            if callable(declared):
+                tracks = declared(self)
         classes, instances = _split_tracks(tracks)
         dispatch = None
         if classes is not None:

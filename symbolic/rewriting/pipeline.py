@@ -98,6 +98,17 @@ def register_rewrite(rule, phase, tags=(), name=None, opt_in=False):
     entry.name = name or rule.name
     entry.tags = frozenset(rule.tags) | {phase, *tags}
     entry.opt_in = opt_in
+    entry.user_registered = True
+    for node_rules, graph_rules in registered_rules().values():
+        for existing in node_rules + graph_rules:
+            if existing.name == entry.name and not getattr(
+                existing, "user_registered", False
+            ):
+                raise ValueError(
+                    f"a built-in rewrite is already called {entry.name!r}; "
+                    "register yours under another name"
+                )
+    # Registering a name again replaces the earlier registration.
     remove_rewrite(entry.name)
     node_rules, graph_rules = registered_rules()[phase]
     if isinstance(entry, NodeRewrite):

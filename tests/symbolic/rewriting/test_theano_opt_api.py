@@ -216,3 +216,38 @@ def test_copy_stack_trace():
     old.tag.trace = [("user.py", 3, "f", "y = exp(x)")]
     gof.opt.copy_stack_trace([old], [new, other])
     assert new.tag.trace == old.tag.trace == other.tag.trace
+
+
+def test_subclass_declaring_tracks_by_method(registered):
+    class TwiceToAdd(gof.LocalOptimizer):
+        def tracks(self):
+            return [Twice]
+
+        def transform(self, node):
+            return [node.inputs[0] + node.inputs[0]]
+
+    opt = TwiceToAdd()
+    assert opt.applies_to(twice(T.dvector("v")).owner)
+    assert not opt.applies_to(T.exp(T.dvector("v")).owner)
+    register_canonicalize(opt, name="twice_tracks_method")
+    registered.append("twice_tracks_method")
+    x = T.dvector("x")
+    assert Twice not in _op_types(symbolic.function([x], twice(x), mode=_fast_run()))
+
+
+def test_built_in_names_are_protected_and_user_names_replaced(registered):
+    @gof.local_optimizer([Twice])
+    def local_constant_folding(node):
+        return False
+
+    with pytest.raises(ValueError, match="built-in"):
+        register_canonicalize(local_constant_folding)
+
+    @gof.local_optimizer([Twice])
+    def local_mine(node):
+        return False
+
+    register_canonicalize(local_mine)
+    register_specialize(local_mine)  # the second registration replaces the first
+    registered.append("local_mine")
+    assert remove_rewrite("local_mine") == 1
