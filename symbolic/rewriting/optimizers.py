@@ -81,6 +81,8 @@ class LocalOptimizer(NodeRewrite):
         self.name = name or type(self).__name__
         self._op_instances = instances
         self._op_classes = classes or ()
+        # Asked once: inspecting a signature on every node would be slow.
+        self._transform_takes_fgraph = _takes_fgraph(self.transform)
 
     def transform(self, node):
         raise NotImplementedError(f"{type(self).__name__}.transform")
@@ -93,7 +95,7 @@ class LocalOptimizer(NodeRewrite):
     def __call__(self, fgraph, node):
         if not self._matches(node):
             return None
-        if _takes_fgraph(self.transform):
+        if self._transform_takes_fgraph:
             return self.transform(fgraph, node)
         return self.transform(node)
 
@@ -108,7 +110,6 @@ class FromFunctionLocalOptimizer(LocalOptimizer):
     """A local optimizer made from a function by :func:`local_optimizer`."""
 
     def __init__(self, fn, tracks=None, requirements=()):
-        self.fn = fn
         LocalOptimizer.__init__(self, tracks, name=fn.__name__)
         self.fn = fn
         self.requirements = tuple(requirements)
