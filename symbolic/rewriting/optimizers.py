@@ -84,6 +84,19 @@ class LocalOptimizer(NodeRewrite):
         # Asked once: inspecting a signature on every node would be slow.
         self._transform_takes_fgraph = _takes_fgraph(self.transform)
 
+    def __getattr__(self, attr):
+        # Theano subclasses that override __init__ need not call this one:
+        # the first use of a missing attribute sets the defaults up.
+        if attr.startswith("__") or "_transform_takes_fgraph" in self.__dict__:
+            raise AttributeError(attr)
+        LocalOptimizer.__init__(self)
+        return getattr(self, attr)
+
+    def applies_to(self, node):
+        if "_transform_takes_fgraph" not in self.__dict__:
+            LocalOptimizer.__init__(self)
+        return NodeRewrite.applies_to(self, node)
+
     def transform(self, node):
         raise NotImplementedError(f"{type(self).__name__}.transform")
 
@@ -391,6 +404,15 @@ class Optimizer(GraphRewrite):
     def __init__(self, name=None):
         GraphRewrite.__init__(self, self._run, (), 0)
         self.name = name or type(self).__name__
+
+    def __getattr__(self, attr):
+        # Theano subclasses that override __init__ need not call this one.
+        defaults = {"name": type(self).__name__, "tags": frozenset(), "order": 0}
+        if attr in defaults:
+            return defaults[attr]
+        if attr == "fn":
+            return self._run
+        raise AttributeError(attr)
 
     def _run(self, fgraph, profile=None):
         return self.optimize(fgraph)

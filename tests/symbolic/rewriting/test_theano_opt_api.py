@@ -251,3 +251,33 @@ def test_built_in_names_are_protected_and_user_names_replaced(registered):
     register_specialize(local_mine)  # the second registration replaces the first
     registered.append("local_mine")
     assert remove_rewrite("local_mine") == 1
+
+
+def test_subclasses_that_skip_the_base_init(registered):
+    class TwiceToAdd(gof.LocalOptimizer):
+        def __init__(self, label):
+            self.label = label
+
+        def tracks(self):
+            return [Twice]
+
+        def transform(self, node):
+            return [node.inputs[0] + node.inputs[0]]
+
+    class Noop(gof.Optimizer):
+        def __init__(self):
+            self.calls = 0
+
+        def apply(self, fgraph):
+            self.calls += 1
+
+    local = TwiceToAdd("mine")
+    register_canonicalize(local, name="twice_no_init")
+    registered.append("twice_no_init")
+    noop = Noop()
+    optdb.register("noop_no_init", noop, 2, "fast_run")
+    registered.append("noop_no_init")
+    x = T.dvector("x")
+    f = symbolic.function([x], twice(x), mode=_fast_run())
+    assert Twice not in _op_types(f)
+    assert noop.name == "Noop"
