@@ -6,6 +6,7 @@ attributes (``symbolic.tensor``, ``symbolic.printing``...).
 """
 
 from symbolic import (
+    compat,
     compile,
     gof,
     gradient,
@@ -15,11 +16,13 @@ from symbolic import (
     scalar,
     scan_module,
     tensor,
+    typed_list,
 )
 from symbolic.compile import (
     Function,
     In,
     Mode,
+    OpFromGraph,
     Out,
     Param,
     ProfileMode,
@@ -48,3 +51,13 @@ from symbolic.utils.arrays import _asarray
 from symbolic.utils.updates import OrderedUpdates
 
 __version__ = "0.2.0"
+
+
+def __getattr__(name):
+    # symbolic.sparse loads scipy.sparse, which a graph without sparse
+    # matrices never needs: it is imported on first use of the attribute.
+    if name == "sparse":
+        import importlib
+
+        return importlib.import_module("symbolic.sparse")
+    raise AttributeError(f"module 'symbolic' has no attribute {name!r}")

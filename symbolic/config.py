@@ -72,6 +72,7 @@ _OPTIONS = [
             "DebugMode",
             "DEBUG_MODE",
             "ProfileMode",
+            "NanGuardMode",
         ),
     ),
     _Option(
@@ -103,6 +104,30 @@ _OPTIONS = [
         True,
         "DebugMode raises when a node turns finite inputs into nan or inf.",
         parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__nan_is_error",
+        True,
+        "NanGuardMode raises when a node outputs nan.",
+        parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__inf_is_error",
+        True,
+        "NanGuardMode raises when a node outputs inf.",
+        parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__big_is_error",
+        True,
+        "NanGuardMode raises when a node outputs a magnitude above 1e10.",
+        parse=_parse_bool,
+    ),
+    _Option(
+        "NanGuardMode__action",
+        "raise",
+        "What NanGuardMode does on a bad value: 'raise' or 'warn' (log it).",
+        choices=("raise", "warn"),
     ),
     _Option(
         "on_unused_input",
@@ -188,6 +213,40 @@ _OPTIONS = [
     ),
     _Option("traceback__limit", 8, "Frames kept in tag.trace.", parse=int),
     _Option(
+        "unittests__rseed",
+        "666",
+        "Seed of tests.unittest_tools.seed_rng: an integer, or 'random'.",
+    ),
+    _Option(
+        "warn__ignore_bug_before",
+        "0.9",
+        "Theano's warnings about bugs fixed before this version stay silent "
+        "(accepted for compatibility; this engine never had those bugs).",
+    ),
+    *(
+        _Option(
+            f"warn__{name}",
+            False,
+            "Theano's warning about an old bug (accepted for compatibility; "
+            "this engine never had it).",
+            parse=_parse_bool,
+        )
+        for name in (
+            "argmax_pushdown_bug",
+            "gpusum_01_011_0111_bug",
+            "sum_sum_bug",
+            "sum_div_dimshuffle_bug",
+            "subtensor_merge_bug",
+            "gpu_set_subtensor1",
+            "vm_gc_bug",
+            "signal_conv2d_interface",
+            "reduce_join",
+            "inc_set_subtensor1",
+            "round",
+            "inc_subtensor1_opt",
+        )
+    ),
+    _Option(
         "deterministic",
         "default",
         "Prefer deterministic kernels.",
@@ -208,6 +267,9 @@ class Config:
         key = name.replace(".", "__")
         if key in values:
             return values[key]
+        if any(option.startswith(f"{key}__") for option in values):
+            # Theano's sections: config.warn.round is the flag warn__round.
+            return _Section(self, key)
         raise AttributeError(f"symbolic.config has no option {name!r}")
 
     def __setattr__(self, name, value):
@@ -233,6 +295,27 @@ class Config:
                 self._values[key] = self._options[key].convert(value)
             except ConfigError as exc:
                 raise ConfigError(f"{source}: {exc}") from None
+
+
+class _Section:
+    """A dotted view of the flags sharing a prefix (``config.warn.round``)."""
+
+    def __init__(self, config, prefix):
+        object.__setattr__(self, "_config", config)
+        object.__setattr__(self, "_prefix", prefix)
+
+    def __getattr__(self, name):
+        return getattr(self._config, f"{self._prefix}__{name}")
+
+    def __setattr__(self, name, value):
+        setattr(self._config, f"{self._prefix}__{name}", value)
+
+    def __dir__(self):
+        start = f"{self._prefix}__"
+        return sorted(o[len(start) :] for o in dir(self._config) if o.startswith(start))
+
+    def __repr__(self):
+        return f"<symbolic.config section {self._prefix!r}>"
 
 
 def parse_flags(text):

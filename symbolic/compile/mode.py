@@ -179,3 +179,12 @@ predefined_modes["DebugMode"] = predefined_modes["DEBUG_MODE"] = DebugMode
 from symbolic.compile.profilemode import ProfileMode  # noqa: E402
 
 predefined_modes["ProfileMode"] = ProfileMode
+
+
+def _nan_guard():
+    from symbolic.compile.nanguardmode import NanGuardMode
+
+    return NanGuardMode(True, True, True)
+
+
+predefined_modes["NanGuardMode"] = _nan_guard

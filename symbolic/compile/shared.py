@@ -1,6 +1,7 @@
 """Shared variables: symbolic variables whose value persists across function calls."""
 
 import copy
+import sys
 
 import numpy
 
@@ -206,3 +207,18 @@ def tensor_constructor(
         strict=strict,
         allow_downcast=allow_downcast,
     )
+
+
+@shared_constructor
+def sparse_constructor(
+    value, name=None, strict=False, allow_downcast=None, borrow=False, format=None
+):
+    """scipy.sparse matrices become SparseSharedVariables (CSC stays, others: CSR)."""
+    # A scipy matrix means scipy.sparse is loaded; symbolic does not load it
+    # (nor the sparse types) until sparse values or variables are used.
+    scipy_sparse = sys.modules.get("scipy.sparse")
+    if scipy_sparse is None or not scipy_sparse.issparse(value):
+        raise TypeError("not a scipy.sparse matrix")
+    from symbolic.compile.sparse_shared import make_sparse_shared
+
+    return make_sparse_shared(value, name, strict, allow_downcast, borrow, format)

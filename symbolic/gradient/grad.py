@@ -78,9 +78,10 @@ def _as_list(x):
 def _fit_to(term, var):
     """Make gradient ``term`` have ``var``'s dtype and broadcast pattern."""
     ops = _ops()
-    term = as_tensor_variable(term)
     if not isinstance(var.type, TensorType):
+        # Sparse and other non-tensor variables get their op's gradient as is.
         return term
+    term = as_tensor_variable(term)
     if term.ndim != var.ndim:
         raise TypeError(
             f"gradient for {var} has {term.ndim} dims but the variable has {var.ndim}"

@@ -62,6 +62,32 @@ class Variable(Node):
     def get_parents(self):
         return [self.owner] if self.owner is not None else []
 
+    @property
+    def clients(self):
+        """``[(node, input_index), ...]`` in the FunctionGraph holding this variable.
+
+        An output of the graph has the client ``('output', i)``. Raises
+        AttributeError when the variable is in no live FunctionGraph.
+        """
+        from symbolic.graph.fgraph import owning_fgraph
+
+        fgraph = owning_fgraph(self)
+        if fgraph is None:
+            raise AttributeError(
+                f"{self} is not part of a FunctionGraph, so it has no clients"
+            )
+        return fgraph.clients[self]
+
+    @property
+    def fgraph(self):
+        """The live FunctionGraph holding this variable (AttributeError if none)."""
+        from symbolic.graph.fgraph import owning_fgraph
+
+        fgraph = owning_fgraph(self)
+        if fgraph is None:
+            raise AttributeError(f"{self} is not part of a FunctionGraph")
+        return fgraph
+
     def clone(self):
         """Return a new ownerless variable with this type and name, tag copied."""
         cp = self.__class__(self.type, None, None, self.name)
@@ -216,6 +242,16 @@ class Apply(Node):
             elif out.owner is not self or out.index != index:
                 raise ValueError(f"output {out} already belongs to another Apply")
             self.outputs.append(out)
+
+    @property
+    def fgraph(self):
+        """The live FunctionGraph holding this node (AttributeError if none)."""
+        from symbolic.graph.fgraph import owning_fgraph
+
+        fgraph = owning_fgraph(self)
+        if fgraph is None:
+            raise AttributeError(f"{self} is not part of a FunctionGraph")
+        return fgraph
 
     def default_output(self):
         """Return the output that ``op(...)`` returns, raising if it is ambiguous."""

@@ -1,11 +1,49 @@
 """FunctionGraph: a graph being compiled, with client lists and features."""
 
+import itertools
+import weakref
+
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.traversal import io_toposort
+
+# The FunctionGraphs alive, oldest first: ``Variable.clients`` looks its
+# variable up in them (Theano stored the graph on every variable instead).
+_LIVE_FGRAPHS = weakref.WeakValueDictionary()
+_fgraph_ids = itertools.count()
+
+
+def owning_fgraph(item):
+    """Return the most recent live FunctionGraph holding ``item``, or None.
+
+    ``item`` is a Variable or an Apply node.
+    """
+    for key in reversed(list(_LIVE_FGRAPHS.keys())):
+        fgraph = _LIVE_FGRAPHS.get(key)
+        if fgraph is not None and item in fgraph:
+            return fgraph
+    return None
+
+
+class ClientMap(dict):
+    """``{variable: [(node, input_index), ...]}``, also callable as in Theano.
+
+    ``fgraph.clients(var)`` (Theano 1.0's spelling) and ``fgraph.clients[var]``
+    give the same list.
+    """
+
+    def __call__(self, var):
+        return self[var]
 
 
 class InconsistencyError(Exception):
     """A replacement would leave the graph invalid (e.g. a destroy conflict)."""
+
+
+class AlreadyThere(Exception):
+    """Raised by a feature's ``on_attach`` when an equivalent one is attached.
+
+    ``attach_feature`` then leaves the graph as it is, as Theano did.
+    """
 
 
 class MissingInputError(Exception):
@@ -74,7 +112,7 @@ class FunctionGraph:
             inputs, outputs = clone_graph(inputs, outputs, copy_orphans=False)
         self.inputs = []
         self.outputs = list(outputs)
-        self.clients = {}
+        self.clients = ClientMap()
         self.apply_nodes = set()
         self.variables = set()
         self._features = []
@@ -98,6 +136,7 @@ class FunctionGraph:
             self.clients[out].append(("output", i))
         for feature in features or ():
             self.attach_feature(feature)
+        _LIVE_FGRAPHS[next(_fgraph_ids)] = self
 
     # Construction -----------------------------------------------------------
     def add_input(self, var):
@@ -237,13 +276,24 @@ class FunctionGraph:
     def replace_validate(self, var, new_var, reason=None):
         self.replace(var, new_var, reason=reason, validate=True)
 
+    def replace_all_validate(self, replacements, reason=None):
+        """Apply every ``(var, new_var)`` pair, then validate once (Theano's name)."""
+        self.replace_all(replacements, reason=reason)
+
+    def get_nodes(self, op):
+        """Return the Apply nodes of the graph whose op equals ``op``."""
+        return [node for node in self.toposort() if node.op == op]
+
     # Features ------------------------------------------------------------------
     def attach_feature(self, feature):
         if feature in self._features:
             return
         attach = getattr(feature, "on_attach", None)
         if attach is not None:
-            attach(self)
+            try:
+                attach(self)
+            except AlreadyThere:
+                return
         self._features.append(feature)
         self._order = None
 

@@ -6,6 +6,8 @@ An Op states its semantics only: input checks and output types
 ``destroy_map``).  Code generation lives in the backends, keyed by Op class.
 """
 
+import types
+
 from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.utils import MethodNotDefined
 
@@ -77,7 +79,14 @@ class Op:
         return {name: getattr(self, name) for name in self.__props__}
 
     def __eq__(self, other):
-        return type(self) is type(other) and self._props() == other._props()
+        if type(self) is type(other):
+            return self._props() == other._props()
+        # ``node.op == tensor.exp``: Theano's user functions were op instances;
+        # ours are functions carrying their op, which stand for it here.
+        if isinstance(other, types.FunctionType):
+            op = getattr(other, "op", None)
+            return type(self) is type(op) and self._props() == op._props()
+        return False
 
     def __hash__(self):
         return hash((type(self), self._props()))

@@ -5,6 +5,8 @@
 ``dimshuffle`` and ``reshape``, so they differentiate through ``Dot``.
 """
 
+import sys
+
 import numpy
 
 from symbolic.graph.basic import Apply
@@ -130,6 +132,11 @@ def dot(a, b):
     >>> dot(tensor3('x'), matrix('W')).ndim
     3
     """
+    if _is_sparse(a) or _is_sparse(b):
+        # Theano's dot hands sparse operands to their own __dot__.
+        from symbolic.ops.sparse.dot import structured_dot
+
+        return structured_dot(a, b)
     a = as_tensor_variable(a)
     b = as_tensor_variable(b)
     if a.ndim == 0 or b.ndim == 0:
@@ -137,6 +144,15 @@ def dot(a, b):
     if a.ndim > 2 or b.ndim > 2:
         return tensordot(a, b, [[a.ndim - 1], [max(0, b.ndim - 2)]])
     return _dot(a, b)
+
+
+def _is_sparse(x):
+    # Sparse variables and values exist only once their modules are loaded.
+    sparse_types = sys.modules.get("symbolic.types.sparse")
+    if sparse_types is not None and sparse_types.is_sparse_variable(x):
+        return True
+    scipy_sparse = sys.modules.get("scipy.sparse")
+    return scipy_sparse is not None and scipy_sparse.issparse(x)
 
 
 def outer(x, y):

@@ -7,6 +7,7 @@ phase, graph passes with a negative ``order`` run first, then a worklist pass
 over the node rules, then the other graph passes. Merge runs first and last.
 """
 
+import copy
 import importlib
 import pkgutil
 import time
@@ -65,6 +66,70 @@ def registered_rules():
     return _registry
 
 
+def register_rewrite(rule, phase, tags=(), name=None, opt_in=False):
+    """Add a node or graph rewrite to ``phase`` after the built-in rules.
+
+    This is how rewrites written outside :mod:`symbolic.rewriting.rules`
+    (user code, Theano's ``register_canonicalize``...) join the pipeline.
+
+    Parameters
+    ----------
+    rule : NodeRewrite or GraphRewrite
+    phase : str
+        One of :data:`PHASE_ORDER`.
+    tags : tuple of str
+        Extra tags for ``Mode.including``/``excluding``.
+    name : str, optional
+        The name to register under (default: the rule's own).
+    opt_in : bool
+        Run only in modes that include one of its tags or its name.
+
+    Returns
+    -------
+    The registered copy of ``rule``.
+    """
+    if phase not in PHASE_ORDER:
+        raise ValueError(
+            f"unknown rewrite phase {phase!r}; expected one of {PHASE_ORDER}"
+        )
+    if not isinstance(rule, (NodeRewrite, GraphRewrite)):
+        raise TypeError(f"expected a NodeRewrite or GraphRewrite, got {rule!r}")
+    entry = copy.copy(rule)
+    entry.name = name or rule.name
+    entry.tags = frozenset(rule.tags) | {phase, *tags}
+    entry.opt_in = opt_in
+    entry.user_registered = True
+    for node_rules, graph_rules in registered_rules().values():
+        for existing in node_rules + graph_rules:
+            if existing.name == entry.name and not getattr(
+                existing, "user_registered", False
+            ):
+                raise ValueError(
+                    f"a built-in rewrite is already called {entry.name!r}; "
+                    "register yours under another name"
+                )
+    # Registering a name again replaces the earlier registration.
+    remove_rewrite(entry.name)
+    node_rules, graph_rules = registered_rules()[phase]
+    if isinstance(entry, NodeRewrite):
+        node_rules.append(entry)
+    else:
+        graph_rules.append(entry)
+        graph_rules.sort(key=lambda r: r.order)
+    return entry
+
+
+def remove_rewrite(name):
+    """Remove every registered rewrite called ``name``; return how many went."""
+    removed = 0
+    for node_rules, graph_rules in registered_rules().values():
+        for rules in (node_rules, graph_rules):
+            keep = [r for r in rules if r.name != name]
+            removed += len(rules) - len(keep)
+            rules[:] = keep
+    return removed
+
+
 class Pipeline:
     """A callable that rewrites a FunctionGraph in place for one mode.
 
@@ -89,6 +154,8 @@ class Pipeline:
             return False
         if names & self.included:
             return True
+        if getattr(rule, "opt_in", False):
+            return False
         if phase in self.phases:
             return True
         return "fast_compile" in self.phases and "fast_compile" in rule.tags

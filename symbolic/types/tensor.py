@@ -524,7 +524,19 @@ def _binary(fn, a, b):
     except (TypeError, NotImplementedError) as exc:
         if isinstance(b, (list, dict, set)) or b is None or isinstance(a, (dict, set)):
             raise TypeError(f"unsupported operand: {exc}") from exc
+        if any(_other_variable_kind(v) for v in (a, b)):
+            # dense * sparse: let the sparse variable's reflected operator answer.
+            return NotImplemented
         raise
+
+
+def _other_variable_kind(value):
+    """A Variable of a non-tensor type that has its own operators (e.g. sparse)."""
+    return (
+        isinstance(value, Variable)
+        and not isinstance(value.type, TensorType)
+        and hasattr(value, "__radd__")
+    )
 
 
 def _comparison(fn, a, b):

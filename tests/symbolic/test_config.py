@@ -64,3 +64,19 @@ def test_change_flags_restores():
         config.floatX = "float8"
     with pytest.raises(ConfigError):
         config.no_such_flag = 1
+
+
+def test_warn_section_is_accepted_and_readable():
+    from symbolic.config import change_flags, config
+
+    assert config.warn.sum_div_dimshuffle_bug is False
+    assert config.warn.ignore_bug_before == "0.9"
+    with change_flags(**{"warn.round": True}):
+        assert config.warn.round is True
+        assert config.warn__round is True
+    assert config.warn.round is False
+    assert "round" in dir(config.warn)
+    import pytest
+
+    with pytest.raises(AttributeError, match="warn__nonexistent"):
+        config.warn.nonexistent

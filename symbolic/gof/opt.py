@@ -1,0 +1,3 @@
+"""Theano path ``gof.opt`` (import-only shim over ``symbolic.rewriting``)."""
+
+from symbolic.rewriting.optimizers import *

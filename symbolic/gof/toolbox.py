@@ -1,0 +1,3 @@
+"""Theano path ``gof.toolbox`` (import-only shim)."""
+
+from symbolic.graph.features import *

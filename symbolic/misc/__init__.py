@@ -1,0 +1,1 @@
+"""Theano path ``misc`` (import-only shim)."""

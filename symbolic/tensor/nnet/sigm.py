@@ -1,0 +1,3 @@
+"""Theano path ``tensor.nnet.sigm`` (import-only shim)."""
+
+from symbolic.ops.nnet.sigm import *

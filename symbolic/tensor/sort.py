@@ -1,0 +1,3 @@
+"""Theano path ``tensor.sort`` (import-only shim)."""
+
+from symbolic.ops.sorting import ArgSortOp, SortOp, argsort, sort

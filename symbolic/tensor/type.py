@@ -1,0 +1,3 @@
+"""Theano path ``tensor.type`` (import-only shim)."""
+
+from symbolic.types.tensor import TensorType

@@ -1,0 +1,1 @@
+"""Theano path ``tests`` (import-only shim): helpers for Theano-era test suites."""

@@ -1,0 +1,3 @@
+"""Theano path ``updates`` (import-only shim)."""
+
+from symbolic.utils.updates import OrderedUpdates
