@@ -700,6 +700,22 @@ def _filter_input(spec, value, index):
             f'Bad input argument with name "{name}" to function at index {index} '
             f"(0-based): {exc}"
         ) from None
+    except OverflowError as exc:
+        # A Python int beyond the input's integer range (numpy's message
+        # names neither the input nor the range).
+        name = var.name or f"input at index {index}"
+        text = repr(value)
+        if len(text) > 60:
+            text = text[:40] + "..." + text[-10:]
+        dtype = getattr(var.type, "dtype", None)
+        expected = f"a value of dtype {dtype}" if dtype else f"a value of type {var.type}"
+        if dtype is not None and numpy.dtype(dtype).kind in "iu":
+            info = numpy.iinfo(dtype)
+            expected += f" (from {info.min} to {info.max})"
+        raise OverflowError(
+            f'Bad input argument with name "{name}" to function at index {index} '
+            f"(0-based): expected {expected}, got {text} ({exc})"
+        ) from None
 
 
 def _outputs_needing_copy(fgraph, n_out, out_specs):
