@@ -708,7 +708,9 @@ def _filter_input(spec, value, index):
         if len(text) > 60:
             text = text[:40] + "..." + text[-10:]
         dtype = getattr(var.type, "dtype", None)
-        expected = f"a value of dtype {dtype}" if dtype else f"a value of type {var.type}"
+        expected = (
+            f"a value of dtype {dtype}" if dtype else f"a value of type {var.type}"
+        )
         if dtype is not None and numpy.dtype(dtype).kind in "iu":
             info = numpy.iinfo(dtype)
             expected += f" (from {info.min} to {info.max})"

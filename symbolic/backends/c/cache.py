@@ -114,9 +114,7 @@ def unsafe_reason(path):
     if status.st_uid != uid:
         return f"it is owned by uid {status.st_uid}, not by this user (uid {uid})"
     if status.st_mode & 0o022:
-        return (
-            f"group or others can write to it (mode {oct(status.st_mode & 0o777)})"
-        )
+        return f"group or others can write to it (mode {oct(status.st_mode & 0o777)})"
     return None
 
 

@@ -7,7 +7,6 @@ import symbolic
 import symbolic.tensor as T
 from symbolic.config import change_flags
 
-
 LLVM_KERNELS = "llvm-kernels"
 
 # The C linker with no C compiler builds its elemwise kernels with LLVM.
@@ -21,7 +20,9 @@ def _compile(inputs, output, mode):
         pytest.importorskip("llvmlite", reason="the LLVM kernels need llvmlite")
         flags["cxx"] = ""
     if mode in ("py", "cvm", LLVM_KERNELS):
-        mode = symbolic.Mode(linker="py" if mode == "py" else "cvm", optimizer="fast_run")
+        mode = symbolic.Mode(
+            linker="py" if mode == "py" else "cvm", optimizer="fast_run"
+        )
     with change_flags(**flags):
         return symbolic.function(inputs, output, mode=mode)
 

@@ -75,4 +75,3 @@ def test_every_result_is_right_and_every_update_counted(mode):
     # multiples, whichever order the calls ran in, up to rounding.
     want_total = sum(CALLS * value[0, 0] for value in inputs)
     numpy.testing.assert_allclose(total.get_value(), want_total, rtol=1e-9)
-

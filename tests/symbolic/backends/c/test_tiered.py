@@ -233,14 +233,17 @@ def test_exact_kernels_give_the_python_values_bit_for_bit(tmp_path, index):
     inputs, y = _exact_graphs()[index]
     rng = numpy.random.default_rng(index)
     values = [
-        rng.integers(-50, 50, 257) if v.dtype == "int64"
+        rng.integers(-50, 50, 257)
+        if v.dtype == "int64"
         else rng.standard_normal(257).astype(v.dtype) * 40
         for v in inputs
     ]
     with change_flags(compiledir=str(tmp_path), compile__background=False):
         compiled = symbolic.function(inputs, y, mode=C_MODE)
         python = symbolic.function(inputs, y, mode=symbolic.Mode(linker="py"))
-        assert linker._tiers_agree(linker._kernel_plan(compiled.maker.fgraph.toposort()))
+        assert linker._tiers_agree(
+            linker._kernel_plan(compiled.maker.fgraph.toposort())
+        )
         assert "ELEMWISE" in _kinds(compiled)
         got, want = compiled(*values), python(*values)
     assert got.dtype == want.dtype
