@@ -102,7 +102,7 @@ def installed_path(directory=HERE):
 
 def _installed():
     """The installed extension module, when :func:`installed_path` vouches for it."""
-    path = installed_path()
+    path = installed_path(HERE)
     if path is None:
         return None
     full_name = f"{__package__}.{NAME}"
