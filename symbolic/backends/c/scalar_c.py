@@ -161,12 +161,26 @@ def check_integer_power(expr):
     raises as numpy does.  Unsigned or constant non-negative exponents render.
     """
     exponent = expr.args[1]
-    value = _const_value(exponent)
-    if exponent.dtype in SIGNED and (value is None or value < 0):
+    if exponent.dtype in SIGNED and not _never_negative(exponent):
         raise Unsupported(
             "integer power with a signed exponent: a negative one must raise "
             "as in numpy, so the node runs in Python"
         )
+
+
+def _never_negative(expr):
+    """True when integer ``expr`` cannot be negative (constants, widened unsigned)."""
+    if expr.dtype not in SIGNED:
+        return True
+    if expr.op == "const":
+        return expr.value >= 0
+    if expr.op == "cast":
+        source = expr.args[0]
+        wider = numpy.dtype(expr.dtype).itemsize > numpy.dtype(source.dtype).itemsize
+        if source.dtype in SIGNED:
+            return wider and _never_negative(source)
+        return source.dtype in UNSIGNED + ("bool",) and wider
+    return False
 
 
 def _const_value(expr):
