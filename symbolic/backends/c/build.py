@@ -72,7 +72,10 @@ def cached_library(source, *, name, python_ext=False, flags=()):
     """Return the cached path of ``source``'s library, or None (no compiling)."""
     full_flags = build_flags(flags, python_ext)
     key = cache.entry_key(source, full_flags, config.cxx, python_ext)
-    return cache.find_entry(name, key)
+    try:
+        return cache.find_entry(name, key)
+    except OSError:  # no usable cache directory: compile_library reports it
+        return None
 
 
 def compile_library(source, *, name, python_ext=False, flags=(), context=""):
@@ -111,13 +114,14 @@ def compile_library(source, *, name, python_ext=False, flags=(), context=""):
     cxx = config.cxx
     full_flags = build_flags(flags, python_ext)
     key = cache.entry_key(source, full_flags, cxx, python_ext)
-    found = cache.find_entry(name, key)
-    if found is not None:
-        return found
-    if not cxx:
-        raise CompileError(f"{context or name}: {_NO_COMPILER}")
-    path = cache.entry_path(name, key)
+    path = name
     try:
+        found = cache.find_entry(name, key)
+        if found is not None:
+            return found
+        if not cxx:
+            raise CompileError(f"{context or name}: {_NO_COMPILER}")
+        path = cache.entry_path(name, key)
         with cache.locked(path):
             found = cache.find_entry(name, key)
             if found is not None:
@@ -125,7 +129,8 @@ def compile_library(source, *, name, python_ext=False, flags=(), context=""):
             _build_entry(source, path, name, cxx, full_flags, python_ext, context)
     except OSError as exc:
         raise CompileError(
-            f"{context or name}: cannot write the compile cache entry {path}: {exc}"
+            f"{context or name}: cannot use the compile cache "
+            f"{config.compiledir!r} for {os.path.basename(path)}: {exc}"
         ) from exc
     return path
 

@@ -145,6 +145,14 @@ def test_a_read_only_cache_serves_its_entries_and_builds_elsewhere(dirs):
     assert after == before
 
 
+def test_a_cache_path_that_is_a_file_falls_back_with_one_warning(dirs):
+    compiledir, tmp_root = dirs
+    compiledir.write_text("not a directory")
+    answer, calls, warned, path = _child(compiledir, 6, tmp_root)
+    assert (answer, calls, warned) == (42, 1, 1)
+    assert path.startswith(str(tmp_root))
+
+
 def _plant(compiledir, tmp_root):
     """An entry for factor 3 whose file (record included) computes 5 * a."""
     _, _, _, path = _child(compiledir, 3, tmp_root)
