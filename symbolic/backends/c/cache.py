@@ -79,8 +79,8 @@ def _choose_roots(compiledir):
         fallback = _private_root()
         _warn(
             f"the compile cache {compiledir!r} is not used: {reason}. Compiled "
-            f"libraries go to {fallback!r} instead (set compiledir to a folder "
-            f"only you can write to)."
+            f"libraries go to {fallback!r} instead (make it yours with "
+            f"'chmod go-w', or set compiledir to a folder only you can write to)."
         )
         return (fallback,), fallback
     if not os.access(primary, os.W_OK):
