@@ -36,6 +36,7 @@ import numpy
 from symbolic.backends.c import build
 from symbolic.backends.c.scalar_c import (
     C_TYPES,
+    FLOATS,
     CRenderer,
     Unsupported,
     convert,
@@ -388,15 +389,13 @@ def computes_as_numpy(spec):
         expr = stack.pop()
         op = expr.op
         if op == "pow":
-            if expr.dtype in FLOAT_KINDS:
+            # Integer powers are exact; float ones call libm's pow.
+            if expr.dtype in FLOATS:
                 return False
         elif op not in EXACT_PRIMITIVES:
             return False
         stack.extend(expr.args)
     return True
-
-
-FLOAT_KINDS = ("float16", "float32", "float64", "complex64", "complex128")
 
 
 def supports(node):
