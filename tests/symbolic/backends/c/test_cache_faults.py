@@ -250,28 +250,39 @@ def test_an_old_style_stamp_is_not_trusted(tmp_path):
 _RUNTIME_CHILD = textwrap.dedent(
     """
     import sys
+    import numpy
     from symbolic.backends.c.runtime import runtime
     # The sources stay where they are; the built file is the copy.
-    current = runtime.source_hash()
-    runtime.source_hash = lambda: current
+    text = runtime.source()
+    runtime.source = lambda: text
     runtime.HERE = sys.argv[1]
     print(runtime._installed())
+    # The runtime is built into the cache instead, and works.
+    module = runtime.load()
+    import symbolic, symbolic.tensor as T
+    x = T.dvector("x")
+    f = symbolic.function([x], (x * 2).sum())
+    print(module.__file__.startswith(sys.argv[2]), f(numpy.arange(4.0)))
     """
 )
 
 
-def test_a_truncated_installed_runtime_is_not_imported(tmp_path):
-    copy = _installed_copy(tmp_path)
+def test_a_truncated_installed_runtime_is_not_imported_but_rebuilt(tmp_path):
+    installed = tmp_path / "installed"
+    installed.mkdir()
+    copy = _installed_copy(installed)
     _truncate(copy)
+    compiledir = tmp_path / "cache"
     env = dict(os.environ)
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["SYMBOLIC_FLAGS"] = f"compiledir={compiledir}"
     done = subprocess.run(
-        [sys.executable, "-c", _RUNTIME_CHILD, str(tmp_path)],
+        [sys.executable, "-c", _RUNTIME_CHILD, str(installed), str(compiledir)],
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
     )
     assert done.returncode == 0, f"child ended with {done.returncode}:\n{done.stderr}"
-    assert done.stdout.strip() == "None"
+    assert done.stdout.split("\n")[:2] == ["None", "True 12.0"]
     assert "does not match its stamp" in done.stderr
