@@ -88,8 +88,18 @@ def _scratch_directory():
 
 
 def _write_stamp(directory):
+    # The built file's size and sha256 too: the loader checks them before it
+    # imports the file (a truncated library would kill the process).
+    runtime = _runtime_module()
+    built = [
+        name
+        for name in os.listdir(directory)
+        if name.startswith("_runtime.") and name.endswith((".so", ".pyd"))
+    ]
+    lines = [runtime.source_hash()]
+    lines += [runtime.file_stamp(os.path.join(directory, name)) for name in built]
     with open(os.path.join(directory, "SOURCE_HASH"), "w") as handle:
-        handle.write(_runtime_module().source_hash() + "\n")
+        handle.write("\n".join(lines) + "\n")
 
 
 SCRATCH = _scratch_directory()

@@ -177,7 +177,9 @@ _OPTIONS = [
         "compile__background",
         True,
         "Build a new graph's C kernels in a background thread; calls made "
-        "meanwhile run those nodes in Python (faster time to first result).",
+        "meanwhile run those nodes in Python (faster time to first result). "
+        "Only graphs whose kernels compute numpy's values bit for bit start "
+        "so; the others wait for their kernels on the first call.",
         parse=_parse_bool,
     ),
     _Option(

@@ -2,6 +2,7 @@
 
 import copy
 import logging
+import threading
 import time
 import warnings
 
@@ -387,9 +388,22 @@ class Function:
     trust_input : bool
         Skip input checking (values must already be ndarrays of the right type).
     profile : ProfileStats or None
+
+    Notes
+    -----
+    A Function may be called from several threads: each call holds the
+    function's own lock while it fills the input cells, runs the program and
+    applies the updates, so calls of one function run one at a time and no
+    shared-variable update is lost.  Different functions run in parallel;
+    two of them updating the same shared variable from two threads may
+    interleave their read and write of it.
     """
 
     def __init__(self, maker, input_containers):
+        # Calls share the storage cells (and the C runtime's reused output
+        # buffers): one call at a time.  Reentrant, for a callback that calls
+        # the same function again.
+        self._lock = threading.RLock()
         self.maker = maker
         self.input_storage = input_containers
         self.name = maker.name
@@ -476,6 +490,10 @@ class Function:
         )
 
     def __call__(self, *args, **kwargs):
+        with self._lock:
+            return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         if kwargs or self.profile is not None or len(args) != self._n_explicit:
             return self._call_general(args, kwargs)
         if self.trust_input:
@@ -683,6 +701,24 @@ def _filter_input(spec, value, index):
         raise type(exc)(
             f'Bad input argument with name "{name}" to function at index {index} '
             f"(0-based): {exc}{_floatx_hint(var, value)}"
+        ) from None
+    except OverflowError as exc:
+        # A Python int beyond the input's integer range (numpy's message
+        # names neither the input nor the range).
+        name = var.name or f"input at index {index}"
+        text = repr(value)
+        if len(text) > 60:
+            text = text[:40] + "..." + text[-10:]
+        dtype = getattr(var.type, "dtype", None)
+        expected = (
+            f"a value of dtype {dtype}" if dtype else f"a value of type {var.type}"
+        )
+        if dtype is not None and numpy.dtype(dtype).kind in "iu":
+            info = numpy.iinfo(dtype)
+            expected += f" (from {info.min} to {info.max})"
+        raise OverflowError(
+            f'Bad input argument with name "{name}" to function at index {index} '
+            f"(0-based): expected {expected}, got {text} ({exc})"
         ) from None
 
 

@@ -90,6 +90,12 @@ def raise_with_node(exc, node, thunk):
     )
     if getattr(exc, "_symbolic_annotated", False):
         raise exc
+    if isinstance(exc, MemoryError):
+        # numpy's MemoryError builds its message from the shape, not from
+        # ``args``: raise one that names the node.
+        named = MemoryError(f"{exc}{detail}")
+        named._symbolic_annotated = True
+        raise named from exc
     try:
         exc.args = (f"{exc.args[0] if exc.args else ''}{detail}", *exc.args[1:])
         exc._symbolic_annotated = True

@@ -312,6 +312,63 @@ class Alloc(Op):
 alloc = Alloc()
 
 
+class AllocSize(Op):
+    """The number of elements of an alloc's ``axes``, checked like the alloc.
+
+    ``sum(alloc(v, *shape))`` is rewritten into ``v`` times this count, so
+    the array is never made; the count still fails where the alloc would
+    (a negative length, or more bytes than any array can hold) instead of
+    overflowing int64 into a wrong sum.
+
+    Parameters
+    ----------
+    axes : tuple of int
+        The alloc axes whose lengths are multiplied.
+    dtype : str
+        The alloc's dtype (its item size decides what is too big).
+    """
+
+    __props__ = ("axes", "dtype")
+
+    def __init__(self, axes, dtype):
+        self.axes = tuple(axes)
+        self.dtype = dtype
+
+    def make_node(self, *shape):
+        shape = [as_tensor_variable(_shape_entry(s)) for s in shape]
+        shape = [s if s.dtype == "int64" else cast(s, "int64") for s in shape]
+        return Apply(self, shape, [TensorType("int64", ())()])
+
+    def perform(self, node, inputs, output_storage):
+        shape = tuple(int(s) for s in inputs)
+        if any(s < 0 for s in shape):
+            raise ValueError(f"alloc: negative length in shape {shape}")
+        size = 1
+        for length in shape:
+            size *= length
+        limit = numpy.iinfo(numpy.intp).max
+        if size * numpy.dtype(self.dtype).itemsize > limit:
+            raise ValueError(
+                f"alloc: an array of shape {shape} and dtype {self.dtype} is too "
+                f"big to exist ({size} elements); its sum is not computed"
+            )
+        count = 1
+        for axis in self.axes:
+            count *= shape[axis]
+        output_storage[0][0] = numpy.asarray(count, dtype="int64")
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [()]
+
+    def connection_pattern(self, node):
+        return [[False] for _ in node.inputs]
+
+    def L_op(self, inputs, outputs, grads):
+        from symbolic.gradient.null import DisconnectedType
+
+        return [DisconnectedType()() for _ in inputs]
+
+
 def _shape_args(shape):
     if isinstance(shape, Variable):
         if shape.ndim == 0:

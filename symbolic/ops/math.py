@@ -419,7 +419,10 @@ class Argmax(Op):
         axes = self.axis if self.axis is not None else tuple(range(x.ndim))
         keep = [i for i in range(x.ndim) if i not in axes]
         moved = numpy.transpose(x, keep + list(axes))
-        flat = moved.reshape(moved.shape[: len(keep)] + (-1,))
+        # The reduced length spelled out: -1 is ambiguous when a kept axis is
+        # empty, and numpy gives an empty result there.
+        reduced = int(numpy.prod([x.shape[i] for i in axes], dtype="int64"))
+        flat = moved.reshape(moved.shape[: len(keep)] + (reduced,))
         output_storage[0][0] = numpy.asarray(self._fn(flat, axis=-1), dtype="int64")
 
     def infer_shape(self, fgraph, node, shapes):

@@ -72,8 +72,10 @@ def cached_library(source, *, name, python_ext=False, flags=()):
     """Return the cached path of ``source``'s library, or None (no compiling)."""
     full_flags = build_flags(flags, python_ext)
     key = cache.entry_key(source, full_flags, config.cxx, python_ext)
-    path = cache.entry_path(name, key)
-    return path if os.path.exists(path) else None
+    try:
+        return cache.find_entry(name, key)
+    except OSError:  # no usable cache directory: compile_library reports it
+        return None
 
 
 def compile_library(source, *, name, python_ext=False, flags=(), context=""):
@@ -98,54 +100,79 @@ def compile_library(source, *, name, python_ext=False, flags=(), context=""):
     -------
     str
         Path of the ``.so``; a cache hit runs no compiler and takes no lock.
+        The file matches the size and hash recorded when it was built: a
+        damaged entry is rebuilt, never loaded.
 
     Raises
     ------
     CompileError
-        When no compiler is configured or the compiler fails.
+        When no compiler is configured, the compiler fails or the entry
+        cannot be written to the cache.
     """
     if not name.isidentifier():
         raise ValueError(f"compile_library: name must be a C identifier, got {name!r}")
     cxx = config.cxx
     full_flags = build_flags(flags, python_ext)
     key = cache.entry_key(source, full_flags, cxx, python_ext)
-    path = cache.entry_path(name, key)
-    if os.path.exists(path):
-        return path
-    if not cxx:
-        raise CompileError(f"{context or name}: {_NO_COMPILER}")
-    with cache.locked(path):
-        if os.path.exists(path):
-            return path
-        c_path = path[: -len(".so")] + ".c"
-        cache.write_text(c_path, source)
-
-        def run_compiler(tmp):
-            global gcc_calls
-            command = [cxx, *full_flags, "-o", tmp, c_path]
-            if python_ext:
-                command.append("-lm")
-            else:
-                command += ["-lm", "-lpthread"]
-            gcc_calls += 1
-            start = time.perf_counter()
-            try:
-                done = subprocess.run(command, capture_output=True, text=True)
-            except OSError as exc:
-                raise CompileError(
-                    f"{context or name}: cannot run the C compiler {cxx!r}: {exc}\n"
-                    f"{_NO_COMPILER}"
-                ) from None
-            if done.returncode != 0:
-                raise CompileError(
-                    f"{context or name}: {os.path.basename(cxx)} failed "
-                    f"(exit {done.returncode}) on {c_path}\n"
-                    f"command: {' '.join(command)}\n{_clip(done.stderr.strip())}"
-                )
-            _logger.debug("compiled %s in %.3f s", name, time.perf_counter() - start)
-
-        cache.publish(run_compiler, path)
+    path = name
+    try:
+        found = cache.find_entry(name, key)
+        if found is not None:
+            return found
+        if not cxx:
+            raise CompileError(f"{context or name}: {_NO_COMPILER}")
+        path = cache.entry_path(name, key)
+        with cache.locked(path):
+            found = cache.find_entry(name, key)
+            if found is not None:
+                return found
+            _build_entry(source, path, name, cxx, full_flags, python_ext, context)
+    except OSError as exc:
+        raise CompileError(
+            f"{context or name}: cannot use the compile cache "
+            f"{config.compiledir!r} for {os.path.basename(path)}: {exc}"
+        ) from exc
     return path
+
+
+def _build_entry(source, path, name, cxx, full_flags, python_ext, context):
+    """Compile ``source`` into the entry ``path`` (the caller holds its lock)."""
+    if os.path.exists(path):
+        _logger.warning(
+            "compile cache entry %s does not match its record (truncated or "
+            "replaced): rebuilding it",
+            path,
+        )
+        cache.discard(path)
+    cache.clean_stale_temps(os.path.dirname(path))
+    c_path = path[: -len(".so")] + ".c"
+    cache.write_text(c_path, source)
+
+    def run_compiler(tmp):
+        global gcc_calls
+        command = [cxx, *full_flags, "-o", tmp, c_path]
+        if python_ext:
+            command.append("-lm")
+        else:
+            command += ["-lm", "-lpthread"]
+        gcc_calls += 1
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(command, capture_output=True, text=True)
+        except OSError as exc:
+            raise CompileError(
+                f"{context or name}: cannot run the C compiler {cxx!r}: {exc}\n"
+                f"{_NO_COMPILER}"
+            ) from None
+        if done.returncode != 0:
+            raise CompileError(
+                f"{context or name}: {os.path.basename(cxx)} failed "
+                f"(exit {done.returncode}) on {c_path}\n"
+                f"command: {' '.join(command)}\n{_clip(done.stderr.strip())}"
+            )
+        _logger.debug("compiled %s in %.3f s", name, time.perf_counter() - start)
+
+    cache.publish(run_compiler, path, record=True)
 
 
 _extensions = {}

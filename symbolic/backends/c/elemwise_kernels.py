@@ -36,6 +36,7 @@ import numpy
 from symbolic.backends.c import build
 from symbolic.backends.c.scalar_c import (
     C_TYPES,
+    FLOATS,
     CRenderer,
     Unsupported,
     convert,
@@ -361,6 +362,47 @@ def node_expressions(node):
     return outputs, in_dtypes, out_dtypes
 
 
+#: Primitives whose C rendering gives, bit for bit, what numpy gives: IEEE
+#: arithmetic (no contraction: KERNEL_FLAGS has -ffp-contract=off), exact
+#: rounding and comparisons, sqrt, numpy's floor-division rules, integer
+#: powers (rendered only when the exponent cannot be negative).  Functions
+#: such as exp, log or tanh come from vecmath.h or libm, whose last bit may
+#: differ from numpy's own loops.
+EXACT_PRIMITIVES = frozenset(
+    (
+        "arg const cast add sub mul div neg abs sign max min lt le gt ge eq ne "
+        "band bor bxor bnot land lor lnot isnan isinf select floor ceil trunc "
+        "round_half_even sqrt floordiv mod"
+    ).split()
+)
+
+
+def computes_as_numpy(spec):
+    """True when the kernel of ``spec`` gives numpy's values bit for bit.
+
+    ``spec`` is a :func:`node_expressions` result (a trailing True asks for
+    the fused ``_sum``, whose summation order is not the runtime's: not
+    exact).  A graph whose kernels all compute as numpy may run its Python
+    thunks while they compile (see ``CLinker``): results do not depend on
+    when the compiler finishes.
+    """
+    outputs = spec[0]
+    if spec[3:] == (True,):
+        return False
+    stack = list(outputs)
+    while stack:
+        expr = stack.pop()
+        op = expr.op
+        if op == "pow":
+            # Integer powers are exact; float ones call libm's pow.
+            if expr.dtype in FLOATS:
+                return False
+        elif op not in EXACT_PRIMITIVES:
+            return False
+        stack.extend(expr.args)
+    return True
+
+
 def supports(node):
     """True when the node's kernel can be rendered as C."""
     try:
@@ -572,6 +614,11 @@ class NodeKernels:
         self.plan = KernelPlan(
             list(self.specs.values()), "elemwise kernels of " + ", ".join(names)
         )
+
+    @property
+    def computes_as_numpy(self):
+        """True when every kernel gives numpy's values bit for bit."""
+        return all(computes_as_numpy(spec) for spec in self.specs.values())
 
     def _by_node(self, kernels):
         return {n: kernels[s] for n, s in self.specs.items() if s in kernels}

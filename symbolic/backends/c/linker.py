@@ -126,7 +126,7 @@ def _steps(fgraph, nodes):
 def _link(module, fgraph, nodes, steps, storage_map, profile):
     plan = _kernel_plan(nodes, _summed_elemwise(fgraph, nodes))
     kernels = {} if plan is None else plan.cached()
-    if kernels is None and not config.compile__background:
+    if kernels is None and not (config.compile__background and _tiers_agree(plan)):
         kernels = _build_kernels(plan)
     if kernels is None:
         # Not in the disk cache: run the elemwise nodes in Python until the
@@ -137,6 +137,17 @@ def _link(module, fgraph, nodes, steps, storage_map, profile):
         first = _program(module, fgraph, steps, storage_map, {}, profile, quiet=True)
         return TieredProgram(first, plan, relink)
     return _program(module, fgraph, steps, storage_map, kernels, profile)
+
+
+def _tiers_agree(plan):
+    """True when running ``plan``'s nodes in Python gives its kernels' values.
+
+    Only then may calls run before the kernels are built: a result must not
+    depend on how fast the compiler is.  Kernels with functions (exp, tanh...)
+    or a fused sum may differ from numpy in the last bit, so those graphs
+    wait for their kernels on the first call.
+    """
+    return getattr(plan, "computes_as_numpy", False)
 
 
 def _summed_elemwise(fgraph, nodes):
@@ -382,8 +393,10 @@ class TieredProgram:
     """Runs a graph at once while its C kernels compile in a background thread.
 
     Calls made before the build finishes run the elemwise nodes' Python
-    thunks (same results); the first call after it switches to the compiled
-    program. Other attributes are those of the program in use. The
+    thunks; the first call after it switches to the compiled program.  Only
+    graphs whose kernels compute numpy's values bit for bit start this way
+    (:func:`_tiers_agree`), so every call gives the same results whichever
+    program runs it. Other attributes are those of the program in use. The
     interpreter waits for an unfinished build at exit, so the library is
     cached for later processes.
     """

@@ -153,6 +153,36 @@ def literal(value, dtype):
     return f"(({ctype}){number}LL)"
 
 
+def check_integer_power(expr):
+    """Raise Unsupported for an integer power whose exponent may be negative.
+
+    numpy raises ValueError for a negative integer exponent; a kernel has no
+    way to report an error, so such a node keeps its Python thunk, which
+    raises as numpy does.  Unsigned or constant non-negative exponents render.
+    """
+    exponent = expr.args[1]
+    if exponent.dtype in SIGNED and not _never_negative(exponent):
+        raise Unsupported(
+            "integer power with a signed exponent: a negative one must raise "
+            "as in numpy, so the node runs in Python"
+        )
+
+
+def _never_negative(expr):
+    """True when integer ``expr`` cannot be negative (constants, widened unsigned)."""
+    if expr.dtype not in SIGNED:
+        return True
+    if expr.op == "const":
+        return expr.value >= 0
+    if expr.op == "cast":
+        source = expr.args[0]
+        wider = numpy.dtype(expr.dtype).itemsize > numpy.dtype(source.dtype).itemsize
+        if source.dtype in SIGNED:
+            return wider and _never_negative(source)
+        return source.dtype in UNSIGNED + ("bool",) and wider
+    return False
+
+
 def _const_value(expr):
     while expr.op == "cast":
         expr = expr.args[0]
@@ -256,6 +286,8 @@ class CRenderer:
                 return f"({args[0]} * {args[0]})"
             if op == "pow" and isfloat:
                 return f"{_fn('pow', ct)}({args[0]}, {args[1]})"
+            if op == "pow":
+                check_integer_power(expr)
             helper = f"vm_{op}_{ct}"
             self.helpers.add(helper)
             return f"{helper}({args[0]}, {args[1]})"
@@ -347,7 +379,7 @@ _UNSIGNED_HELPERS = """
 static inline {T} vm_floordiv_{d}({T} a, {T} b) {{ return b == 0 ? 0 : ({T})(a / b); }}
 static inline {T} vm_mod_{d}({T} a, {T} b) {{ return b == 0 ? 0 : ({T})(a % b); }}
 """
-# numpy raises for negative integer exponents; the kernel returns 0 there.
+# Only rendered for exponents that cannot be negative (check_integer_power).
 _POW_HELPER = """
 static inline {T} vm_pow_{d}({T} a, {T} b) {{
     if (b < 0) return 0;

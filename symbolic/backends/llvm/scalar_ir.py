@@ -13,7 +13,13 @@ without a libm counterpart (erfinv, erfcinv, digamma) raise
 import numpy
 from llvmlite import ir
 
-from symbolic.backends.c.scalar_c import FLOATS, SIGNED, Unsupported, compute_dtype
+from symbolic.backends.c.scalar_c import (
+    FLOATS,
+    SIGNED,
+    Unsupported,
+    check_integer_power,
+    compute_dtype,
+)
 
 IR_TYPES = {
     "bool": ir.IntType(8),
@@ -238,6 +244,7 @@ class IRRenderer:
                 if _const_value(expr.args[1]) == 2:
                     return b.fmul(x, x)
                 return self.intrinsic("llvm.pow", ct, x, y)
+            check_integer_power(expr)
             return integer_ir.int_pow(self, ct, x, y)
         if op == "atan2":
             return self.libm("atan2", ct, *args)

@@ -1,7 +1,7 @@
 """Reductions of broadcasts: sums over broadcastable axes, of allocs, of sums."""
 
 from symbolic.ops import math
-from symbolic.ops.basic import Alloc, alloc
+from symbolic.ops.basic import Alloc, AllocSize, alloc
 from symbolic.ops.elemwise import DimShuffle
 from symbolic.ops.math import Max, Min, Prod, Sum
 from symbolic.ops.scalar import basic as sb
@@ -94,7 +94,12 @@ def local_sum_of_broadcast(fgraph, node):
     else:
         return None
     axes = _axes(node.op, x.ndim)
-    total = math.cast(value, out.dtype) * _count([shape[a] for a in axes], out.dtype)
+    if isinstance(x.owner.op, Alloc):
+        # Checked as the alloc would be: an int64 product could wrap around.
+        count = math.cast(AllocSize(axes, x.dtype)(*shape), out.dtype)
+    else:
+        count = _count([shape[a] for a in axes], out.dtype)
+    total = math.cast(value, out.dtype) * count
     rest = [s for i, s in enumerate(shape) if i not in axes]
     if rest:
         total = alloc(total, *rest)

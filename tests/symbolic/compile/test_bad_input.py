@@ -79,3 +79,27 @@ def test_set_value_checks_type():
     f32 = symbolic.shared(numpy.zeros(2, dtype="float32"), "f32")
     with pytest.raises(TypeError, match="float64"):
         f32.set_value(numpy.zeros(2))
+
+
+@pytest.mark.parametrize("value", [2**70, -(2**63) - 1])
+def test_an_int_out_of_range_names_the_input_and_the_range(value):
+    n = T.lscalar("n_steps")
+    f = symbolic.function([n], n + 1)
+    with pytest.raises(OverflowError) as info:
+        f(value)
+    message = str(info.value)
+    assert '"n_steps"' in message and "int64" in message
+    assert str(numpy.iinfo("int64").max) in message
+    with pytest.raises(OverflowError, match='"n_steps"'):
+        f(n_steps=value)
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_an_allocation_too_big_for_memory_names_the_node(mode):
+    x, n = T.dscalar("x"), T.lscalar("n")
+    f = symbolic.function([x, n], T.exp(T.alloc(x, n, n)) + x, mode=mode)
+    # 2**52 float64 values: 32 PiB, beyond the address space of any machine
+    # (so no overcommit setting lets it succeed), yet small enough that
+    # numpy reports a MemoryError rather than an "array is too big".
+    with pytest.raises(MemoryError, match=r"Apply node that caused the error: Alloc"):
+        f(1.0, 2**26)

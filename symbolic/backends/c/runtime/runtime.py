@@ -2,9 +2,12 @@
 
 The runtime's C sources live next to this module; ``module.c`` includes the
 others, so they compile as one translation unit.  An installed copy built by
-``setup.py`` is used when its sources match these; otherwise the sources are
-compiled through :func:`symbolic.backends.c.build.compile_library`, whose
-cache makes every later process load it without a compiler call.
+``setup.py`` is used when its stamp (``SOURCE_HASH``) vouches for it: the
+stamp holds the hash of the sources it was built from and the size and sha256
+of the built file, and the file is checked against them before it is imported
+(importing a truncated library kills the process with SIGBUS).  Otherwise the
+sources are compiled through :func:`symbolic.backends.c.build.compile_library`,
+whose cache makes every later process load it without a compiler call.
 """
 
 import ctypes
@@ -12,9 +15,13 @@ import functools
 import glob
 import hashlib
 import importlib
+import importlib.machinery
+import importlib.util
 import logging
 import os
 import re
+import sys
+import sysconfig
 
 _logger = logging.getLogger(__name__)
 
@@ -47,19 +54,70 @@ def source_hash():
     return hashlib.sha256(source().encode()).hexdigest()[:16]
 
 
-def _installed():
-    """The extension ``setup.py`` built into the package, when it is current."""
+def file_stamp(path):
+    """The stamp line of built file ``path``: its name, size and sha256."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return f"{os.path.basename(path)} {size} {digest.hexdigest()}"
+
+
+def installed_path(directory=HERE):
+    """The extension ``setup.py`` built into ``directory``, when it is sound.
+
+    Returns its path when the stamp's source hash is that of these sources
+    and the file has the stamp's name, size and sha256; None otherwise (no
+    stamp, an old-style stamp without the file's line, edited sources, or
+    a truncated or replaced file).
+    """
     try:
-        module = importlib.import_module(f"{__package__}.{NAME}")
-    except ImportError:
-        return None
-    stamp_path = os.path.join(HERE, "SOURCE_HASH")
-    try:
-        with open(stamp_path) as handle:
-            stamp = handle.read().strip()
+        with open(os.path.join(directory, "SOURCE_HASH")) as handle:
+            lines = handle.read().splitlines()
     except OSError:
         return None
-    return module if stamp == source_hash() else None
+    if len(lines) < 2 or lines[0].strip() != source_hash():
+        return None
+    name = NAME + sysconfig.get_config_var("EXT_SUFFIX")
+    stamps = [line.strip() for line in lines[1:] if line.startswith(name + " ")]
+    if not stamps:
+        return None
+    expected = stamps[0]
+    path = os.path.join(directory, name)
+    try:
+        actual = file_stamp(path)
+    except OSError:
+        return None
+    if actual != expected:
+        _logger.warning(
+            "the installed C runtime %s does not match its stamp (size and "
+            "hash): not loading it; the runtime is built into the cache instead",
+            path,
+        )
+        return None
+    return path
+
+
+def _installed():
+    """The installed extension module, when :func:`installed_path` vouches for it."""
+    path = installed_path(HERE)
+    if path is None:
+        return None
+    full_name = f"{__package__}.{NAME}"
+    module = sys.modules.get(full_name)
+    if module is not None:
+        return module
+    loader = importlib.machinery.ExtensionFileLoader(full_name, path)
+    spec = importlib.util.spec_from_file_location(full_name, path, loader=loader)
+    module = importlib.util.module_from_spec(spec)
+    try:
+        loader.exec_module(module)
+    except ImportError:
+        return None
+    sys.modules[full_name] = module
+    return module
 
 
 def load():
