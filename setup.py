@@ -104,13 +104,16 @@ setup(
         "llvmlite",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff"],
+        "test": ["pytest", "pytest-xdist", "ruff",
+                 "bokeh", "sphinx"],
         "bench": ["pytensor", "jax", "jaxlib", "torch==2.13.0"],
         "cuda": ["pycuda"],
+        "plot": ["bokeh"],
     },
     entry_points={
         "console_scripts": [
             "blocks-continue = blocks.scripts.continue_training:main",
+            "blocks-plot = blocks.scripts.plot:main",
         ]
     },
 )
