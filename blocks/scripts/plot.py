@@ -70,7 +70,8 @@ def open_log(path, uuid=None):
     from blocks.serialization import load
 
     try:
-        main_loop = load(path)
+        with open(path, "rb") as handle:
+            main_loop = load(handle)
     except Exception as exc:
         raise ValueError(
             f"{path} is neither an SQLite training log nor a checkpoint that "
