@@ -166,7 +166,7 @@ def debugprint(
     """Print (or return, with ``file='str'``) the graph of ``obj`` as an indented tree.
 
     Each line is ``<op or variable> [id X] '<name>'``; children are indented
-    under `` |``. A node seen before is printed once with its id only.
+    under ``' |'``. A node seen before is printed once with its id only.
 
     Parameters
     ----------
