@@ -395,7 +395,7 @@ class Plot(SimpleExtension):
                 elif not iterations or iterations[-1] < time:
                     iterations.append(time)
                     values.append(number)
-        self._serve()
+        self.serve()
         if which_callback == "after_training" and self.html_file:
             self.write_html(self.html_file)
 
@@ -428,7 +428,15 @@ class Plot(SimpleExtension):
 
     # Serving live
 
-    def _serve(self):
+    def serve(self):
+        """Serve the curves live now, as `start_server` or `server_url` say.
+
+        Called at every trigger; call it earlier to have :attr:`url` before
+        training starts. A started server streams new points to browsers
+        by itself; with `server_url`, each call pushes the points collected
+        since the previous one.
+
+        """
         if self.start_server:
             if self._thread is None:
                 self._start_server()
@@ -546,6 +554,9 @@ class Plot(SimpleExtension):
                     {"iterations": iterations[start:], "value": values[start:]}
                 )
                 self._pushed_counts[name] = len(iterations)
+        # The session queues the changes on its own event loop, which runs
+        # only while it waits for the server: a round trip sends them.
+        self._session.force_roundtrip()
 
     def stop_server(self):
         """Stop the Bokeh server started by this extension, if any."""

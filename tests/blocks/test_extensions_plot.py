@@ -261,3 +261,40 @@ def test_plot_channels_must_be_lists_of_names(channels):
 
     with pytest.raises(ValueError, match="channel"):
         check_channels(channels)
+
+
+def test_live_plot_pushed_to_a_running_server(browser):
+    from blocks.extensions.plot import Plot
+
+    # A running Bokeh server: another Plot's, serving its own empty figure.
+    host = Plot("host", channels=[["unused"]], start_server=True, html_file=False)
+    host.serve()
+    try:
+        cost, a, stream, algorithm = tutorial_problem(points=4)
+        pushed = Plot(
+            "pushed run",
+            channels=[["cost", "a"]],
+            server_url=host.url,
+            html_file=False,
+        )
+        look = LookInBrowser(browser, pushed, check_epochs={1, 3})
+        main_loop = MainLoop(
+            model=None,
+            data_stream=stream,
+            algorithm=algorithm,
+            extensions=[
+                FinishAfter(after_n_epochs=3),
+                TrainingDataMonitoring([cost, a], after_epoch=True),
+                pushed,
+                look,
+            ],
+        )
+        main_loop.run()
+        assert pushed.url.startswith(host.url)
+        assert "bokeh-session-id=pushed_run" in pushed.url
+        assert [epochs for epochs, _, _ in look.seen] == [1, 3]
+        for _, expected, page in look.seen:
+            assert same_curves(page, expected), (page, expected)
+        pushed.stop_server()
+    finally:
+        host.stop_server()
