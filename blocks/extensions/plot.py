@@ -396,8 +396,19 @@ class Plot(SimpleExtension):
                     iterations.append(time)
                     values.append(number)
         self.serve()
-        if which_callback == "after_training" and self.html_file:
-            self.write_html(self.html_file)
+        if which_callback == "after_training":
+            self._warn_about_empty_curves(row)
+            if self.html_file:
+                self.write_html(self.html_file)
+
+    def _warn_about_empty_curves(self, row):
+        empty = sorted(name for name, (its, _) in self.snapshot().items() if not its)
+        if empty:
+            logger.warning(
+                f"Plot {self.document!r}: the log never had a value for "
+                f"{', '.join(empty)}; the last row has "
+                f"{', '.join(sorted(map(str, row))) or 'no record'}"
+            )
 
     def snapshot(self):
         """A copy of the curves collected so far (thread-safe).

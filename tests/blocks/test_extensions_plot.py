@@ -298,3 +298,23 @@ def test_live_plot_pushed_to_a_running_server(browser):
         pushed.stop_server()
     finally:
         host.stop_server()
+
+
+def test_plot_warns_about_channels_never_logged(tmp_path, caplog):
+    pytest.importorskip("bokeh", reason="Plot needs bokeh (the 'plot' extra)")
+    from blocks.extensions.plot import Plot
+
+    cost, _, stream, algorithm = tutorial_problem(points=2)
+    plot = Plot("typo", channels=[["cots"]], html_file=str(tmp_path / "t.html"))
+    MainLoop(
+        model=None,
+        data_stream=stream,
+        algorithm=algorithm,
+        extensions=[
+            FinishAfter(after_n_epochs=1),
+            TrainingDataMonitoring([cost], after_epoch=True),
+            plot,
+        ],
+    ).run()
+    assert "never had a value for cots" in caplog.text
+    assert "cost" in caplog.text  # the channels the log does have
