@@ -390,9 +390,9 @@ class Plot(SimpleExtension):
                             f"values, not scalars; it is not plotted"
                         )
                     continue
-                if iterations and iterations[-1] == time:
-                    values[-1] = number
-                elif not iterations or iterations[-1] < time:
+                # One point per iteration, even when several triggers fire
+                # in it: browsers only receive points appended since.
+                if not iterations or iterations[-1] < time:
                     iterations.append(time)
                     values.append(number)
         self.serve()
