@@ -140,6 +140,13 @@ def read_curves(log, channels=None):
         ``{channel: (iterations, values)}`` with two lists each, in
         increasing iterations. Channels never found are left out.
 
+    Examples
+    --------
+    >>> log = {0: {'cost': 2.0}, 5: {'cost': numpy.float32(0.5), 'note': 'x'}}
+    >>> read_curves(log)
+    {'cost': ([0, 5], [2.0, 0.5])}
+
+
     """
     wanted = None if channels is None else set(channels)
     curves = {}
@@ -478,9 +485,7 @@ class Plot(SimpleExtension):
                 f"Plot {self.document!r} could not start a Bokeh server on "
                 f"127.0.0.1:{self.port}: {failure[0]}"
             ) from failure[0]
-        print(f"Plot {self.document!r}: live plots at {self.url}", flush=True)  # noqa: T201
-        if self.open_browser:
-            webbrowser.open(self.url)
+        self._announce()
 
     def _run_server(self, ready, failure):
         from bokeh.application import Application
@@ -554,9 +559,7 @@ class Plot(SimpleExtension):
             self.url = (
                 f"{self.server_url.rstrip('/')}/?bokeh-session-id={slug(self.document)}"
             )
-            print(f"Plot {self.document!r}: live plots at {self.url}", flush=True)  # noqa: T201
-            if self.open_browser:
-                webbrowser.open(self.url)
+            self._announce()
             return
         for name, (iterations, values) in curves.items():
             start = self._pushed_counts.get(name, 0)
@@ -568,6 +571,12 @@ class Plot(SimpleExtension):
         # The session queues the changes on its own event loop, which runs
         # only while it waits for the server: a round trip sends them.
         self._session.force_roundtrip()
+
+    def _announce(self):
+        # Printed, not logged: the address is what the user came for.
+        print(f"Plot {self.document!r}: live plots at {self.url}", flush=True)  # noqa: T201
+        if self.open_browser:
+            webbrowser.open(self.url)
 
     def stop_server(self):
         """Stop the Bokeh server started by this extension, if any."""
