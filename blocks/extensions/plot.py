@@ -351,6 +351,7 @@ class Plot(SimpleExtension):
         self._session = None
         self._pushed_sources = None
         self._pushed_counts = None
+        self._push_lost = False
         self.url = None
 
     def __getstate__(self):
@@ -363,6 +364,7 @@ class Plot(SimpleExtension):
             "_session",
             "_pushed_sources",
             "_pushed_counts",
+            "_push_lost",
             "url",
         ):
             state.pop(key, None)
@@ -459,7 +461,8 @@ class Plot(SimpleExtension):
             if self._thread is None:
                 self._start_server()
         elif self.server_url:
-            self._push()
+            if not self._push_lost:
+                self._push()
         elif not self._told_not_served:
             self._told_not_served = True
             logger.info(
@@ -511,7 +514,11 @@ class Plot(SimpleExtension):
             ready.set()
             return
         ready.set()
-        self._io_loop.start()
+        io_loop = self._io_loop
+        io_loop.start()
+        # Closing every socket, browsers' and push sessions' too, tells
+        # clients the server is gone rather than leave them waiting.
+        io_loop.close(all_fds=True)
 
     def _make_document(self, doc):
         """Fill the Bokeh document of a new browser session."""
@@ -561,16 +568,26 @@ class Plot(SimpleExtension):
             )
             self._announce()
             return
-        for name, (iterations, values) in curves.items():
-            start = self._pushed_counts.get(name, 0)
-            if len(iterations) > start:
-                self._pushed_sources[name].stream(
-                    {"iterations": iterations[start:], "value": values[start:]}
-                )
-                self._pushed_counts[name] = len(iterations)
-        # The session queues the changes on its own event loop, which runs
-        # only while it waits for the server: a round trip sends them.
-        self._session.force_roundtrip()
+        try:
+            for name, (iterations, values) in curves.items():
+                start = self._pushed_counts.get(name, 0)
+                if len(iterations) > start:
+                    self._pushed_sources[name].stream(
+                        {"iterations": iterations[start:], "value": values[start:]}
+                    )
+                    self._pushed_counts[name] = len(iterations)
+            # The session queues the changes on its own event loop, which
+            # runs only while it waits for the server: a round trip sends them.
+            self._session.force_roundtrip()
+        except Exception as exc:
+            # A server gone mid-run must not stop training; the HTML file
+            # still gets every point.
+            logger.warning(
+                f"Plot {self.document!r}: pushing to {self.server_url!r} "
+                f"failed ({exc}); the live plots stop here"
+            )
+            self._push_lost = True
+            self._session = None
 
     def _announce(self):
         # Printed, not logged: the address is what the user came for.
@@ -579,7 +596,7 @@ class Plot(SimpleExtension):
             webbrowser.open(self.url)
 
     def stop_server(self):
-        """Stop the Bokeh server started by this extension, if any."""
+        """Stop the Bokeh server this extension started, or its push session."""
         if self._session is not None:
             self._session.close()
             self._session = None

@@ -318,3 +318,47 @@ def test_plot_warns_about_channels_never_logged(tmp_path, caplog):
     ).run()
     assert "never had a value for cots" in caplog.text
     assert "cost" in caplog.text  # the channels the log does have
+
+
+class StopServer(SimpleExtension):
+    """Stops another Plot's server after the first epoch."""
+
+    def __init__(self, host, **kwargs):
+        kwargs.setdefault("after_n_epochs", 1)
+        super().__init__(**kwargs)
+        self.host = host
+
+    def do(self, which_callback, *args):
+        self.host.stop_server()
+
+
+def test_training_goes_on_when_the_pushed_server_goes(tmp_path, caplog):
+    pytest.importorskip("bokeh", reason="Plot needs bokeh (the 'plot' extra)")
+    from blocks.extensions.plot import Plot
+
+    host = Plot("host", channels=[["unused"]], start_server=True, html_file=False)
+    host.serve()
+    cost, _, stream, algorithm = tutorial_problem(points=2)
+    pushed = Plot(
+        "pushed",
+        channels=[["cost"]],
+        server_url=host.url,
+        html_file=str(tmp_path / "pushed.html"),
+    )
+    try:
+        MainLoop(
+            model=None,
+            data_stream=stream,
+            algorithm=algorithm,
+            extensions=[
+                FinishAfter(after_n_epochs=3),
+                TrainingDataMonitoring([cost], after_epoch=True),
+                pushed,
+                StopServer(host),
+            ],
+        ).run()
+    finally:
+        host.stop_server()
+    assert "the live plots stop here" in caplog.text
+    assert len(pushed.curves["cost"][0]) == 3
+    assert (tmp_path / "pushed.html").exists()
