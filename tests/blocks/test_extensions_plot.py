@@ -1,8 +1,10 @@
 """The Plot extension: live curves in a headless browser, its HTML file, pickles."""
 
+import importlib.util
 import json
 import sys
 import time
+import warnings
 
 import numpy
 import pytest
@@ -116,13 +118,23 @@ class LookInBrowser(SimpleExtension):
         self.seen.append((epochs, expected, page))
 
 
+def skip_loudly(reason):
+    """Skip, and have the reason printed in pytest's warnings summary.
+
+    Skip reasons are shown only with ``-rs``; a missing browser should be
+    seen in a plain run of the suite.
+    """
+    warnings.warn(reason, UserWarning, stacklevel=2)
+    pytest.skip(reason)
+
+
 @pytest.fixture
 def browser():
-    bokeh = pytest.importorskip("bokeh", reason="Plot needs bokeh (the 'plot' extra)")
-    del bokeh
+    if importlib.util.find_spec("bokeh") is None:
+        skip_loudly("the live plot test needs bokeh (the 'plot' extra)")
     binary = find_chromium()
     if binary is None:
-        pytest.skip(
+        skip_loudly(
             "no chromium binary on PATH (Debian: apt-get install chromium); "
             "the live plot is not checked in a browser"
         )
