@@ -13,8 +13,9 @@ import symbolic
 from blocks.algorithms import GradientDescent, Scale
 from blocks.extensions import FinishAfter, SimpleExtension
 from blocks.extensions.monitoring import TrainingDataMonitoring
+from blocks.extensions.saveload import Checkpoint
 from blocks.main_loop import MainLoop
-from blocks.serialization import dump, load
+from blocks.serialization import load
 from fuel.datasets import IterableDataset
 from fuel.streams import DataStream
 from tests.helpers.chromium import HeadlessChromium, find_chromium
@@ -201,6 +202,7 @@ def test_plot_pickles_without_its_server(tmp_path):
         start_server=True,
         html_file=str(tmp_path / "first.html"),
     )
+    path = tmp_path / "checkpoint.tar"
     main_loop = MainLoop(
         model=None,
         data_stream=stream,
@@ -209,14 +211,13 @@ def test_plot_pickles_without_its_server(tmp_path):
             FinishAfter(after_n_epochs=2),
             TrainingDataMonitoring([cost, a], after_epoch=True),
             plot,
+            # Saved after every epoch, while the server runs.
+            Checkpoint(str(path), after_epoch=True),
         ],
     )
     try:
         main_loop.run()
         assert plot.url is not None
-        path = tmp_path / "checkpoint.tar"
-        with open(path, "wb") as handle:
-            dump(main_loop, handle)  # with the server still running
     finally:
         plot.stop_server()
     with open(path, "rb") as handle:
