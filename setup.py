@@ -149,12 +149,22 @@ setup(
         "llvmlite",
     ],
     extras_require={
-        "test": ["pytest", "pytest-xdist", "ruff", "h5py", "pyzmq", "pillow"],
+        "test": [
+            "pytest",
+            "pytest-xdist",
+            "ruff",
+            "h5py",
+            "pyzmq",
+            "pillow",
+            "bokeh",
+            "sphinx",
+        ],
         "bench": ["pytensor", "jax", "jaxlib", "torch==2.13.0"],
         "cuda": ["pycuda"],
         "hdf5": ["h5py"],
         "image": ["pillow"],
         "server": ["pyzmq"],
+        "plot": ["bokeh"],
     },
     entry_points={
         "console_scripts": [
@@ -162,6 +172,7 @@ setup(
             "fuel-download = fuel.bin.fuel_download:main",
             "fuel-convert = fuel.bin.fuel_convert:main",
             "fuel-info = fuel.bin.fuel_info:main",
+            "blocks-plot = blocks.scripts.plot:main",
         ]
     },
 )

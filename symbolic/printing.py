@@ -272,7 +272,7 @@ def debugprint(
     The text is Theano 1.0's: each line is ``<op> [id X] '<name>'`` followed
     by three spaces (and, for a compiled function, the node's position in
     the topological order); a leaf is ``<variable> [id X]``; children are
-    indented under `` |``, and a node printed before is shown once more with
+    indented under ``' |'``, and a node printed before is shown once more with
     its id only.  Loops get an "Inner graphs of the scan ops:" section.
 
     Parameters

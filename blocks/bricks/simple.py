@@ -309,7 +309,7 @@ class Rectifier(Activation):
 class LeakyRectifier(Activation):
     r"""Leaky ReLU.
 
-    Like a rectifier, but with a small slope below zero:
+    Like a rectifier, but with a small slope below zero [LeakyReLU]_:
 
     .. math:: f(x) = \max(x, \alpha x)
 

@@ -24,6 +24,7 @@ MODULES = [
     "blocks.bricks.simple",
     "blocks.bricks.wrappers",
     "blocks.config",
+    "blocks.extensions.plot",
     "blocks.filter",
     "blocks.graph",
     "blocks.graph.bn",

@@ -1,0 +1,1 @@
+"""Extensions of Blocks extras (see :mod:`blocks_extras.extensions.plot`)."""
