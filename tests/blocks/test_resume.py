@@ -251,7 +251,12 @@ def _train_killed_and_resumed(folder, backend, rng, checkpoint_size):
             f"kills {kills}: {result.returncode} {result.stderr}"
         )
     env.pop(resume_training.KILL)
-    result = blocks_continue(folder / "checkpoint.tar", env=env)
+    if (folder / "checkpoint.tar").exists():
+        result = blocks_continue(folder / "checkpoint.tar", env=env)
+    else:
+        # Every kill came during the first save: there is nothing to resume,
+        # so the run starts over, as its user would start it.
+        result = train(folder, env=env)
     assert result.returncode == 0, f"kills {kills}: {result.stderr}"
     return kills
 
