@@ -100,6 +100,15 @@ def main(argv=None):
     )
     parser.add_argument("--learning-rate", type=float, default=0.1)
     parser.add_argument("--checkpoint", help="save the main loop here every epoch")
+    parser.add_argument(
+        "--curves",
+        help="write the training curves to this HTML file (needs the plot extra)",
+    )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="also serve the curves live to a browser while training",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -131,6 +140,22 @@ def main(argv=None):
     ]
     if args.checkpoint:
         extensions.append(Checkpoint(args.checkpoint, after_epoch=True))
+    if args.serve and not args.curves:
+        args.curves = f"{name}_curves.html"
+    if args.curves:
+        from blocks.extensions.plot import Plot
+
+        extensions.append(
+            Plot(
+                f"{name} MLP",
+                channels=[
+                    ["train_cost_with_regularization", "test_cost_with_regularization"],
+                    ["train_error_rate", "test_error_rate"],
+                ],
+                start_server=args.serve,
+                html_file=args.curves,
+            )
+        )
     extensions += [ProgressBar(), Printing()]
     main_loop = MainLoop(
         algorithm,
@@ -146,6 +171,8 @@ def main(argv=None):
     test_error = float(row["test_error_rate"])
     train_error = float(row["train_error_rate"])
     saved = f"checkpoint in {args.checkpoint}" if args.checkpoint else "no checkpoint"
+    if args.curves:
+        saved += f", curves in {args.curves}"
     print(
         f"Done: {name}, {main_loop.status['epochs_done']} epochs in "
         f"{seconds:.1f} s; train error {100 * train_error:.2f}%, "

@@ -222,6 +222,22 @@ def test_mnist_example_runs_on_the_shipped_digits(capsys):
     assert 0 <= test_error < 0.9
 
 
+def test_mnist_example_writes_its_curves(tmp_path, capsys):
+    pytest.importorskip("bokeh", reason="the curves need the plot extra (bokeh)")
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "examples" / "mnist.py"
+    spec = importlib.util.spec_from_file_location("mnist_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    curves = tmp_path / "curves.html"
+    example.main(["--dataset", "digits", "--epochs", "1", "--curves", str(curves)])
+    assert f"curves in {curves}" in capsys.readouterr().out
+    page = curves.read_text()
+    assert "test_error_rate" in page and "train_cost_with_regularization" in page
+
+
 def test_profile_report(monkeypatch, capsys):
     monkeypatch.setenv("BLOCKS_PROFILE", "true")
     main_loop = make_main_loop([FinishAfter(after_n_epochs=1)])
