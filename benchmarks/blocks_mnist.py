@@ -1,0 +1,207 @@
+"""The Blocks tutorial MLP trained by a MainLoop, with and without monitoring.
+
+Workload: 784-100-10 MLP (ReLU, softmax), categorical cross-entropy plus L2
+(5e-3 on both weight matrices, as in the tutorial), SGD with learning rate
+0.1, float32, batches of 256 over 60000 synthetic MNIST-shaped examples (235
+steps an epoch). Monitoring, as the tutorial and ``examples/mnist.py`` do:
+``TrainingDataMonitoring`` of the cost, the error rate and the gradient norm
+aggregated over the epoch, and ``DataStreamMonitoring`` of the cost and error
+rate on a 10000-example test stream after each epoch.
+
+Prints the time of one epoch (the median over ``--epochs`` epochs after a
+first one, which includes compilation) for:
+
+- ours, a ``MainLoop`` with the monitoring;
+- ours, the same ``MainLoop`` without it (the monitoring's overhead);
+- PyTorch, the same job hand-written: a loop over the batches with the same
+  per-epoch training aggregates (mean cost, mean error, mean gradient norm)
+  and the test-set evaluation.
+
+and the ratios. PyTorch is an optional peer (``pip install -e ".[bench]"``);
+the script says so when it cannot import it.
+
+Run: ``python benchmarks/blocks_mnist.py``.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from blocks.extensions import SimpleExtension  # noqa: E402
+
+N_TRAIN, N_TEST, N_IN, N_HID, N_OUT = 60000, 10000, 784, 100, 10
+BATCH, LR, L2 = 256, 0.1, 5e-3
+
+
+def make_data(seed=0):
+    rng = numpy.random.RandomState(seed)
+    x = rng.rand(N_TRAIN + N_TEST, N_IN).astype("float32")
+    # Labels a linear model can partly learn, so the error rate moves.
+    w = rng.randn(N_IN, N_OUT).astype("float32")
+    y = (x @ w).argmax(axis=1).astype("int64")[:, None]
+    return (x[:N_TRAIN], y[:N_TRAIN]), (x[N_TRAIN:], y[N_TRAIN:])
+
+
+class EpochTimes(SimpleExtension):
+    """Records the wall time at the end of each epoch."""
+
+    def __init__(self):
+        super().__init__(after_epoch=True)
+        self.stamps = [time.perf_counter()]
+
+    def do(self, which_callback, *args):
+        self.stamps.append(time.perf_counter())
+
+
+def run_ours(train, test, epochs, monitor):
+    from blocks.algorithms import GradientDescent, Scale
+    from blocks.bricks import MLP, Rectifier, Softmax
+    from blocks.bricks.cost import CategoricalCrossEntropy, MisclassificationRate
+    from blocks.extensions import FinishAfter
+    from blocks.extensions.monitoring import (
+        DataStreamMonitoring,
+        TrainingDataMonitoring,
+    )
+    from blocks.filter import VariableFilter
+    from blocks.graph import ComputationGraph
+    from blocks.initialization import Constant, IsotropicGaussian
+    from blocks.main_loop import MainLoop
+    from blocks.model import Model
+    from blocks.roles import WEIGHT
+    from fuel.datasets import IndexableDataset
+    from fuel.schemes import SequentialScheme
+    from fuel.streams import DataStream
+    from symbolic import tensor
+
+    x = tensor.matrix("features")
+    y = tensor.lmatrix("targets")
+    mlp = MLP(
+        activations=[Rectifier(), Softmax()],
+        dims=[N_IN, N_HID, N_OUT],
+        weights_init=IsotropicGaussian(0.01),
+        biases_init=Constant(0),
+    )
+    mlp.initialize()
+    probabilities = mlp.apply(x)
+    cost = CategoricalCrossEntropy().apply(y.flatten(), probabilities)
+    error_rate = MisclassificationRate().apply(y.flatten(), probabilities)
+    error_rate.name = "error_rate"
+    w1, w2 = VariableFilter(roles=[WEIGHT])(ComputationGraph(cost).variables)
+    cost = cost + L2 * (w1**2).sum() + L2 * (w2**2).sum()
+    cost.name = "cost"
+    model = Model(cost)
+    algorithm = GradientDescent(
+        cost=cost, parameters=model.parameters, step_rule=Scale(learning_rate=LR)
+    )
+
+    def stream(data, batch):
+        dataset = IndexableDataset({"features": data[0], "targets": data[1]})
+        scheme = SequentialScheme(dataset.num_examples, batch)
+        return DataStream(dataset, iteration_scheme=scheme)
+
+    timer = EpochTimes()
+    extensions = [timer, FinishAfter(after_n_epochs=epochs)]
+    if monitor:
+        extensions = [
+            TrainingDataMonitoring(
+                [cost, error_rate, algorithm.total_gradient_norm],
+                prefix="train",
+                after_epoch=True,
+            ),
+            DataStreamMonitoring(
+                [cost, error_rate],
+                stream(test, 1000),
+                prefix="test",
+                before_first_epoch=False,
+            ),
+            *extensions,
+        ]
+    main_loop = MainLoop(algorithm, stream(train, BATCH), extensions=extensions)
+    main_loop.run()
+    return numpy.diff(timer.stamps).tolist()
+
+
+def run_torch(train, test, epochs, torch):
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(N_IN, N_HID), torch.nn.ReLU(), torch.nn.Linear(N_HID, N_OUT)
+    )
+    for layer in (model[0], model[2]):
+        torch.nn.init.normal_(layer.weight, std=0.01)
+        torch.nn.init.zeros_(layer.bias)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+    x_train, y_train = torch.from_numpy(train[0]), torch.from_numpy(train[1][:, 0])
+    x_test, y_test = torch.from_numpy(test[0]), torch.from_numpy(test[1][:, 0])
+    weights = (model[0].weight, model[2].weight)
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        sums = numpy.zeros(3)
+        for i in range(0, N_TRAIN, BATCH):
+            xb, yb = x_train[i : i + BATCH], y_train[i : i + BATCH]
+            optimizer.zero_grad()
+            logits = model(xb)
+            cost = torch.nn.functional.cross_entropy(logits, yb)
+            cost = cost + L2 * sum((w**2).sum() for w in weights)
+            cost.backward()
+            with torch.no_grad():
+                norm = torch.sqrt(sum((p.grad**2).sum() for p in model.parameters()))
+                error = (logits.argmax(1) != yb).float().mean()
+            optimizer.step()
+            sums += (cost.item(), error.item(), norm.item())
+        with torch.no_grad():
+            test_sums = numpy.zeros(2)
+            for i in range(0, N_TEST, 1000):
+                xb, yb = x_test[i : i + 1000], y_test[i : i + 1000]
+                logits = model(xb)
+                cost = torch.nn.functional.cross_entropy(logits, yb)
+                cost = cost + L2 * sum((w**2).sum() for w in weights)
+                error = (logits.argmax(1) != yb).float().mean()
+                test_sums += (cost.item(), error.item())
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=4)
+    args = parser.parse_args()
+    train, test = make_data()
+    print(
+        f"Blocks tutorial MLP, {N_TRAIN} examples, batch {BATCH}, float32; "
+        f"median epoch of {args.epochs - 1} after the first"
+    )
+    rows = {}
+    rows["ours, MainLoop + monitoring"] = run_ours(train, test, args.epochs, True)
+    rows["ours, MainLoop, no monitoring"] = run_ours(train, test, args.epochs, False)
+    try:
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", os.cpu_count())))
+        rows["PyTorch, same job by hand"] = run_torch(train, test, args.epochs, torch)
+    except ImportError:
+        print("PyTorch is not installed: no peer (pip install -e '.[bench]')")
+    medians = {name: statistics.median(times[1:]) for name, times in rows.items()}
+    for name, seconds in medians.items():
+        first = rows[name][0]
+        print(f"  {name:32s} {seconds:7.3f} s/epoch (first epoch {first:.2f} s)")
+    ours = medians["ours, MainLoop + monitoring"]
+    plain = medians["ours, MainLoop, no monitoring"]
+    print(f"  monitoring overhead: {100 * (ours / plain - 1):+.1f}%")
+    if "PyTorch, same job by hand" in medians:
+        peer = medians["PyTorch, same job by hand"]
+        print(
+            f"  ours / PyTorch: {ours / peer:.2f} "
+            f"(without monitoring {plain / peer:.2f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
