@@ -88,6 +88,28 @@ def test_training_data_monitoring_averages_between_records():
     assert "train_cost" not in main_loop.log[1]
 
 
+def test_monitored_training_step_runs_entirely_in_the_c_program():
+    """The aggregators' ifelse used to send the whole step to the Python VM."""
+    from symbolic.backends.c.lowering import KINDS
+    from symbolic.backends.c.runtime import runtime
+    from symbolic.compile.linker import VM
+
+    if not runtime.available() or symbolic.config.mode not in ("FAST_RUN", "Mode"):
+        pytest.skip("the C program runs only in FAST_RUN with the C runtime")
+    W, _x, cost, stream, _data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    monitor = TrainingDataMonitoring(
+        [cost, algorithm.total_gradient_norm], prefix="train", after_epoch=True
+    )
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_batches=1)]
+    )
+    main_loop.run()
+    step = algorithm._function.vm
+    assert not isinstance(step, VM)
+    assert KINDS["BRANCH"] in step.kinds
+
+
 class Count(MonitoredQuantity):
     def initialize(self):
         self.count = 0
