@@ -23,6 +23,7 @@ from blocks.algorithms.base import (
     TrainingAlgorithm,
     UpdatesAlgorithm,
 )
+from blocks.algorithms.data_parallel import DataParallel, ParameterAveraging
 from blocks.algorithms.step_rules import (
     AdaDelta,
     AdaGrad,
@@ -47,8 +48,10 @@ __all__ = [
     "BasicMomentum",
     "BasicRMSProp",
     "CompositeRule",
+    "DataParallel",
     "GradientDescent",
     "Momentum",
+    "ParameterAveraging",
     "RMSProp",
     "RemoveNotFinite",
     "Restrict",

@@ -41,6 +41,29 @@ def _graph_inputs(outputs):
     return inputs
 
 
+def _named_graph_inputs(outputs):
+    """The graph inputs of `outputs`, checked to have distinct names.
+
+    Each is fed by the data source of the same name.
+
+    """
+    inputs = _graph_inputs(outputs)
+    nameless = [v for v in inputs if v.name is None]
+    if nameless:
+        raise ValueError(
+            f"the graph inputs {nameless} have no name, so no data source "
+            f"can feed them" + source_mismatch_error
+        )
+    names = [v.name for v in inputs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"several graph inputs are named {repeated}; each data source "
+            f"can feed only one of them" + source_mismatch_error
+        )
+    return inputs
+
+
 class TrainingAlgorithm:
     """Base class for training algorithms.
 
@@ -136,20 +159,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
 
     def initialize(self):
         logger.info("Initializing the training algorithm")
-        self.inputs = _graph_inputs(new_value for _, new_value in self.updates)
-        nameless = [v for v in self.inputs if v.name is None]
-        if nameless:
-            raise ValueError(
-                f"the graph inputs {nameless} have no name, so no data source "
-                f"can feed them" + source_mismatch_error
-            )
-        names = [v.name for v in self.inputs]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(
-                f"several graph inputs are named {repeated}; each data source "
-                f"can feed only one of them" + source_mismatch_error
-            )
+        self.inputs = _named_graph_inputs(new_value for _, new_value in self.updates)
         logger.debug("Compiling the training function")
         self._function = symbolic.function(
             self.inputs, [], updates=self.updates, **self.theano_func_kwargs
