@@ -7,7 +7,8 @@ each worker reads its shard of every batch of `batch_size` examples;
 started alone, the same call is plain single-process training on the whole
 batches, the reference.
 
-``kind`` is ``'mlp'`` (a softmax MLP with momentum, checkpointing every 6
+With ``averaging``, the algorithm is :class:`.ParameterAveraging` every
+batch rather than :class:`.DataParallel`. ``kind`` is ``'mlp'`` (a softmax MLP with momentum, checkpointing every 6
 batches) or ``'lstm'`` (an LSTM over padded sequences with masks). The
 environment variables ``BLOCKS_TEST_KILL_AT`` and ``BLOCKS_TEST_HANG_AT``
 make worker 1 kill itself with SIGKILL, or stop responding, after that
@@ -23,7 +24,7 @@ import time
 
 import numpy
 
-from blocks.algorithms import DataParallel, GradientDescent, Momentum
+from blocks.algorithms import DataParallel, GradientDescent, Momentum, ParameterAveraging
 from blocks.bricks import MLP, Linear, Softmax, Tanh
 from blocks.bricks.cost import CategoricalCrossEntropy
 from blocks.bricks.recurrent import LSTM
@@ -130,15 +131,17 @@ def _lstm(rng):
     return cost, data
 
 
-def build_main_loop(kind, folder, batch_size):
+def build_main_loop(kind, folder, batch_size, averaging=False):
     rng = numpy.random.RandomState(4)
     cost, data = {"mlp": _mlp, "lstm": _lstm}[kind](rng)
     cost.name = "cost"
     model = Model(cost)
     step_rule = Momentum(learning_rate=0.2, momentum=0.5)
-    algorithm = DataParallel(
-        GradientDescent(cost=cost, parameters=model.parameters, step_rule=step_rule)
-    )
+    descent = GradientDescent(cost=cost, parameters=model.parameters, step_rule=step_rule)
+    if averaging:
+        algorithm = ParameterAveraging(descent, every_n_batches=1)
+    else:
+        algorithm = DataParallel(descent)
     examples = len(data["features"])
     train = IndexableDataset({k: v[: examples - 24] for k, v in data.items()})
     valid = IndexableDataset({k: v[examples - 24 :] for k, v in data.items()})
@@ -167,8 +170,8 @@ def build_main_loop(kind, folder, batch_size):
     return MainLoop(algorithm, stream, model=model, extensions=extensions)
 
 
-def main(kind, folder, batch_size):
-    build_main_loop(kind, folder, int(batch_size)).run()
+def main(kind, folder, batch_size, averaging=False):
+    build_main_loop(kind, folder, int(batch_size), averaging).run()
 
 
 def resume(folder):
