@@ -144,6 +144,7 @@ setup(
         "cuda": ["pycuda"],
         "image": ["pillow"],
         "server": ["pyzmq"],
+        "mpi": ["mpi4py"],
     },
     entry_points={
         "console_scripts": [

@@ -8,6 +8,18 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+# The data-parallel tests need Open MPI and mpi4py (the `mpi` extra). As root
+# without mpirun, try to install them; the tests skip when this fails.
+if [ "$(id -u)" -eq 0 ] && ! command -v mpirun >/dev/null 2>&1; then
+    { apt-get install -y openmpi-bin libopenmpi-dev >/dev/null 2>&1 \
+        || { apt-get update >/dev/null 2>&1 \
+             && apt-get install -y openmpi-bin libopenmpi-dev >/dev/null 2>&1; }; } \
+        || echo "could not install Open MPI: the MPI tests will be skipped"
+fi
+if command -v mpirun >/dev/null 2>&1; then
+    .venv/bin/python -m pip install --quiet mpi4py \
+        || echo "could not install mpi4py: the MPI tests will be skipped"
+fi
 set +e
 .venv/bin/python -m pytest -n 2 tests "$@"
 rc=$?
