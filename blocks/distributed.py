@@ -24,12 +24,17 @@ from blocks.config import config
 
 logger = logging.getLogger(__name__)
 
-config.add_config("mpi_timeout", type_=float, default=300.0, env_var="BLOCKS_MPI_TIMEOUT")
+config.add_config(
+    "mpi_timeout", type_=float, default=300.0, env_var="BLOCKS_MPI_TIMEOUT"
+)
 
 # Set by the launchers of Open MPI, MPICH/Intel MPI (Hydra) and PMIx.
 _LAUNCHER_SIZE_VARIABLES = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_SIZE")
 
 _WORLD = []
+
+# How long a collective spins before it starts to sleep between polls.
+_SPIN_SECONDS = 0.1
 
 
 class WorkerTimeoutError(RuntimeError):
@@ -150,12 +155,19 @@ class World:
         return buffer
 
     def _wait(self, request, what):
-        # Spin briefly (the common case on a fast network), then poll with
-        # short sleeps until the deadline.
+        # MPI moves a large message on only while it is called, so the
+        # worker spins on the request for a while (the others are about to
+        # join); then it polls with short sleeps until the deadline.
         start = time.monotonic()
-        for _ in range(2000):
-            if request.Test():
-                return
+        spin_until = start + _SPIN_SECONDS
+        while True:
+            for _ in range(200):
+                if request.Test():
+                    return
+            if time.monotonic() > spin_until:
+                break
+            # Let a worker that shares this core run.
+            os.sched_yield()
         deadline = start + self.timeout
         pause = 1e-5
         while not request.Test():
@@ -188,8 +200,7 @@ class World:
 def _check_contiguous(buffer, what):
     if not (isinstance(buffer, numpy.ndarray) and buffer.flags.c_contiguous):
         raise TypeError(
-            f"the {what} needs a C-contiguous numpy array, got "
-            f"{type(buffer).__name__}"
+            f"the {what} needs a C-contiguous numpy array, got {type(buffer).__name__}"
         )
 
 
@@ -258,5 +269,7 @@ class Packer:
             buffer[self.offsets[i] : self.offsets[i + 1]]
             .reshape(shape)
             .astype(dtype, copy=False)
-            for i, (shape, dtype) in enumerate(zip(self.shapes, self.dtypes, strict=True))
+            for i, (shape, dtype) in enumerate(
+                zip(self.shapes, self.dtypes, strict=True)
+            )
         ]

@@ -14,7 +14,11 @@ import numpy
 
 import symbolic
 from blocks import distributed
-from blocks.algorithms.base import GradientDescent, TrainingAlgorithm, _named_graph_inputs
+from blocks.algorithms.base import (
+    GradientDescent,
+    TrainingAlgorithm,
+    _named_graph_inputs,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +147,9 @@ class DataParallel(_Wrapper):
         step_variables = set(parameters)
         step_variables.update(v for v, _ in algorithm.step_rule_updates)
         step_updates = [(v, e) for v, e in algorithm.updates if v in step_variables]
-        local_updates = [(v, e) for v, e in algorithm.updates if v not in step_variables]
+        local_updates = [
+            (v, e) for v, e in algorithm.updates if v not in step_variables
+        ]
         gradients = [algorithm.gradients[p] for p in parameters]
         algorithm.inputs = _named_graph_inputs(
             gradients + [e for _, e in local_updates]

@@ -166,7 +166,8 @@ class AggregationBuffer:
         self.examples = None
         if distributed.world() is not None:
             self.examples = symbolic.shared(
-                numpy.asarray(1.0, dtype=symbolic.config.floatX), name="examples_in_shard"
+                numpy.asarray(1.0, dtype=symbolic.config.floatX),
+                name="examples_in_shard",
             )
         self._create_aggregators()
         self._compile()

@@ -42,7 +42,9 @@ def mpirun(workers, call, env=None):
     environment = dict(os.environ)
     environment.update(
         {
-            "PYTHONPATH": os.pathsep.join([str(ROOT), environment.get("PYTHONPATH", "")]),
+            "PYTHONPATH": os.pathsep.join(
+                [str(ROOT), environment.get("PYTHONPATH", "")]
+            ),
             # CI runs as root, which Open MPI refuses without these.
             "OMPI_ALLOW_RUN_AS_ROOT": "1",
             "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -53,19 +55,37 @@ def mpirun(workers, call, env=None):
     environment.pop(training.HANG_AT, None)
     environment.update(env or {})
     command = [
-        "mpirun", "-n", str(workers), "--oversubscribe",
-        "--mca", "btl", "self,tcp",
-        "--mca", "btl_tcp_if_include", "lo",
-        "--mca", "oob_tcp_if_include", "lo",
+        "mpirun",
+        "-n",
+        str(workers),
+        "--oversubscribe",
+        "--mca",
+        "btl",
+        "self,tcp",
+        "--mca",
+        "btl_tcp_if_include",
+        "lo",
+        "--mca",
+        "oob_tcp_if_include",
+        "lo",
     ]
-    for name in ("PYTHONPATH", "OMP_NUM_THREADS", "BLOCKS_MPI_TIMEOUT",
-                 training.KILL_AT, training.HANG_AT):
+    for name in (
+        "PYTHONPATH",
+        "OMP_NUM_THREADS",
+        "BLOCKS_MPI_TIMEOUT",
+        training.KILL_AT,
+        training.HANG_AT,
+    ):
         if name in environment:
             command += ["-x", name]
     code = f"from tests.helpers.data_parallel_training import *; {call}"
     command += [sys.executable, "-c", code]
     return subprocess.run(
-        command, env=environment, cwd=ROOT, capture_output=True, text=True,
+        command,
+        env=environment,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         timeout=TIMEOUT,
     )
 

@@ -15,7 +15,9 @@ from fuel.schemes import (
 
 def test_shards_cover_each_batch_once_in_order():
     scheme = SequentialScheme(7, batch_size=5)
-    shards = [list(ShardedScheme(scheme, r, 3).get_request_iterator()) for r in range(3)]
+    shards = [
+        list(ShardedScheme(scheme, r, 3).get_request_iterator()) for r in range(3)
+    ]
     assert shards == [[[0, 1], [5]], [[2, 3], [6]], [[4], []]]
 
 

@@ -7,9 +7,10 @@ each worker reads its shard of every batch of `batch_size` examples;
 started alone, the same call is plain single-process training on the whole
 batches, the reference.
 
-With ``averaging``, the algorithm is :class:`.ParameterAveraging` every
-batch rather than :class:`.DataParallel`. ``kind`` is ``'mlp'`` (a softmax MLP with momentum, checkpointing every 6
-batches) or ``'lstm'`` (an LSTM over padded sequences with masks). The
+``kind`` is ``'mlp'`` (a softmax MLP with momentum, checkpointing every 6
+batches) or ``'lstm'`` (an LSTM over padded sequences with masks). With
+``averaging``, the algorithm is :class:`.ParameterAveraging` every batch
+rather than :class:`.DataParallel`. The
 environment variables ``BLOCKS_TEST_KILL_AT`` and ``BLOCKS_TEST_HANG_AT``
 make worker 1 kill itself with SIGKILL, or stop responding, after that
 many batches.
@@ -24,7 +25,12 @@ import time
 
 import numpy
 
-from blocks.algorithms import DataParallel, GradientDescent, Momentum, ParameterAveraging
+from blocks.algorithms import (
+    DataParallel,
+    GradientDescent,
+    Momentum,
+    ParameterAveraging,
+)
 from blocks.bricks import MLP, Linear, Softmax, Tanh
 from blocks.bricks.cost import CategoricalCrossEntropy
 from blocks.bricks.recurrent import LSTM
@@ -112,15 +118,15 @@ def _lstm(rng):
     x = tensor.tensor3("features")
     mask = tensor.matrix("mask")
     dim = 3
-    into = Linear(2, 4 * dim, weights_init=IsotropicGaussian(0.5), biases_init=Constant(0))
+    into = Linear(
+        2, 4 * dim, weights_init=IsotropicGaussian(0.5), biases_init=Constant(0)
+    )
     lstm = LSTM(dim, weights_init=IsotropicGaussian(0.5), biases_init=Constant(0))
     into.initialize()
     lstm.initialize()
     # Batch-major data, so that the shards cut the first axis; the brick
     # wants the time first.
-    states, _ = lstm.apply(
-        into.apply(x.dimshuffle(1, 0, 2)), mask=mask.T
-    )
+    states, _ = lstm.apply(into.apply(x.dimshuffle(1, 0, 2)), mask=mask.T)
     per_sequence = ((states - 0.3) ** 2).sum(axis=2) * mask.T
     cost = per_sequence.sum(axis=0).mean()
     lengths = rng.randint(1, 6, size=40)
@@ -137,7 +143,9 @@ def build_main_loop(kind, folder, batch_size, averaging=False):
     cost.name = "cost"
     model = Model(cost)
     step_rule = Momentum(learning_rate=0.2, momentum=0.5)
-    descent = GradientDescent(cost=cost, parameters=model.parameters, step_rule=step_rule)
+    descent = GradientDescent(
+        cost=cost, parameters=model.parameters, step_rule=step_rule
+    )
     if averaging:
         algorithm = ParameterAveraging(descent, every_n_batches=1)
     else:
