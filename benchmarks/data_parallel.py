@@ -160,7 +160,10 @@ def worker(engine, model, batch_size, steps):
         step = ours_step(model, batch)
     else:
         step = torch_step(model, batch, size > 1)
-    for _ in range(3):
+    # Warm up as long as the timing: the first calls of a new graph may run
+    # while its C kernels are still being compiled in the background. The
+    # count is fixed, so that all the workers make the same collectives.
+    for _ in range(steps):
         step()
     start = time.perf_counter()
     for _ in range(steps):
