@@ -103,7 +103,9 @@ class DataParallel(_Wrapper):
 
     The updates that do not belong to the step (those of monitoring, of
     batch normalization statistics) are made by each worker from its own
-    shard. A worker whose shard is empty contributes nothing.
+    shard. A worker whose shard is empty contributes nothing. Monitored
+    expressions of the gradients, such as ``total_gradient_norm``, are
+    those of each worker's own gradients, before the averaging.
 
     Without an MPI launcher (a single process), this is the wrapped
     algorithm: same compiled function, same results, same speed.

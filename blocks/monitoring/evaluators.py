@@ -152,7 +152,10 @@ class AggregationBuffer:
     those of all the data. A variable with no aggregation scheme is then
     averaged over the examples (its value on each shard weighted by the
     shard's number of examples) rather than over the batches: the two agree
-    when the batches have the same size, and for a single batch.
+    when the batches have the same size, and for a single batch. The
+    :class:`DatasetEvaluator` counts the examples of a batch along the
+    first axis of its first input; in training, :class:`.DataParallel`
+    counts them along its ``example_axis``.
 
     """
 
