@@ -181,6 +181,12 @@ class MainLoop:
         world = distributed.world()
         if world is not None and world.rank != 0:
             logging.getLogger("blocks").setLevel(logging.WARNING)
+        if world is not None and not hasattr(self.algorithm, "example_counts"):
+            logger.warning(
+                f"{world.size} MPI workers run this main loop, but the "
+                f"algorithm {type(self.algorithm).__name__} trains each on its "
+                f"own: wrap it in DataParallel or ParameterAveraging"
+            )
         with change_recursion_limit(config.recursion_limit):
             self._install_signal_handlers()
             try:
@@ -224,7 +230,12 @@ class MainLoop:
             finally:
                 self._restore_signal_handlers()
             if self.log.current_row.get("training_finished", False):
-                self._run_extensions("after_training")
+                try:
+                    self._run_extensions("after_training")
+                except Exception as error:
+                    if world is not None:
+                        world.abort(error)
+                    raise
             if config.profile:
                 self.profile.report(sys.stderr)
 
