@@ -124,15 +124,15 @@ def folder_in(tmp_path, name):
 
 @needs_mpi
 @pytest.mark.parametrize(
-    "kind, workers, per_worker",
+    "kind, workers, batch_size",
     # 46 training examples: batches of 12 on 3 workers leave an uneven
-    # last batch (shards of 4, 3 and 3 examples).
-    [("mlp", 2, 4), ("mlp", 3, 4), ("lstm", 2, 3)],
+    # last batch (shards of 4, 3 and 3 examples); batches of 2 on 3
+    # workers leave worker 2 an empty shard of every batch.
+    [("mlp", 2, 8), ("mlp", 3, 12), ("mlp", 3, 2), ("lstm", 2, 6)],
 )
 def test_data_parallel_equals_single_process_on_the_whole_batch(
-    tmp_path, kind, workers, per_worker
+    tmp_path, kind, workers, batch_size
 ):
-    batch_size = workers * per_worker
     expected = single_process(tmp_path, kind, batch_size)
     folder = folder_in(tmp_path, "parallel")
     result = mpirun(workers, f"main({kind!r}, {str(folder)!r}, {batch_size})")
