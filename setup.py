@@ -164,6 +164,7 @@ setup(
         "image": ["pillow"],
         "server": ["pyzmq"],
         "plot": ["bokeh"],
+        "mpi": ["mpi4py"],
     },
     entry_points={
         "console_scripts": [

@@ -6,6 +6,7 @@ import sys
 import threading
 import traceback
 
+from blocks import distributed
 from blocks.config import config
 from blocks.log import BACKENDS
 from blocks.utils import change_recursion_limit
@@ -111,6 +112,15 @@ class MainLoop:
     extensions : list of :class:`.TrainingExtension`, optional
         The extensions, called in this order.
 
+    Notes
+    -----
+    Started by an MPI launcher (``mpirun -n N python train.py``), the main
+    loop of each worker runs in step with the others (see
+    :mod:`blocks.distributed` and :class:`.DataParallel`): the extensions
+    marked ``main_worker_only`` (checkpoints, printing, the progress bar)
+    run on worker 0 only, the other workers log warnings and errors only,
+    and an error on any worker ends every worker of the run.
+
     """
 
     def __init__(
@@ -206,6 +216,15 @@ class MainLoop:
             ``got_exception``.
 
         """
+        world = distributed.world()
+        if world is not None and world.rank != 0:
+            logging.getLogger("blocks").setLevel(logging.WARNING)
+        if world is not None and not hasattr(self.algorithm, "example_counts"):
+            logger.warning(
+                f"{world.size} MPI workers run this main loop, but the "
+                f"algorithm {type(self.algorithm).__name__} trains each on its "
+                f"own: wrap it in DataParallel or ParameterAveraging"
+            )
         with change_recursion_limit(config.recursion_limit):
             self._install_signal_handlers()
             try:
@@ -238,11 +257,20 @@ class MainLoop:
                         "Error occurred when running extensions."
                         + error_in_error_handling_message
                     )
+                if world is not None:
+                    # The other workers would wait for this one in their
+                    # next collective: end them all.
+                    world.abort(error)
                 raise
             finally:
                 self._restore_signal_handlers()
             if self.log.current_row.get("training_finished", False):
-                self._run_extensions("after_training")
+                try:
+                    self._run_extensions("after_training")
+                except Exception as error:
+                    if world is not None:
+                        world.abort(error)
+                    raise
             if config.profile:
                 self.profile.report(sys.stderr)
 
@@ -339,8 +367,11 @@ class MainLoop:
             )
 
     def _run_extensions(self, method_name, *args):
+        other_worker = distributed.rank() != 0
         with Timer(method_name, self.profile):
             for extension in self.extensions:
+                if other_worker and extension.main_worker_only:
+                    continue
                 with Timer(type(extension).__name__, self.profile):
                     extension.dispatch(method_name, *args)
 

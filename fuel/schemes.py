@@ -15,6 +15,7 @@ Examples
 
 import logging
 import math
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 
@@ -296,6 +297,137 @@ class ConcatenatedScheme(IterationScheme):
 
     def get_request_iterator(self):
         return chain(*[scheme.get_request_iterator() for scheme in self.schemes])
+
+
+# The launchers of Open MPI, MPICH/Intel MPI (Hydra) and PMIx name the
+# rank and the number of processes of a job in the environment.
+_RANK_VARIABLES = (
+    ("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"),
+    ("PMI_RANK", "PMI_SIZE"),
+    ("PMIX_RANK", "PMIX_SIZE"),
+)
+
+
+def launcher_rank_and_size():
+    """This process's rank and the number of processes, from an MPI launcher.
+
+    Returns
+    -------
+    tuple
+        ``(rank, size)``; ``(0, 1)`` when no MPI launcher started the
+        process.
+
+    """
+    for rank_name, size_name in _RANK_VARIABLES:
+        rank = os.environ.get(rank_name, "").strip()
+        size = os.environ.get(size_name, "").strip()
+        if rank.isdigit() and size.isdigit():
+            return int(rank), int(size)
+    return 0, 1
+
+
+class _ShardOfRequest:
+    """Cuts a batch request into shards and keeps one of them.
+
+    The rank and size are read when a request is cut, so that a request
+    iterator pickled by one worker resumes with the shard of the worker
+    that loads it.
+
+    """
+
+    def __init__(self, rank, size):
+        self.rank = rank
+        self.size = size
+
+    def __call__(self, request):
+        rank, size = self.rank, self.size
+        if rank is None or size is None:
+            rank, size = launcher_rank_and_size()
+        if isinstance(request, slice):
+            request = range(*request.indices(request.stop))
+        if isinstance(request, (int, numpy.integer)):
+            raise TypeError(
+                f"ShardedScheme cuts requests that list example indices, but "
+                f"its scheme requested a batch size ({request}); shard a "
+                f"scheme such as SequentialScheme or ShuffledScheme"
+            )
+        request = list(request)
+        # Contiguous shards whose sizes differ by at most one, the larger
+        # ones first, as numpy.array_split cuts.
+        base, larger = divmod(len(request), size)
+        start = rank * base + min(rank, larger)
+        stop = start + base + (1 if rank < larger else 0)
+        return request[start:stop]
+
+
+class ShardedScheme(IterationScheme):
+    """Each process of a data-parallel run reads its own shard of every batch.
+
+    Every batch request of the wrapped scheme is cut into `size` contiguous
+    shards, whose sizes differ by at most one; the process of rank `rank`
+    gets shard `rank`. The streams and transformers built on the scheme
+    keep working, and the processes see the batches in the same order,
+    since the wrapped schemes of all processes make the same requests
+    (give shuffled schemes the same seed on every process).
+
+    Parameters
+    ----------
+    scheme : :class:`BatchScheme`
+        A scheme whose requests are lists of example indices.
+    rank : int, optional
+        The shard to keep. By default, this process's rank in the MPI job
+        (``mpirun``) that started it, read at every request, so that a
+        pickled stream resumes with the shard of whoever loads it; 0
+        without an MPI launcher.
+    size : int, optional
+        The number of shards; by default the number of processes of the
+        MPI job, 1 without one.
+
+    Notes
+    -----
+    Without an MPI launcher and with the defaults, the requests are those
+    of the wrapped scheme. A batch with fewer examples than processes
+    leaves some shards empty.
+
+    """
+
+    requests_examples = False
+
+    def __init__(self, scheme, rank=None, size=None):
+        if getattr(scheme, "requests_examples", None) is not False:
+            raise ValueError(
+                f"ShardedScheme cuts batch requests, but "
+                f"{type(scheme).__name__} requests single examples; wrap a "
+                f"batch scheme such as SequentialScheme or ShuffledScheme"
+            )
+        if (rank is None) != (size is None):
+            raise ValueError(
+                f"ShardedScheme needs both rank and size, or neither, got "
+                f"rank={rank!r} and size={size!r}"
+            )
+        if size is not None:
+            size = _check_count(size, "size", "ShardedScheme")
+            rank = _check_count(rank, "rank", "ShardedScheme", allow_zero=True)
+            if rank >= size:
+                raise ValueError(
+                    f"ShardedScheme: rank {rank} is not below the number of "
+                    f"shards {size}"
+                )
+        self.scheme = scheme
+        self.rank = rank
+        self.size = size
+
+    def __getattr__(self, name):
+        # num_examples, num_batches, batch_size, indices: those of the
+        # whole batches, for progress bars and checks.
+        if name in ("num_examples", "num_batches", "batch_size", "indices"):
+            return getattr(self.scheme, name)
+        raise AttributeError(f"ShardedScheme has no attribute {name!r}")
+
+    def get_request_iterator(self):
+        return imap(
+            _ShardOfRequest(self.rank, self.size), self.scheme.get_request_iterator()
+        )
 
 
 def cross_validation(scheme_class, num_examples, num_folds, strict=True, **kwargs):

@@ -5,18 +5,27 @@
 # off because many tests compute inf on purpose).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The live-plot test drives a headless Chromium: install Debian's when we can
-# (as root, binary absent). Without it that test skips, so never fail here.
-if [ "$(id -u)" = 0 ] && ! command -v chromium >/dev/null 2>&1; then
-    echo "installing chromium for the live-plot test..."
+# Debian packages some tests need: Chromium (the live-plot test) and Open MPI
+# (the data-parallel tests). Installed as root when missing; without them
+# those tests skip, so a failed install never fails the run.
+missing=""
+command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
+command -v mpirun >/dev/null 2>&1 || missing="$missing openmpi-bin libopenmpi-dev"
+if [ "$(id -u)" = 0 ] && [ -n "$missing" ]; then
+    echo "installing Debian packages:$missing..."
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-        apt-get install -y -qq chromium >/dev/null) ||
-        echo "chromium could not be installed: the live-plot test will skip"
+        apt-get install -y -qq $missing >/dev/null) ||
+        echo "could not install$missing: the tests that need them will skip"
 fi
 echo "installing the project and its test extras into .venv..."
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[test]"
+# mpi4py (the `mpi` extra) builds against Open MPI, so it is not in `test`.
+if command -v mpirun >/dev/null 2>&1; then
+    .venv/bin/python -m pip install --quiet mpi4py \
+        || echo "could not install mpi4py: the MPI tests will be skipped"
+fi
 set +e
 .venv/bin/python -m pytest -n 2 tests "$@"
 rc=$?

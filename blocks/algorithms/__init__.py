@@ -27,6 +27,7 @@ from blocks.algorithms.base import (
     source_missing_error,
     variable_mismatch_error,
 )
+from blocks.algorithms.data_parallel import DataParallel, ParameterAveraging
 from blocks.algorithms.step_rules import (
     AdaDelta,
     AdaGrad,
@@ -51,8 +52,10 @@ __all__ = [
     "BasicMomentum",
     "BasicRMSProp",
     "CompositeRule",
+    "DataParallel",
     "GradientDescent",
     "Momentum",
+    "ParameterAveraging",
     "RMSProp",
     "RemoveNotFinite",
     "Restrict",

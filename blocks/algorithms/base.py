@@ -36,6 +36,12 @@ are in the batch, whose sources are {sources}. Name each input variable after
 the data source that should feed it, e.g. tensor.matrix('features'), or
 rename the sources of the stream (fuel.transformers.Rename)."""
 
+source_mismatch_error = """
+The training algorithm takes its data from the sources whose names match the
+names of the graph inputs. Name each input variable after the data source
+that should feed it, e.g. tensor.matrix('features'), or rename the sources
+of the stream (fuel.transformers.Rename)."""
+
 
 def _graph_inputs(outputs):
     """The inputs a user feeds to compute `outputs`, in a fixed order.
@@ -48,6 +54,29 @@ def _graph_inputs(outputs):
     for variable in symbolic.gof.graph.inputs(list(outputs)):
         if is_graph_input(variable) and variable not in inputs:
             inputs.append(variable)
+    return inputs
+
+
+def _named_graph_inputs(outputs):
+    """The graph inputs of `outputs`, checked to have distinct names.
+
+    Each is fed by the data source of the same name.
+
+    """
+    inputs = _graph_inputs(outputs)
+    nameless = [v for v in inputs if v.name is None]
+    if nameless:
+        raise ValueError(
+            f"the graph inputs {nameless} have no name, so no data source "
+            f"can feed them" + source_mismatch_error
+        )
+    names = [v.name for v in inputs]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"several graph inputs are named {repeated}; each data source "
+            f"can feed only one of them" + source_mismatch_error
+        )
     return inputs
 
 
@@ -155,22 +184,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
 
     def initialize(self):
         logger.info("Initializing the training algorithm")
-        self.inputs = _graph_inputs(new_value for _, new_value in self.updates)
-        nameless = [v for v in self.inputs if v.name is None]
-        if nameless:
-            raise ValueError(
-                f"the graph inputs {nameless} have no name, so no data source "
-                f"can feed them; name each input variable after the data source "
-                f"that should feed it, e.g. tensor.matrix('features')"
-            )
-        names = [v.name for v in self.inputs]
-        repeated = sorted({n for n in names if names.count(n) > 1})
-        if repeated:
-            raise ValueError(
-                f"several graph inputs are named {repeated}; each data source "
-                f"can feed only one of them; give each input variable the name "
-                f"of the data source that should feed it"
-            )
+        self.inputs = _named_graph_inputs(new_value for _, new_value in self.updates)
         logger.debug("Compiling the training function")
         self._function = symbolic.function(
             self.inputs,

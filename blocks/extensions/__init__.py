@@ -364,6 +364,8 @@ class Printing(SimpleExtension):
 
     """
 
+    main_worker_only = True
+
     def __init__(self, **kwargs):
         for trigger in (
             "before_first_epoch",
@@ -440,6 +442,8 @@ class ProgressBar(TrainingExtension):
     mix with the bar.
 
     """
+
+    main_worker_only = True
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)

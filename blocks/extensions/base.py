@@ -69,8 +69,15 @@ class TrainingExtension:
         The main loop the extension belongs to.
     name : str
         The name of the extension.
+    main_worker_only : bool
+        A class attribute: whether, in a data-parallel run (see
+        :mod:`blocks.distributed`), only worker 0 runs the extension. True
+        for the extensions that write (checkpoints, printing, the progress
+        bar); the others run on every worker, in step.
 
     """
+
+    main_worker_only = False
 
     def __init__(self, name=None):
         self.name = name or type(self).__name__

@@ -3,6 +3,7 @@
 import logging
 
 from blocks.algorithms import UpdatesAlgorithm
+from blocks.algorithms.data_parallel import _Wrapper
 from blocks.extensions import SimpleExtension, TrainingExtension
 from blocks.monitoring.aggregation import MonitoredQuantity, take_last
 from blocks.monitoring.evaluators import (
@@ -174,7 +175,7 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
 
     def _set_up(self):
         algorithm = self.main_loop.algorithm
-        if not isinstance(algorithm, UpdatesAlgorithm):
+        if not isinstance(algorithm, (UpdatesAlgorithm, _Wrapper)):
             raise ValueError(
                 f"{self.name} needs an UpdatesAlgorithm (such as "
                 f"GradientDescent) to add its updates to, got "
@@ -182,6 +183,10 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
             )
         algorithm.add_updates(self._variables.accumulation_updates)
         algorithm.add_updates(self._required_for_non_variables.accumulation_updates)
+        # A data-parallel algorithm tells the buffers the size of each shard.
+        for buffer in (self._variables, self._required_for_non_variables):
+            if buffer.examples is not None and hasattr(algorithm, "example_counts"):
+                algorithm.example_counts.append(buffer.examples)
         self._variables.initialize_aggregators()
         self._required_for_non_variables.initialize_aggregators()
         self._non_variables.initialize_quantities()

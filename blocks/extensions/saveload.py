@@ -94,6 +94,8 @@ class Checkpoint(SimpleExtension):
 
     """
 
+    main_worker_only = True
+
     def __init__(
         self,
         path,

@@ -67,6 +67,11 @@ class Aggregator:
         Updates that fold one batch into the accumulators.
     readout_variable : :class:`~tensor.TensorVariable`
         The aggregated value, computed from the accumulators only.
+    reductions : list of tuples, optional
+        ``(accumulator, op)`` pairs, op being ``'sum'``, ``'min'`` or
+        ``'max'``: how the accumulators of several data-parallel workers
+        combine into those of all their data. Accumulators not listed stay
+        each worker's own.
 
     """
 
@@ -76,11 +81,13 @@ class Aggregator:
         initialization_updates=None,
         accumulation_updates=None,
         readout_variable=None,
+        reductions=None,
     ):
         self.aggregation_scheme = aggregation_scheme
         self.readout_variable = readout_variable
         self.initialization_updates = list(initialization_updates or [])
         self.accumulation_updates = list(accumulation_updates or [])
+        self.reductions = list(reductions or [])
 
 
 class Mean(AggregationScheme):
@@ -128,6 +135,7 @@ class Mean(AggregationScheme):
             initialization_updates=initialization_updates,
             accumulation_updates=accumulation_updates,
             readout_variable=self._readout(numerator_acc / denominator_acc),
+            reductions=[(numerator_acc, "sum"), (denominator_acc, "sum")],
         )
 
     def _readout(self, mean_value):
@@ -176,6 +184,7 @@ class TakeLast(AggregationScheme):
 
 class _Extremum(AggregationScheme):
     _combine = None
+    _reduction = None
 
     def get_aggregator(self):
         initialized = shared_like(0.0, name="initialized")
@@ -196,6 +205,7 @@ class _Extremum(AggregationScheme):
                 (initialized, tensor.ones_like(initialized)),
             ],
             readout_variable=storage,
+            reductions=[(storage, self._reduction)],
         )
 
 
@@ -203,12 +213,14 @@ class Minimum(_Extremum):
     """The elementwise minimum over the batches."""
 
     _combine = staticmethod(tensor.minimum)
+    _reduction = "min"
 
 
 class Maximum(_Extremum):
     """The elementwise maximum over the batches."""
 
     _combine = staticmethod(tensor.maximum)
+    _reduction = "max"
 
 
 class Concatenate(AggregationScheme):

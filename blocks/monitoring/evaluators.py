@@ -3,7 +3,10 @@
 import logging
 from collections import OrderedDict
 
+import numpy
+
 import symbolic
+from blocks import distributed
 from blocks.algorithms.base import _graph_inputs
 from blocks.monitoring.aggregation import (
     Mean,
@@ -138,6 +141,22 @@ class AggregationBuffer:
         Record name to aggregated value.
     inputs : list of :class:`~tensor.TensorVariable`
         The graph inputs the accumulation needs.
+    examples : shared variable or None
+        In a data-parallel run (see :mod:`blocks.distributed`), the number
+        of examples in this worker's shard of the current batch; whoever
+        runs the accumulation sets it. None in a single process.
+
+    Notes
+    -----
+    In a data-parallel run the accumulators of all the workers are combined
+    before they are read (see :class:`.Aggregator`), so the values are
+    those of all the data. A variable with no aggregation scheme is then
+    averaged over the examples (its value on each shard weighted by the
+    shard's number of examples) rather than over the batches: the two agree
+    when the batches have the same size, and for a single batch. The
+    :class:`DatasetEvaluator` counts the examples of a batch along the
+    first axis of its first input; in training, :class:`.DataParallel`
+    counts them along its ``example_axis``.
 
     """
 
@@ -148,6 +167,12 @@ class AggregationBuffer:
         self.use_take_last = use_take_last
         self.inputs = _graph_inputs(self.variables)
         self._initialized = False
+        self.examples = None
+        if distributed.world() is not None:
+            self.examples = symbolic.shared(
+                numpy.asarray(1.0, dtype=symbolic.config.floatX),
+                name="examples_in_shard",
+            )
         self._create_aggregators()
         self._compile()
 
@@ -159,17 +184,21 @@ class AggregationBuffer:
             if self.use_take_last:
                 return TakeLast(variable)
             return _DataIndependent(variable)
+        if self.examples is not None:
+            return Mean(variable * self.examples, self.examples)
         return Mean(variable, 1.0)
 
     def _create_aggregators(self):
         self.initialization_updates = []
         self.accumulation_updates = []
         self.readout_variables = OrderedDict()
+        self.reductions = []
         for variable in self.variables:
             aggregator = self._scheme(variable).get_aggregator()
             self.initialization_updates.extend(aggregator.initialization_updates)
             self.accumulation_updates.extend(aggregator.accumulation_updates)
             self.readout_variables[variable.name] = aggregator.readout_variable
+            self.reductions.extend(aggregator.reductions)
 
     def _compile(self):
         self._initialize_fun = None
@@ -192,8 +221,36 @@ class AggregationBuffer:
                 "initialize the aggregators, then process batches, before "
                 "reading the aggregated values"
             )
-        values = self._readout_fun()
+        world = distributed.world()
+        if world is None or not self.reductions:
+            values = self._readout_fun()
+        else:
+            values = self._readout_combined(world)
         return OrderedDict(zip(self.variable_names, values, strict=True))
+
+    def _readout_combined(self, world):
+        """Read out from the accumulators combined over the workers.
+
+        Each worker's own accumulators are put back afterwards, so that
+        reading twice does not combine twice.
+
+        """
+        own = [variable.get_value() for variable, _ in self.reductions]
+        for op in ("sum", "min", "max"):
+            variables = [v for v, o in self.reductions if o == op]
+            if not variables:
+                continue
+            values = [numpy.asarray(v.get_value()) for v in variables]
+            packer = distributed.Packer(values)
+            packer.pack(values)
+            world.allreduce(packer.buffer, op=op, what="monitoring allreduce")
+            for variable, value in zip(variables, packer.unpack(), strict=True):
+                variable.set_value(value.astype(variable.dtype))
+        try:
+            return self._readout_fun()
+        finally:
+            for (variable, _), value in zip(self.reductions, own, strict=True):
+                variable.set_value(value)
 
 
 class DatasetEvaluator:
@@ -275,6 +332,13 @@ class DatasetEvaluator:
                 f"{missing}; monitoring needs the sources {names} and the "
                 f"stream provides {list(batch)}"
             )
+        examples = self.theano_buffer.examples
+        if examples is not None and names:
+            count = (numpy.shape(batch[names[0]]) or (1,))[0]
+            if count == 0:
+                # An empty shard of a data-parallel worker adds nothing.
+                return
+            examples.set_value(numpy.asarray(count, dtype=examples.dtype))
         values = self._accumulate_fun(*[batch[name] for name in names])
         self.monitored_quantities_buffer.aggregate_quantities(values)
 
