@@ -118,10 +118,18 @@ def _lstm(rng):
     x = tensor.tensor3("features")
     mask = tensor.matrix("mask")
     dim = 3
+    # Seeded: an unseeded brick draws its seed from the class-wide RNG, so
+    # its weights would depend on the bricks the process made before.
     into = Linear(
-        2, 4 * dim, weights_init=IsotropicGaussian(0.5), biases_init=Constant(0)
+        2,
+        4 * dim,
+        weights_init=IsotropicGaussian(0.5),
+        biases_init=Constant(0),
+        seed=3,
     )
-    lstm = LSTM(dim, weights_init=IsotropicGaussian(0.5), biases_init=Constant(0))
+    lstm = LSTM(
+        dim, weights_init=IsotropicGaussian(0.5), biases_init=Constant(0), seed=4
+    )
     into.initialize()
     lstm.initialize()
     # Batch-major data, so that the shards cut the first axis; the brick
