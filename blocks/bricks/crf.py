@@ -144,19 +144,35 @@ class ChainCRF(Initializable):
 
         """
         self._check(unaries, mask=mask)
-        mask = self._mask(unaries, mask)
-        transitions = self.transitions
+        # log sum_i exp(f_i + A_ij) = m + c_j + log sum_i exp(f_i - m) exp(A_ij - c_j)
+        # for any shifts m and c_j: one matrix product per step, instead of a
+        # (batch, tags, tags) tensor. With m the maximum of f and c_j that of
+        # column j, no exponential overflows; a tag that no path reaches
+        # with a relative weight above the smallest float gets that weight.
+        column_shift = disconnected_grad(self.transitions.max(axis=0))
+        exp_transitions = tensor.exp(self.transitions - column_shift[None, :])
+        tiny = numpy.asarray(
+            numpy.finfo(symbolic.config.floatX).tiny, dtype=symbolic.config.floatX
+        )
 
-        def step(unary, step_mask, forward):
-            scores = forward[:, :, None] + transitions[None, :, :]
-            new = _logsumexp(scores, axis=1) + unary
-            keep = step_mask[:, None]
+        def step(unary, *args):
+            forward = args[-1]
+            shift = disconnected_grad(forward.max(axis=1, keepdims=True))
+            total = tensor.dot(tensor.exp(forward - shift), exp_transitions)
+            new = tensor.log(tensor.maximum(total, tiny)) + shift + column_shift + unary
+            if len(args) == 1:
+                return new
+            keep = args[0][:, None]
             return keep * new + (1 - keep) * forward
 
         first = unaries[0] + self.start_transitions[None, :]
+        # Without a mask the step skips the masking arithmetic.
+        sequences = [unaries[1:]]
+        if mask is not None:
+            sequences.append(self._mask(unaries, mask)[1:])
         forwards, _ = scan(
             step,
-            sequences=[unaries[1:], mask[1:]],
+            sequences=sequences,
             outputs_info=[first],
             name=f"{self.name}_forward_scan",
         )
