@@ -6,9 +6,10 @@ forward algorithm and the score of the given tags) and its gradient with
 respect to the unaries and the transition, start and end scores. PyTorch
 runs the same forward recursion step by step with ``logsumexp`` and
 autograd ("torch"), and also in the form our brick uses, one matrix
-product of exponentials per step ("torch_mm"). The script prints the median step time of each (the two alternate,
-round by round) and the ratio ours / peer, and says when PyTorch does not
-import.
+product of exponentials per step ("torch_mm"). The script checks that
+the costs and gradients agree, prints the median step time of each (the
+engines alternate, round by round) and the ratios ours / peer, and says
+when PyTorch does not import.
 
 Run: ``python benchmarks/chain_crf.py [--rounds N]``. On a shared machine
 pin both to one BLAS thread (``OMP_NUM_THREADS=1``).
@@ -45,9 +46,7 @@ def build_ours():
 
     unaries0, tags0, transitions0, start0, end0 = make_data()
     with symbolic.change_flags(floatX="float32"):
-        crf = ChainCRF(
-            num_tags=TAGS, weights_init=Constant(0), biases_init=Constant(0)
-        )
+        crf = ChainCRF(num_tags=TAGS, weights_init=Constant(0), biases_init=Constant(0))
         crf.initialize()
         crf.transitions.set_value(transitions0)
         crf.start_transitions.set_value(start0)

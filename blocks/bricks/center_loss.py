@@ -75,7 +75,9 @@ class CenterLoss(RNGMixin, Cost):
     """
 
     @lazy(allocation=["feature_dim", "num_classes"])
-    def __init__(self, feature_dim, num_classes, alpha=0.1, centers_init=None, **kwargs):
+    def __init__(
+        self, feature_dim, num_classes, alpha=0.1, centers_init=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.feature_dim = feature_dim
         self.num_classes = num_classes
@@ -129,9 +131,9 @@ class CenterLoss(RNGMixin, Cost):
             floatx,
         )
         counts = one_hot.sum(axis=0)
-        batch_means = tensor.dot(one_hot.T, features) / tensor.maximum(counts, 1)[
-            :, None
-        ]
+        batch_means = (
+            tensor.dot(one_hot.T, features) / tensor.maximum(counts, 1)[:, None]
+        )
         alpha = numpy.asarray(self.alpha, dtype=floatx)
         moved = alpha * batch_means + (1 - alpha) * centers
         seen = tensor.gt(counts, 0)[:, None]

@@ -164,7 +164,9 @@ class Convolutional(LinearLike):
             return self.border_mode
         spans = [
             dilation * (size - 1) + 1
-            for size, dilation in zip(self.filter_size, self.filter_dilation, strict=True)
+            for size, dilation in zip(
+                self.filter_size, self.filter_dilation, strict=True
+            )
         ]
         if any(span % 2 == 0 for span in spans):
             raise ValueError(

@@ -114,7 +114,9 @@ class ChainCRF(Initializable):
                 f"{tags.ndim} dimensions"
             )
         if tags is not None and not tags.dtype.startswith(("int", "uint")):
-            raise TypeError(f"brick {self.name!r}: tags must be integers, got {tags.dtype}")
+            raise TypeError(
+                f"brick {self.name!r}: tags must be integers, got {tags.dtype}"
+            )
         if mask is not None and mask.ndim != 2:
             raise ValueError(
                 f"brick {self.name!r}: mask must be (time, batch), got "
@@ -206,9 +208,9 @@ class ChainCRF(Initializable):
             floatx,
         )
         unary_scores = ((unaries * one_hot).sum(axis=2) * mask).sum(axis=0)
-        transition_scores = (
-            self.transitions[tags[:-1], tags[1:]] * mask[1:]
-        ).sum(axis=0)
+        transition_scores = (self.transitions[tags[:-1], tags[1:]] * mask[1:]).sum(
+            axis=0
+        )
         last_step = tensor.cast(mask.sum(axis=0), "int64") - 1
         last_tags = tags[last_step, tensor.arange(tags.shape[1])]
         return (
@@ -236,7 +238,9 @@ class ChainCRF(Initializable):
         """
         cost = self.negative_log_likelihood(unaries, tags, mask).mean()
         if self.l1_regularization:
-            penalty = numpy.asarray(self.l1_regularization, dtype=symbolic.config.floatX)
+            penalty = numpy.asarray(
+                self.l1_regularization, dtype=symbolic.config.floatX
+            )
             cost = cost + penalty * abs(self.transitions).sum()
         return cost
 

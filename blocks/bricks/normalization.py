@@ -44,7 +44,7 @@ class GroupNormalization(RNGMixin, Feedforward):
         instance normalization.
     epsilon : float, optional
         Added to the variance before the square root; 1e-5 by default.
-    scale_init, shift_init : :class:`~blocks.initialization.NdarrayInitialization`, optional
+    scale_init, shift_init : NdarrayInitialization, optional
         Initialize the scale and the shift; ``Constant(1)`` and
         ``Constant(0)`` by default.
     learn_scale, learn_shift : bool, optional
@@ -119,11 +119,15 @@ class GroupNormalization(RNGMixin, Feedforward):
                 f"num_channels={self.num_channels}, got {self.num_groups}"
             )
         if self.learn_scale:
-            self.scale = shared_floatx_nans((self.num_channels,), name="group_norm_scale")
+            self.scale = shared_floatx_nans(
+                (self.num_channels,), name="group_norm_scale"
+            )
             add_role(self.scale, BATCH_NORM_SCALE_PARAMETER)
             self.parameters.append(self.scale)
         if self.learn_shift:
-            self.shift = shared_floatx_nans((self.num_channels,), name="group_norm_shift")
+            self.shift = shared_floatx_nans(
+                (self.num_channels,), name="group_norm_shift"
+            )
             add_role(self.shift, BATCH_NORM_SHIFT_PARAMETER)
             self.parameters.append(self.shift)
 

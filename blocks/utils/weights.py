@@ -54,10 +54,13 @@ def set_weights(named_parameters, weights, check_name="ignore"):
             f"set_weights got {len(weights)} weights for "
             f"{len(named_parameters)} parameters"
         )
-    for (value, weight_name), (name, variable) in zip(weights, named_parameters, strict=True):
+    for (value, weight_name), (name, variable) in zip(
+        weights, named_parameters, strict=True
+    ):
         if weight_name != name:
             _complain(
-                check_name, f"the weight named {weight_name!r} is set to parameter {name!r}"
+                check_name,
+                f"the weight named {weight_name!r} is set to parameter {name!r}",
             )
         shape = variable.get_value(borrow=True, return_internal_type=True).shape
         if tuple(value.shape) != tuple(shape):

@@ -76,7 +76,9 @@ def test_roles_and_pickling():
     assert VariableFilter(roles=[PERSISTENT])(graph.shared_variables) == [brick.centers]
     assert VariableFilter(roles=[PARAMETER])(graph.shared_variables) == []
     copy = pickle.loads(pickle.dumps(brick))
-    numpy.testing.assert_array_equal(copy.centers.get_value(), brick.centers.get_value())
+    numpy.testing.assert_array_equal(
+        copy.centers.get_value(), brick.centers.get_value()
+    )
     assert copy.alpha == brick.alpha
 
 

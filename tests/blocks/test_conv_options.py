@@ -16,7 +16,7 @@ floatX = symbolic.config.floatX
 
 def numpy_conv(x, W, pad, dilation, groups):
     """A true (flipped) grouped, dilated, zero-padded convolution by loops."""
-    batch, channels, height, width = x.shape
+    batch = x.shape[0]
     filters, per_group, kh, kw = W.shape
     x = numpy.pad(x, ((0, 0), (0, 0), (pad[0], pad[0]), (pad[1], pad[1])))
     span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
@@ -46,7 +46,12 @@ def make_conv(**kwargs):
 
 @pytest.mark.parametrize(
     ("border_mode", "dilation", "groups"),
-    [("same", (1, 1), 1), ("same", (2, 1), 2), ("valid", (2, 2), 3), ((1, 2), (1, 2), 1)],
+    [
+        ("same", (1, 1), 1),
+        ("same", (2, 1), 2),
+        ("valid", (2, 2), 3),
+        ((1, 2), (1, 2), 1),
+    ],
 )
 def test_convolution_matches_loops(border_mode, dilation, groups):
     conv = make_conv(
@@ -76,12 +81,24 @@ def test_convolution_matches_loops(border_mode, dilation, groups):
 
 def test_transpose_is_the_gradient_of_the_convolution():
     forward = make_conv(
-        filter_size=(3, 3), num_filters=4, num_channels=6, image_size=(7, 7),
-        border_mode="same", filter_dilation=(2, 2), num_groups=2, use_bias=False,
+        filter_size=(3, 3),
+        num_filters=4,
+        num_channels=6,
+        image_size=(7, 7),
+        border_mode="same",
+        filter_dilation=(2, 2),
+        num_groups=2,
+        use_bias=False,
     )
     transpose = ConvolutionalTranspose(
-        filter_size=(3, 3), num_filters=6, num_channels=4, image_size=(7, 7),
-        border_mode="same", filter_dilation=(2, 2), num_groups=2, use_bias=False,
+        filter_size=(3, 3),
+        num_filters=6,
+        num_channels=4,
+        image_size=(7, 7),
+        border_mode="same",
+        filter_dilation=(2, 2),
+        num_groups=2,
+        use_bias=False,
         weights_init=Constant(0),
     )
     transpose.initialize()
@@ -102,20 +119,30 @@ def test_transpose_is_the_gradient_of_the_convolution():
 def test_bad_options_are_named():
     with pytest.raises(ValueError, match="num_groups=4 must divide num_channels=6"):
         make_conv(filter_size=(3, 3), num_filters=4, num_channels=6, num_groups=4)
-    conv = Convolutional(filter_size=(2, 3), num_filters=2, num_channels=1, border_mode="same")
+    conv = Convolutional(
+        filter_size=(2, 3), num_filters=2, num_channels=1, border_mode="same"
+    )
     with pytest.raises(ValueError, match="'same' needs odd filter spans"):
         conv.apply(tensor.tensor4())
 
 
 def test_gradient_and_pickling():
     conv = make_conv(
-        filter_size=(3, 3), num_filters=2, num_channels=2, border_mode="same",
-        filter_dilation=(2, 2), num_groups=2,
+        filter_size=(3, 3),
+        num_filters=2,
+        num_channels=2,
+        border_mode="same",
+        filter_dilation=(2, 2),
+        num_groups=2,
     )
     x = numpy.random.RandomState(2).randn(1, 2, 5, 5).astype(floatX)
     verify_grad(conv.apply, [x], rng=numpy.random.RandomState(3))
     copy = pickle.loads(pickle.dumps(conv))
-    assert (copy.filter_dilation, copy.num_groups, copy.border_mode) == ((2, 2), 2, "same")
+    assert (copy.filter_dilation, copy.num_groups, copy.border_mode) == (
+        (2, 2),
+        2,
+        "same",
+    )
     inputs = tensor.tensor4("x")
     numpy.testing.assert_allclose(
         symbolic.function([inputs], copy.apply(inputs))(x),

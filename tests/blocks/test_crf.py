@@ -136,11 +136,12 @@ def test_viterbi_without_mask():
 def test_gradients_by_finite_differences():
     crf = make_crf()
     unaries, tags, mask = tiny_case(seed=8)
-    u, y, m = variables()
     rng = numpy.random.RandomState(9)
 
     def fun(unaries_, transitions_, start_, end_):
-        nll = crf.negative_log_likelihood(unaries_, symbolic.shared(tags), symbolic.shared(mask))
+        nll = crf.negative_log_likelihood(
+            unaries_, symbolic.shared(tags), symbolic.shared(mask)
+        )
         return symbolic.clone(
             nll,
             replace={

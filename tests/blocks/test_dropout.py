@@ -7,12 +7,12 @@ import pytest
 
 import symbolic
 from blocks.bricks import MLP, BatchNormalizedMLP, Rectifier, Tanh
+from blocks.bricks.bn import BatchNormalization
 from blocks.bricks.dropout import Dropout
 from blocks.filter import VariableFilter, get_application_call
 from blocks.graph import ComputationGraph
 from blocks.graph.modes import training_and_inference, training_mode
 from blocks.initialization import Constant, IsotropicGaussian
-from blocks.bricks.bn import BatchNormalization
 from blocks.roles import OUTPUT
 from symbolic import tensor
 from tests.helpers.brick_training import train_and_report
@@ -126,9 +126,7 @@ def test_training_with_dropout_lowers_the_inference_cost():
 
     def build():
         hidden = dropout.apply(mlp.linear_transformations[0].apply(x))
-        output = mlp.linear_transformations[1].apply(
-            mlp.activations[0].apply(hidden)
-        )
+        output = mlp.linear_transformations[1].apply(mlp.activations[0].apply(hidden))
         return tensor.sqr(output - y).mean()
 
     training_cost, inference_cost = training_and_inference(build, dropout)

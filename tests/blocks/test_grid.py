@@ -49,7 +49,9 @@ def numpy_lstm2d(brick, x, mask=None, h0=None, c0=None):
             h_up, c_up = (H[r - 1, c], C[r - 1, c]) if r else (h0, c0)
             a = x[r, c] + h_left.dot(get("W_left")) + h_up.dot(get("W_up"))
             i = sigmoid(
-                a[:, :d] + peep["W_cell_left_to_in"] * c_left + peep["W_cell_up_to_in"] * c_up
+                a[:, :d]
+                + peep["W_cell_left_to_in"] * c_left
+                + peep["W_cell_up_to_in"] * c_up
             )
             f = sigmoid(
                 a[:, d : 2 * d]

@@ -46,13 +46,16 @@ def numpy_group_norm(x, num_groups, scale, shift, epsilon=1e-5):
 def random_brick(brick, seed=1):
     rng = numpy.random.RandomState(seed)
     brick.initialize()
-    brick.scale.set_value(rng.uniform(0.5, 1.5, brick.scale.get_value().shape).astype(floatX))
+    brick.scale.set_value(
+        rng.uniform(0.5, 1.5, brick.scale.get_value().shape).astype(floatX)
+    )
     brick.shift.set_value(rng.randn(*brick.shift.get_value().shape).astype(floatX))
     return brick
 
 
 @pytest.mark.parametrize(
-    ("shape", "groups"), [((3, 6), 2), ((2, 4, 3, 5), 2), ((2, 6, 4), 3), ((2, 4, 2, 2, 3), 4)]
+    ("shape", "groups"),
+    [((3, 6), 2), ((2, 4, 3, 5), 2), ((2, 6, 4), 3), ((2, 4, 2, 2, 3), 4)],
 )
 def test_group_norm_matches_per_group_statistics(shape, groups):
     brick = random_brick(GroupNormalization(num_channels=shape[1], num_groups=groups))
@@ -128,7 +131,9 @@ def test_roles_and_pickling():
 
 
 def test_without_scale_and_shift():
-    brick = GroupNormalization(num_channels=2, num_groups=1, learn_scale=False, learn_shift=False)
+    brick = GroupNormalization(
+        num_channels=2, num_groups=1, learn_scale=False, learn_shift=False
+    )
     brick.initialize()
     assert brick.parameters == []
     x = tensor.matrix("x")

@@ -93,7 +93,9 @@ def test_gradient_clipping_matches_hand_unrolled_recurrence():
     inputs = tensor.tensor3("x")
     loss = (rnn.apply(inputs) * weights).sum()
     dx, dW = symbolic.function([inputs], symbolic.grad(loss, [inputs, rnn.W]))(x)
-    expected_dx, expected_dW = numpy_clipped_gradients(x, rnn.W.get_value(), clip, weights)
+    expected_dx, expected_dW = numpy_clipped_gradients(
+        x, rnn.W.get_value(), clip, weights
+    )
     numpy.testing.assert_allclose(dx, expected_dx, rtol=1e-5, atol=1e-7)
     numpy.testing.assert_allclose(dW, expected_dW, rtol=1e-5, atol=1e-7)
     # The clipping binds here: without it the gradient differs.
@@ -186,7 +188,7 @@ def test_only_return_final():
     lstm = initialized(LSTM(dim=2, only_return_final=True))
     inputs = tensor.tensor3("x")
     x = numpy.random.RandomState(8).randn(4, 3, 8).astype(floatX)
-    final_states, final_cells = lstm.apply(inputs)
+    final_states, _ = lstm.apply(inputs)
     assert final_states.ndim == 2
     every_states, _ = lstm.apply(inputs, only_return_final=False)
     last, every = symbolic.function([inputs], [final_states, every_states])(x)
@@ -220,11 +222,19 @@ def test_one_cell_step_equals_one_scan_step():
 
 def test_options_survive_pickling_and_bad_values_are_named():
     lstm = LSTM(
-        dim=2, peepholes=False, gradient_clipping=1.0, truncate_gradient=3,
-        learn_initial_states=False, only_return_final=True,
+        dim=2,
+        peepholes=False,
+        gradient_clipping=1.0,
+        truncate_gradient=3,
+        learn_initial_states=False,
+        only_return_final=True,
     )
     copy = pickle.loads(pickle.dumps(lstm))
-    assert (copy.peepholes, copy.gradient_clipping, copy.truncate_gradient) == (False, 1.0, 3)
+    assert (copy.peepholes, copy.gradient_clipping, copy.truncate_gradient) == (
+        False,
+        1.0,
+        3,
+    )
     assert (copy.learn_initial_states, copy.only_return_final) == (False, True)
     with pytest.raises(ValueError, match="gradient_clipping must be positive"):
         GatedRecurrent(dim=2, gradient_clipping=0)
@@ -241,7 +251,10 @@ def test_training_with_options_lowers_cost():
     x, y = tensor.tensor3("x"), tensor.matrix("y")
     project = Linear(3, 8, weights_init=IsotropicGaussian(0.3), biases_init=Constant(0))
     lstm = LSTM(
-        dim=2, peepholes=False, gradient_clipping=1.0, only_return_final=True,
+        dim=2,
+        peepholes=False,
+        gradient_clipping=1.0,
+        only_return_final=True,
         weights_init=IsotropicGaussian(0.3),
     )
     project.initialize()

@@ -32,7 +32,9 @@ def test_model_round_trip():
     weights = source.get_weights()
     assert [name for _, name in weights] == list(source.get_parameter_dict())
     target.set_weights(weights, check_name="raise")
-    for (value, name), (new, new_name) in zip(weights, target.get_weights(), strict=True):
+    for (value, name), (new, new_name) in zip(
+        weights, target.get_weights(), strict=True
+    ):
         assert name == new_name
         numpy.testing.assert_array_equal(value, new)
 
@@ -54,7 +56,7 @@ def test_brick_weights_and_pickled_weights():
 def test_check_name_policies():
     source, target = make_mlp(1, name="a"), make_mlp(2, name="b")
     weights = source.get_weights()
-    with pytest.raises(ValueError, match="is set to parameter '/b/linear_0.W'"):
+    with pytest.raises(ValueError, match=r"is set to parameter '/b/linear_0\.W'"):
         target.set_weights(weights, check_name="raise")
     # Nothing was set by the failed call.
     assert not numpy.array_equal(target.get_weights()[0][0], weights[0][0])
@@ -93,6 +95,6 @@ def test_unmatched_policies():
     with pytest.raises(ValueError, match="parameters without a weight"):
         model.set_weights_by_name(replacement)
     model.set_weights_by_name(weights)
-    by_name = dict((name, value) for value, name in model.get_weights())
+    by_name = {name: value for value, name in model.get_weights()}
     for value, name in weights:
         numpy.testing.assert_array_equal(by_name[name], value)

@@ -42,7 +42,11 @@ def train_and_report(cost, data, learning_rate=0.1, epochs=20, cost_of=None):
     algorithm.add_updates(graph.updates)
     names = tuple(sorted(inputs))
     batch = tuple(data[name] for name in names)
-    stream = DataStream(IterableDataset({name: [value_] for name, value_ in zip(names, batch, strict=True)}))
+    stream = DataStream(
+        IterableDataset(
+            {name: [value_] for name, value_ in zip(names, batch, strict=True)}
+        )
+    )
     main_loop = MainLoop(
         algorithm, stream, extensions=[FinishAfter(after_n_epochs=epochs)]
     )

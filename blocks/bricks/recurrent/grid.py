@@ -101,7 +101,9 @@ class LSTM2D(Initializable):
     ):
         self.dim = dim
         self.activation = Tanh() if activation is None else activation
-        self.gate_activation = Logistic() if gate_activation is None else gate_activation
+        self.gate_activation = (
+            Logistic() if gate_activation is None else gate_activation
+        )
         self.peepholes = peepholes
         if gradient_clipping is not None and gradient_clipping <= 0:
             raise ValueError(
@@ -199,7 +201,9 @@ class LSTM2D(Initializable):
             inputs = inputs[::-1, ::-1]
             mask = None if mask is None else mask[::-1, ::-1]
         height, width, batch_size = inputs.shape[0], inputs.shape[1], inputs.shape[2]
-        h_border = self._border("initial_state_", batch_size) if states is None else states
+        h_border = (
+            self._border("initial_state_", batch_size) if states is None else states
+        )
         c_border = self._border("initial_cells", batch_size) if cells is None else cells
         h_border = tensor.unbroadcast(h_border, 0, 1)
         c_border = tensor.unbroadcast(c_border, 0, 1)
@@ -231,9 +235,9 @@ class LSTM2D(Initializable):
                 + self._peep("W_cell_left_to_forget", c_left)
                 + self._peep("W_cell_up_to_forget", c_up)
             )
-            c_new = forget_gate * (c_left + c_up) * 0.5 + in_gate * self.activation.apply(
-                block(2)
-            )
+            c_new = forget_gate * (
+                c_left + c_up
+            ) * 0.5 + in_gate * self.activation.apply(block(2))
             c_new = self._clip(c_new)
             out_gate = self.gate_activation.apply(
                 block(3) + self._peep("W_cell_to_out", c_new)
