@@ -17,6 +17,10 @@ from blocks.utils import repr_attrs
 
 __all__ = [
     "Constant",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
     "Identity",
     "IsotropicGaussian",
     "NdarrayInitialization",
@@ -302,3 +306,108 @@ class SparseND(Sparse):
         unflattened = matrix.reshape((*axis_shape, *other_shape))
         order = axes + others
         return unflattened.transpose([order.index(i) for i in range(len(shape))])
+
+
+def _fans(shape):
+    """The fan-in and fan-out of a weight array of `shape`.
+
+    A matrix ``(input_dim, output_dim)`` (the layout of
+    :class:`~blocks.bricks.Linear`) has fans ``input_dim`` and
+    ``output_dim``. A filter bank ``(num_filters, num_channels, *window)``
+    (the layout of :class:`~blocks.bricks.conv.Convolutional`) has fans
+    ``num_channels * window`` and ``num_filters * window``.
+    """
+    if len(shape) < 2:
+        raise ValueError(
+            f"fan-based initialization needs an array of at least 2 dimensions, "
+            f"got shape {tuple(shape)}"
+        )
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    window = int(numpy.prod(shape[2:]))
+    return shape[1] * window, shape[0] * window
+
+
+class _FanScaled(NdarrayInitialization):
+    """Draws with a variance of ``gain ** 2 * scale / fan``; see subclasses."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def _std(self, shape):
+        raise NotImplementedError
+
+    def generate(self, rng, shape):
+        std = self._std(shape)
+        if self.uniform:
+            # A uniform law on [-a, a] has variance a ** 2 / 3.
+            bound = numpy.sqrt(3.0) * std
+            return _floatx(rng.uniform(-bound, bound, size=shape))
+        return _floatx(rng.normal(0.0, std, size=shape))
+
+
+class _Glorot(_FanScaled):
+    def _std(self, shape):
+        fan_in, fan_out = _fans(shape)
+        return self.gain * numpy.sqrt(2.0 / (fan_in + fan_out))
+
+
+class _He(_FanScaled):
+    def _std(self, shape):
+        fan_in, _ = _fans(shape)
+        return self.gain * numpy.sqrt(2.0 / fan_in)
+
+
+class GlorotUniform(_Glorot):
+    """Uniform weights with variance ``gain ** 2 * 2 / (fan_in + fan_out)``.
+
+    The scheme of Glorot and Bengio (2010). Fans are read from the shape:
+    ``(input_dim, output_dim)`` for matrices, ``(num_filters,
+    num_channels, *window)`` for filter banks.
+
+    Parameters
+    ----------
+    gain : float, optional
+        Multiplies the standard deviation; 1 by default.
+
+    Examples
+    --------
+    >>> import numpy
+    >>> w = GlorotUniform().generate(numpy.random.RandomState(0), (300, 200))
+    >>> bool(abs(w).max() <= numpy.sqrt(6.0 / 500))
+    True
+
+    """
+
+    uniform = True
+
+
+class GlorotNormal(_Glorot):
+    """Gaussian weights with variance ``gain ** 2 * 2 / (fan_in + fan_out)``.
+
+    See :class:`GlorotUniform` for the fans and `gain`.
+
+    """
+
+    uniform = False
+
+
+class HeUniform(_He):
+    """Uniform weights with variance ``gain ** 2 * 2 / fan_in``.
+
+    The scheme of He et al. (2015) for rectifier networks. See
+    :class:`GlorotUniform` for the fans and `gain`.
+
+    """
+
+    uniform = True
+
+
+class HeNormal(_He):
+    """Gaussian weights with variance ``gain ** 2 * 2 / fan_in``.
+
+    See :class:`HeUniform`.
+
+    """
+
+    uniform = False

@@ -5,6 +5,7 @@ from collections import Counter, OrderedDict
 
 from blocks.filter import get_brick
 from blocks.graph import ComputationGraph
+from blocks.utils import weights as _weights
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +157,53 @@ class Model(ComputationGraph):
                     f"got {value.shape}"
                 )
             parameters[name].set_value(value)
+
+    def get_weights(self):
+        """Return the parameter values with their names, in a list.
+
+        Returns
+        -------
+        list of (ndarray, str)
+            Copies of the values and the hierarchical names, in the order
+            of :meth:`get_parameter_dict`.
+
+        """
+        return _weights.get_weights(self.get_parameter_dict().items())
+
+    def set_weights(self, weights, check_name="ignore"):
+        """Set the parameter values in the order of :meth:`get_weights`.
+
+        Parameters
+        ----------
+        weights : list of (ndarray, str)
+            As :meth:`get_weights` returns.
+        check_name : {'ignore', 'warn', 'raise'}, optional
+            What a weight whose name differs from its parameter's does.
+
+        Raises
+        ------
+        ValueError
+            If the number of weights or a shape differs; then nothing is
+            set.
+
+        """
+        _weights.set_weights(self.get_parameter_dict().items(), weights, check_name)
+
+    def set_weights_by_name(self, weights, unmatched="raise"):
+        """Set each parameter value from the weight of the same name.
+
+        Parameters
+        ----------
+        weights : list of (ndarray, str)
+            As :meth:`get_weights` returns.
+        unmatched : {'ignore', 'warn', 'raise'}, optional
+            What weights without a parameter, or parameters without a
+            weight, do.
+
+        """
+        _weights.set_weights_by_name(
+            self.get_parameter_dict().items(), weights, unmatched
+        )
 
     def get_top_bricks(self):
         """Return the bricks that have no parent among the model's bricks.

@@ -689,6 +689,47 @@ class Brick(Annotation, metaclass=_Brick):
             return [*parent.get_unique_path(), self]
         return [self]
 
+    def _named_parameters(self):
+        """``(hierarchical name, parameter)`` of this brick and its descendants."""
+        from blocks.utils import find_bricks
+
+        return [
+            (brick.get_hierarchical_name(parameter), parameter)
+            for brick in find_bricks([self], lambda brick: True)
+            for parameter in brick.parameters
+        ]
+
+    def get_weights(self):
+        """The values and hierarchical names of the parameters, in a list.
+
+        This brick's parameters come first, then its descendants', breadth
+        first; see :meth:`blocks.model.Model.get_weights`.
+
+        """
+        from blocks.utils.weights import get_weights
+
+        return get_weights(self._named_parameters())
+
+    def set_weights(self, weights, check_name="ignore"):
+        """Set the parameter values in the order of :meth:`get_weights`.
+
+        See :meth:`blocks.model.Model.set_weights`.
+
+        """
+        from blocks.utils.weights import set_weights
+
+        set_weights(self._named_parameters(), weights, check_name)
+
+    def set_weights_by_name(self, weights, unmatched="raise"):
+        """Set each parameter value from the weight of the same name.
+
+        See :meth:`blocks.model.Model.set_weights_by_name`.
+
+        """
+        from blocks.utils.weights import set_weights_by_name
+
+        set_weights_by_name(self._named_parameters(), weights, unmatched)
+
     def get_hierarchical_name(self, parameter, delimiter=BRICK_DELIMITER):
         """Return the hierarchical name of a parameter, e.g. ``/mlp/linear_0.W``.
 

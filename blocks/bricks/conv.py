@@ -65,6 +65,19 @@ class Convolutional(LinearLike):
     tied_biases : bool, optional
         True (the default) gives each filter one bias shared by all output
         positions; False gives every filter and output position its own.
+    filter_dilation : tuple of int, optional
+        The spacing between the taps of a filter along each axis; ``(1,
+        1)`` (contiguous filters) by default. A filter of size ``k`` and
+        dilation ``d`` spans ``d * (k - 1) + 1`` pixels.
+    num_groups : int, optional
+        Split the input channels and the filters into this many groups,
+        each group of filters seeing only its group of channels; 1 by
+        default. Must divide `num_channels` and `num_filters`. The filters
+        then have shape ``(num_filters, num_channels // num_groups) +
+        filter_size``.
+
+    A `border_mode` of ``'same'`` pads so that, with unit steps, the output
+    has the size of the input; it needs odd (dilated) filter sizes.
 
     Attributes
     ----------
@@ -112,9 +125,13 @@ class Convolutional(LinearLike):
         step=(1, 1),
         border_mode="valid",
         tied_biases=True,
+        filter_dilation=(1, 1),
+        num_groups=1,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.filter_dilation = tuple(filter_dilation)
+        self.num_groups = num_groups
         self.filter_size = filter_size
         self.num_filters = num_filters
         self.num_channels = num_channels
@@ -133,7 +150,41 @@ class Convolutional(LinearLike):
         self._image_size = (None, None) if value is None else tuple(value)
 
     def _filter_shape(self):
-        return (self.num_filters, self.num_channels, *self.filter_size)
+        for name in ("num_channels", "num_filters"):
+            if getattr(self, name) % self.num_groups:
+                raise ValueError(
+                    f"brick {self.name!r}: num_groups={self.num_groups} must divide "
+                    f"{name}={getattr(self, name)}"
+                )
+        channels = self.num_channels // self.num_groups
+        return (self.num_filters, channels, *self.filter_size)
+
+    def _conv_border_mode(self):
+        """`border_mode`, with ``'same'`` turned into the padding it means."""
+        if self.border_mode != "same":
+            return self.border_mode
+        spans = [
+            dilation * (size - 1) + 1
+            for size, dilation in zip(
+                self.filter_size, self.filter_dilation, strict=True
+            )
+        ]
+        if any(span % 2 == 0 for span in spans):
+            raise ValueError(
+                f"brick {self.name!r}: border_mode 'same' needs odd filter spans, "
+                f"but filter_size {tuple(self.filter_size)} with dilation "
+                f"{self.filter_dilation} spans {tuple(spans)} pixels"
+            )
+        return tuple(span // 2 for span in spans)
+
+    def _extra_conv_options(self):
+        """Dilation and groups, passed to the convolution only when used."""
+        options = {}
+        if self.filter_dilation != (1, 1):
+            options["filter_dilation"] = self.filter_dilation
+        if self.num_groups != 1:
+            options["num_groups"] = self.num_groups
+        return options
 
     def _allocate(self):
         W = shared_floatx_nans(self._filter_shape(), name="W")
@@ -187,8 +238,9 @@ class Convolutional(LinearLike):
             self.W,
             input_shape=input_shape,
             subsample=self.step,
-            border_mode=self.border_mode,
+            border_mode=self._conv_border_mode(),
             filter_shape=self._filter_shape(),
+            **self._extra_conv_options(),
         )
         if self.use_bias:
             if self.tied_biases:
@@ -214,8 +266,14 @@ class Convolutional(LinearLike):
             shape = self.get_output_shape(
                 (None, self.num_channels, *self.image_size),
                 self._filter_shape(),
-                self.border_mode,
+                self._conv_border_mode(),
                 self.step,
+                # Groups do not change the output shape; dilation does.
+                **{
+                    key: value
+                    for key, value in self._extra_conv_options().items()
+                    if key == "filter_dilation"
+                },
             )
             return tuple(shape[1:])
         return super().get_dim(name)
@@ -308,11 +366,12 @@ class ConvolutionalTranspose(Convolutional):
                 f"without image_size (got {self.image_size}); set one of them"
             )
         return tuple(
-            step * (size - 1) + width - 2 * pad + unused
-            for size, step, width, pad, unused in zip(
+            step * (size - 1) + dilation * (width - 1) + 1 - 2 * pad + unused
+            for size, step, width, dilation, pad, unused in zip(
                 self.image_size,
                 self.step,
                 self.filter_size,
+                self.filter_dilation,
                 self._padding(),
                 self.unused_edge,
                 strict=True,
@@ -325,7 +384,7 @@ class ConvolutionalTranspose(Convolutional):
 
     def _padding(self):
         """The zero padding of the forward convolution along each axis."""
-        mode = self.border_mode
+        mode = self._conv_border_mode()
         if isinstance(mode, int):
             return (mode, mode)
         if isinstance(mode, tuple | list):
@@ -338,8 +397,18 @@ class ConvolutionalTranspose(Convolutional):
             return (0, 0)
         raise ValueError(f"brick {self.name!r}: unknown border_mode {mode!r}")
 
-    def conv2d_impl(self, input_, W, input_shape, subsample, border_mode, filter_shape):
+    def _filter_shape(self):
+        # The forward convolution's filters, (num_channels, num_filters //
+        # num_groups, ...), with the channel axes turned around.
+        forward = Convolutional._filter_shape(self)
+        return (self.num_filters // self.num_groups, self.num_channels, *forward[2:])
+
+    def conv2d_impl(
+        self, input_, W, input_shape, subsample, border_mode, filter_shape, **options
+    ):
         """Build the transposed convolution of `input_` with `W`.
+
+        `options` (dilation and groups) are read from the brick.
 
         The gradient-with-respect-to-inputs op expects the filters of the
         forward convolution, whose channel axes are the reverse of this
@@ -354,6 +423,7 @@ class ConvolutionalTranspose(Convolutional):
             kshp=forward_shape,
             border_mode=border_mode,
             subsample=subsample,
+            **self._extra_conv_options(),
         )
         return op(forward_filters, input_, output_size[1:])
 

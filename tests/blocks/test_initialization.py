@@ -116,3 +116,39 @@ def test_initialize_sets_shared_value():
 
 def test_repr_shows_configuration():
     assert "std=0.1" in repr(IsotropicGaussian(0.1))
+
+
+# Fan-scaled schemes ------------------------------------------------------------------
+from blocks.initialization import (  # noqa: E402
+    GlorotNormal,
+    GlorotUniform,
+    HeNormal,
+    HeUniform,
+)
+
+
+@pytest.mark.parametrize(
+    ("scheme", "shape", "variance"),
+    [
+        (GlorotUniform(), (300, 200), 2.0 / 500),
+        (GlorotNormal(), (300, 200), 2.0 / 500),
+        (HeUniform(), (300, 200), 2.0 / 300),
+        (HeNormal(gain=2.0), (300, 200), 4 * 2.0 / 300),
+        # Filter banks: (num_filters, num_channels, height, width).
+        (GlorotUniform(), (40, 30, 3, 3), 2.0 / (30 * 9 + 40 * 9)),
+        (HeNormal(), (40, 30, 3, 3), 2.0 / (30 * 9)),
+    ],
+)
+def test_fan_scaled_variance(scheme, shape, variance):
+    values = scheme.generate(numpy.random.RandomState(0), shape)
+    assert values.shape == shape
+    assert values.dtype == symbolic.config.floatX
+    assert abs(values.mean()) < 0.05 * numpy.sqrt(variance) * 10
+    numpy.testing.assert_allclose(values.var(), variance, rtol=0.05)
+    if isinstance(scheme, GlorotUniform | HeUniform):
+        assert abs(values).max() <= numpy.sqrt(3 * variance) + 1e-7
+
+
+def test_fan_scaled_needs_two_dimensions():
+    with pytest.raises(ValueError, match="at least 2 dimensions"):
+        GlorotUniform().generate(numpy.random.RandomState(0), (5,))

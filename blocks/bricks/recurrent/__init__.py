@@ -2,6 +2,7 @@
 
 from blocks.bricks.recurrent.architectures import LSTM, GatedRecurrent, SimpleRecurrent
 from blocks.bricks.recurrent.base import BaseRecurrent, recurrent
+from blocks.bricks.recurrent.grid import LSTM2D
 from blocks.bricks.recurrent.misc import (
     RECURRENTSTACK_SEPARATOR,
     Bidirectional,
@@ -10,6 +11,7 @@ from blocks.bricks.recurrent.misc import (
 
 __all__ = [
     "LSTM",
+    "LSTM2D",
     "RECURRENTSTACK_SEPARATOR",
     "BaseRecurrent",
     "Bidirectional",

@@ -9,6 +9,7 @@ from blocks.bricks.simple import Logistic, Tanh
 from blocks.roles import INITIAL_STATE, WEIGHT, add_role
 from blocks.utils.theano_utils import shared_floatx_nans, shared_floatx_zeros
 from symbolic import tensor
+from symbolic.gradient import grad_clip
 
 __all__ = ["LSTM", "GatedRecurrent", "SimpleRecurrent"]
 
@@ -23,7 +24,80 @@ def _batch_of(initial_state, batch_size):
     return tensor.repeat(initial_state[None, :], batch_size, 0)
 
 
-class SimpleRecurrent(BaseRecurrent, Initializable):
+class _RecurrentOptions:
+    """The options shared by the recurrent architectures.
+
+    Parameters
+    ----------
+    gradient_clipping : float, optional
+        Clip the gradient flowing back through each step's pre-activations
+        (and an LSTM's cells) to ``[-gradient_clipping,
+        gradient_clipping]``, as Lasagne's ``grad_clipping`` does. The
+        forward values are unchanged. None (no clipping) by default.
+    truncate_gradient : int, optional
+        Back-propagate through at most this many steps; -1 (all) by
+        default. Handed to :func:`symbolic.scan`.
+    learn_initial_states : bool, optional
+        True (the default) makes the initial states parameters with the
+        role :data:`~blocks.roles.INITIAL_STATE`, learned with the rest;
+        False starts from zeros that are not parameters. Either way a call
+        can start from given states, passed by name (``states=h0``).
+    only_return_final : bool, optional
+        Make iterated calls return only the last step's outputs; False by
+        default. A call can also pass ``only_return_final``.
+
+    """
+
+    def _set_options(
+        self,
+        gradient_clipping=None,
+        truncate_gradient=-1,
+        learn_initial_states=True,
+        only_return_final=False,
+    ):
+        if gradient_clipping is not None and gradient_clipping <= 0:
+            raise ValueError(
+                f"gradient_clipping must be positive or None, got {gradient_clipping!r}"
+            )
+        self.gradient_clipping = gradient_clipping
+        self.truncate_gradient = truncate_gradient
+        self.learn_initial_states = learn_initial_states
+        self.only_return_final = only_return_final
+
+    def _clip(self, variable):
+        """`variable`, with its gradient clipped when gradient_clipping is set."""
+        if self.gradient_clipping is None:
+            return variable
+        bound = self.gradient_clipping
+        return grad_clip(variable, -bound, bound)
+
+    def _initial_state(self, parameter, batch_size):
+        if self.learn_initial_states:
+            return _batch_of(parameter, batch_size)
+        return tensor.zeros((batch_size, self.dim))
+
+    def _add_initial_state(self, name):
+        """An initial-state parameter, or None when they are not learned."""
+        if not self.learn_initial_states:
+            return None
+        state = shared_floatx_zeros((self.dim,), name=name)
+        add_role(state, INITIAL_STATE)
+        return state
+
+
+_OPTION_NAMES = (
+    "gradient_clipping",
+    "truncate_gradient",
+    "learn_initial_states",
+    "only_return_final",
+)
+
+
+def _pop_options(kwargs):
+    return {name: kwargs.pop(name) for name in _OPTION_NAMES if name in kwargs}
+
+
+class SimpleRecurrent(_RecurrentOptions, BaseRecurrent, Initializable):
     """``h_t = activation(x_t + h_{t-1} W)``: the plain recurrent step.
 
     The input ``x_t`` already has the state's dimension (project it with a
@@ -37,18 +111,26 @@ class SimpleRecurrent(BaseRecurrent, Initializable):
     activation : :class:`~.bricks.Brick`
         Applied to the sum; :class:`~blocks.bricks.Identity` makes the
         transition linear.
+    gradient_clipping, truncate_gradient, learn_initial_states, only_return_final
+        Options of all recurrent architectures: clip the gradient through
+        the recurrence, truncate back-propagation, learn the initial state
+        or start from zeros, return only the last step. See the notes of
+        :class:`LSTM`.
 
     Notes
     -----
     Initialized as any :class:`.Initializable` brick.  Parameters: ``W``,
     ``(dim, dim)``, role :data:`~blocks.roles.WEIGHT`; ``initial_state``,
-    ``(dim,)``, role :data:`~blocks.roles.INITIAL_STATE`, zero until trained.
+    ``(dim,)``, role :data:`~blocks.roles.INITIAL_STATE`, zero until trained
+    (absent with ``learn_initial_states=False``).
 
     """
 
     @lazy(allocation=["dim"])
     def __init__(self, dim, activation, **kwargs):
+        options = _pop_options(kwargs)
         super().__init__(**kwargs)
+        self._set_options(**options)
         self.dim = dim
         self.children = [activation]
 
@@ -67,9 +149,9 @@ class SimpleRecurrent(BaseRecurrent, Initializable):
         W = shared_floatx_nans((self.dim, self.dim), name="W")
         add_role(W, WEIGHT)
         self.parameters.append(W)
-        initial_state = shared_floatx_zeros((self.dim,), name="initial_state")
-        add_role(initial_state, INITIAL_STATE)
-        self.parameters.append(initial_state)
+        initial_state = self._add_initial_state("initial_state")
+        if initial_state is not None:
+            self.parameters.append(initial_state)
 
     def _initialize(self):
         self._require_init("weights_init").initialize(self.W, self.rng)
@@ -91,7 +173,7 @@ class SimpleRecurrent(BaseRecurrent, Initializable):
             unchanged (a sequence that already ended).  All ones if absent.
 
         """
-        next_states = inputs + tensor.dot(states, self.W)
+        next_states = self._clip(inputs + tensor.dot(states, self.W))
         next_states = self.children[0].apply(next_states)
         if mask is not None:
             next_states = _keep_where_masked(mask, next_states, states)
@@ -99,10 +181,11 @@ class SimpleRecurrent(BaseRecurrent, Initializable):
 
     @application(outputs=apply.states)
     def initial_states(self, batch_size, *args, **kwargs):
-        return _batch_of(self.parameters[1], batch_size)
+        parameter = self.parameters[1] if self.learn_initial_states else None
+        return self._initial_state(parameter, batch_size)
 
 
-class LSTM(BaseRecurrent, Initializable):
+class LSTM(_RecurrentOptions, BaseRecurrent, Initializable):
     """A long short-term memory layer with peephole connections.
 
     Each unit has an input, a forget and an output gate.  The input of a
@@ -131,21 +214,48 @@ class LSTM(BaseRecurrent, Initializable):
         :class:`.Tanh` when None.
     gate_activation : :class:`~.bricks.Brick`, optional
         Applied to the three gates; :class:`.Logistic` when None.
+    peepholes : bool, optional
+        Whether the gates see the cells; True by default.
+    gradient_clipping : float, optional
+        Clip the gradient flowing back through each step's pre-activations
+        and cells to ``[-gradient_clipping, gradient_clipping]`` (the
+        forward values are unchanged); no clipping when None, the default.
+    truncate_gradient : int, optional
+        Back-propagate through at most this many steps; -1 (all steps) by
+        default.
+    learn_initial_states : bool, optional
+        True (the default): the initial states and cells are parameters,
+        learned with the others. False: they start from zeros and are not
+        parameters. Either way a call can be given its own
+        (``states=h0, cells=c0``).
+    only_return_final : bool, optional
+        Iterated calls return only the last step's states and cells,
+        ``(batch, dim)``; False by default. A call can also pass
+        ``only_return_final=True``.
 
     Notes
     -----
     Initialized as any :class:`.Initializable` brick.  Parameters:
     ``W_state``, ``(dim, 4 * dim)``, and the peepholes ``W_cell_to_in``,
-    ``W_cell_to_forget`` and ``W_cell_to_out``, ``(dim,)``, all with role
+    ``W_cell_to_forget`` and ``W_cell_to_out``, ``(dim,)`` (without
+    ``peepholes``, absent), all with role
     :data:`~blocks.roles.WEIGHT`; then the initial state (attribute
     ``initial_state_``, named ``initial_state``) and ``initial_cells``,
-    role :data:`~blocks.roles.INITIAL_STATE`, zero until trained.
+    role :data:`~blocks.roles.INITIAL_STATE`, zero until trained (absent
+    with ``learn_initial_states=False``).
+
+    Called with ``iterate=False`` the brick is an LSTM *cell*: one step
+    from given states and cells, ``(batch, dim)`` each, as inside the scan.
 
     """
 
     @lazy(allocation=["dim"])
-    def __init__(self, dim, activation=None, gate_activation=None, **kwargs):
+    def __init__(
+        self, dim, activation=None, gate_activation=None, peepholes=True, **kwargs
+    ):
         self.dim = dim
+        self.peepholes = peepholes
+        self._set_options(**_pop_options(kwargs))
         if activation is None:
             activation = Tanh()
         if gate_activation is None:
@@ -166,34 +276,27 @@ class LSTM(BaseRecurrent, Initializable):
 
     def _allocate(self):
         self.W_state = shared_floatx_nans((self.dim, 4 * self.dim), name="W_state")
-        self.W_cell_to_in = shared_floatx_nans((self.dim,), name="W_cell_to_in")
-        self.W_cell_to_forget = shared_floatx_nans((self.dim,), name="W_cell_to_forget")
-        self.W_cell_to_out = shared_floatx_nans((self.dim,), name="W_cell_to_out")
+        weights = [self.W_state]
+        if self.peepholes:
+            self.W_cell_to_in = shared_floatx_nans((self.dim,), name="W_cell_to_in")
+            self.W_cell_to_forget = shared_floatx_nans(
+                (self.dim,), name="W_cell_to_forget"
+            )
+            self.W_cell_to_out = shared_floatx_nans((self.dim,), name="W_cell_to_out")
+            weights += [self.W_cell_to_in, self.W_cell_to_forget, self.W_cell_to_out]
+        for weight in weights:
+            add_role(weight, WEIGHT)
         # The underscore keeps the attribute apart from the `initial_states`
         # application.
-        self.initial_state_ = shared_floatx_zeros((self.dim,), name="initial_state")
-        self.initial_cells = shared_floatx_zeros((self.dim,), name="initial_cells")
-        for weight in (
-            self.W_state,
-            self.W_cell_to_in,
-            self.W_cell_to_forget,
-            self.W_cell_to_out,
-        ):
-            add_role(weight, WEIGHT)
-        add_role(self.initial_state_, INITIAL_STATE)
-        add_role(self.initial_cells, INITIAL_STATE)
-        self.parameters = [
-            self.W_state,
-            self.W_cell_to_in,
-            self.W_cell_to_forget,
-            self.W_cell_to_out,
-            self.initial_state_,
-            self.initial_cells,
-        ]
+        self.initial_state_ = self._add_initial_state("initial_state")
+        self.initial_cells = self._add_initial_state("initial_cells")
+        initial = [self.initial_state_, self.initial_cells]
+        self.parameters = weights + [i for i in initial if i is not None]
+        self._weights = weights
 
     def _initialize(self):
         weights_init = self._require_init("weights_init")
-        for weights in self.parameters[:4]:
+        for weights in self._weights:
             weights_init.initialize(weights, self.rng)
 
     @recurrent(
@@ -228,18 +331,24 @@ class LSTM(BaseRecurrent, Initializable):
         def slice_last(x, no):
             return x[:, no * self.dim : (no + 1) * self.dim]
 
-        activation = tensor.dot(states, self.W_state) + inputs
+        def peep(weight_name, cell_values):
+            if not self.peepholes:
+                return 0
+            return cell_values * getattr(self, weight_name)
+
+        activation = self._clip(tensor.dot(states, self.W_state) + inputs)
         in_gate = self.gate_activation.apply(
-            slice_last(activation, 0) + cells * self.W_cell_to_in
+            slice_last(activation, 0) + peep("W_cell_to_in", cells)
         )
         forget_gate = self.gate_activation.apply(
-            slice_last(activation, 1) + cells * self.W_cell_to_forget
+            slice_last(activation, 1) + peep("W_cell_to_forget", cells)
         )
         next_cells = forget_gate * cells + in_gate * self.activation.apply(
             slice_last(activation, 2)
         )
+        next_cells = self._clip(next_cells)
         out_gate = self.gate_activation.apply(
-            slice_last(activation, 3) + next_cells * self.W_cell_to_out
+            slice_last(activation, 3) + peep("W_cell_to_out", next_cells)
         )
         next_states = out_gate * self.activation.apply(next_cells)
 
@@ -252,12 +361,12 @@ class LSTM(BaseRecurrent, Initializable):
     @application(outputs=apply.states)
     def initial_states(self, batch_size, *args, **kwargs):
         return [
-            _batch_of(self.initial_state_, batch_size),
-            _batch_of(self.initial_cells, batch_size),
+            self._initial_state(self.initial_state_, batch_size),
+            self._initial_state(self.initial_cells, batch_size),
         ]
 
 
-class GatedRecurrent(BaseRecurrent, Initializable):
+class GatedRecurrent(_RecurrentOptions, BaseRecurrent, Initializable):
     """A gated recurrent unit (GRU) layer, as in [CvMG14]_.
 
     An update gate mixes the previous state with a candidate computed from
@@ -272,6 +381,8 @@ class GatedRecurrent(BaseRecurrent, Initializable):
         Applied to the candidate state; :class:`.Tanh` when None.
     gate_activation : :class:`~.bricks.Brick`, optional
         Applied to the gates; :class:`.Logistic` when None.
+    gradient_clipping, truncate_gradient, learn_initial_states, only_return_final
+        As for :class:`LSTM`.
 
     Notes
     -----
@@ -279,7 +390,11 @@ class GatedRecurrent(BaseRecurrent, Initializable):
     ``state_to_state``, ``(dim, dim)``, and ``state_to_gates``,
     ``(dim, 2 * dim)`` (update, then reset), role
     :data:`~blocks.roles.WEIGHT`; then ``initial_state``, ``(dim,)``, role
-    :data:`~blocks.roles.INITIAL_STATE`, zero until trained.
+    :data:`~blocks.roles.INITIAL_STATE`, zero until trained (absent with
+    ``learn_initial_states=False``).
+
+    Called with ``iterate=False`` the brick is a GRU *cell*: one step from
+    given states, ``(batch, dim)``, as inside the scan.
 
     .. [CvMG14] Kyunghyun Cho, Bart van Merriënboer, Çağlar Gülçehre,
        Dzmitry Bahdanau, Fethi Bougares, Holger Schwenk, and Yoshua
@@ -297,6 +412,7 @@ class GatedRecurrent(BaseRecurrent, Initializable):
             gate_activation = Logistic()
         self.activation = activation
         self.gate_activation = gate_activation
+        self._set_options(**_pop_options(kwargs))
         children = [activation, gate_activation, *kwargs.pop("children", [])]
         super().__init__(children=children, **kwargs)
 
@@ -322,11 +438,12 @@ class GatedRecurrent(BaseRecurrent, Initializable):
         state_to_gates = shared_floatx_nans(
             (self.dim, 2 * self.dim), name="state_to_gates"
         )
-        initial_state = shared_floatx_zeros((self.dim,), name="initial_state")
         add_role(state_to_state, WEIGHT)
         add_role(state_to_gates, WEIGHT)
-        add_role(initial_state, INITIAL_STATE)
-        self.parameters.extend([state_to_state, state_to_gates, initial_state])
+        self.parameters.extend([state_to_state, state_to_gates])
+        initial_state = self._add_initial_state("initial_state")
+        if initial_state is not None:
+            self.parameters.append(initial_state)
 
     def _initialize(self):
         weights_init = self._require_init("weights_init")
@@ -366,13 +483,13 @@ class GatedRecurrent(BaseRecurrent, Initializable):
 
         """
         gate_values = self.gate_activation.apply(
-            states.dot(self.state_to_gates) + gate_inputs
+            self._clip(states.dot(self.state_to_gates) + gate_inputs)
         )
         update_values = gate_values[:, : self.dim]
         reset_values = gate_values[:, self.dim :]
         states_reset = states * reset_values
         next_states = self.activation.apply(
-            states_reset.dot(self.state_to_state) + inputs
+            self._clip(states_reset.dot(self.state_to_state) + inputs)
         )
         next_states = next_states * update_values + states * (1 - update_values)
         if mask is not None:
@@ -381,4 +498,5 @@ class GatedRecurrent(BaseRecurrent, Initializable):
 
     @application(outputs=apply.states)
     def initial_states(self, batch_size, *args, **kwargs):
-        return [_batch_of(self.parameters[2], batch_size)]
+        parameter = self.parameters[2] if self.learn_initial_states else None
+        return [self._initial_state(parameter, batch_size)]

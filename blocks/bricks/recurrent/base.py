@@ -149,6 +149,10 @@ def recurrent(*args, **kwargs):
                 sequence is given.
             scan_kwargs : dict
                 More keyword arguments for :func:`symbolic.scan`.
+            only_return_final : bool
+                If ``True``, return only the outputs of the last step. The
+                brick's ``only_return_final`` attribute by default, else
+                ``False``.
 
             """
             iterate = kwargs.pop("iterate", True)
@@ -156,6 +160,13 @@ def recurrent(*args, **kwargs):
                 return application_function(brick, *args, **kwargs)
             reverse = kwargs.pop("reverse", False)
             scan_kwargs = kwargs.pop("scan_kwargs", {})
+            # Options a brick may carry (see the recurrent architectures).
+            truncate_gradient = getattr(brick, "truncate_gradient", -1)
+            if truncate_gradient != -1:
+                scan_kwargs = {"truncate_gradient": truncate_gradient, **scan_kwargs}
+            only_return_final = kwargs.pop(
+                "only_return_final", getattr(brick, "only_return_final", False)
+            )
             return_initial_states = kwargs.pop("return_initial_states", False)
             n_steps = kwargs.pop("n_steps", None)
             batch_size = kwargs.pop("batch_size", None)
@@ -274,6 +285,8 @@ def recurrent(*args, **kwargs):
                         result[i] = owner.inputs[0]
             if updates:
                 application_call.updates = dict_union(application_call.updates, updates)
+            if only_return_final:
+                result = [output[-1] for output in result]
             return result
 
         recurrent_apply.__name__ = application_function.__name__
