@@ -148,8 +148,31 @@ predefined_modes = {
 }
 
 
+def check_device():
+    """Refuse a GPU ``config.device``: there is no GPU backend to run on.
+
+    Importing and configuring with ``device=cuda`` works; compiling a
+    function raises, rather than silently running on the CPU what the user
+    asked to run on a GPU.
+
+    Raises
+    ------
+    ValueError
+        When ``config.device`` names a GPU (``cuda``, ``cuda0``, ``gpu``...).
+    """
+    device = str(config.device).strip().lower()
+    if device.startswith(("cuda", "gpu", "opencl")):
+        raise ValueError(
+            f"config.device is {config.device!r}, a GPU, but symbolic has no GPU "
+            f"backend yet: functions compile for the CPU only. Set device=cpu "
+            f"in SYMBOLIC_FLAGS (or in THEANO_FLAGS when running through "
+            f"symbolic.theano_alias) or in ~/.symbolicrc."
+        )
+
+
 def get_mode(mode):
     """Return the Mode for ``mode`` (a Mode, a mode name, or None for the default)."""
+    check_device()
     if mode is None:
         name = config.mode
         if name == "Mode":
