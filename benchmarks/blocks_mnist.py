@@ -33,6 +33,11 @@ import numpy
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
+# The bricks' variables and parameters take config.floatX: float32, as the
+# data and the peer (set before symbolic is first imported).
+os.environ["SYMBOLIC_FLAGS"] = ",".join(
+    filter(None, [os.environ.get("SYMBOLIC_FLAGS", ""), "floatX=float32"])
+)
 
 from blocks.extensions import SimpleExtension  # noqa: E402
 

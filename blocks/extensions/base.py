@@ -1,5 +1,6 @@
 """The extension protocol: callbacks, their names, and trigger predicates."""
 
+import functools
 import logging
 
 logger = logging.getLogger(__name__)
@@ -11,12 +12,19 @@ def callback(func):
     return func
 
 
-def _callback_names():
-    return sorted(
+@functools.cache
+def _callback_name_set():
+    # Read once: the callbacks are those TrainingExtension defines, and the
+    # main loop compares names on every batch.
+    return frozenset(
         name
         for name, value in vars(TrainingExtension).items()
         if getattr(value, "_is_callback", False)
     )
+
+
+def _callback_names():
+    return sorted(_callback_name_set())
 
 
 class CallbackName(str):
@@ -32,7 +40,7 @@ class CallbackName(str):
     """
 
     def __new__(cls, name):
-        if name not in _callback_names():
+        if name not in _callback_name_set():
             raise TypeError(
                 f"{name!r} is not a training extension callback; the "
                 f"callbacks are {_callback_names()}"
@@ -40,7 +48,7 @@ class CallbackName(str):
         return super().__new__(cls, name)
 
     def __eq__(self, other):
-        if other not in _callback_names():
+        if other not in _callback_name_set():
             raise TypeError(
                 f"{other!r} is not a training extension callback; the "
                 f"callbacks are {_callback_names()}"

@@ -14,6 +14,7 @@ classes here where that package cannot be imported.
 """
 
 import contextlib
+import itertools
 import logging
 import os
 
@@ -37,14 +38,10 @@ class _PartitionAll:
         return self
 
     def __next__(self):
-        part = []
-        for item in self.iterator:
-            part.append(item)
-            if len(part) == self.n:
-                break
+        part = tuple(itertools.islice(self.iterator, self.n))
         if not part:
             raise StopIteration
-        return tuple(part)
+        return part
 
 
 class _Chain:

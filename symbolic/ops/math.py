@@ -417,6 +417,12 @@ class Argmax(Op):
     def perform(self, node, inputs, output_storage):
         (x,) = inputs
         axes = self.axis if self.axis is not None else tuple(range(x.ndim))
+        if len(axes) == 1:
+            # One axis (an error rate's argmax over classes, every batch):
+            # numpy takes it as it is, with no transposed copy.
+            out = self._fn(x, axis=axes[0])
+            output_storage[0][0] = numpy.asarray(out, dtype="int64")
+            return
         keep = [i for i in range(x.ndim) if i not in axes]
         moved = numpy.transpose(x, keep + list(axes))
         # The reduced length spelled out: -1 is ambiguous when a kept axis is
