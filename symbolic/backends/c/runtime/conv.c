@@ -490,6 +490,7 @@ enum { POOL_MAX_MODE = 0, POOL_SUM = 1, POOL_AVG_INC = 2, POOL_AVG_EXC = 3 };
 
 typedef struct {
     int f32, mode, ignore_border, kind; /* kind: 0 pool, 1 max grad, 2 avg grad */
+    int full;                           /* pool_full applies */
     int lead_nd;
     npy_intp lead[MAX_DIMS];
     npy_intp planes, H, W, oh, ow, wh, ww, sh, sw, ph, pw;
@@ -602,14 +603,101 @@ static double pool_count(const PoolJob *j, npy_intp r, npy_intp c)
 POOL_PLANES(float)
 POOL_PLANES(double)
 
+/* The common case: unit-stride rows and every window inside the image (no
+ * padding, no clipped window).  Loops run along output columns, one window
+ * offset at a time, so they read rows in order. */
+#define POOL_PLANES_FULL(T)                                                           \
+    static RT_HOT void pool_full_##T(const PoolJob *j, npy_intp p0, npy_intp p1)      \
+    {                                                                                 \
+        npy_intp p, r, a, b, c, ow = j->ow, sw = j->sw;                               \
+        npy_intp xs2 = PyArray_STRIDE(j->x, j->lead_nd);                              \
+        double count = (double)j->wh * (double)j->ww;                                 \
+        for (p = p0; p < p1; p++) {                                                   \
+            const char *xp = PyArray_BYTES(j->x) + plane_offset(j, j->x, p);          \
+            const char *zp = j->kind == 1 ? PyArray_BYTES(j->z) + plane_offset(j, j->z, p) \
+                                          : NULL;                                     \
+            const char *gp = j->kind != 0 ? PyArray_BYTES(j->gz) + plane_offset(j, j->gz, p) \
+                                          : NULL;                                     \
+            npy_intp zs2 = j->kind == 1 ? PyArray_STRIDE(j->z, j->lead_nd) : 0;       \
+            npy_intp gs2 = j->kind != 0 ? PyArray_STRIDE(j->gz, j->lead_nd) : 0;      \
+            T *o = (T *)j->out + p * (j->kind == 0 ? j->oh * ow : j->H * j->W);       \
+            for (r = 0; r < j->oh; r++) {                                             \
+                const char *top = xp + r * j->sh * xs2;                               \
+                if (j->kind == 0) {                                                   \
+                    T *restrict orow = o + r * ow;                                    \
+                    const T *restrict first = (const T *)top;                         \
+                    for (c = 0; c < ow; c++) orow[c] = first[c * sw];                 \
+                    for (a = 0; a < j->wh; a++) {                                     \
+                        const T *restrict row = (const T *)(top + a * xs2);           \
+                        for (b = (a == 0); b < j->ww; b++) {                          \
+                            if (j->mode == POOL_MAX_MODE)                             \
+                                for (c = 0; c < ow; c++) {                            \
+                                    T m = orow[c], v = row[c * sw + b];               \
+                                    orow[c] = (m != m || !(v > m || v != v)) ? m : v; \
+                                }                                                     \
+                            else                                                      \
+                                for (c = 0; c < ow; c++) orow[c] += row[c * sw + b];  \
+                        }                                                             \
+                    }                                                                 \
+                    if (j->mode != POOL_MAX_MODE && j->mode != POOL_SUM)              \
+                        for (c = 0; c < ow; c++) orow[c] = (T)((double)orow[c] / count); \
+                    continue;                                                         \
+                }                                                                     \
+                {                                                                     \
+                    const T *restrict zr = zp ? (const T *)(zp + r * zs2) : NULL;     \
+                    const T *restrict gr = (const T *)(gp + r * gs2);                 \
+                    for (a = 0; a < j->wh; a++) {                                     \
+                        const T *restrict row = (const T *)(top + a * xs2);           \
+                        T *restrict orow = o + (r * j->sh + a) * j->W;                \
+                        for (b = 0; b < j->ww; b++) {                                 \
+                            if (j->kind == 1)                                         \
+                                for (c = 0; c < ow; c++)                              \
+                                    orow[c * sw + b] += row[c * sw + b] == zr[c]      \
+                                                            ? gr[c]                   \
+                                                            : (T)0 * gr[c];           \
+                            else if (j->mode == POOL_SUM)                             \
+                                for (c = 0; c < ow; c++) orow[c * sw + b] += gr[c];   \
+                            else                                                      \
+                                for (c = 0; c < ow; c++)                              \
+                                    orow[c * sw + b] += (T)((double)gr[c] / count);   \
+                        }                                                             \
+                    }                                                                 \
+                }                                                                     \
+            }                                                                         \
+        }                                                                             \
+    }
+
+POOL_PLANES_FULL(float)
+POOL_PLANES_FULL(double)
+
+/* Whether pool_full applies: unit-stride rows, no padding, whole windows. */
+static int pool_is_full(const PoolJob *j)
+{
+    npy_intp is = j->f32 ? 4 : 8;
+    int d = j->lead_nd + 1;
+    if (j->ph || j->pw || (j->oh - 1) * j->sh + j->wh > j->H ||
+        (j->ow - 1) * j->sw + j->ww > j->W)
+        return 0;
+    if (PyArray_STRIDE(j->x, d) != is) return 0;
+    if (j->kind == 1 && PyArray_STRIDE(j->z, d) != is) return 0;
+    if (j->kind != 0 && PyArray_STRIDE(j->gz, d) != is) return 0;
+    return 1;
+}
+
 static void pool_part(void *arg, int part, int parts)
 {
     const PoolJob *j = (const PoolJob *)arg;
     npy_intp p0 = j->planes * part / parts, p1 = j->planes * (part + 1) / parts;
-    if (j->f32)
+    if (j->full) {
+        if (j->f32)
+            pool_full_float(j, p0, p1);
+        else
+            pool_full_double(j, p0, p1);
+    } else if (j->f32) {
         pool_planes_float(j, p0, p1);
-    else
+    } else {
         pool_planes_double(j, p0, p1);
+    }
 }
 
 /* The window vectors in cells first..first+2; 0 when the thunk must decide
@@ -688,7 +776,9 @@ static int run_pool(Entry *e)
     if (j.kind != 0 || PyArray_SIZE(j.x) == 0)
         memset(j.out, 0, PyArray_NBYTES(out));
     if (PyArray_SIZE(j.x) > 0 && j.oh > 0 && j.ow > 0 && j.planes > 0) {
-        npy_intp cells = j.planes * j.H * j.W;
+        npy_intp cells;
+        j.full = pool_is_full(&j);
+        cells = j.planes * j.H * j.W;
         if (cells >= RELEASE_GIL_SIZE) {
             Py_BEGIN_ALLOW_THREADS
             if (pool.size > 1 && j.planes > 1)
