@@ -486,6 +486,10 @@ static int run_conv_grad_inputs(Entry *e)
 
 /* Pooling --------------------------------------------------------------------- */
 
+/* Max of m and v as numpy.maximum: a NaN on either side wins.  Nested
+ * selects without short-circuit tests, so that loops vectorize. */
+#define NAN_MAX(m, v) ((m) != (m) ? (m) : ((v) != (v) ? (v) : ((v) > (m) ? (v) : (m))))
+
 enum { POOL_MAX_MODE = 0, POOL_SUM = 1, POOL_AVG_INC = 2, POOL_AVG_EXC = 3 };
 
 typedef struct {
@@ -572,7 +576,7 @@ static double pool_count(const PoolJob *j, npy_intp r, npy_intp c)
                         for (y = y0; y < y1; y++)                                     \
                             for (x = x0; x < x1; x++) {                               \
                                 T v = *(const T *)(xp + y * xs2 + x * xs3);           \
-                                m = (m != m || !(v > m || v != v)) ? m : v;           \
+                                m = NAN_MAX(m, v);                                    \
                             }                                                         \
                         o[r * j->ow + c] = m;                                         \
                     } else if (j->kind == 0) {                                        \
@@ -633,7 +637,7 @@ POOL_PLANES(double)
                             if (j->mode == POOL_MAX_MODE)                             \
                                 for (c = 0; c < ow; c++) {                            \
                                     T m = orow[c], v = row[c * sw + b];               \
-                                    orow[c] = (m != m || !(v > m || v != v)) ? m : v; \
+                                    orow[c] = NAN_MAX(m, v);                          \
                                 }                                                     \
                             else                                                      \
                                 for (c = 0; c < ow; c++) orow[c] += row[c * sw + b];  \
@@ -670,6 +674,90 @@ POOL_PLANES(double)
 POOL_PLANES_FULL(float)
 POOL_PLANES_FULL(double)
 
+/* 2x2 windows with stride 2 (the usual pooling layer), over planes of
+ * unit-stride rows: whole planes per call, in flat loops that vectorize
+ * even when the rows are short. */
+#define POOL_TILES_2X2(T)                                                             \
+    /* Plane x (rows xs apart) to out (oh x ow, C order). */                         \
+    static RT_HOT void pool_2x2_plane_##T(npy_intp oh, npy_intp ow, const char *x,    \
+                                          npy_intp xs, T *restrict out)               \
+    {                                                                                 \
+        T tmp[512];                                                                   \
+        npy_intp r, c, n = 2 * ow;                                                    \
+        for (r = 0; r < oh; r++, out += ow) {                                         \
+            const T *restrict a = (const T *)(x + 2 * r * xs);                        \
+            const T *restrict b = (const T *)(x + (2 * r + 1) * xs);                  \
+            if (n > 512) {                                                            \
+                for (c = 0; c < ow; c++) {                                            \
+                    T a0 = a[2 * c], a1 = a[2 * c + 1], b0 = b[2 * c], b1 = b[2 * c + 1]; \
+                    T u = NAN_MAX(a0, a1), v = NAN_MAX(b0, b1);                       \
+                    out[c] = NAN_MAX(u, v);                                           \
+                }                                                                     \
+                continue;                                                             \
+            }                                                                         \
+            for (c = 0; c < n; c++) {                                                 \
+                T u = a[c], v = b[c];                                                 \
+                tmp[c] = NAN_MAX(u, v);                                               \
+            }                                                                         \
+            for (c = 0; c < ow; c++) {                                                \
+                T u = tmp[2 * c], v = tmp[2 * c + 1];                                 \
+                out[c] = NAN_MAX(u, v);                                               \
+            }                                                                         \
+        }                                                                             \
+    }                                                                                 \
+    /* Gradient of one plane into o (H x W, C order, zeroed). */                     \
+    static RT_HOT void pool_2x2_grad_plane_##T(const PoolJob *j, const char *xp,      \
+                                               npy_intp xs, const char *zp,           \
+                                               npy_intp zs, const char *gp,           \
+                                               npy_intp gs, T *restrict o)            \
+    {                                                                                 \
+        npy_intp r, a, c, ow = j->ow;                                                 \
+        for (r = 0; r < j->oh; r++) {                                                 \
+            const T *restrict z = (const T *)(zp + r * zs);                           \
+            const T *restrict g = (const T *)(gp + r * gs);                           \
+            for (a = 0; a < 2; a++) {                                                 \
+                const T *restrict x = (const T *)(xp + (2 * r + a) * xs);             \
+                T *restrict orow = o + (2 * r + a) * j->W;                            \
+                for (c = 0; c < ow; c++) {                                            \
+                    T m = z[c], v = g[c], none = (T)0 * v, x0 = x[2 * c],             \
+                      x1 = x[2 * c + 1];                                              \
+                    orow[2 * c] = x0 == m ? v : none;                                 \
+                    orow[2 * c + 1] = x1 == m ? v : none;                             \
+                }                                                                     \
+            }                                                                         \
+        }                                                                             \
+    }
+
+POOL_TILES_2X2(float)
+POOL_TILES_2X2(double)
+
+/* pool_full's loops for 2x2 max windows with stride 2. */
+static void pool_2x2(const PoolJob *j, npy_intp p0, npy_intp p1)
+{
+    npy_intp p, size = j->f32 ? 4 : 8;
+    npy_intp xs2 = PyArray_STRIDE(j->x, j->lead_nd);
+    for (p = p0; p < p1; p++) {
+        const char *xp = PyArray_BYTES(j->x) + plane_offset(j, j->x, p);
+        if (j->kind == 0) {
+            char *o = j->out + (size_t)p * j->oh * j->ow * size;
+            if (j->f32)
+                pool_2x2_plane_float(j->oh, j->ow, xp, xs2, (float *)o);
+            else
+                pool_2x2_plane_double(j->oh, j->ow, xp, xs2, (double *)o);
+        } else {
+            const char *zp = PyArray_BYTES(j->z) + plane_offset(j, j->z, p);
+            const char *gp = PyArray_BYTES(j->gz) + plane_offset(j, j->gz, p);
+            npy_intp zs = PyArray_STRIDE(j->z, j->lead_nd);
+            npy_intp gs = PyArray_STRIDE(j->gz, j->lead_nd);
+            char *o = j->out + (size_t)p * j->H * j->W * size;
+            if (j->f32)
+                pool_2x2_grad_plane_float(j, xp, xs2, zp, zs, gp, gs, (float *)o);
+            else
+                pool_2x2_grad_plane_double(j, xp, xs2, zp, zs, gp, gs, (double *)o);
+        }
+    }
+}
+
 /* Whether pool_full applies: unit-stride rows, no padding, whole windows. */
 static int pool_is_full(const PoolJob *j)
 {
@@ -688,7 +776,10 @@ static void pool_part(void *arg, int part, int parts)
 {
     const PoolJob *j = (const PoolJob *)arg;
     npy_intp p0 = j->planes * part / parts, p1 = j->planes * (part + 1) / parts;
-    if (j->full) {
+    if (j->full && j->mode == POOL_MAX_MODE && j->kind != 2 && j->wh == 2 &&
+        j->ww == 2 && j->sh == 2 && j->sw == 2) {
+        pool_2x2(j, p0, p1);
+    } else if (j->full) {
         if (j->f32)
             pool_full_float(j, p0, p1);
         else

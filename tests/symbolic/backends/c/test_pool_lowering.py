@@ -107,6 +107,11 @@ def test_strided_and_other_ranks(mode):
     check(base[:2].reshape(2, 3, 2, 7, 9).transpose(0, 2, 1, 3, 4), mode, config)
 
 
+def test_long_rows():
+    """Rows longer than the 2x2 kernel's row buffer."""
+    check(RNG.standard_normal((1, 2, 4, 1030)), "max", CONFIGS[0])
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_empty_inputs(mode):
     check(numpy.zeros((0, 3, 6, 6), "float32"), mode, CONFIGS[0])
