@@ -495,6 +495,7 @@ enum { POOL_MAX_MODE = 0, POOL_SUM = 1, POOL_AVG_INC = 2, POOL_AVG_EXC = 3 };
 typedef struct {
     int f32, mode, ignore_border, kind; /* kind: 0 pool, 1 max grad, 2 avg grad */
     int full;                           /* pool_full applies */
+    int tiles_2x2;                      /* and pool_2x2 too */
     int lead_nd;
     npy_intp lead[MAX_DIMS];
     npy_intp planes, H, W, oh, ow, wh, ww, sh, sw, ph, pw;
@@ -776,8 +777,7 @@ static void pool_part(void *arg, int part, int parts)
 {
     const PoolJob *j = (const PoolJob *)arg;
     npy_intp p0 = j->planes * part / parts, p1 = j->planes * (part + 1) / parts;
-    if (j->full && j->mode == POOL_MAX_MODE && j->kind != 2 && j->wh == 2 &&
-        j->ww == 2 && j->sh == 2 && j->sw == 2) {
+    if (j->tiles_2x2) {
         pool_2x2(j, p0, p1);
     } else if (j->full) {
         if (j->f32)
@@ -864,11 +864,17 @@ static int run_pool(Entry *e)
     out = reuse_or_new(e->out[0], nd, shape, t);
     if (out == NULL) return -1;
     j.out = PyArray_BYTES(out);
-    if (j.kind != 0 || PyArray_SIZE(j.x) == 0)
+    if (PyArray_SIZE(j.x) > 0 && j.oh > 0 && j.ow > 0) {
+        j.full = pool_is_full(&j);
+        j.tiles_2x2 = j.full && j.mode == POOL_MAX_MODE && j.kind != 2 && j.wh == 2 &&
+                      j.ww == 2 && j.sh == 2 && j.sw == 2;
+    }
+    /* A gradient starts from zeros, unless 2x2 tiles cover every cell. */
+    if ((j.kind != 0 && !(j.tiles_2x2 && j.H == 2 * j.oh && j.W == 2 * j.ow)) ||
+        PyArray_SIZE(j.x) == 0)
         memset(j.out, 0, PyArray_NBYTES(out));
     if (PyArray_SIZE(j.x) > 0 && j.oh > 0 && j.ow > 0 && j.planes > 0) {
         npy_intp cells;
-        j.full = pool_is_full(&j);
         cells = j.planes * j.H * j.W;
         if (cells >= RELEASE_GIL_SIZE) {
             Py_BEGIN_ALLOW_THREADS
