@@ -36,6 +36,7 @@ typedef struct {
     char *gx;  /* input gradient: C-contiguous (B, C, H, W), zeroed */
     char *scratch; /* per part: the column buffer, then (filter grad) its sums */
     size_t part_bytes;
+    npy_intp batch_step; /* images per product */
     int nparts;     /* slots: batch ranges, each with its scratch */
     atomic_int next; /* the next slot to claim */
 } ConvJob;
@@ -56,16 +57,23 @@ static void rm_gemm(int f32, char ta, char tb, int M, int N, int K, const void *
     }
 }
 
+/* Short row copies stay inline loops (GCC would call memcpy for each). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RT_INLINE_COPIES __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#else
+#define RT_INLINE_COPIES
+#endif
+
 #define CONV_COLUMNS(T)                                                               \
     /* Columns (Cg kh kw) x (oh ow) of group g of image b; zero outside it. */       \
-    static RT_HOT void im2col_##T(const ConvJob *j, npy_intp b, npy_intp g,          \
-                                  T *restrict col)                                    \
+    static RT_HOT RT_INLINE_COPIES void im2col_##T(const ConvJob *j, npy_intp b, npy_intp g,          \
+                                  T *restrict col, npy_intp ld)                       \
     {                                                                                 \
-        npy_intp c, i, k, y, x, P = j->oh * j->ow;                                    \
+        npy_intp c, i, k, y, x;                                                       \
         for (c = 0; c < j->Cg; c++) {                                                 \
             const char *plane = j->img + b * j->is[0] + (g * j->Cg + c) * j->is[1];   \
             for (i = 0; i < j->kh; i++)                                               \
-                for (k = 0; k < j->kw; k++, col += P) {                               \
+                for (k = 0; k < j->kw; k++, col += ld) {                              \
                     for (y = 0; y < j->oh; y++) {                                     \
                         npy_intp iy = y * j->sh + i * j->dh - j->pt;                  \
                         T *dst = col + y * j->ow;                                     \
@@ -77,7 +85,8 @@ static void rm_gemm(int f32, char ta, char tb, int M, int N, int K, const void *
                         npy_intp x0 = k * j->dw - j->pl, s3 = j->is[3];               \
                         if (j->sw == 1 && s3 == (npy_intp)sizeof(T) && x0 >= 0 &&     \
                             x0 + j->ow <= j->W) {                                     \
-                            memcpy(dst, row + x0 * s3, j->ow * sizeof(T));            \
+                            const T *restrict src = (const T *)row + x0;              \
+                            for (x = 0; x < j->ow; x++) dst[x] = src[x];              \
                             continue;                                                 \
                         }                                                             \
                         for (x = 0; x < j->ow; x++) {                                 \
@@ -91,13 +100,13 @@ static void rm_gemm(int f32, char ta, char tb, int M, int N, int K, const void *
     }                                                                                 \
     /* Add the columns of group g back into image b of the input gradient. */        \
     static RT_HOT void col2im_##T(const ConvJob *j, npy_intp b, npy_intp g,           \
-                                  const T *restrict col)                              \
+                                  const T *restrict col, npy_intp ld)                 \
     {                                                                                 \
-        npy_intp c, i, k, y, x, P = j->oh * j->ow;                                    \
+        npy_intp c, i, k, y, x;                                                       \
         for (c = 0; c < j->Cg; c++) {                                                 \
             T *plane = (T *)j->gx + ((b * j->C) + g * j->Cg + c) * j->H * j->W;       \
             for (i = 0; i < j->kh; i++)                                               \
-                for (k = 0; k < j->kw; k++, col += P)                                 \
+                for (k = 0; k < j->kw; k++, col += ld)                                \
                     for (y = 0; y < j->oh; y++) {                                     \
                         npy_intp iy = y * j->sh + i * j->dh - j->pt;                  \
                         const T *src = col + y * j->ow;                               \
@@ -120,42 +129,80 @@ static void rm_gemm(int f32, char ta, char tb, int M, int N, int K, const void *
 CONV_COLUMNS(float)
 CONV_COLUMNS(double)
 
-/* The images [b0, b1) of one part, with ``buf`` as its scratch. */
+/* Copy the (Fg x P) blocks of group g of images [b0, b0 + nb) between the
+ * C-ordered (B, F, P) array ``big`` and the (Fg x nb P) matrix ``wide``. */
+static void gather_blocks(const ConvJob *j, char *big, char *wide, npy_intp b0,
+                          npy_intp nb, npy_intp g, int to_wide)
+{
+    npy_intp q, f, P = j->oh * j->ow, s = j->size, row = P * s;
+    for (q = 0; q < nb; q++)
+        for (f = 0; f < j->Fg; f++) {
+            char *a = big + (((b0 + q) * j->F + g * j->Fg + f) * P) * s;
+            char *w = wide + (f * nb + q) * row;
+            if (to_wide)
+                memcpy(w, a, row);
+            else
+                memcpy(a, w, row);
+        }
+}
+
+/* The images [b0, b1) of one slot, ``nb`` at a time, with ``buf`` as its
+ * scratch: the columns of nb images side by side (K x nb P), then a
+ * (Fg x nb P) block of the output or of topgrad, then (filter gradient) the
+ * slot's (F x K) sums.  Several images per product keep BLAS efficient
+ * when an image has few output positions. */
 static void conv_images(ConvJob *j, npy_intp b0, npy_intp b1, char *buf)
 {
-    npy_intp b, g, P = j->oh * j->ow, K = j->Cg * j->kh * j->kw, s = j->size;
-    char *sums = buf + (size_t)K * P * s; /* filter gradient: (F, K) */
+    npy_intp b, g, q, nb, P = j->oh * j->ow, K = j->Cg * j->kh * j->kw, s = j->size;
+    npy_intp wide_n = j->batch_step * P;
+    char *wide = buf + (size_t)K * wide_n * s;
+    char *sums = wide + (size_t)j->Fg * wide_n * s; /* filter gradient: (F, K) */
     int first = 1;
-    for (b = b0; b < b1; b++)
+    for (b = b0; b < b1; b += nb) {
+        nb = b1 - b < j->batch_step ? b1 - b : j->batch_step;
         for (g = 0; g < j->G; g++) {
             char *wg = j->wts + (size_t)g * j->Fg * K * s;
-            char *tg = j->top + ((size_t)b * j->F + g * j->Fg) * P * s;
-            if (j->dir != 2) {
-                if (j->f32)
-                    im2col_float(j, b, g, (float *)buf);
-                else
-                    im2col_double(j, b, g, (double *)buf);
-            }
+            int n = (int)(nb * P);
+            if (j->dir != 2)
+                for (q = 0; q < nb; q++) {
+                    if (j->f32)
+                        im2col_float(j, b + q, g, (float *)buf + q * P, n);
+                    else
+                        im2col_double(j, b + q, g, (double *)buf + q * P, n);
+                }
             if (j->dir == 0) {
-                /* out (Fg x P) = W_g (Fg x K) col (K x P) */
-                rm_gemm(j->f32, 'N', 'N', (int)j->Fg, (int)P, (int)K, wg, (int)K, buf,
-                        (int)P, 0.0, tg, (int)P);
-            } else if (j->dir == 1) {
-                /* sums_g (Fg x K) += top (Fg x P) col^T (P x K) */
-                rm_gemm(j->f32, 'N', 'T', (int)j->Fg, (int)K, (int)P, tg, (int)P, buf,
-                        (int)P, first ? 0.0 : 1.0, sums + (size_t)g * j->Fg * K * s,
-                        (int)K);
-            } else {
-                /* col (K x P) = W_g^T (K x Fg) top (Fg x P) */
-                rm_gemm(j->f32, 'T', 'N', (int)K, (int)P, (int)j->Fg, wg, (int)K, tg,
-                        (int)P, 0.0, buf, (int)P);
-                if (j->f32)
-                    col2im_float(j, b, g, (const float *)buf);
-                else
-                    col2im_double(j, b, g, (const double *)buf);
+                /* out block (Fg x nb P) = W_g (Fg x K) col (K x nb P) */
+                char *dst = nb == 1 ? j->top + ((size_t)b * j->F + g * j->Fg) * P * s : wide;
+                rm_gemm(j->f32, 'N', 'N', (int)j->Fg, n, (int)K, wg, (int)K, buf, n, 0.0,
+                        dst, n);
+                if (nb > 1) gather_blocks(j, j->top, wide, b, nb, g, 0);
+                continue;
             }
-            if (g == j->G - 1) first = 0;
+            {
+                char *tg = j->top + ((size_t)b * j->F + g * j->Fg) * P * s;
+                if (nb > 1) {
+                    gather_blocks(j, j->top, wide, b, nb, g, 1);
+                    tg = wide;
+                }
+                if (j->dir == 1) {
+                    /* sums_g (Fg x K) += top (Fg x nb P) col^T (nb P x K) */
+                    rm_gemm(j->f32, 'N', 'T', (int)j->Fg, (int)K, n, tg, n, buf, n,
+                            first ? 0.0 : 1.0, sums + (size_t)g * j->Fg * K * s, (int)K);
+                    continue;
+                }
+                /* col (K x nb P) = W_g^T (K x Fg) top (Fg x nb P) */
+                rm_gemm(j->f32, 'T', 'N', (int)K, n, (int)j->Fg, wg, (int)K, tg, n, 0.0,
+                        buf, n);
+                for (q = 0; q < nb; q++) {
+                    if (j->f32)
+                        col2im_float(j, b + q, g, (const float *)buf + q * P, n);
+                    else
+                        col2im_double(j, b + q, g, (const double *)buf + q * P, n);
+                }
+            }
         }
+        first = 0;
+    }
     if (j->dir == 1 && first) memset(sums, 0, (size_t)j->F * K * s);
 }
 
@@ -247,7 +294,14 @@ static int conv_run(ConvJob *j)
     if (blas_threads_local != NULL && pool.size > 1 && work >= CONV_PARALLEL_WORK &&
         j->B > 1)
         parts = pool_ready();
-    j->part_bytes = (size_t)K * P * j->size + (j->dir == 1 ? (size_t)j->F * K * j->size : 0);
+    /* Enough images per product for about 512 columns, within 8 MB. */
+    j->batch_step = (512 + P - 1) / P;
+    while (j->batch_step > 1 && (long long)K * P * j->batch_step * j->size > (8LL << 20))
+        j->batch_step /= 2;
+    if (j->batch_step > j->B / parts) j->batch_step = j->B / parts > 1 ? j->B / parts : 1;
+    if (!fits_int(K * P * j->batch_step)) j->batch_step = 1;
+    j->part_bytes = (size_t)(K + j->Fg) * P * j->batch_step * j->size +
+                    (j->dir == 1 ? (size_t)j->F * K * j->size : 0);
     j->part_bytes = (j->part_bytes + 63) & ~(size_t)63;
     j->nparts = parts;
     atomic_store(&j->next, 0);
@@ -400,7 +454,7 @@ static int run_conv_grad_weights(Entry *e)
     Py_DECREF(top);
     /* Sum the parts' (F, K) sums, then write them out, flipped if asked. */
     {
-        size_t off = (size_t)K * j.oh * j.ow * j.size;
+        size_t off = (size_t)(K + j.Fg) * j.oh * j.ow * j.batch_step * j.size;
         int flip = (int)e->p[CP_FLIP];
         npy_intp kk = j.kh * j.kw;
         for (n = 0; n < j.F * K; n++) {
