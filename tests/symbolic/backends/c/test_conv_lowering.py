@@ -47,18 +47,20 @@ def rand(shape, dtype):
     return RNG.standard_normal(shape).astype(dtype)
 
 
-def three_directions(dtype, border_mode, subsample, dilation, groups, flip, img_type=None):
+def three_directions(
+    dtype, border_mode, subsample, dilation, groups, flip, img_type=None
+):
     """The inputs and the three ops' outputs for one convolution geometry."""
     img = T.tensor4("img", dtype=dtype) if img_type is None else img_type("img")
     kern = T.tensor4("kern", dtype=dtype)
     top = T.tensor4("top", dtype=dtype)
-    options = dict(
-        border_mode=border_mode,
-        subsample=subsample,
-        filter_dilation=dilation,
-        num_groups=groups,
-        filter_flip=flip,
-    )
+    options = {
+        "border_mode": border_mode,
+        "subsample": subsample,
+        "filter_dilation": dilation,
+        "num_groups": groups,
+        "filter_flip": flip,
+    }
     forward = conv2d(img, kern, **options)
     d_img = conv2d_grad_wrt_inputs(top, kern, img.shape, **options)
     d_kern = conv2d_grad_wrt_weights(img, top, kern.shape, **options)

@@ -47,7 +47,9 @@ CONFIGS = [
 
 def forward_and_gradients(x, gz, mode, ws, stride, pad, ignore_border):
     """Pool of ``x`` and the mode's gradient op applied to an independent ``gz``."""
-    pooled = pool_2d(x, ws, ignore_border=ignore_border, stride=stride, pad=pad, mode=mode)
+    pooled = pool_2d(
+        x, ws, ignore_border=ignore_border, stride=stride, pad=pad, mode=mode
+    )
     stride = ws if stride is None else stride
     if mode == "max":
         grad = MaxPoolGrad(ignore_border)(x, pooled, gz, ws, stride, pad)
