@@ -64,13 +64,14 @@ def pooled_shape(shape, ws, stride, pad, ignore_border):
     return tuple(Pool.out_shape(shape, ws, ignore_border, stride or ws, pad))
 
 
-def check(x_value, mode, config):
+def check(x_value, mode, config, broadcastable=None):
     """Compare both functions; max pooling exactly (and its gradient when no
     cell is in two windows: overlapping windows add in another order)."""
     ws, stride, pad, ignore_border = config
     disjoint = stride is None or all(s >= w for s, w in zip(stride, ws))
     exact = [mode == "max", mode == "max" and disjoint]
-    x = T.TensorType(x_value.dtype.name, (False,) * x_value.ndim)("x")
+    pattern = broadcastable or (False,) * x_value.ndim
+    x = T.TensorType(x_value.dtype.name, pattern)("x")
     gz = T.TensorType(x_value.dtype.name, (False,) * x_value.ndim)("gz")
     outputs, kinds = forward_and_gradients(x, gz, mode, *config)
     fc = symbolic.function([x, gz], outputs, mode=C_MODE)
@@ -107,6 +108,12 @@ def test_strided_and_other_ranks(mode):
     check(base[::2, :, ::2, ::-1], mode, config)  # non-contiguous 4-d
     check(base[0, 0], mode, config)  # 2-d: no leading axes
     check(base[:2].reshape(2, 3, 2, 7, 9).transpose(0, 2, 1, 3, 4), mode, config)
+
+
+def test_broadcastable_axes():
+    pattern = (True, False, True, False, False)
+    for mode in ("max", "average_exc_pad"):
+        check(RNG.standard_normal((1, 3, 1, 6, 7)), mode, CONFIGS[2], pattern)
 
 
 def test_long_rows():
