@@ -18,7 +18,6 @@ import numpy
 
 from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
-from symbolic.ops.conv import pool_kernels
 from symbolic.ops.conv.pool_windows import Windows, lowest, upsample
 from symbolic.ops.math import ge, maximum, switch, zeros_like
 from symbolic.types import dtypes as dt
@@ -255,9 +254,7 @@ class Pool(Op):
             output_storage[0][0] = numpy.zeros(out, dtype=x.dtype)
             return
         if self.mode == "max":
-            z = pool_kernels.max_pool(x, ws, stride, pad)
-            if z is None or z.shape != tuple(out):
-                z = win.reduce(win.extend(x, lowest(x.dtype)), numpy.maximum)
+            z = win.reduce(win.extend(x, lowest(x.dtype)), numpy.maximum)
         else:
             z = win.reduce(win.extend(x, 0), numpy.add)
             if self.mode != "sum":
@@ -364,10 +361,6 @@ class MaxPoolGrad(PoolGrad):
     def perform(self, node, inputs, output_storage):
         x, maxout, gz, ws, stride, pad = inputs
         win = self._windows(x, maxout.shape, ws, stride, pad)
-        gx = pool_kernels.max_pool_grad(x, maxout, gz, win.ws, win.stride, win.pad)
-        if gx is not None:
-            output_storage[0][0] = gx
-            return
         if x.size and maxout.size and win.tiles() and x.dtype == gz.dtype:
             # Windows tile the image: compare with the upsampled maxima.
             gx = upsample(gz, win.ws)

@@ -86,6 +86,19 @@ class _Step(NamedTuple):
     target: int = 0
 
 
+#: Entry kinds that call BLAS: the runtime's BLAS is loaded before they run.
+_BLAS_KINDS = (
+    "GEMM",
+    "GEMV",
+    "GER",
+    "DOT22",
+    "DOT",
+    "CONV",
+    "CONV_GRAD_WEIGHTS",
+    "CONV_GRAD_INPUTS",
+)
+
+
 def _steps(fgraph, nodes):
     """The program's steps: ``nodes`` in order, each lazy node's branches laid
     out before it behind jumps, so that only the chosen branch runs.
@@ -247,7 +260,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
         if lowered.kind == "PYTHON":
             if not quiet or not isinstance(node.op, Elemwise):
                 _note_fallback(node)
-        elif lowered.kind in ("GEMM", "GEMV", "GER", "DOT22", "DOT"):
+        elif lowered.kind in _BLAS_KINDS:
             runtime.load_blas(module)
         entries.append(
             (

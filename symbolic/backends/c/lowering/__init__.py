@@ -42,6 +42,12 @@ KINDS = {
     "JOIN": 26,
     "BRANCH": 27,
     "JUMP": 28,
+    "CONV": 29,
+    "CONV_GRAD_WEIGHTS": 30,
+    "CONV_GRAD_INPUTS": 31,
+    "POOL": 32,
+    "MAXPOOL_GRAD": 33,
+    "AVGPOOL_GRAD": 34,
 }
 
 #: The runtime's limits (MAX_DIMS and MAX_ARGS in runtime.h).
@@ -87,9 +93,9 @@ def lower_node(node, kernels):
 
 
 def _register_families():
-    from symbolic.backends.c.lowering import blas, elemwise, nnet, shape
+    from symbolic.backends.c.lowering import blas, conv, elemwise, nnet, shape
 
-    return blas, elemwise, nnet, shape
+    return blas, conv, elemwise, nnet, shape
 
 
 _register_families()

@@ -6,6 +6,7 @@
 #include "blas.c"
 #include "reduce.c"
 #include "nnet.c"
+#include "conv.c"
 #include "views.c"
 #include "scan.c"
 #include "vm.c"

@@ -64,7 +64,13 @@ enum entry_kind {
     K_JOIN = 26,
     K_BRANCH = 27, /* a lazy node's choice: its thunk returns the branch index */
     K_JUMP = 28,   /* to entry p[0] */
-    N_KINDS = 29
+    K_CONV = 29,
+    K_CONV_GRAD_WEIGHTS = 30,
+    K_CONV_GRAD_INPUTS = 31,
+    K_POOL = 32,
+    K_MAXPOOL_GRAD = 33,
+    K_AVGPOOL_GRAD = 34,
+    N_KINDS = 35
 };
 
 typedef struct Entry {

@@ -43,6 +43,12 @@ static int run_entry(Entry *e, long long *slow)
     case K_SKIP: r = 0; break;
     case K_REDUCE_MAP: r = run_reduce_map(e); break;
     case K_JOIN: r = run_join(e); break;
+    case K_CONV: r = run_conv_forward(e); break;
+    case K_CONV_GRAD_WEIGHTS: r = run_conv_grad_weights(e); break;
+    case K_CONV_GRAD_INPUTS: r = run_conv_grad_inputs(e); break;
+    case K_POOL:
+    case K_MAXPOOL_GRAD:
+    case K_AVGPOOL_GRAD: r = run_pool(e); break;
     default: r = SLOW; break;
     }
     if (r == SLOW) {
