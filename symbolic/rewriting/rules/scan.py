@@ -705,12 +705,26 @@ def local_add_of_disjoint_inc_subtensors(fgraph, node):
     if position is not None:
         tail = _zeros_after(fgraph, model, axis, position)
         if tail is not None:
+            if _read_by_an_add(fgraph, node.outputs[0]):
+                # A partial sum: wait for the whole sum, once flattened.
+                return None
             pieces.append(tail)
     out = node.outputs[0]
     result = join(axis, *pieces)
     if result.type != out.type:
         return None
     return [result]
+
+
+def _read_by_an_add(fgraph, var):
+    from symbolic.ops.scalar.basic import Add
+
+    return any(
+        client != "output"
+        and isinstance(client.op, Elemwise)
+        and isinstance(client.op.scalar_op, Add)
+        for client, _ in fgraph.clients.get(var, ())
+    )
 
 
 def _zeros_after(fgraph, model, axis, stop):
@@ -756,7 +770,7 @@ def scan_collected_copies(fgraph, node):
 
     ``scan(step returning x_t)`` for a sequence ``x`` collects ``x[:n]`` a
     second time, and two collected outputs of one inner value hold the same
-    steps: the loop keeps one, the others become the outer sequence's first
+    steps (same ops on the same inputs): the loop keeps one, the others become the outer sequence's first
     ``n`` steps or the kept output.  (A gradient loop summing ``dot(h_t.T,
     dz_t)`` after it collects both ``h``, a sequence, and ``dz``, which it
     already returns.)  Copies through identities and no-op DimShuffles
@@ -778,10 +792,11 @@ def scan_collected_copies(fgraph, node):
         base = _through_copies(inner)
         if base.type != inner.type:
             continue
+        same = [k for b, k in kept.items() if equal_computations([base], [b])]
         if base in seq_of:
             from_seq[j] = seq_of[base]
-        elif base in kept:
-            duplicate[j] = kept[base]
+        elif same:
+            duplicate[j] = same[0]
         else:
             kept[base] = j
     if not from_seq and not duplicate:
