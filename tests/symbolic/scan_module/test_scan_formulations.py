@@ -172,5 +172,8 @@ def test_collected_copies_of_a_sequence_and_of_an_output_are_reused():
     assert node_before.op.n_nit_sot == 3
     assert node.op.n_nit_sot == 1
     xv, uv, hv = rng.randn(4, 2, 3), rng.randn(3, 3) * 0.5, rng.randn(2, 3)
-    for got, expected in zip(f(xv, uv, hv), before(xv, uv, hv)):
-        assert_allclose(got, expected, rtol=1e-12)
+    got = f(xv, uv, hv)
+    for value, expected in zip(got, before(xv, uv, hv)):
+        assert_allclose(value, expected, rtol=1e-12)
+    # The two outputs now read from one collected buffer stay two arrays.
+    assert not numpy.shares_memory(got[3], got[4])
