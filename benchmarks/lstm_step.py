@@ -125,11 +125,10 @@ def run_ours_brick(use_mask=False, floatx="float32"):
     start = time.perf_counter()
     import symbolic
     import symbolic.tensor as T
-    from symbolic.config import change_flags
-
     from blocks.bricks import Linear
     from blocks.bricks.recurrent import LSTM
     from blocks.initialization import Constant, IsotropicGaussian
+    from symbolic.config import change_flags
 
     x, _, _, _ = make_data()
     y = make_target()

@@ -769,12 +769,12 @@ def scan_collected_copies(fgraph, node):
     """Collected outputs that copy a sequence or another collected output -> reused.
 
     ``scan(step returning x_t)`` for a sequence ``x`` collects ``x[:n]`` a
-    second time, and two collected outputs of one inner value hold the same
-    steps (same ops on the same inputs): the loop keeps one, the others become the outer sequence's first
-    ``n`` steps or the kept output.  (A gradient loop summing ``dot(h_t.T,
-    dz_t)`` after it collects both ``h``, a sequence, and ``dz``, which it
-    already returns.)  Copies through identities and no-op DimShuffles
-    count.
+    second time, and two collected outputs computed alike (same ops on the
+    same inputs) hold the same steps: the loop keeps one, the others become
+    the outer sequence's first ``n`` steps or the kept output.  (A gradient
+    loop summing ``dot(h_t.T, dz_t)`` after it collects both ``h``, a
+    sequence, and ``dz``, which it already returns.)  Copies through
+    identities and no-op DimShuffles count.
     """
     op = node.op
     if op.as_while:
