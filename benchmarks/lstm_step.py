@@ -5,6 +5,16 @@ the mean of the hidden states; one SGD step on every weight.  For each engine
 the script prints the time to first result (build + compile + one step) and
 the median step time (the engines' steps alternate, round by round), then
 the ratio ours / peer.  Peers that do not import are listed as such.
+
+The LSTM is timed in two formulations.  *Scan* is the step written by hand
+(input product inside the step, constant initial states, mean of the
+states).  *Brick* is the same LSTM as a Blocks script writes it: a
+:class:`~blocks.bricks.Linear` projection ``dot(X, W) + b`` over the whole
+sequence, the :class:`~blocks.bricks.recurrent.LSTM` brick without
+peepholes starting from ``zeros((X.shape[1], H))``, optionally a mask, and
+the mean squared error against a target, under ``floatX=float32``
+(``--brick-floatx float64``: the bricks' parameters, and so the step, in
+float64).  Its peer is nn.LSTM trained on the same mean squared error.
 Ours is also started in two new processes, one on an empty compile cache
 (cold) and one on the cache the first left (warm), timing ``import symbolic``
 + build + compile + one step.  The GEMM floor is the step's matrix products
@@ -12,7 +22,8 @@ alone (forward and backward recurrent products per step, the input
 projection and the two weight gradients), with PyTorch's ``mm`` and with
 numpy: no engine doing those products with that library can be faster.
 
-Run: ``python benchmarks/lstm_step.py [--steps N] [--skip pytensor,jax]``.
+Run: ``python benchmarks/lstm_step.py [--steps N] [--skip pytensor,jax]
+[--mask]`` (``--mask`` gives the brick an all-ones mask).
 On a machine shared with other work, pin every engine to one BLAS thread
 (``OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1``): with more
 threads than free cores, small matrix products slow down by 30x and the
@@ -45,6 +56,11 @@ def make_data(seed=0):
     U = (rng.randn(N_HID, 4 * N_HID) * 0.1).astype("float32")
     b = numpy.zeros(4 * N_HID, dtype="float32")
     return x, W, U, b
+
+
+def make_target(seed=2):
+    rng = numpy.random.RandomState(seed)
+    return rng.randn(SEQ, BATCH, N_HID).astype("float32")
 
 
 def time_interleaved(steps, rounds):
@@ -98,6 +114,57 @@ def run_ours():
     fn(x)
     first = time.perf_counter() - start
     return first, lambda: fn(x)
+
+
+def run_ours_brick(use_mask=False, floatx="float32"):
+    """The Blocks formulation: Linear outside, the LSTM brick, squared error.
+
+    The bricks make their parameters in ``floatX``: under float64 the whole
+    step runs in float64 (the input is upcast).
+    """
+    start = time.perf_counter()
+    import symbolic
+    import symbolic.tensor as T
+    from blocks.bricks import Linear
+    from blocks.bricks.recurrent import LSTM
+    from blocks.initialization import Constant, IsotropicGaussian
+    from symbolic.config import change_flags
+
+    x, _, _, _ = make_data()
+    y = make_target()
+    mask = numpy.ones((SEQ, BATCH), dtype="float32")
+    with change_flags(floatX=floatx):
+        X = T.ftensor3("X")
+        Y = T.ftensor3("Y")
+        M = T.fmatrix("M")
+        projection = Linear(
+            N_IN,
+            4 * N_HID,
+            weights_init=IsotropicGaussian(0.1),
+            biases_init=Constant(0),
+            name="projection",
+        )
+        lstm = LSTM(
+            N_HID,
+            peepholes=False,
+            learn_initial_states=False,
+            weights_init=IsotropicGaussian(0.1),
+            name="lstm",
+        )
+        projection.initialize()
+        lstm.initialize()
+        kwargs = {"mask": M} if use_mask else {}
+        states, _ = lstm.apply(projection.apply(X), **kwargs)
+        cost = T.sqr(states - Y).mean()
+        params = [projection.W, projection.b, lstm.W_state]
+        grads = symbolic.grad(cost, params)
+        lr = numpy.float32(LR)
+        updates = [(p, p - lr * g) for p, g in zip(params, grads)]
+        inputs, args = ([X, Y, M], (x, y, mask)) if use_mask else ([X, Y], (x, y))
+        fn = symbolic.function(inputs, cost, updates=updates)
+        fn(*args)  # the loops compile their steps on the first call
+    first = time.perf_counter() - start
+    return first, lambda: fn(*args)
 
 
 def first_result_in_new_process(compiledir):
@@ -200,6 +267,31 @@ def run_torch_lstm():
     return first, step
 
 
+def run_torch_lstm_mse():
+    """nn.LSTM trained on the brick formulation's squared error."""
+    start = time.perf_counter()
+    import torch
+
+    x, _, _, _ = make_data()
+    xt = torch.from_numpy(x)
+    yt = torch.from_numpy(make_target())
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(N_IN, N_HID)
+    opt = torch.optim.SGD(lstm.parameters(), lr=LR)
+
+    def step():
+        opt.zero_grad()
+        out, _ = lstm(xt)
+        loss = ((out - yt) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    step()
+    first = time.perf_counter() - start
+    return first, step
+
+
 def run_pytensor():
     start = time.perf_counter()
     import pytensor
@@ -279,6 +371,7 @@ def run_jax():
 PEERS = {
     "torch_loop": ("PyTorch, Python loop", run_torch_loop),
     "torch_lstm": ("PyTorch nn.LSTM", run_torch_lstm),
+    "torch_lstm_mse": ("PyTorch nn.LSTM, MSE", run_torch_lstm_mse),
     "pytensor": ("PyTensor scan", run_pytensor),
     "jax": ("JAX lax.scan", run_jax),
 }
@@ -288,6 +381,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--skip", default="", help="comma-separated peer names")
+    parser.add_argument("--mask", action="store_true", help="mask the brick")
+    parser.add_argument("--brick-floatx", default="float32", help="the bricks' floatX")
     parser.add_argument("--first-result", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.first_result:
@@ -304,9 +399,10 @@ def main():
         cold = first_result_in_new_process(compiledir)
         warm = first_result_in_new_process(compiledir)
     print(f"ours, new process: first result {cold:.2f} s cold, {warm:.2f} s warm cache")
-    labels = {"ours": "ours (symbolic.scan)"}
+    labels = {"ours": "ours (symbolic.scan)", "brick": "ours (Blocks LSTM brick)"}
     firsts, steps = {}, {}
     firsts["ours"], steps["ours"] = run_ours()
+    firsts["brick"], steps["brick"] = run_ours_brick(args.mask, args.brick_floatx)
     for key, (label, runner) in PEERS.items():
         labels[key] = label
         if key in skip:
@@ -329,11 +425,18 @@ def main():
     for name, t in floors.items():
         print(f"{'GEMM floor (' + name + ')':28s}                  {t * 1e3:8.2f} ms")
     ours = medians.pop("ours")
+    brick = medians.pop("brick")
+    brick_peer = {k: medians.pop(k) for k in ("torch_lstm_mse",) if k in medians}
     for key, t in medians.items():
         print(f"ratio ours / {labels[key]:24s} {ours / t:6.2f}")
     if medians:
         best = min(medians, key=medians.get)
         print(f"ratio ours / fastest peer ({labels[best]}): {ours / medians[best]:.2f}")
+    print(f"ratio brick / scan (ours)            {brick / ours:6.2f}")
+    medians.update(brick_peer)
+    for key in ("torch_lstm_mse", "torch_lstm"):
+        if key in medians:
+            print(f"ratio brick / {labels[key]:23s} {brick / medians[key]:6.2f}")
 
 
 if __name__ == "__main__":

@@ -677,6 +677,8 @@ def local_add_of_disjoint_inc_subtensors(fgraph, node):
     inc(zeros_like(z)[:, b:], r)`` -> ``join(1, p, q, r)`` when the constant
     slices of one axis tile it from 0 to the end.  This is the gradient of a
     step that splits one product into gates (an LSTM's ``z[:, k*n:(k+1)*n]``).
+    A last block with a constant end is followed by the zeros past it (an
+    empty piece when the model ends there).
     """
     from symbolic.ops.join_split import join
     from symbolic.ops.scalar.basic import Add
@@ -695,11 +697,116 @@ def local_add_of_disjoint_inc_subtensors(fgraph, node):
     blocks.sort(key=lambda b: b[2])
     position = 0
     for i, (_, _, start, stop, _) in enumerate(blocks):
-        if start != position or (stop is None) != (i == len(blocks) - 1):
+        if start != position or (stop is None and i != len(blocks) - 1):
             return None
         position = stop
+    model, axis = blocks[0][:2]
+    pieces = [b[4] for b in blocks]
+    if position is not None:
+        tail = _zeros_after(fgraph, model, axis, position)
+        if tail is not None:
+            if _read_by_an_add(fgraph, node.outputs[0]):
+                # A partial sum: wait for the whole sum, once flattened.
+                return None
+            pieces.append(tail)
     out = node.outputs[0]
-    result = join(blocks[0][1], *(b[4] for b in blocks))
+    result = join(axis, *pieces)
     if result.type != out.type:
         return None
     return [result]
+
+
+def _read_by_an_add(fgraph, var):
+    from symbolic.ops.scalar.basic import Add
+
+    return any(
+        client != "output"
+        and isinstance(client.op, Elemwise)
+        and isinstance(client.op.scalar_op, Add)
+        for client, _ in fgraph.clients.get(var, ())
+    )
+
+
+def _zeros_after(fgraph, model, axis, stop):
+    """Zeros filling ``model`` past ``stop`` on ``axis``; None when provably empty.
+
+    A last block written as ``z[:, b:4 * n]`` rather than ``z[:, b:]`` ends
+    at a constant; when ``z`` may be longer, the rest stays zeros.
+    """
+    from symbolic.ops.basic import alloc
+    from symbolic.rewriting.shape_feature import shape_feature
+
+    shape = list(shape_feature(fgraph).shape_of(model))
+    if constant_int(shape[axis]) == stop:
+        return None
+    shape[axis] = shape[axis] - stop
+    return alloc(numpy.zeros((), dtype=model.dtype), *shape)
+
+
+def _through_copies(var):
+    """``var`` without identity copies (Blocks names variables with them) or
+    DimShuffles that together change nothing."""
+    from symbolic.ops.scalar.basic import Identity
+
+    while True:
+        owner = var.owner
+        if (
+            owner is not None
+            and isinstance(owner.op, Elemwise)
+            and isinstance(owner.op.scalar_op, Identity)
+            and owner.inputs[0].type == var.type
+        ):
+            var = owner.inputs[0]
+            continue
+        base = _through_identity_dimshuffles(var)
+        if base is var:
+            return var
+        var = base
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_collected_copies(fgraph, node):
+    """Collected outputs that copy a sequence or another collected output -> reused.
+
+    ``scan(step returning x_t)`` for a sequence ``x`` collects ``x[:n]`` a
+    second time, and two collected outputs computed alike (same ops on the
+    same inputs) hold the same steps: the loop keeps one, the others become
+    the outer sequence's first ``n`` steps or the kept output.  (A gradient
+    loop summing ``dot(h_t.T, dz_t)`` after it collects both ``h``, a
+    sequence, and ``dz``, which it already returns.)  Copies through
+    identities and no-op DimShuffles count.
+    """
+    op = node.op
+    if op.as_while:
+        return None
+    inner_seqs, _, _, _ = op.inner_groups()
+    n_steps, outer_seqs, _, _, _ = op.outer_groups(node.inputs)
+    seq_of = dict(zip(inner_seqs, outer_seqs))
+    first = op.n_states
+    kept = {}
+    from_seq, duplicate = {}, {}
+    for j in range(op.n_nit_sot):
+        if op.keep_last[first + j]:
+            continue
+        inner = op.outputs[first + j]
+        base = _through_copies(inner)
+        if base.type != inner.type:
+            continue
+        same = [k for b, k in kept.items() if equal_computations([base], [b])]
+        if base in seq_of:
+            from_seq[j] = seq_of[base]
+        elif same:
+            duplicate[j] = same[0]
+        else:
+            kept[base] = j
+    if not from_seq and not duplicate:
+        return None
+    drop = set(from_seq) | set(duplicate)
+    old, _ = rebuild_scan(node, drop_nits=drop)
+    result = {o: n for o, n in zip(node.outputs, old) if n is not None}
+    for j, outer_seq in from_seq.items():
+        out = node.outputs[first + j]
+        result[out] = fit(outer_seq[:n_steps], out)
+    for j, k in duplicate.items():
+        result[node.outputs[first + j]] = old[first + k]
+    return result

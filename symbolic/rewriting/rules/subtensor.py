@@ -208,3 +208,32 @@ def local_subtensor_of_inc_zeros(fgraph, node):
     else:
         result = y[: switch(stop < 0, stop, maximum(stop - start, 0))]
     return [fit(result, node.outputs[0])]
+
+
+@node_rewriter([IncSubtensor], tags=_CANON)
+def local_inc_subtensor_of_zeros_whole(fgraph, node):
+    """inc_subtensor(zeros, y, [0:n]) -> y when the slices cover all of zeros.
+
+    The gradient of a scan's sequence ``x[:n]`` is ``y`` written into
+    ``zeros_like(x)``; when ``n`` is the length of ``x`` (the same shape
+    variable, or a start of 0 and no stop) the zeros are never read.
+    Applies to ``set_subtensor`` on any base.  ``y`` is returned as is when
+    its shape is provably the base's, else broadcast with ``alloc`` (one copy
+    instead of zeros plus an increment).
+    """
+    base, y = node.inputs[:2]
+    entries = fill_entries(node.op.idx_list, node.inputs[2:])
+    if not entries or not all(isinstance(e, slice) for e in entries):
+        return None
+    if not node.op.set_instead_of_inc and not _is_zeros(base):
+        return None
+    out = node.outputs[0]
+    if y.ndim != out.ndim or y.dtype != out.dtype:
+        return None
+    feature = shape_feature(fgraph)
+    shape = feature.shape_of(base)
+    if not all(_is_full(e, shape[i]) for i, e in enumerate(entries)):
+        return None
+    if y.broadcastable == out.broadcastable and feature.same_shape(y, base):
+        return [fit(y, out)]
+    return [fit(alloc(y, *shape), out)]
