@@ -162,7 +162,40 @@ class ShapeFeature(Feature):
                 self._one if b else self._as_entry(e)
                 for e, b in zip(shp, out.broadcastable)
             )
+            if self._measures_own_outputs(entries, node):
+                # A shape given through the node's own outputs would make
+                # rewrites that substitute shapes build a cycle.
+                _logger.debug(
+                    "ShapeFeature: %s.infer_shape refers to its own outputs; "
+                    "using Shape_i",
+                    node.op,
+                )
+                entries = self._default(out)
             self._store(out, entries)
+
+    def _measures_own_outputs(self, entries, node):
+        """Whether ``entries`` use an output of ``node`` other than via Shape_i.
+
+        Only the part ``infer_shape`` built (variables not yet in the graph)
+        is walked; ``Shape_i(out)`` entries are the accepted fallback.
+        """
+        outputs = set(node.outputs)
+        variables = self.fgraph.variables
+        todo = [
+            e
+            for e in entries
+            if not (isinstance(getattr(e.owner, "op", None), Shape_i))
+        ]
+        seen = set()
+        while todo:
+            e = todo.pop()
+            if e in outputs:
+                return True
+            if e in seen or e in variables or e.owner is None:
+                continue
+            seen.add(e)
+            todo.extend(e.owner.inputs)
+        return False
 
     def _as_entry(self, entry):
         if isinstance(entry, (int, numpy.integer)):

@@ -21,6 +21,7 @@ of ``n_steps`` rows; the final value of each updated shared variable.  With
 from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
 from symbolic.graph.traversal import ancestors
+from symbolic.ops.basic import Shape_i
 from symbolic.scan_module.scan_utils import equal_computations
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
@@ -286,9 +287,12 @@ class Scan(Op):
         n_steps = node.inputs[0]
         shapes = []
         _, _, init_shapes, _shared_shapes, _ = self.outer_groups(input_shapes)
+        # Dims the outer inputs do not give are measured on the output itself
+        # with Shape_i: ``out.shape[i]`` would be a Shape node of the output,
+        # which the Shape -> make_vector rewrite turns into a cycle.
         for k, out in enumerate(node.outputs):
             if self.as_while or k >= self.n_states + self.n_nit_sot:
-                shapes.append(tuple(out.shape[i] for i in range(out.ndim)))
+                shapes.append(tuple(Shape_i(i)(out) for i in range(out.ndim)))
                 continue
             if k < self.n_states:
                 length = self.state_length(k)
@@ -300,7 +304,7 @@ class Scan(Op):
                 lead = length if self.keep_last[k] else n_steps + length
             else:
                 lead = 1 if self.keep_last[k] else n_steps
-                rest = tuple(out.shape[i] for i in range(1, out.ndim))
+                rest = tuple(Shape_i(i)(out) for i in range(1, out.ndim))
             shapes.append((lead, *rest))
         return shapes
 
