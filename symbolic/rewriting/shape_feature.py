@@ -162,30 +162,32 @@ class ShapeFeature(Feature):
                 self._one if b else self._as_entry(e)
                 for e, b in zip(shp, out.broadcastable)
             )
-            if self._measures_own_outputs(entries, node):
+            if any(self._measures_own_outputs(e, node) for e in entries):
                 # A shape given through the node's own outputs would make
                 # rewrites that substitute shapes build a cycle.
                 _logger.debug(
                     "ShapeFeature: %s.infer_shape refers to its own outputs; "
-                    "using Shape_i",
+                    "using Shape_i there",
                     node.op,
                 )
-                entries = self._default(out)
+                default = self._default(out)
+                entries = tuple(
+                    default[i] if self._measures_own_outputs(e, node) else e
+                    for i, e in enumerate(entries)
+                )
             self._store(out, entries)
 
-    def _measures_own_outputs(self, entries, node):
-        """Whether ``entries`` use an output of ``node`` other than via Shape_i.
+    def _measures_own_outputs(self, entry, node):
+        """Whether ``entry`` uses an output of ``node`` other than via Shape_i.
 
         Only the part ``infer_shape`` built (variables not yet in the graph)
-        is walked; ``Shape_i(out)`` entries are the accepted fallback.
+        is walked; ``Shape_i(out)`` is the accepted fallback.
         """
-        outputs = set(node.outputs)
+        if isinstance(getattr(entry.owner, "op", None), Shape_i):
+            return False
+        outputs = node.outputs
         variables = self.fgraph.variables
-        todo = [
-            e
-            for e in entries
-            if not (isinstance(getattr(e.owner, "op", None), Shape_i))
-        ]
+        todo = [entry]
         seen = set()
         while todo:
             e = todo.pop()
