@@ -18,6 +18,8 @@ of ``n_steps`` rows; the final value of each updated shared variable.  With
 ``keep_last`` set for an output, only its last ``max(L, 1)`` rows are kept.
 """
 
+import threading
+
 from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
 from symbolic.graph.traversal import ancestors
@@ -188,6 +190,7 @@ class Scan(Op):
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_fn"] = None
+        state.pop("_compile_lock", None)
         return state
 
     # Graph construction ----------------------------------------------------------
@@ -276,10 +279,24 @@ class Scan(Op):
         self._fn = (vm, input_cells, output_cells, fgraph, place_cells)
         return self._fn
 
+    def compile_inner(self):
+        """Compile the inner function unless done already; return it.
+
+        Safe to call from several threads: the C linker calls it in a
+        background thread while gcc builds the outer graph's kernels, and the
+        first ``perform`` waits for that compile instead of starting another.
+        """
+        if self._fn is None:
+            lock = self.__dict__.setdefault("_compile_lock", threading.Lock())
+            with lock:
+                if self._fn is None:
+                    self._compile()
+        return self._fn
+
     def perform(self, node, inputs, output_storage):
         from symbolic.scan_module.scan_perform import run_loop
 
-        fn = self._fn or self._compile()
+        fn = self._fn or self.compile_inner()
         _start_loop()
         run_loop(self, node, fn, inputs, output_storage)
 
