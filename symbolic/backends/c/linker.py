@@ -453,8 +453,13 @@ class TieredProgram:
         self._thread.start()
 
     def _build(self, plan):
+        from symbolic.backends.c.build import background_builds
+
         try:
-            self._built = _build_kernels(plan)
+            # Calls run meanwhile, so this build yields the CPU to the builds
+            # other first calls wait for.
+            with background_builds():
+                self._built = _build_kernels(plan)
         except Exception as exc:  # raised in the caller's thread at its next call
             self._built = exc
 
