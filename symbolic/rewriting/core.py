@@ -193,7 +193,6 @@ class WorklistRewriter:
                             worklist.append(t)
                 break
 
-
     @staticmethod
     def _warn_budget(budget, fired):
         top = sorted(fired.items(), key=lambda kv: -kv[1])[:3]

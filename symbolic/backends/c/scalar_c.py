@@ -103,7 +103,7 @@ def compute_dtype(op, arg_dtypes):
 
 
 def _checked(dtype, what):
-    """Return ``dtype`` if C renders it; ``what`` (or what it returns) names the value."""
+    """Return ``dtype`` if C renders it; ``what`` (or its result) names the value."""
     if dtype not in C_TYPES:
         if callable(what):
             what = what()

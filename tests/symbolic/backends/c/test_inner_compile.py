@@ -45,9 +45,12 @@ def test_inner_function_is_ready_when_function_returns():
 
 
 def test_concurrent_inner_compiles_build_one_function():
-    x, h = _scan_graph()
-    op = h.owner.inputs[0].owner.op if not isinstance(h.owner.op, Scan) else h.owner.op
-    assert isinstance(op, Scan)
+    _, h = _scan_graph()
+    (op,) = [
+        node.op
+        for node in symbolic.graph.traversal.io_toposort([], [h])
+        if isinstance(node.op, Scan)
+    ]
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(op.compile_inner()))
