@@ -159,7 +159,7 @@ def _build_entry(source, path, name, cxx, full_flags, python_ext, context):
         else:
             command += ["-lm", "-lpthread"]
         gcc_calls += 1
-        if in_background_builds() and _NICE:
+        if getattr(_background, "active", False) and _NICE:
             command = [_NICE, "-n", "10", *command]
         start = time.perf_counter()
         try:
@@ -198,11 +198,6 @@ def background_builds():
         yield
     finally:
         _background.active = previous
-
-
-def in_background_builds():
-    """True inside :func:`background_builds` (in this thread)."""
-    return getattr(_background, "active", False)
 
 
 _extensions = {}

@@ -29,7 +29,6 @@ dimensions that are contiguous for every operand and runs the vectorized
 loop on every row that is contiguous.
 """
 
-import contextlib
 import ctypes
 import logging
 import os
@@ -648,25 +647,19 @@ class _DriverBuild:
 
     def __init__(self):
         self._path = self._error = None
-        # A background kernel build keeps its drivers' build in the background.
-        self._background = build.in_background_builds()
         self._thread = threading.Thread(
             target=self._run, name="symbolic-driver-build", daemon=True
         )
         self._thread.start()
 
     def _run(self):
-        priority = (
-            build.background_builds() if self._background else contextlib.nullcontext()
-        )
         try:
-            with priority:
-                self._path = build.compile_library(
-                    driver_source(),
-                    name="elemwise_drivers",
-                    flags=KERNEL_FLAGS,
-                    context="elemwise kernel drivers",
-                )
+            self._path = build.compile_library(
+                driver_source(),
+                name="elemwise_drivers",
+                flags=KERNEL_FLAGS,
+                context="elemwise kernel drivers",
+            )
         except Exception as exc:  # re-raised by result() in the caller
             self._error = exc
 
