@@ -3,11 +3,8 @@
 :func:`build_kernels` renders the scalar expression of every given Elemwise
 node into C, puts all kernels in ONE source (no Python or numpy headers, so
 gcc is quick) and compiles it with one :func:`~symbolic.backends.c.build.
-compile_library` call.  The drivers every kernel shares (thread split,
-strided walk) live in one more library, compiled once per compile
-directory and bound to each kernel library when it is loaded, so a graph's
-gcc call compiles only its kernels.  Each kernel exports two functions, the
-ABI the C runtime calls through raw pointers::
+compile_library` call.  Each kernel exports two functions, the ABI the C
+runtime calls through raw pointers::
 
     void <sym>_contig(long long n, char **args);
     void <sym>_strided(int nd, const long long *shape, char **args,
@@ -32,7 +29,6 @@ loop on every row that is contiguous.
 import ctypes
 import logging
 import os
-import threading
 from typing import NamedTuple
 
 import numpy
@@ -70,18 +66,17 @@ PARALLEL_WORK = 1 << 21
 
 _VECMATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vecmath.h")
 
-#: The shared drivers: one cached library per compile directory (and thread
-#: count), called by every kernel library through pointers bound at load
-#: time, so each graph's gcc call compiles only its own kernels.
-_DRIVERS = """\
+_PRELUDE = """\
 #define _GNU_SOURCE
+#include <math.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <string.h>
+{vecmath}
 #define VM_THREADS {threads}
 #define VM_MAXDIM 64
 #define VM_MAXOP 64
-/* Shared drivers stay single copies: no clone or inlining. */
+/* Shared drivers stay single copies: no per-kernel clone or inlining. */
 #define VM_NOCLONE __attribute__((noinline, noclone))
 
 typedef void (*vm_range_fn)(long long start, long long stop, char **args);
@@ -99,8 +94,8 @@ static void *vm_run_task(void *arg) {{
 }}
 
 /* Run body over [0, n) in VM_THREADS slices once the work is large enough. */
-void vm_parallel_impl(long long n, char **args, vm_range_fn body,
-                      long long cost) {{
+static VM_NOCLONE void vm_parallel(long long n, char **args, vm_range_fn body,
+                                   long long cost) {{
     int threads = VM_THREADS;
     if (threads > 1 && n * cost >= {parallel_work}LL) {{
         pthread_t ids[VM_THREADS];
@@ -177,7 +172,7 @@ static VM_NOCLONE void vm_row(long long n, char **ptrs, const long long *steps, 
 
 /* Walk an nd-dimensional strided iteration row by row, after dropping
    length-1 dimensions and merging dimensions contiguous for every operand. */
-void vm_strided_impl(int nd, const long long *shape, char **args,
+static VM_NOCLONE void vm_strided(int nd, const long long *shape, char **args,
                        const long long *strides, int nin, int nop,
                        const int *itemsize, vm_range_fn range) {{
     long long sh[VM_MAXDIM], st[VM_MAXDIM][VM_MAXOP];
@@ -215,29 +210,6 @@ void vm_strided_impl(int nd, const long long *shape, char **args,
         }}
         if (d < 0) return;
     }}
-}}
-"""
-
-_PRELUDE = """\
-#define _GNU_SOURCE
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
-{vecmath}
-typedef void (*vm_range_fn)(long long start, long long stop, char **args);
-typedef void (*vm_parallel_fn)(long long n, char **args, vm_range_fn body,
-                               long long cost);
-typedef void (*vm_strided_fn)(int nd, const long long *shape, char **args,
-                              const long long *strides, int nin, int nop,
-                              const int *itemsize, vm_range_fn range);
-
-/* The drivers' library is bound once, before any kernel runs. */
-static vm_parallel_fn vm_parallel;
-static vm_strided_fn vm_strided;
-
-void vm_bind(vm_parallel_fn parallel, vm_strided_fn strided) {{
-    vm_parallel = parallel;
-    vm_strided = strided;
 }}
 """
 
@@ -454,26 +426,14 @@ def render_library(kernels):
     helpers = set()
     for kernel in kernels:
         helpers |= kernel.helpers
-    parts = [_PRELUDE.format(vecmath=vecmath), helper_source(helpers)]
+    parts = [
+        _PRELUDE.format(
+            vecmath=vecmath, threads=_threads(), parallel_work=PARALLEL_WORK
+        ),
+        helper_source(helpers),
+    ]
     parts += [kernel.source for kernel in kernels]
     return "".join(parts)
-
-
-def driver_source():
-    """The C source of the drivers' library (see :data:`_DRIVERS`)."""
-    return _DRIVERS.format(threads=_threads(), parallel_work=PARALLEL_WORK)
-
-
-def _bind_drivers(library, drivers_path):
-    """Point a kernel library's driver calls at the drivers' library."""
-    drivers = build.load_library(drivers_path)
-    bind = library.vm_bind
-    bind.restype = None
-    bind.argtypes = [ctypes.c_void_p, ctypes.c_void_p]
-    bind(
-        ctypes.cast(drivers.vm_parallel_impl, ctypes.c_void_p).value,
-        ctypes.cast(drivers.vm_strided_impl, ctypes.c_void_p).value,
-    )
 
 
 class ElemwiseKernel:
@@ -598,9 +558,8 @@ class KernelPlan:
             else None
         )
 
-    def _load(self, path, drivers_path):
+    def _load(self, path):
         library = build.load_library(path)
-        _bind_drivers(library, drivers_path)
         return {
             spec: ElemwiseKernel(
                 library, sym, spec[1], spec[2], spec[3:] == (True,), rendered.cost
@@ -612,65 +571,15 @@ class KernelPlan:
         if self.source is None:
             return {}
         path = build.cached_library(self.source, name="elemwise", flags=KERNEL_FLAGS)
-        if path is None:
-            return None
-        drivers = build.cached_library(
-            driver_source(), name="elemwise_drivers", flags=KERNEL_FLAGS
-        )
-        return None if drivers is None else self._load(path, drivers)
+        return None if path is None else self._load(path)
 
     def build(self):
         if self.source is None:
             return {}
-        drivers = build.cached_library(
-            driver_source(), name="elemwise_drivers", flags=KERNEL_FLAGS
+        path = build.compile_library(
+            self.source, name="elemwise", flags=KERNEL_FLAGS, context=self.context
         )
-        pending = None
-        if drivers is None:
-            # Only the first build of a compile directory gets here: its
-            # drivers compile alongside the kernels.
-            pending = _DriverBuild()
-        try:
-            path = build.compile_library(
-                self.source, name="elemwise", flags=KERNEL_FLAGS, context=self.context
-            )
-        finally:
-            if pending is not None:
-                pending.join()
-        if pending is not None:
-            drivers = pending.result()
-        return self._load(path, drivers)
-
-
-class _DriverBuild:
-    """Compile the drivers' library in a thread; ``result()`` waits for its path."""
-
-    def __init__(self):
-        self._path = self._error = None
-        self._thread = threading.Thread(
-            target=self._run, name="symbolic-driver-build", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self):
-        try:
-            self._path = build.compile_library(
-                driver_source(),
-                name="elemwise_drivers",
-                flags=KERNEL_FLAGS,
-                context="elemwise kernel drivers",
-            )
-        except Exception as exc:  # re-raised by result() in the caller
-            self._error = exc
-
-    def join(self):
-        self._thread.join()
-
-    def result(self):
-        self.join()
-        if self._error is not None:
-            raise self._error
-        return self._path
+        return self._load(path)
 
 
 def compile_kernels(specs, context="elemwise kernels"):
