@@ -4,7 +4,7 @@ import itertools
 import weakref
 
 from symbolic.graph.basic import Apply, Constant, Variable
-from symbolic.graph.traversal import io_toposort
+from symbolic.graph.traversal import GraphCycleError, io_toposort
 
 # The FunctionGraphs alive, oldest first: ``Variable.clients`` looks its
 # variable up in them (Theano stored the graph on every variable instead).
@@ -124,6 +124,9 @@ class FunctionGraph:
         # (orderings, order) of the last toposort; any edit of the graph or
         # of its features drops it.
         self._order = None
+        # The reason (usually a rewrite's name) of the last change of each
+        # node's inputs, to name the culprit when an edit closes a cycle.
+        self._changed_by = {}
         for var in inputs:
             if var.owner is not None:
                 raise ValueError(
@@ -220,6 +223,7 @@ class FunctionGraph:
                 return
             self._check_types(old, new_var)
             node.inputs[i] = new_var
+            self._changed_by[node] = reason
         self._order = None
         self._import_var(new_var, reason)
         self.clients[new_var].append((node, i))
@@ -247,6 +251,7 @@ class FunctionGraph:
         if any(self.clients.get(out) for out in node.outputs):
             return
         self.apply_nodes.discard(node)
+        self._changed_by.pop(node, None)
         self._order = None
         for out in node.outputs:
             self.variables.discard(out)
@@ -337,10 +342,24 @@ class FunctionGraph:
         orderings = self.orderings()
         cached = self._order
         if cached is None or cached[0] != orderings:
-            cached = self._order = (
-                orderings,
-                io_toposort(self.inputs, self.outputs, orderings),
-            )
+            try:
+                order = io_toposort(self.inputs, self.outputs, orderings)
+            except GraphCycleError as exc:
+                reasons = sorted(
+                    {
+                        str(self._changed_by[n])
+                        for n in exc.nodes
+                        if self._changed_by.get(n) is not None
+                    }
+                )
+                if not reasons:
+                    raise
+                raise GraphCycleError(
+                    f"{exc}; the inputs of its nodes were last changed by: "
+                    + ", ".join(reasons),
+                    exc.nodes,
+                ) from None
+            cached = self._order = (orderings, order)
         return list(cached[1])
 
     def check_integrity(self):

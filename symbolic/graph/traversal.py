@@ -102,6 +102,9 @@ def io_toposort(inputs, outputs, orderings=None, clients=None):
         computed = set(inputs)
         todo = [o.owner for o in reversed(outputs) if o.owner is not None]
         order = []
+        # In a DAG the inputs pushed above a node are all computed before the
+        # node comes back, so a node that needs expanding twice is on a cycle.
+        expanded = set()
         while todo:
             node = todo.pop()
             if node.outputs[0] in computed:
@@ -110,6 +113,9 @@ def io_toposort(inputs, outputs, orderings=None, clients=None):
                 computed.update(node.outputs)
                 order.append(node)
             else:
+                if node in expanded:
+                    raise GraphCycleError(*_cycle_through(node, computed))
+                expanded.add(node)
                 todo.append(node)
                 todo.extend(
                     i.owner
@@ -139,11 +145,13 @@ def general_toposort(outputs, deps):
     """Topologically sort everything reachable from ``outputs`` through ``deps``."""
     order = []
     visited = set()
+    done = set()
     for root in outputs:
         stack = [(root, False)]
         while stack:
             obj, expanded = stack.pop()
             if expanded:
+                done.add(id(obj))
                 order.append(obj)
                 continue
             if id(obj) in visited:
@@ -153,7 +161,64 @@ def general_toposort(outputs, deps):
             for dep in reversed(deps(obj)):
                 if id(dep) not in visited:
                     stack.append((dep, False))
+                elif id(dep) not in done:
+                    # Visited but unfinished: ``dep`` is on the current path.
+                    raise GraphCycleError(
+                        f"the graph has a cycle: {obj} depends on {dep}, "
+                        f"which depends on {obj}",
+                        [n for n in (obj, dep) if isinstance(n, Apply)],
+                    )
     return order
+
+
+class GraphCycleError(ValueError):
+    """A graph (or its extra orderings) makes a node depend on itself.
+
+    Attributes
+    ----------
+    nodes : list of Apply
+        Nodes on the cycle (as far as they are known).
+    """
+
+    def __init__(self, message, nodes=()):
+        super().__init__(message)
+        self.nodes = list(nodes)
+
+
+def _cycle_through(node, computed):
+    """Describe a dependency cycle among the uncomputed ancestors of ``node``."""
+    path = []
+    on_path = {}
+    finished = set()
+
+    def owners(apply_node):
+        return [
+            i.owner
+            for i in apply_node.inputs
+            if i.owner is not None and i not in computed
+        ]
+
+    stack = [(node, iter(owners(node)))]
+    path.append(node)
+    on_path[node] = 0
+    while stack:
+        current, pending = stack[-1]
+        nxt = next(pending, None)
+        if nxt is None:
+            stack.pop()
+            path.pop()
+            del on_path[current]
+            finished.add(current)
+            continue
+        if nxt in on_path:
+            cycle = path[on_path[nxt] :] + [nxt]
+            shown = " <- ".join(str(n) for n in reversed(cycle))
+            return f"the graph has a cycle: {shown}", cycle[:-1]
+        if nxt not in finished:
+            on_path[nxt] = len(path)
+            path.append(nxt)
+            stack.append((nxt, iter(owners(nxt))))
+    return f"the graph has a cycle through {node}", [node]
 
 
 def clone_get_equiv(inputs, outputs, copy_inputs=True, copy_orphans=True, memo=None):

@@ -8,6 +8,7 @@ driver revisits only the nodes a change touched.
 
 import logging
 import time
+import warnings
 from collections import defaultdict, deque
 
 _logger = logging.getLogger(__name__)
@@ -108,11 +109,15 @@ class WorklistRewriter:
     Parameters
     ----------
     rules : list of NodeRewrite
-    max_passes : int
-        A guard against rules that undo each other.
+    max_passes : int, optional
+        How many node visits one call may make, a guard against rules that
+        undo each other (or keep growing the graph). The default scales with
+        the graph: ``max(10000, 50 * number of nodes)``. When the budget runs
+        out the driver stops, leaving a valid graph, and warns naming the
+        rules that fired the most.
     """
 
-    def __init__(self, rules, max_passes=100000):
+    def __init__(self, rules, max_passes=None):
         self.rules = list(rules)
         self.max_passes = max_passes
 
@@ -132,7 +137,14 @@ class WorklistRewriter:
 
     def _run(self, fgraph, profile, by_class, generic, worklist, queued, imported):
         steps = 0
-        while worklist and steps < self.max_passes:
+        budget = self.max_passes
+        if budget is None:
+            budget = max(10000, 50 * len(worklist))
+        fired = defaultdict(int)
+        while worklist:
+            if steps >= budget:
+                self._warn_budget(budget, fired)
+                return
             node = worklist.popleft()
             queued.discard(node)
             if node not in fgraph.apply_nodes:
@@ -160,6 +172,7 @@ class WorklistRewriter:
                 for old, new in pairs:
                     fgraph.replace(old, new, reason=rule.name, validate=False)
                 fgraph.validate()
+                fired[rule.name] += 1
                 if profile is not None:
                     profile.applied[rule.name] += 1
                 touched_nodes = imported.take()
@@ -179,6 +192,19 @@ class WorklistRewriter:
                             queued.add(t)
                             worklist.append(t)
                 break
+
+    @staticmethod
+    def _warn_budget(budget, fired):
+        top = sorted(fired.items(), key=lambda kv: -kv[1])[:3]
+        shown = ", ".join(f"{name} ({count} times)" for name, count in top)
+        warnings.warn(
+            f"graph rewriting stopped after {budget} node visits without "
+            "reaching a fixed point; the rewrites that kept firing: "
+            f"{shown or 'none'}. The graph is valid but may be less "
+            "optimized; a rewrite may be undoing another one.",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
 
 class _ImportRecorder:

@@ -12,6 +12,7 @@ pipeline once registered (see :mod:`symbolic.rewriting.optdb`).
 import inspect
 import logging
 import types
+import warnings
 
 import numpy
 
@@ -555,7 +556,7 @@ class EquilibriumOptimizer(Optimizer):
         counter = _ChangeCounter()
         fgraph.attach_feature(counter)
         try:
-            for _ in range(100):
+            for _ in range(_MAX_ROUNDS):
                 before = counter.changes
                 for opt in self.global_optimizers:
                     opt(fgraph)
@@ -563,9 +564,25 @@ class EquilibriumOptimizer(Optimizer):
                     WorklistRewriter(self.local_optimizers)(fgraph)
                 if counter.changes == before or not self.global_optimizers:
                     break
+            else:
+                names = ", ".join(
+                    getattr(opt, "name", None) or type(opt).__name__
+                    for opt in self.global_optimizers
+                )
+                warnings.warn(
+                    f"EquilibriumOptimizer stopped after {_MAX_ROUNDS} rounds "
+                    f"without reaching a fixed point; its graph rewrites ({names}) "
+                    "changed the graph every round",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
         finally:
             fgraph.remove_feature(counter)
         return fgraph
+
+
+#: Rounds of global then local rewrites an EquilibriumOptimizer may run.
+_MAX_ROUNDS = 100
 
 
 class _ChangeCounter:

@@ -162,7 +162,42 @@ class ShapeFeature(Feature):
                 self._one if b else self._as_entry(e)
                 for e, b in zip(shp, out.broadcastable)
             )
+            if any(self._measures_own_outputs(e, node) for e in entries):
+                # A shape given through the node's own outputs would make
+                # rewrites that substitute shapes build a cycle.
+                _logger.debug(
+                    "ShapeFeature: %s.infer_shape refers to its own outputs; "
+                    "using Shape_i there",
+                    node.op,
+                )
+                default = self._default(out)
+                entries = tuple(
+                    default[i] if self._measures_own_outputs(e, node) else e
+                    for i, e in enumerate(entries)
+                )
             self._store(out, entries)
+
+    def _measures_own_outputs(self, entry, node):
+        """Whether ``entry`` uses an output of ``node`` other than via Shape_i.
+
+        Only the part ``infer_shape`` built (variables not yet in the graph)
+        is walked; ``Shape_i(out)`` is the accepted fallback.
+        """
+        if isinstance(getattr(entry.owner, "op", None), Shape_i):
+            return False
+        outputs = node.outputs
+        variables = self.fgraph.variables
+        todo = [entry]
+        seen = set()
+        while todo:
+            e = todo.pop()
+            if e in outputs:
+                return True
+            if e in seen or e in variables or e.owner is None:
+                continue
+            seen.add(e)
+            todo.extend(e.owner.inputs)
+        return False
 
     def _as_entry(self, entry):
         if isinstance(entry, (int, numpy.integer)):

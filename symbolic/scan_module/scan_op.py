@@ -18,9 +18,12 @@ of ``n_steps`` rows; the final value of each updated shared variable.  With
 ``keep_last`` set for an output, only its last ``max(L, 1)`` rows are kept.
 """
 
+import threading
+
 from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
 from symbolic.graph.traversal import ancestors
+from symbolic.ops.basic import Shape_i
 from symbolic.scan_module.scan_utils import equal_computations
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
@@ -187,6 +190,7 @@ class Scan(Op):
     def __getstate__(self):
         state = dict(self.__dict__)
         state["_fn"] = None
+        state.pop("_compile_lock", None)
         return state
 
     # Graph construction ----------------------------------------------------------
@@ -275,10 +279,24 @@ class Scan(Op):
         self._fn = (vm, input_cells, output_cells, fgraph, place_cells)
         return self._fn
 
+    def compile_inner(self):
+        """Compile the inner function unless done already; return it.
+
+        Safe to call from several threads: the C linker calls it in a
+        background thread while gcc builds the outer graph's kernels, and the
+        first ``perform`` waits for that compile instead of starting another.
+        """
+        if self._fn is None:
+            lock = self.__dict__.setdefault("_compile_lock", threading.Lock())
+            with lock:
+                if self._fn is None:
+                    self._compile()
+        return self._fn
+
     def perform(self, node, inputs, output_storage):
         from symbolic.scan_module.scan_perform import run_loop
 
-        fn = self._fn or self._compile()
+        fn = self._fn or self.compile_inner()
         _start_loop()
         run_loop(self, node, fn, inputs, output_storage)
 
@@ -286,9 +304,12 @@ class Scan(Op):
         n_steps = node.inputs[0]
         shapes = []
         _, _, init_shapes, _shared_shapes, _ = self.outer_groups(input_shapes)
+        # Dims the outer inputs do not give are measured on the output itself
+        # with Shape_i: ``out.shape[i]`` would be a Shape node of the output,
+        # which the Shape -> make_vector rewrite turns into a cycle.
         for k, out in enumerate(node.outputs):
             if self.as_while or k >= self.n_states + self.n_nit_sot:
-                shapes.append(tuple(out.shape[i] for i in range(out.ndim)))
+                shapes.append(tuple(Shape_i(i)(out) for i in range(out.ndim)))
                 continue
             if k < self.n_states:
                 length = self.state_length(k)
@@ -300,7 +321,7 @@ class Scan(Op):
                 lead = length if self.keep_last[k] else n_steps + length
             else:
                 lead = 1 if self.keep_last[k] else n_steps
-                rest = tuple(out.shape[i] for i in range(1, out.ndim))
+                rest = tuple(Shape_i(i)(out) for i in range(1, out.ndim))
             shapes.append((lead, *rest))
         return shapes
 

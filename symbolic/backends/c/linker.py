@@ -137,6 +137,46 @@ def _steps(fgraph, nodes):
 
 
 def _link(module, fgraph, nodes, steps, storage_map, profile):
+    inner = _compile_inner_functions(nodes)
+    try:
+        return _link_program(module, fgraph, nodes, steps, storage_map, profile)
+    finally:
+        if inner is not None:
+            inner.join()
+
+
+def _compile_inner_functions(nodes):
+    """Compile the inner functions of the nodes' ops (scan) in a thread.
+
+    They would otherwise be compiled one after the other on the first call,
+    each waiting for gcc; in a thread they are rewritten and built while gcc
+    builds this graph's kernels. Returns the thread (None when there is
+    nothing to compile); the caller joins it before the function is handed
+    out, so compiling still happens inside ``function()``. A failure is left
+    for the first call to raise again.
+    """
+    ops = {}
+    for node in nodes:
+        if callable(getattr(node.op, "compile_inner", None)):
+            ops.setdefault(id(node.op), node.op)
+    if not ops:
+        return None
+
+    def compile_all():
+        for op in ops.values():
+            try:
+                op.compile_inner()
+            except Exception as exc:  # raised again by the first call
+                _logger.debug("compiling the inner function of %s failed: %s", op, exc)
+
+    thread = threading.Thread(
+        target=compile_all, name="symbolic-inner-compile", daemon=True
+    )
+    thread.start()
+    return thread
+
+
+def _link_program(module, fgraph, nodes, steps, storage_map, profile):
     plan = _kernel_plan(nodes, _summed_elemwise(fgraph, nodes))
     kernels = {} if plan is None else plan.cached()
     if kernels is None and not (config.compile__background and _tiers_agree(plan)):
@@ -426,8 +466,13 @@ class TieredProgram:
         self._thread.start()
 
     def _build(self, plan):
+        from symbolic.backends.c.build import background_builds
+
         try:
-            self._built = _build_kernels(plan)
+            # Calls run meanwhile, so this build yields the CPU to the builds
+            # other first calls wait for.
+            with background_builds():
+                self._built = _build_kernels(plan)
         except Exception as exc:  # raised in the caller's thread at its next call
             self._built = exc
 

@@ -103,7 +103,10 @@ def compute_dtype(op, arg_dtypes):
 
 
 def _checked(dtype, what):
+    """Return ``dtype`` if C renders it; ``what`` (or its result) names the value."""
     if dtype not in C_TYPES:
+        if callable(what):
+            what = what()
         raise Unsupported(f"{what}: dtype {dtype} has no C rendering")
     return dtype
 
@@ -214,7 +217,8 @@ class CRenderer:
         name = self.names.get(expr)
         if name is not None:
             return name
-        dtype = _checked(expr.dtype, repr(expr))
+        # repr only on failure: it walks the whole subtree.
+        dtype = _checked(expr.dtype, expr.__repr__)
         if expr.op == "arg":
             if expr.value not in self.args:
                 raise Unsupported(f"expression refers to missing input {expr.value}")
@@ -228,7 +232,7 @@ class CRenderer:
             code = literal(expr.value, dtype)
         else:
             names = [self.render(a) for a in expr.args]
-            dtypes = tuple(_checked(a.dtype, repr(a)) for a in expr.args)
+            dtypes = tuple(_checked(a.dtype, a.__repr__) for a in expr.args)
             code = self._primitive(expr, names, dtypes)
             self.cost += _COST.get(expr.op, 1)
         name = f"{self.prefix}{len(self.lines)}"

@@ -19,7 +19,7 @@ class Expr:
     (``value`` is the number), or a name in :data:`PRIMITIVES`.
     """
 
-    __slots__ = ("args", "dtype", "op", "value")
+    __slots__ = ("_hash", "args", "dtype", "op", "value")
 
     def __init__(self, op, args=(), dtype=None, value=None):
         if op not in ("arg", "const") and op not in PRIMITIVES:
@@ -28,6 +28,7 @@ class Expr:
         self.args = tuple(args)
         self.dtype = dtype
         self.value = value
+        self._hash = None
 
     def __repr__(self):
         if self.op == "arg":
@@ -45,7 +46,11 @@ class Expr:
         ) == (other.op, other.args, other.dtype, other.value)
 
     def __hash__(self):
-        return hash((self.op, self.args, self.dtype, self.value))
+        # Remembered: kernels hash every subtree of their expressions, so
+        # recomputing would make that quadratic in the expression size.
+        if self._hash is None:
+            self._hash = hash((self.op, self.args, self.dtype, self.value))
+        return self._hash
 
 
 def arg(index, dtype):

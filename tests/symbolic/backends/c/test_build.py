@@ -106,3 +106,26 @@ def test_missing_compiler_raises(compiledir):
 def test_name_must_be_an_identifier(compiledir):
     with pytest.raises(ValueError, match="identifier"):
         build.compile_library(ADD_SOURCE, name="not a name")
+
+
+def test_background_builds_run_the_compiler_at_low_priority(tmp_path, monkeypatch):
+    if build._NICE is None:
+        pytest.skip("no nice command on this machine")
+    commands = []
+    real_run = build.subprocess.run
+
+    def recording_run(command, **kwargs):
+        commands.append(list(command))
+        return real_run(command, **kwargs)
+
+    monkeypatch.setattr(build.subprocess, "run", recording_run)
+    with change_flags(compiledir=str(tmp_path)):
+        with build.background_builds():
+            low = build.compile_library(ADD_SOURCE, name="bg_add")
+        normal = build.compile_library(ADD_SOURCE + "\n", name="fg_add")
+    assert commands[0][:3] == [build._NICE, "-n", "10"]
+    assert commands[1][0] == build.config.cxx
+    for path in (low, normal):
+        library = ctypes.CDLL(path)
+        library.add_ints.restype = ctypes.c_longlong
+        assert library.add_ints(ctypes.c_longlong(20), ctypes.c_longlong(22)) == 42
