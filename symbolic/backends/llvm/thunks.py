@@ -74,6 +74,8 @@ def elemwise_thunk(node, storage_map, kernel):
         for cell, out in zip(output_cells, outputs):
             cell[0] = out
 
+    # The JIT code lives as long as the kernel's engine: the thunk keeps it.
+    thunk.kernel = kernel
     return thunk
 
 
