@@ -10,6 +10,7 @@ import ctypes
 import functools
 import glob
 import os
+from sys import getrefcount
 
 import numpy
 
@@ -58,11 +59,23 @@ def elemwise_thunk(node, storage_map, kernel):
                 shape = check_broadcast(node, values)
                 break
         outputs = []
-        for target, dtype in zip(targets, out_dtypes):
+        for cell, target, dtype in zip(output_cells, targets, out_dtypes):
             if target is not None and _reusable(values, target, shape):
                 outputs.append(values[target])
+                continue
+            previous = cell[0]
+            if (
+                type(previous) is _ndarray
+                and getrefcount(previous) == _ONLY_THE_CELL
+                and previous.shape == shape
+                and previous.dtype == dtype
+                and previous.flags.c_contiguous
+                and previous.flags.writeable
+            ):
+                outputs.append(previous)
             else:
                 outputs.append(empty(shape, dtype))
+            previous = None
         arrays = values + outputs
         size = outputs[0].size
         if size:
@@ -77,6 +90,12 @@ def elemwise_thunk(node, storage_map, kernel):
     # The JIT code lives as long as the kernel's engine: the thunk keeps it.
     thunk.kernel = kernel
     return thunk
+
+
+# getrefcount's count of an array only a storage cell holds: the cell, the
+# local name and getrefcount's own argument. Nothing else (a caller, a view,
+# another cell) can then see the buffer, so the next call may overwrite it.
+_ONLY_THE_CELL = 3
 
 
 def _reusable(values, target, shape):
@@ -254,13 +273,28 @@ def dot22_thunk(node, storage_map):
     (out_cell,) = [storage_map[v] for v in node.outputs]
     fallback = perform_thunk(node, storage_map)
     dot = numpy.dot
+    dtype = numpy.dtype(node.outputs[0].dtype)
 
     def thunk():
         x = cell_x[0]
         y = cell_y[0]
         if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[0]:
             return fallback()
-        out_cell[0] = dot(x, y)
+        previous = out_cell[0]
+        if (
+            type(previous) is _ndarray
+            and getrefcount(previous) == _ONLY_THE_CELL
+            and previous.shape == (x.shape[0], y.shape[1])
+            and x.dtype == dtype
+            and y.dtype == dtype
+            and previous.dtype == dtype
+            and previous.flags.c_contiguous
+            and previous.flags.writeable
+        ):
+            out_cell[0] = dot(x, y, out=previous)
+        else:
+            previous = None
+            out_cell[0] = dot(x, y)
 
     return thunk
 
