@@ -274,3 +274,15 @@ def test_fast_run_without_compiler_or_runtime_uses_the_llvm_backend(tmp_path):
     assert not report["runtime_loaded"]
     assert report["ok"]
     assert any("LLVM backend" in message for message in report["warnings"])
+
+
+def test_reused_buffers_never_overwrite_a_result_the_caller_holds():
+    x, y = T.dmatrix("x"), T.dmatrix("y")
+    f = symbolic.function([x, y], [T.tanh(x) * 2, T.dot(x, y)], mode=LLVM)
+    a, b = data((3, 3), "float64"), data((3, 3), "float64", 1)
+    first = f(a, b)
+    kept = [r.copy() for r in first]
+    for _ in range(2):
+        f(b, a)
+    for got, want in zip(first, kept):
+        numpy.testing.assert_array_equal(got, want)
