@@ -3,8 +3,9 @@
 Each kernel is three IR functions: ``<sym>_body`` computes one element from
 one pointer per operand (always inlined), ``<sym>_contig(n, args)`` loops
 over contiguous operands (vectorized by LLVM where every call is an
-intrinsic) and ``<sym>_strided(nd, shape, args, strides)`` walks any
-strides with an odometer.  All kernels of a graph go in one module and one
+intrinsic), ``<sym>_strided(nd, shape, args, strides)`` walks any
+strides with an odometer and ``<sym>_rows(rows, cols, args, row_steps)``
+runs the contiguous loop row by row (a matrix with a broadcast row).  All kernels of a graph go in one module and one
 JIT compilation.
 """
 
@@ -74,6 +75,43 @@ def _define_contig(module, sym, body, dtypes):
     following = b.add(i, _const64(1))
     i.add_incoming(following, loop)
     b.cbranch(b.icmp_signed("<", following, n), loop, done)
+    b.position_at_end(done)
+    b.ret_void()
+    return fn
+
+
+def _define_rows(module, sym, contig, nop):
+    """``<sym>_rows(rows, cols, args, row_steps)``: the contiguous loop per row.
+
+    Operand ``k`` of row ``r`` starts ``r * row_steps[k]`` bytes after
+    ``args[k]``: a step of 0 repeats one row (a broadcast row, as a bias),
+    so a matrix and a row run the vectorized loop without the odometer.
+    """
+    fn = ir.Function(
+        module,
+        ir.FunctionType(
+            ir.VoidType(), [_I64, _I64, _I8P.as_pointer(), _I64.as_pointer()]
+        ),
+        f"{sym}_rows",
+    )
+    rows, cols, args, steps = fn.args
+    entry = fn.append_basic_block("entry")
+    loop = fn.append_basic_block("loop")
+    done = fn.append_basic_block("done")
+    b = ir.IRBuilder(entry)
+    row_args = b.alloca(_I8P, size=nop)
+    bases = [b.load(b.gep(args, [_const64(k)])) for k in range(nop)]
+    strides = [b.load(b.gep(steps, [_const64(k)])) for k in range(nop)]
+    b.cbranch(b.icmp_signed(">", rows, _const64(0)), loop, done)
+    b.position_at_end(loop)
+    r = b.phi(_I64)
+    r.add_incoming(_const64(0), entry)
+    for k, (base, stride) in enumerate(zip(bases, strides)):
+        b.store(b.gep(base, [b.mul(r, stride)]), b.gep(row_args, [_const64(k)]))
+    b.call(contig, [cols, row_args])
+    following = b.add(r, _const64(1))
+    r.add_incoming(following, loop)
+    b.cbranch(b.icmp_signed("<", following, rows), loop, done)
     b.position_at_end(done)
     b.ret_void()
 
@@ -162,8 +200,9 @@ def render_module(specs):
             _logger.debug("no LLVM kernel for %s: %s", spec, exc)
             continue
         body = _define_body(module, sym, outputs, in_dtypes, out_dtypes)
-        _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
+        contig = _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
         _define_strided(module, sym, body, len(in_dtypes) + len(out_dtypes))
+        _define_rows(module, sym, contig, len(in_dtypes) + len(out_dtypes))
         symbols[spec] = sym
     return module, symbols
 
@@ -188,6 +227,10 @@ class LLVMKernel:
         self._strided = ctypes.CFUNCTYPE(
             None, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
         )(self.strided_address)
+        self.rows_address = compiled.address(f"{sym}_rows")
+        self._rows = ctypes.CFUNCTYPE(
+            None, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p
+        )(self.rows_address)
 
     def __repr__(self):
         return f"LLVMKernel({self.sym}, {self.in_dtypes} -> {self.out_dtypes})"

@@ -39,6 +39,7 @@ def elemwise_thunk(node, storage_map, kernel):
     operands = ctypes.c_void_p * (len(in_dtypes) + len(out_dtypes))
     contig = kernel._contig
     strided = kernel._strided
+    rows_kernel = kernel._rows
     fallback = perform_thunk(node, storage_map)
     asarray = numpy.asarray
     empty = numpy.empty
@@ -83,7 +84,12 @@ def elemwise_thunk(node, storage_map, kernel):
             if all(a.shape == shape and a.flags.c_contiguous for a in arrays):
                 contig(size, pointers)
             else:
-                _run_strided(strided, shape, arrays, pointers)
+                steps = _row_steps(shape, arrays)
+                if steps is not None:
+                    cols = shape[-1]
+                    rows_kernel(size // cols, cols, pointers, steps)
+                else:
+                    _run_strided(strided, shape, arrays, pointers)
         for cell, out in zip(output_cells, outputs):
             cell[0] = out
 
@@ -113,6 +119,29 @@ def _reusable(values, target, shape):
         ):
             return False
     return True
+
+
+def _row_steps(shape, arrays):
+    """Byte steps between rows for the ``_rows`` entry, or None.
+
+    Every operand must be C-contiguous with the full last dimension, and
+    either the full leading dimensions (a step of one row) or only ones
+    there (a row repeated: step 0).
+    """
+    if len(shape) < 2:
+        return None
+    leading = shape[:-1]
+    steps = []
+    for array in arrays:
+        if not array.flags.c_contiguous or array.shape[-1] != shape[-1]:
+            return None
+        if array.shape[:-1] == leading:
+            steps.append(shape[-1] * array.itemsize)
+        elif all(n == 1 for n in array.shape[:-1]):
+            steps.append(0)
+        else:
+            return None
+    return (ctypes.c_longlong * len(steps))(*steps)
 
 
 def _run_strided(strided, shape, arrays, pointers):

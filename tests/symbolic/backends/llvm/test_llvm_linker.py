@@ -59,6 +59,18 @@ def test_elemwise_runs_jit_kernels_and_matches_perform(dtype):
     assert_agree(fast, reference, empty, empty, row)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_elemwise_broadcasts_rows_columns_and_planes(dtype):
+    x = T.tensor3("x", dtype=dtype)
+    row = T.TensorType(dtype, (True, True, False))("row")
+    column = T.TensorType(dtype, (False, True, True))("column")
+    fast, reference = both([x, row, column], [T.exp(x) * row, x - column + row])
+    value = data((3, 4, 5), dtype)
+    assert_agree(
+        fast, reference, value, data((1, 1, 5), dtype, 1), data((3, 1, 1), dtype, 2)
+    )
+
+
 def test_elemwise_shape_mismatch_raises_as_perform():
     x, y = T.fmatrix("x"), T.fmatrix("y")
     fast, reference = both([x, y], T.tanh(x) + y)
