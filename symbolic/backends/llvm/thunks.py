@@ -10,6 +10,7 @@ import ctypes
 import functools
 import glob
 import os
+from typing import NamedTuple
 from sys import getrefcount
 
 import numpy
@@ -20,6 +21,18 @@ from symbolic.ops.elemwise import CAReduce, check_broadcast
 from symbolic.ops.math import Max, Min, Prod, Sum
 
 _FLOATS = ("float32", "float64")
+
+
+class GraphKernels(NamedTuple):
+    """``elemwise``: {node: LLVMKernel}; ``sums``: {Sum node: SumKernel};
+    ``map_sums``: {Sum node: (elemwise node, its ``_sum`` function, the
+    compiled module that holds it)}."""
+
+    elemwise: dict
+    sums: dict
+    map_sums: dict
+
+
 _ndarray = numpy.ndarray
 
 
@@ -42,7 +55,7 @@ def elemwise_thunk(node, storage_map, kernel):
     rows_kernel = kernel._rows
     fallback = perform_thunk(node, storage_map)
     asarray = numpy.asarray
-    empty = numpy.empty
+    output_buffer = _output_buffer
     checked = [(cell, dtype) for cell, dtype in zip(input_cells, in_dtypes)]
 
     def thunk():
@@ -64,19 +77,7 @@ def elemwise_thunk(node, storage_map, kernel):
             if target is not None and _reusable(values, target, shape):
                 outputs.append(values[target])
                 continue
-            previous = cell[0]
-            if (
-                type(previous) is _ndarray
-                and getrefcount(previous) == _ONLY_THE_CELL
-                and previous.shape == shape
-                and previous.dtype == dtype
-                and previous.flags.c_contiguous
-                and previous.flags.writeable
-            ):
-                outputs.append(previous)
-            else:
-                outputs.append(empty(shape, dtype))
-            previous = None
+            outputs.append(output_buffer(cell, shape, dtype))
         arrays = values + outputs
         size = outputs[0].size
         if size:
@@ -98,10 +99,27 @@ def elemwise_thunk(node, storage_map, kernel):
     return thunk
 
 
-# getrefcount's count of an array only a storage cell holds: the cell, the
-# local name and getrefcount's own argument. Nothing else (a caller, a view,
-# another cell) can then see the buffer, so the next call may overwrite it.
+# getrefcount's count, in _output_buffer, of an array only a storage cell
+# holds: the cell, the local name and getrefcount's own argument. Nothing
+# else (a caller, a view, another cell) can then see the buffer, so this
+# call may overwrite it.
 _ONLY_THE_CELL = 3
+
+
+def _output_buffer(cell, shape, dtype):
+    """Last call's array in ``cell`` when only the cell holds it and it fits;
+    else a new one."""
+    previous = cell[0]
+    if (
+        type(previous) is _ndarray
+        and getrefcount(previous) == _ONLY_THE_CELL
+        and previous.shape == shape
+        and previous.dtype == dtype
+        and previous.flags.c_contiguous
+        and previous.flags.writeable
+    ):
+        return previous
+    return numpy.empty(shape, dtype)
 
 
 def _reusable(values, target, shape):
@@ -192,6 +210,115 @@ def reduce_thunk(node, storage_map):
             out = asarray(out, dtype=out_dtype)
         out_cell[0] = out
 
+    return thunk
+
+
+def _sum_layout(axes, ndim):
+    """``"inner"`` (the last axes reduced), ``"outer"`` (the first) or None."""
+    count = len(axes)
+    if axes == tuple(range(ndim - count, ndim)):
+        return "inner"
+    if axes == tuple(range(count)):
+        return "outer"
+    return None
+
+
+def sum_thunk(node, storage_map, kernel):
+    """A float Sum by the JIT sums of ``kernel`` (a SumKernel).
+
+    A C-contiguous input (or the transpose of one) reduced over its last or
+    its first axes runs JIT code; any other layout, and an empty input, take
+    :func:`reduce_thunk`'s numpy path.
+    """
+    (var,) = node.inputs
+    ndim = var.ndim
+    axes = node.op._axes(ndim)
+    numpy_path = reduce_thunk(node, storage_map)
+    if numpy_path is None:
+        return None
+    layouts = (
+        _sum_layout(axes, ndim),
+        _sum_layout(tuple(sorted(ndim - 1 - a for a in axes)), ndim),
+    )
+    in_dtype = numpy.dtype(var.dtype)
+    out_dtype = numpy.dtype(node.outputs[0].dtype)
+    acc_dtype = numpy.dtype(node.op.acc_dtype or ("float64" if var.dtype == "float32" else var.dtype))
+    kept = ndim - len(axes)
+    (in_cell,) = [storage_map[v] for v in node.inputs]
+    (out_cell,) = [storage_map[v] for v in node.outputs]
+    inner, outer = kernel.inner, kernel.outer
+
+    def thunk():
+        x = in_cell[0]
+        if type(x) is not _ndarray or x.dtype != in_dtype or x.ndim != ndim or not x.size:
+            return numpy_path()
+        if x.flags.c_contiguous:
+            layout = layouts[0]
+        elif x.flags.f_contiguous:
+            x, layout = x.T, layouts[1]
+        else:
+            return numpy_path()
+        if layout is None:
+            return numpy_path()
+        shape = x.shape
+        if layout == "inner":
+            kept_shape = shape[:kept]
+            rows = _product(kept_shape)
+            out = numpy.empty(kept_shape, out_dtype)
+            inner(rows, x.size // rows, x.ctypes.data, out.ctypes.data)
+        else:
+            kept_shape = shape[ndim - kept :]
+            cols = _product(kept_shape)
+            out = numpy.empty(kept_shape, out_dtype)
+            scratch = numpy.empty(cols, acc_dtype)
+            outer(x.size // cols, cols, x.ctypes.data, out.ctypes.data, scratch.ctypes.data)
+        # A transposed input gives its kept axes reversed: turn them back.
+        out_cell[0] = out if x is in_cell[0] else out.T
+
+    thunk.kernel = kernel
+    return thunk
+
+
+def _product(shape):
+    size = 1
+    for n in shape:
+        size *= n
+    return size
+
+
+def map_sum_thunk(node, storage_map, elemwise_thunk_, function, compiled):
+    """The full Sum of an Elemwise's output, computed by the kernel's ``_sum``
+    without storing the elemwise values (``sum(sqr(W))``).
+
+    Inputs that are not all C-contiguous of one shape run ``elemwise_thunk_``
+    (the elemwise node's own thunk), then the numpy sum.
+    """
+    elemwise = node.inputs[0].owner
+    cells = [storage_map[v] for v in elemwise.inputs]
+    dtypes = [numpy.dtype(v.dtype) for v in elemwise.inputs]
+    (out_cell,) = [storage_map[v] for v in node.outputs]
+    out_dtype = numpy.dtype(node.outputs[0].dtype)
+    numpy_sum = reduce_thunk(node, storage_map)
+    operands = ctypes.c_void_p * len(cells)
+
+    def thunk():
+        values = [cell[0] for cell in cells]
+        shape = values[0].shape if type(values[0]) is _ndarray else None
+        for value, dtype in zip(values, dtypes):
+            if (
+                type(value) is not _ndarray
+                or value.dtype != dtype
+                or value.shape != shape
+                or not value.flags.c_contiguous
+            ):
+                elemwise_thunk_()
+                return numpy_sum()
+        out = numpy.empty((), out_dtype)
+        size = values[0].size
+        function(size, operands(*[v.ctypes.data for v in values]), out.ctypes.data)
+        out_cell[0] = out
+
+    thunk.compiled = compiled
     return thunk
 
 
@@ -309,21 +436,11 @@ def dot22_thunk(node, storage_map):
         y = cell_y[0]
         if x.ndim != 2 or y.ndim != 2 or x.shape[1] != y.shape[0]:
             return fallback()
-        previous = out_cell[0]
-        if (
-            type(previous) is _ndarray
-            and getrefcount(previous) == _ONLY_THE_CELL
-            and previous.shape == (x.shape[0], y.shape[1])
-            and x.dtype == dtype
-            and y.dtype == dtype
-            and previous.dtype == dtype
-            and previous.flags.c_contiguous
-            and previous.flags.writeable
-        ):
-            out_cell[0] = dot(x, y, out=previous)
-        else:
-            previous = None
+        if x.dtype != dtype or y.dtype != dtype:
             out_cell[0] = dot(x, y)
+            return
+        out = _output_buffer(out_cell, (x.shape[0], y.shape[1]), dtype)
+        out_cell[0] = dot(x, y, out=out)
 
     return thunk
 
@@ -332,10 +449,24 @@ _FACTORIES = {Gemm: gemm_thunk, Dot22: dot22_thunk}
 
 
 def node_thunk(node, storage_map, kernels):
-    """The fastest thunk this backend has for ``node``; ``perform`` otherwise."""
+    """The fastest thunk this backend has for ``node``; ``perform`` otherwise.
+
+    ``kernels`` is the graph's GraphKernels: an elemwise node whose values
+    only a fused sum reads gets a thunk that does nothing (the sum's
+    thunk computes them, or runs the elemwise thunk itself when it must).
+    """
     thunk = None
-    if node in kernels:
-        thunk = elemwise_thunk(node, storage_map, kernels[node])
+    fused = {pair[0]: sum_node for sum_node, pair in kernels.map_sums.items()}
+    if node in kernels.elemwise and node not in fused:
+        thunk = elemwise_thunk(node, storage_map, kernels.elemwise[node])
+    elif node in fused:
+        thunk = _nothing
+    elif node in kernels.map_sums:
+        elemwise, function, compiled = kernels.map_sums[node]
+        own = elemwise_thunk(elemwise, storage_map, kernels.elemwise[elemwise])
+        thunk = map_sum_thunk(node, storage_map, own, function, compiled)
+    elif node in kernels.sums:
+        thunk = sum_thunk(node, storage_map, kernels.sums[node])
     elif isinstance(node.op, CAReduce):
         thunk = reduce_thunk(node, storage_map)
     else:
@@ -343,7 +474,20 @@ def node_thunk(node, storage_map, kernels):
         thunk = factory(node, storage_map) if factory is not None else None
     if thunk is None:
         return perform_thunk(node, storage_map)
+    if thunk is _nothing:
+        thunk = _nothing_thunk()
     thunk.input_cells = [storage_map[v] for v in node.inputs]
     thunk.output_cells = [storage_map[v] for v in node.outputs]
     thunk.node = node
+    return thunk
+
+
+def _nothing():
+    """Marks a node whose work another thunk does."""
+
+
+def _nothing_thunk():
+    def thunk():
+        return None
+
     return thunk

@@ -82,16 +82,18 @@ def test_elemwise_shape_mismatch_raises_as_perform():
 
 
 def _inplace_add_thunk():
-    from symbolic.backends.llvm.linker import elemwise_kernels
+    from symbolic.backends.llvm.linker import graph_kernels
     from symbolic.backends.llvm.thunks import node_thunk
+    from symbolic.graph.fgraph import FunctionGraph
     from symbolic.ops.elemwise import Elemwise
 
     x, y = T.dmatrix("x"), T.dmatrix("y")
     plain = (x + y).owner.op
     node = Elemwise(plain.scalar_op, {0: 0})(x, y).owner
     storage_map = {var: [None] for var in (*node.inputs, *node.outputs)}
-    kernels = elemwise_kernels([node])
-    assert node in kernels
+    fgraph = FunctionGraph(node.inputs, node.outputs, clone=False)
+    kernels = graph_kernels(fgraph, [node])
+    assert node in kernels.elemwise
     return node_thunk(node, storage_map, kernels), storage_map, node
 
 
@@ -126,6 +128,32 @@ def test_reductions_match_perform(dtype, axis):
     value = data((3, 4, 5), dtype)
     assert_agree(fast, reference, value)
     assert_agree(fast, reference, numpy.swapaxes(value, 0, 2)[::-1].copy().T[:, ::2])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_jit_sums_match_perform_on_both_memory_orders(dtype, order):
+    x = T.tensor3("x", dtype=dtype)
+    m = T.matrix("m", dtype=dtype)
+    outs = [x.sum(), x.sum(axis=0), x.sum(axis=(1, 2)), m.sum(axis=0), m.sum(axis=1)]
+    fast, reference = both([x, m], outs)
+    assert len(fast.vm.graph_kernels.sums) == len(outs)
+    tensor = numpy.asarray(data((3, 4, 5), dtype), order=order)
+    matrix = numpy.asarray(data((6, 7), dtype, 1), order=order)
+    assert_agree(fast, reference, tensor, matrix)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_sum_of_elemwise_matches_perform(dtype):
+    x = T.matrix("x", dtype=dtype)
+    r = T.row("r", dtype=dtype)
+    fast, reference = both([x, r], [(x**2).sum(), T.exp(x * r).sum()])
+    assert fast.vm.graph_kernels.map_sums
+    value, row = data((5, 6), dtype), data((1, 6), dtype, 1)
+    assert_agree(fast, reference, value, row)
+    # Strided inputs (and the broadcast row) run the elemwise node first.
+    assert_agree(fast, reference, data((5, 12), dtype)[:, ::2], row)
+    assert_agree(fast, reference, numpy.zeros((0, 6), dtype), row)
 
 
 def test_empty_reductions_agree_with_perform():
