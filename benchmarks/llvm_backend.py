@@ -48,9 +48,7 @@ def main():
     trains, first = {}, {}
     for linker in linkers:
         trains[linker], first[linker] = compile_train(linker)
-    print(
-        "VMs:", ", ".join(f"{k}={type(f.vm).__name__}" for k, f in trains.items())
-    )
+    print("VMs:", ", ".join(f"{k}={type(f.vm).__name__}" for k, f in trains.items()))
     epochs = {linker: [] for linker in linkers}
     for _ in range(args.repeat):
         for linker in linkers:
@@ -65,8 +63,10 @@ def main():
         )
     best = {linker: min(times) for linker, times in epochs.items()}
     pairs = [ll / c for c, ll in zip(epochs["c"], epochs["llvm"])]
-    print(f"ratio llvm / c: best {best['llvm'] / best['c']:.2f}, "
-          f"median of interleaved pairs {sorted(pairs)[len(pairs) // 2]:.2f}")
+    print(
+        f"ratio llvm / c: best {best['llvm'] / best['c']:.2f}, "
+        f"median of interleaved pairs {sorted(pairs)[len(pairs) // 2]:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 """Elemwise kernels JIT-compiled with llvmlite, with the C backend's ABI.
 
-Each kernel is three IR functions: ``<sym>_body`` computes one element from
+Each kernel is four IR functions: ``<sym>_body`` computes one element from
 one pointer per operand (always inlined), ``<sym>_contig(n, args)`` loops
 over contiguous operands (vectorized by LLVM where every call is an
-intrinsic), ``<sym>_strided(nd, shape, args, strides)`` walks any
-strides with an odometer and ``<sym>_rows(rows, cols, args, row_steps)``
-runs the contiguous loop row by row (a matrix with a broadcast row).  All kernels of a graph go in one module and one
-JIT compilation.
+intrinsic), ``<sym>_strided(nd, shape, args, strides)`` walks any strides
+with an odometer and ``<sym>_rows(rows, cols, args, row_steps)`` runs the
+contiguous loop row by row (a matrix with a broadcast row).  All kernels of
+a graph go in one module and one JIT compilation.
 """
 
 import logging

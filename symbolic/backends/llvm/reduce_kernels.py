@@ -64,7 +64,9 @@ def _counted_loop(b, fn, count, name):
 def _define_inner(module, name, in_dtype, acc_dtype, out_dtype):
     in_t, acc_t = IR_TYPES[in_dtype], IR_TYPES[acc_dtype]
     fn = ir.Function(
-        module, ir.FunctionType(ir.VoidType(), [_I64, _I64, _I8P, _I8P]), f"{name}_inner"
+        module,
+        ir.FunctionType(ir.VoidType(), [_I64, _I64, _I8P, _I8P]),
+        f"{name}_inner",
     )
     rows, cols, source, target = fn.args
     b = ir.IRBuilder(fn.append_basic_block("entry"))

@@ -1,4 +1,4 @@
-"""Thunks of the LLVM backend: JIT kernels, numpy reductions and BLAS calls.
+"""Thunks of the LLVM backend: JIT kernels and sums, numpy reductions, BLAS calls.
 
 Each factory returns a callable over the node's storage cells, or None when
 the node is not one it serves (the node then keeps its ``perform`` thunk).
@@ -10,8 +10,8 @@ import ctypes
 import functools
 import glob
 import os
-from typing import NamedTuple
 from sys import getrefcount
+from typing import NamedTuple
 
 import numpy
 
@@ -242,7 +242,9 @@ def sum_thunk(node, storage_map, kernel):
     )
     in_dtype = numpy.dtype(var.dtype)
     out_dtype = numpy.dtype(node.outputs[0].dtype)
-    acc_dtype = numpy.dtype(node.op.acc_dtype or ("float64" if var.dtype == "float32" else var.dtype))
+    acc_dtype = numpy.dtype(
+        node.op.acc_dtype or ("float64" if var.dtype == "float32" else var.dtype)
+    )
     kept = ndim - len(axes)
     (in_cell,) = [storage_map[v] for v in node.inputs]
     (out_cell,) = [storage_map[v] for v in node.outputs]
@@ -250,7 +252,12 @@ def sum_thunk(node, storage_map, kernel):
 
     def thunk():
         x = in_cell[0]
-        if type(x) is not _ndarray or x.dtype != in_dtype or x.ndim != ndim or not x.size:
+        if (
+            type(x) is not _ndarray
+            or x.dtype != in_dtype
+            or x.ndim != ndim
+            or not x.size
+        ):
             return numpy_path()
         if x.flags.c_contiguous:
             layout = layouts[0]
@@ -271,7 +278,13 @@ def sum_thunk(node, storage_map, kernel):
             cols = _product(kept_shape)
             out = numpy.empty(kept_shape, out_dtype)
             scratch = numpy.empty(cols, acc_dtype)
-            outer(x.size // cols, cols, x.ctypes.data, out.ctypes.data, scratch.ctypes.data)
+            outer(
+                x.size // cols,
+                cols,
+                x.ctypes.data,
+                out.ctypes.data,
+                scratch.ctypes.data,
+            )
         # A transposed input gives its kept axes reversed: turn them back.
         out_cell[0] = out if x is in_cell[0] else out.T
 
@@ -338,16 +351,20 @@ def _cblas_gemm():
         for function, scalar in functions.values():
             index = ctypes.c_int64
             function.restype = None
-            function.argtypes = [ctypes.c_int] * 3 + [index] * 3 + [
-                scalar,
-                ctypes.c_void_p,
-                index,
-                ctypes.c_void_p,
-                index,
-                scalar,
-                ctypes.c_void_p,
-                index,
-            ]
+            function.argtypes = (
+                [ctypes.c_int] * 3
+                + [index] * 3
+                + [
+                    scalar,
+                    ctypes.c_void_p,
+                    index,
+                    ctypes.c_void_p,
+                    index,
+                    scalar,
+                    ctypes.c_void_p,
+                    index,
+                ]
+            )
         return {dtype: entry[0] for dtype, entry in functions.items()}
     return None
 

@@ -180,7 +180,9 @@ def test_dot_and_gemm_match_perform(dtype):
     a, b, c = data((6, 4), dtype), data((4, 3), dtype, 1), data((4, 3), dtype, 2)
     assert_agree(fast, reference, a, b, c)
     # Transposed (Fortran-ordered) and strided operands, and empty products.
-    assert_agree(fast, reference, data((4, 6), dtype).T, data((3, 8), dtype)[:, ::2].T, c)
+    assert_agree(
+        fast, reference, data((4, 6), dtype).T, data((3, 8), dtype)[:, ::2].T, c
+    )
     assert_agree(
         fast,
         reference,
