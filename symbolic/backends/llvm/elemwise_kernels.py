@@ -9,6 +9,7 @@ contiguous loop row by row (a matrix with a broadcast row).  All kernels of
 a graph go in one module and one JIT compilation.
 """
 
+import functools
 import logging
 
 from llvmlite import ir
@@ -23,6 +24,23 @@ _logger = logging.getLogger(__name__)
 _I8P = ir.IntType(8).as_pointer()
 _I64 = ir.IntType(64)
 _I32 = ir.IntType(32)
+
+
+# Where an ndarray object keeps its data pointer: right after the object
+# header (reference count and type) in numpy's PyArrayObject_fields.
+ARRAY_DATA_OFFSET = 16
+
+
+@functools.cache
+def _data_offset_holds():
+    """True when this interpreter and numpy lay arrays out as assumed."""
+    import ctypes
+
+    import numpy
+
+    probe = numpy.arange(3.0)
+    found = ctypes.c_void_p.from_address(id(probe) + ARRAY_DATA_OFFSET).value
+    return found == probe.ctypes.data
 
 
 def _const64(value):
@@ -78,6 +96,29 @@ def _define_contig(module, sym, body, dtypes):
     b.position_at_end(done)
     b.ret_void()
     return fn
+
+
+def _define_contig_objects(module, sym, contig, nop):
+    """``<sym>_contig_objects(n, array_0, ...)``: ``_contig`` on ndarray objects.
+
+    Each argument is a ``PyArrayObject *``; its data pointer is read at
+    :data:`ARRAY_DATA_OFFSET`, which saves the caller a ctypes pointer
+    array per call.
+    """
+    fn = ir.Function(
+        module,
+        ir.FunctionType(ir.VoidType(), [_I64] + [_I8P] * nop),
+        f"{sym}_contig_objects",
+    )
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    args = b.alloca(_I8P, size=nop)
+    for k, array in enumerate(fn.args[1:]):
+        field = b.bitcast(
+            b.gep(array, [_const64(ARRAY_DATA_OFFSET)]), _I8P.as_pointer()
+        )
+        b.store(b.load(field), b.gep(args, [_const64(k)]))
+    b.call(contig, [fn.args[0], args])
+    b.ret_void()
 
 
 def _define_rows(module, sym, contig, nop):
@@ -203,6 +244,7 @@ def render_module(specs):
         contig = _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
         _define_strided(module, sym, body, len(in_dtypes) + len(out_dtypes))
         _define_rows(module, sym, contig, len(in_dtypes) + len(out_dtypes))
+        _define_contig_objects(module, sym, contig, len(in_dtypes) + len(out_dtypes))
         symbols[spec] = sym
     return module, symbols
 
@@ -227,6 +269,11 @@ class LLVMKernel:
         self._strided = ctypes.CFUNCTYPE(
             None, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
         )(self.strided_address)
+        self._contig_objects = None
+        if _data_offset_holds():
+            self._contig_objects = ctypes.CFUNCTYPE(
+                None, ctypes.c_longlong, *[ctypes.py_object] * (self.nin + self.nout)
+            )(compiled.address(f"{sym}_contig_objects"))
         self.rows_address = compiled.address(f"{sym}_rows")
         self._rows = ctypes.CFUNCTYPE(
             None, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p

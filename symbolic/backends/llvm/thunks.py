@@ -51,6 +51,7 @@ def elemwise_thunk(node, storage_map, kernel):
     targets = [destroyed.get(j) for j in range(len(out_dtypes))]
     operands = ctypes.c_void_p * (len(in_dtypes) + len(out_dtypes))
     contig = kernel._contig
+    contig_objects = kernel._contig_objects
     strided = kernel._strided
     rows_kernel = kernel._rows
     fallback = perform_thunk(node, storage_map)
@@ -81,10 +82,13 @@ def elemwise_thunk(node, storage_map, kernel):
         arrays = values + outputs
         size = outputs[0].size
         if size:
-            pointers = operands(*[a.ctypes.data for a in arrays])
             if all(a.shape == shape and a.flags.c_contiguous for a in arrays):
-                contig(size, pointers)
+                if contig_objects is not None:
+                    contig_objects(size, *arrays)
+                else:
+                    contig(size, operands(*[a.ctypes.data for a in arrays]))
             else:
+                pointers = operands(*[a.ctypes.data for a in arrays])
                 steps = _row_steps(shape, arrays)
                 if steps is not None:
                     cols = shape[-1]
