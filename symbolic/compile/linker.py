@@ -127,6 +127,9 @@ def get_linker(name):
 
     if name in C_LINKERS and base.linker_for(name) is None:
         import symbolic.backends.c.linker  # noqa: F401  (registers the C linkers)
+    if name in C_LINKERS or name == "llvm":
+        # Registers 'llvm', which the C linker also falls back to.
+        import symbolic.backends.llvm.linker  # noqa: F401
     return base.linker_for(name) or PerformLinker()
 
 

@@ -1,13 +1,15 @@
 """Elemwise kernels JIT-compiled with llvmlite, with the C backend's ABI.
 
-Each kernel is three IR functions: ``<sym>_body`` computes one element from
+Each kernel is four IR functions: ``<sym>_body`` computes one element from
 one pointer per operand (always inlined), ``<sym>_contig(n, args)`` loops
 over contiguous operands (vectorized by LLVM where every call is an
-intrinsic) and ``<sym>_strided(nd, shape, args, strides)`` walks any
-strides with an odometer.  All kernels of a graph go in one module and one
-JIT compilation.
+intrinsic), ``<sym>_strided(nd, shape, args, strides)`` walks any strides
+with an odometer and ``<sym>_rows(rows, cols, args, row_steps)`` runs the
+contiguous loop row by row (a matrix with a broadcast row).  All kernels of
+a graph go in one module and one JIT compilation.
 """
 
+import functools
 import logging
 
 from llvmlite import ir
@@ -22,6 +24,23 @@ _logger = logging.getLogger(__name__)
 _I8P = ir.IntType(8).as_pointer()
 _I64 = ir.IntType(64)
 _I32 = ir.IntType(32)
+
+
+# Where an ndarray object keeps its data pointer: right after the object
+# header (reference count and type) in numpy's PyArrayObject_fields.
+ARRAY_DATA_OFFSET = 16
+
+
+@functools.cache
+def _data_offset_holds():
+    """True when this interpreter and numpy lay arrays out as assumed."""
+    import ctypes
+
+    import numpy
+
+    probe = numpy.arange(3.0)
+    found = ctypes.c_void_p.from_address(id(probe) + ARRAY_DATA_OFFSET).value
+    return found == probe.ctypes.data
 
 
 def _const64(value):
@@ -74,6 +93,66 @@ def _define_contig(module, sym, body, dtypes):
     following = b.add(i, _const64(1))
     i.add_incoming(following, loop)
     b.cbranch(b.icmp_signed("<", following, n), loop, done)
+    b.position_at_end(done)
+    b.ret_void()
+    return fn
+
+
+def _define_contig_objects(module, sym, contig, nop):
+    """``<sym>_contig_objects(n, array_0, ...)``: ``_contig`` on ndarray objects.
+
+    Each argument is a ``PyArrayObject *``; its data pointer is read at
+    :data:`ARRAY_DATA_OFFSET`, which saves the caller a ctypes pointer
+    array per call.
+    """
+    fn = ir.Function(
+        module,
+        ir.FunctionType(ir.VoidType(), [_I64] + [_I8P] * nop),
+        f"{sym}_contig_objects",
+    )
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    args = b.alloca(_I8P, size=nop)
+    for k, array in enumerate(fn.args[1:]):
+        field = b.bitcast(
+            b.gep(array, [_const64(ARRAY_DATA_OFFSET)]), _I8P.as_pointer()
+        )
+        b.store(b.load(field), b.gep(args, [_const64(k)]))
+    b.call(contig, [fn.args[0], args])
+    b.ret_void()
+
+
+def _define_rows(module, sym, contig, nop):
+    """``<sym>_rows(rows, cols, args, row_steps)``: the contiguous loop per row.
+
+    Operand ``k`` of row ``r`` starts ``r * row_steps[k]`` bytes after
+    ``args[k]``: a step of 0 repeats one row (a broadcast row, as a bias),
+    so a matrix and a row run the vectorized loop without the odometer.
+    """
+    fn = ir.Function(
+        module,
+        ir.FunctionType(
+            ir.VoidType(), [_I64, _I64, _I8P.as_pointer(), _I64.as_pointer()]
+        ),
+        f"{sym}_rows",
+    )
+    rows, cols, args, steps = fn.args
+    entry = fn.append_basic_block("entry")
+    loop = fn.append_basic_block("loop")
+    done = fn.append_basic_block("done")
+    b = ir.IRBuilder(entry)
+    row_args = b.alloca(_I8P, size=nop)
+    bases = [b.load(b.gep(args, [_const64(k)])) for k in range(nop)]
+    strides = [b.load(b.gep(steps, [_const64(k)])) for k in range(nop)]
+    b.cbranch(b.icmp_signed(">", rows, _const64(0)), loop, done)
+    b.position_at_end(loop)
+    r = b.phi(_I64)
+    r.add_incoming(_const64(0), entry)
+    for k, (base, stride) in enumerate(zip(bases, strides)):
+        b.store(b.gep(base, [b.mul(r, stride)]), b.gep(row_args, [_const64(k)]))
+    b.call(contig, [cols, row_args])
+    following = b.add(r, _const64(1))
+    r.add_incoming(following, loop)
+    b.cbranch(b.icmp_signed("<", following, rows), loop, done)
     b.position_at_end(done)
     b.ret_void()
 
@@ -162,8 +241,10 @@ def render_module(specs):
             _logger.debug("no LLVM kernel for %s: %s", spec, exc)
             continue
         body = _define_body(module, sym, outputs, in_dtypes, out_dtypes)
-        _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
+        contig = _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
         _define_strided(module, sym, body, len(in_dtypes) + len(out_dtypes))
+        _define_rows(module, sym, contig, len(in_dtypes) + len(out_dtypes))
+        _define_contig_objects(module, sym, contig, len(in_dtypes) + len(out_dtypes))
         symbols[spec] = sym
     return module, symbols
 
@@ -188,6 +269,15 @@ class LLVMKernel:
         self._strided = ctypes.CFUNCTYPE(
             None, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
         )(self.strided_address)
+        self._contig_objects = None
+        if _data_offset_holds():
+            self._contig_objects = ctypes.CFUNCTYPE(
+                None, ctypes.c_longlong, *[ctypes.py_object] * (self.nin + self.nout)
+            )(compiled.address(f"{sym}_contig_objects"))
+        self.rows_address = compiled.address(f"{sym}_rows")
+        self._rows = ctypes.CFUNCTYPE(
+            None, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p
+        )(self.rows_address)
 
     def __repr__(self):
         return f"LLVMKernel({self.sym}, {self.in_dtypes} -> {self.out_dtypes})"
