@@ -14,7 +14,7 @@ from symbolic import (
     printing,
     sandbox,
     scalar,
-    scan_module,
+    scan,
     tensor,
     typed_list,
 )
@@ -46,7 +46,7 @@ from symbolic.gradient import Lop, Rop, grad, subgraph_grad
 from symbolic.graph.replace import clone_replace as clone
 from symbolic.ops import dot, get_scalar_constant_value
 from symbolic.printing import pp, pprint
-from symbolic.scan_module import foldl, foldr, map, reduce, scan, scan_checkpoints
+from symbolic.scan import foldl, foldr, map, reduce, scan, scan_checkpoints
 from symbolic.utils.arrays import _asarray
 from symbolic.utils.updates import OrderedUpdates
 

@@ -10,7 +10,7 @@ from symbolic.gradient.grad import (
     subgraph_grad,
 )
 from symbolic.gradient.jacobian import hessian, jacobian
-from symbolic.gradient.null import (
+from symbolic.types.null import (
     DisconnectedType,
     NullType,
     grad_not_implemented,

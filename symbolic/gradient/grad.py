@@ -4,7 +4,7 @@ import logging
 import warnings
 
 from symbolic.config import config
-from symbolic.gradient.null import (
+from symbolic.types.null import (
     DisconnectedType,
     NullType,
     is_disconnected,

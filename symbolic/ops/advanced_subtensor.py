@@ -47,7 +47,7 @@ __all__ = [
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 
@@ -550,7 +550,7 @@ class Nonzero(Op):
         return [(a.ndim, sum(cast(neq(a, 0), "int64")))]
 
     def L_op(self, inputs, outputs, output_grads):
-        from symbolic.gradient.null import grad_undefined
+        from symbolic.types.null import grad_undefined
 
         return [grad_undefined(self, 0, inputs[0], "nonzero is a set of indices")]
 

@@ -36,7 +36,7 @@ class Shape(Op):
         return [(len(shapes[0]),)]
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         return [DisconnectedType()()]
 
@@ -80,7 +80,7 @@ class Shape_i(Op):
         return [()]
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         return [DisconnectedType()()]
 
@@ -278,7 +278,7 @@ class Alloc(Op):
         return [tuple(node.inputs[1:])]
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
         from symbolic.ops.math import sum
 
         value = inputs[0]
@@ -364,7 +364,7 @@ class AllocSize(Op):
         return [[False] for _ in node.inputs]
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         return [DisconnectedType()() for _ in inputs]
 

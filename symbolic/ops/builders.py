@@ -162,7 +162,7 @@ class OpFromGraph(Op):
 
     def L_op(self, inputs, outputs, output_grads):
         from symbolic.gradient.grad import grad
-        from symbolic.gradient.null import DisconnectedType, is_disconnected
+        from symbolic.types.null import DisconnectedType, is_disconnected
 
         if callable(self.grad_overrides):
             n_explicit = len(inputs) - len(self.shared_inputs)

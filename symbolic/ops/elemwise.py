@@ -215,7 +215,7 @@ class Elemwise(Op):
         return [tuple(out_shape)] * len(node.outputs)
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.gradient.null import DisconnectedType, is_undefined
+        from symbolic.types.null import DisconnectedType, is_undefined
         from symbolic.ops import math
 
         grads = list(grads)

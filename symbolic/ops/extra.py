@@ -535,7 +535,7 @@ class FillDiagonal(Op):
         if dt.is_discrete(a.dtype) or is_disconnected(gz):
             return [zero_grad(a), zero_grad(val)]
         if a.ndim > 2:
-            from symbolic.gradient.null import grad_not_implemented
+            from symbolic.types.null import grad_not_implemented
 
             return [
                 grad_not_implemented(self, 0, a, "only matrices are supported"),

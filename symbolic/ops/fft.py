@@ -17,7 +17,7 @@ from symbolic.types.tensor import TensorType, as_tensor_variable
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 

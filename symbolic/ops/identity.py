@@ -106,7 +106,7 @@ class SpecifyShape(Op):
         return [[True], [False]]
 
     def grad(self, inputs, output_grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         return [output_grads[0], DisconnectedType()()]
 
@@ -148,7 +148,7 @@ class Assert(Op):
         return [[True]] + [[False] for _ in node.inputs[1:]]
 
     def grad(self, inputs, output_grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         return [output_grads[0]] + [DisconnectedType()() for _ in inputs[1:]]
 

@@ -58,14 +58,14 @@ __all__ = [
 # Helpers shared by the shape-family modules ----
 def disconnected():
     """Return a fresh DisconnectedType variable (the gradient of an unused input)."""
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 
 
 def is_disconnected(var):
     """Whether ``var`` is a DisconnectedType gradient (or None)."""
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return var is None or isinstance(getattr(var, "type", None), DisconnectedType)
 

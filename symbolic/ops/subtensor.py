@@ -78,7 +78,7 @@ __all__ = [
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 

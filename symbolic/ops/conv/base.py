@@ -20,7 +20,7 @@ def _name(var):
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 

@@ -23,7 +23,7 @@ _MODES = ("valid", "ignore_borders", "half", "full", "wrap_centered")
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 

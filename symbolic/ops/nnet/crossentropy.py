@@ -34,13 +34,13 @@ def _name(var):
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 
 
 def _is_disconnected(var):
-    from symbolic.gradient.null import is_disconnected
+    from symbolic.types.null import is_disconnected
 
     return is_disconnected(var)
 

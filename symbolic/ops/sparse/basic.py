@@ -147,7 +147,7 @@ class SampleAtPattern(Op):
     def grad(self, inputs, output_grads):
         pattern, _ = inputs
         (gz,) = output_grads
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         dense = dense_from_sparse(sample_at_pattern(pattern, gz))
         return [DisconnectedType()(), dense]
@@ -169,7 +169,7 @@ class SparseShape(Op):
         return [(as_tensor_variable(numpy.int64(2)),)]
 
     def grad(self, inputs, output_grads):
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         return [DisconnectedType()()]
 

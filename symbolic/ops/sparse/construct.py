@@ -18,7 +18,7 @@ from symbolic.types.tensor import TensorType, as_tensor_variable
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 
@@ -129,7 +129,7 @@ class CSMProperties(Op):
     def grad(self, inputs, output_grads):
         (x,) = inputs
         g_data = output_grads[0]
-        from symbolic.gradient.null import DisconnectedType
+        from symbolic.types.null import DisconnectedType
 
         if isinstance(g_data.type, DisconnectedType):
             return [_disconnected()]

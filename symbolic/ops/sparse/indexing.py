@@ -20,7 +20,7 @@ _INDEX = TensorType("int64", ())
 
 
 def _disconnected():
-    from symbolic.gradient.null import DisconnectedType
+    from symbolic.types.null import DisconnectedType
 
     return DisconnectedType()()
 

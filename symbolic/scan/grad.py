@@ -20,7 +20,7 @@ weight gradients out of the loop as single products (rules/scan.py).
 """
 
 from symbolic.gradient.grad import grad
-from symbolic.gradient.null import DisconnectedType, is_disconnected, is_undefined
+from symbolic.types.null import DisconnectedType, is_disconnected, is_undefined
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import io_toposort
 from symbolic.types import dtypes as dt
@@ -54,7 +54,7 @@ def _usable(g):
 
 def scan_L_op(op, inputs, outputs, output_grads):
     """Return the gradients of a Scan node's outer inputs."""
-    from symbolic.scan_module.scan import scan
+    from symbolic.scan.basic import scan
 
     ops = _ops()
     if op.as_while:
@@ -279,8 +279,8 @@ def _save_intermediates(op, inputs, outputs):
     them (the scan merge rewrite folds the original into it).
     """
     from symbolic.ops.dot import Dot
-    from symbolic.scan_module.pushout import inner_clients, is_add
-    from symbolic.scan_module.scan_op import Scan
+    from symbolic.scan.pushout import inner_clients, is_add
+    from symbolic.scan.op import Scan
 
     n_kept = op.n_states + op.n_nit_sot
     inner_seqs, inner_states, _, _ = op.inner_groups()
@@ -346,7 +346,7 @@ def scan_R_op(op, inputs, eval_points):
     variables are not supported.
     """
     from symbolic.gradient.grad import Rop
-    from symbolic.scan_module.scan import scan
+    from symbolic.scan.basic import scan
 
     ops = _ops()
     if op.as_while or any(op.keep_last) or op.n_shared_outs:

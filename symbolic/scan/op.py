@@ -24,7 +24,7 @@ from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
 from symbolic.graph.traversal import ancestors
 from symbolic.ops.basic import Shape_i
-from symbolic.scan_module.scan_utils import equal_computations
+from symbolic.scan.utils import equal_computations
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
 #: Keys of ``Scan.info`` and their defaults.
@@ -294,7 +294,7 @@ class Scan(Op):
         return self._fn
 
     def perform(self, node, inputs, output_storage):
-        from symbolic.scan_module.scan_perform import run_loop
+        from symbolic.scan.perform import run_loop
 
         fn = self._fn or self.compile_inner()
         _start_loop()
@@ -364,12 +364,12 @@ class Scan(Op):
         return pattern
 
     def L_op(self, inputs, outputs, output_grads):
-        from symbolic.scan_module.scan_grad import scan_L_op
+        from symbolic.scan.grad import scan_L_op
 
         return scan_L_op(self, inputs, outputs, output_grads)
 
     def R_op(self, inputs, eval_points):
-        from symbolic.scan_module.scan_grad import scan_R_op
+        from symbolic.scan.grad import scan_R_op
 
         return scan_R_op(self, inputs, eval_points)
 

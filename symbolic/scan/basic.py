@@ -9,8 +9,8 @@ from symbolic.config import config
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import ancestors
-from symbolic.scan_module.scan_op import Scan
-from symbolic.scan_module.scan_utils import until
+from symbolic.scan.op import Scan
+from symbolic.scan.utils import until
 from symbolic.types.tensor import as_tensor_variable
 from symbolic.utils.updates import OrderedUpdates
 

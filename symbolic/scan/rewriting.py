@@ -11,9 +11,9 @@ from symbolic.ops.subtensor import IncSubtensor, Subtensor
 from symbolic.ops.subtensor_utils import constant_int, fill_entries
 from symbolic.rewriting.core import node_rewriter
 from symbolic.rewriting.rules.helpers import fit
-from symbolic.scan_module.rebuild import rebuild_scan
-from symbolic.scan_module.scan_op import Scan, _inner_dependencies
-from symbolic.scan_module.scan_utils import equal_computations
+from symbolic.scan.rebuild import rebuild_scan
+from symbolic.scan.op import Scan, _inner_dependencies
+from symbolic.scan.utils import equal_computations
 
 _CANON = ("canonicalize", "scan")
 _SPECIALIZE = ("specialize", "scan")
@@ -437,7 +437,7 @@ def scan_push_out_add(fgraph, node):
     the loop.  Sit-sot accumulators of a ``for`` loop only.
     """
     from symbolic.ops import cast
-    from symbolic.scan_module.pushout import (
+    from symbolic.scan.pushout import (
         accumulator_terms,
         classify_term,
         inner_clients,

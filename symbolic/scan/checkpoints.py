@@ -7,7 +7,7 @@ Only the chunks' last states are stored, so the gradient keeps
 steps inside each chunk from its first state.
 """
 
-from symbolic.scan_module.scan import scan
+from symbolic.scan.basic import scan
 
 __all__ = ["scan_checkpoints"]
 
@@ -33,7 +33,7 @@ def scan_checkpoints(
     Parameters
     ----------
     fn, sequences, outputs_info, non_sequences, n_steps
-        As for :func:`~symbolic.scan_module.scan`, with these limits: every
+        As for :func:`~symbolic.scan.basic.scan`, with these limits: every
         sequence has ``n_steps`` entries (``n_steps`` defaults to the first
         sequence's length); an ``outputs_info`` entry is None (an output
         that is not fed back) or an initial state without taps.

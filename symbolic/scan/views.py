@@ -1,6 +1,6 @@
 """map, reduce, foldl and foldr: scan with fixed argument patterns."""
 
-from symbolic.scan_module.scan import scan
+from symbolic.scan.basic import scan
 
 __all__ = ["foldl", "foldr", "map", "reduce"]
 

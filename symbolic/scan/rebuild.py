@@ -7,7 +7,7 @@ graph no longer reads are dropped.
 """
 
 from symbolic.graph.traversal import ancestors
-from symbolic.scan_module.scan_op import Scan
+from symbolic.scan.op import Scan
 
 
 def rebuild_scan(
