@@ -14,7 +14,7 @@ from symbolic import (
     printing,
     sandbox,
     scalar,
-    scan,
+    scan_module,
     tensor,
     typed_list,
 )

@@ -126,7 +126,7 @@ def get_linker(name):
     from symbolic.backends import base
 
     if name in C_LINKERS and base.linker_for(name) is None:
-        import symbolic.backends.c.linker  # noqa: F401  (registers the C linkers)
+        import symbolic.backends.c.linker
     if name in C_LINKERS or name == "llvm":
         # Registers 'llvm', which the C linker also falls back to.
         import symbolic.backends.llvm.linker  # noqa: F401

@@ -10,12 +10,6 @@ from symbolic.gradient.grad import (
     subgraph_grad,
 )
 from symbolic.gradient.jacobian import hessian, jacobian
-from symbolic.types.null import (
-    DisconnectedType,
-    NullType,
-    grad_not_implemented,
-    grad_undefined,
-)
 from symbolic.gradient.special import (
     consider_constant,
     disconnected_grad,
@@ -25,6 +19,12 @@ from symbolic.gradient.special import (
     zero_grad,
 )
 from symbolic.gradient.verify import verify_grad
+from symbolic.types.null import (
+    DisconnectedType,
+    NullType,
+    grad_not_implemented,
+    grad_undefined,
+)
 
 __all__ = [
     "DisconnectedInputError",

@@ -4,15 +4,15 @@ import logging
 import warnings
 
 from symbolic.config import config
+from symbolic.graph.basic import Variable
+from symbolic.graph.traversal import ancestors, io_toposort
+from symbolic.types import dtypes as dt
 from symbolic.types.null import (
     DisconnectedType,
     NullType,
     is_disconnected,
     is_undefined,
 )
-from symbolic.graph.basic import Variable
-from symbolic.graph.traversal import ancestors, io_toposort
-from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType, as_tensor_variable
 
 _logger = logging.getLogger(__name__)

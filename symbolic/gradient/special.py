@@ -2,9 +2,9 @@
 
 import numpy
 
-from symbolic.types.null import DisconnectedType, grad_undefined
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
+from symbolic.types.null import DisconnectedType, grad_undefined
 from symbolic.types.tensor import as_tensor_variable
 
 

@@ -278,8 +278,8 @@ class Alloc(Op):
         return [tuple(node.inputs[1:])]
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.types.null import DisconnectedType
         from symbolic.ops.math import sum
+        from symbolic.types.null import DisconnectedType
 
         value = inputs[0]
         (gz,) = grads

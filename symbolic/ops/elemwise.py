@@ -215,8 +215,8 @@ class Elemwise(Op):
         return [tuple(out_shape)] * len(node.outputs)
 
     def L_op(self, inputs, outputs, grads):
-        from symbolic.types.null import DisconnectedType, is_undefined
         from symbolic.ops import math
+        from symbolic.types.null import DisconnectedType, is_undefined
 
         grads = list(grads)
         for i, (g, out) in enumerate(zip(grads, outputs)):

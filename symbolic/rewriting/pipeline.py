@@ -42,6 +42,10 @@ LEVELS = {
 
 _registry = None
 
+#: Rule modules that live beside their ops in a higher layer (the Scan
+#: rewrites in ``symbolic.scan.rewriting``); each adds itself at import.
+_rule_modules = []
+
 
 def registered_rules():
     """Return ``{phase: (node_rules, graph_rules)}`` from every rules module."""
@@ -50,20 +54,57 @@ def registered_rules():
         found = {phase: ([], []) for phase in PHASE_ORDER}
         for info in sorted(pkgutil.iter_modules(_rules_package.__path__)):
             module = importlib.import_module(f"{_rules_package.__name__}.{info.name}")
-            for value in vars(module).values():
-                if not isinstance(value, (NodeRewrite, GraphRewrite)):
-                    continue
-                phase = next((t for t in value.tags if t in found), None)
-                if phase is None:
-                    continue
-                kind = 0 if isinstance(value, NodeRewrite) else 1
-                if value not in found[phase][kind]:
-                    found[phase][kind].append(value)
-        for node_rules, graph_rules in found.values():
-            node_rules.sort(key=lambda r: r.name)
-            graph_rules.sort(key=lambda r: (r.order, r.name))
+            _collect(module, found)
+        for module in _rule_modules:
+            _collect(module, found)
+        _sort(found)
         _registry = found
     return _registry
+
+
+def register_rules_module(module):
+    """Make the rules defined in ``module`` built-in rules of their phases.
+
+    A layer above rewriting keeps its rules next to its ops and calls this
+    when its rules module is imported; they then take part exactly as the
+    rules of :mod:`symbolic.rewriting.rules` do.
+
+    Parameters
+    ----------
+    module : module
+        Its NodeRewrite and GraphRewrite objects are collected by their
+        phase tag.
+    """
+    if module in _rule_modules:
+        return
+    _rule_modules.append(module)
+    if _registry is not None:
+        _collect(module, _registry)
+        _sort(_registry)
+
+
+def _collect(module, found):
+    for value in vars(module).values():
+        if not isinstance(value, (NodeRewrite, GraphRewrite)):
+            continue
+        phase = next((t for t in value.tags if t in found), None)
+        if phase is None:
+            continue
+        kind = 0 if isinstance(value, NodeRewrite) else 1
+        if value not in found[phase][kind]:
+            found[phase][kind].append(value)
+
+
+def _sort(found):
+    # Built-in rules by name; rules registered by users after them, in the
+    # order they came (the sort is stable).
+    def builtin_first(rule):
+        user = getattr(rule, "user_registered", False)
+        return (user, "" if user else rule.name)
+
+    for node_rules, graph_rules in found.values():
+        node_rules.sort(key=builtin_first)
+        graph_rules.sort(key=lambda r: (r.order, *builtin_first(r)))
 
 
 def register_rewrite(rule, phase, tags=(), name=None, opt_in=False):

@@ -1,14 +1,18 @@
 """Symbolic loops: ``scan``, its views ``map``, ``reduce``, ``foldl``, ``foldr``,
 and ``scan_checkpoints`` (a scan that stores one step in N for its gradient).
 
-The Scan op (:mod:`symbolic.scan.op`) exposes its inner graph
-as ``op.inputs`` and ``op.outputs`` so graph walkers can look inside steps.
+The Scan op (:mod:`symbolic.scan.op`) exposes its inner graph as
+``op.inputs`` and ``op.outputs`` so graph walkers can look inside steps. Its
+rewrites (:mod:`symbolic.scan.rewriting`) join the pipeline when this
+package is imported.
+
+``symbolic.scan`` itself stays Theano's function; reach the modules here
+with ``from symbolic.scan.op import Scan`` or :func:`importlib.import_module`.
 """
 
-from symbolic.scan import op as scan_op
-from symbolic.scan import utils as scan_utils
-from symbolic.scan.checkpoints import scan_checkpoints
+from symbolic.scan import op, rewriting, utils
 from symbolic.scan.basic import scan
+from symbolic.scan.checkpoints import scan_checkpoints
 from symbolic.scan.utils import until
 from symbolic.scan.views import foldl, foldr, map, reduce
 
@@ -19,7 +23,5 @@ __all__ = [
     "reduce",
     "scan",
     "scan_checkpoints",
-    "scan_op",
-    "scan_utils",
     "until",
 ]

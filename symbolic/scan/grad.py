@@ -20,10 +20,10 @@ weight gradients out of the loop as single products (rules/scan.py).
 """
 
 from symbolic.gradient.grad import grad
-from symbolic.types.null import DisconnectedType, is_disconnected, is_undefined
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import io_toposort
 from symbolic.types import dtypes as dt
+from symbolic.types.null import DisconnectedType, is_disconnected, is_undefined
 
 
 def _ops():
@@ -279,8 +279,8 @@ def _save_intermediates(op, inputs, outputs):
     them (the scan merge rewrite folds the original into it).
     """
     from symbolic.ops.dot import Dot
-    from symbolic.scan.pushout import inner_clients, is_add
     from symbolic.scan.op import Scan
+    from symbolic.scan.pushout import inner_clients, is_add
 
     n_kept = op.n_states + op.n_nit_sot
     inner_seqs, inner_states, _, _ = op.inner_groups()
