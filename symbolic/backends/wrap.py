@@ -3,7 +3,7 @@
 ``Mode(linker=...)`` takes these objects as Theano's did.  They all come down
 to per-node thunks over the function's storage cells:
 
-* a :class:`~symbolic.compile.linker.PerformLinker` thunk runs the node's
+* a :class:`~symbolic.backends.python.linker.PerformLinker` thunk runs the node's
   ``perform``;
 * a C thunk runs the node's entry of the graph's C runtime program (the
   program :class:`~symbolic.backends.c.linker.CLinker` builds), one entry at
@@ -17,8 +17,9 @@ import logging
 import time
 
 from symbolic.backends.c.linker import CLinker
+from symbolic.backends.python.linker import PerformLinker
 from symbolic.compile.lazy import schedule_lazy
-from symbolic.compile.linker import VM, PerformLinker, raise_with_node
+from symbolic.compile.vm import VM, raise_with_node
 
 _logger = logging.getLogger(__name__)
 

@@ -16,9 +16,10 @@ from symbolic.compile.inputs import (
     givens_pairs,
 )
 from symbolic.compile.io import Out, SymbolicOutput
-from symbolic.compile.linker import get_linker, make_storage_map
+from symbolic.compile.linker import get_linker
 from symbolic.compile.mode import get_mode
 from symbolic.compile.profiling import ProfileStats
+from symbolic.compile.vm import make_storage_map
 from symbolic.config import config
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.fgraph import FunctionGraph, MissingInputError

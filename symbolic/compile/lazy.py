@@ -155,7 +155,7 @@ def _lazy_thunk(node, pick_thunk, branch_thunks):
             try:
                 inner()
             except Exception as exc:
-                from symbolic.compile.linker import raise_with_node
+                from symbolic.compile.vm import raise_with_node
 
                 raise_with_node(exc, inner.node, inner)
         pick_thunk()

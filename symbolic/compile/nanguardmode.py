@@ -11,11 +11,11 @@ import sys
 
 import numpy
 
-from symbolic.compile.lazy import schedule_lazy
-
 # The linker module is where compile meets the reference backend's thunks.
-from symbolic.compile.linker import VM, perform_thunk
+from symbolic.backends.python.thunks import perform_thunk
+from symbolic.compile.lazy import schedule_lazy
 from symbolic.compile.mode import Mode
+from symbolic.compile.vm import VM
 from symbolic.config import config
 
 _logger = logging.getLogger(__name__)

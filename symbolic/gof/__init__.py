@@ -1,9 +1,9 @@
 """Theano path ``gof`` (import-only shim over ``symbolic.graph``)."""
 
 from symbolic.backends.c.linker import CLinker
+from symbolic.backends.python.linker import PerformLinker
 from symbolic.backends.wrap import OpWiseCLinker, WrapLinker, WrapLinkerMany
 from symbolic.compile.container import Container
-from symbolic.compile.linker import PerformLinker
 from symbolic.gof import cc, graph, link, opt, optdb, toolbox, utils, vm
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.features import (

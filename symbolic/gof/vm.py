@@ -1,4 +1,4 @@
 """Theano path ``gof.vm`` (import-only shim)."""
 
 from symbolic.backends.wrap import VM_Linker
-from symbolic.compile.linker import VM
+from symbolic.compile.vm import VM

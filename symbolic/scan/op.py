@@ -248,8 +248,9 @@ class Scan(Op):
     def _compile(self):
         from symbolic.compile.function import FunctionMaker
         from symbolic.compile.io import In, Out
-        from symbolic.compile.linker import get_linker, make_storage_map
+        from symbolic.compile.linker import get_linker
         from symbolic.compile.mode import get_mode
+        from symbolic.compile.vm import make_storage_map
 
         mode = get_mode(self.mode)
         maker = FunctionMaker(

@@ -22,9 +22,10 @@ from typing import NamedTuple
 from symbolic.backends import base
 from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
 from symbolic.backends.c.runtime import runtime
+from symbolic.backends.python.linker import PerformLinker
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.lazy import lazy_layout
-from symbolic.compile.linker import PerformLinker, raise_with_node
+from symbolic.compile.vm import raise_with_node
 from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.ops.elemwise import Elemwise

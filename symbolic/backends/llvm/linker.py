@@ -16,7 +16,7 @@ import logging
 from symbolic.backends import base
 from symbolic.backends.llvm.thunks import GraphKernels, node_thunk
 from symbolic.compile.lazy import schedule_lazy
-from symbolic.compile.linker import VM
+from symbolic.compile.vm import VM
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.math import Sum
 

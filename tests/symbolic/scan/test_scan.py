@@ -8,8 +8,8 @@ from numpy.testing import assert_allclose
 
 import symbolic
 import symbolic.tensor as T
+from symbolic.scan.op import Scan
 from symbolic.scan_module import foldl, foldr, map, reduce, scan, until
-from symbolic.scan_module.scan_op import Scan
 
 rng = numpy.random.RandomState(42)
 

@@ -14,8 +14,8 @@ from symbolic.backends.c.runtime import runtime
 from symbolic.compile.mode import Mode, get_mode
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
+from symbolic.scan.op import Scan, _made_in
 from symbolic.scan_module import scan, scan_perform, until
-from symbolic.scan_module.scan_op import Scan, _made_in
 
 pytestmark = pytest.mark.skipif(
     not runtime.available(), reason="the C runtime cannot be built here"

@@ -187,7 +187,7 @@ def test_backward_loop_reads_an_owned_non_sequence_without_recomputing_it():
     # take it as an input; recomputing the producing loop on every backward
     # step gives the same numbers at many times the cost.
     from symbolic.graph.traversal import ancestors, io_toposort
-    from symbolic.scan_module.scan_op import Scan
+    from symbolic.scan.op import Scan
 
     x = T.tensor3("x")
     h0 = T.matrix("h0")

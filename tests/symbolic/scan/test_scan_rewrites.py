@@ -8,8 +8,8 @@ import symbolic.tensor as T
 from symbolic.compile.mode import get_mode
 from symbolic.graph.traversal import io_toposort
 from symbolic.ops.dot import Dot
+from symbolic.scan.op import Scan
 from symbolic.scan_module import scan
-from symbolic.scan_module.scan_op import Scan
 
 rng = numpy.random.RandomState(7)
 FAST_RUN = get_mode("FAST_RUN")

@@ -8,7 +8,7 @@ import pytest
 import symbolic
 from symbolic import scan, tensor
 from symbolic.backends.c.runtime import runtime
-from symbolic.scan_module.scan_op import Scan
+from symbolic.scan.op import Scan
 
 pytestmark = pytest.mark.skipif(
     not runtime.available(), reason="the C runtime cannot be built here"
