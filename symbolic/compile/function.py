@@ -21,6 +21,7 @@ from symbolic.compile.mode import get_mode
 from symbolic.compile.profiling import ProfileStats
 from symbolic.compile.vm import make_storage_map
 from symbolic.config import config
+from symbolic.graph import basic as graph_basic
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.fgraph import FunctionGraph, MissingInputError
 from symbolic.graph.replace import clone_replace
@@ -794,3 +795,7 @@ def pfunc(
         profile=profile,
         on_unused_input=on_unused_input,
     )
+
+
+# Variable.eval, verify_grad and ops with an inner graph compile through this.
+graph_basic.compile_function.install(function)

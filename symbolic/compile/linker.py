@@ -9,7 +9,6 @@ in :mod:`symbolic.backends.python.linker`; both stay importable from here.
 import logging
 
 from symbolic.backends.python.linker import PerformLinker
-from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.vm import VM, make_storage_map, raise_with_node
 
 __all__ = [
@@ -18,7 +17,6 @@ __all__ = [
     "PerformLinker",
     "get_linker",
     "make_storage_map",
-    "perform_thunk",
     "raise_with_node",
 ]
 

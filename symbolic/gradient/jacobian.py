@@ -3,7 +3,7 @@
 import numpy
 
 from symbolic.gradient.grad import grad
-from symbolic.graph.basic import Apply, Constant
+from symbolic.graph.basic import Apply, Constant, compile_function
 from symbolic.graph.op import Op
 from symbolic.graph.traversal import graph_inputs
 from symbolic.types.tensor import TensorType, as_tensor_variable
@@ -38,10 +38,8 @@ class IndexMap(Op):
         return Apply(self, [n, *free], [out])
 
     def perform(self, node, inputs, output_storage):
-        from symbolic.compile.function import function
-
         if self._fn is None:
-            self._fn = function(
+            self._fn = compile_function(
                 [self.index, *self.free], self.inner_output, on_unused_input="ignore"
             )
         n, *free = inputs

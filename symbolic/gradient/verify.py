@@ -3,6 +3,7 @@
 import numpy
 
 from symbolic.gradient.grad import GradientError, grad
+from symbolic.graph.basic import compile_function
 from symbolic.types.tensor import TensorType
 
 #: Finite-difference step per dtype (central differences).
@@ -45,8 +46,6 @@ def verify_grad(
     GradientError
         On the first element whose analytic and numeric gradients disagree.
     """
-    from symbolic.compile.function import function
-
     if not isinstance(pt, (list, tuple)):
         raise TypeError("verify_grad: pt must be a list of ndarrays")
     pt = [numpy.array(p) for p in pt]
@@ -71,7 +70,7 @@ def verify_grad(
 
     import symbolic.ops as T
 
-    f_out = function(inputs, outputs, mode=mode)
+    f_out = compile_function(inputs, outputs, mode=mode)
     out_values = f_out(*pt)
     for _ in range(n_tests):
         projections = [
@@ -88,9 +87,9 @@ def verify_grad(
         for out, proj in zip(outputs, proj_vars):
             term = T.sum(T.cast(out, proj.dtype) * proj)
             cost = term if cost is None else cost + term
-        cost_fn = function(inputs + proj_vars, cost, mode=mode)
+        cost_fn = compile_function(inputs + proj_vars, cost, mode=mode)
         grads = grad(cost, inputs, disconnected_inputs="ignore")
-        grad_fn = function(inputs + proj_vars, grads, mode=mode)
+        grad_fn = compile_function(inputs + proj_vars, grads, mode=mode)
         analytic = grad_fn(*pt, *projections)
         for i, p in enumerate(pt):
             numeric = numpy.zeros(p.shape, dtype="float64")

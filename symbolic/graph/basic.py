@@ -1,6 +1,12 @@
 """The nodes of the IR: Variable, Constant and Apply."""
 
 from symbolic.graph.utils import ValidatingScratchpad, next_auto_id, scratchpad
+from symbolic.utils.hooks import Hook
+
+#: ``compile_function(inputs, outputs, **kwargs)``: Theano's ``function``, for
+#: the graph-level conveniences that run a graph (``Variable.eval``,
+#: ``verify_grad``, ops with an inner graph). ``symbolic.compile`` installs it.
+compile_function = Hook("compiling a graph (Variable.eval...)", "symbolic.compile")
 
 
 class Node:
@@ -112,14 +118,12 @@ class Variable(Node):
         -------
         numpy.ndarray
         """
-        from symbolic.compile.function import function
-
         if inputs_to_values is None:
             inputs_to_values = {}
         inputs = tuple(sorted(inputs_to_values, key=id))
         cache = self.__dict__.setdefault("_fn_cache", {})
         if inputs not in cache:
-            cache[inputs] = function(list(inputs), self)
+            cache[inputs] = compile_function(list(inputs), self)
         return cache[inputs](*[inputs_to_values[var] for var in inputs])
 
     def __getstate__(self):

@@ -2,6 +2,12 @@
 
 from symbolic.graph.basic import Variable
 from symbolic.graph.traversal import ancestors, clone_get_equiv
+from symbolic.utils.hooks import Hook
+
+#: Turns a non-variable replacement value (a number, an array) into a
+#: variable when ``strict=False``; ``symbolic.types.tensor`` installs
+#: ``as_tensor_variable`` here.
+as_variable = Hook("clone_replace with a value as replacement", "symbolic.types.tensor")
 
 
 def clone_replace(output, replace=None, strict=True, share_inputs=True):
@@ -61,6 +67,4 @@ def clone_replace(output, replace=None, strict=True, share_inputs=True):
 
 
 def _as_variable_like(old, value):
-    from symbolic.types.tensor import as_tensor_variable
-
-    return as_tensor_variable(value)
+    return as_variable(value)

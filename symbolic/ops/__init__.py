@@ -4,6 +4,8 @@
 methods (``x.sum()``, ``x[i]``...) dispatch here.
 """
 
+import sys as _sys
+
 from symbolic.ops.basic import (
     Alloc,
     EmptyConstantError,
@@ -53,3 +55,8 @@ from symbolic.ops.math import (
 from symbolic.ops.reshaping import *
 from symbolic.ops.sorting import *
 from symbolic.ops.subtensor import *
+from symbolic.types import tensor as _tensor_types
+
+# Tensor variables' methods (``x + y``, ``x.sum()``...) call this namespace.
+_namespace = _sys.modules[__name__]
+_tensor_types.ops_namespace.install(lambda: _namespace)

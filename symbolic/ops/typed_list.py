@@ -5,10 +5,13 @@ Each op returns a new list (a shallow copy) unless built with
 ``destroy_map``. As in Theano, these ops have no gradients.
 """
 
+import sys
+
 import numpy
 
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.op import Op
+from symbolic.types import typed_list as typed_list_types
 from symbolic.types.generic import generic
 from symbolic.types.tensor import TensorType, as_tensor_variable
 from symbolic.types.typed_list import TypedListType
@@ -338,3 +341,7 @@ __all__ = [
     "remove",
     "reverse",
 ]
+
+# Typed list variables' methods (``l[i]``, ``l.append(x)``...) call this module.
+_namespace = sys.modules[__name__]
+typed_list_types.ops_namespace.install(lambda: _namespace)

@@ -1,11 +1,9 @@
 """SparseType: 2-d CSR/CSC matrices held as ``scipy.sparse`` objects.
 
 A sparse variable's methods (``x + y``, ``x.T``, ``x.toarray()``...) are
-sugar for the ops in ``symbolic.ops.sparse``, imported on first use so that
-this layer does not import the ops layer at module load.
+sugar for the ops in ``symbolic.ops.sparse``, which sits above types and
+fills the hook :data:`ops_namespace` when it is imported.
 """
-
-import importlib
 
 import numpy
 import scipy.sparse
@@ -13,13 +11,18 @@ import scipy.sparse
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.type import Type
 from symbolic.types import dtypes as dt
+from symbolic.utils.hooks import Hook
 
 #: The scipy class of each supported format.
 FORMATS = {"csr": scipy.sparse.csr_matrix, "csc": scipy.sparse.csc_matrix}
 
 
+#: Returns the ``symbolic.ops.sparse`` namespace SparseVariable's methods call.
+ops_namespace = Hook("SparseVariable's methods (x + y, x.T...)", "symbolic.ops.sparse")
+
+
 def _ops():
-    return importlib.import_module("symbolic.ops.sparse")
+    return ops_namespace()
 
 
 class SparseType(Type):

@@ -1,22 +1,25 @@
 """TensorType and the symbolic tensor classes (variables and constants).
 
-TensorVariable's numpy-like methods are sugar for the ops in ``symbolic.ops``;
-they import that package on first use (a type must not import ops at module
-load, or the layers would form a cycle).
+TensorVariable's numpy-like methods are sugar for the ops in ``symbolic.ops``.
+Ops sit above types, so the methods reach them through a hook that
+``symbolic.ops`` fills when it is imported (:data:`ops_namespace`).
 """
-
-import importlib
 
 import numpy
 
 from symbolic.config import config
+from symbolic.graph import replace as graph_replace
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.type import Type
 from symbolic.types import dtypes as dt
+from symbolic.utils.hooks import Hook
+
+#: Returns the ``symbolic.ops`` namespace TensorVariable's methods call.
+ops_namespace = Hook("TensorVariable's methods (x + y, x.sum()...)", "symbolic.ops")
 
 
 def _ops():
-    return importlib.import_module("symbolic.ops")
+    return ops_namespace()
 
 
 class TensorType(Type):
@@ -800,3 +803,6 @@ __all__ = [
     "tensor",
     *constructors,
 ]
+
+# Non-strict clone_replace turns a replacement value into a tensor constant.
+graph_replace.as_variable.install(as_tensor_variable)

@@ -1,17 +1,22 @@
 """TypedListType: a Python list whose elements all have one Type.
 
 A typed list variable's methods (``l[i]``, ``l.append(x)``...) are sugar for
-the ops in ``symbolic.ops.typed_list``, imported on first use.
+the ops in ``symbolic.ops.typed_list``, which fills the hook
+:data:`ops_namespace` when it is imported (ops sit above types).
 """
-
-import importlib
 
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.type import Type
+from symbolic.utils.hooks import Hook
+
+#: Returns the ``symbolic.ops.typed_list`` namespace the list methods call.
+ops_namespace = Hook(
+    "TypedListVariable's methods (l[i], l.append...)", "symbolic.ops.typed_list"
+)
 
 
 def _ops():
-    return importlib.import_module("symbolic.ops.typed_list")
+    return ops_namespace()
 
 
 class TypedListType(Type):

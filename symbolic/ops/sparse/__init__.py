@@ -1,10 +1,13 @@
 """Sparse matrices over scipy.sparse: conversions, arithmetic, structured ops, dots."""
 
+import sys as _sys
+
 from symbolic.ops.sparse.basic import *
 from symbolic.ops.sparse.construct import *
 from symbolic.ops.sparse.dot import *
 from symbolic.ops.sparse.indexing import *
 from symbolic.ops.sparse.structured import *
+from symbolic.types import sparse as _sparse_types
 from symbolic.types.sparse import (
     SparseConstant,
     SparseType,
@@ -16,3 +19,7 @@ from symbolic.types.sparse import (
     is_sparse_variable,
     matrix,
 )
+
+# Sparse variables' methods (``x + y``, ``x.T``...) call this namespace.
+_namespace = _sys.modules[__name__]
+_sparse_types.ops_namespace.install(lambda: _namespace)
