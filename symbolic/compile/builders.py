@@ -5,13 +5,21 @@
 inner graph once into a function; with ``inline=True`` the rewriter
 replaces it by a copy of the inner graph instead, so the surrounding
 rewrites see through it. Its gradient is the inner graph's gradient, or
-what ``grad_overrides`` returns.
+what ``grad_overrides`` returns. The inlining rule lives here too and
+joins the rewrite pipeline when this module is imported.
 """
 
+import sys
+
+from symbolic.compile.function import function
+from symbolic.gradient.grad import Rop, grad
 from symbolic.graph.basic import Apply, Constant, Variable
 from symbolic.graph.op import Op
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import ancestors, graph_inputs
+from symbolic.rewriting.core import node_rewriter
+from symbolic.rewriting.pipeline import register_rules_module
+from symbolic.types.null import DisconnectedType, is_disconnected
 
 
 def _is_shared(var):
@@ -137,8 +145,6 @@ class OpFromGraph(Op):
 
     def perform(self, node, inputs, output_storage):
         if self._fn is None:
-            from symbolic.compile.function import function
-
             self._fn = function(
                 self.inner_inputs,
                 self.inner_outputs,
@@ -161,9 +167,6 @@ class OpFromGraph(Op):
         return pattern
 
     def L_op(self, inputs, outputs, output_grads):
-        from symbolic.gradient.grad import grad
-        from symbolic.types.null import DisconnectedType, is_disconnected
-
         if callable(self.grad_overrides):
             n_explicit = len(inputs) - len(self.shared_inputs)
             given = list(self.grad_overrides(list(inputs[:n_explicit]), output_grads))
@@ -184,8 +187,6 @@ class OpFromGraph(Op):
         return list(grads)
 
     def R_op(self, inputs, eval_points):
-        from symbolic.gradient.grad import Rop
-
         if callable(self.rop_overrides):
             return list(self.rop_overrides(list(inputs), eval_points))
         expanded = self.expand(inputs)
@@ -199,3 +200,17 @@ class OpFromGraph(Op):
 
 
 __all__ = ["OpFromGraph"]
+
+
+@node_rewriter(tracks=[OpFromGraph], tags=("canonicalize", "fast_compile"))
+def local_inline_op_from_graph(fgraph, node):
+    """OpFromGraph{inline=True}(a, b) -> a copy of its inner graph on a and b.
+
+    Ops built with ``inline=False`` stay whole.
+    """
+    if not node.op.inline:
+        return None
+    return node.op.expand(node.inputs)
+
+
+register_rules_module(sys.modules[__name__])
