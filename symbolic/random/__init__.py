@@ -2,4 +2,7 @@
 
 The Theano paths are ``symbolic.sandbox.rng_mrg`` and
 ``symbolic.tensor.shared_randomstreams`` / ``symbolic.tensor.raw_random``.
+Importing the package adds the random-stream rewrites to the pipeline.
 """
+
+from symbolic.random import rewriting

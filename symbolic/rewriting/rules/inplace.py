@@ -64,7 +64,14 @@ def _try(fgraph, schedule, node, new_op, reason, allow_reorder):
     return True
 
 
-def _run(fgraph, profile, name, candidates, allow_reorder):
+def run_inplace_pass(fgraph, profile, name, candidates, allow_reorder):
+    """Replace each node by the first of ``candidates(node)`` the graph accepts.
+
+    ``candidates(node)`` lists in-place variants of ``node.op``; a variant
+    is kept only when the destroy handler finds no input still needed.
+    ``allow_reorder`` lets the schedule move readers of the destroyed input
+    before the node. Rules kept beside their ops (random streams) use it too.
+    """
     destroy_handler_of(fgraph)
     schedule = _Schedule(fgraph)
     done = 0
@@ -107,7 +114,7 @@ def inplace_blas(fgraph, profile=None):
     This is how an SGD update ``W - lr * dot(x.T, g)`` writes into W's own
     buffer: W is a shared variable whose update replaces it.
     """
-    return _run(fgraph, profile, "inplace_blas", _blas_candidates, True)
+    return run_inplace_pass(fgraph, profile, "inplace_blas", _blas_candidates, True)
 
 
 def _subtensor_candidates(node):
@@ -131,7 +138,9 @@ def _subtensor_candidates(node):
 @graph_rewriter(tags=("inplace", "inplace_subtensor"), order=1)
 def inplace_subtensor(fgraph, profile=None):
     """inc_subtensor(x, y, ...) -> its in-place form when x may be overwritten."""
-    return _run(fgraph, profile, "inplace_subtensor", _subtensor_candidates, True)
+    return run_inplace_pass(
+        fgraph, profile, "inplace_subtensor", _subtensor_candidates, True
+    )
 
 
 def _pattern_from(node, first):
@@ -172,24 +181,6 @@ def inplace_elemwise(fgraph, profile=None):
     The output reuses the buffer of an input of the same type whose value
     no later node reads (and that is not a protected graph input).
     """
-    return _run(fgraph, profile, "inplace_elemwise", _elemwise_candidates, False)
-
-
-def _random_candidates(node):
-    from symbolic.random.mrg_op import mrg_uniform
-
-    op = node.op
-    if type(op) is mrg_uniform and not op.inplace:
-        return [mrg_uniform(op.output_type, inplace=True)]
-    return []
-
-
-@graph_rewriter(tags=("inplace", "inplace_random"), order=3)
-def inplace_random(fgraph, profile=None):
-    """mrg_uniform(rstate, size) -> its in-place form when rstate may be overwritten.
-
-    A random stream's state is a shared variable whose default update is the
-    op's new state: the new state is then written over the old one instead
-    of into a copy (an (n_streams, 6) int32 matrix per call).
-    """
-    return _run(fgraph, profile, "inplace_random", _random_candidates, True)
+    return run_inplace_pass(
+        fgraph, profile, "inplace_elemwise", _elemwise_candidates, False
+    )
