@@ -7,7 +7,9 @@ Only the chunks' last states are stored, so the gradient keeps
 steps inside each chunk from its first state.
 """
 
+from symbolic import ops
 from symbolic.scan.basic import scan
+from symbolic.types.tensor import constant
 
 __all__ = ["scan_checkpoints"]
 
@@ -62,9 +64,7 @@ def scan_checkpoints(
     >>> symbolic.function([x], sums)(numpy.arange(1.0, 8.0))
     array([ 6., 21., 28.])
     """
-    import symbolic.tensor as T
-
-    sequences = [T.as_tensor_variable(s) for s in _as_list(sequences)]
+    sequences = [ops.as_tensor_variable(s) for s in _as_list(sequences)]
     outputs_info = (
         list(outputs_info)
         if isinstance(outputs_info, (list, tuple))
@@ -86,13 +86,13 @@ def scan_checkpoints(
         if not sequences:
             raise ValueError("scan_checkpoints: give n_steps or at least one sequence")
         n_steps = sequences[0].shape[0]
-    n_steps = T.cast(T.as_tensor_variable(n_steps), "int64")
-    every = T.constant(save_every_N, dtype="int64")
+    n_steps = ops.cast(ops.as_tensor_variable(n_steps), "int64")
+    every = constant(save_every_N, dtype="int64")
 
     # Chunks: all of save_every_N steps but the last, which has the rest.
     n_chunks = (n_steps + every - 1) // every
-    chunk_steps = T.set_subtensor(
-        T.alloc(every, n_chunks)[-1], n_steps - (n_chunks - 1) * every
+    chunk_steps = ops.set_subtensor(
+        ops.alloc(every, n_chunks)[-1], n_steps - (n_chunks - 1) * every
     )
 
     chunked = []
@@ -100,10 +100,10 @@ def scan_checkpoints(
         s = s[:n_steps]
         if padding:
             pad = n_chunks * every - n_steps
-            zeros = T.zeros(
+            zeros = ops.zeros(
                 [pad] + [s.shape[i] for i in range(1, s.ndim)], dtype=s.dtype
             )
-            s = T.concatenate([s, zeros], axis=0)
+            s = ops.concatenate([s, zeros], axis=0)
         shape = [n_chunks, every] + [s.shape[i] for i in range(1, s.ndim)]
         chunked.append(s.reshape(shape, ndim=s.ndim + 1))
 
