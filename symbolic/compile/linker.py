@@ -8,19 +8,27 @@ in :mod:`symbolic.backends.python.linker`; both stay importable from here.
 
 import logging
 
-from symbolic.backends.python.linker import PerformLinker
 from symbolic.compile.vm import VM, make_storage_map, raise_with_node
 
 __all__ = [
     "C_LINKERS",
     "VM",
-    "PerformLinker",
     "get_linker",
     "make_storage_map",
     "raise_with_node",
 ]
 
 _logger = logging.getLogger(__name__)
+
+
+def __getattr__(name):
+    # PerformLinker lives with the Python backend, above compile: the old
+    # path resolves on first use, so importing compile loads no backend.
+    if name == "PerformLinker":
+        from symbolic.backends.python.linker import PerformLinker
+
+        return PerformLinker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_linker(name):
@@ -37,6 +45,8 @@ def get_linker(name):
     if name in C_LINKERS or name == "llvm":
         # Registers 'llvm', which the C linker also falls back to.
         import symbolic.backends.llvm.linker  # noqa: F401
+    from symbolic.backends.python.linker import PerformLinker
+
     return base.linker_for(name) or PerformLinker()
 
 
