@@ -47,7 +47,7 @@ def test_docs_site_builds_without_warnings(tmp_path):
         "fuel/transformers.html": "fuel.transformers.batching.Batch",
         "symbolic/compile.html": "symbolic.compile.function.function",
         "symbolic/gradient.html": "symbolic.gradient.grad.grad",
-        "symbolic/scan.html": "symbolic.scan_module.scan.scan",
+        "symbolic/scan.html": "symbolic.scan.basic.scan",
     }
     for page, anchor in expected.items():
         html = (output / page).read_text(encoding="utf-8")
