@@ -58,7 +58,7 @@ __all__ = [
 def _scan_op_class():
     """The Scan op class, or None while the engine has no scan."""
     try:
-        from symbolic.scan.op import Scan
+        from symbolic.scan_module.scan_op import Scan
     except ImportError:
         return None
     return Scan
