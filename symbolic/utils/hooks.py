@@ -39,8 +39,8 @@ class Hook:
     def __call__(self, *args, **kwargs):
         if self.target is None:
             raise RuntimeError(
-                f"{self.purpose} needs {self.provider}, which is not imported "
-                f"yet: import {self.provider} (or symbolic.tensor) first"
+                f"{self.purpose}: this needs {self.provider}, which is not "
+                f"imported yet; import {self.provider} (or symbolic.tensor) first"
             )
         return self.target(*args, **kwargs)
 

@@ -19,7 +19,7 @@ def _run(code):
 
 def test_an_empty_hook_names_what_to_import():
     hook = Hook("doubling things", "some.module")
-    with pytest.raises(RuntimeError, match=r"doubling things needs some\.module"):
+    with pytest.raises(RuntimeError, match=r"doubling things: this needs some\.module"):
         hook(2)
     hook.install(lambda x: 2 * x)
     assert hook(2) == 4
@@ -42,7 +42,7 @@ def test_tensor_methods_without_the_ops_layer_raise_a_clear_error():
         "x + 1\n"
     )
     assert result.returncode != 0
-    assert "needs symbolic.ops" in result.stderr
+    assert "this needs symbolic.ops" in result.stderr
 
 
 def test_scan_rules_join_a_pipeline_built_before_scan_was_imported():
