@@ -4,7 +4,8 @@ Every module under ``symbolic/`` is parsed with ``ast``. Each import it
 makes counts: at module level, inside functions, and the module names given
 to ``importlib.import_module`` as string literals. An import of a package
 ranked above the importer's is a violation unless :data:`ALLOWED` lists it
-with its reason. Sub-packages take the rank of their top-level package.
+with its reason. Sub-packages take the rank of their top-level package,
+except those :data:`BASE_SUBPACKAGES` puts below the rest of it.
 """
 
 import ast
@@ -52,6 +53,11 @@ RANKS = (
 )
 
 RANK = {name: rank for rank, names in enumerate(RANKS) for name in names}
+
+#: Sub-packages below the rest of their layer: they import nothing else of
+#: it. Scalar ops are what elemwise ops are made of; the Python backend is
+#: the reference every other backend falls back to.
+BASE_SUBPACKAGES = ("ops.scalar", "backends.python")
 
 #: (importer module, imported module or package, why the import goes up).
 ALLOWED = (
@@ -108,6 +114,16 @@ def _package(module):
     """The top-level name under symbolic/ that ranks ``module``."""
     parts = module.split(".")
     return parts[1] if len(parts) > 1 else ""
+
+
+def _unit(module):
+    """``(package or base sub-package, sort key)``: a module may import its
+    own unit and units with a smaller key."""
+    package = _package(module)
+    for sub in BASE_SUBPACKAGES:
+        if module == f"symbolic.{sub}" or module.startswith(f"symbolic.{sub}."):
+            return sub, (RANK[package], 0)
+    return package, (RANK[package], 1)
 
 
 def _resolve(name):
@@ -167,10 +183,10 @@ def _allowed(importer, imported):
 def _violations():
     found = []
     for module in MODULES:
-        here = _package(module)
+        here, here_key = _unit(module)
         for target, line, where in _imports(module):
-            there = _package(target)
-            if there == here or RANK[there] < RANK[here]:
+            there, there_key = _unit(target)
+            if there == here or there_key < here_key:
                 continue
             if not _allowed(module, target):
                 found.append(f"{module}:{line} imports {target} ({where} level)")

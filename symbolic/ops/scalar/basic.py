@@ -7,17 +7,19 @@ works on *tensor* variables: Elemwise calls it with its own inputs, outputs
 and output gradients and sums the result over broadcast dimensions.
 """
 
-import importlib
-
 import numpy
 
 from symbolic.graph.op import Op
 from symbolic.ops.scalar import expr as E
 from symbolic.types import dtypes as dt
+from symbolic.types.tensor import ops_namespace
 
 
 def _T():
-    return importlib.import_module("symbolic.ops")
+    # Gradients of scalar ops are built from the tensor ops they sit under
+    # (Elemwise differentiates through them): the namespace symbolic.ops
+    # installs on the tensor types.
+    return ops_namespace()
 
 
 # Output dtype rules --------------------------------------------------------------
