@@ -16,7 +16,7 @@ The step's per-step matrix products (widened to the sums they feed, e.g.
 an LSTM's gate pre-activations) are not recomputed: the forward loop also
 collects them and the backward step reads them as sequences.  The rewrites
 then fold the loss's forward loop into that one and move the accumulated
-weight gradients out of the loop as single products (rules/scan.py).
+weight gradients out of the loop as single products (scan/rewriting.py).
 """
 
 from symbolic.gradient.grad import grad
