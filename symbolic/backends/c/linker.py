@@ -20,7 +20,7 @@ import warnings
 from typing import NamedTuple
 
 from symbolic.backends import base
-from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
+from symbolic.backends.c.lowering import FLOAT_DTYPES, Entry, lower_node, runtime_abi
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.lazy import lazy_layout
@@ -249,17 +249,17 @@ def _jump_entry(step, storage_map):
         def thunk():
             return select(selector[0])
 
-        kind = KINDS["BRANCH"]
+        kind = runtime_abi().kinds["BRANCH"]
     else:
 
         def thunk():
             return None
 
-        kind = KINDS["JUMP"]
+        kind = runtime_abi().kinds["JUMP"]
     thunk.input_cells = [selector]
     thunk.output_cells = []
     thunk.node = step.node
-    return (kind, (selector,), (), thunk, (step.target,), 0, 0), thunk
+    return Entry(kind, (selector,), (), thunk, (step.target,)), thunk
 
 
 def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
@@ -273,6 +273,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     }
     reduced = {r: e for e, r in fused.items()}
     invariant = _loop_invariant(fgraph, graph_nodes)
+    kinds = runtime_abi().kinds
     for step in steps:
         if step.kind != "node":
             entry, thunk = _jump_entry(step, storage_map)
@@ -303,8 +304,8 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
         elif lowered.kind in _BLAS_KINDS:
             runtime.load_blas(module)
         entries.append(
-            (
-                KINDS[lowered.kind],
+            Entry(
+                kinds[lowered.kind],
                 tuple(thunk.input_cells),
                 tuple(thunk.output_cells),
                 thunk,
@@ -321,7 +322,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     skipped = tuple(
         storage_map[node.outputs[0]]
         for node, entry in zip(nodes, entries)
-        if entry[0] == KINDS["SKIP"]
+        if entry.kind == kinds["SKIP"]
     )
     program = module.Program(
         tuple(entries),
@@ -330,7 +331,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     )
     program.nodes = nodes
     program.thunks = thunks
-    program.kinds = [entry[0] for entry in entries]
+    program.kinds = [entry.kind for entry in entries]
     program.kernels = kernels
     if profile is not None:
         return ProfiledProgram(program, profile)
