@@ -92,7 +92,8 @@ _register_shape_i()
 def lower_Join(node, kernels):
     """Concatenation of tensors of the output's dtype into a reused buffer."""
     out = node.outputs[0]
-    if out.ndim > runtime_abi().max_dims or len(node.inputs) - 1 > runtime_abi().max_args:
+    abi = runtime_abi()
+    if out.ndim > abi.max_dims or len(node.inputs) - 1 > abi.max_args:
         return None
     if any(v.dtype != out.dtype for v in node.inputs[1:]):
         return None

@@ -65,4 +65,4 @@ def test_a_kind_past_the_runtimes_list_is_refused():
 
 def test_an_unknown_module_attribute_is_an_attribute_error():
     with pytest.raises(AttributeError, match="NO_SUCH_NAME"):
-        lowering.NO_SUCH_NAME  # noqa: B018
+        lowering.NO_SUCH_NAME
