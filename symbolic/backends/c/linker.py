@@ -281,8 +281,11 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
             thunks.append(thunk)
             continue
         node = step.node
-        thunk = perform_thunk(node, storage_map)
         lowered = lower_node(node, kernels)
+        if lowered.thunk is not None:
+            thunk = _lowered_thunk(lowered, node, storage_map)
+        else:
+            thunk = perform_thunk(node, storage_map)
         if lowered.kind in ("GEMM", "DOT22", "DOT"):
             # The right operand of a product a loop keeps fixed is packed once.
             right = node.inputs[3 if lowered.kind == "GEMM" else 1]
@@ -298,7 +301,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
                 params=(*lowered.params, position[elemwise]),
                 fn0=kernels[elemwise].sum_address,
             )
-        if lowered.kind == "PYTHON":
+        if lowered.kind == "PYTHON" and lowered.thunk is None:
             if not quiet or not isinstance(node.op, Elemwise):
                 _note_fallback(node)
         elif lowered.kind in _BLAS_KINDS:
@@ -333,9 +336,21 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     program.thunks = thunks
     program.kinds = [entry.kind for entry in entries]
     program.kernels = kernels
+    if invariant:
+        # A loop running this body says when its fixed operands may change.
+        program.start_loop = module.new_loop
     if profile is not None:
         return ProfiledProgram(program, profile)
     return program
+
+
+def _lowered_thunk(lowered, node, storage_map):
+    """The thunk ``lowered`` makes for ``node``, with the cells entries read."""
+    thunk = lowered.thunk(node, storage_map)
+    thunk.input_cells = [storage_map[v] for v in node.inputs]
+    thunk.output_cells = [storage_map[v] for v in node.outputs]
+    thunk.node = node
+    return thunk
 
 
 def _loop_invariant(fgraph, nodes):
@@ -380,6 +395,7 @@ class ProfiledProgram:
         self.program = program
         self.profile = profile
         self.nodes = program.nodes
+        self.start_loop = getattr(program, "start_loop", None)
 
     def __call__(self):
         apply_time = self.profile.apply_time

@@ -81,12 +81,19 @@ FLOAT_DTYPES = ("float32", "float64")
 
 
 class Lowered(NamedTuple):
-    """A node's entry: its kind name, integer params and kernel pointers."""
+    """A node's entry: its kind name, integer params and kernel pointers.
+
+    A ``PYTHON`` entry may name ``thunk``, a factory ``thunk(node,
+    storage_map) -> callable`` whose callable replaces the node's perform
+    thunk: how ops whose C code is a library call made from Python (a
+    ctypes kernel, the runtime's scan loop) are lowered.
+    """
 
     kind: str
     params: tuple = ()
     fn0: int = 0
     fn1: int = 0
+    thunk: object = None
 
 
 LOWERINGS = {}
@@ -116,9 +123,17 @@ def lower_node(node, kernels):
 
 
 def _register_families():
-    from symbolic.backends.c.lowering import blas, conv, elemwise, nnet, shape
+    from symbolic.backends.c.lowering import (
+        blas,
+        conv,
+        elemwise,
+        nnet,
+        random,
+        scan,
+        shape,
+    )
 
-    return blas, conv, elemwise, nnet, shape
+    return blas, conv, elemwise, nnet, random, scan, shape
 
 
 _register_families()
