@@ -6,7 +6,8 @@ machine's thread count) and compares it verbatim with
 ``golden/<case>.c``.  A change to code generation shows up here as a diff
 to review.  After an intended change, regenerate the files with::
 
-    SYMBOLIC_REGEN_GOLDEN=1 python -m pytest tests/symbolic/backends/c/test_golden_kernels.py
+    SYMBOLIC_REGEN_GOLDEN=1 python -m pytest \
+        tests/symbolic/backends/c/test_golden_kernels.py
 """
 
 import os
