@@ -1,11 +1,12 @@
 """Every Op class against every backend: it lowers, or it falls back to ``perform``.
 
-The walk imports every module of the package and collects the subclasses of
-``symbolic.graph.op.Op`` defined there.  Scalar ops live inside ``Elemwise``
-(their rendering is checked by ``test_scalar_emitters.py``); the few abstract
-bases are listed in :data:`ABSTRACT` with the reason.  Every other class has
-its own ``perform``, which is what a backend runs for a node it does not
-lower, and each backend's lowering table names only such classes.
+The walk imports every module of the package (in a new process) and
+collects the subclasses of ``symbolic.graph.op.Op`` defined there.  Scalar
+ops live inside ``Elemwise`` (their rendering is checked by
+``test_scalar_emitters.py``); the few abstract bases are listed in
+:data:`ABSTRACT` with the reason.  Every other class has its own
+``perform``, which is what a backend runs for a node it does not lower, and
+each backend's lowering table names only such classes.
 
 For every class a backend lowers, a representative graph from :data:`CASES`
 is compiled without rewrites for that backend and checked to really run the
@@ -15,8 +16,10 @@ dense, strided (every array a non-contiguous view), broadcast (inputs with
 broadcastable dimensions) and empty, where the op admits such inputs.
 """
 
-import importlib
-import pkgutil
+import functools
+import json
+import subprocess
+import sys
 
 import numpy
 import pytest
@@ -27,7 +30,6 @@ from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python import thunks as python_thunks
 from symbolic.compile.mode import Mode
 from symbolic.config import change_flags
-from symbolic.graph.op import Op
 from symbolic.ops import blas
 from symbolic.ops.basic import Alloc, MakeVector, Rebroadcast, Shape_i
 from symbolic.ops.conv.abstract_conv import (
@@ -40,7 +42,6 @@ from symbolic.ops.math import Max, Min, Prod, Sum
 from symbolic.ops.nnet import basic as nnet
 from symbolic.ops.nnet import crossentropy as ce
 from symbolic.ops.pool import AveragePoolGrad, MaxPoolGrad, pool_2d
-from symbolic.ops.scalar.basic import ScalarOp
 from symbolic.random.mrg import MRG_RandomStreams
 from symbolic.scan_module import scan
 
@@ -62,18 +63,39 @@ def _qualified(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
-def _subclasses(cls):
+# Run in a new process: importing every module binds each submodule's name on
+# its package (``symbolic.tensor.var`` would hide the function ``T.var``) and
+# may register rewrites, which must not leak into the other tests.
+_WALK = """
+import importlib, json, pkgutil
+import symbolic
+from symbolic.graph.op import Op
+from symbolic.ops.scalar.basic import ScalarOp
+for module in pkgutil.walk_packages(symbolic.__path__, "symbolic."):
+    if not module.name.startswith(("symbolic.tests", "symbolic.theano_alias")):
+        importlib.import_module(module.name)
+def subclasses(cls):
     for sub in cls.__subclasses__():
         yield sub
-        yield from _subclasses(sub)
+        yield from subclasses(sub)
+print(json.dumps({
+    f"{c.__module__}.{c.__qualname__}": {
+        "perform": c.perform is not Op.perform, "scalar": issubclass(c, ScalarOp)
+    }
+    for c in subclasses(Op) if c.__module__.startswith("symbolic.")
+}))
+"""
 
 
+@functools.cache
 def all_op_classes():
-    """Every Op subclass defined in the package (its modules all imported)."""
-    for module in pkgutil.walk_packages(symbolic.__path__, "symbolic."):
-        if not module.name.startswith(("symbolic.tests", "symbolic.theano_alias")):
-            importlib.import_module(module.name)
-    return {cls for cls in _subclasses(Op) if cls.__module__.startswith("symbolic.")}
+    """``{qualified name: {"perform": bool, "scalar": bool}}`` of every Op
+    subclass defined in the package, all of its modules imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", _WALK], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
 
 
 # The backends: which op classes each lowers, how to compile for it, and
@@ -433,18 +455,15 @@ CASES = {
 # The walk ----------------------------------------------------------------------------
 def test_every_op_class_lowers_or_falls_back_to_its_perform():
     classes = all_op_classes()
-    names = {_qualified(cls) for cls in classes}
-    assert set(ABSTRACT) <= names, set(ABSTRACT) - names
+    assert set(ABSTRACT) <= set(classes), set(ABSTRACT) - set(classes)
     no_perform = sorted(
-        _qualified(cls)
-        for cls in classes
-        if cls.perform is Op.perform
-        and not issubclass(cls, ScalarOp)
-        and _qualified(cls) not in ABSTRACT
+        name
+        for name, info in classes.items()
+        if not info["perform"] and not info["scalar"] and name not in ABSTRACT
     )
     assert not no_perform, f"ops with no perform to fall back to: {no_perform}"
     for backend, (lowered, _, _) in BACKENDS.items():
-        stale = {_qualified(cls) for cls in lowered()} - names
+        stale = {_qualified(cls) for cls in lowered()} - set(classes)
         assert not stale, f"{backend} lowers classes the package lacks: {stale}"
 
 
