@@ -199,8 +199,8 @@ _OPTIONS = [
     _Option(
         "scan__c_loop",
         True,
-        "Run Scan's steps after the first in the C runtime when it is available "
-        "(else in the Python loop).",
+        "In functions linked by the C backend, run Scan's steps after the first "
+        "in the C runtime (else in the Python loop).",
         parse=_parse_bool,
     ),
     _Option(

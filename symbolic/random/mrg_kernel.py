@@ -5,17 +5,12 @@ arithmetic (with wrap-around overflow) that Theano 1.0 used, so a seed gives
 the same numbers as there.  A state is 6 int32 values: three for each
 component, modulo ``M1`` and ``M2``.
 
-Two kernels draw samples and give identical numbers: a numpy one vectorized
-over streams (the reference, always available) and a C one built on first use
-through :mod:`symbolic.backends.c.build` and loaded with ctypes.
+The sampling kernel here is numpy, vectorized over streams: it is what
+``mrg_uniform.perform`` runs.  The C backend lowers ``mrg_uniform`` to a
+compiled kernel that gives the same numbers bit for bit.
 """
 
-import ctypes
-import logging
-
 import numpy
-
-_logger = logging.getLogger(__name__)
 
 M1 = numpy.asarray(numpy.int32(2147483647))  # 2^31 - 1
 M2 = numpy.asarray(numpy.int32(2147462579))  # 2^31 - 21069
@@ -214,125 +209,11 @@ def uniform_numpy(rstate, n, dtype):
     return out
 
 
-# The C kernel ----------------------------------------------------------------
-_C_SOURCE = r"""
-#include <stdint.h>
-#include <stdlib.h>
-
-/* The streams' states are copied into one array per state component, so the
-   per-round loop over streams reads and writes contiguous memory and the
-   compiler can vectorize it.  Overflow wraps (compiled with -fwrapv), as in
-   the reference implementation.  Returns -1 when memory runs out. */
-#define MRG_REDUCE(y, M) ((y) < 0 || (y) >= (M) ? (y) - (M) : (y))
-#define MRG_KERNEL(NAME, TYPE, NORM)                                          \
-int NAME(int32_t *state, int64_t n_streams, int64_t n, TYPE *out)             \
-{                                                                             \
-    const int32_t M1 = 2147483647, M2 = 2147462579;                           \
-    const int32_t MASK12 = 511, MASK13 = 16777215, MASK2 = 65535;             \
-    const int32_t MULT2 = 21069;                                              \
-    int64_t ns = n_streams < n ? n_streams : n;                               \
-    if (ns <= 0) return 0;                                                    \
-    int32_t *soa = malloc(sizeof(int32_t) * 6 * ns);                          \
-    if (soa == NULL) return -1;                                               \
-    int32_t *restrict a11 = soa, *restrict a12 = soa + ns;                    \
-    int32_t *restrict a13 = soa + 2 * ns, *restrict a21 = soa + 3 * ns;       \
-    int32_t *restrict a22 = soa + 4 * ns, *restrict a23 = soa + 5 * ns;       \
-    for (int64_t s = 0; s < ns; ++s) {                                        \
-        const int32_t *row = state + 6 * s;                                   \
-        a11[s] = row[0]; a12[s] = row[1]; a13[s] = row[2];                    \
-        a21[s] = row[3]; a22[s] = row[4]; a23[s] = row[5];                    \
-    }                                                                         \
-    for (int64_t start = 0; start < n; start += ns) {                         \
-        int64_t active = n - start < ns ? n - start : ns;                     \
-        TYPE *restrict o = out + start;                                       \
-        for (int64_t s = 0; s < active; ++s) {                                \
-            int32_t x11 = a11[s], x12 = a12[s], x13 = a13[s];                 \
-            int32_t x21 = a21[s], x22 = a22[s], x23 = a23[s];                 \
-            int32_t y1 = ((x12 & MASK12) << 22) + (x12 >> 9)                  \
-                         + ((x13 & MASK13) << 7) + (x13 >> 24);               \
-            y1 = MRG_REDUCE(y1, M1);                                          \
-            y1 += x13;                                                        \
-            y1 = MRG_REDUCE(y1, M1);                                          \
-            a13[s] = x12; a12[s] = x11; a11[s] = y1;                          \
-            int32_t z1 = ((x21 & MASK2) << 15) + (MULT2 * (x21 >> 16));       \
-            z1 = MRG_REDUCE(z1, M2);                                          \
-            int32_t y2 = ((x23 & MASK2) << 15) + (MULT2 * (x23 >> 16));       \
-            y2 = MRG_REDUCE(y2, M2);                                          \
-            y2 += x23;                                                        \
-            y2 = MRG_REDUCE(y2, M2);                                          \
-            y2 += z1;                                                         \
-            y2 = MRG_REDUCE(y2, M2);                                          \
-            a23[s] = x22; a22[s] = x21; a21[s] = y2;                          \
-            int32_t d = y1 - y2;                                              \
-            d = y1 <= y2 ? d + M1 : d;                                        \
-            o[s] = (TYPE)d * NORM;                                            \
-        }                                                                     \
-    }                                                                         \
-    for (int64_t s = 0; s < ns; ++s) {                                        \
-        int32_t *row = state + 6 * s;                                         \
-        row[0] = a11[s]; row[1] = a12[s]; row[2] = a13[s];                    \
-        row[3] = a21[s]; row[4] = a22[s]; row[5] = a23[s];                    \
-    }                                                                         \
-    free(soa);                                                                \
-    return 0;                                                                 \
-}
-
-MRG_KERNEL(mrg31k3p_uniform_float64, double, 4.656612873077392578125e-10)
-MRG_KERNEL(mrg31k3p_uniform_float32, float, 4.6566126e-10f)
-"""
-
-_c_functions = None
-
-
-def c_kernels():
-    """Return ``{dtype: ctypes function}`` for the C kernel, or None without one.
-
-    The library is built once per source (cached on disk); any failure to
-    build or load is logged and leaves the numpy kernel in charge.
-    """
-    global _c_functions
-    if _c_functions is not None:
-        return _c_functions or None
-    functions = {}
-    try:
-        from symbolic.backends.c import build
-
-        path = build.compile_library(
-            _C_SOURCE, name="mrg31k3p", flags=("-fwrapv",), context="mrg_uniform"
-        )
-        library = build.load_library(path)
-        for dtype in ("float32", "float64"):
-            fn = getattr(library, f"mrg31k3p_uniform_{dtype}")
-            fn.restype = ctypes.c_int
-            fn.argtypes = [
-                ctypes.c_void_p,
-                ctypes.c_int64,
-                ctypes.c_int64,
-                ctypes.c_void_p,
-            ]
-            functions[dtype] = fn
-    except Exception as exc:  # no compiler, no backend, or a failed build
-        _logger.info("MRG31k3p C kernel unavailable (%s); using numpy", exc)
-        functions = {}
-    _c_functions = functions
-    return functions or None
-
-
-def uniform_c(rstate, n, dtype):
-    """The C kernel: same contract and numbers as :func:`uniform_numpy`."""
-    kernels = c_kernels()
-    if kernels is None or dtype not in kernels:
-        raise RuntimeError(f"no C MRG31k3p kernel for dtype {dtype}")
-    if not (rstate.flags.c_contiguous and rstate.dtype == numpy.int32):
-        raise ValueError("the MRG state must be a C-contiguous int32 matrix")
-    out = numpy.empty(n, dtype=dtype)
-    if kernels[dtype](rstate.ctypes.data, rstate.shape[0], n, out.ctypes.data):
-        raise MemoryError(f"the MRG31k3p C kernel could not allocate {n} samples")
-    return out
-
-
-def uniform(rstate, n, dtype, impl="auto"):
+def uniform(rstate, n, dtype):
     """Draw ``n`` uniform samples, advancing ``rstate`` in place.
+
+    The numpy kernel (:func:`uniform_numpy`); the C backend runs a compiled
+    kernel giving the same numbers (``backends/c/lowering/random.py``).
 
     Parameters
     ----------
@@ -340,9 +221,5 @@ def uniform(rstate, n, dtype, impl="auto"):
         (n_streams, 6) int32, C-contiguous; modified in place.
     n : int
     dtype : {'float16', 'float32', 'float64'}
-    impl : {'auto', 'c', 'numpy'}
-        'auto' takes the C kernel when it can be built.
     """
-    if impl == "numpy" or (impl == "auto" and (c_kernels() or {}).get(dtype) is None):
-        return uniform_numpy(rstate, n, dtype)
-    return uniform_c(rstate, n, dtype)
+    return uniform_numpy(rstate, n, dtype)

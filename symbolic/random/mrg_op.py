@@ -86,7 +86,18 @@ class mrg_uniform(Op):
         return Apply(self, [rstate, size], [rstate.type(), sample])
 
     def perform(self, node, inputs, output_storage):
-        rstate, size = inputs
+        state, shape, n = self.prepare_draw(*inputs)
+        sample = mrg_kernel.uniform(state, n, self.output_type.dtype)
+        output_storage[0][0] = state
+        output_storage[1][0] = sample.reshape(shape)
+
+    def prepare_draw(self, rstate, size):
+        """Check the input values; return ``(state, shape, n)`` for a draw.
+
+        ``state`` is the (n_streams, 6) C-contiguous int32 matrix to advance:
+        ``rstate`` itself when the op works in place and it fits, else a copy.
+        Every backend's kernel goes through this, so errors read the same.
+        """
         ndim = self.output_type.ndim
         if len(size) != ndim:
             raise ValueError(
@@ -113,9 +124,7 @@ class mrg_uniform(Op):
             state = rstate
         else:
             state = numpy.array(rstate, dtype="int32", order="C")
-        sample = mrg_kernel.uniform(state, n, self.output_type.dtype)
-        output_storage[0][0] = state
-        output_storage[1][0] = sample.reshape(shape)
+        return state, shape, n
 
     def infer_shape(self, fgraph, node, input_shapes):
         size = node.inputs[1]

@@ -298,7 +298,6 @@ class Scan(Op):
         from symbolic.scan.perform import run_loop
 
         fn = self._fn or self.compile_inner()
-        _start_loop()
         run_loop(self, node, fn, inputs, output_storage)
 
     def infer_shape(self, fgraph, node, input_shapes):
@@ -373,19 +372,6 @@ class Scan(Op):
         from symbolic.scan.grad import scan_R_op
 
         return scan_R_op(self, inputs, eval_points)
-
-
-def _start_loop():
-    """Tell the C runtime, when loaded, that a loop starts.
-
-    Within a loop its non-sequences stay fixed; the runtime's packed copies
-    of them are redone after this call.
-    """
-    from symbolic.backends.c.runtime import runtime
-
-    module = runtime.loaded()
-    if module is not None:
-        module.new_loop()
 
 
 def _made_in(var):

@@ -5,20 +5,17 @@ runs the inner VM once, and copies the step's outputs into preallocated
 output buffers; states are read back from those buffers on the next step.
 No ``Function.__call__`` happens per step.
 
-Step 0 runs in Python, since it sizes the nit-sot buffers.  The C runtime's
-``scan_loop`` runs the later steps, with no Python bytecode between them,
-when it is available, ``config.scan__c_loop`` is on and no shared variable
-is updated (their copy-back stays in Python); otherwise the Python loop runs
-them all.  The C loop also skips the copies of large rows: it hands the
-output rows to the inner program, whose entries compute the outputs in them.
+``Scan.perform`` runs every step here in Python.  The C backend's lowering
+of Scan (``backends/c/lowering/scan.py``) passes the runtime's ``scan_loop``
+as ``c_loop``: step 0 still runs here, since it sizes the nit-sot buffers,
+and ``c_loop`` runs the later steps with no Python bytecode between them.
+The C loop also skips the copies of large rows: it hands the output rows to
+the inner program, whose entries compute the outputs in them.
 """
 
 import functools
 
 import numpy
-
-from symbolic.backends.c.runtime import runtime
-from symbolic.config import config
 
 # The C loop computes an output row in place from this size on: below it,
 # making the row's view each step costs more than copying the row (about
@@ -26,9 +23,29 @@ from symbolic.config import config
 PLACE_MIN_BYTES = 4096
 
 
-def run_loop(op, node, fn, inputs, output_storage):
-    """Run ``op``'s loop on ``inputs`` and fill ``output_storage``."""
+def run_loop(op, node, fn, inputs, output_storage, c_loop=None):
+    """Run ``op``'s loop on ``inputs`` and fill ``output_storage``.
+
+    Parameters
+    ----------
+    op : Scan
+    node : Apply
+    fn : tuple
+        The compiled inner function (``Scan.compile_inner``).
+    inputs : list
+        The outer input values.
+    output_storage : list of list
+        The outer output cells.
+    c_loop : callable, optional
+        The C runtime's ``scan_loop``, to run steps 1 and later.  Ignored
+        when the loop updates shared variables.
+    """
     vm, in_cells, out_cells, _, place_cells = fn
+    # A compiled inner program may keep packed copies of the operands the
+    # loop holds fixed; this loop's may differ from the last one's.
+    start_loop = getattr(vm, "start_loop", None)
+    if start_loop is not None:
+        start_loop()
     name = op.name or "scan"
     n_steps = int(inputs[0])
     if n_steps < 0:
@@ -91,7 +108,8 @@ def run_loop(op, node, fn, inputs, output_storage):
     cond_cell = out_cells[-1] if op.as_while else None
     nit_bufs = [None] * n_nit
 
-    c_loop = None if op.n_shared_outs else _c_loop()
+    if op.n_shared_outs:
+        c_loop = None
     steps_done = n_steps
     for t in range(n_steps):
         if t == 1 and c_loop is not None:
@@ -162,16 +180,6 @@ def run_loop(op, node, fn, inputs, output_storage):
             value = value.copy()  # never hand back the input's own storage
         output_storage[base + i][0] = value
         cell[0] = None
-
-
-def _c_loop():
-    """The C runtime's ``scan_loop``, or None (switched off, or no runtime here)."""
-    if not config.scan__c_loop:
-        return None
-    try:
-        return runtime.load().scan_loop
-    except runtime.RuntimeUnavailable:
-        return None
 
 
 def _store(buf, index, value, name):

@@ -20,7 +20,7 @@ import warnings
 from typing import NamedTuple
 
 from symbolic.backends import base
-from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
+from symbolic.backends.c.lowering import FLOAT_DTYPES, Entry, lower_node, runtime_abi
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.linker import PerformLinker
 from symbolic.backends.python.thunks import perform_thunk
@@ -250,17 +250,17 @@ def _jump_entry(step, storage_map):
         def thunk():
             return select(selector[0])
 
-        kind = KINDS["BRANCH"]
+        kind = runtime_abi().kinds["BRANCH"]
     else:
 
         def thunk():
             return None
 
-        kind = KINDS["JUMP"]
+        kind = runtime_abi().kinds["JUMP"]
     thunk.input_cells = [selector]
     thunk.output_cells = []
     thunk.node = step.node
-    return (kind, (selector,), (), thunk, (step.target,), 0, 0), thunk
+    return Entry(kind, (selector,), (), thunk, (step.target,)), thunk
 
 
 def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
@@ -274,6 +274,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     }
     reduced = {r: e for e, r in fused.items()}
     invariant = _loop_invariant(fgraph, graph_nodes)
+    kinds = runtime_abi().kinds
     for step in steps:
         if step.kind != "node":
             entry, thunk = _jump_entry(step, storage_map)
@@ -281,8 +282,11 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
             thunks.append(thunk)
             continue
         node = step.node
-        thunk = perform_thunk(node, storage_map)
         lowered = lower_node(node, kernels)
+        if lowered.thunk is not None:
+            thunk = _lowered_thunk(lowered, node, storage_map)
+        else:
+            thunk = perform_thunk(node, storage_map)
         if lowered.kind in ("GEMM", "DOT22", "DOT"):
             # The right operand of a product a loop keeps fixed is packed once.
             right = node.inputs[3 if lowered.kind == "GEMM" else 1]
@@ -298,14 +302,14 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
                 params=(*lowered.params, position[elemwise]),
                 fn0=kernels[elemwise].sum_address,
             )
-        if lowered.kind == "PYTHON":
+        if lowered.kind == "PYTHON" and lowered.thunk is None:
             if not quiet or not isinstance(node.op, Elemwise):
                 _note_fallback(node)
         elif lowered.kind in _BLAS_KINDS:
             runtime.load_blas(module)
         entries.append(
-            (
-                KINDS[lowered.kind],
+            Entry(
+                kinds[lowered.kind],
                 tuple(thunk.input_cells),
                 tuple(thunk.output_cells),
                 thunk,
@@ -322,7 +326,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     skipped = tuple(
         storage_map[node.outputs[0]]
         for node, entry in zip(nodes, entries)
-        if entry[0] == KINDS["SKIP"]
+        if entry.kind == kinds["SKIP"]
     )
     program = module.Program(
         tuple(entries),
@@ -331,11 +335,23 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
     )
     program.nodes = nodes
     program.thunks = thunks
-    program.kinds = [entry[0] for entry in entries]
+    program.kinds = [entry.kind for entry in entries]
     program.kernels = kernels
+    if invariant:
+        # A loop running this body says when its fixed operands may change.
+        program.start_loop = module.new_loop
     if profile is not None:
         return ProfiledProgram(program, profile)
     return program
+
+
+def _lowered_thunk(lowered, node, storage_map):
+    """The thunk ``lowered`` makes for ``node``, with the cells entries read."""
+    thunk = lowered.thunk(node, storage_map)
+    thunk.input_cells = [storage_map[v] for v in node.inputs]
+    thunk.output_cells = [storage_map[v] for v in node.outputs]
+    thunk.node = node
+    return thunk
 
 
 def _loop_invariant(fgraph, nodes):
@@ -380,6 +396,7 @@ class ProfiledProgram:
         self.program = program
         self.profile = profile
         self.nodes = program.nodes
+        self.start_loop = getattr(program, "start_loop", None)
 
     def __call__(self):
         apply_time = self.profile.apply_time

@@ -242,123 +242,216 @@ class CRenderer:
 
     # -- primitives ------------------------------------------------------
     def _primitive(self, expr, names, dtypes):
-        op = expr.op
-        if op == "cast":
-            return convert(names[0], dtypes[0], expr.dtype)
-        if op in _COMPARE:
-            common = _checked(numpy.result_type(*dtypes).name, op)
-            a, b = (convert(n, d, common) for n, d in zip(names, dtypes))
-            return f"(uint8_t)({a} {_COMPARE[op]} {b})"
-        if op in ("land", "lor", "lnot"):
-            truth = [f"({n} != 0)" for n in names]
-            if op == "lnot":
-                return f"(uint8_t)({names[0]} == 0)"
-            return f"(uint8_t)({truth[0]} {'&' if op == 'land' else '|'} {truth[1]})"
-        if op in ("isnan", "isinf"):
-            if dtypes[0] not in FLOATS:
-                return "(uint8_t)0"
-            x = names[0]
-            if op == "isnan":
-                return f"(uint8_t)({x} != {x})"
-            return f"(uint8_t)({_fn('fabs', dtypes[0])}({x}) == INFINITY)"
-        ct = compute_dtype(op, dtypes)
-        if op == "select":
-            cond = f"({names[0]} != 0)"
-            a = convert(names[1], dtypes[1], ct)
-            b = convert(names[2], dtypes[2], ct)
-            return convert(f"({cond} ? {a} : {b})", ct, expr.dtype)
+        emitter = EMITTERS.get(expr.op)
+        if emitter is None:
+            raise Unsupported(f"primitive {expr.op!r} has no C rendering")
+        return emitter(self, expr, names, dtypes)
+
+
+# Emitters: ``emitter(renderer, expr, names, dtypes) -> C expression``, where
+# ``names`` are the locals holding the arguments and ``dtypes`` their dtypes.
+# Most primitives compute in numpy's dtype for their arguments
+# (:func:`compute_dtype`): ``_computed`` wraps an emitter of that form,
+# ``emit(renderer, ct, args, expr)`` on arguments already converted to ``ct``.
+
+
+def _emit_cast(renderer, expr, names, dtypes):
+    return convert(names[0], dtypes[0], expr.dtype)
+
+
+def _emit_compare(renderer, expr, names, dtypes):
+    common = _checked(numpy.result_type(*dtypes).name, expr.op)
+    a, b = (convert(n, d, common) for n, d in zip(names, dtypes))
+    return f"(uint8_t)({a} {_COMPARE[expr.op]} {b})"
+
+
+def _emit_logical(renderer, expr, names, dtypes):
+    if expr.op == "lnot":
+        return f"(uint8_t)({names[0]} == 0)"
+    truth = [f"({n} != 0)" for n in names]
+    return f"(uint8_t)({truth[0]} {'&' if expr.op == 'land' else '|'} {truth[1]})"
+
+
+def _emit_isnan(renderer, expr, names, dtypes):
+    if dtypes[0] not in FLOATS:
+        return "(uint8_t)0"
+    return f"(uint8_t)({names[0]} != {names[0]})"
+
+
+def _emit_isinf(renderer, expr, names, dtypes):
+    if dtypes[0] not in FLOATS:
+        return "(uint8_t)0"
+    return f"(uint8_t)({_fn('fabs', dtypes[0])}({names[0]}) == INFINITY)"
+
+
+def _emit_select(renderer, expr, names, dtypes):
+    ct = compute_dtype(expr.op, dtypes)
+    cond = f"({names[0]} != 0)"
+    a = convert(names[1], dtypes[1], ct)
+    b = convert(names[2], dtypes[2], ct)
+    return convert(f"({cond} ? {a} : {b})", ct, expr.dtype)
+
+
+def _computed(emit):
+    """An emitter running ``emit`` in numpy's compute dtype, then converting."""
+
+    def emitter(renderer, expr, names, dtypes):
+        ct = compute_dtype(expr.op, dtypes)
         args = [convert(n, d, ct) for n, d in zip(names, dtypes)]
-        code = self._in_compute_dtype(op, ct, args, expr)
-        return convert(code, ct, expr.dtype)
+        return convert(emit(renderer, ct, args, expr), ct, expr.dtype)
 
-    def _in_compute_dtype(self, op, ct, args, expr):
-        ctype = C_TYPES[ct]
-        isfloat = ct in FLOATS
-        if op in ("add", "sub", "mul"):
-            symbol = {"add": "+", "sub": "-", "mul": "*"}[op]
-            a, b = args
-            if isfloat:
-                return f"({a} {symbol} {b})"
-            if ct == "bool":
-                return f"(uint8_t)({a} {'|' if op == 'add' else '&'} {b})"
-            unsigned = _unsigned_of(ct)
-            return f"({ctype})(({unsigned}){a} {symbol} ({unsigned}){b})"
-        if op == "div":
-            return f"({args[0]} / {args[1]})"
-        if op in ("floordiv", "mod", "pow"):
-            if op == "pow" and isfloat and _const_value(expr.args[1]) == 2:
-                return f"({args[0]} * {args[0]})"
-            if op == "pow" and isfloat:
-                return f"{_fn('pow', ct)}({args[0]}, {args[1]})"
-            if op == "pow":
-                check_integer_power(expr)
-            helper = f"vm_{op}_{ct}"
-            self.helpers.add(helper)
-            return f"{helper}({args[0]}, {args[1]})"
-        if op == "atan2":
-            return f"{_fn('atan2', ct)}({args[0]}, {args[1]})"
-        if op == "neg":
-            if isfloat:
-                return f"(-{args[0]})"
-            return f"({ctype})(0 - ({_unsigned_of(ct)}){args[0]})"
-        if op == "abs":
-            x = args[0]
-            if isfloat:
-                return f"{_fn('fabs', ct)}({x})"
-            if ct in SIGNED:
-                return f"({x} < 0 ? ({ctype})(0 - ({_unsigned_of(ct)}){x}) : {x})"
-            return x
-        if op == "sign":
-            x = args[0]
-            if isfloat:
-                one, zero = f"({ctype})1", f"({ctype})0"
-                inner = f"({x} == 0 ? {zero} : {x})"
-                return f"({x} > 0 ? {one} : ({x} < 0 ? -{one} : {inner}))"
-            if ct in SIGNED:
-                return f"({ctype})(({x} > 0) - ({x} < 0))"
-            return f"({ctype})({x} > 0)"
-        if op in ("max", "min"):
-            a, b = args
-            cmp = ">=" if op == "max" else "<="
-            if isfloat:
-                return f"(({a} {cmp} {b} || {a} != {a}) ? {a} : {b})"
-            return f"({a} {cmp} {b} ? {a} : {b})"
-        if op in _BITWISE:
-            return f"({ctype})({args[0]} {_BITWISE[op]} {args[1]})"
-        if op == "bnot":
-            if ct == "bool":
-                return f"(uint8_t)(!{args[0]})"
-            return f"({ctype})(~{args[0]})"
-        if op == "round_half_away":
-            if not isfloat:
-                return args[0]
-            x = args[0]
-            half = literal(0.5, ct)
-            return (
-                f"({x} >= 0 ? {_fn('floor', ct)}({x} + {half}) "
-                f": {_fn('ceil', ct)}({x} - {half}))"
-            )
-        if op in _LIBM:
-            if not isfloat:  # rounding of integers is the identity in numpy
-                if op in ("floor", "ceil", "trunc", "round_half_even"):
-                    return args[0]
-                raise Unsupported(f"{op} computing in {ct}")
-            return f"{_fn(_LIBM[op], ct)}({args[0]})"
-        if op in _VECMATH:
-            self._need_float(op, ct)
-            suffix = "f" if ct == "float32" else ""
-            return f"{_VECMATH[op]}{suffix}({args[0]})"
-        if op in _DOUBLE_ONLY:
-            self._need_float(op, ct)
-            if ct == "float32":
-                return f"(float){_DOUBLE_ONLY[op]}((double){args[0]})"
-            return f"{_DOUBLE_ONLY[op]}({args[0]})"
-        raise Unsupported(f"primitive {op!r} has no C rendering")
+    emitter.__name__ = emit.__name__
+    return emitter
 
-    @staticmethod
-    def _need_float(op, ct):
-        if ct not in FLOATS:
-            raise Unsupported(f"{op} computing in {ct}")
+
+def _arith(renderer, ct, args, expr):
+    a, b = args
+    if ct in FLOATS:
+        return f"({a} {_ARITH[expr.op]} {b})"
+    if ct == "bool":
+        return f"(uint8_t)({a} {'|' if expr.op == 'add' else '&'} {b})"
+    unsigned = _unsigned_of(ct)
+    return f"({C_TYPES[ct]})(({unsigned}){a} {_ARITH[expr.op]} ({unsigned}){b})"
+
+
+def _div(renderer, ct, args, expr):
+    return f"({args[0]} / {args[1]})"
+
+
+def _helper_call(renderer, ct, args, expr):
+    """floordiv, mod and integer pow: a helper function per dtype."""
+    helper = f"vm_{expr.op}_{ct}"
+    renderer.helpers.add(helper)
+    return f"{helper}({args[0]}, {args[1]})"
+
+
+def _pow(renderer, ct, args, expr):
+    if ct in FLOATS:
+        if _const_value(expr.args[1]) == 2:
+            return f"({args[0]} * {args[0]})"
+        return f"{_fn('pow', ct)}({args[0]}, {args[1]})"
+    check_integer_power(expr)
+    return _helper_call(renderer, ct, args, expr)
+
+
+def _atan2(renderer, ct, args, expr):
+    return f"{_fn('atan2', ct)}({args[0]}, {args[1]})"
+
+
+def _neg(renderer, ct, args, expr):
+    if ct in FLOATS:
+        return f"(-{args[0]})"
+    return f"({C_TYPES[ct]})(0 - ({_unsigned_of(ct)}){args[0]})"
+
+
+def _abs(renderer, ct, args, expr):
+    x = args[0]
+    if ct in FLOATS:
+        return f"{_fn('fabs', ct)}({x})"
+    if ct in SIGNED:
+        return f"({x} < 0 ? ({C_TYPES[ct]})(0 - ({_unsigned_of(ct)}){x}) : {x})"
+    return x
+
+
+def _sign(renderer, ct, args, expr):
+    x = args[0]
+    ctype = C_TYPES[ct]
+    if ct in FLOATS:
+        one, zero = f"({ctype})1", f"({ctype})0"
+        inner = f"({x} == 0 ? {zero} : {x})"
+        return f"({x} > 0 ? {one} : ({x} < 0 ? -{one} : {inner}))"
+    if ct in SIGNED:
+        return f"({ctype})(({x} > 0) - ({x} < 0))"
+    return f"({ctype})({x} > 0)"
+
+
+def _extremum(renderer, ct, args, expr):
+    a, b = args
+    cmp = ">=" if expr.op == "max" else "<="
+    if ct in FLOATS:
+        return f"(({a} {cmp} {b} || {a} != {a}) ? {a} : {b})"
+    return f"({a} {cmp} {b} ? {a} : {b})"
+
+
+def _bitwise(renderer, ct, args, expr):
+    return f"({C_TYPES[ct]})({args[0]} {_BITWISE[expr.op]} {args[1]})"
+
+
+def _bnot(renderer, ct, args, expr):
+    if ct == "bool":
+        return f"(uint8_t)(!{args[0]})"
+    return f"({C_TYPES[ct]})(~{args[0]})"
+
+
+def _round_half_away(renderer, ct, args, expr):
+    if ct not in FLOATS:
+        return args[0]
+    x = args[0]
+    half = literal(0.5, ct)
+    return (
+        f"({x} >= 0 ? {_fn('floor', ct)}({x} + {half}) "
+        f": {_fn('ceil', ct)}({x} - {half}))"
+    )
+
+
+def _libm(renderer, ct, args, expr):
+    op = expr.op
+    if ct not in FLOATS:  # rounding of integers is the identity in numpy
+        if op in ("floor", "ceil", "trunc", "round_half_even"):
+            return args[0]
+        raise Unsupported(f"{op} computing in {ct}")
+    return f"{_fn(_LIBM[op], ct)}({args[0]})"
+
+
+def _vecmath(renderer, ct, args, expr):
+    _need_float(expr.op, ct)
+    suffix = "f" if ct == "float32" else ""
+    return f"{_VECMATH[expr.op]}{suffix}({args[0]})"
+
+
+def _double_only(renderer, ct, args, expr):
+    _need_float(expr.op, ct)
+    function = _DOUBLE_ONLY[expr.op]
+    if ct == "float32":
+        return f"(float){function}((double){args[0]})"
+    return f"{function}({args[0]})"
+
+
+def _need_float(op, ct):
+    if ct not in FLOATS:
+        raise Unsupported(f"{op} computing in {ct}")
+
+
+_ARITH = {"add": "+", "sub": "-", "mul": "*"}
+
+#: Primitives this backend does not render, with the reason (none today).
+UNSUPPORTED = {}
+
+#: ``{primitive: emitter}``: how the C backend renders each scalar primitive.
+EMITTERS = {
+    "cast": _emit_cast,
+    **dict.fromkeys(_COMPARE, _emit_compare),
+    **dict.fromkeys(("land", "lor", "lnot"), _emit_logical),
+    "isnan": _emit_isnan,
+    "isinf": _emit_isinf,
+    "select": _emit_select,
+    **dict.fromkeys(_ARITH, _computed(_arith)),
+    "div": _computed(_div),
+    "floordiv": _computed(_helper_call),
+    "mod": _computed(_helper_call),
+    "pow": _computed(_pow),
+    "atan2": _computed(_atan2),
+    "neg": _computed(_neg),
+    "abs": _computed(_abs),
+    "sign": _computed(_sign),
+    **dict.fromkeys(("max", "min"), _computed(_extremum)),
+    **dict.fromkeys(_BITWISE, _computed(_bitwise)),
+    "bnot": _computed(_bnot),
+    "round_half_away": _computed(_round_half_away),
+    **dict.fromkeys(_LIBM, _computed(_libm)),
+    **dict.fromkeys(_VECMATH, _computed(_vecmath)),
+    **dict.fromkeys(_DOUBLE_ONLY, _computed(_double_only)),
+}
 
 
 def _fn(name, dtype):

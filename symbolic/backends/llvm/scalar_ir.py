@@ -20,6 +20,7 @@ from symbolic.backends.c.scalar_c import (
     check_integer_power,
     compute_dtype,
 )
+from symbolic.backends.llvm import integer_ir
 
 IR_TYPES = {
     "bool": ir.IntType(8),
@@ -174,159 +175,265 @@ class IRRenderer:
 
     # -- primitives --------------------------------------------------------
     def _primitive(self, expr, values, dtypes):
-        op, b = expr.op, self.b
-        if op == "cast":
-            return self.convert(values[0], dtypes[0], expr.dtype)
-        if op in _ORDERED or op == "ne":
-            common = _checked(numpy.result_type(*dtypes).name)
-            x, y = (self.convert(v, d, common) for v, d in zip(values, dtypes))
-            if common in FLOATS:
-                bit = (
-                    b.fcmp_unordered("!=", x, y)
-                    if op == "ne"
-                    else b.fcmp_ordered(_ORDERED[op], x, y)
-                )
-            elif op == "ne":
-                bit = b.icmp_unsigned("!=", x, y)
-            elif common in SIGNED:
-                bit = b.icmp_signed(_ORDERED[op], x, y)
-            else:
-                bit = b.icmp_unsigned(_ORDERED[op], x, y)
-            return self.as_bool(bit)
-        if op in ("land", "lor"):
-            x, y = (self.truth(v, d) for v, d in zip(values, dtypes))
-            return self.as_bool(b.and_(x, y) if op == "land" else b.or_(x, y))
-        if op == "lnot":
-            return self.as_bool(b.not_(self.truth(values[0], dtypes[0])))
-        if op in ("isnan", "isinf"):
-            x = values[0]
-            if dtypes[0] not in FLOATS:
-                return ir.Constant(IR_TYPES["bool"], 0)
-            if op == "isnan":
-                return self.as_bool(b.fcmp_unordered("uno", x, x))
-            absx = self.intrinsic("llvm.fabs", dtypes[0], x)
-            return self.as_bool(
-                b.fcmp_ordered("==", absx, ir.Constant(x.type, float("inf")))
-            )
-        ct = compute_dtype(op, dtypes)
-        if op == "select":
-            cond = self.truth(values[0], dtypes[0])
-            x = self.convert(values[1], dtypes[1], ct)
-            y = self.convert(values[2], dtypes[2], ct)
-            return self.convert(b.select(cond, x, y), ct, expr.dtype)
-        args = [self.convert(v, d, ct) for v, d in zip(values, dtypes)]
-        result = self._in_compute_dtype(op, ct, args, expr)
-        return self.convert(result, ct, expr.dtype)
+        emitter = EMITTERS.get(expr.op)
+        if emitter is None:
+            reason = UNSUPPORTED.get(expr.op, "unknown primitive")
+            raise Unsupported(f"primitive {expr.op!r} has no LLVM rendering: {reason}")
+        return emitter(self, expr, values, dtypes)
 
-    def _in_compute_dtype(self, op, ct, args, expr):
-        from symbolic.backends.llvm import integer_ir
 
-        b = self.b
-        isfloat = ct in FLOATS
-        ty = IR_TYPES[ct]
-        zero = ir.Constant(ty, 0.0 if isfloat else 0)
-        if op in ("add", "sub", "mul"):
-            x, y = args
-            if ct == "bool":
-                return b.or_(x, y) if op == "add" else b.and_(x, y)
-            if isfloat:
-                return {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[op](x, y)
-            return {"add": b.add, "sub": b.sub, "mul": b.mul}[op](x, y)
-        if op == "div":
-            return b.fdiv(*args)
-        if op in ("floordiv", "mod"):
-            if isfloat:
-                return integer_ir.float_divmod(self, op, ct, *args)
-            return integer_ir.int_divmod(self, op, ct, *args)
-        if op == "pow":
-            x, y = args
-            if isfloat:
-                if _const_value(expr.args[1]) == 2:
-                    return b.fmul(x, x)
-                return self.intrinsic("llvm.pow", ct, x, y)
-            check_integer_power(expr)
-            return integer_ir.int_pow(self, ct, x, y)
-        if op == "atan2":
-            return self.libm("atan2", ct, *args)
-        if op == "neg":
-            return b.fneg(args[0]) if isfloat else b.sub(zero, args[0])
-        if op == "abs":
-            x = args[0]
-            if isfloat:
-                return self.intrinsic("llvm.fabs", ct, x)
-            if ct in SIGNED:
-                return b.select(b.icmp_signed("<", x, zero), b.sub(zero, x), x)
-            return x
-        if op == "sign":
-            x = args[0]
-            one = ir.Constant(ty, 1.0 if isfloat else 1)
-            if isfloat:
-                inner = b.select(b.fcmp_ordered("==", x, zero), zero, x)
-                neg = b.select(b.fcmp_ordered("<", x, zero), b.fneg(one), inner)
-                return b.select(b.fcmp_ordered(">", x, zero), one, neg)
-            pos = b.zext(b.icmp_signed(">", x, zero), ty) if ct in SIGNED else None
-            if ct in SIGNED:
-                return b.sub(pos, b.zext(b.icmp_signed("<", x, zero), ty))
-            return b.zext(b.icmp_unsigned(">", x, zero), ty)
-        if op in ("max", "min"):
-            x, y = args
-            cmp = ">=" if op == "max" else "<="
-            if isfloat:
-                keep = b.or_(b.fcmp_ordered(cmp, x, y), b.fcmp_unordered("uno", x, x))
-            elif ct in SIGNED:
-                keep = b.icmp_signed(cmp, x, y)
-            else:
-                keep = b.icmp_unsigned(cmp, x, y)
-            return b.select(keep, x, y)
-        if op in ("band", "bor", "bxor"):
-            return {"band": b.and_, "bor": b.or_, "bxor": b.xor}[op](*args)
-        if op == "bnot":
-            if ct == "bool":
-                return b.xor(args[0], ir.Constant(ty, 1))
-            return b.not_(args[0])
-        if op == "round_half_away":
-            if not isfloat:
-                return args[0]
-            x = args[0]
-            half = ir.Constant(ty, 0.5)
-            up = self.intrinsic("llvm.floor", ct, b.fadd(x, half))
-            down = self.intrinsic("llvm.ceil", ct, b.fsub(x, half))
-            return b.select(b.fcmp_ordered(">=", x, zero), up, down)
-        if op in _INTRINSICS and not isfloat:
-            if op in ("floor", "ceil", "trunc", "round_half_even"):
-                return args[0]
-            raise Unsupported(f"{op} computing in {ct}")
-        if not isfloat:
-            raise Unsupported(f"{op} computing in {ct}")
-        if op in _INTRINSICS:
-            return self.intrinsic(_INTRINSICS[op], ct, args[0])
-        if op in _LIBM:
-            return self.libm(_LIBM[op], ct, args[0])
-        if op in _DOUBLE_LIBM:
-            wide = self.convert(args[0], ct, "float64")
-            result = self.libm(_DOUBLE_LIBM[op], "float64", wide)
-            if op == "lgamma":  # scipy's gammaln(-inf) is -inf
-                minus_inf = ir.Constant(result.type, float("-inf"))
-                is_minus_inf = b.fcmp_ordered("==", wide, minus_inf)
-                result = b.select(is_minus_inf, minus_inf, result)
-            return self.convert(result, "float64", ct)
-        if op in ("sigmoid", "softplus"):
-            return self._logistic(op, ct, args[0])
-        raise Unsupported(f"primitive {op!r} has no LLVM rendering")
+# Emitters: ``emitter(renderer, expr, values, dtypes) -> IR value``, where
+# ``values`` are the arguments' IR values and ``dtypes`` their dtypes.  Most
+# primitives compute in numpy's dtype for their arguments (compute_dtype):
+# ``_computed`` wraps an emitter of that form, ``emit(renderer, ct, args,
+# expr)`` on arguments already converted to ``ct``.
 
-    def _logistic(self, op, ct, x):
-        b = self.b
-        ty = IR_TYPES[ct]
+
+def _emit_cast(r, expr, values, dtypes):
+    return r.convert(values[0], dtypes[0], expr.dtype)
+
+
+def _emit_compare(r, expr, values, dtypes):
+    b, op = r.b, expr.op
+    common = _checked(numpy.result_type(*dtypes).name)
+    x, y = (r.convert(v, d, common) for v, d in zip(values, dtypes))
+    if common in FLOATS:
+        if op == "ne":
+            bit = b.fcmp_unordered("!=", x, y)
+        else:
+            bit = b.fcmp_ordered(_ORDERED[op], x, y)
+    elif op == "ne":
+        bit = b.icmp_unsigned("!=", x, y)
+    elif common in SIGNED:
+        bit = b.icmp_signed(_ORDERED[op], x, y)
+    else:
+        bit = b.icmp_unsigned(_ORDERED[op], x, y)
+    return r.as_bool(bit)
+
+
+def _emit_logical(r, expr, values, dtypes):
+    b = r.b
+    if expr.op == "lnot":
+        return r.as_bool(b.not_(r.truth(values[0], dtypes[0])))
+    x, y = (r.truth(v, d) for v, d in zip(values, dtypes))
+    return r.as_bool(b.and_(x, y) if expr.op == "land" else b.or_(x, y))
+
+
+def _emit_isnan(r, expr, values, dtypes):
+    x = values[0]
+    if dtypes[0] not in FLOATS:
+        return ir.Constant(IR_TYPES["bool"], 0)
+    return r.as_bool(r.b.fcmp_unordered("uno", x, x))
+
+
+def _emit_isinf(r, expr, values, dtypes):
+    x = values[0]
+    if dtypes[0] not in FLOATS:
+        return ir.Constant(IR_TYPES["bool"], 0)
+    absx = r.intrinsic("llvm.fabs", dtypes[0], x)
+    return r.as_bool(r.b.fcmp_ordered("==", absx, ir.Constant(x.type, float("inf"))))
+
+
+def _emit_select(r, expr, values, dtypes):
+    ct = compute_dtype(expr.op, dtypes)
+    cond = r.truth(values[0], dtypes[0])
+    x = r.convert(values[1], dtypes[1], ct)
+    y = r.convert(values[2], dtypes[2], ct)
+    return r.convert(r.b.select(cond, x, y), ct, expr.dtype)
+
+
+def _computed(emit):
+    """An emitter running ``emit`` in numpy's compute dtype, then converting."""
+
+    def emitter(r, expr, values, dtypes):
+        ct = compute_dtype(expr.op, dtypes)
+        args = [r.convert(v, d, ct) for v, d in zip(values, dtypes)]
+        return r.convert(emit(r, ct, args, expr), ct, expr.dtype)
+
+    emitter.__name__ = emit.__name__
+    return emitter
+
+
+def _zero(ct):
+    return ir.Constant(IR_TYPES[ct], 0.0 if ct in FLOATS else 0)
+
+
+def _arith(r, ct, args, expr):
+    b, op = r.b, expr.op
+    x, y = args
+    if ct == "bool":
+        return b.or_(x, y) if op == "add" else b.and_(x, y)
+    if ct in FLOATS:
+        return {"add": b.fadd, "sub": b.fsub, "mul": b.fmul}[op](x, y)
+    return {"add": b.add, "sub": b.sub, "mul": b.mul}[op](x, y)
+
+
+def _div(r, ct, args, expr):
+    return r.b.fdiv(*args)
+
+
+def _divmod(r, ct, args, expr):
+    if ct in FLOATS:
+        return integer_ir.float_divmod(r, expr.op, ct, *args)
+    return integer_ir.int_divmod(r, expr.op, ct, *args)
+
+
+def _pow(r, ct, args, expr):
+    x, y = args
+    if ct in FLOATS:
+        if _const_value(expr.args[1]) == 2:
+            return r.b.fmul(x, x)
+        return r.intrinsic("llvm.pow", ct, x, y)
+    check_integer_power(expr)
+    return integer_ir.int_pow(r, ct, x, y)
+
+
+def _atan2(r, ct, args, expr):
+    return r.libm("atan2", ct, *args)
+
+
+def _neg(r, ct, args, expr):
+    return r.b.fneg(args[0]) if ct in FLOATS else r.b.sub(_zero(ct), args[0])
+
+
+def _abs(r, ct, args, expr):
+    b, x, zero = r.b, args[0], _zero(ct)
+    if ct in FLOATS:
+        return r.intrinsic("llvm.fabs", ct, x)
+    if ct in SIGNED:
+        return b.select(b.icmp_signed("<", x, zero), b.sub(zero, x), x)
+    return x
+
+
+def _sign(r, ct, args, expr):
+    b, x, zero = r.b, args[0], _zero(ct)
+    ty = IR_TYPES[ct]
+    if ct in FLOATS:
         one = ir.Constant(ty, 1.0)
-        zero = ir.Constant(ty, 0.0)
-        absx = self.intrinsic("llvm.fabs", ct, x)
-        e = self.intrinsic("llvm.exp", ct, b.fneg(absx))
-        if op == "sigmoid":
-            numerator = b.select(b.fcmp_ordered(">=", x, zero), one, e)
-            return b.fdiv(numerator, b.fadd(one, e))
-        positive = b.select(b.fcmp_ordered(">", x, zero), x, zero)
-        result = b.fadd(positive, self.libm("log1p", ct, e))
-        return b.select(b.fcmp_unordered("uno", x, x), x, result)
+        inner = b.select(b.fcmp_ordered("==", x, zero), zero, x)
+        neg = b.select(b.fcmp_ordered("<", x, zero), b.fneg(one), inner)
+        return b.select(b.fcmp_ordered(">", x, zero), one, neg)
+    if ct in SIGNED:
+        pos = b.zext(b.icmp_signed(">", x, zero), ty)
+        return b.sub(pos, b.zext(b.icmp_signed("<", x, zero), ty))
+    return b.zext(b.icmp_unsigned(">", x, zero), ty)
+
+
+def _extremum(r, ct, args, expr):
+    b = r.b
+    x, y = args
+    cmp = ">=" if expr.op == "max" else "<="
+    if ct in FLOATS:
+        keep = b.or_(b.fcmp_ordered(cmp, x, y), b.fcmp_unordered("uno", x, x))
+    elif ct in SIGNED:
+        keep = b.icmp_signed(cmp, x, y)
+    else:
+        keep = b.icmp_unsigned(cmp, x, y)
+    return b.select(keep, x, y)
+
+
+def _bitwise(r, ct, args, expr):
+    b = r.b
+    return {"band": b.and_, "bor": b.or_, "bxor": b.xor}[expr.op](*args)
+
+
+def _bnot(r, ct, args, expr):
+    if ct == "bool":
+        return r.b.xor(args[0], ir.Constant(IR_TYPES[ct], 1))
+    return r.b.not_(args[0])
+
+
+def _round_half_away(r, ct, args, expr):
+    if ct not in FLOATS:
+        return args[0]
+    b, x = r.b, args[0]
+    half = ir.Constant(IR_TYPES[ct], 0.5)
+    up = r.intrinsic("llvm.floor", ct, b.fadd(x, half))
+    down = r.intrinsic("llvm.ceil", ct, b.fsub(x, half))
+    return b.select(b.fcmp_ordered(">=", x, _zero(ct)), up, down)
+
+
+def _float_only(emit):
+    """``emit`` for float compute dtypes; integer rounding is the identity."""
+
+    def checked(r, ct, args, expr):
+        if ct not in FLOATS:
+            if expr.op in ("floor", "ceil", "trunc", "round_half_even"):
+                return args[0]
+            raise Unsupported(f"{expr.op} computing in {ct}")
+        return emit(r, ct, args, expr)
+
+    checked.__name__ = emit.__name__
+    return checked
+
+
+def _intrinsic(r, ct, args, expr):
+    return r.intrinsic(_INTRINSICS[expr.op], ct, args[0])
+
+
+def _libm(r, ct, args, expr):
+    return r.libm(_LIBM[expr.op], ct, args[0])
+
+
+def _double_libm(r, ct, args, expr):
+    b = r.b
+    wide = r.convert(args[0], ct, "float64")
+    result = r.libm(_DOUBLE_LIBM[expr.op], "float64", wide)
+    if expr.op == "lgamma":  # scipy's gammaln(-inf) is -inf
+        minus_inf = ir.Constant(result.type, float("-inf"))
+        is_minus_inf = b.fcmp_ordered("==", wide, minus_inf)
+        result = b.select(is_minus_inf, minus_inf, result)
+    return r.convert(result, "float64", ct)
+
+
+def _logistic(r, ct, args, expr):
+    b, x = r.b, args[0]
+    ty = IR_TYPES[ct]
+    one = ir.Constant(ty, 1.0)
+    zero = ir.Constant(ty, 0.0)
+    absx = r.intrinsic("llvm.fabs", ct, x)
+    e = r.intrinsic("llvm.exp", ct, b.fneg(absx))
+    if expr.op == "sigmoid":
+        numerator = b.select(b.fcmp_ordered(">=", x, zero), one, e)
+        return b.fdiv(numerator, b.fadd(one, e))
+    positive = b.select(b.fcmp_ordered(">", x, zero), x, zero)
+    result = b.fadd(positive, r.libm("log1p", ct, e))
+    return b.select(b.fcmp_unordered("uno", x, x), x, result)
+
+
+#: Primitives this backend does not render, with the reason: their nodes keep
+#: the Python thunk.
+UNSUPPORTED = dict.fromkeys(
+    ("erfinv", "erfcinv", "digamma"),
+    "no libm counterpart to call (the C backend has its own in vecmath.h)",
+)
+
+#: ``{primitive: emitter}``: how the LLVM backend renders each scalar primitive.
+EMITTERS = {
+    "cast": _emit_cast,
+    **dict.fromkeys((*_ORDERED, "ne"), _emit_compare),
+    **dict.fromkeys(("land", "lor", "lnot"), _emit_logical),
+    "isnan": _emit_isnan,
+    "isinf": _emit_isinf,
+    "select": _emit_select,
+    **dict.fromkeys(("add", "sub", "mul"), _computed(_arith)),
+    "div": _computed(_div),
+    "floordiv": _computed(_divmod),
+    "mod": _computed(_divmod),
+    "pow": _computed(_pow),
+    "atan2": _computed(_atan2),
+    "neg": _computed(_neg),
+    "abs": _computed(_abs),
+    "sign": _computed(_sign),
+    **dict.fromkeys(("max", "min"), _computed(_extremum)),
+    **dict.fromkeys(("band", "bor", "bxor"), _computed(_bitwise)),
+    "bnot": _computed(_bnot),
+    "round_half_away": _computed(_round_half_away),
+    **dict.fromkeys(_INTRINSICS, _computed(_float_only(_intrinsic))),
+    **dict.fromkeys(_LIBM, _computed(_float_only(_libm))),
+    **dict.fromkeys(_DOUBLE_LIBM, _computed(_float_only(_double_libm))),
+    **dict.fromkeys(("sigmoid", "softplus"), _computed(_float_only(_logistic))),
+}
 
 
 def _const_value(expr):

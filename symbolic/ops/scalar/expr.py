@@ -192,6 +192,11 @@ PRIMITIVES = _Primitives(
 )
 
 
+def primitive_names():
+    """Return the names of every primitive, sorted (scipy.special ones too)."""
+    return sorted(set(PRIMITIVES) | set(PRIMITIVES._special))
+
+
 def evaluate(expr, values):
     """Evaluate ``expr`` with numpy on the input arrays ``values``."""
     if expr.op == "arg":

@@ -18,7 +18,6 @@ from tests.helpers.op_check import check_op_identity
 JAVA_SAMPLES = numpy.loadtxt(
     pathlib.Path(__file__).with_name("samples_MRG31k3p_12_7_5.txt")
 )
-KERNELS = ["numpy"] + (["c"] if mrg_kernel.c_kernels() else [])
 
 
 def test_streams_match_the_reference_implementation():
@@ -47,29 +46,15 @@ def test_op_one_stream_at_a_time_matches_the_reference():
     numpy.testing.assert_allclose(samples, JAVA_SAMPLES)
 
 
-@pytest.mark.parametrize("impl", KERNELS)
-def test_kernels_match_the_reference(impl):
+def test_kernel_matches_the_reference():
     stream = numpy.array([12345] * 6, dtype="int32")
     samples = []
     for _ in range(12):
         state = mrg_kernel.substream_states(stream, 7)
-        draws = [mrg_kernel.uniform(state, 7, "float64", impl=impl) for _ in range(5)]
+        draws = [mrg_kernel.uniform(state, 7, "float64") for _ in range(5)]
         samples.append(numpy.array(draws).T.flatten())
         stream = rng_mrg.ff_2p134(stream)
     assert numpy.array_equal(numpy.array(samples).flatten(), JAVA_SAMPLES)
-
-
-@pytest.mark.skipif(len(KERNELS) < 2, reason="the C kernel cannot be built here")
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("n_streams", "n"), [(15360, 100000), (7, 1000), (5, 3)])
-def test_c_and_numpy_kernels_give_identical_numbers(dtype, n_streams, n):
-    state = mrg_kernel.substream_states(numpy.array([99] * 6, "int32"), n_streams)
-    state_c = state.copy()
-    from_numpy = mrg_kernel.uniform(state, n, dtype, impl="numpy")
-    from_c = mrg_kernel.uniform(state_c, n, dtype, impl="c")
-    assert from_numpy.dtype == from_c.dtype == dtype
-    assert numpy.array_equal(from_numpy, from_c)
-    assert numpy.array_equal(state, state_c)
 
 
 def test_substream_states_equal_a_chain_of_jumps():

@@ -10,6 +10,7 @@ import pytest
 
 import symbolic
 import symbolic.tensor as T
+from symbolic.backends.c.lowering import scan as scan_lowering
 from symbolic.backends.c.runtime import runtime
 from symbolic.compile.mode import Mode, get_mode
 from symbolic.graph.basic import Apply
@@ -34,7 +35,7 @@ def scan_op(f):
 def c_calls(monkeypatch):
     """(start, stop, steps done) of every scan_loop call; None when it raised."""
     calls = []
-    real = scan_perform._c_loop
+    real = scan_lowering._c_loop
 
     def counted():
         loop = real()
@@ -49,7 +50,7 @@ def c_calls(monkeypatch):
 
         return run
 
-    monkeypatch.setattr(scan_perform, "_c_loop", counted)
+    monkeypatch.setattr(scan_lowering, "_c_loop", counted)
     return calls
 
 

@@ -4,66 +4,96 @@ A lowering is a function ``lower_<OpName>(node, kernels)`` registered for
 its op class in :data:`LOWERINGS`; it returns a :class:`Lowered` (the entry
 kind, its integer parameters and kernel pointers) or None when the node's
 types are outside what the C path handles.  Nodes without a lowering run
-their Python thunk (kind ``PYTHON``).  The kind numbers match
-``runtime.h``.
+their Python thunk (kind ``PYTHON``).  Kind numbers and limits are read
+from the compiled runtime (:func:`runtime_abi`).
 """
 
+import functools
 from typing import NamedTuple
 
 import numpy
 
-KINDS = {
-    "PYTHON": 0,
-    "ELEMWISE": 1,
-    "GEMM": 2,
-    "GEMV": 3,
-    "GER": 4,
-    "DOT22": 5,
-    "DOT": 6,
-    "REDUCE": 7,
-    "SOFTMAX": 8,
-    "LOGSOFTMAX": 9,
-    "SOFTMAX_GRAD": 10,
-    "SOFTMAX_BIAS": 11,
-    "CE_SOFTMAX_BIAS": 12,
-    "CE_SOFTMAX_DX": 13,
-    "CE_1HOT": 14,
-    "CE_1HOT_GRAD": 15,
-    "DIMSHUFFLE": 16,
-    "RESHAPE": 17,
-    "SUBTENSOR": 18,
-    "ALLOC": 19,
-    "SHAPE": 20,
-    "SHAPE_I": 21,
-    "MAKEVECTOR": 22,
-    "REBROADCAST": 23,
-    "SKIP": 24,
-    "REDUCE_MAP": 25,
-    "JOIN": 26,
-    "BRANCH": 27,
-    "JUMP": 28,
-    "CONV": 29,
-    "CONV_GRAD_WEIGHTS": 30,
-    "CONV_GRAD_INPUTS": 31,
-    "POOL": 32,
-    "MAXPOOL_GRAD": 33,
-    "AVGPOOL_GRAD": 34,
-}
+from symbolic.backends.c.runtime import runtime
 
-#: The runtime's limits (MAX_DIMS and MAX_ARGS in runtime.h).
-MAX_DIMS = 32
-MAX_ARGS = 64
+
+class RuntimeABI(NamedTuple):
+    """What the compiled runtime declares: entry kinds and limits.
+
+    ``runtime.h`` lists them once; the extension exports them (``KINDS``,
+    ``MAX_DIMS``, ``MAX_ARGS``) and Python reads them from there, so the two
+    sides cannot drift apart.
+    """
+
+    kinds: dict
+    max_dims: int
+    max_args: int
+
+
+@functools.cache
+def runtime_abi():
+    """Return the loaded runtime's :class:`RuntimeABI`.
+
+    Raises
+    ------
+    RuntimeUnavailable
+        When the runtime cannot be loaded (no compiler, no numpy headers).
+    """
+    module = runtime.load()
+    return RuntimeABI(dict(module.KINDS), module.MAX_DIMS, module.MAX_ARGS)
+
+
+def __getattr__(name):
+    # ``KINDS``, ``MAX_DIMS`` and ``MAX_ARGS`` come from the runtime on first
+    # use: importing this module must not build it.
+    abi_names = {"KINDS": "kinds", "MAX_DIMS": "max_dims", "MAX_ARGS": "max_args"}
+    if name in abi_names:
+        return getattr(runtime_abi(), abi_names[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Entry(NamedTuple):
+    """One entry of a runtime program, as ``Program`` reads it (a tuple).
+
+    Attributes
+    ----------
+    kind : int
+        The entry kind's number (``KINDS[name]``).
+    inputs, outputs : tuple of list
+        The node's storage cells.
+    thunk : callable
+        The node's Python thunk: run when the C path declines the values.
+    params : tuple of int
+        Integer parameters, their meaning set per kind.
+    fn0, fn1 : int
+        Kernel addresses (0 when unused).
+    """
+
+    kind: int
+    inputs: tuple
+    outputs: tuple
+    thunk: object
+    params: tuple = ()
+    fn0: int = 0
+    fn1: int = 0
+
 
 FLOAT_DTYPES = ("float32", "float64")
 
 
 class Lowered(NamedTuple):
-    """A node's entry: its kind name, integer params and kernel pointers."""
+    """A node's entry: its kind name, integer params and kernel pointers.
+
+    A ``PYTHON`` entry may name ``thunk``, a factory ``thunk(node,
+    storage_map) -> callable`` whose callable replaces the node's perform
+    thunk: how ops whose C code is a library call made from Python (a
+    ctypes kernel, the runtime's scan loop) are lowered.
+    """
 
     kind: str
     params: tuple = ()
     fn0: int = 0
     fn1: int = 0
+    thunk: object = None
 
 
 LOWERINGS = {}
@@ -93,9 +123,17 @@ def lower_node(node, kernels):
 
 
 def _register_families():
-    from symbolic.backends.c.lowering import blas, conv, elemwise, nnet, shape
+    from symbolic.backends.c.lowering import (
+        blas,
+        conv,
+        elemwise,
+        nnet,
+        random,
+        scan,
+        shape,
+    )
 
-    return blas, conv, elemwise, nnet, shape
+    return blas, conv, elemwise, nnet, random, scan, shape
 
 
 _register_families()

@@ -2,10 +2,9 @@
 
 from symbolic.backends.c.lowering import (
     FLOAT_DTYPES,
-    MAX_ARGS,
-    MAX_DIMS,
     Lowered,
     lowering,
+    runtime_abi,
     typenum,
 )
 from symbolic.ops.elemwise import DimShuffle, Elemwise
@@ -17,9 +16,9 @@ def lower_Elemwise(node, kernels):
     """A fused kernel call: needs the node's kernel from the graph's library."""
     kernel = kernels.get(node)
     nd = node.outputs[0].ndim
-    if kernel is None or nd > MAX_DIMS:
+    if kernel is None or nd > runtime_abi().max_dims:
         return None
-    if len(node.inputs) + len(node.outputs) > MAX_ARGS:
+    if len(node.inputs) + len(node.outputs) > runtime_abi().max_args:
         return None
     inplace = dict(node.op.inplace_pattern)
     params = [nd]
@@ -44,10 +43,10 @@ def lower_Elemwise(node, kernels):
 def lower_DimShuffle(node, kernels):
     """A view with reordered, inserted and dropped (length-1) axes."""
     op = node.op
-    if not op.inplace or node.inputs[0].ndim > MAX_DIMS:
+    if not op.inplace or node.inputs[0].ndim > runtime_abi().max_dims:
         return None
     order = tuple(-1 if e == "x" else e for e in op.new_order)
-    if len(order) > MAX_DIMS:
+    if len(order) > runtime_abi().max_dims:
         return None
     return Lowered("DIMSHUFFLE", (node.inputs[0].ndim, len(order), *order))
 
@@ -62,7 +61,7 @@ def lower_CAReduce(node, kernels):
     out = node.outputs[0]
     if x.dtype not in FLOAT_DTYPES or out.dtype not in FLOAT_DTYPES:
         return None
-    if x.ndim > MAX_DIMS:
+    if x.ndim > runtime_abi().max_dims:
         return None
     acc = getattr(node.op, "acc_dtype", None)
     if acc is not None and acc not in FLOAT_DTYPES:

@@ -1,6 +1,6 @@
 """Lowerings of the views (Reshape, Subtensor, Rebroadcast) and the shape ops."""
 
-from symbolic.backends.c.lowering import MAX_ARGS, MAX_DIMS, Lowered, lowering, typenum
+from symbolic.backends.c.lowering import Lowered, lowering, runtime_abi, typenum
 from symbolic.ops.basic import Alloc, MakeVector, Rebroadcast, Shape
 from symbolic.ops.join_split import Join
 from symbolic.ops.reshaping import Reshape
@@ -11,7 +11,7 @@ from symbolic.types.tensor import TensorType
 @lowering(Reshape)
 def lower_Reshape(node, kernels):
     """numpy's reshape: a view when the layout allows, else a copy."""
-    if node.op.ndim > MAX_DIMS:
+    if node.op.ndim > runtime_abi().max_dims:
         return None
     return Lowered("RESHAPE", (node.op.ndim,))
 
@@ -29,7 +29,7 @@ def _part(value, inputs):
 def lower_Subtensor(node, kernels):
     """Ints and slices (constant or symbolic bounds) as a strided view."""
     ndim = node.inputs[0].ndim
-    if ndim > MAX_DIMS:
+    if ndim > runtime_abi().max_dims:
         return None
     inputs = iter(range(1, len(node.inputs)))
     params = [ndim, len(node.op.idx_list)]
@@ -53,7 +53,7 @@ def lower_Rebroadcast(node, kernels):
 @lowering(Alloc)
 def lower_Alloc(node, kernels):
     """Fill a reused output of the requested shape by broadcasting the value."""
-    if len(node.inputs) - 1 > MAX_DIMS:
+    if len(node.inputs) - 1 > runtime_abi().max_dims:
         return None
     return Lowered("ALLOC", (typenum(node.outputs[0].dtype),))
 
@@ -92,7 +92,8 @@ _register_shape_i()
 def lower_Join(node, kernels):
     """Concatenation of tensors of the output's dtype into a reused buffer."""
     out = node.outputs[0]
-    if out.ndim > MAX_DIMS or len(node.inputs) - 1 > MAX_ARGS:
+    abi = runtime_abi()
+    if out.ndim > abi.max_dims or len(node.inputs) - 1 > abi.max_args:
         return None
     if any(v.dtype != out.dtype for v in node.inputs[1:]):
         return None

@@ -31,47 +31,25 @@
 #else
 #define RT_HOT
 #endif
+/* The runtime's ABI, read from Python through the module's KINDS, MAX_ARGS
+ * and MAX_DIMS (vm.c exports them): this list is its only copy. */
 #define MAX_ARGS 64
 #define MAX_DIMS 32
 
-enum entry_kind {
-    K_PYTHON = 0,
-    K_ELEMWISE = 1,
-    K_GEMM = 2,
-    K_GEMV = 3,
-    K_GER = 4,
-    K_DOT22 = 5,
-    K_DOT = 6,
-    K_REDUCE = 7,
-    K_SOFTMAX = 8,
-    K_LOGSOFTMAX = 9,
-    K_SOFTMAX_GRAD = 10,
-    K_SOFTMAX_BIAS = 11,
-    K_CE_SOFTMAX_BIAS = 12,
-    K_CE_SOFTMAX_DX = 13,
-    K_CE_1HOT = 14,
-    K_CE_1HOT_GRAD = 15,
-    K_DIMSHUFFLE = 16,
-    K_RESHAPE = 17,
-    K_SUBTENSOR = 18,
-    K_ALLOC = 19,
-    K_SHAPE = 20,
-    K_SHAPE_I = 21,
-    K_MAKEVECTOR = 22,
-    K_REBROADCAST = 23,
-    K_SKIP = 24,
-    K_REDUCE_MAP = 25,
-    K_JOIN = 26,
-    K_BRANCH = 27, /* a lazy node's choice: its thunk returns the branch index */
-    K_JUMP = 28,   /* to entry p[0] */
-    K_CONV = 29,
-    K_CONV_GRAD_WEIGHTS = 30,
-    K_CONV_GRAD_INPUTS = 31,
-    K_POOL = 32,
-    K_MAXPOOL_GRAD = 33,
-    K_AVGPOOL_GRAD = 34,
-    N_KINDS = 35
-};
+/* Every entry kind, in number order.  BRANCH is a lazy node's choice (its
+ * thunk returns the branch index); JUMP goes to entry p[0]. */
+#define ENTRY_KINDS(X)                                                       \
+    X(PYTHON) X(ELEMWISE) X(GEMM) X(GEMV) X(GER) X(DOT22) X(DOT) X(REDUCE)   \
+    X(SOFTMAX) X(LOGSOFTMAX) X(SOFTMAX_GRAD) X(SOFTMAX_BIAS)                  \
+    X(CE_SOFTMAX_BIAS) X(CE_SOFTMAX_DX) X(CE_1HOT) X(CE_1HOT_GRAD)            \
+    X(DIMSHUFFLE) X(RESHAPE) X(SUBTENSOR) X(ALLOC) X(SHAPE) X(SHAPE_I)        \
+    X(MAKEVECTOR) X(REBROADCAST) X(SKIP) X(REDUCE_MAP) X(JOIN) X(BRANCH)      \
+    X(JUMP) X(CONV) X(CONV_GRAD_WEIGHTS) X(CONV_GRAD_INPUTS) X(POOL)          \
+    X(MAXPOOL_GRAD) X(AVGPOOL_GRAD)
+
+#define RT_KIND_ENUM(name) K_##name,
+enum entry_kind { ENTRY_KINDS(RT_KIND_ENUM) N_KINDS };
+#undef RT_KIND_ENUM
 
 typedef struct Entry {
     int kind;

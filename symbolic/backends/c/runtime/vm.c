@@ -436,6 +436,32 @@ static struct PyModuleDef runtime_module = {
     PyModuleDef_HEAD_INIT, "_runtime", "The C runtime of the C backend.", -1,
     module_methods};
 
+/* Export the entry kinds as KINDS, a dict {name: number}, for Python's
+ * lowerings to read instead of keeping their own copy. */
+static int add_kinds(PyObject *m)
+{
+#define RT_KIND_NAME(name) #name,
+    static const char *names[] = {ENTRY_KINDS(RT_KIND_NAME)};
+#undef RT_KIND_NAME
+    PyObject *kinds = PyDict_New();
+    int i;
+    if (kinds == NULL) return -1;
+    for (i = 0; i < N_KINDS; i++) {
+        PyObject *number = PyLong_FromLong(i);
+        int failed = number == NULL || PyDict_SetItemString(kinds, names[i], number) < 0;
+        Py_XDECREF(number);
+        if (failed) {
+            Py_DECREF(kinds);
+            return -1;
+        }
+    }
+    if (PyModule_AddObject(m, "KINDS", kinds) < 0) {
+        Py_DECREF(kinds);
+        return -1;
+    }
+    return 0;
+}
+
 PyMODINIT_FUNC PyInit__runtime(void)
 {
     PyObject *m;
@@ -446,5 +472,10 @@ PyMODINIT_FUNC PyInit__runtime(void)
     Py_INCREF(&ProgramType);
     if (PyModule_AddObject(m, "Program", (PyObject *)&ProgramType) < 0) return NULL;
     PyModule_AddIntConstant(m, "ABI_VERSION", 1);
+    if (PyModule_AddIntConstant(m, "MAX_ARGS", MAX_ARGS) < 0 ||
+        PyModule_AddIntConstant(m, "MAX_DIMS", MAX_DIMS) < 0 || add_kinds(m) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
     return m;
 }
