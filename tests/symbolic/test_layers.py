@@ -73,21 +73,6 @@ ALLOWED = (
         "NanGuardMode checks the values between the reference perform thunks",
     ),
     (
-        "symbolic.scan.op",
-        "symbolic.backends.c",
-        "Scan's C loop is reached from perform until it is a lowering",
-    ),
-    (
-        "symbolic.scan.perform",
-        "symbolic.backends.c",
-        "Scan's C loop is reached from perform until it is a lowering",
-    ),
-    (
-        "symbolic.random.mrg_kernel",
-        "symbolic.backends.c",
-        "the MRG kernel is built with gcc from perform until it is a lowering",
-    ),
-    (
         "symbolic.ops.builders",
         "symbolic.compile.builders",
         "former home of OpFromGraph, kept for pickles that name it",

@@ -3,15 +3,15 @@
 ``Scan.perform`` runs every step from Python.  Lowered, the node's entry
 runs step 0 from Python (it sizes the nit-sot buffers) and hands the others
 to ``_runtime.scan_loop``, which calls the inner program with no Python
-bytecode between steps (see :func:`symbolic.scan_module.scan_perform.run_loop`).
+bytecode between steps (see :func:`symbolic.scan.perform.run_loop`).
 ``config.scan__c_loop`` switches this off at call time.
 """
 
 from symbolic.backends.c.lowering import Lowered, lowering
 from symbolic.backends.c.runtime import runtime
 from symbolic.config import config
-from symbolic.scan_module.scan_op import Scan
-from symbolic.scan_module.scan_perform import run_loop
+from symbolic.scan.op import Scan
+from symbolic.scan.perform import run_loop
 
 
 @lowering(Scan)
