@@ -21,7 +21,7 @@ import sys
 
 import numpy
 
-from symbolic.compile.linker import get_linker
+from symbolic.compile.linker import get_linker, linker_rewrites
 from symbolic.compile.mode import Mode
 from symbolic.config import config
 from symbolic.graph.basic import Constant
@@ -310,8 +310,14 @@ class DebugLinker:
         self.backend = backend
         self.check_isfinite = check_isfinite
 
-    def make_thunks(self, *args, **kwargs):  # the Mode duck-type check
-        raise NotImplementedError("DebugLinker builds a VM through make_vm")
+    @property
+    def required_rewrites(self):
+        """The checked backend's: the graph it runs is the graph checked."""
+        return linker_rewrites(self.backend)[0]
+
+    @property
+    def incompatible_rewrites(self):
+        return linker_rewrites(self.backend)[1]
 
     def make_vm(self, fgraph, storage_map, profile=None):
         backend_vm = get_linker(self.backend).make_vm(fgraph, storage_map, profile)

@@ -16,7 +16,7 @@ from symbolic.compile.inputs import (
     givens_pairs,
 )
 from symbolic.compile.io import Out, SymbolicOutput
-from symbolic.compile.linker import get_linker, make_storage_map
+from symbolic.compile.linker import get_linker, linker_rewrites, make_storage_map
 from symbolic.compile.mode import get_mode
 from symbolic.compile.profiling import ProfileStats
 from symbolic.config import config
@@ -24,6 +24,7 @@ from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.fgraph import FunctionGraph, MissingInputError
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import ancestors, view_roots
+from symbolic.rewriting import pipeline
 
 _logger = logging.getLogger(__name__)
 
@@ -327,11 +328,14 @@ class FunctionMaker:
 
 
 def _get_rewriter(mode):
-    """Return the rewrite pipeline for ``mode`` (None until rewrites are registered)."""
-    try:
-        from symbolic.rewriting import pipeline
-    except ImportError:
-        return None
+    """Return the rewrite pipeline for ``mode`` and its linker (None: no rewrites).
+
+    The linker's ``required_rewrites`` are added to the mode's rewrites and
+    its ``incompatible_rewrites`` taken out of them.
+    """
+    required, incompatible = linker_rewrites(mode.linker)
+    if required or incompatible:
+        mode = mode.including(*required).excluding(*incompatible)
     return pipeline.rewriter_for(mode)
 
 

@@ -10,6 +10,7 @@ import time
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.lazy import schedule_lazy
 from symbolic.graph.basic import Constant
+from symbolic.utils.linkers import make_linker
 
 _logger = logging.getLogger(__name__)
 
@@ -105,9 +106,15 @@ def raise_with_node(exc, node, thunk):
 
 
 class PerformLinker:
-    """Links every node to its ``perform`` thunk (the reference backend)."""
+    """Links every node to its ``perform`` thunk (the reference backend).
+
+    It follows :class:`symbolic.backends.base.Linker`; it needs no rewrite
+    and refuses none.
+    """
 
     name = "py"
+    required_rewrites = ()
+    incompatible_rewrites = ()
 
     def make_vm(self, fgraph, storage_map, profile=None):
         nodes = fgraph.toposort()
@@ -117,21 +124,30 @@ class PerformLinker:
 
 
 def get_linker(name):
-    """Return the linker for a mode's linker name (Python until backends register).
+    """Return the linker for a mode's ``linker``: a registered name or a linker.
 
-    A linker object (anything with ``make_vm``) is returned as it is.
+    A linker object (anything with ``make_vm``) is returned as it is; a name
+    is looked up in the one registry (:mod:`symbolic.utils.linkers`).
+
+    Raises
+    ------
+    UnknownLinkerError
+        When ``name`` is neither registered nor a linker; the message lists
+        the registered names.
     """
     if hasattr(name, "make_vm"):
         return name
-    from symbolic.backends import base
-
-    if name in C_LINKERS and base.linker_for(name) is None:
-        import symbolic.backends.c.linker  # noqa: F401  (registers the C linkers)
-    if name in C_LINKERS or name == "llvm":
-        # Registers 'llvm', which the C linker also falls back to.
-        import symbolic.backends.llvm.linker  # noqa: F401
-    return base.linker_for(name) or PerformLinker()
+    return make_linker(name)
 
 
-#: Linker names the C backend serves (it falls back itself when it cannot build).
-C_LINKERS = ("auto", "cvm", "c", "c|py", "cvm_nogc")
+def linker_rewrites(linker):
+    """``(required, incompatible)`` rewrite tags of ``linker`` (a name or object).
+
+    A linker object without the attributes (a user's Theano-style linker)
+    needs and refuses nothing.
+    """
+    linker = get_linker(linker)
+    return (
+        tuple(getattr(linker, "required_rewrites", ())),
+        tuple(getattr(linker, "incompatible_rewrites", ())),
+    )

@@ -19,7 +19,6 @@ import time
 import warnings
 from typing import NamedTuple
 
-from symbolic.backends import base
 from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
@@ -27,6 +26,7 @@ from symbolic.compile.lazy import lazy_layout
 from symbolic.compile.linker import PerformLinker, raise_with_node
 from symbolic.config import config
 from symbolic.graph.basic import Constant
+from symbolic.utils.linkers import make_linker
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.math import Sum
 
@@ -402,10 +402,8 @@ def _kernel_plan(nodes, summed=()):
     elemwise = [node for node in nodes if isinstance(node.op, Elemwise)]
     if not elemwise or not config.cxx:
         return _LLVMKernels(elemwise) if elemwise else None
-    try:
-        from symbolic.backends.c import elemwise_kernels
-    except ImportError:
-        return None
+    from symbolic.backends.c import elemwise_kernels
+
     plan = elemwise_kernels.NodeKernels(elemwise, summed)
     return plan if plan.specs else None
 
@@ -513,15 +511,11 @@ def _note_fallback(node):
 
 
 def _fallback_linker(exc):
-    """The LLVM linker when registered, else the Python one; warn once."""
+    """The LLVM linker, which needs no C runtime; warn once."""
     global _warned_no_runtime
-    linker = base.linker_for("llvm")
-    backend = "LLVM" if linker is not None else "Python"
+    linker = make_linker("llvm")
     if not _warned_no_runtime:
         _warned_no_runtime = True
-        warnings.warn(_NO_RUNTIME.format(reason=exc, backend=backend), stacklevel=4)
-    return linker if linker is not None else PerformLinker()
+        warnings.warn(_NO_RUNTIME.format(reason=exc, backend="LLVM"), stacklevel=4)
+    return linker
 
-
-for _name in ("auto", "cvm", "c", "c|py", "cvm_nogc"):
-    base.register_linker(_name, CLinker)
