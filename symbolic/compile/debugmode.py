@@ -149,7 +149,7 @@ class DebugVM:
         self.check_isfinite = check_isfinite
         self.nodes = fgraph.toposort()
         self.destroyed = _overwritten_variables(self.nodes)
-        self.unrewritten = getattr(fgraph, "unrewritten", None)
+        self.unrewritten = fgraph.unrewritten
         # A lazy graph computes only the branch it takes; replaying every node
         # would run (and fail on) the other one, so such graphs run unchecked.
         self.lazy = any(getattr(n.op, "lazy", False) for n in self.nodes)

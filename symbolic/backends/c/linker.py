@@ -4,7 +4,10 @@ Each node of ``fgraph.toposort()`` becomes an entry of a
 ``_runtime.Program`` (see :mod:`symbolic.backends.c.lowering`): fused
 elemwise kernels from the graph's kernel library, BLAS calls, reductions,
 softmax kernels, views and shape ops run in C; every other op runs its Python
-thunk from the same loop.  A lazy node (``ifelse``) gets its branches laid
+thunk from the same loop.  A ``SumOfElemwise`` node (the C backend's
+rewrite, :mod:`symbolic.rewriting.rules.c_backend`) gets two entries, its
+elemwise and its sum, which run as one pass of the kernel's ``_sum`` when
+the kernel has one.  A lazy node (``ifelse``) gets its branches laid
 out before it behind jump entries, so only the chosen branch runs, still in
 the C loop.  Storage cells are the ones the Python VM uses, so
 ``Function`` reads results the same way.  Output buffers are reused across
@@ -19,7 +22,7 @@ import time
 import warnings
 from typing import NamedTuple
 
-from symbolic.backends.c.lowering import FLOAT_DTYPES, KINDS, lower_node
+from symbolic.backends.c.lowering import KINDS, lower_node
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.compile.lazy import lazy_layout
@@ -28,7 +31,8 @@ from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.utils.linkers import make_linker
 from symbolic.ops.elemwise import Elemwise
-from symbolic.ops.math import Sum
+from symbolic.ops.sum_of_elemwise import SumOfElemwise
+from symbolic.rewriting.rules.c_backend import C_SUM_OF_ELEMWISE
 
 _logger = logging.getLogger(__name__)
 
@@ -53,15 +57,29 @@ class CLinker:
     """
 
     name = "cvm"
+    incompatible_rewrites = ()
 
     def __init__(self, allow_fallback=True):
         self.allow_fallback = allow_fallback
+
+    @property
+    def required_rewrites(self):
+        """The Sum-of-Elemwise pairing, when the C runtime is there to run it.
+
+        Without the runtime the graph goes to the LLVM linker, which pairs
+        such sums itself: then nothing is required.
+        """
+        if self.allow_fallback and not runtime.available():
+            return ()
+        return (C_SUM_OF_ELEMWISE,)
 
     def make_vm(self, fgraph, storage_map, profile=None):
         """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""
         nodes = fgraph.toposort()
         steps = _steps(fgraph, nodes)
-        if steps is None or (profile is not None and len(steps) != len(nodes)):
+        if steps is None or (
+            profile is not None and any(step.kind != "node" for step in steps)
+        ):
             # The profiler times entry by entry, which jumps would defeat.
             _logger.debug("lazy graph run by the Python VM: %s", fgraph)
             return PerformLinker().make_vm(fgraph, storage_map, profile)
@@ -71,7 +89,8 @@ class CLinker:
             if not self.allow_fallback:
                 raise
             return _fallback_linker(exc).make_vm(fgraph, storage_map, profile)
-        return _link(module, fgraph, nodes, steps, storage_map, profile)
+        summed, storage_map = _sum_parts(nodes, storage_map)
+        return _link(module, fgraph, nodes, steps, storage_map, profile, summed)
 
 
 class _Step(NamedTuple):
@@ -108,7 +127,7 @@ def _steps(fgraph, nodes):
     None when a lazy node has other than two branches.
     """
     if not any(getattr(node.op, "lazy", False) for node in nodes):
-        return [_Step("node", node) for node in nodes]
+        return [step for node in nodes for step in _node_steps(node)]
     main, branches_of = lazy_layout(fgraph, nodes)
     if any(len(branches) != 2 for branches in branches_of.values()):
         return None
@@ -116,7 +135,7 @@ def _steps(fgraph, nodes):
 
     def emit(node):
         if node not in branches_of:
-            steps.append(_Step("node", node))
+            steps.extend(_node_steps(node))
             return
         first, second = branches_of[node]
         branch = len(steps)
@@ -136,10 +155,39 @@ def _steps(fgraph, nodes):
     return steps
 
 
-def _link(module, fgraph, nodes, steps, storage_map, profile):
+def _node_steps(node):
+    """A node's steps: one, or a SumOfElemwise's two parts (see :func:`_sum_parts`)."""
+    if isinstance(node.op, SumOfElemwise):
+        return [_Step("node", part) for part in node.op.parts(node)]
+    return [_Step("node", node)]
+
+
+def _sum_parts(nodes, storage_map):
+    """The SumOfElemwise nodes as their parts: ``({elemwise: sum}, cells)``.
+
+    The program runs each such node as an elemwise entry and a sum entry
+    (one pass of the kernel's ``_sum`` when it has one). ``cells`` is
+    ``storage_map`` plus the parts' cells: the sum part writes the node's
+    output cell, the elemwise part a cell of its own.
+    """
+    summed = {}
+    cells = storage_map
+    for node in nodes:
+        if not isinstance(node.op, SumOfElemwise):
+            continue
+        elemwise, total = node.op.parts(node)
+        if cells is storage_map:
+            cells = dict(storage_map)
+        cells[elemwise.outputs[0]] = [None]
+        cells[total.outputs[0]] = storage_map[node.outputs[0]]
+        summed[elemwise] = total
+    return summed, cells
+
+
+def _link(module, fgraph, nodes, steps, storage_map, profile, summed):
     inner = _compile_inner_functions(nodes)
     try:
-        return _link_program(module, fgraph, nodes, steps, storage_map, profile)
+        return _link_program(module, fgraph, steps, storage_map, profile, summed)
     finally:
         if inner is not None:
             inner.join()
@@ -176,8 +224,9 @@ def _compile_inner_functions(nodes):
     return thread
 
 
-def _link_program(module, fgraph, nodes, steps, storage_map, profile):
-    plan = _kernel_plan(nodes, _summed_elemwise(fgraph, nodes))
+def _link_program(module, fgraph, steps, storage_map, profile, summed):
+    nodes = [step.node for step in steps if step.kind == "node"]
+    plan = _kernel_plan(nodes, summed)
     kernels = {} if plan is None else plan.cached()
     if kernels is None and not (config.compile__background and _tiers_agree(plan)):
         kernels = _build_kernels(plan)
@@ -185,11 +234,13 @@ def _link_program(module, fgraph, nodes, steps, storage_map, profile):
         # Not in the disk cache: run the elemwise nodes in Python until the
         # background build is done, then switch to the compiled program.
         def relink(built):
-            return _program(module, fgraph, steps, storage_map, built, profile)
+            return _program(module, fgraph, steps, storage_map, built, profile, summed)
 
-        first = _program(module, fgraph, steps, storage_map, {}, profile, quiet=True)
+        first = _program(
+            module, fgraph, steps, storage_map, {}, profile, summed, quiet=True
+        )
         return TieredProgram(first, plan, relink)
-    return _program(module, fgraph, steps, storage_map, kernels, profile)
+    return _program(module, fgraph, steps, storage_map, kernels, profile, summed)
 
 
 def _tiers_agree(plan):
@@ -201,43 +252,6 @@ def _tiers_agree(plan):
     wait for their kernels on the first call.
     """
     return getattr(plan, "computes_as_numpy", False)
-
-
-def _summed_elemwise(fgraph, nodes):
-    """``{elemwise node: sum node}``: full float Sums of a one-output Elemwise.
-
-    The elemwise output must feed only that Sum (and be no graph output), and
-    the Elemwise must not work in place: the pair then runs as one pass that
-    never stores the elemwise values (``sum(sqr(W))``, an L2 penalty).
-    """
-    pairs = {}
-    for node in nodes:
-        if type(node.op) is not Sum:
-            continue
-        (var,) = node.inputs
-        owner = var.owner
-        if owner is None or not isinstance(owner.op, Elemwise) or var.ndim == 0:
-            continue
-        if len(owner.outputs) != 1 or owner.op.inplace_pattern:
-            continue
-        if len(node.op._axes(var.ndim)) != var.ndim:
-            continue
-        if var.dtype not in FLOAT_DTYPES or node.outputs[0].dtype not in FLOAT_DTYPES:
-            continue
-        clients = fgraph.clients.get(var, ())
-        if len(clients) != 1 or clients[0][0] is not node:
-            continue
-        pairs[owner] = node
-    return pairs
-
-
-def _fuse_sums(fgraph, nodes, kernels):
-    """``{elemwise node: sum node}`` of the pairs whose kernel has ``_sum``."""
-    return {
-        e: r
-        for e, r in _summed_elemwise(fgraph, nodes).items()
-        if getattr(kernels.get(e), "sum_address", 0)
-    }
 
 
 def _jump_entry(step, storage_map):
@@ -262,12 +276,18 @@ def _jump_entry(step, storage_map):
     return (kind, (selector,), (), thunk, (step.target,), 0, 0), thunk
 
 
-def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
+def _program(
+    module, fgraph, steps, storage_map, kernels, profile, summed, quiet=False
+):
     entries = []
     thunks = []
     nodes = [step.node for step in steps]
     graph_nodes = [step.node for step in steps if step.kind == "node"]
-    fused = _fuse_sums(fgraph, graph_nodes, kernels)
+    # Pairs whose kernel has a ``_sum``: the elemwise entry is skipped and
+    # the sum entry runs both in one pass.
+    fused = {
+        e: r for e, r in summed.items() if getattr(kernels.get(e), "sum_address", 0)
+    }
     position = {
         step.node: index for index, step in enumerate(steps) if step.kind == "node"
     }
@@ -343,7 +363,7 @@ def _loop_invariant(fgraph, nodes):
     A scan marks its body's non-sequence inputs in ``fgraph.loop_invariant``;
     a variable computed from those and constants alone is invariant too.
     """
-    invariant = set(getattr(fgraph, "loop_invariant", ()))
+    invariant = set(fgraph.loop_invariant)
     if not invariant:
         return invariant
     invariant.update(v for v in fgraph.variables if isinstance(v, Constant))
