@@ -1,4 +1,4 @@
-"""The one registry of linkers: the names ``Mode(linker=...)`` and ``config.linker`` take.
+"""The one registry of linkers: the names ``Mode`` and ``config.linker`` accept.
 
 ``config`` validates the ``linker`` flag against this registry, ``Mode``
 checks its ``linker`` argument against it and

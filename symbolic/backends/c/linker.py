@@ -29,10 +29,10 @@ from symbolic.compile.lazy import lazy_layout
 from symbolic.compile.linker import PerformLinker, raise_with_node
 from symbolic.config import config
 from symbolic.graph.basic import Constant
-from symbolic.utils.linkers import make_linker
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
 from symbolic.rewriting.rules.c_backend import C_SUM_OF_ELEMWISE
+from symbolic.utils.linkers import make_linker
 
 _logger = logging.getLogger(__name__)
 
@@ -89,8 +89,8 @@ class CLinker:
             if not self.allow_fallback:
                 raise
             return _fallback_linker(exc).make_vm(fgraph, storage_map, profile)
-        summed, storage_map = _sum_parts(nodes, storage_map)
-        return _link(module, fgraph, nodes, steps, storage_map, profile, summed)
+        parts, storage_map = _sum_parts(nodes, storage_map)
+        return _link(module, fgraph, nodes, steps, storage_map, profile, parts)
 
 
 class _Step(NamedTuple):
@@ -162,15 +162,24 @@ def _node_steps(node):
     return [_Step("node", node)]
 
 
+class _SumParts(NamedTuple):
+    """The SumOfElemwise nodes of a graph, as the program runs them."""
+
+    #: ``{elemwise part: sum part}``.
+    sums: dict
+    #: ``{part: the SumOfElemwise node}``: profiles time the graph's node.
+    owner: dict
+
+
 def _sum_parts(nodes, storage_map):
-    """The SumOfElemwise nodes as their parts: ``({elemwise: sum}, cells)``.
+    """The SumOfElemwise nodes as their parts: ``(_SumParts, cells)``.
 
     The program runs each such node as an elemwise entry and a sum entry
     (one pass of the kernel's ``_sum`` when it has one). ``cells`` is
     ``storage_map`` plus the parts' cells: the sum part writes the node's
     output cell, the elemwise part a cell of its own.
     """
-    summed = {}
+    parts = _SumParts({}, {})
     cells = storage_map
     for node in nodes:
         if not isinstance(node.op, SumOfElemwise):
@@ -180,14 +189,15 @@ def _sum_parts(nodes, storage_map):
             cells = dict(storage_map)
         cells[elemwise.outputs[0]] = [None]
         cells[total.outputs[0]] = storage_map[node.outputs[0]]
-        summed[elemwise] = total
-    return summed, cells
+        parts.sums[elemwise] = total
+        parts.owner[elemwise] = parts.owner[total] = node
+    return parts, cells
 
 
-def _link(module, fgraph, nodes, steps, storage_map, profile, summed):
+def _link(module, fgraph, nodes, steps, storage_map, profile, parts):
     inner = _compile_inner_functions(nodes)
     try:
-        return _link_program(module, fgraph, steps, storage_map, profile, summed)
+        return _link_program(module, fgraph, steps, storage_map, profile, parts)
     finally:
         if inner is not None:
             inner.join()
@@ -224,9 +234,9 @@ def _compile_inner_functions(nodes):
     return thread
 
 
-def _link_program(module, fgraph, steps, storage_map, profile, summed):
+def _link_program(module, fgraph, steps, storage_map, profile, parts):
     nodes = [step.node for step in steps if step.kind == "node"]
-    plan = _kernel_plan(nodes, summed)
+    plan = _kernel_plan(nodes, parts.sums)
     kernels = {} if plan is None else plan.cached()
     if kernels is None and not (config.compile__background and _tiers_agree(plan)):
         kernels = _build_kernels(plan)
@@ -234,13 +244,13 @@ def _link_program(module, fgraph, steps, storage_map, profile, summed):
         # Not in the disk cache: run the elemwise nodes in Python until the
         # background build is done, then switch to the compiled program.
         def relink(built):
-            return _program(module, fgraph, steps, storage_map, built, profile, summed)
+            return _program(module, fgraph, steps, storage_map, built, profile, parts)
 
         first = _program(
-            module, fgraph, steps, storage_map, {}, profile, summed, quiet=True
+            module, fgraph, steps, storage_map, {}, profile, parts, quiet=True
         )
         return TieredProgram(first, plan, relink)
-    return _program(module, fgraph, steps, storage_map, kernels, profile, summed)
+    return _program(module, fgraph, steps, storage_map, kernels, profile, parts)
 
 
 def _tiers_agree(plan):
@@ -276,9 +286,7 @@ def _jump_entry(step, storage_map):
     return (kind, (selector,), (), thunk, (step.target,), 0, 0), thunk
 
 
-def _program(
-    module, fgraph, steps, storage_map, kernels, profile, summed, quiet=False
-):
+def _program(module, fgraph, steps, storage_map, kernels, profile, parts, quiet=False):
     entries = []
     thunks = []
     nodes = [step.node for step in steps]
@@ -286,7 +294,7 @@ def _program(
     # Pairs whose kernel has a ``_sum``: the elemwise entry is skipped and
     # the sum entry runs both in one pass.
     fused = {
-        e: r for e, r in summed.items() if getattr(kernels.get(e), "sum_address", 0)
+        e: r for e, r in parts.sums.items() if getattr(kernels.get(e), "sum_address", 0)
     }
     position = {
         step.node: index for index, step in enumerate(steps) if step.kind == "node"
@@ -349,6 +357,7 @@ def _program(
         on_error,
     )
     program.nodes = nodes
+    program.owners = [parts.owner.get(node, node) for node in nodes]
     program.thunks = thunks
     program.kinds = [entry[0] for entry in entries]
     program.kernels = kernels
@@ -393,23 +402,32 @@ def _cells_to_clear(fgraph, nodes, storage_map):
 
 
 class ProfiledProgram:
-    """Runs a program entry by entry, filling the profile's per-node times."""
+    """Runs a program entry by entry, filling the profile's per-node times.
+
+    The entries of a node the program runs in two (a SumOfElemwise) add up
+    to one call of that node.
+    """
 
     def __init__(self, program, profile):
         self.program = program
         self.profile = profile
         self.nodes = program.nodes
+        owners = program.owners
+        self._timed = [
+            (owner, index + 1 == len(owners) or owners[index + 1] is not owner)
+            for index, owner in enumerate(owners)
+        ]
 
     def __call__(self):
         apply_time = self.profile.apply_time
         apply_calls = self.profile.apply_callcount
         run = self.program.run
         try:
-            for index, node in enumerate(self.nodes):
+            for index, (node, last) in enumerate(self._timed):
                 start = time.perf_counter()
                 run(index)
                 apply_time[node] += time.perf_counter() - start
-                apply_calls[node] += 1
+                apply_calls[node] += last
         finally:
             self.program.clear()
 
@@ -538,4 +556,3 @@ def _fallback_linker(exc):
         _warned_no_runtime = True
         warnings.warn(_NO_RUNTIME.format(reason=exc, backend="LLVM"), stacklevel=4)
     return linker
-

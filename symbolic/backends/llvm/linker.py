@@ -63,4 +63,3 @@ def graph_kernels(fgraph, nodes):
     from symbolic.backends.llvm import graph_kernels as jit_code
 
     return jit_code.build(fgraph, nodes)
-

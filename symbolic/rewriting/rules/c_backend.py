@@ -64,9 +64,7 @@ def c_sum_of_elemwise(fgraph, profile=None):
         whole = Sum(axis=None, dtype=node.op.dtype, acc_dtype=node.op.acc_dtype)
         op = SumOfElemwise(elemwise.op, whole)
         new = op.make_node(*elemwise.inputs).outputs[0]
-        fgraph.replace(
-            node.outputs[0], new, reason=C_SUM_OF_ELEMWISE, validate=False
-        )
+        fgraph.replace(node.outputs[0], new, reason=C_SUM_OF_ELEMWISE, validate=False)
         paired += 1
     if paired:
         fgraph.validate()
