@@ -26,6 +26,7 @@ from symbolic.compile.mode import Mode
 from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.graph.fgraph import FunctionGraph
+from symbolic.utils.linkers import LINKER_NAMES, linker_names
 
 _logger = logging.getLogger(__name__)
 
@@ -307,6 +308,11 @@ class DebugLinker:
     name = "debug"
 
     def __init__(self, backend="auto", check_isfinite=True):
+        if not hasattr(backend, "make_vm") and backend not in LINKER_NAMES:
+            raise ValueError(
+                f"DebugMode: unknown linker {backend!r} to check: expected one "
+                f"of {list(linker_names())} or a linker object (with make_vm)"
+            )
         self.backend = backend
         self.check_isfinite = check_isfinite
 

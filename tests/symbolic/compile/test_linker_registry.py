@@ -131,3 +131,10 @@ def test_optimizer_names_are_the_pipeline_levels():
     assert Mode(optimizer="None").optimizer is None
     with pytest.raises(ValueError, match="fast_run"):
         Mode(optimizer="fastest")
+
+
+def test_debugmode_refuses_an_unknown_backend_by_name():
+    from symbolic.compile.debugmode import DebugMode
+
+    with pytest.raises(ValueError, match=r"unknown linker 'nope'.*'c'"):
+        DebugMode(linker="nope")
