@@ -19,6 +19,7 @@ import time
 from symbolic.backends.c.linker import CLinker
 from symbolic.compile.lazy import schedule_lazy
 from symbolic.compile.linker import VM, PerformLinker, raise_with_node
+from symbolic.utils.linkers import linker_factory
 
 _logger = logging.getLogger(__name__)
 
@@ -216,8 +217,8 @@ class VM_Linker:
         Accepted for Theano's sake; our VM decides these itself.
     use_cloop, c_thunks : bool
         Run the nodes in the C runtime (True) or with ``perform`` (False).
-        None (the default) follows ``config.linker``: C unless it is 'py'
-        or 'vm'.
+        None (the default) follows ``config.linker``: C unless the linker
+        registered under that name is the Python one.
     callback : callable, optional
         ``callback(node, thunk, storage_map, compute_map)`` is called after
         each node runs, as Theano's VM did; ``compute_map`` says which
@@ -239,7 +240,8 @@ class VM_Linker:
         if c_thunks is None:
             c_thunks = use_cloop
         if c_thunks is None:
-            c_thunks = config.linker not in ("py", "vm", "vm_nogc")
+            # The registry says which class serves the configured name.
+            c_thunks = not issubclass(linker_factory(config.linker), PerformLinker)
         self.c_thunks = bool(c_thunks)
         self.callback = callback
         self.allow_gc = allow_gc

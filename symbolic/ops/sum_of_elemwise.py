@@ -64,7 +64,8 @@ class SumOfElemwise(Op):
         if parts is None:
             elemwise = self.elemwise_op.make_node(*node.inputs)
             parts = (elemwise, self.sum_op.make_node(elemwise.outputs[0]))
-            _PARTS[node] = parts
+            # Two threads linking the same graph get the same parts.
+            parts = _PARTS.setdefault(node, parts)
         return parts
 
     def perform(self, node, inputs, output_storage):
