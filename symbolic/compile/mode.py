@@ -4,7 +4,11 @@ import logging
 
 from symbolic.config import config
 from symbolic.rewriting.pipeline import LEVELS
-from symbolic.utils.linkers import LINKER_NAMES, linker_names
+from symbolic.utils.linkers import (
+    LINKER_NAMES,
+    linker_names,
+    register_linker,  # noqa: F401  (Theano's path)
+)
 
 _logger = logging.getLogger(__name__)
 

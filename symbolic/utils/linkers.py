@@ -35,9 +35,11 @@ def register_linker(name, factory, doc=""):
     ----------
     name : str
         What users write (``Mode(linker=name)``, ``SYMBOLIC_FLAGS=linker=name``).
-    factory : str or callable
+    factory : str, callable or linker
         A ``"module:attr"`` string naming a linker class (imported when the
-        name is first used), or a callable returning a linker.
+        name is first used), a callable returning a linker, or a linker
+        object itself (Theano's ``register_linker(name, linker)``), which
+        every use then shares.
     doc : str
         One line describing what the name runs.
 
@@ -49,6 +51,12 @@ def register_linker(name, factory, doc=""):
     """
     if not isinstance(name, str) or not name:
         raise TypeError(f"a linker name must be a non-empty string, got {name!r}")
+    if hasattr(factory, "make_vm") and not isinstance(factory, type):
+        linker = factory
+
+        def factory():
+            return linker
+
     if isinstance(factory, str):
         if factory.count(":") != 1:
             raise TypeError(
@@ -91,6 +99,15 @@ class _LiveNames:
 
     def __len__(self):
         return len(_FACTORIES)
+
+    def __getitem__(self, name):
+        """A new linker for ``name`` (Theano's ``predefined_linkers[name]``)."""
+        if name not in _FACTORIES:
+            raise KeyError(name)
+        return make_linker(name)
+
+    def keys(self):
+        return linker_names()
 
     def __repr__(self):
         return repr(linker_names())

@@ -138,3 +138,20 @@ def test_debugmode_refuses_an_unknown_backend_by_name():
 
     with pytest.raises(ValueError, match=r"unknown linker 'nope'.*'c'"):
         DebugMode(linker="nope")
+
+
+def test_theano_style_registration_of_a_linker_object():
+    from symbolic.compile.mode import register_linker
+
+    shared_linker = PerformLinker()
+    register_linker("instance_for_test", shared_linker)
+    try:
+        assert predefined_linkers["instance_for_test"] is shared_linker
+        x = T.dscalar("x")
+        f = symbolic.function([x], x * 3, mode=Mode(linker="instance_for_test"))
+        assert f(2.0) == 6.0
+    finally:
+        registry.unregister_linker("instance_for_test")
+    assert isinstance(predefined_linkers["py"], PerformLinker)
+    with pytest.raises(KeyError):
+        predefined_linkers["instance_for_test"]
