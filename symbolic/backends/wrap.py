@@ -146,15 +146,17 @@ class WrapLinker:
         ``thunk.outputs`` are its storage cells).
     """
 
+    name = "wrap"
+    # Each node runs as its own thunks: no rewrite is needed or refused.
+    required_rewrites = ()
+    incompatible_rewrites = ()
+
     def __init__(self, linkers, wrapper):
         linkers = list(linkers)
         if not linkers:
             raise ValueError("WrapLinker needs at least one linker, got none")
         self.linkers = linkers
         self.wrapper = wrapper
-
-    def make_thunks(self, *args, **kwargs):  # Theano's linker duck type
-        raise NotImplementedError("WrapLinker builds its VM through make_vm")
 
     def make_node_thunks(self, fgraph, storage_map):
         vm = self.make_vm(fgraph, storage_map)
@@ -225,6 +227,11 @@ class VM_Linker:
         variables hold a value.
     """
 
+    name = "vm"
+    # Each node runs as its own thunks: no rewrite is needed or refused.
+    required_rewrites = ()
+    incompatible_rewrites = ()
+
     def __init__(
         self,
         allow_gc=None,
@@ -249,9 +256,6 @@ class VM_Linker:
 
     def _inner(self):
         return CLinker() if self.c_thunks else PerformLinker()
-
-    def make_thunks(self, *args, **kwargs):  # Theano's linker duck type
-        raise NotImplementedError("VM_Linker builds its VM through make_vm")
 
     def make_node_thunks(self, fgraph, storage_map):
         return node_thunks(self._inner(), fgraph, storage_map)

@@ -155,3 +155,18 @@ def test_theano_style_registration_of_a_linker_object():
     assert isinstance(predefined_linkers["py"], PerformLinker)
     with pytest.raises(KeyError):
         predefined_linkers["instance_for_test"]
+
+
+def test_theano_linker_objects_follow_the_protocol():
+    from symbolic import gof
+
+    linkers = [
+        gof.PerformLinker(),
+        gof.CLinker(),
+        gof.OpWiseCLinker(),
+        gof.vm.VM_Linker(),
+        gof.WrapLinker([gof.PerformLinker()], lambda i, node, thunk: thunk()),
+    ]
+    for linker in linkers:
+        assert isinstance(linker, Linker), linker
+        assert Mode(linker=linker).linker is linker
