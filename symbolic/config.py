@@ -13,6 +13,8 @@ import os
 import shutil
 import sys
 
+from symbolic.utils.linkers import LINKER_NAMES
+
 _logger = logging.getLogger(__name__)
 
 
@@ -78,8 +80,9 @@ _OPTIONS = [
     _Option(
         "linker",
         "auto",
-        "Default linker: 'auto', 'py', 'c', 'cvm', 'vm'.",
-        choices=("auto", "py", "c", "c|py", "cvm", "vm", "cvm_nogc", "vm_nogc", "llvm"),
+        "Default linker: a name of the linker registry "
+        "(symbolic.utils.linkers: 'auto', 'c', 'llvm', 'py'...).",
+        choices=LINKER_NAMES,
     ),
     _Option(
         "optimizer",

@@ -20,6 +20,7 @@ from symbolic.backends.c.linker import CLinker
 from symbolic.backends.python.linker import PerformLinker
 from symbolic.compile.lazy import schedule_lazy
 from symbolic.compile.vm import VM, raise_with_node
+from symbolic.utils.linkers import linker_factory
 
 _logger = logging.getLogger(__name__)
 
@@ -146,15 +147,17 @@ class WrapLinker:
         ``thunk.outputs`` are its storage cells).
     """
 
+    name = "wrap"
+    # Each node runs as its own thunks: no rewrite is needed or refused.
+    required_rewrites = ()
+    incompatible_rewrites = ()
+
     def __init__(self, linkers, wrapper):
         linkers = list(linkers)
         if not linkers:
             raise ValueError("WrapLinker needs at least one linker, got none")
         self.linkers = linkers
         self.wrapper = wrapper
-
-    def make_thunks(self, *args, **kwargs):  # Theano's linker duck type
-        raise NotImplementedError("WrapLinker builds its VM through make_vm")
 
     def make_node_thunks(self, fgraph, storage_map):
         vm = self.make_vm(fgraph, storage_map)
@@ -217,13 +220,18 @@ class VM_Linker:
         Accepted for Theano's sake; our VM decides these itself.
     use_cloop, c_thunks : bool
         Run the nodes in the C runtime (True) or with ``perform`` (False).
-        None (the default) follows ``config.linker``: C unless it is 'py'
-        or 'vm'.
+        None (the default) follows ``config.linker``: C unless the linker
+        registered under that name is the Python one.
     callback : callable, optional
         ``callback(node, thunk, storage_map, compute_map)`` is called after
         each node runs, as Theano's VM did; ``compute_map`` says which
         variables hold a value.
     """
+
+    name = "vm"
+    # Each node runs as its own thunks: no rewrite is needed or refused.
+    required_rewrites = ()
+    incompatible_rewrites = ()
 
     def __init__(
         self,
@@ -240,7 +248,8 @@ class VM_Linker:
         if c_thunks is None:
             c_thunks = use_cloop
         if c_thunks is None:
-            c_thunks = config.linker not in ("py", "vm", "vm_nogc")
+            # The registry says which class serves the configured name.
+            c_thunks = not issubclass(linker_factory(config.linker), PerformLinker)
         self.c_thunks = bool(c_thunks)
         self.callback = callback
         self.allow_gc = allow_gc
@@ -248,9 +257,6 @@ class VM_Linker:
 
     def _inner(self):
         return CLinker() if self.c_thunks else PerformLinker()
-
-    def make_thunks(self, *args, **kwargs):  # Theano's linker duck type
-        raise NotImplementedError("VM_Linker builds its VM through make_vm")
 
     def make_node_thunks(self, fgraph, storage_map):
         return node_thunks(self._inner(), fgraph, storage_map)

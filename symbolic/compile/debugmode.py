@@ -21,11 +21,12 @@ import sys
 
 import numpy
 
-from symbolic.compile.linker import get_linker
+from symbolic.compile.linker import get_linker, linker_rewrites
 from symbolic.compile.mode import Mode
 from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.graph.fgraph import FunctionGraph
+from symbolic.utils.linkers import LINKER_NAMES, linker_names
 
 _logger = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ class DebugVM:
         self.check_isfinite = check_isfinite
         self.nodes = fgraph.toposort()
         self.destroyed = _overwritten_variables(self.nodes)
-        self.unrewritten = getattr(fgraph, "unrewritten", None)
+        self.unrewritten = fgraph.unrewritten
         # A lazy graph computes only the branch it takes; replaying every node
         # would run (and fail on) the other one, so such graphs run unchecked.
         self.lazy = any(getattr(n.op, "lazy", False) for n in self.nodes)
@@ -307,11 +308,22 @@ class DebugLinker:
     name = "debug"
 
     def __init__(self, backend="auto", check_isfinite=True):
+        if not hasattr(backend, "make_vm") and backend not in LINKER_NAMES:
+            raise ValueError(
+                f"DebugMode: unknown linker {backend!r} to check: expected one "
+                f"of {list(linker_names())} or a linker object (with make_vm)"
+            )
         self.backend = backend
         self.check_isfinite = check_isfinite
 
-    def make_thunks(self, *args, **kwargs):  # the Mode duck-type check
-        raise NotImplementedError("DebugLinker builds a VM through make_vm")
+    @property
+    def required_rewrites(self):
+        """The checked backend's: the graph it runs is the graph checked."""
+        return linker_rewrites(self.backend)[0]
+
+    @property
+    def incompatible_rewrites(self):
+        return linker_rewrites(self.backend)[1]
 
     def make_vm(self, fgraph, storage_map, profile=None):
         backend_vm = get_linker(self.backend).make_vm(fgraph, storage_map, profile)

@@ -4,16 +4,18 @@ A backend is asked, node by node, for a thunk; every node has at least its
 ``perform`` thunk (the Python reference backend), so every graph runs. The
 VM and its storage live in :mod:`symbolic.compile.vm`, the reference linker
 in :mod:`symbolic.backends.python.linker`; both stay importable from here.
+Linker names resolve through the one registry, :mod:`symbolic.utils.linkers`.
 """
 
 import logging
 
 from symbolic.compile.vm import VM, make_storage_map, raise_with_node
+from symbolic.utils.linkers import make_linker
 
 __all__ = [
-    "C_LINKERS",
     "VM",
     "get_linker",
+    "linker_rewrites",
     "make_storage_map",
     "raise_with_node",
 ]
@@ -32,23 +34,30 @@ def __getattr__(name):
 
 
 def get_linker(name):
-    """Return the linker for a mode's linker name (Python until backends register).
+    """Return the linker for a mode's ``linker``: a registered name or a linker.
 
-    A linker object (anything with ``make_vm``) is returned as it is.
+    A linker object (anything with ``make_vm``) is returned as it is; a name
+    is looked up in the one registry (:mod:`symbolic.utils.linkers`).
+
+    Raises
+    ------
+    UnknownLinkerError
+        When ``name`` is neither registered nor a linker; the message lists
+        the registered names.
     """
     if hasattr(name, "make_vm"):
         return name
-    from symbolic.backends import base
-
-    if name in C_LINKERS and base.linker_for(name) is None:
-        import symbolic.backends.c.linker  # registers the C linkers
-    if name in C_LINKERS or name == "llvm":
-        # Registers 'llvm', which the C linker also falls back to.
-        import symbolic.backends.llvm.linker  # noqa: F401
-    from symbolic.backends.python.linker import PerformLinker
-
-    return base.linker_for(name) or PerformLinker()
+    return make_linker(name)
 
 
-#: Linker names the C backend serves (it falls back itself when it cannot build).
-C_LINKERS = ("auto", "cvm", "c", "c|py", "cvm_nogc")
+def linker_rewrites(linker):
+    """``(required, incompatible)`` rewrite tags of ``linker`` (a name or object).
+
+    A linker object without the attributes (a user's Theano-style linker)
+    needs and refuses nothing.
+    """
+    linker = get_linker(linker)
+    return (
+        tuple(getattr(linker, "required_rewrites", ())),
+        tuple(getattr(linker, "incompatible_rewrites", ())),
+    )

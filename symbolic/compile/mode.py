@@ -3,33 +3,22 @@
 import logging
 
 from symbolic.config import config
+from symbolic.rewriting.pipeline import LEVELS
+from symbolic.utils.linkers import (
+    LINKER_NAMES,
+    linker_names,
+    register_linker,  # noqa: F401  (Theano's path)
+)
 
 _logger = logging.getLogger(__name__)
 
-predefined_linkers = (
-    "py",
-    "vm",
-    "cvm",
-    "c",
-    "c|py",
-    "vm_nogc",
-    "cvm_nogc",
-    "auto",
-    "llvm",
-)
-predefined_optimizers = {
-    "fast_run": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
-    "fast_compile": ("canonicalize_fast",),
-    "merge": ("merge",),
-    "stabilize": ("canonicalize", "stabilize"),
-    "unsafe": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
-    "o1": ("canonicalize_fast",),
-    "o2": ("canonicalize", "stabilize"),
-    "o3": ("canonicalize", "stabilize", "specialize"),
-    "o4": ("canonicalize", "stabilize", "specialize", "fusion", "inplace"),
-    None: (),
-    "None": (),
-}
+#: The linker names ``Mode`` accepts: a live view of the one registry
+#: (:mod:`symbolic.utils.linkers`), which config and ``get_linker`` read too.
+predefined_linkers = LINKER_NAMES
+
+#: ``{optimizer name: rewrite phases it runs}``: the pipeline's levels, plus
+#: None (no rewrites at all).
+predefined_optimizers = {**LEVELS, None: ()}
 
 
 class Mode:
@@ -37,10 +26,20 @@ class Mode:
 
     Parameters
     ----------
-    linker : str, optional
-        'auto' picks the fastest available backend.
+    linker : str or linker, optional
+        A name of the linker registry (:mod:`symbolic.utils.linkers`;
+        'auto' picks the fastest available backend) or a linker object
+        (anything with ``make_vm``, see :class:`symbolic.backends.base.Linker`).
+        None or 'default' takes ``config.linker``.
     optimizer : str or None
-        'default' takes ``config.optimizer``.
+        A key of :data:`predefined_optimizers` or a callable rewriting a
+        FunctionGraph in place; 'default' takes ``config.optimizer``.
+
+    Raises
+    ------
+    ValueError
+        For a linker name nothing registered, or an unknown optimizer; the
+        message lists the accepted ones.
 
     Examples
     --------
@@ -53,15 +52,19 @@ class Mode:
             linker = config.linker
         if optimizer == "default":
             optimizer = config.optimizer
-        if linker not in predefined_linkers and not (
-            hasattr(linker, "make_thunks") or hasattr(linker, "make_vm")
-        ):
+        if linker not in LINKER_NAMES and not hasattr(linker, "make_vm"):
             raise ValueError(
-                f"unknown linker {linker!r}: expected one of {predefined_linkers} "
+                f"unknown linker {linker!r}: expected one of {list(linker_names())} "
                 f"or a linker object (with make_vm)"
             )
+        if optimizer == "None":
+            optimizer = None
         if optimizer not in predefined_optimizers and not callable(optimizer):
-            raise ValueError(f"unknown optimizer {optimizer!r}")
+            raise ValueError(
+                f"unknown optimizer {optimizer!r}: expected one of "
+                f"{[name for name in predefined_optimizers if name is not None]}, "
+                f"None or a callable"
+            )
         self.linker = linker
         self.optimizer = optimizer
         self.included = ()

@@ -92,8 +92,8 @@ class NanGuardLinker:
         self.inf_is_error = inf_is_error
         self.big_is_error = big_is_error
 
-    def make_thunks(self, *args, **kwargs):  # the Mode duck-type check
-        raise NotImplementedError("NanGuardLinker builds a VM through make_vm")
+    required_rewrites = ()
+    incompatible_rewrites = ()
 
     def check(self, value, node, index, input_cells=()):
         """Raise NanGuardError when ``value`` (output ``index`` of ``node``) is bad.

@@ -60,12 +60,7 @@ def rebuild_collect_shared(
     inputs = list(inputs or [])
     single = outputs is not None and not isinstance(outputs, (list, tuple))
     out_list = [] if outputs is None else ([outputs] if single else list(outputs))
-    out_vars = [o.variable if isinstance(o, SymbolicOutput) else o for o in out_list]
-    for var in out_vars:
-        if not isinstance(var, Variable):
-            raise TypeError(
-                f"rebuild_collect_shared: outputs must be Variables, got {var!r}"
-            )
+    out_vars = _output_variables(out_list)
     update_pairs = check_updates(updates)
 
     memo = {}
@@ -98,32 +93,50 @@ def rebuild_collect_shared(
     shared_inputs = _shared_of(cloned_outs + [e for _, e in update_expr])
     if no_default_updates is not True:
         skip = set(no_default_updates or ())
-        pending = list(shared_inputs)
-        while pending:
-            var = pending.pop(0)
-            default = getattr(var, "default_update", None)
-            if default is None or var in update_d or var in skip:
-                continue
-            (new_expr,) = clone_all([default])
-            update_d[var] = new_expr
-            update_expr.append((var, new_expr))
-            for extra in _shared_of([new_expr]):
-                if extra not in shared_inputs:
-                    shared_inputs.append(extra)
-                    pending.append(extra)
+        _add_default_updates(shared_inputs, update_d, update_expr, skip, clone_all)
 
     input_variables = [memo.get(var, var) for var in inputs]
-    results = []
-    for original, new in zip(out_list, cloned_outs):
-        if isinstance(original, SymbolicOutput):
-            results.append(type(original)(new, borrow=original.borrow))
-        else:
-            results.append(new)
-    if single:
-        cloned_outputs = results[0]
-    else:
-        cloned_outputs = results
+    results = [
+        type(original)(new, borrow=original.borrow)
+        if isinstance(original, SymbolicOutput)
+        else new
+        for original, new in zip(out_list, cloned_outs)
+    ]
+    cloned_outputs = results[0] if single else results
     return input_variables, cloned_outputs, [memo, update_d, update_expr, shared_inputs]
+
+
+def _output_variables(out_list):
+    """The variables of ``out_list`` (Variables or Outs); anything else raises."""
+    out_vars = [o.variable if isinstance(o, SymbolicOutput) else o for o in out_list]
+    for var in out_vars:
+        if not isinstance(var, Variable):
+            raise TypeError(
+                f"rebuild_collect_shared: outputs must be Variables, got {var!r}"
+            )
+    return out_vars
+
+
+def _add_default_updates(shared_inputs, update_d, update_expr, skip, clone_all):
+    """Add the ``default_update`` of each shared input without an update.
+
+    A default update may read more shared variables: they join
+    ``shared_inputs`` (and get their own default updates). Everything is
+    updated in place.
+    """
+    pending = list(shared_inputs)
+    while pending:
+        var = pending.pop(0)
+        default = getattr(var, "default_update", None)
+        if default is None or var in update_d or var in skip:
+            continue
+        (new_expr,) = clone_all([default])
+        update_d[var] = new_expr
+        update_expr.append((var, new_expr))
+        for extra in _shared_of([new_expr]):
+            if extra not in shared_inputs:
+                shared_inputs.append(extra)
+                pending.append(extra)
 
 
 def _shared_of(variables):

@@ -103,6 +103,14 @@ class FunctionGraph:
     variables : set of Variable
     destroyable_inputs : set of Variable
         Inputs an in-place op may overwrite (see ``rewriting.destroy``).
+    loop_invariant : sequence of Variable
+        Inputs that keep their value on every step of a loop running this
+        graph (a scan body's non-sequences, set by Scan); backends may do
+        work that depends on them once per loop. Empty by default.
+    unrewritten : FunctionGraph or None
+        A copy of the graph as it was before rewriting, kept when the mode
+        asks for it (DebugMode) so that the rewritten graph can be checked
+        against it. None by default.
     """
 
     def __init__(self, inputs, outputs, features=None, clone=True, update_mapping=None):
@@ -121,6 +129,9 @@ class FunctionGraph:
         # Inputs that in-place rewrites may overwrite (set by function()).
         self.destroyable_inputs = set()
         self.destroy_handler = None
+        # Set by Scan and by function() for DebugMode (see the docstring).
+        self.loop_invariant = ()
+        self.unrewritten = None
         # (orderings, order) of the last toposort; any edit of the graph or
         # of its features drops it.
         self._order = None

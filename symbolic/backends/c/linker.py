@@ -4,7 +4,10 @@ Each node of ``fgraph.toposort()`` becomes an entry of a
 ``_runtime.Program`` (see :mod:`symbolic.backends.c.lowering`): fused
 elemwise kernels from the graph's kernel library, BLAS calls, reductions,
 softmax kernels, views and shape ops run in C; every other op runs its Python
-thunk from the same loop.  A lazy node (``ifelse``) gets its branches laid
+thunk from the same loop.  A ``SumOfElemwise`` node (the C backend's
+rewrite, :mod:`symbolic.rewriting.rules.c_backend`) gets two entries, its
+elemwise and its sum, which run as one pass of the kernel's ``_sum`` when
+the kernel has one.  A lazy node (``ifelse``) gets its branches laid
 out before it behind jump entries, so only the chosen branch runs, still in
 the C loop.  Storage cells are the ones the Python VM uses, so
 ``Function`` reads results the same way.  Output buffers are reused across
@@ -19,8 +22,7 @@ import time
 import warnings
 from typing import NamedTuple
 
-from symbolic.backends import base
-from symbolic.backends.c.lowering import FLOAT_DTYPES, Entry, lower_node, runtime_abi
+from symbolic.backends.c.lowering import Entry, lower_node, runtime_abi
 from symbolic.backends.c.runtime import runtime
 from symbolic.backends.python.linker import PerformLinker
 from symbolic.backends.python.thunks import perform_thunk
@@ -29,7 +31,9 @@ from symbolic.compile.vm import raise_with_node
 from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.ops.elemwise import Elemwise
-from symbolic.ops.math import Sum
+from symbolic.ops.sum_of_elemwise import SumOfElemwise
+from symbolic.rewriting.rules.c_backend import C_SUM_OF_ELEMWISE
+from symbolic.utils.linkers import make_linker
 
 _logger = logging.getLogger(__name__)
 
@@ -54,15 +58,29 @@ class CLinker:
     """
 
     name = "cvm"
+    incompatible_rewrites = ()
 
     def __init__(self, allow_fallback=True):
         self.allow_fallback = allow_fallback
+
+    @property
+    def required_rewrites(self):
+        """The Sum-of-Elemwise pairing, when the C runtime is there to run it.
+
+        Without the runtime the graph goes to the LLVM linker, which pairs
+        such sums itself: then nothing is required.
+        """
+        if self.allow_fallback and not runtime.available():
+            return ()
+        return (C_SUM_OF_ELEMWISE,)
 
     def make_vm(self, fgraph, storage_map, profile=None):
         """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""
         nodes = fgraph.toposort()
         steps = _steps(fgraph, nodes)
-        if steps is None or (profile is not None and len(steps) != len(nodes)):
+        if steps is None or (
+            profile is not None and any(step.kind != "node" for step in steps)
+        ):
             # The profiler times entry by entry, which jumps would defeat.
             _logger.debug("lazy graph run by the Python VM: %s", fgraph)
             return PerformLinker().make_vm(fgraph, storage_map, profile)
@@ -72,7 +90,8 @@ class CLinker:
             if not self.allow_fallback:
                 raise
             return _fallback_linker(exc).make_vm(fgraph, storage_map, profile)
-        return _link(module, fgraph, nodes, steps, storage_map, profile)
+        parts, storage_map = _sum_parts(nodes, storage_map)
+        return _link(module, fgraph, nodes, steps, storage_map, profile, parts)
 
 
 class _Step(NamedTuple):
@@ -109,7 +128,7 @@ def _steps(fgraph, nodes):
     None when a lazy node has other than two branches.
     """
     if not any(getattr(node.op, "lazy", False) for node in nodes):
-        return [_Step("node", node) for node in nodes]
+        return [step for node in nodes for step in _node_steps(node)]
     main, branches_of = lazy_layout(fgraph, nodes)
     if any(len(branches) != 2 for branches in branches_of.values()):
         return None
@@ -117,7 +136,7 @@ def _steps(fgraph, nodes):
 
     def emit(node):
         if node not in branches_of:
-            steps.append(_Step("node", node))
+            steps.extend(_node_steps(node))
             return
         first, second = branches_of[node]
         branch = len(steps)
@@ -137,10 +156,49 @@ def _steps(fgraph, nodes):
     return steps
 
 
-def _link(module, fgraph, nodes, steps, storage_map, profile):
+def _node_steps(node):
+    """A node's steps: one, or a SumOfElemwise's two parts (see :func:`_sum_parts`)."""
+    if isinstance(node.op, SumOfElemwise):
+        return [_Step("node", part) for part in node.op.parts(node)]
+    return [_Step("node", node)]
+
+
+class _SumParts(NamedTuple):
+    """The SumOfElemwise nodes of a graph, as the program runs them."""
+
+    #: ``{elemwise part: sum part}``.
+    sums: dict
+    #: ``{part: the SumOfElemwise node}``: profiles time the graph's node.
+    owner: dict
+
+
+def _sum_parts(nodes, storage_map):
+    """The SumOfElemwise nodes as their parts: ``(_SumParts, cells)``.
+
+    The program runs each such node as an elemwise entry and a sum entry
+    (one pass of the kernel's ``_sum`` when it has one). ``cells`` is
+    ``storage_map`` plus the parts' cells: the sum part writes the node's
+    output cell, the elemwise part a cell of its own.
+    """
+    parts = _SumParts({}, {})
+    cells = storage_map
+    for node in nodes:
+        if not isinstance(node.op, SumOfElemwise):
+            continue
+        elemwise, total = node.op.parts(node)
+        if cells is storage_map:
+            cells = dict(storage_map)
+        cells[elemwise.outputs[0]] = [None]
+        cells[total.outputs[0]] = storage_map[node.outputs[0]]
+        parts.sums[elemwise] = total
+        parts.owner[elemwise] = parts.owner[total] = node
+    return parts, cells
+
+
+def _link(module, fgraph, nodes, steps, storage_map, profile, parts):
     inner = _compile_inner_functions(nodes)
     try:
-        return _link_program(module, fgraph, nodes, steps, storage_map, profile)
+        return _link_program(module, fgraph, steps, storage_map, profile, parts)
     finally:
         if inner is not None:
             inner.join()
@@ -177,8 +235,9 @@ def _compile_inner_functions(nodes):
     return thread
 
 
-def _link_program(module, fgraph, nodes, steps, storage_map, profile):
-    plan = _kernel_plan(nodes, _summed_elemwise(fgraph, nodes))
+def _link_program(module, fgraph, steps, storage_map, profile, parts):
+    nodes = [step.node for step in steps if step.kind == "node"]
+    plan = _kernel_plan(nodes, parts.sums)
     kernels = {} if plan is None else plan.cached()
     if kernels is None and not (config.compile__background and _tiers_agree(plan)):
         kernels = _build_kernels(plan)
@@ -186,11 +245,13 @@ def _link_program(module, fgraph, nodes, steps, storage_map, profile):
         # Not in the disk cache: run the elemwise nodes in Python until the
         # background build is done, then switch to the compiled program.
         def relink(built):
-            return _program(module, fgraph, steps, storage_map, built, profile)
+            return _program(module, fgraph, steps, storage_map, built, profile, parts)
 
-        first = _program(module, fgraph, steps, storage_map, {}, profile, quiet=True)
+        first = _program(
+            module, fgraph, steps, storage_map, {}, profile, parts, quiet=True
+        )
         return TieredProgram(first, plan, relink)
-    return _program(module, fgraph, steps, storage_map, kernels, profile)
+    return _program(module, fgraph, steps, storage_map, kernels, profile, parts)
 
 
 def _tiers_agree(plan):
@@ -202,43 +263,6 @@ def _tiers_agree(plan):
     wait for their kernels on the first call.
     """
     return getattr(plan, "computes_as_numpy", False)
-
-
-def _summed_elemwise(fgraph, nodes):
-    """``{elemwise node: sum node}``: full float Sums of a one-output Elemwise.
-
-    The elemwise output must feed only that Sum (and be no graph output), and
-    the Elemwise must not work in place: the pair then runs as one pass that
-    never stores the elemwise values (``sum(sqr(W))``, an L2 penalty).
-    """
-    pairs = {}
-    for node in nodes:
-        if type(node.op) is not Sum:
-            continue
-        (var,) = node.inputs
-        owner = var.owner
-        if owner is None or not isinstance(owner.op, Elemwise) or var.ndim == 0:
-            continue
-        if len(owner.outputs) != 1 or owner.op.inplace_pattern:
-            continue
-        if len(node.op._axes(var.ndim)) != var.ndim:
-            continue
-        if var.dtype not in FLOAT_DTYPES or node.outputs[0].dtype not in FLOAT_DTYPES:
-            continue
-        clients = fgraph.clients.get(var, ())
-        if len(clients) != 1 or clients[0][0] is not node:
-            continue
-        pairs[owner] = node
-    return pairs
-
-
-def _fuse_sums(fgraph, nodes, kernels):
-    """``{elemwise node: sum node}`` of the pairs whose kernel has ``_sum``."""
-    return {
-        e: r
-        for e, r in _summed_elemwise(fgraph, nodes).items()
-        if getattr(kernels.get(e), "sum_address", 0)
-    }
 
 
 def _jump_entry(step, storage_map):
@@ -263,12 +287,16 @@ def _jump_entry(step, storage_map):
     return Entry(kind, (selector,), (), thunk, (step.target,)), thunk
 
 
-def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
+def _program(module, fgraph, steps, storage_map, kernels, profile, parts, quiet=False):
     entries = []
     thunks = []
     nodes = [step.node for step in steps]
     graph_nodes = [step.node for step in steps if step.kind == "node"]
-    fused = _fuse_sums(fgraph, graph_nodes, kernels)
+    # Pairs whose kernel has a ``_sum``: the elemwise entry is skipped and
+    # the sum entry runs both in one pass.
+    fused = {
+        e: r for e, r in parts.sums.items() if getattr(kernels.get(e), "sum_address", 0)
+    }
     position = {
         step.node: index for index, step in enumerate(steps) if step.kind == "node"
     }
@@ -334,6 +362,7 @@ def _program(module, fgraph, steps, storage_map, kernels, profile, quiet=False):
         on_error,
     )
     program.nodes = nodes
+    program.owners = [parts.owner.get(node, node) for node in nodes]
     program.thunks = thunks
     program.kinds = [entry.kind for entry in entries]
     program.kernels = kernels
@@ -360,7 +389,7 @@ def _loop_invariant(fgraph, nodes):
     A scan marks its body's non-sequence inputs in ``fgraph.loop_invariant``;
     a variable computed from those and constants alone is invariant too.
     """
-    invariant = set(getattr(fgraph, "loop_invariant", ()))
+    invariant = set(fgraph.loop_invariant)
     if not invariant:
         return invariant
     invariant.update(v for v in fgraph.variables if isinstance(v, Constant))
@@ -390,24 +419,33 @@ def _cells_to_clear(fgraph, nodes, storage_map):
 
 
 class ProfiledProgram:
-    """Runs a program entry by entry, filling the profile's per-node times."""
+    """Runs a program entry by entry, filling the profile's per-node times.
+
+    The entries of a node the program runs in two (a SumOfElemwise) add up
+    to one call of that node.
+    """
 
     def __init__(self, program, profile):
         self.program = program
         self.profile = profile
         self.nodes = program.nodes
         self.start_loop = getattr(program, "start_loop", None)
+        owners = program.owners
+        self._timed = [
+            (owner, index + 1 == len(owners) or owners[index + 1] is not owner)
+            for index, owner in enumerate(owners)
+        ]
 
     def __call__(self):
         apply_time = self.profile.apply_time
         apply_calls = self.profile.apply_callcount
         run = self.program.run
         try:
-            for index, node in enumerate(self.nodes):
+            for index, (node, last) in enumerate(self._timed):
                 start = time.perf_counter()
                 run(index)
                 apply_time[node] += time.perf_counter() - start
-                apply_calls[node] += 1
+                apply_calls[node] += last
         finally:
             self.program.clear()
 
@@ -420,10 +458,8 @@ def _kernel_plan(nodes, summed=()):
     elemwise = [node for node in nodes if isinstance(node.op, Elemwise)]
     if not elemwise or not config.cxx:
         return _LLVMKernels(elemwise) if elemwise else None
-    try:
-        from symbolic.backends.c import elemwise_kernels
-    except ImportError:
-        return None
+    from symbolic.backends.c import elemwise_kernels
+
     plan = elemwise_kernels.NodeKernels(elemwise, summed)
     return plan if plan.specs else None
 
@@ -531,15 +567,10 @@ def _note_fallback(node):
 
 
 def _fallback_linker(exc):
-    """The LLVM linker when registered, else the Python one; warn once."""
+    """The LLVM linker, which needs no C runtime; warn once."""
     global _warned_no_runtime
-    linker = base.linker_for("llvm")
-    backend = "LLVM" if linker is not None else "Python"
+    linker = make_linker("llvm")
     if not _warned_no_runtime:
         _warned_no_runtime = True
-        warnings.warn(_NO_RUNTIME.format(reason=exc, backend=backend), stacklevel=4)
-    return linker if linker is not None else PerformLinker()
-
-
-for _name in ("auto", "cvm", "c", "c|py", "cvm_nogc"):
-    base.register_linker(_name, CLinker)
+        warnings.warn(_NO_RUNTIME.format(reason=exc, backend="LLVM"), stacklevel=4)
+    return linker

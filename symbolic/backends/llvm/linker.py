@@ -13,7 +13,6 @@ run only their chosen branch, as in the Python VM.
 
 import logging
 
-from symbolic.backends import base
 from symbolic.backends.llvm.thunks import GraphKernels, node_thunk
 from symbolic.compile.lazy import schedule_lazy
 from symbolic.compile.vm import VM
@@ -44,6 +43,8 @@ class LLVMLinker:
     """Links a graph into an :class:`LLVMVM` (``Mode(linker='llvm')``)."""
 
     name = "llvm"
+    required_rewrites = ()
+    incompatible_rewrites = ()
 
     def make_vm(self, fgraph, storage_map, profile=None):
         """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""
@@ -62,6 +63,3 @@ def graph_kernels(fgraph, nodes):
     from symbolic.backends.llvm import graph_kernels as jit_code
 
     return jit_code.build(fgraph, nodes)
-
-
-base.register_linker("llvm", LLVMLinker)

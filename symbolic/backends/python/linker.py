@@ -6,9 +6,15 @@ from symbolic.compile.vm import VM
 
 
 class PerformLinker:
-    """Links every node to its ``perform`` thunk (the reference backend)."""
+    """Links every node to its ``perform`` thunk (the reference backend).
+
+    It follows :class:`symbolic.backends.base.Linker`; it needs no rewrite
+    and refuses none.
+    """
 
     name = "py"
+    required_rewrites = ()
+    incompatible_rewrites = ()
 
     def make_vm(self, fgraph, storage_map, profile=None):
         nodes = fgraph.toposort()

@@ -1,7 +1,7 @@
 """Lowerings of the views (Reshape, Subtensor, Rebroadcast) and the shape ops."""
 
 from symbolic.backends.c.lowering import Lowered, lowering, runtime_abi, typenum
-from symbolic.ops.basic import Alloc, MakeVector, Rebroadcast, Shape
+from symbolic.ops.basic import Alloc, MakeVector, Rebroadcast, Shape, Shape_i
 from symbolic.ops.join_split import Join
 from symbolic.ops.reshaping import Reshape
 from symbolic.ops.subtensor import Subtensor
@@ -72,20 +72,10 @@ def lower_MakeVector(node, kernels):
     return Lowered("MAKEVECTOR", (typenum(node.op.dtype),))
 
 
-def _register_shape_i():
-    """Shape_i comes with the shape rewrites; lower it when it exists."""
-    try:
-        from symbolic.ops.basic import Shape_i
-    except ImportError:
-        return
-
-    @lowering(Shape_i)
-    def lower_Shape_i(node, kernels):
-        """The length of one axis as a 0-d int64."""
-        return Lowered("SHAPE_I", (int(node.op.i),))
-
-
-_register_shape_i()
+@lowering(Shape_i)
+def lower_Shape_i(node, kernels):
+    """The length of one axis as a 0-d int64."""
+    return Lowered("SHAPE_I", (int(node.op.i),))
 
 
 @lowering(Join)
