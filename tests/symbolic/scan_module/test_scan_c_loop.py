@@ -17,9 +17,12 @@ from symbolic.graph.op import Op
 from symbolic.scan_module import scan, scan_perform, until
 from symbolic.scan_module.scan_op import Scan, _made_in
 
-pytestmark = pytest.mark.skipif(
-    not runtime.available(), reason="the C runtime cannot be built here"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not runtime.available(), reason="the C runtime cannot be built here"
+    ),
+    pytest.mark.c_backend,
+]
 
 rng = numpy.random.RandomState(11)
 FAST_RUN = get_mode("FAST_RUN")
