@@ -47,7 +47,7 @@ def test_importing_with_a_gpu_device_works():
 def test_the_linker_flag_selects_the_default_modes_linker(mode, linker):
     from symbolic.compile.mode import get_mode
 
-    with change_flags(linker=linker):
+    with change_flags(mode="Mode", linker=linker):
         assert get_mode(mode).linker == linker
 
 
