@@ -1,5 +1,10 @@
 """Suite-wide settings."""
 
+import os
+import subprocess
+
+import pytest
+
 from symbolic.config import config
 
 # Tests check what the compiled program runs on its first call, so C kernels
@@ -13,11 +18,6 @@ config.compile__background = False
 # linker=py (scripts/test.sh).  Tests of the C backend's own workings carry the
 # ``c_backend`` marker and skip in those passes; with ``cxx`` empty no test may
 # start a C compiler.
-
-import os  # noqa: E402
-import subprocess  # noqa: E402
-
-import pytest  # noqa: E402
 
 #: Program names taken for a C compiler when ``config.cxx`` is empty.
 _COMPILER_NAMES = ("gcc", "cc", "g++", "c++", "clang", "clang++", "tcc")

@@ -2,14 +2,11 @@
 machine code, a different graph gets its own, and both still compute."""
 
 import numpy
-import pytest
 
-pytest.importorskip("llvmlite", reason="the LLVM backend needs llvmlite")
-
-import symbolic  # noqa: E402
-import symbolic.tensor as T  # noqa: E402
-from symbolic.backends.llvm import jit  # noqa: E402
-from symbolic.compile.mode import Mode  # noqa: E402
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends.llvm import jit
+from symbolic.compile.mode import Mode
 
 LLVM = Mode(linker="llvm", optimizer="fast_run")
 
