@@ -2,7 +2,8 @@
 # Installs the project with its test extras into .venv and runs the whole suite,
 # then the symbolic suite again under DebugMode (every call cross-checked
 # against perform and against the unrewritten graph; the finiteness check is
-# off because many tests compute inf on purpose).
+# off because many tests compute inf on purpose), then under the LLVM and
+# Python backends.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Debian packages some tests need: Chromium (the live-plot test) and Open MPI
@@ -37,5 +38,15 @@ if [ "$rc" -eq 0 ] && [ "$#" -eq 0 ]; then
     rc=$?
     if [ "$rc" -eq 5 ]; then rc=0; fi
 fi
+# The symbolic suite again under each other backend: LLVM with no C compiler
+# at all (cxx empty: a test that starts one fails), then the Python perform
+# reference. Tests of the C backend's own workings skip in these passes.
+for flags in "linker=llvm,cxx=" "linker=py"; do
+    if [ "$rc" -eq 0 ] && [ "$#" -eq 0 ]; then
+        SYMBOLIC_FLAGS="$flags" .venv/bin/python -m pytest -n 2 tests/symbolic
+        rc=$?
+        if [ "$rc" -eq 5 ]; then rc=0; fi
+    fi
+done
 set -e
 exit "$rc"

@@ -341,7 +341,8 @@ class DebugMode(Mode):
         Raise on nan/inf produced from finite inputs (default: the
         ``DebugMode__check_finite`` flag, True).
     linker : str
-        The backend being checked (default: the fast default backend).
+        The backend being checked (default: the configured one,
+        ``config.linker``).
 
     The remaining Theano parameters are accepted for compatibility.
     """
@@ -361,7 +362,7 @@ class DebugMode(Mode):
     ):
         if check_isfinite is None:
             check_isfinite = config.DebugMode__check_finite
-        backend = "auto" if linker in (None, "default") else linker
+        backend = config.linker if linker in (None, "default") else linker
         super().__init__(
             linker=DebugLinker(backend, check_isfinite), optimizer=optimizer
         )

@@ -138,7 +138,8 @@ class Mode:
 
 
 def _fast_run():
-    return Mode(linker="auto", optimizer="fast_run")
+    # The configured linker, as Theano's FAST_RUN honoured THEANO_FLAGS=linker.
+    return Mode(linker=None, optimizer="fast_run")
 
 
 def _fast_compile():

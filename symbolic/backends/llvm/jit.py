@@ -2,10 +2,14 @@
 
 The only module that touches ``llvmlite.binding``.  Modules are optimized
 at -O3 with the loop and SLP vectorizers for the host CPU, then finalized by
-MCJIT; libm symbols resolve against the running process.
+MCJIT; libm symbols resolve against the running process.  A module whose IR
+text was compiled before in this process reuses that machine code (tests and
+training scripts compile the same graphs again and again).
 """
 
+import collections
 import functools
+import threading
 import time
 
 import llvmlite.binding as llvm
@@ -45,13 +49,46 @@ class Compiled:
         return address
 
 
+#: Most finalized modules kept for reuse; one evicted stays alive as long as a
+#: kernel holds it.
+CACHE_SIZE = 256
+
+_cache = collections.OrderedDict()  # {IR text: Compiled}, oldest first
+_cache_lock = threading.Lock()  # the C linker compiles in a background thread
+
+
+@functools.cache
+def _host_layout():
+    """``(triple, data layout)`` of this process's target."""
+    return llvm.get_process_triple(), str(target_machine().target_data)
+
+
 def compile_module(module):
-    """Optimize and JIT-compile the ``llvmlite.ir.Module`` ``module``."""
+    """Optimize and JIT-compile the ``llvmlite.ir.Module`` ``module``.
+
+    Returns the :class:`Compiled` of an earlier module with the same IR text
+    when this process has compiled one.
+    """
+    module.triple, module.data_layout = _host_layout()
+    text = str(module)
+    with _cache_lock:
+        compiled = _cache.get(text)
+        if compiled is not None:
+            _cache.move_to_end(text)
+            return compiled
+    compiled = _compile_text(text)
+    with _cache_lock:
+        _cache[text] = compiled
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return compiled
+
+
+def _compile_text(text):
+    """Optimize and finalize the IR ``text`` (a :class:`Compiled`)."""
     start = time.perf_counter()
     machine = target_machine()
-    module.triple = llvm.get_process_triple()
-    module.data_layout = str(machine.target_data)
-    parsed = llvm.parse_assembly(str(module))
+    parsed = llvm.parse_assembly(text)
     parsed.verify()
     # llvmlite 0.50 dropped size_level (it defaulted to 0, which we want).
     options = llvm.create_pipeline_tuning_options(speed_level=3)

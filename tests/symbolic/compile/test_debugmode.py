@@ -158,3 +158,17 @@ def test_check_isfinite_defaults_to_the_flag():
         assert DebugMode().check_isfinite
     with change_flags(DebugMode__check_finite=False):
         assert not DebugMode().check_isfinite
+
+
+def test_debugmode_checks_the_configured_linker():
+    from symbolic.backends.llvm.linker import LLVMVM
+    from symbolic.config import change_flags
+
+    x = T.dvector("x")
+    with change_flags(linker="llvm", cxx=""):
+        mode = DebugMode()
+        f = symbolic.function([x], T.exp(x) * 2 + x, mode=mode)
+    assert mode.linker.backend == "llvm"
+    assert isinstance(f.vm.backend_vm, LLVMVM)
+    value = numpy.array([0.5, -1.0, 2.0])
+    numpy.testing.assert_allclose(f(value), numpy.exp(value) * 2 + value)

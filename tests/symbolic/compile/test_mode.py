@@ -1,4 +1,5 @@
-"""Mode selection: a GPU device is refused at compile time, not ignored."""
+"""Mode selection: a GPU device is refused at compile time, not ignored; the
+linker flag selects the default modes' linker."""
 
 import os
 import subprocess
@@ -39,3 +40,34 @@ def test_importing_with_a_gpu_device_works():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "cuda"
+
+
+@pytest.mark.parametrize("mode", [None, "Mode", "FAST_RUN"])
+@pytest.mark.parametrize("linker", ["py", "llvm", "c"])
+def test_the_linker_flag_selects_the_default_modes_linker(mode, linker):
+    from symbolic.compile.mode import get_mode
+
+    with change_flags(mode="Mode", linker=linker):
+        assert get_mode(mode).linker == linker
+
+
+def test_the_linker_flag_reaches_a_fast_run_function():
+    from symbolic.backends.llvm.linker import LLVMVM
+    from symbolic.compile.linker import VM
+
+    x = T.dvector("x")
+    with change_flags(linker="py"):
+        f = symbolic.function([x], x * 2, mode="FAST_RUN")
+    assert type(f.vm) is VM
+    with change_flags(linker="llvm", cxx=""):
+        g = symbolic.function([x], x * 2, mode="FAST_RUN")
+    assert isinstance(g.vm, LLVMVM)
+    for each in (f, g):
+        numpy.testing.assert_array_equal(each(numpy.arange(3.0)), [0.0, 2.0, 4.0])
+
+
+def test_fast_compile_keeps_the_python_linker():
+    from symbolic.compile.mode import get_mode
+
+    with change_flags(linker="llvm"):
+        assert get_mode("FAST_COMPILE").linker == "py"

@@ -18,9 +18,12 @@ from symbolic.graph.op import Op
 from symbolic.scan.op import Scan, _made_in
 from symbolic.scan_module import scan, scan_perform, until
 
-pytestmark = pytest.mark.skipif(
-    not runtime.available(), reason="the C runtime cannot be built here"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not runtime.available(), reason="the C runtime cannot be built here"
+    ),
+    pytest.mark.c_backend,
+]
 
 rng = numpy.random.RandomState(11)
 FAST_RUN = get_mode("FAST_RUN")
