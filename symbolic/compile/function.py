@@ -430,6 +430,7 @@ class Function:
         for container, spec in zip(self.input_storage, maker.inputs):
             if spec.update is not None:
                 self._updates.append((container.storage, next(cell_iter)))
+        self._copy_update = _updates_needing_copy(fgraph, n_out, maker.inputs)
         self._explicit = [
             (container, spec)
             for container, spec in zip(self.input_storage, maker.inputs)
@@ -532,7 +533,11 @@ class Function:
         if updates:
             # Read every new value before writing any: updates see old values.
             new_values = [cell[0] for _, cell in updates]
-            for (target, _), value in zip(updates, new_values):
+            for (target, _), value, needs_copy in zip(
+                updates, new_values, self._copy_update
+            ):
+                if needs_copy and isinstance(value, numpy.ndarray):
+                    value = value.copy()
                 target[0] = value
         for container, default, mutable in self._refeed:
             # A mutable input may have been overwritten: refeed a fresh copy.
@@ -760,6 +765,36 @@ def _outputs_needing_copy(fgraph, n_out, out_specs):
         )
         claimed.update(roots)
         flags.append(needs and not spec.borrow)
+    return flags
+
+
+def _updates_needing_copy(fgraph, n_out, in_specs):
+    """Decide statically which updates' new values must be copied when stored.
+
+    A new value that may alias a constant, another input or another update's
+    value would otherwise be shared with it: a later in-place operation on
+    the updated variable (an accumulator reset to a constant zero, then
+    incremented in place) would change the constant, or the other variable,
+    as well.  A value that views the updated variable itself needs no copy.
+    """
+    updated = [
+        variable
+        for variable, spec in zip(fgraph.inputs, in_specs)
+        if spec.update is not None
+    ]
+    inputs = set(fgraph.inputs)
+    claimed = set()
+    flags = []
+    for own, var in zip(updated, fgraph.outputs[n_out:]):
+        roots = view_roots(var)
+        flags.append(
+            any(
+                r is not own
+                and (r in inputs or r in claimed or isinstance(r, Constant))
+                for r in roots
+            )
+        )
+        claimed.update(roots)
     return flags
 
 
