@@ -96,10 +96,14 @@ def test_monitored_training_step_runs_entirely_in_the_c_program():
 
     if not runtime.available() or symbolic.config.mode not in ("FAST_RUN", "Mode"):
         pytest.skip("the C program runs only in FAST_RUN with the C runtime")
-    W, _x, cost, stream, _data = linear_problem()
+    W, x, cost, stream, _data = linear_problem()
     algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    # A vector's mean starts from an empty accumulator, behind an ifelse.
+    per_dimension = named(((x - W) ** 2).mean(axis=0), "per_dimension")
     monitor = TrainingDataMonitoring(
-        [cost, algorithm.total_gradient_norm], prefix="train", after_epoch=True
+        [cost, algorithm.total_gradient_norm, per_dimension],
+        prefix="train",
+        after_epoch=True,
     )
     main_loop = MainLoop(
         algorithm, stream, extensions=[monitor, FinishAfter(after_n_batches=1)]
