@@ -215,3 +215,28 @@ def test_source_names_not_matching_the_inputs_stop_training_clearly():
     with pytest.raises(ValueError, match=r"\['pixels'\].*\['features'\]"):
         main_loop.run()
     assert "got_exception" in main_loop.log.current_row
+
+
+def test_training_monitoring_without_quantities_reads_nothing_per_batch():
+    W, _x, cost, stream, data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    monitor = TrainingDataMonitoring([cost], prefix="train", after_epoch=True)
+    readouts = []
+    buffer = monitor._required_for_non_variables
+    original = buffer.get_aggregated_values
+
+    def counted():
+        readouts.append(1)
+        return original()
+
+    buffer.get_aggregated_values = counted
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=1)]
+    )
+    main_loop.run()
+    assert readouts == []
+    w, costs = numpy.zeros(2), []
+    for batch in (data[0:2], data[2:4]):
+        costs.append(((batch - w) ** 2).sum(axis=1).mean())
+        w = w - 0.1 * (-2 * (batch - w)).mean(axis=0)
+    assert_allclose(main_loop.log[2]["train_cost"], numpy.mean(costs), rtol=1e-5)
