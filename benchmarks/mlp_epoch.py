@@ -12,7 +12,12 @@ build + compile + first call) of the training function: ours cold (fresh
 compile cache, new process), ours warm (same cache, new process), and the
 peers' first-call times in this process.
 
-Run: ``python benchmarks/mlp_epoch.py``.
+Run: ``python benchmarks/mlp_epoch.py``.  With ``--avx2`` the whole run
+(ours and every peer) restarts as on a CPU without AVX-512: ours with
+``cpu__isa=avx2`` (whose first cold process then also builds that runtime
+into its empty cache), numpy's OpenBLAS with ``OPENBLAS_CORETYPE=Haswell``,
+numpy's own AVX-512 loops disabled, PyTorch with
+``ATEN_CPU_CAPABILITY=avx2`` and XLA with ``--xla_cpu_max_isa=AVX2``.
 """
 
 import json
@@ -319,7 +324,31 @@ def main():
         print("not importable (skipped):", ", ".join(missing))
 
 
+def restart_as_avx2():
+    """Run this script again with every library held to AVX2 (never returns)."""
+    from numpy._core import _multiarray_umath
+
+    env = dict(os.environ, MLP_EPOCH_AVX2="1")
+    flags = env.get("SYMBOLIC_FLAGS", "")
+    env["SYMBOLIC_FLAGS"] = ",".join(f for f in (flags, "cpu__isa=avx2") if f)
+    env["OPENBLAS_CORETYPE"] = "Haswell"
+    env["ATEN_CPU_CAPABILITY"] = "avx2"
+    env["XLA_FLAGS"] = " ".join(
+        f for f in (env.get("XLA_FLAGS", ""), "--xla_cpu_max_isa=AVX2") if f
+    )
+    dispatched = getattr(_multiarray_umath, "__cpu_dispatch__", ())
+    env["NPY_DISABLE_CPU_FEATURES"] = " ".join(
+        f for f in dispatched if f.startswith("AVX512")
+    )
+    args = [a for a in sys.argv if a != "--avx2"]
+    os.execve(sys.executable, [sys.executable, *args], env)
+
+
 if __name__ == "__main__":
+    if "--avx2" in sys.argv and not os.environ.get("MLP_EPOCH_AVX2"):
+        restart_as_avx2()
+    if os.environ.get("MLP_EPOCH_AVX2"):
+        print("held to AVX2: cpu__isa=avx2, OPENBLAS_CORETYPE=Haswell, ...")
     if "--first-result" in sys.argv:
         print(json.dumps(first_result_ours()))
     else:

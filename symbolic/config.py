@@ -200,6 +200,17 @@ _OPTIONS = [
         choices=("auto", "numpy", "scipy"),
     ),
     _Option(
+        "cpu__isa",
+        "native",
+        "Instruction set of the compiled code: 'native' (all this CPU has, "
+        "AVX-512 included where present) or 'avx2' (AVX2 and FMA only, as on "
+        "a CPU without AVX-512: kernels are built for x86-64-v3, the C "
+        "runtime is rebuilt that way into the cache, the packed products take "
+        "their AVX2 kernel and LLVM leaves AVX-512 out).  numpy's OpenBLAS "
+        "reads OPENBLAS_CORETYPE (Haswell for AVX2) instead.",
+        choices=("native", "avx2"),
+    ),
+    _Option(
         "scan__c_loop",
         True,
         "In functions linked by the C backend, run Scan's steps after the first "

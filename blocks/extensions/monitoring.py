@@ -161,9 +161,12 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
             return
         iterations_done = self.main_loop.status["iterations_done"]
         if iterations_done > self._last_time_called:
-            required = self._required_for_non_variables.get_aggregated_values()
-            self._non_variables.aggregate_quantities(list(required.values()))
-            self._required_for_non_variables.initialize_aggregators()
+            # Without monitored quantities there is nothing to read back
+            # from the batch: no readout call on every batch.
+            if self._non_variables.quantities:
+                required = self._required_for_non_variables.get_aggregated_values()
+                self._non_variables.aggregate_quantities(list(required.values()))
+                self._required_for_non_variables.initialize_aggregators()
             self._last_time_called = iterations_done
         if args == ("just_aggregate",):
             return

@@ -109,9 +109,11 @@ class Mean(AggregationScheme):
         super().__init__(self.numerator / self.denominator)
 
     def get_aggregator(self):
-        initialized = shared_like(0.0, name="initialized")
         numerator_acc = shared_like(self.numerator)
         denominator_acc = shared_like(self.denominator)
+        if self.numerator.ndim == 0 and self.denominator.ndim == 0:
+            return self._scalar_aggregator(numerator_acc, denominator_acc)
+        initialized = shared_like(0.0, name="initialized")
         # Before the first batch the accumulators hold (0, ...) arrays, so
         # the previous total is taken to be zero of the right shape.
         previous_numerator = _if_else(
@@ -134,6 +136,29 @@ class Mean(AggregationScheme):
             aggregation_scheme=self,
             initialization_updates=initialization_updates,
             accumulation_updates=accumulation_updates,
+            readout_variable=self._readout(numerator_acc / denominator_acc),
+            reductions=[(numerator_acc, "sum"), (denominator_acc, "sum")],
+        )
+
+    def _scalar_aggregator(self, numerator_acc, denominator_acc):
+        """The aggregator of a scalar mean: plain running sums.
+
+        A scalar accumulator holds a zero from the start, so it needs no
+        ``initialized`` flag nor a lazy ``ifelse`` to stand in for an empty
+        array: the accumulation stays elementwise, which the training
+        function runs compiled, fused with the other accumulations.
+
+        """
+        return Aggregator(
+            aggregation_scheme=self,
+            initialization_updates=[
+                (numerator_acc, tensor.zeros_like(numerator_acc)),
+                (denominator_acc, tensor.zeros_like(denominator_acc)),
+            ],
+            accumulation_updates=[
+                (numerator_acc, numerator_acc + self.numerator),
+                (denominator_acc, denominator_acc + self.denominator),
+            ],
             readout_variable=self._readout(numerator_acc / denominator_acc),
             reductions=[(numerator_acc, "sum"), (denominator_acc, "sum")],
         )

@@ -7,6 +7,9 @@ What a call may hand out and what it may overwrite:
   is returned (unless its ``Out`` says ``borrow=True``); which outputs are
   copied is decided once, when the function is linked
   (:func:`outputs_needing_copy`);
+* an update's new value that may share memory with a constant, another
+  input or another update's value is copied when it is stored
+  (:func:`updates_needing_copy`);
 * a graph that overwrites a value in place was either made so by the
   rewrites, which only destroy the inputs ``In(mutable=True)`` and updated
   shared variables allow (``FunctionGraph.destroyable_inputs``), or given
@@ -63,4 +66,34 @@ def outputs_needing_copy(fgraph, n_out, out_specs):
         )
         claimed.update(roots)
         flags.append(needs and not spec.borrow)
+    return flags
+
+
+def updates_needing_copy(fgraph, n_out, in_specs):
+    """Decide statically which updates' new values must be copied when stored.
+
+    A new value that may alias a constant, another input or another update's
+    value would otherwise be shared with it: a later in-place operation on
+    the updated variable (an accumulator reset to a constant zero, then
+    incremented in place) would change the constant, or the other variable,
+    as well.  A value that views the updated variable itself needs no copy.
+    """
+    updated = [
+        variable
+        for variable, spec in zip(fgraph.inputs, in_specs)
+        if spec.update is not None
+    ]
+    inputs = set(fgraph.inputs)
+    claimed = set()
+    flags = []
+    for own, var in zip(updated, fgraph.outputs[n_out:]):
+        roots = view_roots(var)
+        flags.append(
+            any(
+                r is not own
+                and (r in inputs or r in claimed or isinstance(r, Constant))
+                for r in roots
+            )
+        )
+        claimed.update(roots)
     return flags

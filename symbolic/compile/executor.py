@@ -15,7 +15,7 @@ import time
 
 import numpy
 
-from symbolic.compile.aliasing import outputs_needing_copy
+from symbolic.compile.aliasing import outputs_needing_copy, updates_needing_copy
 from symbolic.compile.container import Container
 from symbolic.compile.linker import get_linker, make_storage_map
 from symbolic.compile.profiling import ProfileStats
@@ -102,6 +102,7 @@ class Function:
         for container, spec in zip(self.input_storage, maker.inputs):
             if spec.update is not None:
                 self._updates.append((container.storage, next(cell_iter)))
+        self._copy_update = updates_needing_copy(fgraph, n_out, maker.inputs)
         self._explicit = [
             (container, spec)
             for container, spec in zip(self.input_storage, maker.inputs)
@@ -204,7 +205,11 @@ class Function:
         if updates:
             # Read every new value before writing any: updates see old values.
             new_values = [cell[0] for _, cell in updates]
-            for (target, _), value in zip(updates, new_values):
+            for (target, _), value, needs_copy in zip(
+                updates, new_values, self._copy_update
+            ):
+                if needs_copy and isinstance(value, numpy.ndarray):
+                    value = value.copy()
                 target[0] = value
         for container, default, mutable in self._refeed:
             # A mutable input may have been overwritten: refeed a fresh copy.

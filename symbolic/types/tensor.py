@@ -22,6 +22,24 @@ def _ops():
     return ops_namespace()
 
 
+_DTYPE_NAMES = {}
+
+
+def _dtype_name(dtype):
+    """numpy's name for ``dtype`` ('float32'), remembered per spelling.
+
+    numpy 2 takes microseconds to name a dtype, and a graph's rewriting
+    builds thousands of types.
+    """
+    try:
+        return _DTYPE_NAMES[dtype]
+    except KeyError:
+        name = _DTYPE_NAMES[dtype] = str(numpy.dtype(dtype))
+        return name
+    except TypeError:  # an unhashable spelling
+        return str(numpy.dtype(dtype))
+
+
 class TensorType(Type):
     """The type of n-dimensional arrays of one dtype and broadcast pattern.
 
@@ -41,7 +59,7 @@ class TensorType(Type):
     """
 
     def __init__(self, dtype, broadcastable, name=None, sparse_grad=False):
-        self.dtype = str(numpy.dtype(dtype))
+        self.dtype = _dtype_name(dtype)
         if self.dtype not in dt.all_dtypes:
             raise TypeError(f"unsupported dtype {dtype!r} for a TensorType")
         self.broadcastable = tuple(bool(b) for b in broadcastable)

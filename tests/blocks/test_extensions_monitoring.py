@@ -96,10 +96,14 @@ def test_monitored_training_step_runs_entirely_in_the_c_program():
 
     if not runtime.available() or symbolic.config.mode not in ("FAST_RUN", "Mode"):
         pytest.skip("the C program runs only in FAST_RUN with the C runtime")
-    W, _x, cost, stream, _data = linear_problem()
+    W, x, cost, stream, _data = linear_problem()
     algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    # A vector's mean starts from an empty accumulator, behind an ifelse.
+    per_dimension = named(((x - W) ** 2).mean(axis=0), "per_dimension")
     monitor = TrainingDataMonitoring(
-        [cost, algorithm.total_gradient_norm], prefix="train", after_epoch=True
+        [cost, algorithm.total_gradient_norm, per_dimension],
+        prefix="train",
+        after_epoch=True,
     )
     main_loop = MainLoop(
         algorithm, stream, extensions=[monitor, FinishAfter(after_n_batches=1)]
@@ -211,3 +215,28 @@ def test_source_names_not_matching_the_inputs_stop_training_clearly():
     with pytest.raises(ValueError, match=r"\['pixels'\].*\['features'\]"):
         main_loop.run()
     assert "got_exception" in main_loop.log.current_row
+
+
+def test_training_monitoring_without_quantities_reads_nothing_per_batch():
+    W, _x, cost, stream, data = linear_problem()
+    algorithm = GradientDescent(cost=cost, parameters=[W], step_rule=Scale(0.1))
+    monitor = TrainingDataMonitoring([cost], prefix="train", after_epoch=True)
+    readouts = []
+    buffer = monitor._required_for_non_variables
+    original = buffer.get_aggregated_values
+
+    def counted():
+        readouts.append(1)
+        return original()
+
+    buffer.get_aggregated_values = counted
+    main_loop = MainLoop(
+        algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=1)]
+    )
+    main_loop.run()
+    assert readouts == []
+    w, costs = numpy.zeros(2), []
+    for batch in (data[0:2], data[2:4]):
+        costs.append(((batch - w) ** 2).sum(axis=1).mean())
+        w = w - 0.1 * (-2 * (batch - w)).mean(axis=0)
+    assert_allclose(main_loop.log[2]["train_cost"], numpy.mean(costs), rtol=1e-5)

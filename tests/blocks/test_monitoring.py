@@ -206,10 +206,38 @@ def test_aggregation_buffer():
     with pytest.raises(RuntimeError, match="initialize"):
         buffer.get_aggregated_values()
     assert set(buffer.readout_variables) == {"total", "w"}
-    assert len(buffer.accumulation_updates) == 4  # mean: 3 updates, take last: 1
+    # A scalar mean: two running sums; take last: one update.
+    assert len(buffer.accumulation_updates) == 3
 
 
 def test_aggregator_defaults():
     aggregator = Aggregator(None, readout_variable=None)
     assert aggregator.initialization_updates == []
     assert aggregator.accumulation_updates == []
+
+
+def _update_graph_ops(updates):
+    outputs = [new for _, new in updates]
+    return {
+        type(node.op).__name__
+        for node in symbolic.gof.graph.io_toposort(
+            symbolic.gof.graph.inputs(outputs), outputs
+        )
+    }
+
+
+def test_scalar_mean_accumulates_without_lazy_branches():
+    x = features()
+    total = named(x.sum(), "total")
+    aggregator = Mean(total, x.shape[0]).get_aggregator()
+    assert "IfElse" not in _update_graph_ops(aggregator.accumulation_updates)
+    evaluator = DatasetEvaluator([named(mean(total, x.shape[0]), "per_row")])
+    for _ in range(2):
+        values = evaluator.evaluate(make_stream())
+        assert_allclose(values["per_row"], DATA.sum() / len(DATA))
+
+
+def test_array_mean_still_starts_from_an_empty_accumulator():
+    x = features()
+    aggregator = Mean(x.sum(axis=0), 1.0).get_aggregator()
+    assert "IfElse" in _update_graph_ops(aggregator.accumulation_updates)

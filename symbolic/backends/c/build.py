@@ -64,11 +64,25 @@ def _clip(text, limit=_MESSAGE_LIMIT):
     return text[:limit] + f"\n... ({len(text) - limit} more characters)"
 
 
+#: What replaces ``-march=native`` when ``config.cpu__isa`` is 'avx2': the
+#: x86-64-v3 level (AVX2, FMA, BMI2), tuned for this CPU all the same; the
+#: macro takes the runtime's AVX-512 clones and kernels out.
+AVX2_FLAGS = ("-march=x86-64-v3", "-mtune=native", "-DSYMBOLIC_ISA_AVX2")
+
+
+def isa_flags():
+    """Return the base flags for ``config.cpu__isa``."""
+    if config.cpu__isa != "avx2":
+        return BASE_FLAGS
+    position = BASE_FLAGS.index("-march=native")
+    return BASE_FLAGS[:position] + AVX2_FLAGS + BASE_FLAGS[position + 1 :]
+
+
 def build_flags(flags=(), python_ext=False):
     """Return the full flag tuple for a build (also part of the cache key)."""
     extra = tuple(config.gcc__cxxflags.split())
     include = _python_include_flags() if python_ext else ()
-    return BASE_FLAGS + include + tuple(flags) + extra
+    return isa_flags() + include + tuple(flags) + extra
 
 
 def cached_library(source, *, name, python_ext=False, flags=()):

@@ -51,12 +51,17 @@ _logger = logging.getLogger(__name__)
 #: Extra flags of kernel libraries: -O2 with the full vectorizer (as fast as
 #: -O3 here and a quarter quicker to compile); no fused multiply-add
 #: contraction, so ``x * y + z`` rounds twice as in numpy; 512-bit vectors
-#: where the CPU has them, since the kernels are compute bound.
+#: where the CPU has them, since the kernels are compute bound.  Without
+#: -fno-trapping-math gcc keeps the selects of vecmath.h's log (and softplus)
+#: as branches, and tanh's too without AVX-512's masks, so those loops ran
+#: one element at a time; the values are the same (no kernel reads the
+#: floating-point exception flags).
 KERNEL_FLAGS = (
     "-O2",
     "-ftree-vectorize",
     "-fvect-cost-model=dynamic",
     "-ffp-contract=off",
+    "-fno-trapping-math",
     "-fno-semantic-interposition",
     "-mprefer-vector-width=512",
 )
@@ -146,11 +151,17 @@ static VM_NOCLONE void vm_copy(char *dst, long long dstep, const char *src,
 }}
 
 /* One strided row: gather the strided inputs into contiguous chunks, run the
-   vectorized loop, scatter the strided outputs. */
+   vectorized loop, scatter the strided outputs.  A broadcast input (step 0,
+   a learning rate beside a weight matrix) repeats one value, so its chunk is
+   filled once for the whole row. */
 static VM_NOCLONE void vm_row(long long n, char **ptrs, const long long *steps, int nin,
                    int nop, const int *itemsize, vm_range_fn range) {{
     char buf[nop][VM_CHUNK * 8];
     char *args[VM_MAXOP];
+    long long first = n < VM_CHUNK ? n : VM_CHUNK;
+    for (int k = 0; k < nin; ++k)
+        if (steps[k] == 0 && itemsize[k] != 0)
+            vm_copy(buf[k], itemsize[k], ptrs[k], 0, first, itemsize[k]);
     for (long long start = 0; start < n; start += VM_CHUNK) {{
         long long m = n - start < VM_CHUNK ? n - start : VM_CHUNK;
         for (int k = 0; k < nop; ++k) {{
@@ -159,7 +170,8 @@ static VM_NOCLONE void vm_row(long long n, char **ptrs, const long long *steps, 
                 args[k] = p;
             }} else {{
                 args[k] = buf[k];
-                if (k < nin) vm_copy(buf[k], itemsize[k], p, steps[k], m, itemsize[k]);
+                if (k < nin && steps[k] != 0)
+                    vm_copy(buf[k], itemsize[k], p, steps[k], m, itemsize[k]);
             }}
         }}
         range(0, m, args);

@@ -14,6 +14,8 @@ import time
 
 import llvmlite.binding as llvm
 
+from symbolic.config import config
+
 
 @functools.cache
 def _initialize():
@@ -27,11 +29,21 @@ def target_machine():
     target = llvm.Target.from_triple(llvm.get_process_triple())
     return target.create_target_machine(
         cpu=llvm.get_host_cpu_name(),
-        features=llvm.get_host_cpu_features().flatten(),
+        features=host_features(),
         opt=3,
         reloc="default",
         codemodel="jitdefault",
     )
+
+
+def host_features():
+    """The host CPU's features, less AVX-512 when ``config.cpu__isa`` is avx2."""
+    features = llvm.get_host_cpu_features()
+    if config.cpu__isa == "avx2":
+        for name in list(features):
+            if name.startswith(("avx512", "evex512", "avx10")):
+                features[name] = False
+    return features.flatten()
 
 
 class Compiled:

@@ -10,6 +10,7 @@ rewritten to the forms that stay finite (``softmax - onehot`` and
 from symbolic.ops import math
 from symbolic.ops.basic import alloc
 from symbolic.ops.elemwise import DimShuffle, Elemwise
+from symbolic.ops.math import Argmax
 from symbolic.ops.nnet.basic import (
     LogSoftmax,
     Softmax,
@@ -20,6 +21,7 @@ from symbolic.ops.nnet.basic import (
 from symbolic.ops.nnet.crossentropy import (
     CrossentropyCategorical1Hot,
     CrossentropyCategorical1HotGrad,
+    CrossentropySoftmaxArgmax1HotWithBias,
     crossentropy_softmax_1hot_with_bias_dx,
     crossentropy_softmax_argmax_1hot_with_bias,
 )
@@ -155,6 +157,30 @@ def local_crossentropy_grad(fgraph, node):
         return None
     dx = crossentropy_softmax_1hot_with_bias_dx(gy, s, y)
     return [fit(dx, node.outputs[0])]
+
+
+@node_rewriter([Argmax], tags=("specialize", "nnet"))
+def local_argmax_of_softmax(fgraph, node):
+    """argmax(softmax(x), axis=1) -> argmax(x), or the fused op's own argmax.
+
+    Softmax keeps the order within each row, so its argmax is that of the
+    logits.  When the softmax is the output of the fused cross-entropy op
+    (an error rate next to its cost), that op's argmax output is taken and
+    nothing is computed again; a plain softmax gives way to its input.
+    """
+    if type(node.op) is not Argmax or node.op.axis != (1,):
+        return None
+    (s,) = node.inputs
+    owner = s.owner
+    if owner is None or s.ndim != 2:
+        return None
+    if isinstance(owner.op, CrossentropySoftmaxArgmax1HotWithBias):
+        if s is not owner.outputs[1]:
+            return None
+        return [fit(owner.outputs[2], node.outputs[0])]
+    if isinstance(owner.op, Softmax):
+        return [Argmax(axis=(1,))(owner.inputs[0])]
+    return None
 
 
 __all__ = ["LogSoftmax"]

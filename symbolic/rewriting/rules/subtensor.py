@@ -54,17 +54,22 @@ def local_subtensor_of_vector(fgraph, node):
     return None
 
 
-def _is_full(entry, length):
+def _from_zero_by_one(entry):
+    """True for a slice whose start is 0 (or none) and step 1 (or none)."""
     if not isinstance(entry, slice):
         return False
-    start, stop, step = (_static(p) for p in (entry.start, entry.stop, entry.step))
-    # A symbolic start or step is not known to be 0 or 1: not full.
-    if (entry.start is not None and start != 0) or (
-        entry.step is not None and step != 1
-    ):
+    # A symbolic start or step is not known to be 0 or 1.
+    return (entry.start is None or _static(entry.start) == 0) and (
+        entry.step is None or _static(entry.step) == 1
+    )
+
+
+def _is_full(entry, length):
+    if not _from_zero_by_one(entry):
         return False
     if entry.stop is None:
         return True
+    stop = _static(entry.stop)
     return (isinstance(entry.stop, Variable) and same_entry(entry.stop, length)) or (
         stop is not None and isinstance(length, Constant) and stop >= int(length.data)
     )
@@ -75,8 +80,12 @@ def local_useless_subtensor(fgraph, node):
     """x[:, 0:n] -> x when every entry is a slice covering its whole axis."""
     x = node.inputs[0]
     entries = _entries(node)
-    if not all(isinstance(e, slice) for e in entries):
+    # Shapes are only asked for when some stop decides (inferring them is
+    # most of this rule's cost).
+    if not all(_from_zero_by_one(e) for e in entries):
         return None
+    if all(e.stop is None for e in entries):
+        return [fit(x, node.outputs[0])]
     shape = shape_feature(fgraph).shape_of(x) if node.inputs[1:] else [None] * x.ndim
     if all(_is_full(e, shape[i]) for i, e in enumerate(entries)):
         return [fit(x, node.outputs[0])]

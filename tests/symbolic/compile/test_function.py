@@ -103,6 +103,33 @@ def test_update_may_change_shape():
     numpy.testing.assert_array_equal(buf.get_value(), [2.0, 4.0])
 
 
+def test_update_to_a_constant_is_not_changed_by_later_inplace_updates():
+    # Reset to a constant zero, then incremented in place: the constant, and
+    # so every later reset, used to take the accumulated value.
+    acc = symbolic.shared(numpy.zeros(()), name="acc")
+    x = T.dscalar("x")
+    accumulate = symbolic.function([x], [], updates=[(acc, acc + x)])
+    reset = symbolic.function([], [], updates=[(acc, T.zeros_like(acc))])
+    for _ in range(2):
+        reset()
+        accumulate(1.0)
+        accumulate(2.0)
+        assert float(acc.get_value()) == 3.0
+    reset()
+    assert float(acc.get_value()) == 0.0
+
+
+def test_updates_sharing_a_value_do_not_alias():
+    a = symbolic.shared(numpy.zeros(3), name="a")
+    b = symbolic.shared(numpy.zeros(3), name="b")
+    x = T.dvector("x")
+    symbolic.function([x], [], updates=[(a, x * 2), (b, x * 2)])(numpy.ones(3))
+    symbolic.function([], [], updates=[(b, a)])()
+    symbolic.function([], [], updates=[(a, a + 1)])()
+    numpy.testing.assert_array_equal(b.get_value(), [2.0, 2.0, 2.0])
+    assert a.get_value() is not b.get_value(borrow=True)
+
+
 def test_default_update_applied_unless_disabled():
     s = symbolic.shared(numpy.array(0.0), "s")
     s.default_update = s + 1

@@ -222,7 +222,13 @@ static pk_shape pk_native(void)
         s = none;
 #if defined(__x86_64__) && defined(__GNUC__)
         __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) {
+#if defined(SYMBOLIC_ISA_AVX2)
+        /* config.cpu__isa = avx2: the AVX2 kernel even on an AVX-512 CPU. */
+        const int avx512 = 0;
+#else
+        const int avx512 = __builtin_cpu_supports("avx512f");
+#endif
+        if (avx512) {
             pk_shape z = {PK_AVX512, PK512_MR, 16 * PK512_NV};
             s = z;
         } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {

@@ -24,7 +24,10 @@
 
 /* Hot loops get clones for AVX-512 and AVX2 machines, picked at load time,
  * since setup.py builds the runtime for the baseline ISA. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+#if defined(SYMBOLIC_ISA_AVX2)
+/* Built for x86-64-v3 as a whole (config.cpu__isa = avx2): no clones. */
+#define RT_HOT
+#elif defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
     defined(__linux__)
 #define RT_HOT \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))

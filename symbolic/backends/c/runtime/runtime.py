@@ -137,7 +137,11 @@ def load():
 
 @functools.cache
 def _load_once():
-    module = _installed()
+    from symbolic.config import config
+
+    # The installed copy carries AVX-512 clones: an AVX2-only run builds its
+    # own runtime into the cache.
+    module = _installed() if config.cpu__isa == "native" else None
     if module is not None:
         return module
     from symbolic.backends.c import build

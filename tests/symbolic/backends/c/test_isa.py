@@ -1,0 +1,89 @@
+"""config.cpu__isa = avx2: the compiled code of an AVX-512 machine made AVX2 only."""
+
+import os
+import platform
+import subprocess
+import sys
+
+import pytest
+
+from symbolic.backends.c import build
+from symbolic.config import change_flags
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+
+
+def _cpu_flags():
+    try:
+        with open("/proc/cpuinfo") as handle:
+            for line in handle:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+needs_avx2 = pytest.mark.skipif(
+    platform.machine() != "x86_64" or not {"avx2", "fma"} <= _cpu_flags(),
+    reason="an x86-64 CPU with AVX2 and FMA is needed",
+)
+
+
+def test_native_builds_keep_march_native():
+    assert "-march=native" in build.build_flags()
+    assert "-DSYMBOLIC_ISA_AVX2" not in build.build_flags()
+
+
+def test_avx2_builds_target_x86_64_v3():
+    with change_flags(cpu__isa="avx2"):
+        flags = build.build_flags(("-DEXTRA",))
+    assert "-march=native" not in flags
+    assert flags.index("-march=x86-64-v3") < flags.index("-DEXTRA")
+    assert "-DSYMBOLIC_ISA_AVX2" in flags
+
+
+def test_unknown_isa_is_refused():
+    with pytest.raises(ValueError, match="cpu__isa"):
+        with change_flags(cpu__isa="sse9"):
+            pass
+
+
+def test_llvm_features_leave_avx512_out():
+    jit = pytest.importorskip("symbolic.backends.llvm.jit")
+    with change_flags(cpu__isa="avx2"):
+        features = jit.host_features().split(",")
+    assert not [f for f in features if f.startswith("+avx512")]
+
+
+SCRIPT = """
+import numpy
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends.c.runtime import runtime
+from symbolic.config import change_flags
+rng = numpy.random.RandomState(0)
+x, y = T.fmatrix("x"), T.fmatrix("y")
+with change_flags(compile__background=False):
+    f = symbolic.function([x, y], [T.dot(x, y), T.tanh(x) * 2 + T.exp(y.T)])
+a, b = rng.rand(37, 37).astype("float32"), rng.rand(37, 37).astype("float32")
+product, mixed = f(a, b)
+assert numpy.allclose(product, a @ b, rtol=1e-4)
+assert numpy.allclose(mixed, numpy.tanh(a) * 2 + numpy.exp(b.T), rtol=1e-5)
+module = runtime.load()
+print(module.packed_isa(), runtime.installed_path() == module.__file__)
+"""
+
+
+@needs_avx2
+@pytest.mark.skipif(not build.config.cxx, reason="no C compiler configured")
+def test_avx2_run_builds_its_own_runtime_and_computes_the_same():
+    env = dict(os.environ, SYMBOLIC_FLAGS="cpu__isa=avx2")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    isa, installed = done.stdout.split()
+    assert isa == "avx2"
+    assert installed == "False"
