@@ -127,6 +127,8 @@ def get_linker(name):
 
     if name in C_LINKERS and base.linker_for(name) is None:
         import symbolic.backends.c.linker  # noqa: F401  (registers the C linkers)
+    if name == "cuda":
+        import symbolic.backends.cuda.linker  # noqa: F401  (registers 'cuda')
     if name in C_LINKERS or name == "llvm":
         # Registers 'llvm', which the C linker also falls back to.
         import symbolic.backends.llvm.linker  # noqa: F401

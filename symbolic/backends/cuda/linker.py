@@ -1,0 +1,91 @@
+"""CudaLinker: runs a graph whose GpuOp nodes launch this backend's kernels.
+
+At link time every GpuOp node's lowering lists its kernels; they are joined
+into ONE CUDA source, compiled by one (cached) nvcc call for the device's
+architecture and loaded with pycuda.  Each GpuOp node then gets its
+lowering's thunk; every other node (transfers, host ops, a GpuOp whose
+lowering refuses the node) runs its ``perform`` thunk.  A Python loop runs
+the thunks in order, and lazy nodes (``ifelse``) run only their chosen
+branch, as in the other VMs.  Scan's inner function is compiled with the
+same mode, so its step runs on the GPU too.
+"""
+
+import logging
+
+from symbolic.backends import base
+from symbolic.backends.cuda.build import arch_flags, compile_ptx
+from symbolic.backends.cuda.driver import require_cuda
+from symbolic.backends.cuda.gpu_op import GpuOp
+from symbolic.backends.cuda.kernels.source import module_source
+from symbolic.backends.cuda.lower import lowering_for
+from symbolic.backends.cuda.runtime import CudaRuntime
+from symbolic.backends.python.thunks import perform_thunk
+from symbolic.backends.c.scalar_c import Unsupported
+from symbolic.compile.lazy import schedule_lazy
+from symbolic.compile.linker import VM
+
+_logger = logging.getLogger(__name__)
+
+
+def graph_kernels(nodes):
+    """``({node: (host node, lowering)}, kernels)`` for the GpuOp nodes of ``nodes``.
+
+    Needs no GPU: the CUDA source of a graph can be rendered anywhere.
+    """
+    lowered, kernels = {}, []
+    for node in nodes:
+        if not isinstance(node.op, GpuOp):
+            continue
+        host = node.op.host_node(node.inputs)
+        lowering = lowering_for(host.op)
+        if lowering is None:
+            continue
+        try:
+            kernels += lowering.kernels(host)
+        except Unsupported as exc:
+            _logger.debug("%s runs through perform: %s", node, exc)
+            continue
+        lowered[node] = (host, lowering)
+    return lowered, kernels
+
+
+def graph_source(fgraph):
+    """The one CUDA source the linker compiles for ``fgraph`` (None if no kernel)."""
+    _, kernels = graph_kernels(fgraph.toposort())
+    return module_source(kernels) if kernels else None
+
+
+class CudaLinker:
+    """Links a graph for the GPU (``Mode(linker='cuda')``; ``device=cuda`` picks it)."""
+
+    name = "cuda"
+
+    def make_vm(self, fgraph, storage_map, profile=None):
+        """Return a VM running ``fgraph`` over ``storage_map``'s cells."""
+        context = require_cuda()
+        nodes = fgraph.toposort()
+        lowered, kernels = graph_kernels(nodes)
+        ptx = None
+        if kernels:
+            ptx = compile_ptx(
+                module_source(kernels),
+                name="graph",
+                flags=arch_flags(context.compute_capability()),
+                context="CUDA kernels of a graph",
+            )
+        runtime = CudaRuntime(context, ptx)
+        thunks = []
+        for node in nodes:
+            if node in lowered:
+                host, lowering = lowered[node]
+                thunk = lowering.thunk(node, host, storage_map, runtime)
+            else:
+                thunk = perform_thunk(node, storage_map)
+            thunks.append(thunk)
+        nodes, thunks = schedule_lazy(fgraph, nodes, thunks)
+        vm = VM(nodes, thunks, profile)
+        vm.runtime = runtime
+        return vm
+
+
+base.register_linker("cuda", CudaLinker)

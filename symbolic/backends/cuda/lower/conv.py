@@ -1,0 +1,163 @@
+"""2-d pooling (own kernels) and 2-d convolution (im2col + cuBLAS GEMM)."""
+
+import numpy
+
+from symbolic.backends.c.scalar_c import Unsupported
+from symbolic.backends.cuda.kernels import conv as kernels
+from symbolic.backends.cuda.kernels.elemwise import copy_kernel
+from symbolic.backends.cuda.lower import register
+from symbolic.backends.cuda.lower.elemwise import cells
+from symbolic.backends.cuda.runtime import i64, pointer
+from symbolic.ops.conv.abstract_conv import AbstractConv2d
+from symbolic.ops.pool import (
+    AveragePoolGrad,
+    MaxPoolGrad,
+    Pool,
+    _out_shape,
+    _runtime_params,
+)
+
+
+def _pool_kernels(host):
+    if host.op.ndim != 2 or host.op.mode not in kernels.POOL_MODES:
+        raise Unsupported(f"{host.op}: only 2-d pooling runs on the GPU")
+    x = host.inputs[0]
+    return [kernels.render(x.dtype), copy_kernel(x.dtype, x.ndim)]
+
+
+def _params(n):
+    return lambda host: tuple(range(n, n + 3))
+
+
+def _geometry(node, op, x, ws, stride, pad):
+    ws, stride, pad = _runtime_params(op, ws, stride, pad, op.ignore_border)
+    out = _out_shape(x.shape, ws, op.ignore_border, stride, pad, 2)
+    planes = int(numpy.prod(x.shape[:-2], dtype=numpy.int64))
+    return out, planes, [
+        i64(planes), i64(x.shape[-2]), i64(x.shape[-1]), i64(out[-2]), i64(out[-1]),
+        i64(ws[0]), i64(ws[1]), i64(stride[0]), i64(stride[1]),
+        i64(pad[0]), i64(pad[1]), numpy.int32(kernels.POOL_MODES[op.mode]),
+    ]
+
+
+@register(Pool, host_inputs=_params(1))(_pool_kernels)
+def thunk_pool(node, host, storage_map, runtime):
+    ins, outs = cells(node, storage_map)
+    op = host.op
+    name = "pool2d_" + node.outputs[0].dtype
+
+    def run():
+        x = runtime.contiguous(ins[0][0])
+        shape, planes, geometry = _geometry(node, op, x, *(c[0] for c in ins[1:]))
+        out = runtime.empty(shape, x.dtype)
+        n = planes * shape[-2] * shape[-1]
+        if n:
+            if x.size == 0:
+                out.fill(0)
+            else:
+                runtime.launch(name, n, pointer(x), *geometry, pointer(out))
+        outs[0][0] = out
+
+    return run
+
+
+@register(MaxPoolGrad, host_inputs=_params(3))(_pool_kernels)
+def thunk_max_pool_grad(node, host, storage_map, runtime):
+    ins, outs = cells(node, storage_map)
+    op = host.op
+    name = "pool2d_grad_" + node.outputs[0].dtype
+
+    def run():
+        x, maxout, gz = (runtime.contiguous(c[0]) for c in ins[:3])
+        _, _, geometry = _geometry(node, op, x, *(c[0] for c in ins[3:]))
+        gx = runtime.empty(x.shape, x.dtype)
+        if x.size:
+            runtime.launch(
+                name, x.size, pointer(x), pointer(maxout), pointer(gz), *geometry,
+                pointer(gx),
+            )
+        outs[0][0] = gx
+
+    return run
+
+
+@register(AveragePoolGrad, host_inputs=_params(2))(_pool_kernels)
+def thunk_average_pool_grad(node, host, storage_map, runtime):
+    ins, outs = cells(node, storage_map)
+    op = host.op
+    name = "pool2d_grad_" + node.outputs[0].dtype
+
+    def run():
+        x, gz = (runtime.contiguous(c[0]) for c in ins[:2])
+        _, _, geometry = _geometry(node, op, x, *(c[0] for c in ins[2:]))
+        gx = runtime.empty(x.shape, x.dtype)
+        if x.size:
+            runtime.launch(
+                name, x.size, pointer(x), pointer(gz), pointer(gz), *geometry,
+                pointer(gx),
+            )
+        outs[0][0] = gx
+
+    return run
+
+
+def _conv_kernels(host):
+    op = host.op
+    img, kern = host.inputs
+    if op.unshared or op.num_groups != 1 or kern.ndim != 4:
+        raise Unsupported(f"{op}: grouped or unshared convolution stays on the host")
+    if img.dtype != kern.dtype or img.dtype != host.outputs[0].dtype:
+        raise Unsupported(f"{op}: mixed dtypes stay on the host")
+    return [kernels.render(img.dtype), copy_kernel(img.dtype, 4)]
+
+
+@register(AbstractConv2d)(_conv_kernels)
+def thunk_conv(node, host, storage_map, runtime):
+    """Per batch item: im2col, then ``out = kernels (O x CKK) @ columns``."""
+    ins, outs = cells(node, storage_map)
+    op = host.op
+    dtype = node.outputs[0].dtype
+
+    def run():
+        img, kern = (runtime.contiguous(c[0]) for c in ins)
+        op._check_channels(img.shape[1], kern.shape, "input", "filters")
+        spatial = op._output_spatial(img.shape[2:], kern.shape[-2:], "input")
+        (top, _), (left, _) = op._pads(kern.shape[-2:])
+        batch, channels, height, width = img.shape
+        n_out, _, kh, kw = kern.shape
+        oh, ow = spatial
+        out = runtime.empty((batch, n_out, oh, ow), dtype)
+        if op.filter_flip:
+            # Convolution flips the kernel: copy it through negative strides.
+            flipped = runtime.empty(kern.shape, dtype)
+            runtime.copy_into(flipped, _flipped_view(runtime, kern))
+            kern = flipped
+        weights = kern.reshape((n_out, channels * kh * kw))
+        cols = runtime.empty((channels * kh * kw, oh * ow), dtype)
+        geometry = [
+            i64(channels), i64(height), i64(width), i64(kh), i64(kw), i64(top),
+            i64(left), i64(op.subsample[0]), i64(op.subsample[1]),
+            i64(op.filter_dilation[0]), i64(op.filter_dilation[1]), i64(oh), i64(ow),
+        ]
+        plane = channels * height * width
+        itemsize = numpy.dtype(dtype).itemsize
+        for b in range(batch if out.size else 0):
+            item = runtime.view(img[b : b + 1], (plane,), (itemsize,))
+            runtime.launch(
+                f"im2col_{dtype}", cols.size, pointer(item), *geometry, pointer(cols)
+            )
+            result = out[b].reshape((n_out, oh * ow))
+            runtime.blas.matmul(runtime, weights, cols, result)
+        outs[0][0] = out
+
+    return run
+
+
+def _flipped_view(runtime, kern):
+    """``kern[:, :, ::-1, ::-1]`` as a view (negative strides, last element first)."""
+    o, c, kh, kw = kern.shape
+    s0, s1, s2, s3 = kern.strides
+    offset = (kh - 1) * s2 + (kw - 1) * s3
+    view = runtime.view(kern, kern.shape, (s0, s1, -s2, -s3))
+    view.gpudata = int(kern.gpudata) + offset
+    return view

@@ -1,0 +1,155 @@
+"""Elemwise (fused kernels), DimShuffle and Reshape (views) on the GPU."""
+
+import numpy
+
+from symbolic.backends.cuda.kernels import elemwise as kernels
+from symbolic.backends.cuda.lower import register
+from symbolic.backends.cuda.runtime import i64, pointer
+from symbolic.ops.elemwise import DimShuffle, Elemwise
+from symbolic.ops.reshaping import Reshape
+
+
+def cells(node, storage_map):
+    """``(input cells, output cells)`` of ``node``."""
+    return (
+        [storage_map[v] for v in node.inputs],
+        [storage_map[v] for v in node.outputs],
+    )
+
+
+def broadcast_shape(node, arrays):
+    """The common shape of same-ndim ``arrays``, or a ValueError naming them."""
+    try:
+        return numpy.broadcast_shapes(*[a.shape for a in arrays])
+    except ValueError:
+        shapes = ", ".join(f"{v} {a.shape}" for v, a in zip(node.inputs, arrays))
+        raise ValueError(f"{node.op}: shapes do not broadcast: {shapes}") from None
+
+
+def _elemwise_kernels(host):
+    return [kernels.render_node(host)]
+
+
+@register(Elemwise)(_elemwise_kernels)
+def thunk_elemwise(node, host, storage_map, runtime):
+    """Run the fused kernel; contiguous operands of one shape take the flat loop."""
+    kernel = kernels.render_node(host)
+    ins, outs = cells(node, storage_map)
+    inplace = dict(host.op.inplace_pattern or {})
+    out_dtypes = [v.dtype for v in node.outputs]
+
+    def run():
+        xs = [cell[0] for cell in ins]
+        shape = broadcast_shape(node, xs)
+        results = []
+        for j, dtype in enumerate(out_dtypes):
+            if j in inplace and xs[inplace[j]].shape == shape:
+                results.append(xs[inplace[j]])
+                continue
+            old = outs[j][0]
+            if old is not None and old.shape == shape and old.flags.c_contiguous:
+                results.append(old)
+            else:
+                results.append(runtime.empty(shape, dtype))
+        n = int(numpy.prod(shape, dtype=numpy.int64))
+        if n:
+            operands = xs + results
+            if all(a.shape == shape and a.flags.c_contiguous for a in operands):
+                runtime.launch(
+                    kernel.name + "_contig", n, i64(n), *[pointer(a) for a in operands]
+                )
+            else:
+                strides = [
+                    i64(0 if length == 1 else step)
+                    for a in operands
+                    for length, step in zip(a.shape, a.strides)
+                ]
+                runtime.launch(
+                    kernel.name,
+                    n,
+                    i64(n),
+                    *[pointer(a) for a in operands],
+                    *[i64(s) for s in shape],
+                    *strides,
+                )
+        for cell, value in zip(outs, results):
+            cell[0] = value
+
+    return run
+
+
+def _dimshuffle_kernels(host):
+    if host.op.view_map:
+        return []
+    out = host.outputs[0]
+    return [kernels.copy_kernel(out.dtype, out.ndim)]
+
+
+@register(DimShuffle)(_dimshuffle_kernels)
+def thunk_dimshuffle(node, host, storage_map, runtime):
+    """A strided view (or, for a non-view DimShuffle, a contiguous copy of one)."""
+    op = host.op
+    ins, outs = cells(node, storage_map)
+
+    def run():
+        x = ins[0][0]
+        shape, strides = [], []
+        for entry in op.new_order:
+            if entry == "x":
+                shape.append(1)
+                strides.append(0)
+            else:
+                shape.append(x.shape[entry])
+                strides.append(x.strides[entry])
+        for axis in op.drop:
+            if x.shape[axis] != 1:
+                raise ValueError(
+                    f"{op}: cannot drop axis {axis} of {node.inputs[0]}: its "
+                    f"length is {x.shape[axis]}, not 1"
+                )
+        view = runtime.view(x, shape, strides)
+        outs[0][0] = view if op.view_map else runtime.contiguous_copy(view)
+
+    return run
+
+
+def _reshape_kernels(host):
+    x = host.inputs[0]
+    return [kernels.copy_kernel(x.dtype, x.ndim)]
+
+
+def _shape_input(host):
+    return (1,)
+
+
+@register(Reshape, host_inputs=_shape_input)(_reshape_kernels)
+def thunk_reshape(node, host, storage_map, runtime):
+    """A view of the contiguous input (non-contiguous inputs are copied first)."""
+    ins, outs = cells(node, storage_map)
+    ndim = host.op.ndim
+
+    def run():
+        x, wanted = ins[0][0], ins[1][0]
+        if len(wanted) != ndim:
+            raise ValueError(
+                f"reshape: the new shape {node.inputs[1]} has {len(wanted)} "
+                f"entries ({tuple(wanted)}), expected {ndim}"
+            )
+        shape = _resolve(node, x, [int(s) for s in wanted])
+        outs[0][0] = runtime.contiguous(x).reshape(shape)
+
+    return run
+
+
+def _resolve(node, x, shape):
+    """Fill a -1 in ``shape`` as numpy does; a size mismatch raises, naming x."""
+    size = int(numpy.prod(x.shape, dtype=numpy.int64))
+    known = int(numpy.prod([s for s in shape if s != -1], dtype=numpy.int64))
+    if shape.count(-1) == 1 and known and size % known == 0:
+        shape[shape.index(-1)] = size // known
+    if shape.count(-1) or int(numpy.prod(shape, dtype=numpy.int64)) != size:
+        raise ValueError(
+            f"reshape: cannot reshape {node.inputs[0]} of shape {x.shape} "
+            f"(size {size}) into shape {tuple(shape)}"
+        )
+    return tuple(shape)
