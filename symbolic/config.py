@@ -62,6 +62,14 @@ _OPTIONS = [
     ),
     _Option("device", "cpu", "Where computations run ('cpu' or 'cuda...').", parse=str),
     _Option(
+        "cuda__crosscheck",
+        False,
+        "With device=cuda, recompute every node run by a CUDA kernel with its "
+        "op's perform on host copies and raise on a mismatch (slow; for "
+        "checking the backend).",
+        parse=_parse_bool,
+    ),
+    _Option(
         "mode",
         "Mode",
         "Default compile mode name.",
@@ -79,7 +87,18 @@ _OPTIONS = [
         "linker",
         "auto",
         "Default linker: 'auto', 'py', 'c', 'cvm', 'vm'.",
-        choices=("auto", "py", "c", "c|py", "cvm", "vm", "cvm_nogc", "vm_nogc", "llvm"),
+        choices=(
+            "auto",
+            "py",
+            "c",
+            "c|py",
+            "cvm",
+            "vm",
+            "cvm_nogc",
+            "vm_nogc",
+            "llvm",
+            "cuda",
+        ),
     ),
     _Option(
         "optimizer",

@@ -128,7 +128,7 @@ def get_linker(name):
     if name in C_LINKERS and base.linker_for(name) is None:
         import symbolic.backends.c.linker  # noqa: F401  (registers the C linkers)
     if name == "cuda":
-        import symbolic.backends.cuda.linker  # noqa: F401  (registers 'cuda')
+        import symbolic.backends.cuda.linker  # registers the cuda linker
     if name in C_LINKERS or name == "llvm":
         # Registers 'llvm', which the C linker also falls back to.
         import symbolic.backends.llvm.linker  # noqa: F401

@@ -196,7 +196,7 @@ def check_device():
             f"in SYMBOLIC_FLAGS (or in THEANO_FLAGS when running through "
             f"symbolic.theano_alias) or in ~/.symbolicrc."
         )
-    return backend.check(device)
+    return backend.check(str(config.device).strip())
 
 
 def get_mode(mode):

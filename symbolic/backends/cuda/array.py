@@ -102,7 +102,9 @@ class GpuArrayType(Type):
             self._check_broadcast(data.shape)
             return data
         if strict:
-            raise TypeError(f"{self} (strict) expected a device array, got {type(data)}")
+            raise TypeError(
+                f"{self} (strict) expected a device array, got {type(data)}"
+            )
         host = self.tensor_type().filter(data, allow_downcast=allow_downcast)
         return gpuarray_module().to_gpu(numpy.ascontiguousarray(host))
 

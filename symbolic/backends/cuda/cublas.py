@@ -48,7 +48,11 @@ class Cublas:
         """Column-major ``C = alpha op(A) op(B) + beta C`` (device pointers)."""
         dtype = numpy.dtype(c.dtype)
         scalar = ctypes.c_float if dtype == numpy.float32 else ctypes.c_double
-        fn = self.lib.cublasSgemm_v2 if dtype == numpy.float32 else self.lib.cublasDgemm_v2
+        fn = (
+            self.lib.cublasSgemm_v2
+            if dtype == numpy.float32
+            else self.lib.cublasDgemm_v2
+        )
         status = fn(
             self.handle,
             _OP[trans_a],
@@ -71,7 +75,11 @@ class Cublas:
         """Column-major ``y = alpha op(A) x + beta y`` (A is m x n)."""
         dtype = numpy.dtype(y.dtype)
         scalar = ctypes.c_float if dtype == numpy.float32 else ctypes.c_double
-        fn = self.lib.cublasSgemv_v2 if dtype == numpy.float32 else self.lib.cublasDgemv_v2
+        fn = (
+            self.lib.cublasSgemv_v2
+            if dtype == numpy.float32
+            else self.lib.cublasDgemv_v2
+        )
         status = fn(
             self.handle,
             _OP[trans],

@@ -12,7 +12,11 @@ same mode, so its step runs on the GPU too.
 
 import logging
 
+import numpy
+
 from symbolic.backends import base
+from symbolic.backends.c.scalar_c import Unsupported
+from symbolic.backends.cuda.array import is_device_array
 from symbolic.backends.cuda.build import arch_flags, compile_ptx
 from symbolic.backends.cuda.driver import require_cuda
 from symbolic.backends.cuda.gpu_op import GpuOp
@@ -20,9 +24,9 @@ from symbolic.backends.cuda.kernels.source import module_source
 from symbolic.backends.cuda.lower import lowering_for
 from symbolic.backends.cuda.runtime import CudaRuntime
 from symbolic.backends.python.thunks import perform_thunk
-from symbolic.backends.c.scalar_c import Unsupported
 from symbolic.compile.lazy import schedule_lazy
 from symbolic.compile.linker import VM
+from symbolic.config import config
 
 _logger = logging.getLogger(__name__)
 
@@ -79,6 +83,8 @@ class CudaLinker:
             if node in lowered:
                 host, lowering = lowered[node]
                 thunk = lowering.thunk(node, host, storage_map, runtime)
+                if config.cuda__crosscheck:
+                    thunk = CrossCheck(thunk, node, host, storage_map)
             else:
                 thunk = perform_thunk(node, storage_map)
             thunks.append(thunk)
@@ -86,6 +92,52 @@ class CudaLinker:
         vm = VM(nodes, thunks, profile)
         vm.runtime = runtime
         return vm
+
+
+class CrossCheckError(AssertionError):
+    """A CUDA kernel's result differs from its op's ``perform``."""
+
+
+class CrossCheck:
+    """Run a GPU thunk, then the wrapped op's ``perform`` on host copies; compare.
+
+    Used when ``config.cuda__crosscheck`` is set (``scripts/gpu_check.sh``
+    runs the test suite so).  Inputs are copied to the host before the
+    thunk runs, since an in-place kernel may overwrite them.
+    """
+
+    def __init__(self, thunk, node, host, storage_map):
+        self.thunk = thunk
+        self.node = node
+        self.host = host
+        self.ins = [storage_map[v] for v in node.inputs]
+        self.outs = [storage_map[v] for v in node.outputs]
+
+    def __call__(self):
+        values = [_to_host(cell[0]) for cell in self.ins]
+        self.thunk()
+        expected = [[None] for _ in self.outs]
+        self.host.op.perform(self.host, values, expected)
+        for k, (cell, (want,)) in enumerate(zip(self.outs, expected)):
+            got = _to_host(cell[0])
+            out_type = self.host.outputs[k].type
+            if got.shape != want.shape or not out_type.values_eq_approx(got, want):
+                raise CrossCheckError(
+                    f"{self.node}: output {k} of the CUDA kernel differs from "
+                    f"perform (shapes {got.shape} and {want.shape}; largest "
+                    f"difference {_largest_difference(got, want)})"
+                )
+
+
+def _to_host(value):
+    return value.get() if is_device_array(value) else numpy.array(value, copy=True)
+
+
+def _largest_difference(got, want):
+    if got.shape != want.shape or got.size == 0:
+        return "n/a"
+    with numpy.errstate(all="ignore"):
+        return float(numpy.nanmax(numpy.abs(got.astype(float) - want.astype(float))))
 
 
 base.register_linker("cuda", CudaLinker)

@@ -31,7 +31,9 @@ class CudaRuntime:
         self.context = context
         self.driver = context.driver
         self.gpuarray = pycuda.gpuarray
-        self.module = None if ptx_path is None else self.driver.module_from_file(ptx_path)
+        self.module = (
+            None if ptx_path is None else self.driver.module_from_file(ptx_path)
+        )
         self._functions = {}
 
     def function(self, name):

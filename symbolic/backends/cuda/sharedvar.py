@@ -69,5 +69,9 @@ def gpu_shared_constructor(
     else:
         data = gpu_type.filter(value)
     return GpuArraySharedVariable(
-        type=gpu_type, value=data, name=name, strict=False, allow_downcast=allow_downcast
+        type=gpu_type,
+        value=data,
+        name=name,
+        strict=False,
+        allow_downcast=allow_downcast,
     )

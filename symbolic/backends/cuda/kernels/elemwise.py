@@ -99,13 +99,17 @@ def render_expressions(outputs, in_dtypes, out_dtypes, ndim):
         contig_stores=indent([f"out{j}[i] = {c};" for j, c in enumerate(stores)], 2),
         offsets=indent(offsets, 2),
         strided_loads=indent(
-            [f"const {in_types[i]} a{i} = *(const {in_types[i]} *)(p{i} + o{i});"
-             for i in used],
+            [
+                f"const {in_types[i]} a{i} = *(const {in_types[i]} *)(p{i} + o{i});"
+                for i in used
+            ],
             2,
         ),
         strided_stores=indent(
-            [f"*({out_types[j]} *)(p{nin + j} + o{nin + j}) = {c};"
-             for j, c in enumerate(stores)],
+            [
+                f"*({out_types[j]} *)(p{nin + j} + o{nin + j}) = {c};"
+                for j, c in enumerate(stores)
+            ],
             2,
         ),
         body=indent(renderer.lines, 2),

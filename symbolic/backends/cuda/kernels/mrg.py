@@ -18,7 +18,8 @@ from symbolic.backends.cuda.kernels.source import CudaKernel
 _SOURCE = r"""
 #define MRG_ADD(a, b) ((int32_t)((uint32_t)(a) + (uint32_t)(b)))
 #define MRG_SHL(a, k) ((int32_t)((uint32_t)(a) << (k)))
-#define MRG_REDUCE(y, M) ((y) < 0 || (y) >= (M) ? (int32_t)((uint32_t)(y) - (uint32_t)(M)) : (y))
+#define MRG_REDUCE(y, M) \
+    ((y) < 0 || (y) >= (M) ? (int32_t)((uint32_t)(y) - (uint32_t)(M)) : (y))
 
 template <typename T>
 static __device__ void vm_mrg31k3p(int32_t *state, long long n_streams, long long n,

@@ -89,4 +89,6 @@ def device_helpers(names):
     The source is :func:`~symbolic.backends.c.scalar_c.helper_source`'s,
     with the host-only ``static inline`` made ``static __device__ inline``.
     """
-    return re.sub(r"\bstatic inline\b", "static __device__ inline", helper_source(names))
+    return re.sub(
+        r"\bstatic inline\b", "static __device__ inline", helper_source(names)
+    )

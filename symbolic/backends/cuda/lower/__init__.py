@@ -13,7 +13,8 @@ A :class:`Lowering` registered for an op class says
 Lookups follow the op's class hierarchy (``Sum`` finds ``CAReduce``).
 """
 
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from symbolic.backends.c.scalar_c import Unsupported
 
@@ -71,7 +72,7 @@ def _load_families():
     if _loaded:
         return
     _loaded = True
-    from symbolic.backends.cuda.lower import (  # noqa: F401  (they register)
+    from symbolic.backends.cuda.lower import (
         blas,
         conv,
         elemwise,

@@ -33,11 +33,24 @@ def _geometry(node, op, x, ws, stride, pad):
     ws, stride, pad = _runtime_params(op, ws, stride, pad, op.ignore_border)
     out = _out_shape(x.shape, ws, op.ignore_border, stride, pad, 2)
     planes = int(numpy.prod(x.shape[:-2], dtype=numpy.int64))
-    return out, planes, [
-        i64(planes), i64(x.shape[-2]), i64(x.shape[-1]), i64(out[-2]), i64(out[-1]),
-        i64(ws[0]), i64(ws[1]), i64(stride[0]), i64(stride[1]),
-        i64(pad[0]), i64(pad[1]), numpy.int32(kernels.POOL_MODES[op.mode]),
-    ]
+    return (
+        out,
+        planes,
+        [
+            i64(planes),
+            i64(x.shape[-2]),
+            i64(x.shape[-1]),
+            i64(out[-2]),
+            i64(out[-1]),
+            i64(ws[0]),
+            i64(ws[1]),
+            i64(stride[0]),
+            i64(stride[1]),
+            i64(pad[0]),
+            i64(pad[1]),
+            numpy.int32(kernels.POOL_MODES[op.mode]),
+        ],
+    )
 
 
 @register(Pool, host_inputs=_params(1))(_pool_kernels)
@@ -73,7 +86,12 @@ def thunk_max_pool_grad(node, host, storage_map, runtime):
         gx = runtime.empty(x.shape, x.dtype)
         if x.size:
             runtime.launch(
-                name, x.size, pointer(x), pointer(maxout), pointer(gz), *geometry,
+                name,
+                x.size,
+                pointer(x),
+                pointer(maxout),
+                pointer(gz),
+                *geometry,
                 pointer(gx),
             )
         outs[0][0] = gx
@@ -93,7 +111,12 @@ def thunk_average_pool_grad(node, host, storage_map, runtime):
         gx = runtime.empty(x.shape, x.dtype)
         if x.size:
             runtime.launch(
-                name, x.size, pointer(x), pointer(gz), pointer(gz), *geometry,
+                name,
+                x.size,
+                pointer(x),
+                pointer(gz),
+                pointer(gz),
+                *geometry,
                 pointer(gx),
             )
         outs[0][0] = gx
@@ -135,9 +158,19 @@ def thunk_conv(node, host, storage_map, runtime):
         weights = kern.reshape((n_out, channels * kh * kw))
         cols = runtime.empty((channels * kh * kw, oh * ow), dtype)
         geometry = [
-            i64(channels), i64(height), i64(width), i64(kh), i64(kw), i64(top),
-            i64(left), i64(op.subsample[0]), i64(op.subsample[1]),
-            i64(op.filter_dilation[0]), i64(op.filter_dilation[1]), i64(oh), i64(ow),
+            i64(channels),
+            i64(height),
+            i64(width),
+            i64(kh),
+            i64(kw),
+            i64(top),
+            i64(left),
+            i64(op.subsample[0]),
+            i64(op.subsample[1]),
+            i64(op.filter_dilation[0]),
+            i64(op.filter_dilation[1]),
+            i64(oh),
+            i64(ow),
         ]
         plane = channels * height * width
         itemsize = numpy.dtype(dtype).itemsize
@@ -155,7 +188,7 @@ def thunk_conv(node, host, storage_map, runtime):
 
 def _flipped_view(runtime, kern):
     """``kern[:, :, ::-1, ::-1]`` as a view (negative strides, last element first)."""
-    o, c, kh, kw = kern.shape
+    kh, kw = kern.shape[2:]
     s0, s1, s2, s3 = kern.strides
     offset = (kh - 1) * s2 + (kw - 1) * s3
     view = runtime.view(kern, kern.shape, (s0, s1, -s2, -s3))

@@ -37,7 +37,9 @@ def _rows(node, runtime, values):
 
 
 def _launch_rows(runtime, name, rows, *args):
-    runtime.launch(name, rows * kernels.BLOCK, *args, threads=kernels.BLOCK, blocks=rows)
+    runtime.launch(
+        name, rows * kernels.BLOCK, *args, threads=kernels.BLOCK, blocks=rows
+    )
 
 
 def _checked_indices(node, y, cols):
@@ -62,8 +64,14 @@ def thunk_softmax(node, host, storage_map, runtime):
         bias = pointer(values[1]) if len(values) > 1 else pointer_null()
         if rows and cols:
             _launch_rows(
-                runtime, name, rows, pointer(values[0]), bias, pointer(out),
-                i64(rows), i64(cols),
+                runtime,
+                name,
+                rows,
+                pointer(values[0]),
+                bias,
+                pointer(out),
+                i64(rows),
+                i64(cols),
             )
         outs[0][0] = out
 
@@ -86,8 +94,13 @@ def thunk_log_softmax(node, host, storage_map, runtime):
         out = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows and cols:
             _launch_rows(
-                runtime, name, rows, pointer(values[0]), pointer(out),
-                i64(rows), i64(cols),
+                runtime,
+                name,
+                rows,
+                pointer(values[0]),
+                pointer(out),
+                i64(rows),
+                i64(cols),
             )
         outs[0][0] = out
 
@@ -104,8 +117,14 @@ def thunk_softmax_grad(node, host, storage_map, runtime):
         out = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows and cols:
             _launch_rows(
-                runtime, name, rows, pointer(dy), pointer(sm), pointer(out),
-                i64(rows), i64(cols),
+                runtime,
+                name,
+                rows,
+                pointer(dy),
+                pointer(sm),
+                pointer(out),
+                i64(rows),
+                i64(cols),
             )
         outs[0][0] = out
 
@@ -150,8 +169,14 @@ def thunk_xent_grad(node, host, storage_map, runtime):
         dp = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows * cols:
             runtime.launch(
-                name, rows * cols, pointer(g), pointer(p), pointer(y), pointer(dp),
-                i64(rows), i64(cols),
+                name,
+                rows * cols,
+                pointer(g),
+                pointer(p),
+                pointer(y),
+                pointer(dp),
+                i64(rows),
+                i64(cols),
             )
         outs[0][0] = dp
 
@@ -176,8 +201,17 @@ def thunk_xent_softmax(node, host, storage_map, runtime):
         am = runtime.empty((rows,), node.outputs[2].dtype)
         if rows and cols:
             _launch_rows(
-                runtime, name, rows, pointer(x), pointer(b), pointer(y),
-                pointer(nll), pointer(sm), pointer(am), i64(rows), i64(cols),
+                runtime,
+                name,
+                rows,
+                pointer(x),
+                pointer(b),
+                pointer(y),
+                pointer(nll),
+                pointer(sm),
+                pointer(am),
+                i64(rows),
+                i64(cols),
             )
         for cell, value in zip(outs, (nll, sm, am)):
             cell[0] = value
@@ -201,8 +235,14 @@ def thunk_xent_softmax_dx(node, host, storage_map, runtime):
         dx = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows * cols:
             runtime.launch(
-                name, rows * cols, pointer(dnll), pointer(sm), pointer(y),
-                pointer(dx), i64(rows), i64(cols),
+                name,
+                rows * cols,
+                pointer(dnll),
+                pointer(sm),
+                pointer(y),
+                pointer(dx),
+                i64(rows),
+                i64(cols),
             )
         outs[0][0] = dx
 

@@ -51,7 +51,11 @@ def thunk_mrg(node, host, storage_map, runtime):
         streams = state.shape[0]
         if n:
             runtime.launch(
-                name, min(streams, n), pointer(state), i64(streams), i64(n),
+                name,
+                min(streams, n),
+                pointer(state),
+                i64(streams),
+                i64(n),
                 pointer(sample),
             )
         outs[0][0] = state

@@ -213,9 +213,7 @@ def compiled(tmp_path_factory):
 def test_every_kernel_compiles_to_ptx(compiled):
     kernels, _, ptx = compiled
     entries = {
-        line.split("(")[0].split()[-1]
-        for line in ptx.splitlines()
-        if ".entry" in line
+        line.split("(")[0].split()[-1] for line in ptx.splitlines() if ".entry" in line
     }
     for kernel in kernels:
         if kernel.body or kernel.name.startswith(("ew_", "red_")):
