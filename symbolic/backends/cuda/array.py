@@ -106,7 +106,7 @@ class GpuArrayType(Type):
                 f"{self} (strict) expected a device array, got {type(data)}"
             )
         host = self.tensor_type().filter(data, allow_downcast=allow_downcast)
-        return gpuarray_module().to_gpu(numpy.ascontiguousarray(host))
+        return gpuarray_module().to_gpu(numpy.asarray(host, order="C"))
 
     def _check_broadcast(self, shape):
         for axis, (length, flag) in enumerate(zip(shape, self.broadcastable)):
@@ -128,6 +128,19 @@ class GpuArrayType(Type):
         if isinstance(var.type, TensorType) and GpuArrayType.of(var.type) == self:
             return gpu_from_host(var)
         return None
+
+    def filter_variable(self, other, allow_convert=True):
+        """A host tensor of the same dtype and pattern is moved with GpuFromHost.
+
+        Even with ``allow_convert=False`` (how ``function`` checks updates),
+        as Theano's GPU types did: ``updates=[(w, w - lr * g)]`` on a GPU
+        shared variable gives a host expression that is moved to the device.
+        """
+        if isinstance(getattr(other, "type", None), TensorType):
+            moved = self.convert_variable(other)
+            if moved is not None:
+                return moved
+        return super().filter_variable(other, allow_convert)
 
     def to_tensor(self, var):
         """``var`` on the host: what tensor ops see (``as_tensor_variable``)."""
@@ -185,7 +198,7 @@ class GpuFromHost(Op):
 
     def perform(self, node, inputs, output_storage):
         (x,) = inputs
-        output_storage[0][0] = gpuarray_module().to_gpu(numpy.ascontiguousarray(x))
+        output_storage[0][0] = gpuarray_module().to_gpu(numpy.asarray(x, order="C"))
 
     def infer_shape(self, fgraph, node, shapes):
         return [shapes[0]]

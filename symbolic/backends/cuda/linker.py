@@ -64,11 +64,9 @@ class CudaLinker:
 
     name = "cuda"
 
-    def make_vm(self, fgraph, storage_map, profile=None):
-        """Return a VM running ``fgraph`` over ``storage_map``'s cells."""
+    def make_runtime(self, kernels):
+        """Compile ``kernels`` (one nvcc call, cached) and load them on the device."""
         context = require_cuda()
-        nodes = fgraph.toposort()
-        lowered, kernels = graph_kernels(nodes)
         ptx = None
         if kernels:
             ptx = compile_ptx(
@@ -77,7 +75,13 @@ class CudaLinker:
                 flags=arch_flags(context.compute_capability()),
                 context="CUDA kernels of a graph",
             )
-        runtime = CudaRuntime(context, ptx)
+        return CudaRuntime(context, ptx)
+
+    def make_vm(self, fgraph, storage_map, profile=None):
+        """Return a VM running ``fgraph`` over ``storage_map``'s cells."""
+        nodes = fgraph.toposort()
+        lowered, kernels = graph_kernels(nodes)
+        runtime = self.make_runtime(kernels)
         thunks = []
         for node in nodes:
             if node in lowered:

@@ -56,14 +56,18 @@ class CudaRuntime:
         return self.gpuarray.empty(tuple(int(s) for s in shape), dtype=dtype)
 
     def to_gpu(self, host):
-        return self.gpuarray.to_gpu(numpy.ascontiguousarray(host))
+        return self.gpuarray.to_gpu(numpy.asarray(host, order="C"))
 
-    def view(self, base, shape, strides):
-        """A device array over ``base``'s memory with another shape and strides."""
+    def view(self, base, shape, strides, offset=0):
+        """A device array over ``base``'s memory: other shape, strides, start.
+
+        ``offset`` is in bytes from ``base``'s first element (negative
+        strides need it to point at the view's first element).
+        """
         return self.gpuarray.GPUArray(
             tuple(int(s) for s in shape),
             base.dtype,
-            gpudata=base.gpudata,
+            gpudata=int(base.gpudata) + int(offset),
             strides=tuple(int(s) for s in strides),
             base=base,
         )

@@ -191,6 +191,4 @@ def _flipped_view(runtime, kern):
     kh, kw = kern.shape[2:]
     s0, s1, s2, s3 = kern.strides
     offset = (kh - 1) * s2 + (kw - 1) * s3
-    view = runtime.view(kern, kern.shape, (s0, s1, -s2, -s3))
-    view.gpudata = int(kern.gpudata) + offset
-    return view
+    return runtime.view(kern, kern.shape, (s0, s1, -s2, -s3), offset)

@@ -4,6 +4,7 @@ import numpy
 
 from symbolic.backends.c.scalar_c import FLOATS, Unsupported
 from symbolic.backends.cuda.kernels import mrg as kernels
+from symbolic.backends.cuda.kernels.elemwise import copy_kernel
 from symbolic.backends.cuda.lower import register
 from symbolic.backends.cuda.lower.elemwise import cells
 from symbolic.backends.cuda.runtime import i64, pointer
@@ -14,7 +15,7 @@ from symbolic.random.mrg_op import mrg_uniform
 def _kernels(host):
     if host.op.output_type.dtype not in FLOATS:
         raise Unsupported("GPU MRG31k3p samples float32 or float64")
-    return [kernels.render()]
+    return [kernels.render(), copy_kernel("int32", 2)]
 
 
 def _size_input(host):

@@ -1,0 +1,243 @@
+"""The CUDA linker end to end, its kernels compiled for and run on the CPU.
+
+See :mod:`tests.helpers.cuda_emulation`: one host "thread" runs each kernel,
+numpy arrays stand in for device arrays and cuBLAS calls are replayed with
+numpy.  Every graph is compared with ``perform``, and every kernel result
+is also cross-checked node by node (``cuda__crosscheck``).
+"""
+
+import shutil
+
+import numpy
+import pytest
+
+import symbolic
+import symbolic.tensor as T
+from symbolic.backends.cuda import array, gpu_op, placement, sharedvar
+from symbolic.backends.cuda.gpu_op import GpuOp
+from symbolic.config import change_flags
+from tests.helpers.cuda_emulation import GPUArray, HostCudaLinker, fake_gpuarray
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not found")
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("cuda_host")
+
+
+@pytest.fixture
+def linker(folder, monkeypatch):
+    for module in (array, gpu_op, sharedvar):
+        monkeypatch.setattr(module, "gpuarray_module", lambda: fake_gpuarray)
+    placement.register()
+    with change_flags(cuda__crosscheck=True):
+        yield HostCudaLinker(folder)
+
+
+def _gpu_function(linker, inputs, outputs, **kwargs):
+    mode = symbolic.Mode(linker=linker, optimizer="fast_run").including("gpu")
+    return symbolic.function(inputs, outputs, mode=mode, **kwargs)
+
+
+def _reference(inputs, outputs, **kwargs):
+    mode = symbolic.Mode(linker="py", optimizer=None)
+    return symbolic.function(inputs, outputs, mode=mode, **kwargs)
+
+
+def _agree(linker, inputs, outputs, values, rtol=1e-6, moved=()):
+    f = _gpu_function(linker, inputs, outputs)
+    ops = {
+        type(n.op.op).__name__
+        for n in f.maker.fgraph.toposort()
+        if isinstance(n.op, GpuOp)
+    }
+    assert set(moved) <= ops, f"left on the host: {set(moved) - ops}"
+    got = f(*values)
+    runtime = linker.runtimes[-1]
+    assert runtime.launched or runtime.blas.calls, "no kernel ran"
+    want = _reference(inputs, outputs)(*values)
+    for a, b in zip(got, want):
+        assert a.dtype == b.dtype and a.shape == b.shape
+        numpy.testing.assert_allclose(a, b, rtol=rtol, atol=rtol)
+    return f
+
+
+RNG = numpy.random.default_rng(0)
+
+
+def _normal(*shape, dtype="float32"):
+    return RNG.normal(size=shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fused_elemwise_broadcasting_and_transposed_operands(linker, dtype):
+    x, r, c = (
+        T.matrix("x", dtype=dtype),
+        T.row("r", dtype=dtype),
+        T.col("c", dtype=dtype),
+    )
+    outs = [T.tanh(x) * r + T.exp(-abs(x)) / 3 - c, x.T * 2 + 1, T.nnet.sigmoid(x) ** 2]
+    values = [
+        _normal(7, 5, dtype=dtype),
+        _normal(1, 5, dtype=dtype),
+        _normal(7, 1, dtype=dtype),
+    ]
+    _agree(linker, [x, r, c], outs, values, rtol=1e-5, moved=["Elemwise"])
+
+
+@pytest.mark.filterwarnings("ignore:divide by zero:RuntimeWarning")
+def test_integer_elemwise_follows_numpy_division_rules(linker):
+    a, b = T.lvector("a"), T.lvector("b")
+    values = [numpy.array([-7, 7, -7, 7, 5, 0]), numpy.array([2, -2, -2, 2, 0, 3])]
+    _agree(linker, [a, b], [a // b, a % b, a * b - 1], values, moved=["Elemwise"])
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int32"])
+def test_reductions_over_any_axes_of_strided_inputs(linker, dtype):
+    t = T.tensor3("t", dtype=dtype)
+    value = (RNG.normal(size=(4, 5, 6)) * 3).astype(dtype)
+    tt = t.dimshuffle(2, 0, 1)
+    outs = [
+        T.sum(t, axis=1),
+        T.max(tt, axis=(0, 2)),
+        T.min(t),
+        T.prod(t[:2, :3], axis=2),
+        T.sum(tt, axis=0),
+    ]
+    _agree(linker, [t], outs, [value], rtol=1e-5, moved=["Sum", "Max", "Min", "Prod"])
+
+
+def test_softmaxes_crossentropies_and_their_gradients(linker):
+    x, y = T.fmatrix("x"), T.ivector("y")
+    b = T.fvector("b")
+    xv, bv = _normal(9, 6), _normal(6)
+    yv = RNG.integers(0, 6, size=9).astype("int32")
+    sm = T.nnet.softmax(x)
+    cost = T.mean(T.nnet.categorical_crossentropy(sm, y))
+    nll, smb, am = T.nnet.crossentropy_softmax_argmax_1hot_with_bias(x, b, y)
+    outs = [
+        cost,
+        symbolic.grad(cost, x),
+        T.nnet.logsoftmax(x),
+        nll,
+        smb,
+        am,
+        symbolic.grad(T.sum(nll), x),
+        T.nnet.softmax(x + b),
+    ]
+    _agree(
+        linker,
+        [x, b, y],
+        outs,
+        [xv, bv, yv],
+        rtol=1e-5,
+        moved=[
+            "CrossentropySoftmaxArgmax1HotWithBias",
+            "CrossentropySoftmax1HotWithBiasDx",
+        ],
+    )
+
+
+def test_out_of_range_class_indices_raise(linker):
+    x, y = T.fmatrix("x"), T.lvector("y")
+    nll, _, _ = T.nnet.crossentropy_softmax_argmax_1hot_with_bias(
+        x, T.zeros((3,), "float32"), y
+    )
+    f = _gpu_function(linker, [x, y], nll)
+    with pytest.raises(ValueError, match="out of range"):
+        f(_normal(2, 3), numpy.array([0, 3]))
+
+
+def test_products_go_through_cublas_with_transposes(linker):
+    x, w, v = T.fmatrix("x"), T.fmatrix("w"), T.fvector("v")
+    outs = [
+        T.dot(x, w),
+        T.dot(x.T, x),
+        T.dot(w.T, v),
+        T.dot(x, w) * 2 + T.dot(x, w.T.T),
+    ]
+    _agree(
+        linker,
+        [x, w, v],
+        outs,
+        [_normal(4, 3), _normal(3, 5), _normal(3)],
+        rtol=1e-5,
+        moved=["Dot22"],
+    )
+    assert "gemm" in linker.runtimes[-1].blas.calls
+
+
+def test_mrg_samples_are_the_cpu_kernels_numbers(linker):
+    from symbolic.sandbox.rng_mrg import MRG_RandomStreams
+
+    for dtype in ("float32", "float64"):
+        gpu = _gpu_function(
+            linker, [], MRG_RandomStreams(seed=11).uniform((13, 7), dtype=dtype)
+        )
+        cpu = _reference([], MRG_RandomStreams(seed=11).uniform((13, 7), dtype=dtype))
+        assert any(isinstance(n.op, GpuOp) for n in gpu.maker.fgraph.toposort())
+        for _ in range(2):
+            numpy.testing.assert_array_equal(gpu(), cpu())
+
+
+@pytest.mark.parametrize("mode", ["max", "sum", "average_inc_pad", "average_exc_pad"])
+def test_pooling_and_its_gradient(linker, mode):
+    from symbolic.tensor.signal.pool import pool_2d
+
+    x = T.ftensor4("x")
+    outs = []
+    for ignore_border, pad in ((True, (0, 0)), (False, (0, 0)), (True, (1, 1))):
+        if mode == "average_inc_pad" and not ignore_border:
+            continue
+        pooled = pool_2d(
+            x, (2, 3), ignore_border=ignore_border, stride=(2, 2), pad=pad, mode=mode
+        )
+        outs += [pooled, symbolic.grad(T.sum(pooled**2), x)]
+    _agree(linker, [x], outs, [_normal(2, 3, 7, 8)], rtol=1e-5, moved=["Pool"])
+
+
+@pytest.mark.parametrize("flip", [True, False])
+def test_convolution_by_im2col_and_gemm(linker, flip):
+    from symbolic.tensor.nnet import conv2d
+
+    img, kern = T.ftensor4("img"), T.ftensor4("kern")
+    outs = [
+        conv2d(img, kern, filter_flip=flip),
+        conv2d(img, kern, border_mode=(1, 2), subsample=(2, 1), filter_flip=flip),
+        conv2d(img, kern, border_mode="full", filter_dilation=(2, 1), filter_flip=flip),
+    ]
+    _agree(
+        linker,
+        [img, kern],
+        outs,
+        [_normal(2, 3, 9, 8), _normal(4, 3, 3, 2)],
+        rtol=1e-4,
+        moved=["AbstractConv2d"],
+    )
+
+
+def test_gpu_shared_variables_and_updates_stay_on_the_device(linker):
+    w_value = _normal(6, 4)
+    w = sharedvar.gpu_shared_constructor(w_value, name="w")
+    assert isinstance(w.get_value(), numpy.ndarray)
+    assert isinstance(w.get_value(borrow=True, return_internal_type=True), GPUArray)
+    x = T.fmatrix("x")
+    cost = T.sum(T.dot(x, w) ** 2)
+    step = _gpu_function(
+        linker, [x], cost, updates=[(w, w - numpy.float32(0.01) * T.grad(cost, w))]
+    )
+    update = step.maker.fgraph.outputs[-1]
+    assert isinstance(update.owner.op, GpuOp)
+    xv = _normal(5, 6)
+    step(xv)
+    want = w_value - 0.01 * 2 * xv.T @ (xv @ w_value)
+    numpy.testing.assert_allclose(w.get_value(), want, rtol=1e-4)
+    w.set_value(numpy.ones((6, 4), dtype="float32"))
+    assert w.get_value().sum() == 24
+
+
+def test_reshape_and_dimshuffle_views(linker):
+    x = T.ftensor3("x")
+    outs = [x.reshape((4, -1)) * 2, x.dimshuffle(2, "x", 0, 1) + 1, x.flatten(2).T * 3]
+    _agree(linker, [x], outs, [_normal(2, 3, 4)], moved=["Reshape"])
