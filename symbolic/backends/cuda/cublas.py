@@ -7,6 +7,7 @@ op(A)^T``, which only swaps the operands, so no data moves.
 
 import ctypes
 import ctypes.util
+import os
 
 import numpy
 
@@ -20,7 +21,11 @@ class CublasError(RuntimeError):
 
 def _load():
     found = ctypes.util.find_library("cublas")
-    for name in ((found,) if found else ()) + _NAMES:
+    home = (
+        os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
+    )
+    toolkit = tuple(os.path.join(home, "lib64", name) for name in _NAMES)
+    for name in ((found,) if found else ()) + _NAMES + toolkit:
         try:
             return ctypes.CDLL(name)
         except OSError:

@@ -16,10 +16,11 @@ import numpy
 
 from symbolic.backends import base
 from symbolic.backends.c.scalar_c import Unsupported
-from symbolic.backends.cuda.array import is_device_array
+from symbolic.backends.cuda.array import GpuArrayType, HostFromGpu, is_device_array
 from symbolic.backends.cuda.build import arch_flags, compile_ptx
 from symbolic.backends.cuda.driver import require_cuda
 from symbolic.backends.cuda.gpu_op import GpuOp
+from symbolic.backends.cuda.kernels.elemwise import copy_kernel
 from symbolic.backends.cuda.kernels.source import module_source
 from symbolic.backends.cuda.lower import lowering_for
 from symbolic.backends.cuda.runtime import CudaRuntime
@@ -38,6 +39,7 @@ def graph_kernels(nodes):
     """
     lowered, kernels = {}, []
     for node in nodes:
+        kernels += _copy_kernels(node)
         if not isinstance(node.op, GpuOp):
             continue
         host = node.op.host_node(node.inputs)
@@ -51,6 +53,18 @@ def graph_kernels(nodes):
             continue
         lowered[node] = (host, lowering)
     return lowered, kernels
+
+
+def _copy_kernels(node):
+    """Copy kernels for the node's GPU values: downloads of views need them."""
+    found = []
+    for var in node.inputs + node.outputs:
+        if isinstance(var.type, GpuArrayType):
+            try:
+                found.append(copy_kernel(var.type.dtype, var.type.ndim))
+            except Unsupported:
+                continue
+    return found
 
 
 def graph_source(fgraph):
@@ -88,7 +102,9 @@ class CudaLinker:
                 host, lowering = lowered[node]
                 thunk = lowering.thunk(node, host, storage_map, runtime)
                 if config.cuda__crosscheck:
-                    thunk = CrossCheck(thunk, node, host, storage_map)
+                    thunk = CrossCheck(thunk, node, host, storage_map, runtime)
+            elif isinstance(node.op, HostFromGpu):
+                thunk = _download_thunk(node, storage_map, runtime)
             else:
                 thunk = perform_thunk(node, storage_map)
             thunks.append(thunk)
@@ -96,6 +112,17 @@ class CudaLinker:
         vm = VM(nodes, thunks, profile)
         vm.runtime = runtime
         return vm
+
+
+def _download_thunk(node, storage_map, runtime):
+    """HostFromGpu through a contiguous copy (pycuda copies out dense arrays)."""
+    source = storage_map[node.inputs[0]]
+    target = storage_map[node.outputs[0]]
+
+    def download():
+        target[0] = runtime.contiguous(source[0]).get()
+
+    return download
 
 
 class CrossCheckError(AssertionError):
@@ -110,20 +137,21 @@ class CrossCheck:
     thunk runs, since an in-place kernel may overwrite them.
     """
 
-    def __init__(self, thunk, node, host, storage_map):
+    def __init__(self, thunk, node, host, storage_map, runtime):
         self.thunk = thunk
+        self.runtime = runtime
         self.node = node
         self.host = host
         self.ins = [storage_map[v] for v in node.inputs]
         self.outs = [storage_map[v] for v in node.outputs]
 
     def __call__(self):
-        values = [_to_host(cell[0]) for cell in self.ins]
+        values = [self._to_host(cell[0]) for cell in self.ins]
         self.thunk()
         expected = [[None] for _ in self.outs]
         self.host.op.perform(self.host, values, expected)
         for k, (cell, (want,)) in enumerate(zip(self.outs, expected)):
-            got = _to_host(cell[0])
+            got = self._to_host(cell[0])
             out_type = self.host.outputs[k].type
             if got.shape != want.shape or not out_type.values_eq_approx(got, want):
                 raise CrossCheckError(
@@ -132,9 +160,10 @@ class CrossCheck:
                     f"difference {_largest_difference(got, want)})"
                 )
 
-
-def _to_host(value):
-    return value.get() if is_device_array(value) else numpy.array(value, copy=True)
+    def _to_host(self, value):
+        if is_device_array(value):
+            return self.runtime.contiguous(value).get()
+        return numpy.array(value, copy=True)
 
 
 def _largest_difference(got, want):

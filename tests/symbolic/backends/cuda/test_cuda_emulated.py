@@ -239,5 +239,47 @@ def test_gpu_shared_variables_and_updates_stay_on_the_device(linker):
 
 def test_reshape_and_dimshuffle_views(linker):
     x = T.ftensor3("x")
-    outs = [x.reshape((4, -1)) * 2, x.dimshuffle(2, "x", 0, 1) + 1, x.flatten(2).T * 3]
-    _agree(linker, [x], outs, [_normal(2, 3, 4)], moved=["Reshape"])
+    outs = [
+        x.reshape((4, -1)) * 2,
+        x.dimshuffle(2, "x", 0, 1) + 1,
+        x.flatten(2).T * 3,
+        x.dimshuffle(2, 0, 1),
+    ]
+    _agree(linker, [x], outs, [_normal(2, 3, 4)], moved=["Reshape", "DimShuffle"])
+
+
+@pytest.fixture
+def cuda_device(folder, monkeypatch):
+    """``device=cuda`` on this machine: the device check passes, kernels run here."""
+    from symbolic.backends import base
+    from symbolic.backends.cuda import device, linker
+
+    for module in (array, gpu_op, sharedvar):
+        monkeypatch.setattr(module, "gpuarray_module", lambda: fake_gpuarray)
+    monkeypatch.setattr(device, "require_cuda", lambda name: None)
+    monkeypatch.setitem(base._linkers, "cuda", lambda: HostCudaLinker(folder))
+    assert linker.CudaLinker  # the real linker module is loaded and registered
+    with change_flags(device="cuda", cuda__crosscheck=True):
+        yield
+
+
+def test_the_device_flag_puts_shared_variables_and_scan_steps_on_the_gpu(cuda_device):
+    w_value = _normal(4, 4)
+    w = symbolic.shared(w_value, name="w")
+    assert isinstance(w.type, array.GpuArrayType)
+    x = T.fmatrix("x")
+    h0 = T.fvector("h0")
+    hs, _ = symbolic.scan(
+        lambda row, h: T.tanh(row + T.dot(h, w)), sequences=x, outputs_info=h0
+    )
+    f = symbolic.function([x, h0], hs)
+    scan_nodes = [n for n in f.maker.fgraph.toposort() if "Scan" in type(n.op).__name__]
+    assert scan_nodes
+    inner = scan_nodes[0].op.compile_inner()[3]
+    assert any(isinstance(n.op, GpuOp) for n in inner.toposort())
+    xv, hv = _normal(5, 4), _normal(4)
+    want, h = [], hv
+    for row in xv:
+        h = numpy.tanh(row + h @ w_value)
+        want.append(h)
+    numpy.testing.assert_allclose(f(xv, hv), numpy.array(want), rtol=1e-5, atol=1e-6)
