@@ -8,7 +8,11 @@ from symbolic.backends.cuda.kernels.elemwise import copy_kernel
 from symbolic.backends.cuda.lower import register
 from symbolic.backends.cuda.lower.elemwise import cells
 from symbolic.backends.cuda.runtime import i64, pointer
-from symbolic.ops.conv.abstract_conv import AbstractConv2d
+from symbolic.ops.conv.abstract_conv import (
+    AbstractConv2d,
+    AbstractConv2d_gradInputs,
+    AbstractConv2d_gradWeights,
+)
 from symbolic.ops.pool import (
     AveragePoolGrad,
     MaxPoolGrad,
@@ -126,12 +130,56 @@ def thunk_average_pool_grad(node, host, storage_map, runtime):
 
 def _conv_kernels(host):
     op = host.op
-    img, kern = host.inputs
-    if op.unshared or op.num_groups != 1 or kern.ndim != 4:
+    first, second = host.inputs[:2]
+    if op.unshared or op.num_groups != 1:
         raise Unsupported(f"{op}: grouped or unshared convolution stays on the host")
-    if img.dtype != kern.dtype or img.dtype != host.outputs[0].dtype:
+    dtypes = {first.dtype, second.dtype, host.outputs[0].dtype}
+    if len(dtypes) != 1:
         raise Unsupported(f"{op}: mixed dtypes stay on the host")
-    return [kernels.render(img.dtype), copy_kernel(img.dtype, 4)]
+    dtype = dtypes.pop()
+    return [kernels.render(dtype), copy_kernel(dtype, 4)]
+
+
+def _im2col_geometry(op, channels, height, width, kh, kw, oh, ow):
+    (top, _), (left, _) = op._pads((kh, kw))
+    return [
+        i64(channels),
+        i64(height),
+        i64(width),
+        i64(kh),
+        i64(kw),
+        i64(top),
+        i64(left),
+        i64(op.subsample[0]),
+        i64(op.subsample[1]),
+        i64(op.filter_dilation[0]),
+        i64(op.filter_dilation[1]),
+        i64(oh),
+        i64(ow),
+    ]
+
+
+def _plane(runtime, array, b):
+    """Item ``b`` of a contiguous 4-d array, as a flat device vector."""
+    item = array.dtype.itemsize
+    size = int(numpy.prod(array.shape[1:], dtype=numpy.int64))
+    return runtime.view(array, (size,), (item,), b * size * item)
+
+
+def _transposed(runtime, matrix):
+    """The transpose of a C-contiguous matrix, as an F-contiguous view."""
+    rows, cols = matrix.shape
+    item = matrix.dtype.itemsize
+    return runtime.view(matrix, (cols, rows), (item, cols * item))
+
+
+def _unflipped(runtime, op, kern):
+    """The kernel as the GEMM uses it: flipped (a copy) for a convolution."""
+    if not op.filter_flip:
+        return kern
+    flipped = runtime.empty(kern.shape, kern.dtype)
+    runtime.copy_into(flipped, _flipped_view(runtime, kern))
+    return flipped
 
 
 @register(AbstractConv2d)(_conv_kernels)
@@ -144,44 +192,106 @@ def thunk_conv(node, host, storage_map, runtime):
     def run():
         img, kern = (runtime.contiguous(c[0]) for c in ins)
         op._check_channels(img.shape[1], kern.shape, "input", "filters")
-        spatial = op._output_spatial(img.shape[2:], kern.shape[-2:], "input")
-        (top, _), (left, _) = op._pads(kern.shape[-2:])
+        oh, ow = op._output_spatial(img.shape[2:], kern.shape[-2:], "input")
         batch, channels, height, width = img.shape
         n_out, _, kh, kw = kern.shape
-        oh, ow = spatial
         out = runtime.empty((batch, n_out, oh, ow), dtype)
-        if op.filter_flip:
-            # Convolution flips the kernel: copy it through negative strides.
-            flipped = runtime.empty(kern.shape, dtype)
-            runtime.copy_into(flipped, _flipped_view(runtime, kern))
-            kern = flipped
-        weights = kern.reshape((n_out, channels * kh * kw))
+        if out.size == 0:
+            outs[0][0] = out
+            return
+        weights = _unflipped(runtime, op, kern).reshape((n_out, channels * kh * kw))
         cols = runtime.empty((channels * kh * kw, oh * ow), dtype)
-        geometry = [
-            i64(channels),
-            i64(height),
-            i64(width),
-            i64(kh),
-            i64(kw),
-            i64(top),
-            i64(left),
-            i64(op.subsample[0]),
-            i64(op.subsample[1]),
-            i64(op.filter_dilation[0]),
-            i64(op.filter_dilation[1]),
-            i64(oh),
-            i64(ow),
-        ]
-        plane = channels * height * width
-        itemsize = numpy.dtype(dtype).itemsize
-        for b in range(batch if out.size else 0):
-            item = runtime.view(img[b : b + 1], (plane,), (itemsize,))
+        geometry = _im2col_geometry(op, channels, height, width, kh, kw, oh, ow)
+        for b in range(batch):
+            item = _plane(runtime, img, b)
             runtime.launch(
                 f"im2col_{dtype}", cols.size, pointer(item), *geometry, pointer(cols)
             )
-            result = out[b].reshape((n_out, oh * ow))
+            result = _plane(runtime, out, b).reshape((n_out, oh * ow))
             runtime.blas.matmul(runtime, weights, cols, result)
         outs[0][0] = out
+
+    return run
+
+
+def _shape_input(host):
+    return (2,)
+
+
+@register(AbstractConv2d_gradWeights, host_inputs=_shape_input)(_conv_kernels)
+def thunk_conv_grad_weights(node, host, storage_map, runtime):
+    """``dW = sum_b topgrad_b (F x OHOW) @ columns_b^T``, flipped back if needed."""
+    ins, outs = cells(node, storage_map)
+    op = host.op
+    dtype = node.outputs[0].dtype
+
+    def run():
+        img, top = (runtime.contiguous(c[0]) for c in ins[:2])
+        kh, kw = (int(s) for s in ins[2][0])
+        batch, channels, height, width = img.shape
+        n_out, oh, ow = top.shape[1:]
+        if (oh, ow) != tuple(op._output_spatial(img.shape[2:], (kh, kw), "input")):
+            raise ValueError(
+                f"{op}: topgrad {node.inputs[1]} has shape {top.shape}, which an "
+                f"input of shape {img.shape} and {kh}x{kw} filters do not give"
+            )
+        grad = runtime.empty((n_out, channels, kh, kw), dtype)
+        matrix = grad.reshape((n_out, channels * kh * kw))
+        matrix.fill(0)
+        cols = runtime.empty((channels * kh * kw, oh * ow), dtype)
+        geometry = _im2col_geometry(op, channels, height, width, kh, kw, oh, ow)
+        for b in range(batch if cols.size and grad.size else 0):
+            runtime.launch(
+                f"im2col_{dtype}",
+                cols.size,
+                pointer(_plane(runtime, img, b)),
+                *geometry,
+                pointer(cols),
+            )
+            top_b = _plane(runtime, top, b).reshape((n_out, oh * ow))
+            runtime.blas.matmul(
+                runtime, top_b, _transposed(runtime, cols), matrix, 1.0, 1.0
+            )
+        outs[0][0] = _unflipped(runtime, op, grad)
+
+    return run
+
+
+@register(AbstractConv2d_gradInputs, host_inputs=_shape_input)(_conv_kernels)
+def thunk_conv_grad_inputs(node, host, storage_map, runtime):
+    """``columns_b = W^T (CKK x F) @ topgrad_b``, then col2im into the image."""
+    ins, outs = cells(node, storage_map)
+    op = host.op
+    dtype = node.outputs[0].dtype
+
+    def run():
+        kern, top = (runtime.contiguous(c[0]) for c in ins[:2])
+        height, width = (int(s) for s in ins[2][0])
+        n_out, channels, kh, kw = kern.shape
+        batch, _, oh, ow = top.shape
+        if (oh, ow) != tuple(op._output_spatial((height, width), (kh, kw), "input")):
+            raise ValueError(
+                f"{op}: topgrad {node.inputs[1]} has shape {top.shape}, which an "
+                f"input of {height}x{width} and {kh}x{kw} filters does not give"
+            )
+        grad = runtime.empty((batch, channels, height, width), dtype)
+        if grad.size == 0:
+            outs[0][0] = grad
+            return
+        weights = _unflipped(runtime, op, kern).reshape((n_out, channels * kh * kw))
+        cols = runtime.empty((channels * kh * kw, oh * ow), dtype)
+        geometry = _im2col_geometry(op, channels, height, width, kh, kw, oh, ow)
+        for b in range(batch):
+            top_b = _plane(runtime, top, b).reshape((n_out, oh * ow))
+            runtime.blas.matmul(runtime, _transposed(runtime, weights), top_b, cols)
+            runtime.launch(
+                f"col2im_{dtype}",
+                channels * height * width,
+                pointer(cols),
+                *geometry,
+                pointer(_plane(runtime, grad, b)),
+            )
+        outs[0][0] = grad
 
     return run
 

@@ -202,18 +202,25 @@ def test_convolution_by_im2col_and_gemm(linker, flip):
     from symbolic.tensor.nnet import conv2d
 
     img, kern = T.ftensor4("img"), T.ftensor4("kern")
-    outs = [
-        conv2d(img, kern, filter_flip=flip),
-        conv2d(img, kern, border_mode=(1, 2), subsample=(2, 1), filter_flip=flip),
-        conv2d(img, kern, border_mode="full", filter_dilation=(2, 1), filter_flip=flip),
-    ]
+    outs = []
+    for options in (
+        {},
+        {"border_mode": (1, 2), "subsample": (2, 1)},
+        {"border_mode": "full", "filter_dilation": (2, 1)},
+    ):
+        out = conv2d(img, kern, filter_flip=flip, **options)
+        outs += [out, *symbolic.grad(T.sum(out**2), [img, kern])]
     _agree(
         linker,
         [img, kern],
         outs,
         [_normal(2, 3, 9, 8), _normal(4, 3, 3, 2)],
         rtol=1e-4,
-        moved=["AbstractConv2d"],
+        moved=[
+            "AbstractConv2d",
+            "AbstractConv2d_gradWeights",
+            "AbstractConv2d_gradInputs",
+        ],
     )
 
 

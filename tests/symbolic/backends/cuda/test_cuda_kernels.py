@@ -238,6 +238,7 @@ def test_the_graphs_run_their_math_on_the_gpu(compiled):
         "Prod",
         "Max",
         "AbstractConv2d",
+        "AbstractConv2d_gradInputs",
         "Pool",
         "MaxPoolGrad",
         "LogSoftmax",
