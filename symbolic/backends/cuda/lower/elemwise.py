@@ -1,12 +1,15 @@
-"""Elemwise (fused kernels), DimShuffle and Reshape (views) on the GPU."""
+"""Elemwise (fused kernels); DimShuffle, Reshape, Subtensor (views); Alloc."""
 
 import numpy
 
 from symbolic.backends.cuda.kernels import elemwise as kernels
 from symbolic.backends.cuda.lower import register
 from symbolic.backends.cuda.runtime import i64, pointer
+from symbolic.ops.basic import Alloc
 from symbolic.ops.elemwise import DimShuffle, Elemwise
 from symbolic.ops.reshaping import Reshape
+from symbolic.ops.subtensor import Subtensor
+from symbolic.ops.subtensor_utils import numpy_index
 
 
 def cells(node, storage_map):
@@ -153,3 +156,72 @@ def _resolve(node, x, shape):
             f"(size {size}) into shape {tuple(shape)}"
         )
     return tuple(shape)
+
+
+def _index_inputs(host):
+    return tuple(range(1, len(host.inputs)))
+
+
+def _no_kernels(host):
+    return []
+
+
+@register(Subtensor, host_inputs=_index_inputs)(_no_kernels)
+def thunk_subtensor(node, host, storage_map, runtime):
+    """A view: numpy's basic indexing worked out on a stand-in of ``x``'s layout."""
+    ins, outs = cells(node, storage_map)
+    op = host.op
+
+    def run():
+        x = ins[0][0]
+        index = numpy_index(op.idx_list, [cell[0] for cell in ins[1:]])
+        layout = numpy.lib.stride_tricks.as_strided(
+            numpy.zeros(1, x.dtype), x.shape, x.strides
+        )
+        try:
+            view = layout[(*index, Ellipsis)]
+        except IndexError as exc:
+            raise IndexError(f"{op}: indexing {node.inputs[0]}: {exc}") from None
+        offset = _address(view) - _address(layout)
+        outs[0][0] = runtime.view(x, view.shape, view.strides, offset)
+
+    return run
+
+
+def _address(array):
+    return array.__array_interface__["data"][0]
+
+
+def _alloc_kernels(host):
+    out = host.outputs[0]
+    return [kernels.copy_kernel(out.dtype, out.ndim)]
+
+
+@register(Alloc, host_inputs=_index_inputs)(_alloc_kernels)
+def thunk_alloc(node, host, storage_map, runtime):
+    """A new array filled by broadcasting ``value`` (a copy with zero strides)."""
+    ins, outs = cells(node, storage_map)
+    dtype = node.outputs[0].dtype
+
+    def run():
+        value = ins[0][0]
+        shape = tuple(int(cell[0]) for cell in ins[1:])
+        try:
+            numpy.broadcast_shapes(value.shape, shape)
+            if numpy.broadcast_shapes(value.shape, shape) != shape:
+                raise ValueError
+        except ValueError:
+            raise ValueError(
+                f"alloc: cannot broadcast {node.inputs[0]} of shape {value.shape} "
+                f"into shape {shape}"
+            ) from None
+        extra = len(shape) - value.ndim
+        strides = [0] * extra + [
+            0 if length == 1 else step
+            for length, step in zip(value.shape, value.strides)
+        ]
+        out = runtime.empty(shape, dtype)
+        runtime.copy_into(out, runtime.view(value, shape, strides))
+        outs[0][0] = out
+
+    return run

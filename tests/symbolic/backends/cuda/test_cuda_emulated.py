@@ -290,3 +290,25 @@ def test_the_device_flag_puts_shared_variables_and_scan_steps_on_the_gpu(cuda_de
         h = numpy.tanh(row + h @ w_value)
         want.append(h)
     numpy.testing.assert_allclose(f(xv, hv), numpy.array(want), rtol=1e-5, atol=1e-6)
+
+
+def test_subtensor_views_and_alloc(linker):
+    x, r = T.fmatrix("x"), T.frow("r")
+    k = T.lscalar("k")
+    outs = [
+        x[1:, ::2] * 2,
+        x[::-1, k] + 1,
+        x[k, 1:-1],
+        T.alloc(r, 4, 5) + 1,
+        T.zeros((k, 5), dtype="float32") + x[0],
+    ]
+    _agree(
+        linker,
+        [x, r, k],
+        outs,
+        [_normal(6, 5), _normal(1, 5), numpy.int64(2)],
+        moved=["Subtensor", "Alloc"],
+    )
+    f = _gpu_function(linker, [x, k], x[k])
+    with pytest.raises(IndexError, match="out of bounds"):
+        f(_normal(3, 2), 7)
