@@ -15,6 +15,8 @@ building graphs with them needs neither pycuda nor a GPU, only values do.
   as it is with ``borrow=True``, copied otherwise).
 """
 
+import copyreg
+
 import numpy
 
 from symbolic.graph.basic import Apply, Variable
@@ -30,7 +32,25 @@ def gpuarray_module():
     require_cuda()
     import pycuda.gpuarray
 
+    register_pickling(pycuda.gpuarray.GPUArray)
     return pycuda.gpuarray
+
+
+def register_pickling(gpuarray_class):
+    """Make device arrays pickle as their host values (as Theano's CudaNdarray).
+
+    Blocks pickles whole main loops, GPU shared variables included; an
+    unpickled array goes back to the device, which must then be usable.
+    """
+    copyreg.pickle(gpuarray_class, _reduce_device_array)
+
+
+def _reduce_device_array(value):
+    return _device_array_from_host, (value.get(),)
+
+
+def _device_array_from_host(host):
+    return gpuarray_module().to_gpu(numpy.asarray(host, order="C"))
 
 
 def is_device_array(value):

@@ -10,6 +10,8 @@ runs a GpuOp node with the kernels its lowering renders, and anything else
 copies, which is slow but always right.
 """
 
+import numpy
+
 from symbolic.backends.cuda.array import (
     GpuArrayType,
     gpuarray_module,
@@ -84,7 +86,7 @@ class GpuOp(Op):
         self.op.perform(host, values, cells)
         gpuarray = gpuarray_module()
         for cell, (value,) in zip(output_storage, cells):
-            cell[0] = gpuarray.to_gpu(value)
+            cell[0] = gpuarray.to_gpu(numpy.asarray(value, order="C"))
 
     def infer_shape(self, fgraph, node, shapes):
         host = self.host_node(node.inputs)

@@ -312,3 +312,13 @@ def test_subtensor_views_and_alloc(linker):
     f = _gpu_function(linker, [x, k], x[k])
     with pytest.raises(IndexError, match="out of bounds"):
         f(_normal(3, 2), 7)
+
+
+def test_gpu_shared_variables_pickle_as_host_values(linker):
+    import pickle
+
+    array.register_pickling(GPUArray)
+    w = sharedvar.gpu_shared_constructor(_normal(3, 2), name="w")
+    back = pickle.loads(pickle.dumps(w))
+    assert isinstance(back.get_value(borrow=True, return_internal_type=True), GPUArray)
+    numpy.testing.assert_array_equal(back.get_value(), w.get_value())
