@@ -141,7 +141,7 @@ def _wrap(host):
 
 fake_gpuarray = types.SimpleNamespace(
     GPUArray=GPUArray,
-    empty=lambda shape, dtype: GPUArray(tuple(shape), dtype),
+    empty=lambda shape, dtype, allocator=None: GPUArray(tuple(shape), dtype),
     to_gpu=_wrap,
     zeros=lambda shape, dtype: _wrap(numpy.zeros(shape, dtype)),
     zeros_like=lambda a: _wrap(numpy.zeros(a.shape, a.dtype)),
@@ -189,6 +189,7 @@ class HostRuntime(CudaRuntime):
 
     def __init__(self, library):
         self.gpuarray = fake_gpuarray
+        self.allocate = None
         self.library = library
         self._functions = {}
         self.launched = []

@@ -137,6 +137,19 @@ class CudaContext:
         except Exception as exc:  # already gone at interpreter exit
             _logger.debug("CUDA context pop at exit: %s", exc)
 
+    def memory_pool(self):
+        """The context's device memory pool (freed arrays' blocks are reused).
+
+        cuMemAlloc per array would cost more than most kernels; every graph
+        of the context allocates from this one pool.
+        """
+        pool = getattr(self, "_pool", None)
+        if pool is None:
+            import pycuda.tools
+
+            pool = self._pool = pycuda.tools.DeviceMemoryPool()
+        return pool
+
     def compute_capability(self):
         """``(major, minor)`` of the device."""
         return self.device.compute_capability()

@@ -35,6 +35,7 @@ class CudaRuntime:
             None if ptx_path is None else self.driver.module_from_file(ptx_path)
         )
         self._functions = {}
+        self.allocate = context.memory_pool().allocate
 
     def function(self, name):
         """The kernel ``name`` of the module (memoized)."""
@@ -53,7 +54,10 @@ class CudaRuntime:
         self.function(name)(*args, block=(threads, 1, 1), grid=(blocks, 1))
 
     def empty(self, shape, dtype):
-        return self.gpuarray.empty(tuple(int(s) for s in shape), dtype=dtype)
+        """A new device array from the context's memory pool."""
+        return self.gpuarray.empty(
+            tuple(int(s) for s in shape), dtype=dtype, allocator=self.allocate
+        )
 
     def to_gpu(self, host):
         return self.gpuarray.to_gpu(numpy.asarray(host, order="C"))

@@ -44,16 +44,14 @@ def thunk_elemwise(node, host, storage_map, runtime):
     def run():
         xs = [cell[0] for cell in ins]
         shape = broadcast_shape(node, xs)
-        results = []
-        for j, dtype in enumerate(out_dtypes):
-            if j in inplace and xs[inplace[j]].shape == shape:
-                results.append(xs[inplace[j]])
-                continue
-            old = outs[j][0]
-            if old is not None and old.shape == shape and old.flags.c_contiguous:
-                results.append(old)
-            else:
-                results.append(runtime.empty(shape, dtype))
+        # Fresh outputs (from the memory pool): last call's may now be a
+        # shared variable's value that this call still reads.
+        results = [
+            xs[inplace[j]]
+            if j in inplace and xs[inplace[j]].shape == shape
+            else runtime.empty(shape, dtype)
+            for j, dtype in enumerate(out_dtypes)
+        ]
         n = int(numpy.prod(shape, dtype=numpy.int64))
         if n:
             operands = xs + results
