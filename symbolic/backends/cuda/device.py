@@ -17,9 +17,10 @@ from symbolic.backends.cuda.sharedvar import gpu_shared_constructor
 
 shared_constructor = gpu_shared_constructor
 
-#: Linker names that become the CUDA linker on a GPU device (``py`` stays:
-#: it runs every node's ``perform``, GPU nodes through host copies).
-CUDA_LINKED = ("auto", "cvm", "c", "c|py", "cvm_nogc", "vm", "vm_nogc", "llvm")
+#: Linker names that become the CUDA linker on a GPU device: all of them, as
+#: Theano's FAST_COMPILE also ran GPU ops there (a GPU node under the Python
+#: linker would only copy its values to the host and back).
+CUDA_LINKED = ("auto", "py", "cvm", "c", "c|py", "cvm_nogc", "vm", "vm_nogc", "llvm")
 
 
 def check(device):
@@ -32,7 +33,7 @@ def check(device):
 
 
 def adapt_mode(mode):
-    """``mode`` with the GPU placement rewrite and, for C-like linkers, the CUDA one.
+    """``mode`` with the GPU placement rewrite and the CUDA linker.
 
     Mode subclasses (DebugMode, ProfileMode...) are returned unchanged:
     they keep their own linkers, which run GPU variables through ``perform``.
