@@ -45,3 +45,21 @@ def test_a_missing_nvcc_is_reported(monkeypatch):
     monkeypatch.setattr(build, "find_nvcc", lambda: None)
     with pytest.raises(build.CudaCompileError, match="nvcc not found"):
         build.compile_ptx("", name="x")
+
+
+def test_an_architecture_nvcc_does_not_know_falls_back_to_its_default(
+    tmp_path, monkeypatch
+):
+    from symbolic.backends.cuda import linker
+
+    class Context:
+        @staticmethod
+        def compute_capability():
+            return (99, 0)
+
+    monkeypatch.setattr(linker, "require_cuda", lambda: Context())
+    monkeypatch.setattr(linker, "CudaRuntime", lambda context, ptx: ptx)
+    with change_flags(compiledir=str(tmp_path)):
+        ptx = linker.CudaLinker().make_runtime([mrg.render()])
+    with open(ptx) as handle:
+        assert ".entry mrg31k3p_uniform_float64" in handle.read()
