@@ -1,5 +1,7 @@
 """Softmax, log-softmax and the cross-entropies of symbolic.tensor.nnet on the GPU."""
 
+import numpy
+
 from symbolic.backends.c.scalar_c import Unsupported
 from symbolic.backends.cuda.kernels import nnet as kernels
 from symbolic.backends.cuda.lower import register
@@ -12,6 +14,9 @@ from symbolic.ops.nnet.crossentropy import (
     CrossentropySoftmax1HotWithBiasDx,
     CrossentropySoftmaxArgmax1HotWithBias,
 )
+
+#: A null device pointer (softmax without a bias).
+NULL = numpy.uintp(0)
 
 
 def _matrix_input(host):
@@ -61,7 +66,7 @@ def thunk_softmax(node, host, storage_map, runtime):
     def run():
         values, rows, cols = _rows(node, runtime, [c[0] for c in ins])
         out = runtime.empty((rows, cols), node.outputs[0].dtype)
-        bias = pointer(values[1]) if len(values) > 1 else pointer_null()
+        bias = pointer(values[1]) if len(values) > 1 else NULL
         if rows and cols:
             _launch_rows(
                 runtime,
@@ -76,12 +81,6 @@ def thunk_softmax(node, host, storage_map, runtime):
         outs[0][0] = out
 
     return run
-
-
-def pointer_null():
-    import numpy
-
-    return numpy.uintp(0)
 
 
 @register(LogSoftmax)(_float_kernels)
@@ -154,6 +153,9 @@ def thunk_xent(node, host, storage_map, runtime):
 
 
 def _index_kernels_grad(host):
+    """Kernels of ``(gradient, matrix, indices)`` nodes."""
+    if host.inputs[1].ndim != 2:
+        raise Unsupported(f"{host.op} on the GPU takes matrices")
     return list(kernels.render(host.inputs[1].dtype, host.inputs[2].dtype))
 
 
@@ -219,11 +221,7 @@ def thunk_xent_softmax(node, host, storage_map, runtime):
     return run
 
 
-def _dx_kernels(host):
-    return list(kernels.render(host.inputs[1].dtype, host.inputs[2].dtype))
-
-
-@register(CrossentropySoftmax1HotWithBiasDx)(_dx_kernels)
+@register(CrossentropySoftmax1HotWithBiasDx)(_index_kernels_grad)
 def thunk_xent_softmax_dx(node, host, storage_map, runtime):
     ins, outs = cells(node, storage_map)
     name = f"xent_softmax_1hot_dx_{host.inputs[1].dtype}_{host.inputs[2].dtype}"
