@@ -14,6 +14,9 @@ THREADS = 256
 #: The most blocks one launch uses (the grid-stride loops cover the rest).
 MAX_BLOCKS = 1 << 16
 
+#: pycuda's argument codes of the kernel argument types thunks pass.
+_ARG_CODES = {numpy.uintp: "P", numpy.int64: "q", numpy.int32: "i"}
+
 
 class CudaRuntime:
     """A loaded module of kernels plus the helpers thunks launch them with.
@@ -35,6 +38,7 @@ class CudaRuntime:
             None if ptx_path is None else self.driver.module_from_file(ptx_path)
         )
         self._functions = {}
+        self._prepared = {}
         self.allocate = context.memory_pool().allocate
 
     def function(self, name):
@@ -47,11 +51,21 @@ class CudaRuntime:
         return found
 
     def launch(self, name, n, *args, threads=THREADS, blocks=None):
-        """Run kernel ``name`` over ``n`` work items (grid-stride)."""
+        """Run kernel ``name`` over ``n`` work items (grid-stride).
+
+        Each kernel is prepared once with the argument codes of its first
+        launch (a kernel always gets the same argument types), which spares
+        pycuda inspecting every argument on every call.
+        """
         if blocks is None:
             blocks = (int(n) + threads - 1) // threads
         blocks = max(1, min(int(blocks), MAX_BLOCKS))
-        self.function(name)(*args, block=(threads, 1, 1), grid=(blocks, 1))
+        prepared = self._prepared.get(name)
+        if prepared is None:
+            prepared = self.function(name)
+            prepared.prepare("".join(_ARG_CODES[type(arg)] for arg in args))
+            self._prepared[name] = prepared
+        prepared.prepared_call((blocks, 1), (threads, 1, 1), *args)
 
     def empty(self, shape, dtype):
         """A new device array from the context's memory pool."""
