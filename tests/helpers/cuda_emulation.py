@@ -198,6 +198,9 @@ class HostRuntime(CudaRuntime):
     def function(self, name):
         return getattr(self.library, name)
 
+    def zero(self, array):
+        array.fill(0)
+
     def launch(self, name, n, *args, threads=256, blocks=None):
         self.launched.append(name)
         converted = []

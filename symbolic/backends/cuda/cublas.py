@@ -112,7 +112,7 @@ class Cublas:
         if m == 0 or n == 0:
             return
         if k == 0:
-            _scale(c, beta)
+            _scale(runtime, c, beta)
             return
         trans_b, b, ldb = _operand(runtime, b)
         trans_a, a, lda = _operand(runtime, a)
@@ -125,7 +125,7 @@ class Cublas:
         if m == 0:
             return
         if n == 0:
-            _scale(y, beta)
+            _scale(runtime, y, beta)
             return
         x = runtime.contiguous(x)
         trans, a, lda = _operand(runtime, a)
@@ -146,9 +146,9 @@ def _operand(runtime, array):
     return "N", runtime.contiguous(array), max(1, cols)
 
 
-def _scale(array, beta):
+def _scale(runtime, array, beta):
     """``array *= beta`` (zeros for beta 0, so nan and inf do not survive)."""
     if beta == 0:
-        array.fill(0)
+        runtime.zero(array)
     elif beta != 1:
         array *= beta

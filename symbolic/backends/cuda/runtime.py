@@ -90,6 +90,13 @@ class CudaRuntime:
             base=base,
         )
 
+    def zero(self, array):
+        """Set contiguous ``array`` to zeros (a memset: no kernel to build)."""
+        if array.size:
+            self.driver.memset_d8(
+                int(array.gpudata), 0, array.size * array.dtype.itemsize
+            )
+
     def copy_into(self, target, source):
         """Copy ``source`` into ``target`` (same shape; any strides, broadcasting).
 

@@ -70,7 +70,7 @@ def thunk_pool(node, host, storage_map, runtime):
         n = planes * shape[-2] * shape[-1]
         if n:
             if x.size == 0:
-                out.fill(0)
+                runtime.zero(out)
             else:
                 runtime.launch(name, n, pointer(x), *geometry, pointer(out))
         outs[0][0] = out
@@ -237,7 +237,7 @@ def thunk_conv_grad_weights(node, host, storage_map, runtime):
             )
         grad = runtime.empty((n_out, channels, kh, kw), dtype)
         matrix = grad.reshape((n_out, channels * kh * kw))
-        matrix.fill(0)
+        runtime.zero(matrix)
         cols = runtime.empty((channels * kh * kw, oh * ow), dtype)
         geometry = _im2col_geometry(op, channels, height, width, kh, kw, oh, ow)
         for b in range(batch if cols.size and grad.size else 0):

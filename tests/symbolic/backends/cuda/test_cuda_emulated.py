@@ -322,3 +322,12 @@ def test_gpu_shared_variables_pickle_as_host_values(linker):
     back = pickle.loads(pickle.dumps(w))
     assert isinstance(back.get_value(borrow=True, return_internal_type=True), GPUArray)
     numpy.testing.assert_array_equal(back.get_value(), w.get_value())
+
+
+def test_products_over_an_empty_inner_dimension_are_zeros(linker):
+    a, b, v = T.fmatrix("a"), T.fmatrix("b"), T.fvector("v")
+    f = _gpu_function(linker, [a, b, v], [T.dot(a, b), T.dot(a, v)])
+    matrix, vector = f(_normal(3, 0), _normal(0, 4), _normal(0))
+    numpy.testing.assert_array_equal(matrix, numpy.zeros((3, 4), "float32"))
+    numpy.testing.assert_array_equal(vector, numpy.zeros(3, "float32"))
+    assert any(isinstance(n.op, GpuOp) for n in f.maker.fgraph.toposort())
