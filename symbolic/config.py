@@ -62,6 +62,13 @@ _OPTIONS = [
     ),
     _Option("device", "cpu", "Where computations run ('cpu' or 'cuda...').", parse=str),
     _Option(
+        "cuda__compiler",
+        "auto",
+        "What compiles the CUDA kernels to PTX: 'nvrtc' (in process, fast), "
+        "'nvcc', or 'auto' (NVRTC when libnvrtc loads, else nvcc).",
+        choices=("auto", "nvrtc", "nvcc"),
+    ),
+    _Option(
         "cuda__crosscheck",
         False,
         "With device=cuda, recompute every node run by a CUDA kernel with its "

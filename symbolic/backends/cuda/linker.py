@@ -17,7 +17,7 @@ import numpy
 from symbolic.backends import base
 from symbolic.backends.c.scalar_c import Unsupported
 from symbolic.backends.cuda.array import GpuArrayType, HostFromGpu, is_device_array
-from symbolic.backends.cuda.build import CudaCompileError, arch_flags, compile_ptx
+from symbolic.backends.cuda.build import CudaCompileError, compile_ptx
 from symbolic.backends.cuda.driver import require_cuda
 from symbolic.backends.cuda.gpu_op import GpuOp
 from symbolic.backends.cuda.kernels.elemwise import copy_kernel
@@ -88,13 +88,13 @@ class CudaLinker:
                 ptx = compile_ptx(
                     source,
                     name="graph",
-                    flags=arch_flags(context.compute_capability()),
+                    capability=context.compute_capability(),
                     context="CUDA kernels of a graph",
                 )
             except CudaCompileError as exc:
                 if "architecture" not in str(exc):
                     raise
-                # An nvcc older than the device: its default PTX target is
+                # A compiler older than the device: its default PTX target is
                 # JIT-compiled by the driver for the device.
                 ptx = compile_ptx(source, name="graph", context="CUDA kernels")
         return CudaRuntime(context, ptx)

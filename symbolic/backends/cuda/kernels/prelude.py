@@ -14,9 +14,28 @@ import re
 from symbolic.backends.c.scalar_c import helper_source
 
 PRELUDE = r"""
+#ifdef __CUDACC_RTC__
+/* NVRTC has the device math library built in but no system headers. */
+typedef signed char int8_t;
+typedef short int16_t;
+typedef int int32_t;
+typedef long long int64_t;
+typedef unsigned char uint8_t;
+typedef unsigned short uint16_t;
+typedef unsigned int uint32_t;
+typedef unsigned long long uint64_t;
+#define CUDART_INF __longlong_as_double(0x7ff0000000000000ULL)
+#define CUDART_NAN __longlong_as_double(0xfff8000000000000ULL)
+#define CUDART_PI 3.1415926535897931e+0
+/* The C helpers' copysign(0, x): without it (int, double) is ambiguous. */
+static __device__ __forceinline__ double copysign(int a, double b) {
+    return copysign((double)a, b);
+}
+#else
 #include <stdint.h>
 #include <math.h>
 #include <math_constants.h>
+#endif
 
 #ifndef INFINITY
 #define INFINITY CUDART_INF

@@ -16,9 +16,9 @@ import symbolic
 import symbolic.tensor as T
 from symbolic.backends.c.elemwise_kernels import render_kernel
 from symbolic.backends.c.scalar_c import Unsupported
-from symbolic.backends.cuda import placement
+from symbolic.backends.cuda import nvrtc, placement
 from symbolic.backends.cuda.array import GpuArrayType
-from symbolic.backends.cuda.build import BASE_FLAGS, find_nvcc
+from symbolic.backends.cuda.build import BASE_FLAGS, NVRTC_OPTIONS, find_nvcc
 from symbolic.backends.cuda.kernels import conv, elemwise, mrg, nnet, reduce
 from symbolic.backends.cuda.kernels.source import module_source
 from symbolic.backends.cuda.linker import graph_kernels
@@ -191,13 +191,18 @@ def _scalar_op(name):
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory):
+def all_kernels():
+    graphs = representative_graphs()
+    kernels = primitive_kernels() + graph_kernel_list(graphs) + fixed_kernels()
+    return kernels, graphs, module_source(kernels)
+
+
+@pytest.fixture(scope="module")
+def compiled(all_kernels, tmp_path_factory):
     nvcc = find_nvcc()
     if nvcc is None:
         pytest.skip("nvcc not found: the CUDA kernels cannot be compiled here")
-    graphs = representative_graphs()
-    kernels = primitive_kernels() + graph_kernel_list(graphs) + fixed_kernels()
-    source = module_source(kernels)
+    kernels, graphs, source = all_kernels
     folder = tmp_path_factory.mktemp("cuda")
     cu, ptx = os.path.join(folder, "all.cu"), os.path.join(folder, "all.ptx")
     with open(cu, "w") as handle:
@@ -208,6 +213,23 @@ def compiled(tmp_path_factory):
     assert done.returncode == 0, f"nvcc failed on {cu}:\n{done.stderr[-8000:]}"
     with open(ptx) as handle:
         return kernels, graphs, handle.read()
+
+
+def _entries(ptx):
+    return {
+        line.split("(")[0].split()[-1] for line in ptx.splitlines() if ".entry" in line
+    }
+
+
+def test_every_kernel_compiles_with_nvrtc_too(all_kernels):
+    if nvrtc.library() is None:
+        pytest.skip("libnvrtc not found (CUDA toolkit or nvidia-cuda-nvrtc)")
+    kernels, _, source = all_kernels
+    ptx = nvrtc.compile_to_ptx(source, NVRTC_OPTIONS)
+    entries = _entries(ptx)
+    missing = [k.name for k in kernels if k.body and k.name not in entries]
+    assert not missing, f"missing from NVRTC's PTX: {missing[:5]}"
+    assert "xent_softmax_1hot_float64_int32" in entries
 
 
 def test_every_kernel_compiles_to_ptx(compiled):
