@@ -331,3 +331,33 @@ def test_products_over_an_empty_inner_dimension_are_zeros(linker):
     numpy.testing.assert_array_equal(matrix, numpy.zeros((3, 4), "float32"))
     numpy.testing.assert_array_equal(vector, numpy.zeros(3, "float32"))
     assert any(isinstance(n.op, GpuOp) for n in f.maker.fgraph.toposort())
+
+
+def test_a_blocks_mlp_trains_with_its_parameters_on_the_gpu(cuda_device):
+    import pickle
+
+    from blocks.bricks import MLP, Softmax, Tanh
+    from blocks.bricks.cost import CategoricalCrossEntropy
+    from blocks.initialization import Constant, IsotropicGaussian
+    from tests.helpers.brick_training import train_and_report
+
+    array.register_pickling(GPUArray)
+    with change_flags(floatX="float32"):
+        x, y = T.matrix("x"), T.lmatrix("y")
+        mlp = MLP(
+            [Tanh(), Softmax()],
+            [4, 8, 3],
+            weights_init=IsotropicGaussian(0.1),
+            biases_init=Constant(0),
+        )
+        mlp.initialize()
+        weights = mlp.linear_transformations[0].W
+        assert isinstance(weights.type, array.GpuArrayType)
+        cost = CategoricalCrossEntropy().apply(y.flatten(), mlp.apply(x))
+        data = {"x": _normal(10, 4), "y": RNG.integers(0, 3, (10, 1))}
+        before, after = train_and_report(cost, data, epochs=5)
+    assert after < before
+    back = pickle.loads(pickle.dumps(mlp))
+    numpy.testing.assert_array_equal(
+        back.linear_transformations[0].W.get_value(), weights.get_value()
+    )
