@@ -1,12 +1,16 @@
 """Elemwise (fused kernels); DimShuffle, Reshape, Subtensor (views); Alloc."""
 
+import types
+
 import numpy
 
+from symbolic.backends.cuda.array import GpuFromHost, HostFromGpu
+from symbolic.backends.cuda.gpu_op import GpuOp
 from symbolic.backends.cuda.kernels import elemwise as kernels
 from symbolic.backends.cuda.lower import register
 from symbolic.backends.cuda.runtime import i64, pointer
 from symbolic.ops.basic import Alloc
-from symbolic.ops.elemwise import DimShuffle, Elemwise
+from symbolic.ops.elemwise import DimShuffle, Elemwise, check_broadcast
 from symbolic.ops.reshaping import Reshape
 from symbolic.ops.subtensor import Subtensor
 from symbolic.ops.subtensor_utils import numpy_index
@@ -20,13 +24,36 @@ def cells(node, storage_map):
     )
 
 
-def broadcast_shape(node, arrays):
-    """The common shape of same-ndim ``arrays``, or a ValueError naming them."""
-    try:
-        return numpy.broadcast_shapes(*[a.shape for a in arrays])
-    except ValueError:
-        shapes = ", ".join(f"{v} {a.shape}" for v, a in zip(node.inputs, arrays))
-        raise ValueError(f"{node.op}: shapes do not broadcast: {shapes}") from None
+def broadcast_shape(node, host, arrays):
+    """The output shape of an elemwise GpuOp ``node``, checked as on the CPU.
+
+    Only dimensions declared broadcastable stretch; a mismatch raises the
+    CPU's ValueError, naming the user's variables behind the transfers.
+    """
+    stand_in = types.SimpleNamespace(
+        op=host.op,
+        inputs=[
+            types.SimpleNamespace(
+                broadcastable=var.broadcastable, name=display_name(var), owner=None
+            )
+            for var in node.inputs
+        ],
+        outputs=node.outputs,
+    )
+    return check_broadcast(stand_in, arrays)
+
+
+def display_name(var):
+    """The name the user gave ``var``, looking through transfers and views."""
+    seen = var
+    while seen.name is None and seen.owner is not None:
+        op = seen.owner.op
+        if isinstance(op, GpuOp):
+            op = op.op
+        if not isinstance(op, (GpuFromHost, HostFromGpu, DimShuffle)):
+            break
+        seen = seen.owner.inputs[0]
+    return seen.name if seen.name is not None else str(var)
 
 
 def _elemwise_kernels(host):
@@ -43,7 +70,7 @@ def thunk_elemwise(node, host, storage_map, runtime):
 
     def run():
         xs = [cell[0] for cell in ins]
-        shape = broadcast_shape(node, xs)
+        shape = broadcast_shape(node, host, xs)
         # Fresh outputs (from the memory pool): last call's may now be a
         # shared variable's value that this call still reads.
         results = [
