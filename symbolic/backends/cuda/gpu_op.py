@@ -14,13 +14,16 @@ import numpy
 
 from symbolic.backends.cuda.array import (
     GpuArrayType,
+    GpuFromHost,
+    HostFromGpu,
     gpuarray_module,
     host_from_gpu,
     is_device_array,
 )
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
-from symbolic.types.tensor import as_tensor_variable
+from symbolic.ops.elemwise import DimShuffle
+from symbolic.types.tensor import TensorType, as_tensor_variable
 
 
 class GpuOp(Op):
@@ -97,3 +100,30 @@ class GpuOp(Op):
 
     def __str__(self):
         return f"Gpu[{self.op}]"
+
+
+def display_name(var):
+    """The name the user gave ``var``, looking through transfers and DimShuffles."""
+    seen = var
+    while seen.name is None and seen.owner is not None:
+        op = seen.owner.op
+        if isinstance(op, GpuOp):
+            op = op.op
+        if not isinstance(op, (GpuFromHost, HostFromGpu, DimShuffle)):
+            break
+        seen = seen.owner.inputs[0]
+    return seen.name if seen.name is not None else str(var)
+
+
+def named_host_node(node):
+    """The wrapped op's node over host stand-ins named as the user's variables.
+
+    Its ``perform`` raises the CPU's own errors, naming what the user named.
+    """
+    inputs = [
+        TensorType(var.type.dtype, var.type.broadcastable)(name=display_name(var))
+        if isinstance(var.type, GpuArrayType)
+        else var
+        for var in node.inputs
+    ]
+    return node.op.op.make_node(*inputs)

@@ -19,7 +19,7 @@ from symbolic.backends.c.scalar_c import Unsupported
 from symbolic.backends.cuda.array import GpuArrayType, HostFromGpu, is_device_array
 from symbolic.backends.cuda.build import CudaCompileError, compile_ptx
 from symbolic.backends.cuda.driver import require_cuda
-from symbolic.backends.cuda.gpu_op import GpuOp
+from symbolic.backends.cuda.gpu_op import GpuOp, named_host_node
 from symbolic.backends.cuda.kernels.elemwise import copy_kernel
 from symbolic.backends.cuda.kernels.source import module_source
 from symbolic.backends.cuda.lower import lowering_for
@@ -109,8 +109,9 @@ class CudaLinker:
             if node in lowered:
                 host, lowering = lowered[node]
                 thunk = lowering.thunk(node, host, storage_map, runtime)
+                thunk = ExplainedErrors(thunk, node, storage_map, runtime)
                 if config.cuda__crosscheck:
-                    thunk = CrossCheck(thunk, node, host, storage_map, runtime)
+                    thunk = CrossCheck(thunk, node, storage_map, runtime)
             elif isinstance(node.op, HostFromGpu):
                 thunk = _download_thunk(node, storage_map, runtime)
             else:
@@ -133,6 +134,37 @@ def _download_thunk(node, storage_map, runtime):
     return download
 
 
+class ExplainedErrors:
+    """Run a GPU thunk; a bad input it rejects raises the CPU's own error.
+
+    The thunks check their inputs before launching (a kernel cannot
+    raise); on such a ValueError or IndexError, the wrapped op's
+    ``perform`` is run on host copies over variables named as the user's,
+    so the message is the one the CPU gives.  When ``perform`` accepts the
+    values, the GPU's own error stands.
+    """
+
+    def __init__(self, thunk, node, storage_map, runtime):
+        self.thunk = thunk
+        self.node = node
+        self.ins = [storage_map[v] for v in node.inputs]
+        self.runtime = runtime
+
+    def __call__(self):
+        try:
+            self.thunk()
+        except (ValueError, IndexError):
+            host = named_host_node(self.node)
+            values = [
+                self.runtime.contiguous(cell[0]).get()
+                if is_device_array(cell[0])
+                else cell[0]
+                for cell in self.ins
+            ]
+            host.op.perform(host, values, [[None] for _ in host.outputs])
+            raise
+
+
 class CrossCheckError(AssertionError):
     """A CUDA kernel's result differs from its op's ``perform``."""
 
@@ -145,11 +177,11 @@ class CrossCheck:
     thunk runs, since an in-place kernel may overwrite them.
     """
 
-    def __init__(self, thunk, node, host, storage_map, runtime):
+    def __init__(self, thunk, node, storage_map, runtime):
         self.thunk = thunk
         self.runtime = runtime
         self.node = node
-        self.host = host
+        self.host = named_host_node(node)
         self.ins = [storage_map[v] for v in node.inputs]
         self.outs = [storage_map[v] for v in node.outputs]
 

@@ -8,7 +8,8 @@ is ``(channels * kh * kw, out_h * out_w)``.  ``col2im`` is the adjoint
 column entries that read it, so no atomics are needed.
 
 Pooling works on ``planes = batch * channels`` contiguous ``h x w`` planes,
-with ``mode`` 0 = max, 1 = sum, 2 = average counting the padding, 3 =
+with ``mode`` 0 = max, 1 = sum, 2 = average counting the padding (a
+window clipped at the padded border counts what is left of it), 3 =
 average over the window's pixels inside the image.  Windows start at
 ``row * stride - pad``; padded pixels never win a max.  The max-pool
 gradient gives a window's gradient to every pixel equal to its maximum,
@@ -74,7 +75,9 @@ extern "C" __global__ void pool2d_{d}(const {T} *x, long long planes,
                 {T} v = plane[y * width + xx];
                 acc = mode == 0 ? ((acc >= v || acc != acc) ? acc : v) : acc + v;
             }}
-        if (mode == 2) acc /= ({T})(ws_h * ws_w);
+        if (mode == 2)
+            acc /= ({T})((min(y0 + ws_h, height + pad_h) - y0)
+                         * (min(x0 + ws_w, width + pad_w) - x0));
         if (mode == 3) acc /= ({T})((y1 - ys) * (x1 - xs));
         out[e] = acc;
     }}
@@ -100,9 +103,10 @@ extern "C" __global__ void pool2d_grad_{d}(const {T} *x, const {T} *pooled,
                     if (x[e] == pooled[o]) total += gz[o];
                     continue;
                 }}
-                {T} count = ({T})(ws_h * ws_w);
+                long long y0 = oy * stride_h - pad_h, x0 = ox * stride_w - pad_w;
+                {T} count = ({T})((min(y0 + ws_h, height + pad_h) - y0)
+                                  * (min(x0 + ws_w, width + pad_w) - x0));
                 if (mode == 3) {{
-                    long long y0 = oy * stride_h - pad_h, x0 = ox * stride_w - pad_w;
                     long long y1 = min(y0 + ws_h, height), x1 = min(x0 + ws_w, width);
                     count = ({T})((y1 - max(y0, 0LL)) * (x1 - max(x0, 0LL)));
                 }}

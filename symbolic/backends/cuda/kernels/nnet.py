@@ -14,6 +14,10 @@ for float type ``T`` and index type ``I`` (suffix ``_<dtype>`` or
 * ``xent_softmax_1hot``: ``nll``, ``sm`` and ``argmax`` of ``x + b``;
 * ``xent_softmax_1hot_dx``: ``dx = dnll[i] * (sm - onehot(y))``.
 
+The gradient kernels take the step between the rows' entries of their
+per-row gradient: 1, or 0 for a scalar (or one-entry) gradient broadcast
+over the rows.
+
 A class index outside ``[0, cols)`` makes the row's result nan (a kernel
 cannot raise; the linker checks the indices before the launch).
 """
@@ -91,9 +95,11 @@ static __device__ void vm_log_softmax(const T *x, T *out, long long rows,
         T s = 0;
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
             s += exp(xi[j] - m);
-        T lse = m + log(vm_block_sum(s, shared));
+        T lse = log(vm_block_sum(s, shared));
+        /* (x - max) - log(sum): adding max to the log first would round it
+           away when max is large. */
         for (long long j = threadIdx.x; j < cols; j += blockDim.x)
-            out[i * cols + j] = xi[j] - lse;
+            out[i * cols + j] = (xi[j] - m) - lse;
     }
 }
 
@@ -138,11 +144,12 @@ extern "C" __global__ void xent_1hot_{d}_{i}(const {T} *p, const {I} *y, {T} *nl
 
 extern "C" __global__ void xent_1hot_grad_{d}_{i}(const {T} *g, const {T} *p,
                                                   const {I} *y, {T} *dp,
-                                                  long long rows, long long cols)
+                                                  long long rows, long long cols,
+                                                  long long g_step)
 {{
     VM_FOR(e, rows * cols) {{
         long long r = e / cols, j = e % cols;
-        dp[e] = j == (long long)y[r] ? -g[r] / p[e] : ({T})0;
+        dp[e] = j == (long long)y[r] ? -g[r * g_step] / p[e] : ({T})0;
     }}
 }}
 
@@ -200,11 +207,13 @@ extern "C" __global__ void xent_softmax_1hot_dx_{d}_{i}(const {T} *dnll,
                                                         const {T} *sm,
                                                         const {I} *y, {T} *dx,
                                                         long long rows,
-                                                        long long cols)
+                                                        long long cols,
+                                                        long long dnll_step)
 {{
     VM_FOR(e, rows * cols) {{
         long long r = e / cols, j = e % cols;
-        dx[e] = dnll[r] * (sm[e] - (j == (long long)y[r] ? ({T})1 : ({T})0));
+        dx[e] = (sm[e] - (j == (long long)y[r] ? ({T})1 : ({T})0))
+                * dnll[r * dnll_step];
     }}
 }}
 """

@@ -4,8 +4,7 @@ import types
 
 import numpy
 
-from symbolic.backends.cuda.array import GpuFromHost, HostFromGpu
-from symbolic.backends.cuda.gpu_op import GpuOp
+from symbolic.backends.cuda.gpu_op import display_name
 from symbolic.backends.cuda.kernels import elemwise as kernels
 from symbolic.backends.cuda.lower import register
 from symbolic.backends.cuda.runtime import i64, pointer
@@ -41,19 +40,6 @@ def broadcast_shape(node, host, arrays):
         outputs=node.outputs,
     )
     return check_broadcast(stand_in, arrays)
-
-
-def display_name(var):
-    """The name the user gave ``var``, looking through transfers and views."""
-    seen = var
-    while seen.name is None and seen.owner is not None:
-        op = seen.owner.op
-        if isinstance(op, GpuOp):
-            op = op.op
-        if not isinstance(op, (GpuFromHost, HostFromGpu, DimShuffle)):
-            break
-        seen = seen.owner.inputs[0]
-    return seen.name if seen.name is not None else str(var)
 
 
 def _elemwise_kernels(host):

@@ -65,6 +65,8 @@ def thunk_softmax(node, host, storage_map, runtime):
 
     def run():
         values, rows, cols = _rows(node, runtime, [c[0] for c in ins])
+        if len(values) > 1 and values[1].shape != (cols,):
+            raise ValueError(f"{node.op}: the bias does not match the columns")
         out = runtime.empty((rows, cols), node.outputs[0].dtype)
         bias = pointer(values[1]) if len(values) > 1 else NULL
         if rows and cols:
@@ -113,6 +115,8 @@ def thunk_softmax_grad(node, host, storage_map, runtime):
 
     def run():
         (dy, sm), rows, cols = _rows(node, runtime, [c[0] for c in ins])
+        if dy.shape != sm.shape:
+            raise ValueError(f"{node.op}: the gradient and softmax shapes differ")
         out = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows and cols:
             _launch_rows(
@@ -154,8 +158,8 @@ def thunk_xent(node, host, storage_map, runtime):
 
 def _index_kernels_grad(host):
     """Kernels of ``(gradient, matrix, indices)`` nodes."""
-    if host.inputs[1].ndim != 2:
-        raise Unsupported(f"{host.op} on the GPU takes matrices")
+    if host.inputs[1].ndim != 2 or host.inputs[0].ndim > 1:
+        raise Unsupported(f"{host.op} on the GPU takes matrices and row gradients")
     return list(kernels.render(host.inputs[1].dtype, host.inputs[2].dtype))
 
 
@@ -168,6 +172,7 @@ def thunk_xent_grad(node, host, storage_map, runtime):
         g, p, y = (runtime.contiguous(c[0]) for c in ins)
         rows, cols = p.shape
         _checked_indices(node, y, cols)
+        step = _row_step(node, g, rows, broadcastable=True)
         dp = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows * cols:
             runtime.launch(
@@ -179,10 +184,29 @@ def thunk_xent_grad(node, host, storage_map, runtime):
                 pointer(dp),
                 i64(rows),
                 i64(cols),
+                i64(step),
             )
         outs[0][0] = dp
 
     return run
+
+
+def _row_step(node, gradient, rows, broadcastable):
+    """The step between rows of a per-row gradient (0 when it is broadcast).
+
+    A 0-d gradient, or a one-entry one where that broadcasts (always for
+    numpy's rules, only for a declared broadcastable axis otherwise), applies
+    to every row.
+    """
+    if gradient.ndim == 0:
+        return 0
+    if gradient.shape[0] == rows:
+        return 1
+    if gradient.shape[0] == 1 and broadcastable:
+        return 0
+    raise ValueError(
+        f"{node.op}: the gradient has {gradient.shape[0]} entries for {rows} rows"
+    )
 
 
 @register(CrossentropySoftmaxArgmax1HotWithBias)(_index_kernels)
@@ -230,6 +254,7 @@ def thunk_xent_softmax_dx(node, host, storage_map, runtime):
         dnll, sm, y = (runtime.contiguous(c[0]) for c in ins)
         rows, cols = sm.shape
         _checked_indices(node, y, cols)
+        step = _row_step(node, dnll, rows, node.inputs[0].broadcastable[:1] == (True,))
         dx = runtime.empty((rows, cols), node.outputs[0].dtype)
         if rows * cols:
             runtime.launch(
@@ -241,6 +266,7 @@ def thunk_xent_softmax_dx(node, host, storage_map, runtime):
                 pointer(dx),
                 i64(rows),
                 i64(cols),
+                i64(step),
             )
         outs[0][0] = dx
 
