@@ -188,8 +188,6 @@ def test_pooling_and_its_gradient(linker, mode):
     x = T.ftensor4("x")
     outs = []
     for ignore_border, pad in ((True, (0, 0)), (False, (0, 0)), (True, (1, 1))):
-        if mode == "average_inc_pad" and not ignore_border:
-            continue
         pooled = pool_2d(
             x, (2, 3), ignore_border=ignore_border, stride=(2, 2), pad=pad, mode=mode
         )
@@ -360,4 +358,42 @@ def test_a_blocks_mlp_trains_with_its_parameters_on_the_gpu(cuda_device):
     back = pickle.loads(pickle.dumps(mlp))
     numpy.testing.assert_array_equal(
         back.linear_transformations[0].W.get_value(), weights.get_value()
+    )
+
+
+def test_gpu_errors_are_the_cpus_naming_the_users_variables(linker):
+    x, y, b = T.fmatrix("x"), T.fmatrix("y"), T.fvector("b")
+    add = _gpu_function(linker, [x, y], x + y)
+    with pytest.raises(ValueError, match=r"mis-match.*x with shape \(2, 3\).*y"):
+        add(_normal(2, 3), _normal(2, 4))
+    with_bias = _gpu_function(linker, [x, b], T.nnet.softmax_with_bias(x, b))
+    with pytest.raises(ValueError, match="b has 3 entries but x has 4 columns"):
+        with_bias(_normal(2, 4), _normal(3))
+    labels = T.lvector("labels")
+    cost = T.nnet.categorical_crossentropy(T.nnet.softmax(x), labels)
+    xent = _gpu_function(linker, [x, labels], cost)
+    with pytest.raises(ValueError, match="class index 4 in labels is out of range"):
+        xent(_normal(2, 4), numpy.array([0, 4]))
+
+
+def test_log_softmax_of_large_logits_keeps_float32_precision(linker):
+    x = T.fmatrix("x")
+    value = numpy.array([[1000, -1000, 0, 999], [-5, -5, -4, 1000]], "float32")
+    _agree(linker, [x], [T.nnet.logsoftmax(x)], [value], moved=["LogSoftmax"])
+
+
+def test_crossentropy_gradients_broadcast_a_scalar_gradient(linker):
+    from symbolic.ops.nnet.crossentropy import (
+        crossentropy_softmax_1hot_with_bias_dx as dx_op,
+    )
+
+    dy, sm, labels = T.fscalar("dy"), T.fmatrix("sm"), T.lvector("labels")
+    outs = [dx_op(dy, sm, labels), dx_op(T.fill(labels, dy), sm, labels)]
+    values = [numpy.float32(0.5), abs(_normal(3, 4)), numpy.array([1, 0, 3])]
+    _agree(
+        linker,
+        [dy, sm, labels],
+        outs,
+        values,
+        moved=["CrossentropySoftmax1HotWithBiasDx"],
     )
