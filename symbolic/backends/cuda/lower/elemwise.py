@@ -1,10 +1,7 @@
 """Elemwise (fused kernels); DimShuffle, Reshape, Subtensor (views); Alloc."""
 
-import types
-
 import numpy
 
-from symbolic.backends.cuda.gpu_op import display_name
 from symbolic.backends.cuda.kernels import elemwise as kernels
 from symbolic.backends.cuda.lower import register
 from symbolic.backends.cuda.runtime import i64, pointer
@@ -23,25 +20,6 @@ def cells(node, storage_map):
     )
 
 
-def broadcast_shape(node, host, arrays):
-    """The output shape of an elemwise GpuOp ``node``, checked as on the CPU.
-
-    Only dimensions declared broadcastable stretch; a mismatch raises the
-    CPU's ValueError, naming the user's variables behind the transfers.
-    """
-    stand_in = types.SimpleNamespace(
-        op=host.op,
-        inputs=[
-            types.SimpleNamespace(
-                broadcastable=var.broadcastable, name=display_name(var), owner=None
-            )
-            for var in node.inputs
-        ],
-        outputs=node.outputs,
-    )
-    return check_broadcast(stand_in, arrays)
-
-
 def _elemwise_kernels(host):
     return [kernels.render_node(host)]
 
@@ -56,7 +34,9 @@ def thunk_elemwise(node, host, storage_map, runtime):
 
     def run():
         xs = [cell[0] for cell in ins]
-        shape = broadcast_shape(node, host, xs)
+        # As on the CPU: only declared broadcastable dimensions stretch (a
+        # mismatch is re-raised with the user's names by the linker).
+        shape = check_broadcast(host, xs)
         # Fresh outputs (from the memory pool): last call's may now be a
         # shared variable's value that this call still reads.
         results = [
