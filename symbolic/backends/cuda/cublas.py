@@ -6,13 +6,12 @@ op(A)^T``, which only swaps the operands, so no data moves.
 """
 
 import ctypes
-import ctypes.util
-import os
 
 import numpy
 
+from symbolic.backends.cuda import libraries
+
 _OP = {"N": 0, "T": 1}
-_NAMES = ("libcublas.so", "libcublas.so.13", "libcublas.so.12", "libcublas.so.11")
 
 
 class CublasError(RuntimeError):
@@ -20,20 +19,13 @@ class CublasError(RuntimeError):
 
 
 def _load():
-    found = ctypes.util.find_library("cublas")
-    home = (
-        os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
-    )
-    toolkit = tuple(os.path.join(home, "lib64", name) for name in _NAMES)
-    for name in ((found,) if found else ()) + _NAMES + toolkit:
-        try:
-            return ctypes.CDLL(name)
-        except OSError:
-            continue
-    raise CublasError(
-        "libcublas cannot be loaded: install the CUDA toolkit's cuBLAS "
-        "(or put its lib64 folder on LD_LIBRARY_PATH)"
-    )
+    lib = libraries.load("cublas")
+    if lib is None:
+        raise CublasError(
+            "libcublas cannot be loaded: install the CUDA toolkit's cuBLAS (or "
+            "the nvidia-cublas wheel), or put its folder on LD_LIBRARY_PATH"
+        )
+    return lib
 
 
 class Cublas:

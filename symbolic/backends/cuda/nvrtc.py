@@ -7,50 +7,25 @@ and returns None when neither is there (nvcc is used then).
 """
 
 import ctypes
-import ctypes.util
 import functools
-import glob
-import importlib.util
 import logging
-import os
+
+from symbolic.backends.cuda import libraries
 
 _logger = logging.getLogger(__name__)
-
-_NAMES = ("libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so.11.2")
 
 
 class NvrtcError(RuntimeError):
     """NVRTC rejected a source; the message holds its log."""
 
 
-def _candidates():
-    found = ctypes.util.find_library("nvrtc")
-    if found:
-        yield found
-    yield from _NAMES
-    home = (
-        os.environ.get("CUDA_HOME") or os.environ.get("CUDA_PATH") or "/usr/local/cuda"
-    )
-    yield from sorted(glob.glob(os.path.join(home, "lib64", "libnvrtc.so*")))
-    spec = importlib.util.find_spec("nvidia")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        yield from sorted(glob.glob(os.path.join(root, "*", "lib", "libnvrtc.so*")))
-
-
 @functools.cache
 def library():
     """The loaded ``libnvrtc`` (ctypes), or None when it cannot be found."""
-    for name in _candidates():
-        if "builtins" in os.path.basename(name):
-            continue
-        try:
-            lib = ctypes.CDLL(name)
-        except OSError:
-            continue
+    lib = libraries.load("nvrtc")
+    if lib is not None:
         lib.nvrtcGetErrorString.restype = ctypes.c_char_p
-        _logger.debug("NVRTC from %s", name)
-        return lib
-    return None
+    return lib
 
 
 @functools.cache

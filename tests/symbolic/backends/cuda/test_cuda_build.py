@@ -88,3 +88,21 @@ def test_an_architecture_the_compiler_does_not_know_falls_back_to_its_default(
         ptx = linker.CudaLinker().make_runtime([mrg.render()])
     with open(ptx) as handle:
         assert ".entry mrg31k3p_uniform_float64" in handle.read()
+
+
+def test_cuda_libraries_are_looked_for_in_the_toolkit(tmp_path, monkeypatch):
+    from symbolic.backends.cuda import libraries
+
+    (tmp_path / "lib64").mkdir()
+    (tmp_path / "lib64" / "libcufoo.so.7").write_text("")
+    monkeypatch.setenv("CUDA_HOME", str(tmp_path))
+    found = list(libraries.candidates("cufoo"))
+    assert found[:4] == [
+        "libcufoo.so",
+        "libcufoo.so.13",
+        "libcufoo.so.12",
+        "libcufoo.so.11",
+    ]
+    assert str(tmp_path / "lib64" / "libcufoo.so.7") in found
+    # Not a loadable library: nothing is returned rather than a broken handle.
+    assert libraries.load("cufoo") is None
