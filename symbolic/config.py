@@ -64,6 +64,21 @@ _OPTIONS = [
     ),
     _Option("device", "cpu", "Where computations run ('cpu' or 'cuda...').", parse=str),
     _Option(
+        "cuda__compiler",
+        "auto",
+        "What compiles the CUDA kernels to PTX: 'nvrtc' (in process, fast), "
+        "'nvcc', or 'auto' (NVRTC when libnvrtc loads, else nvcc).",
+        choices=("auto", "nvrtc", "nvcc"),
+    ),
+    _Option(
+        "cuda__crosscheck",
+        False,
+        "With device=cuda, recompute every node run by a CUDA kernel with its "
+        "op's perform on host copies and raise on a mismatch (slow; for "
+        "checking the backend).",
+        parse=_parse_bool,
+    ),
+    _Option(
         "mode",
         "Mode",
         "Default compile mode name.",

@@ -1,6 +1,8 @@
 """Compile modes: which rewrites run and which linker executes the graph."""
 
+import importlib
 import logging
+import re
 
 from symbolic.config import config
 from symbolic.rewriting.pipeline import LEVELS
@@ -152,31 +154,66 @@ predefined_modes = {
 }
 
 
-def check_device():
-    """Refuse a GPU ``config.device``: there is no GPU backend to run on.
+#: ``(device pattern, module)``: the backend serving a GPU device, imported
+#: only when that device is configured (compile sits below the backends, so
+#: it names them by string).  The module has ``check(device)`` (raises when
+#: the device cannot be used, else returns a Mode adapter) and
+#: ``shared_constructor`` (tried first by ``shared``).
+DEVICE_BACKENDS = ((re.compile(r"(?:cuda|gpu)\d*"), "symbolic.backends.cuda.device"),)
 
-    Importing and configuring with ``device=cuda`` works; compiling a
-    function raises, rather than silently running on the CPU what the user
-    asked to run on a GPU.
+
+def device_backend(device=None):
+    """The backend module serving ``device`` (default ``config.device``), or None."""
+    device = str(config.device if device is None else device).strip().lower()
+    for pattern, module in DEVICE_BACKENDS:
+        if pattern.fullmatch(device):
+            return importlib.import_module(module)
+    return None
+
+
+def check_device():
+    """Check that ``config.device`` can be used; return its backend's mode adapter.
+
+    ``cpu`` needs nothing (returns None).  A CUDA device (``cuda``,
+    ``cudaN``, ``gpu``, ``gpuN``) is checked by the CUDA backend, which
+    raises one error naming what is missing (pycuda, the driver or a
+    device) and otherwise returns a function that adapts a Mode to the GPU.
+    Importing and configuring never raise; compiling a function does,
+    rather than silently running on the CPU what was asked for a GPU.
 
     Raises
     ------
     ValueError
-        When ``config.device`` names a GPU (``cuda``, ``cuda0``, ``gpu``...).
+        When ``config.device`` names a device no backend serves (OpenCL...).
+    RuntimeError
+        (``CudaUnavailable``) when the GPU it names cannot be used.
     """
     device = str(config.device).strip().lower()
-    if device.startswith(("cuda", "gpu", "opencl")):
+    if device == "cpu" or not device:
+        return None
+    backend = device_backend(device)
+    if backend is None:
         raise ValueError(
-            f"config.device is {config.device!r}, a GPU, but symbolic has no GPU "
-            f"backend yet: functions compile for the CPU only. Set device=cpu "
+            f"config.device is {config.device!r}, which no backend serves: "
+            f"expected 'cpu', 'cuda', 'cudaN', 'gpu' or 'gpuN'. Set device=cpu "
             f"in SYMBOLIC_FLAGS (or in THEANO_FLAGS when running through "
             f"symbolic.theano_alias) or in ~/.symbolicrc."
         )
+    return backend.check(str(config.device).strip())
 
 
 def get_mode(mode):
-    """Return the Mode for ``mode`` (a Mode, a mode name, or None for the default)."""
-    check_device()
+    """Return the Mode for ``mode`` (a Mode, a mode name, or None for the default).
+
+    On a GPU ``config.device`` the mode is the one its backend adapts (the
+    GPU placement rewrite included, the backend's linker).
+    """
+    adapt = check_device()
+    found = _get_mode(mode)
+    return found if adapt is None else adapt(found)
+
+
+def _get_mode(mode):
     if mode is None:
         name = config.mode
         if name == "Mode":

@@ -124,7 +124,7 @@ def shared(value, name=None, strict=False, allow_downcast=None, **kwargs):
     """
     if isinstance(value, Variable):
         raise TypeError("shared() takes a value, not a symbolic Variable")
-    for ctor in reversed(shared_constructors):
+    for ctor in _device_constructors() + shared_constructors[::-1]:
         try:
             var = ctor(
                 value, name=name, strict=strict, allow_downcast=allow_downcast, **kwargs
@@ -133,6 +133,14 @@ def shared(value, name=None, strict=False, allow_downcast=None, **kwargs):
             continue
         return var
     raise TypeError(f"no shared constructor accepts {value!r} with {kwargs}")
+
+
+def _device_constructors():
+    """The GPU backend's constructor first when ``config.device`` is a GPU."""
+    from symbolic.compile.mode import device_backend
+
+    backend = device_backend()
+    return [] if backend is None else [backend.shared_constructor]
 
 
 @shared_constructor

@@ -147,6 +147,7 @@ def make_linker(name):
 _PY = "symbolic.backends.python.linker:PerformLinker"
 _C = "symbolic.backends.c.linker:CLinker"
 _LLVM = "symbolic.backends.llvm.linker:LLVMLinker"
+_CUDA = "symbolic.backends.cuda.linker:CudaLinker"
 
 for _name, _factory, _doc in (
     ("auto", _C, "the fastest backend here: C, else LLVM, else Python"),
@@ -158,5 +159,6 @@ for _name, _factory, _doc in (
     ("py", _PY, "every node's perform in the Python VM (the reference)"),
     ("vm", _PY, "every node's perform in the Python VM"),
     ("vm_nogc", _PY, "every node's perform in the Python VM"),
+    ("cuda", _CUDA, "CUDA kernels and cuBLAS on the GPU (device=cuda picks it)"),
 ):
     register_linker(_name, _factory, _doc)

@@ -197,14 +197,14 @@ def entry_key(source, flags, cxx, python_ext):
     return digest.hexdigest()
 
 
-def entry_path(name, key):
-    """Return the path where the ``.so`` for ``name`` and ``key`` is written."""
-    return os.path.join(cache_root(), _entry_name(name, key))
+def entry_path(name, key, suffix=".so"):
+    """Return the path where the ``.so`` (or ``suffix`` file) for ``name`` goes."""
+    return os.path.join(cache_root(), _entry_name(name, key, suffix))
 
 
-def find_entry(name, key):
+def find_entry(name, key, suffix=".so"):
     """Return the path of a sound entry for ``name`` and ``key``, or None."""
-    file_name = _entry_name(name, key)
+    file_name = _entry_name(name, key, suffix)
     for root in _roots()[0]:
         path = os.path.join(root, file_name)
         if verify(path):
@@ -212,8 +212,8 @@ def find_entry(name, key):
     return None
 
 
-def _entry_name(name, key):
-    return f"{name}-{key[:40]}.so"
+def _entry_name(name, key, suffix=".so"):
+    return f"{name}-{key[:40]}{suffix}"
 
 
 def file_record(path):
