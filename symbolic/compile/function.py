@@ -121,6 +121,8 @@ def pfunc(
 ):
     """Theano's lower-level entry point: :func:`function`, plus ``output_keys``.
 
+    The parameters not listed here are :func:`function`'s.
+
     Parameters
     ----------
     params : list
@@ -129,8 +131,6 @@ def pfunc(
         One key per output: a call then returns ``{key: value}`` instead of
         a list (or a single value). ``outputs`` must then be a list or one
         variable, not a dict (a dict of outputs brings its own keys).
-
-    The other parameters are :func:`function`'s.
 
     Returns
     -------

@@ -256,13 +256,13 @@ def test_reshape_and_dimshuffle_views(linker):
 @pytest.fixture
 def cuda_device(folder, monkeypatch):
     """``device=cuda`` on this machine: the device check passes, kernels run here."""
-    from symbolic.backends import base
     from symbolic.backends.cuda import device, linker
+    from symbolic.utils import linkers
 
     for module in (array, gpu_op, sharedvar):
         monkeypatch.setattr(module, "gpuarray_module", lambda: fake_gpuarray)
     monkeypatch.setattr(device, "require_cuda", lambda name: None)
-    monkeypatch.setitem(base._linkers, "cuda", lambda: HostCudaLinker(folder))
+    monkeypatch.setitem(linkers._FACTORIES, "cuda", lambda: HostCudaLinker(folder))
     assert linker.CudaLinker  # the real linker module is loaded and registered
     with change_flags(device="cuda", cuda__crosscheck=True):
         yield
