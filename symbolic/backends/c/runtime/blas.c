@@ -280,10 +280,13 @@ static void gemm_block(const gemm_call *c, int r0, int r1, int c0, int c1)
     }
 }
 
+/* A part of a product split over the pool.  Each part pins OpenBLAS to one
+ * thread and leaves it so; the caller restores the count once all parts are
+ * done (see gemm_run). */
 static void gemm_part(void *arg, int part, int parts)
 {
     const gemm_call *c = (const gemm_call *)arg;
-    int prev = blas_threads_local(1);
+    blas_threads_local(1);
     if (c->split_rows) {
         /* Blocks of whole 64-byte lines of C, so no line has two writers. */
         long long step = 64 / c->size, units = (c->m + step - 1) / step;
@@ -293,7 +296,6 @@ static void gemm_part(void *arg, int part, int parts)
         gemm_block(c, 0, c->m, (int)((long long)c->n * part / parts),
                    (int)((long long)c->n * (part + 1) / parts));
     }
-    blas_threads_local(prev);
 }
 
 /* Run ``c``: one BLAS call on one thread, or the pool's threads each calling
@@ -307,8 +309,14 @@ static void gemm_run(gemm_call *c)
         return;
     }
     if (pool.size > 1 && (long long)c->m * c->n * c->k >= GEMM_PARALLEL_WORK) {
+        /* Saved and restored around the whole split, not in each part: in
+         * OpenBLAS builds where the "local" count is process-wide, parts
+         * restoring concurrently could leave every later numpy product of
+         * the process on one thread. */
+        int prev = blas_threads_local(1);
         c->split_rows = c->m >= c->n;
         pool_run(gemm_part, c);
+        blas_threads_local(prev);
         return;
     }
     {

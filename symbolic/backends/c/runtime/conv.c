@@ -212,14 +212,15 @@ static void conv_images(ConvJob *j, npy_intp b0, npy_intp b1, char *buf)
 static void conv_part(void *arg, int part, int parts)
 {
     ConvJob *j = (ConvJob *)arg;
-    int prev = blas_threads_local != NULL ? blas_threads_local(1) : 0, s;
+    int s;
+    /* Left at one thread: the caller restores the count (see gemm_run). */
+    if (blas_threads_local != NULL) blas_threads_local(1);
     (void)part;
     (void)parts;
     while ((s = atomic_fetch_add(&j->next, 1)) < j->nparts) {
         npy_intp b0 = j->B * s / j->nparts, b1 = j->B * (s + 1) / j->nparts;
         conv_images(j, b0, b1, j->scratch + (size_t)s * j->part_bytes);
     }
-    if (blas_threads_local != NULL) blas_threads_local(prev);
 }
 
 /* Padding of one axis from its mode and the dilated kernel length. */
@@ -311,10 +312,14 @@ static int conv_run(ConvJob *j)
         return -1;
     }
     Py_BEGIN_ALLOW_THREADS
-    if (parts > 1)
-        pool_run(conv_part, j);
-    else
-        conv_part(j, 0, 1);
+    {
+        int prev = blas_threads_local != NULL ? blas_threads_local(1) : 0;
+        if (parts > 1)
+            pool_run(conv_part, j);
+        else
+            conv_part(j, 0, 1);
+        if (blas_threads_local != NULL) blas_threads_local(prev);
+    }
     Py_END_ALLOW_THREADS
     return 0;
 }
