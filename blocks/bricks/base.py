@@ -19,6 +19,7 @@ from abc import ABCMeta
 from collections import OrderedDict
 from operator import attrgetter
 
+from blocks.bricks.application_call import ApplicationCall
 from blocks.bricks.brick_lists import Parameters
 from blocks.bricks.lazy import (
     LazyNone,
@@ -29,8 +30,8 @@ from blocks.bricks.lazy import (
     lazy,
     rename_function,
 )
-from blocks.bricks.tagging import copy_and_tag, variable_name
-from blocks.graph.annotations import Annotation, add_annotation
+from blocks.bricks.tagging import copy_and_tag
+from blocks.graph.annotations import Annotation
 from blocks.roles import INPUT, OUTPUT
 from blocks.utils import pack, repr_attrs, reraise_as, unpack
 from blocks.utils.containers import AnnotatingList
@@ -743,54 +744,6 @@ class Brick(Annotation, metaclass=_Brick):
         """
         path = delimiter.join(["", *(brick.name for brick in self.get_unique_path())])
         return f"{path}.{parameter.name}"
-
-
-class ApplicationCall(Annotation):
-    """The annotation of one call of an application.
-
-    Every input and output of the call carries it, so the auxiliary
-    variables and updates added during the call can be found from the
-    graph.
-
-    Parameters
-    ----------
-    application : BoundApplication
-        The application that was called.
-
-    Attributes
-    ----------
-    application : BoundApplication
-        The application that was called.
-    metadata : dict
-        Data about the call: ``call_id`` (the ``call_id`` keyword of the
-        call) and whatever the application adds.
-
-    """
-
-    def __init__(self, application):
-        super().__init__()
-        self.application = application
-        self.metadata = {}
-
-    def add_auxiliary_variable(self, variable, roles=None, name=None):
-        """Attach an auxiliary variable to the call.
-
-        The variable is annotated with the brick as well as the call. A
-        `name` is expanded to ``<brick>_<application>_<name>`` for the
-        symbolic name; ``tag.name`` gets `name` itself.
-
-        """
-        if name:
-            variable.name = variable_name(
-                self.application.brick.name, self.application.name, name
-            )
-            variable.tag.name = name
-        add_annotation(variable, self.application.brick)
-        super().add_auxiliary_variable(variable, roles)
-
-    def __repr__(self):
-        # Blocks shows the default object repr; the application follows it.
-        return repr_attrs(self, "application")
 
 
 def application(*args, **kwargs):

@@ -1,4 +1,9 @@
-"""``import theano`` resolves to symbolic once the alias hook is installed."""
+"""``import theano`` resolves to symbolic once the alias hook is installed.
+
+The ``import theano`` lines below are the subject of these tests (the opt-in
+way to run a Theano script with no change at all); no Theano is installed or
+needed: each resolves to a symbolic module through the hook.
+"""
 
 import os
 import runpy
