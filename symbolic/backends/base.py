@@ -45,7 +45,7 @@ class Linker(Protocol):
     required_rewrites : tuple of str
         Rewrite tags (or names) the pipeline must run for this linker: the
         graph changes its code relies on, e.g. the C backend's
-        ``c_sum_of_elemwise``.
+        ``sum_of_elemwise``.
     incompatible_rewrites : tuple of str
         Rewrite tags (or names) the pipeline must skip for this linker.
     """

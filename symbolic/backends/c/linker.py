@@ -32,7 +32,7 @@ from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
-from symbolic.rewriting.rules.c_backend import C_SUM_OF_ELEMWISE
+from symbolic.rewriting.rules.c_backend import SUM_OF_ELEMWISE
 from symbolic.utils.linkers import make_linker
 
 _logger = logging.getLogger(__name__)
@@ -63,16 +63,9 @@ class CLinker:
     def __init__(self, allow_fallback=True):
         self.allow_fallback = allow_fallback
 
-    @property
-    def required_rewrites(self):
-        """The Sum-of-Elemwise pairing, when the C runtime is there to run it.
-
-        Without the runtime the graph goes to the LLVM linker, which pairs
-        such sums itself: then nothing is required.
-        """
-        if self.allow_fallback and not runtime.available():
-            return ()
-        return (C_SUM_OF_ELEMWISE,)
+    #: The Sum-of-Elemwise pairing: the runtime (and the LLVM linker it
+    #: falls back to) runs a pair as one pass.
+    required_rewrites = (SUM_OF_ELEMWISE,)
 
     def make_vm(self, fgraph, storage_map, profile=None):
         """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""

@@ -47,7 +47,44 @@ def _const64(value):
     return ir.Constant(_I64, value)
 
 
-def _define_body(module, sym, outputs, in_dtypes, out_dtypes):
+class _DistinctMetadata(ir.values.MDValue):
+    """A metadata node LLVM must not merge with an equal one (``distinct``)."""
+
+    def descr(self, buf):
+        buf.append("distinct ")
+        super().descr(buf)
+
+
+def _parallel_loop_metadata(module):
+    """``(access group, loop ID)`` declaring a loop's iterations independent.
+
+    An element of an elemwise kernel reads its inputs at one index and
+    writes its outputs at the same index; an output is a new buffer or
+    exactly one of the inputs, never a shifted view (the thunks check it).
+    No iteration therefore depends on another, which the loop ID says
+    (``llvm.loop.parallel_accesses``) about the loads and stores tagged with
+    the access group. Without it, LLVM's runtime alias check sees an
+    in-place output overlap its input and runs the scalar loop.
+
+    Every loop gets its own nodes, made directly: ``Module.add_metadata``
+    would merge nodes with equal operands, and all access groups are empty.
+    """
+
+    def node(operands, distinct):
+        kind = _DistinctMetadata if distinct else ir.values.MDValue
+        return kind(module, operands, name=str(len(module.metadata)))
+
+    group = node([], True)
+    parallel = node(
+        [ir.MetaDataString(module, "llvm.loop.parallel_accesses"), group], False
+    )
+    loop = node([], True)
+    loop.operands = (loop, parallel)
+    return group, loop
+
+
+def _define_body(module, sym, outputs, in_dtypes, out_dtypes, access_group=None):
+    """``<sym>_body``: one element; loads and stores tagged ``access_group``."""
     nop = len(in_dtypes) + len(out_dtypes)
     fn = ir.Function(
         module, ir.FunctionType(ir.VoidType(), [_I8P] * nop), f"{sym}_body"
@@ -58,18 +95,23 @@ def _define_body(module, sym, outputs, in_dtypes, out_dtypes):
     args = {}
     for i, dtype in enumerate(in_dtypes):
         pointer = b.bitcast(fn.args[i], IR_TYPES[dtype].as_pointer())
-        args[i] = (b.load(pointer), dtype)
+        load = b.load(pointer)
+        if access_group is not None:
+            load.set_metadata("llvm.access.group", access_group)
+        args[i] = (load, dtype)
     renderer = IRRenderer(b, args)
     values = [renderer.render(expr) for expr in outputs]
     for j, (expr, value, dtype) in enumerate(zip(outputs, values, out_dtypes)):
         out = renderer.convert(value, expr.dtype, dtype)
         pointer = fn.args[len(in_dtypes) + j]
-        b.store(out, b.bitcast(pointer, IR_TYPES[dtype].as_pointer()))
+        store = b.store(out, b.bitcast(pointer, IR_TYPES[dtype].as_pointer()))
+        if access_group is not None:
+            store.set_metadata("llvm.access.group", access_group)
     b.ret_void()
     return fn
 
 
-def _define_contig(module, sym, body, dtypes):
+def _define_contig(module, sym, body, dtypes, loop_id=None):
     fn = ir.Function(
         module,
         ir.FunctionType(ir.VoidType(), [_I64, _I8P.as_pointer()]),
@@ -92,7 +134,9 @@ def _define_contig(module, sym, body, dtypes):
     b.call(body, pointers)
     following = b.add(i, _const64(1))
     i.add_incoming(following, loop)
-    b.cbranch(b.icmp_signed("<", following, n), loop, done)
+    back = b.cbranch(b.icmp_signed("<", following, n), loop, done)
+    if loop_id is not None:
+        back.set_metadata("llvm.loop", loop_id)
     b.position_at_end(done)
     b.ret_void()
     return fn
@@ -240,8 +284,9 @@ def render_module(specs):
         except Unsupported as exc:
             _logger.debug("no LLVM kernel for %s: %s", spec, exc)
             continue
-        body = _define_body(module, sym, outputs, in_dtypes, out_dtypes)
-        contig = _define_contig(module, sym, body, (*in_dtypes, *out_dtypes))
+        group, loop_id = _parallel_loop_metadata(module)
+        body = _define_body(module, sym, outputs, in_dtypes, out_dtypes, group)
+        contig = _define_contig(module, sym, body, (*in_dtypes, *out_dtypes), loop_id)
         _define_strided(module, sym, body, len(in_dtypes) + len(out_dtypes))
         _define_rows(module, sym, contig, len(in_dtypes) + len(out_dtypes))
         _define_contig_objects(module, sym, contig, len(in_dtypes) + len(out_dtypes))

@@ -2,9 +2,10 @@
 
 :func:`build` renders the Elemwise nodes' kernels
 (:mod:`~symbolic.backends.llvm.elemwise_kernels`), adds the sums its Sum
-nodes need and the ``_sum`` entry of every summed Elemwise
-(:mod:`~symbolic.backends.llvm.reduce_kernels`) to the same module, and
-compiles it once.
+nodes need and, for every ``SumOfElemwise`` node (paired by the
+``sum_of_elemwise`` rewrite this backend requires), the ``_sum`` entry of
+its elementwise part (:mod:`~symbolic.backends.llvm.reduce_kernels`) to the
+same module, and compiles it once.
 """
 
 import ctypes
@@ -18,6 +19,7 @@ from symbolic.backends.llvm.elemwise_kernels import LLVMKernel, render_module
 from symbolic.backends.llvm.thunks import GraphKernels
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.math import Sum
+from symbolic.ops.sum_of_elemwise import SumOfElemwise
 
 _logger = logging.getLogger(__name__)
 
@@ -56,29 +58,7 @@ def sum_dtypes(node):
     return in_dtype, acc, out_dtype
 
 
-def summed_elemwise(fgraph, nodes):
-    """``{Sum node: Elemwise node}``: full float sums of a one-output Elemwise
-    that feeds nothing else (not even a graph output) and is not in place."""
-    pairs = {}
-    outputs = set(fgraph.outputs)
-    for node in nodes:
-        if sum_dtypes(node) is None:
-            continue
-        (var,) = node.inputs
-        owner = var.owner
-        if owner is None or not isinstance(owner.op, Elemwise):
-            continue
-        if var.ndim == 0 or len(node.op._axes(var.ndim)) != var.ndim:
-            continue
-        if len(owner.outputs) != 1 or owner.op.inplace_pattern or var in outputs:
-            continue
-        clients = fgraph.clients.get(var, ())
-        if len(clients) == 1 and clients[0][0] is node:
-            pairs[node] = owner
-    return pairs
-
-
-def build(fgraph, nodes):
+def build(nodes):
     """JIT-compile the kernels, sums and fused sums of ``nodes`` (a GraphKernels)."""
     specs = {}
     for node in nodes:
@@ -87,18 +67,31 @@ def build(fgraph, nodes):
                 specs[node] = node_expressions(node)
             except Unsupported as exc:
                 _logger.debug("no LLVM kernel for %s: %s", node, exc)
-    module, symbols = render_module(list(specs.values()))
+    pairs = {}  # {SumOfElemwise node: (its elemwise spec, its sum's dtypes)}
+    for node in nodes:
+        if isinstance(node.op, SumOfElemwise):
+            elemwise, total = node.op.parts(node)
+            triple = sum_dtypes(total)
+            try:
+                spec = node_expressions(elemwise)
+            except Unsupported as exc:
+                _logger.debug("no LLVM kernel for %s: %s", node, exc)
+                continue
+            if triple is not None:
+                pairs[node] = (spec, triple)
+    module, symbols = render_module(
+        [*specs.values(), *(spec for spec, _ in pairs.values())]
+    )
     triples = {node: sum_dtypes(node) for node in nodes}
     triples = {node: t for node, t in triples.items() if t is not None}
     names = {t: reduce_kernels.define_sums(module, *t) for t in set(triples.values())}
     defined = {}  # {kernel symbol: the (accumulator, output) of its _sum}
     fused = {}
-    for sum_node, elemwise in summed_elemwise(fgraph, nodes).items():
-        sym = symbols.get(specs.get(elemwise))
+    for pair_node, (spec, (_, acc, out)) in pairs.items():
+        sym = symbols.get(spec)
         if sym is None:
             continue
-        _, in_dtypes, (value_dtype,) = specs[elemwise]
-        _, acc, out = triples[sum_node]
+        _, in_dtypes, (value_dtype,) = spec
         if sym not in defined:
             body = module.get_global(f"{sym}_body")
             reduce_kernels.define_map_sum(
@@ -106,7 +99,7 @@ def build(fgraph, nodes):
             )
             defined[sym] = (acc, out)
         if defined[sym] == (acc, out):
-            fused[sum_node] = (elemwise, sym)
+            fused[pair_node] = sym
     if not symbols and not names:
         return GraphKernels({}, {}, {})
     compiled = jit.compile_module(module)
@@ -126,7 +119,7 @@ def build(fgraph, nodes):
     }
     sums = {node: sums_of[triple] for node, triple in triples.items()}
     map_sums = {
-        node: (elemwise, _MAP_SUM(compiled.address(f"{sym}_sum")), compiled)
-        for node, (elemwise, sym) in fused.items()
+        node: (_MAP_SUM(compiled.address(f"{sym}_sum")), compiled)
+        for node, sym in fused.items()
     }
     return GraphKernels(elemwise, sums, map_sums)

@@ -25,8 +25,8 @@ _FLOATS = ("float32", "float64")
 
 class GraphKernels(NamedTuple):
     """``elemwise``: {node: LLVMKernel}; ``sums``: {Sum node: SumKernel};
-    ``map_sums``: {Sum node: (elemwise node, its ``_sum`` function, the
-    compiled module that holds it)}."""
+    ``map_sums``: {SumOfElemwise node: (its elementwise part's ``_sum``
+    function, the compiled module that holds it)}."""
 
     elemwise: dict
     sums: dict
@@ -303,19 +303,18 @@ def _product(shape):
     return size
 
 
-def map_sum_thunk(node, storage_map, elemwise_thunk_, function, compiled):
-    """The full Sum of an Elemwise's output, computed by the kernel's ``_sum``
-    without storing the elemwise values (``sum(sqr(W))``).
+def map_sum_thunk(node, storage_map, function, compiled):
+    """A ``SumOfElemwise`` node by its kernel's ``_sum``: one pass that never
+    stores the elementwise values (``sum(sqr(W))``).
 
-    Inputs that are not all C-contiguous of one shape run ``elemwise_thunk_``
-    (the elemwise node's own thunk), then the numpy sum.
+    Inputs that are not all C-contiguous of one shape (a broadcast row, a
+    strided view, an empty array) run the node's ``perform``.
     """
-    elemwise = node.inputs[0].owner
-    cells = [storage_map[v] for v in elemwise.inputs]
-    dtypes = [numpy.dtype(v.dtype) for v in elemwise.inputs]
+    cells = [storage_map[v] for v in node.inputs]
+    dtypes = [numpy.dtype(v.dtype) for v in node.inputs]
     (out_cell,) = [storage_map[v] for v in node.outputs]
     out_dtype = numpy.dtype(node.outputs[0].dtype)
-    numpy_sum = reduce_thunk(node, storage_map)
+    fallback = perform_thunk(node, storage_map)
     operands = ctypes.c_void_p * len(cells)
 
     def thunk():
@@ -328,8 +327,9 @@ def map_sum_thunk(node, storage_map, elemwise_thunk_, function, compiled):
                 or value.shape != shape
                 or not value.flags.c_contiguous
             ):
-                elemwise_thunk_()
-                return numpy_sum()
+                return fallback()
+        if not values[0].size:
+            return fallback()
         out = numpy.empty((), out_dtype)
         size = values[0].size
         function(size, operands(*[v.ctypes.data for v in values]), out.ctypes.data)
@@ -470,22 +470,13 @@ _FACTORIES = {Gemm: gemm_thunk, Dot22: dot22_thunk}
 
 
 def node_thunk(node, storage_map, kernels):
-    """The fastest thunk this backend has for ``node``; ``perform`` otherwise.
-
-    ``kernels`` is the graph's GraphKernels: an elemwise node whose values
-    only a fused sum reads gets a thunk that does nothing (the sum's
-    thunk computes them, or runs the elemwise thunk itself when it must).
-    """
+    """The fastest thunk this backend has for ``node`` (``kernels`` is the
+    graph's GraphKernels); ``perform`` otherwise."""
     thunk = None
-    fused = {pair[0]: sum_node for sum_node, pair in kernels.map_sums.items()}
-    if node in kernels.elemwise and node not in fused:
+    if node in kernels.elemwise:
         thunk = elemwise_thunk(node, storage_map, kernels.elemwise[node])
-    elif node in fused:
-        thunk = _nothing
     elif node in kernels.map_sums:
-        elemwise, function, compiled = kernels.map_sums[node]
-        own = elemwise_thunk(elemwise, storage_map, kernels.elemwise[elemwise])
-        thunk = map_sum_thunk(node, storage_map, own, function, compiled)
+        thunk = map_sum_thunk(node, storage_map, *kernels.map_sums[node])
     elif node in kernels.sums:
         thunk = sum_thunk(node, storage_map, kernels.sums[node])
     elif isinstance(node.op, CAReduce):
@@ -495,20 +486,7 @@ def node_thunk(node, storage_map, kernels):
         thunk = factory(node, storage_map) if factory is not None else None
     if thunk is None:
         return perform_thunk(node, storage_map)
-    if thunk is _nothing:
-        thunk = _nothing_thunk()
     thunk.input_cells = [storage_map[v] for v in node.inputs]
     thunk.output_cells = [storage_map[v] for v in node.outputs]
     thunk.node = node
-    return thunk
-
-
-def _nothing():
-    """Marks a node whose work another thunk does."""
-
-
-def _nothing_thunk():
-    def thunk():
-        return None
-
     return thunk

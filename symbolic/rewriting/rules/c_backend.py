@@ -1,9 +1,9 @@
-"""Rewrites for the C backend only: run when the C linker asks for them.
+"""Rewrites for the compiled backends: run when their linker asks for them.
 
 The rules here are opt-in: a mode runs them when its linker lists their tag
-in ``required_rewrites`` (the C linker does) or when it includes the tag
-itself.  They make graph changes that only pay off with the C runtime's
-code, in the pipeline rather than at link time, so that ``debugprint``
+in ``required_rewrites`` (the C and LLVM linkers do) or when it includes the
+tag itself.  They make graph changes that only pay off with compiled
+kernels, in the pipeline rather than at link time, so that ``debugprint``
 shows them and DebugMode checks them.
 """
 
@@ -12,8 +12,8 @@ from symbolic.ops.math import Sum
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
 from symbolic.rewriting.core import graph_rewriter
 
-#: The tag of the Sum-of-Elemwise pairing; the C linker requires it.
-C_SUM_OF_ELEMWISE = "c_sum_of_elemwise"
+#: The tag of the Sum-of-Elemwise pairing; the C and LLVM linkers require it.
+SUM_OF_ELEMWISE = "sum_of_elemwise"
 #: Every rule of this module also carries this tag.
 C_BACKEND = "c_backend"
 
@@ -46,13 +46,13 @@ def _pairable(fgraph, node):
     return owner
 
 
-@graph_rewriter(tags=("fusion", C_SUM_OF_ELEMWISE, C_BACKEND), order=1)
-def c_sum_of_elemwise(fgraph, profile=None):
+@graph_rewriter(tags=("fusion", SUM_OF_ELEMWISE, C_BACKEND), order=1)
+def sum_of_elemwise(fgraph, profile=None):
     """Pair ``Sum(Elemwise(...))`` into one :class:`SumOfElemwise` node.
 
     Runs after elementwise fusion, so the Elemwise is the fused one, and
-    before the in-place phase. The C linker runs the pair as one pass of the
-    kernel's ``_sum`` entry point that never stores the elementwise values
+    before the in-place phase. The C and LLVM linkers run the pair as one
+    pass of the kernel's ``_sum`` entry point that never stores the elementwise values
     (``sum(sqr(W))``, an L2 penalty). See :func:`_pairable` for the
     conditions.
     """
@@ -64,14 +64,14 @@ def c_sum_of_elemwise(fgraph, profile=None):
         whole = Sum(axis=None, dtype=node.op.dtype, acc_dtype=node.op.acc_dtype)
         op = SumOfElemwise(elemwise.op, whole)
         new = op.make_node(*elemwise.inputs).outputs[0]
-        fgraph.replace(node.outputs[0], new, reason=C_SUM_OF_ELEMWISE, validate=False)
+        fgraph.replace(node.outputs[0], new, reason=SUM_OF_ELEMWISE, validate=False)
         paired += 1
     if paired:
         fgraph.validate()
     if profile is not None:
-        profile.applied[C_SUM_OF_ELEMWISE] += paired
+        profile.applied[SUM_OF_ELEMWISE] += paired
     return fgraph
 
 
 # Opt-in: only modes whose linker requires it (or that include it) run it.
-c_sum_of_elemwise.opt_in = True
+sum_of_elemwise.opt_in = True

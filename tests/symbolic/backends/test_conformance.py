@@ -42,6 +42,7 @@ from symbolic.ops.math import Max, Min, Prod, Sum
 from symbolic.ops.nnet import basic as nnet
 from symbolic.ops.nnet import crossentropy as ce
 from symbolic.ops.pool import AveragePoolGrad, MaxPoolGrad, pool_2d
+from symbolic.ops.sum_of_elemwise import SumOfElemwise
 from symbolic.random.mrg import MRG_RandomStreams
 from symbolic.scan_module import scan
 
@@ -110,7 +111,7 @@ def _llvm_lowered():
     from symbolic.backends.llvm import thunks
 
     # Float reductions call numpy's ufuncs directly (thunks.reduce_thunk).
-    return {Elemwise, Sum, Prod, Max, Min, *thunks._FACTORIES}
+    return {Elemwise, Sum, Prod, Max, Min, SumOfElemwise, *thunks._FACTORIES}
 
 
 def _py_lowered():
@@ -382,6 +383,13 @@ def _scan(dtype, layout):
     return [xs, h0, W], states, values
 
 
+def _sum_of_elemwise(dtype, layout):
+    made = _elemwise(dtype, layout)
+    [x, y], _, values = made
+    op = SumOfElemwise(T.mul(x, y).owner.op, Sum(axis=None))
+    return [x, y], op(T.tanh(x), y), values
+
+
 def _mrg_uniform(dtype, layout):
     if layout != "dense":
         return None
@@ -395,6 +403,7 @@ CASES = {
     "Prod": _reduction(T.prod),
     "Max": _reduction(T.max),
     "Min": _reduction(T.min),
+    "SumOfElemwise": _sum_of_elemwise,
     "Dot": _matrix_case(T.dot, [(3, 4), (4,)], [(0, 4), (4,)]),
     "Dot22": _matrix_case(blas.Dot22(), [(3, 4), (4, 5)], [(3, 0), (0, 5)]),
     "Dot22Scalar": _dot22scalar,

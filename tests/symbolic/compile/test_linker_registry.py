@@ -11,7 +11,7 @@ from symbolic.compile.mode import Mode, predefined_linkers, predefined_optimizer
 from symbolic.config import ConfigError, change_flags, config
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
 from symbolic.rewriting.pipeline import LEVELS
-from symbolic.rewriting.rules.c_backend import C_SUM_OF_ELEMWISE
+from symbolic.rewriting.rules.c_backend import SUM_OF_ELEMWISE
 from symbolic.utils import linkers as registry
 
 
@@ -107,7 +107,7 @@ def _ops(f):
 def test_required_rewrites_run_for_the_linker_that_needs_them():
     x = T.dvector("x")
     paired = symbolic.function(
-        [x], T.exp(x).sum(), mode=Mode(linker=_Declaring((C_SUM_OF_ELEMWISE,)))
+        [x], T.exp(x).sum(), mode=Mode(linker=_Declaring((SUM_OF_ELEMWISE,)))
     )
     plain = symbolic.function([x], T.exp(x).sum(), mode=Mode(linker=_Declaring()))
     assert any(isinstance(op, SumOfElemwise) for op in _ops(paired))

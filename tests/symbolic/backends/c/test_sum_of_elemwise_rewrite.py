@@ -14,7 +14,7 @@ from symbolic.compile.debugmode import DebugMode
 from symbolic.compile.mode import Mode
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
 from symbolic.printing import debugprint
-from symbolic.rewriting.rules.c_backend import C_SUM_OF_ELEMWISE
+from symbolic.rewriting.rules.c_backend import SUM_OF_ELEMWISE
 
 pytestmark = pytest.mark.skipif(
     not runtime.available(), reason="the C runtime cannot be built here"
@@ -34,7 +34,7 @@ def _paired(f):
 
 
 def test_the_c_linker_requires_the_pairing():
-    assert C_SUM_OF_ELEMWISE in CLinker().required_rewrites
+    assert SUM_OF_ELEMWISE in CLinker().required_rewrites
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
