@@ -117,6 +117,9 @@ def _define_contig(module, sym, body, dtypes, loop_id=None):
         ir.FunctionType(ir.VoidType(), [_I64, _I8P.as_pointer()]),
         f"{sym}_contig",
     )
+    # Inlined into _rows and _contig_objects: the row loop then runs the
+    # vector loop without a call and its set-up per row.
+    fn.attributes.add("alwaysinline")
     n, args = fn.args
     entry = fn.append_basic_block("entry")
     loop = fn.append_basic_block("loop")
@@ -155,13 +158,35 @@ def _define_contig_objects(module, sym, contig, nop):
         f"{sym}_contig_objects",
     )
     b = ir.IRBuilder(fn.append_basic_block("entry"))
-    args = b.alloca(_I8P, size=nop)
-    for k, array in enumerate(fn.args[1:]):
+    b.call(contig, [fn.args[0], _data_pointers(b, fn.args[1:])])
+    b.ret_void()
+
+
+def _data_pointers(b, arrays):
+    """Stack array ``i8*[n]`` of the data pointers of ndarray objects ``arrays``."""
+    pointers = b.alloca(_I8P, size=len(arrays))
+    for k, array in enumerate(arrays):
         field = b.bitcast(
             b.gep(array, [_const64(ARRAY_DATA_OFFSET)]), _I8P.as_pointer()
         )
-        b.store(b.load(field), b.gep(args, [_const64(k)]))
-    b.call(contig, [fn.args[0], args])
+        b.store(b.load(field), b.gep(pointers, [_const64(k)]))
+    return pointers
+
+
+def _define_rows_objects(module, sym, rows_fn, nop):
+    """``<sym>_rows_objects(rows, cols, step_0.., array_0..)``: ``_rows`` on
+    ndarray objects, the row steps as plain arguments (no ctypes arrays)."""
+    fn = ir.Function(
+        module,
+        ir.FunctionType(ir.VoidType(), [_I64, _I64] + [_I64] * nop + [_I8P] * nop),
+        f"{sym}_rows_objects",
+    )
+    b = ir.IRBuilder(fn.append_basic_block("entry"))
+    steps = b.alloca(_I64, size=nop)
+    for k, step in enumerate(fn.args[2 : 2 + nop]):
+        b.store(step, b.gep(steps, [_const64(k)]))
+    pointers = _data_pointers(b, fn.args[2 + nop :])
+    b.call(rows_fn, [fn.args[0], fn.args[1], pointers, steps])
     b.ret_void()
 
 
@@ -199,6 +224,7 @@ def _define_rows(module, sym, contig, nop):
     b.cbranch(b.icmp_signed("<", following, rows), loop, done)
     b.position_at_end(done)
     b.ret_void()
+    return fn
 
 
 def _define_strided(module, sym, body, nop):
@@ -288,8 +314,10 @@ def render_module(specs):
         body = _define_body(module, sym, outputs, in_dtypes, out_dtypes, group)
         contig = _define_contig(module, sym, body, (*in_dtypes, *out_dtypes), loop_id)
         _define_strided(module, sym, body, len(in_dtypes) + len(out_dtypes))
-        _define_rows(module, sym, contig, len(in_dtypes) + len(out_dtypes))
-        _define_contig_objects(module, sym, contig, len(in_dtypes) + len(out_dtypes))
+        nop = len(in_dtypes) + len(out_dtypes)
+        rows = _define_rows(module, sym, contig, nop)
+        _define_contig_objects(module, sym, contig, nop)
+        _define_rows_objects(module, sym, rows, nop)
         symbols[spec] = sym
     return module, symbols
 
@@ -314,11 +342,16 @@ class LLVMKernel:
         self._strided = ctypes.CFUNCTYPE(
             None, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p
         )(self.strided_address)
-        self._contig_objects = None
+        self._contig_objects = self._rows_objects = None
         if _data_offset_holds():
-            self._contig_objects = ctypes.CFUNCTYPE(
-                None, ctypes.c_longlong, *[ctypes.py_object] * (self.nin + self.nout)
-            )(compiled.address(f"{sym}_contig_objects"))
+            nop = self.nin + self.nout
+            objects = [ctypes.py_object] * nop
+            self._contig_objects = ctypes.CFUNCTYPE(None, ctypes.c_longlong, *objects)(
+                compiled.address(f"{sym}_contig_objects")
+            )
+            self._rows_objects = ctypes.CFUNCTYPE(
+                None, *[ctypes.c_longlong] * (2 + nop), *objects
+            )(compiled.address(f"{sym}_rows_objects"))
         self.rows_address = compiled.address(f"{sym}_rows")
         self._rows = ctypes.CFUNCTYPE(
             None, ctypes.c_longlong, ctypes.c_longlong, ctypes.c_void_p, ctypes.c_void_p

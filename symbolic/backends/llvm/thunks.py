@@ -42,6 +42,8 @@ def elemwise_thunk(node, storage_map, kernel):
     Outputs are new arrays, or the destroyed input's buffer for an in-place
     node (a fresh array when another input partly overlaps it: the kernels
     allow an output to be exactly an input, never a shifted view of one).
+    The broadcast shape of the last call's input shapes is kept: a training
+    loop calls with the same shapes every time.
     """
     input_cells = [storage_map[v] for v in node.inputs]
     output_cells = [storage_map[v] for v in node.outputs]
@@ -52,12 +54,14 @@ def elemwise_thunk(node, storage_map, kernel):
     operands = ctypes.c_void_p * (len(in_dtypes) + len(out_dtypes))
     contig = kernel._contig
     contig_objects = kernel._contig_objects
+    rows_objects = kernel._rows_objects
     strided = kernel._strided
     rows_kernel = kernel._rows
     fallback = perform_thunk(node, storage_map)
     asarray = numpy.asarray
     output_buffer = _output_buffer
     checked = [(cell, dtype) for cell, dtype in zip(input_cells, in_dtypes)]
+    last = [None, None]  # [input shapes, their broadcast shape]
 
     def thunk():
         values = []
@@ -68,11 +72,16 @@ def elemwise_thunk(node, storage_map, kernel):
             if value.dtype != dtype:
                 return fallback()
             values.append(value)
-        shape = values[0].shape
-        for value in values:
-            if value.shape != shape:
-                shape = check_broadcast(node, values)
-                break
+        shapes = [value.shape for value in values]
+        if shapes == last[0]:
+            shape = last[1]
+        else:
+            shape = shapes[0]
+            for other in shapes:
+                if other != shape:
+                    shape = check_broadcast(node, values)
+                    break
+            last[0], last[1] = shapes, shape
         outputs = []
         for cell, target, dtype in zip(output_cells, targets, out_dtypes):
             if target is not None and _reusable(values, target, shape):
@@ -88,12 +97,17 @@ def elemwise_thunk(node, storage_map, kernel):
                 else:
                     contig(size, operands(*[a.ctypes.data for a in arrays]))
             else:
-                pointers = operands(*[a.ctypes.data for a in arrays])
                 steps = _row_steps(shape, arrays)
                 if steps is not None:
                     cols = shape[-1]
-                    rows_kernel(size // cols, cols, pointers, steps)
+                    if rows_objects is not None:
+                        rows_objects(size // cols, cols, *steps, *arrays)
+                    else:
+                        pointers = operands(*[a.ctypes.data for a in arrays])
+                        steps = (ctypes.c_longlong * len(steps))(*steps)
+                        rows_kernel(size // cols, cols, pointers, steps)
                 else:
+                    pointers = operands(*[a.ctypes.data for a in arrays])
                     _run_strided(strided, shape, arrays, pointers)
         for cell, out in zip(output_cells, outputs):
             cell[0] = out
@@ -144,7 +158,7 @@ def _reusable(values, target, shape):
 
 
 def _row_steps(shape, arrays):
-    """Byte steps between rows for the ``_rows`` entry, or None.
+    """Byte steps between rows for the ``_rows`` entries (a list), or None.
 
     Every operand must be C-contiguous with the full last dimension, and
     either the full leading dimensions (a step of one row) or only ones
@@ -163,7 +177,7 @@ def _row_steps(shape, arrays):
             steps.append(0)
         else:
             return None
-    return (ctypes.c_longlong * len(steps))(*steps)
+    return steps
 
 
 def _run_strided(strided, shape, arrays, pointers):
