@@ -15,6 +15,7 @@ from symbolic.ops.basic import shape_padleft, shape_padright
 from symbolic.ops.math import cast, mul, patternbroadcast, zeros_like
 from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType, as_tensor_variable
+from symbolic.utils.hooks import Hook
 
 __all__ = [
     "BatchedDot",
@@ -25,6 +26,13 @@ __all__ = [
     "outer",
     "tensordot",
 ]
+
+
+#: Theano's dot hands sparse operands to the sparse product
+#: (``structured_dot``), which ``symbolic.ops.sparse`` installs here.
+sparse_product = Hook(
+    "dot of a sparse operand", "symbolic.ops.sparse", also="symbolic.sparse"
+)
 
 
 def _name(var):
@@ -133,10 +141,7 @@ def dot(a, b):
     3
     """
     if _is_sparse(a) or _is_sparse(b):
-        # Theano's dot hands sparse operands to their own __dot__.
-        from symbolic.ops.sparse.dot import structured_dot
-
-        return structured_dot(a, b)
+        return sparse_product(a, b)
     a = as_tensor_variable(a)
     b = as_tensor_variable(b)
     if a.ndim == 0 or b.ndim == 0:

@@ -8,9 +8,9 @@ them: the rewriter makes elementwise ops in place where it is safe.
 
 from symbolic.ops import math
 from symbolic.ops.elemwise import Elemwise
-from symbolic.ops.nnet import sigm
 
-#: The elementwise functions that get an ``_inplace`` twin, by module.
+#: The elementwise functions of ``symbolic.ops.math`` that get an
+#: ``_inplace`` twin (the activations' twins are made in ``ops.nnet.sigm``).
 _SOURCES = {
     math: (
         "add", "mul", "sub", "true_div", "int_div", "floor_div", "mod", "pow",
@@ -22,11 +22,25 @@ _SOURCES = {
         "gamma", "gammaln", "psi", "floor", "ceil", "trunc",
         "round_half_to_even", "round_half_away_from_zero", "second", "fill",
     ),
-    sigm: ("sigmoid", "softplus"),
 }  # fmt: skip
 
 
-def _inplace(name, source):
+def inplace_twin(name, source):
+    """Return the in-place twin ``<name>_inplace`` of an elementwise function.
+
+    Parameters
+    ----------
+    name : str
+        The function's name; the twin is called ``<name>_inplace``.
+    source : Elemwise or callable
+        The Elemwise op, or a function carrying one as its ``op`` attribute.
+
+    Returns
+    -------
+    callable
+        A function applying an Elemwise of the same scalar op that writes its
+        output over its first input; the op is its ``op`` attribute.
+    """
     op = source if isinstance(source, Elemwise) else source.op
     inplace_op = Elemwise(op.scalar_op, {0: 0}, name=f"Elemwise{{{name},inplace}}")
 
@@ -43,13 +57,13 @@ def _build():
     made = {}
     for module, names in _SOURCES.items():
         for name in names:
-            made[f"{name}_inplace"] = _inplace(name, getattr(module, name))
+            made[f"{name}_inplace"] = inplace_twin(name, getattr(module, name))
     return made
 
 
 globals().update(_build())
 
 # Theano's clip_inplace and pow_inplace spellings.
-clip_inplace = _inplace("clip", math._clip)
+clip_inplace = inplace_twin("clip", math._clip)
 
 __all__ = sorted([*_build(), "clip_inplace"])

@@ -18,8 +18,8 @@ import numpy
 
 from symbolic.graph.basic import Apply, Variable
 from symbolic.graph.op import Op
-from symbolic.ops.conv.pool_windows import Windows, lowest, upsample
 from symbolic.ops.math import ge, maximum, switch, zeros_like
+from symbolic.ops.pool_windows import Windows, lowest, upsample
 from symbolic.types import dtypes as dt
 from symbolic.types.tensor import TensorType, as_tensor_variable
 

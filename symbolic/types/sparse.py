@@ -18,7 +18,11 @@ FORMATS = {"csr": scipy.sparse.csr_matrix, "csc": scipy.sparse.csc_matrix}
 
 
 #: Returns the ``symbolic.ops.sparse`` namespace SparseVariable's methods call.
-ops_namespace = Hook("SparseVariable's methods (x + y, x.T...)", "symbolic.ops.sparse")
+ops_namespace = Hook(
+    "SparseVariable's methods (x + y, x.T...)",
+    "symbolic.ops.sparse",
+    also="symbolic.sparse",
+)
 
 
 def _ops():

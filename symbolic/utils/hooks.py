@@ -18,6 +18,9 @@ class Hook:
         What calls the hook, for the error raised while it is empty.
     provider : str
         The module that installs it, named in that error.
+    also : str
+        A more common import that loads ``provider`` too, suggested in that
+        error as well.
 
     Examples
     --------
@@ -27,9 +30,10 @@ class Hook:
     8
     """
 
-    def __init__(self, purpose, provider):
+    def __init__(self, purpose, provider, also="symbolic.tensor"):
         self.purpose = purpose
         self.provider = provider
+        self.also = also
         self.target = None
 
     def install(self, target):
@@ -40,7 +44,7 @@ class Hook:
         if self.target is None:
             raise RuntimeError(
                 f"{self.purpose}: this needs {self.provider}, which is not "
-                f"imported yet; import {self.provider} (or symbolic.tensor) first"
+                f"imported yet; import {self.provider} (or {self.also}) first"
             )
         return self.target(*args, **kwargs)
 

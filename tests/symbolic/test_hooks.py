@@ -25,6 +25,15 @@ def test_an_empty_hook_names_what_to_import():
     assert hook(2) == 4
 
 
+def test_an_empty_hook_suggests_the_common_import_that_fills_it():
+    default = Hook("doubling things", "some.module")
+    sparse = Hook("halving things", "some.module", also="some")
+    with pytest.raises(RuntimeError, match=r"\(or symbolic\.tensor\) first"):
+        default(2)
+    with pytest.raises(RuntimeError, match=r"import some\.module \(or some\) first"):
+        sparse(2)
+
+
 def test_variable_methods_eval_and_replace_work_once_the_layers_are_imported():
     x = T.vector("x")
     y = (x * 2).sum()

@@ -4,11 +4,16 @@ Every module under ``symbolic/`` is parsed with ``ast``. Each import it
 makes counts: at module level, inside functions, and the module names given
 to ``importlib.import_module`` as string literals. An import of a package
 ranked above the importer's is a violation unless :data:`ALLOWED` lists it
-with its reason. Sub-packages take the rank of their top-level package,
-except those :data:`BASE_SUBPACKAGES` puts below the rest of it.
+with its reason. Inside a layer, :data:`SUBRANKS` ranks its sub-packages
+(and the top-level modules it names) the same way, so no two sub-packages
+import each other.
+
+Run as a script, this file lists the import cycles between those units:
+``python tests/symbolic/test_layers.py``.
 """
 
 import ast
+import functools
 import importlib.util
 import pathlib
 import subprocess
@@ -54,10 +59,26 @@ RANKS = (
 
 RANK = {name: rank for rank, names in enumerate(RANKS) for name in names}
 
-#: Sub-packages below the rest of their layer: they import nothing else of
-#: it. Scalar ops are what elemwise ops are made of; the Python backend is
-#: the reference every other backend falls back to.
-BASE_SUBPACKAGES = ("ops.scalar", "backends.python")
+#: The parts of a layer, bottom first: its sub-packages and the top-level
+#: modules named here, relative to the layer; ``"*"`` is the rest of its
+#: top-level modules (its ``__init__`` too). A part may import its own part
+#: and those of the groups before its own, so the parts of one group import
+#: none of each other. Every layer with sub-packages has an entry.
+SUBRANKS = {
+    # Scalar ops are what elemwise ops are made of; the op families on top
+    # (neural nets, convolutions, sparse matrices) use the tensor ops.
+    "ops": (("scalar",), ("*",), ("conv", "nnet", "sparse")),
+    # Rules are written with the core's tools; the pipeline registers them
+    # and optdb is Theano's view of the pipeline.
+    "rewriting": (("*",), ("rules",), ("pipeline",), ("optdb",)),
+    # The Python backend is the reference every other falls back to;
+    # kernel_support is the kernel contract the others share. Without a C
+    # compiler the C backend runs the LLVM backend's kernels; CUDA reuses
+    # C's renderer; wrap (Theano's linker wrappers) combines C and Python.
+    "backends": (("python",), ("*",), ("llvm",), ("c",), ("cuda",), ("wrap",)),
+    # Theano's paths: the package re-exports its sub-packages.
+    "tensor": (("nnet", "signal"), ("*",)),
+}
 
 #: (importer module, imported module or package, why the import goes up).
 ALLOWED = (
@@ -107,14 +128,22 @@ def _package(module):
     return parts[1] if len(parts) > 1 else ""
 
 
+def _part(module):
+    """The part of its layer that ``module`` belongs to (see SUBRANKS)."""
+    parts = module.split(".")
+    named = {name for group in SUBRANKS.get(_package(module), ()) for name in group}
+    return parts[2] if len(parts) > 2 and parts[2] in named else "*"
+
+
 def _unit(module):
-    """``(package or base sub-package, sort key)``: a module may import its
-    own unit and units with a smaller key."""
-    package = _package(module)
-    for sub in BASE_SUBPACKAGES:
-        if module == f"symbolic.{sub}" or module.startswith(f"symbolic.{sub}."):
-            return sub, (RANK[package], 0)
-    return package, (RANK[package], 1)
+    """``(unit, sort key)``: a module may import its own unit and units with
+    a smaller key. A unit is a layer, or a part of one that SUBRANKS names."""
+    layer = _package(module)
+    part = _part(module)
+    for index, group in enumerate(SUBRANKS.get(layer, (("*",),))):
+        if part in group:
+            return (layer if part == "*" else f"{layer}.{part}"), (RANK[layer], index)
+    raise AssertionError(f"SUBRANKS[{layer!r}] has no '*' group for {module}")
 
 
 def _resolve(name):
@@ -147,12 +176,14 @@ def _imported_names(node, package):
     return []
 
 
+@functools.cache
 def _imports(module):
     """``(imported module, line, 'module'|'function')`` for each import."""
     path, is_package = MODULES[module]
     package = module if is_package else module.rpartition(".")[0]
     tree = ast.parse(path.read_text(), filename=str(path))
     top_level = {id(node) for node in tree.body}
+    found = []
     for node in ast.walk(tree):
         for name in _imported_names(node, package):
             if not name.startswith("symbolic"):
@@ -160,7 +191,8 @@ def _imports(module):
             target = _resolve(name)
             if target is not None and target != module:
                 where = "module" if id(node) in top_level else "function"
-                yield target, node.lineno, where
+                found.append((target, node.lineno, where))
+    return tuple(found)
 
 
 def _allowed(importer, imported):
@@ -184,13 +216,83 @@ def _violations():
     return sorted(set(found))
 
 
+def _unit_imports(with_allowed):
+    """``{(importer unit, imported unit): [example import]}`` between units."""
+    found = {}
+    for module in MODULES:
+        here = _unit(module)[0]
+        for target, line, where in _imports(module):
+            there = _unit(target)[0]
+            if there != here and (with_allowed or not _allowed(module, target)):
+                example = f"{module}:{line} imports {target} ({where} level)"
+                found.setdefault((here, there), []).append(example)
+    return found
+
+
+def _cycles(edges):
+    """The groups of units that import each other in a circle, each sorted."""
+    following = {}
+    for here, there in edges:
+        following.setdefault(here, set()).add(there)
+
+    def reachable(start):
+        seen, stack = set(), [start]
+        while stack:
+            for unit in following.get(stack.pop(), ()):
+                if unit not in seen:
+                    seen.add(unit)
+                    stack.append(unit)
+        return seen
+
+    reach = {unit: reachable(unit) for unit in following}
+    groups = {
+        tuple(sorted(u for u in reach[unit] if unit in reach.get(u, ())))
+        for unit in reach
+        if unit in reach[unit]
+    }
+    return sorted(groups)
+
+
 def test_every_package_is_ranked():
     unranked = sorted({_package(m) for m in MODULES} - set(RANK))
     assert unranked == [], f"add these to RANKS in {__file__}: {unranked}"
 
 
+def test_every_subpackage_is_ranked_inside_its_layer():
+    subpackages = {
+        tuple(m.split(".")[1:]) for m, (_, is_package) in MODULES.items()
+        if is_package and m.count(".") == 2
+    }  # fmt: skip
+    unranked = sorted(
+        f"{layer}.{sub}"
+        for layer, sub in subpackages
+        if layer not in SUBRANKS or _part(f"symbolic.{layer}.{sub}") == "*"
+    )
+    assert unranked == [], f"add these to SUBRANKS in {__file__}: {unranked}"
+    named = [
+        f"symbolic.{layer}.{name}"
+        for layer, groups in SUBRANKS.items()
+        for group in groups
+        for name in group
+        if name != "*"
+    ]
+    assert [name for name in named if name not in MODULES] == []
+    assert all(sum(("*",) == g for g in groups) == 1 for groups in SUBRANKS.values())
+
+
 def test_imports_only_go_down_the_layers():
     assert _violations() == []
+
+
+def test_no_import_cycle_between_subpackages():
+    # Only the imports ALLOWED lists, with their reasons, may close a circle.
+    assert _cycles(_unit_imports(with_allowed=False)) == []
+
+
+def test_the_cycle_finder_sees_a_circle_through_three_units():
+    edges = {("a", "b"): [], ("b", "c"): [], ("c", "a"): [], ("c", "d"): []}
+    assert _cycles(edges) == [("a", "b", "c")]
+    assert _cycles({("a", "b"): [], ("b", "c"): []}) == []
 
 
 def test_every_allowed_import_is_still_made():
@@ -240,6 +342,36 @@ def test_importing_a_layer_loads_nothing_above_it(layer):
     assert above == []
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        "symbolic.ops",
+        "symbolic.ops.nnet",
+        "symbolic.rewriting.rules",
+        "symbolic.backends.llvm.linker",
+        "symbolic.backends.c.linker",
+    ],
+)
+def test_importing_a_part_of_a_layer_loads_no_part_beside_or_above_it(module):
+    probe = (
+        "import sys\n"
+        f"import {module}\n"
+        "print(' '.join(m for m in sys.modules if m.startswith('symbolic.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT.parent,
+    )
+    unit, key = _unit(module)
+    loaded = {_unit(m) for m in result.stdout.split()}
+    others = sorted(u for u, k in loaded if k >= key and u != unit)
+    assert (unit, key) in loaded
+    assert others == []
+
+
 def test_importing_the_graph_layer_loads_only_graph_and_config():
     probe = (
         "import sys\n"
@@ -265,3 +397,24 @@ def test_importing_the_graph_layer_loads_only_graph_and_config():
     others = sorted(m for m in loaded - foundation if _package(m) != "graph")
     assert others == []
     assert "symbolic.graph.fgraph" in loaded
+
+
+def _report():
+    """Print the cycles between units, with and without the ALLOWED imports."""
+    for with_allowed in (True, False):
+        edges = _unit_imports(with_allowed)
+        cycles = _cycles(edges)
+        label = "all imports" if with_allowed else "imports not in ALLOWED"
+        print(f"counting {label}: {len(cycles)} cycle(s) between units")
+        for group in cycles:
+            print("  " + ", ".join(group))
+        mutual = sorted((a, b) for a, b in edges if a < b and (b, a) in edges)
+        print(f"  {len(mutual)} pair(s) of units importing each other")
+        for pair in mutual:
+            print("    " + " <-> ".join(pair))
+            for here, there in (pair, pair[::-1]):
+                print(f"      {edges[here, there][0]}")
+
+
+if __name__ == "__main__":
+    _report()

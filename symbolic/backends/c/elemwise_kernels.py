@@ -36,15 +36,17 @@ import numpy
 from symbolic.backends.c import build
 from symbolic.backends.c.scalar_c import (
     C_TYPES,
-    FLOATS,
     CRenderer,
-    Unsupported,
     convert,
     helper_source,
 )
+from symbolic.backends.kernel_support import (
+    FLOATS,
+    Unsupported,
+    call_kernel,
+    node_expressions,
+)
 from symbolic.config import config
-from symbolic.ops.elemwise import Elemwise
-from symbolic.ops.scalar import expr as E
 
 _logger = logging.getLogger(__name__)
 
@@ -355,25 +357,6 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
     return RenderedKernel(source, renderer.helpers, max(1, renderer.cost))
 
 
-def node_expressions(node):
-    """Return ``(outputs, in_dtypes, out_dtypes)`` of an Elemwise node's kernel."""
-    if not isinstance(node.op, Elemwise):
-        raise Unsupported(f"{node.op} is not an Elemwise")
-    in_dtypes = tuple(v.dtype for v in node.inputs)
-    out_dtypes = tuple(v.dtype for v in node.outputs)
-    args = [E.arg(i, d) for i, d in enumerate(in_dtypes)]
-    try:
-        outputs = node.op.scalar_op.expression(args, in_dtypes, out_dtypes)
-    except NotImplementedError as exc:
-        raise Unsupported(str(exc)) from None
-    outputs = tuple(outputs)
-    if len(outputs) != len(out_dtypes):
-        raise Unsupported(
-            f"{node.op}: {len(outputs)} expressions for {len(out_dtypes)}"
-        )
-    return outputs, in_dtypes, out_dtypes
-
-
 #: Primitives whose C rendering gives, bit for bit, what numpy gives: IEEE
 #: arithmetic (no contraction: KERNEL_FLAGS has -ffp-contract=off), exact
 #: rounding and comparisons, sqrt, numpy's floor-division rules, integer
@@ -503,49 +486,6 @@ class ElemwiseKernel:
         and the output dtypes; they are written in place.
         """
         return call_kernel(self, inputs, outputs)
-
-
-def call_kernel(kernel, inputs, outputs=None):
-    """Run ``kernel`` (anything with the ABI attributes) on numpy arrays."""
-    if len(inputs) != kernel.nin:
-        raise ValueError(f"{kernel}: expected {kernel.nin} inputs, got {len(inputs)}")
-    inputs = [numpy.asarray(x, dtype=d) for x, d in zip(inputs, kernel.in_dtypes)]
-    shape = numpy.broadcast_shapes(*(x.shape for x in inputs))
-    if outputs is None:
-        outputs = [numpy.empty(shape, dtype=d) for d in kernel.out_dtypes]
-    outputs = list(outputs)
-    if len(outputs) != kernel.nout:
-        raise ValueError(
-            f"{kernel}: expected {kernel.nout} outputs, got {len(outputs)}"
-        )
-    for j, (out, dtype) in enumerate(zip(outputs, kernel.out_dtypes)):
-        if not isinstance(out, numpy.ndarray) or out.dtype != dtype:
-            raise TypeError(
-                f"{kernel}: output {j} must be a {dtype} ndarray, got "
-                f"{getattr(out, 'dtype', type(out).__name__)}"
-            )
-        if out.shape != shape:
-            raise ValueError(
-                f"{kernel}: output {j} has shape {out.shape}, the inputs "
-                f"broadcast to {shape}"
-            )
-    operands = inputs + outputs
-    pointers = (ctypes.c_void_p * len(operands))(*[a.ctypes.data for a in operands])
-    size = int(numpy.prod(shape, dtype=numpy.int64))
-    if size == 0:
-        return outputs
-    if all(a.shape == shape and a.flags.c_contiguous for a in operands):
-        kernel._contig(size, pointers)
-        return outputs
-    nd = len(shape)
-    strides = []
-    for a in operands:
-        view = numpy.broadcast_to(a, shape) if a.shape != shape else a
-        strides.extend(view.strides)
-    shape_arr = (ctypes.c_longlong * max(nd, 1))(*shape)
-    stride_arr = (ctypes.c_longlong * max(len(strides), 1))(*strides)
-    kernel._strided(nd, shape_arr, pointers, stride_arr)
-    return outputs
 
 
 class KernelPlan:

@@ -13,11 +13,16 @@ What cannot be rendered (complex and float16 arithmetic, an unknown
 primitive) raises :class:`Unsupported`, and the node keeps its Python thunk.
 """
 
-import functools
-
 import numpy
 
-from symbolic.ops.scalar import expr as E
+from symbolic.backends.kernel_support import (
+    FLOATS,
+    SIGNED,
+    UNSIGNED,
+    Unsupported,
+    check_integer_power,
+    compute_dtype,
+)
 
 C_TYPES = {
     "bool": "uint8_t",
@@ -32,9 +37,6 @@ C_TYPES = {
     "float32": "float",
     "float64": "double",
 }
-FLOATS = ("float32", "float64")
-SIGNED = ("int8", "int16", "int32", "int64")
-UNSIGNED = ("uint8", "uint16", "uint32", "uint64")
 
 # Functions with a vectorizable version in vecmath.h (float32 adds "f").
 _VECMATH = {
@@ -82,24 +84,6 @@ _COMPARE = {"lt": "<", "le": "<=", "gt": ">", "ge": ">=", "eq": "==", "ne": "!="
 _BITWISE = {"band": "&", "bor": "|", "bxor": "^"}
 # Rough cost of one element of each primitive, in simple-op units.
 _COST = {"div": 4, "floordiv": 8, "mod": 8, "pow": 20, **dict.fromkeys(_VECMATH, 15)}
-
-
-class Unsupported(NotImplementedError):
-    """The C backend cannot render this expression (the node stays in Python)."""
-
-
-@functools.cache
-def compute_dtype(op, arg_dtypes):
-    """Return the dtype numpy computes ``op`` in for these argument dtypes."""
-    arrays = [numpy.ones(2, dtype=d) for d in arg_dtypes]
-    if op == "select":
-        arrays[0] = arrays[0].astype(bool)
-    try:
-        with numpy.errstate(all="ignore"):
-            result = numpy.asarray(E.PRIMITIVES[op](*arrays))
-    except (TypeError, ValueError) as exc:
-        raise Unsupported(f"{op}{arg_dtypes}: numpy rejects it ({exc})") from None
-    return _checked(result.dtype.name, op)
 
 
 def _checked(dtype, what):
@@ -154,36 +138,6 @@ def literal(value, dtype):
     if number == numpy.iinfo(dtype).min:
         return f"(({ctype})({number + 1}LL - 1))"
     return f"(({ctype}){number}LL)"
-
-
-def check_integer_power(expr):
-    """Raise Unsupported for an integer power whose exponent may be negative.
-
-    numpy raises ValueError for a negative integer exponent; a kernel has no
-    way to report an error, so such a node keeps its Python thunk, which
-    raises as numpy does.  Unsigned or constant non-negative exponents render.
-    """
-    exponent = expr.args[1]
-    if exponent.dtype in SIGNED and not _never_negative(exponent):
-        raise Unsupported(
-            "integer power with a signed exponent: a negative one must raise "
-            "as in numpy, so the node runs in Python"
-        )
-
-
-def _never_negative(expr):
-    """True when integer ``expr`` cannot be negative (constants, widened unsigned)."""
-    if expr.dtype not in SIGNED:
-        return True
-    if expr.op == "const":
-        return expr.value >= 0
-    if expr.op == "cast":
-        source = expr.args[0]
-        wider = numpy.dtype(expr.dtype).itemsize > numpy.dtype(source.dtype).itemsize
-        if source.dtype in SIGNED:
-            return wider and _never_negative(source)
-        return source.dtype in UNSIGNED + ("bool",) and wider
-    return False
 
 
 def _const_value(expr):

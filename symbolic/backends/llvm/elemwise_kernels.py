@@ -14,8 +14,7 @@ import logging
 
 from llvmlite import ir
 
-from symbolic.backends.c.elemwise_kernels import call_kernel, node_expressions
-from symbolic.backends.c.scalar_c import Unsupported
+from symbolic.backends.kernel_support import Unsupported, call_kernel, node_expressions
 from symbolic.backends.llvm import jit
 from symbolic.backends.llvm.scalar_ir import IR_TYPES, IRRenderer
 

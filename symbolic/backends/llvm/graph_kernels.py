@@ -12,8 +12,7 @@ import ctypes
 import logging
 from typing import NamedTuple
 
-from symbolic.backends.c.elemwise_kernels import node_expressions
-from symbolic.backends.c.scalar_c import Unsupported
+from symbolic.backends.kernel_support import Unsupported, node_expressions
 from symbolic.backends.llvm import jit, reduce_kernels
 from symbolic.backends.llvm.elemwise_kernels import LLVMKernel, render_module
 from symbolic.backends.llvm.thunks import GraphKernels

@@ -8,7 +8,7 @@ then the sign fix-up, with ``a / b`` for a zero divisor.
 
 from llvmlite import ir
 
-from symbolic.backends.c.scalar_c import SIGNED
+from symbolic.backends.kernel_support import SIGNED
 
 
 def int_divmod(renderer, op, ct, a, b):

@@ -7,13 +7,13 @@ modulo follow numpy's sign rules and give 0 for a zero divisor; ``max`` and
 ``min`` propagate nan; bools are bytes holding 0 or 1.  Math functions are
 LLVM intrinsics or libm calls resolved in the running process.  Primitives
 without a libm counterpart (erfinv, erfcinv, digamma) raise
-:class:`~symbolic.backends.c.scalar_c.Unsupported`.
+:class:`~symbolic.backends.kernel_support.Unsupported`.
 """
 
 import numpy
 from llvmlite import ir
 
-from symbolic.backends.c.scalar_c import (
+from symbolic.backends.kernel_support import (
     FLOATS,
     SIGNED,
     Unsupported,

@@ -9,6 +9,7 @@ float32 as in float64.
 import numpy
 
 from symbolic.ops.elemwise import Elemwise
+from symbolic.ops.inplace import inplace_twin
 from symbolic.ops.math import clip
 from symbolic.ops.scalar import expr as E
 from symbolic.ops.scalar.basic import _cast_expr
@@ -24,7 +25,9 @@ __all__ = [
     "scalar_sigmoid",
     "scalar_softplus",
     "sigmoid",
+    "sigmoid_inplace",
     "softplus",
+    "softplus_inplace",
     "ultra_fast_scalar_sigmoid",
     "ultra_fast_sigmoid",
 ]
@@ -166,6 +169,10 @@ ultra_fast_scalar_sigmoid = UltraFastScalarSigmoid()
 sigmoid = Elemwise(scalar_sigmoid, name="sigmoid")
 #: ``softplus(x)``: elementwise ``log(1 + exp(x))`` (an Elemwise instance).
 softplus = Elemwise(scalar_softplus, name="softplus")
+#: ``sigmoid_inplace(x)``, ``softplus_inplace(x)``: the same, written over
+#: ``x`` (see :mod:`symbolic.ops.inplace`).
+sigmoid_inplace = inplace_twin("sigmoid", sigmoid)
+softplus_inplace = inplace_twin("softplus", softplus)
 #: ``ultra_fast_sigmoid(x)``: the piecewise approximation (an Elemwise instance).
 ultra_fast_sigmoid = Elemwise(ultra_fast_scalar_sigmoid, name="ultra_fast_sigmoid")
 

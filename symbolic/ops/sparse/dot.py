@@ -17,6 +17,8 @@ import scipy.sparse
 
 from symbolic.graph.basic import Apply
 from symbolic.graph.op import Op
+from symbolic.ops.dot import dot as dense_dot
+from symbolic.ops.dot import sparse_product
 from symbolic.ops.sparse.basic import (
     FORMATS,
     SparseFromDense,
@@ -253,8 +255,6 @@ def _dot_any(x, y):
     """A dense product of dense or sparse operands."""
     if is_sparse_variable(x) or is_sparse_variable(y):
         return Dot()(x, y)
-    from symbolic.ops.dot import dot as dense_dot
-
     return dense_dot(x, y)
 
 
@@ -323,3 +323,6 @@ __all__ = [
     "transpose_any",
     "true_dot",
 ]
+
+# The dense dot hands sparse operands to this module's structured_dot.
+sparse_product.install(structured_dot)

@@ -1,6 +1,8 @@
 """Dot and dot(): numpy.dot semantics, shapes, types, gradients and errors."""
 
 import pickle
+import subprocess
+import sys
 
 import numpy
 import pytest
@@ -264,6 +266,27 @@ def test_dot_with_constants():
     xv = _value((2, 3), "float64")
     numpy.testing.assert_allclose(function([x], z)(xv), xv.sum(axis=1))
     assert dot(as_tensor_variable(2.0), x).owner.op != Dot()
+
+
+def test_dot_of_a_sparse_value_before_the_sparse_ops_are_loaded_names_them():
+    # The sparse product sits above the dense ops, which reach it through a
+    # hook that importing symbolic.ops.sparse fills.
+    probe = (
+        "import scipy.sparse, symbolic.ops as O\n"
+        "try:\n"
+        "    O.dot(scipy.sparse.identity(2, format='csr'), [[1.0], [2.0]])\n"
+        "except RuntimeError as exc:\n"
+        "    print(exc)\n"
+        "import symbolic.ops.sparse as S, symbolic.types.tensor as TT\n"
+        "print(type(O.dot(S.csr_matrix('x'), TT.matrix('w')).owner.op).__name__)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    message, op_name = result.stdout.strip().splitlines()
+    assert "dot of a sparse operand" in message
+    assert "import symbolic.ops.sparse (or symbolic.sparse)" in message
+    assert op_name == "StructuredDot"
 
 
 # outer -------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ import symbolic.tensor as T
 from symbolic.backends.c.lowering import KINDS
 from symbolic.backends.c.runtime import runtime
 from symbolic.compile.mode import Mode
-from symbolic.ops.conv.pool_windows import upsample
 from symbolic.ops.pool import (
     AveragePoolGrad,
     DownsampleFactorMaxGradGrad,
@@ -25,6 +24,7 @@ from symbolic.ops.pool import (
     pool_2d,
     pool_3d,
 )
+from symbolic.ops.pool_windows import upsample
 
 pytestmark = pytest.mark.skipif(
     not runtime.available(), reason="the C runtime cannot be built here"
