@@ -1,0 +1,807 @@
+/* Batch normalization of symbolic.ops.nnet.bn, float32/float64: the training
+ * pass (AbstractBatchNormTrain), the pass with given statistics
+ * (AbstractBatchNormInference) and the training gradient
+ * (AbstractBatchNormTrainGrad).
+ *
+ * Parameters: the float dtype and a bit mask of the normalized ("reduced")
+ * axes.  The other ("kept") axes index the channels, each with its own
+ * statistics; channels are numbered in C order of the kept axes, which is
+ * also the order of the statistics arrays (x's shape with 1 on the reduced
+ * axes, C-ordered).  A parameter array (scale, bias, mean...) has length 1
+ * on the reduced axes and x's length or 1 on the kept ones; its values are
+ * first gathered into one double per channel.
+ *
+ * x's axes are put in memory order (length-1 axes dropped, neighbours that
+ * are one block in every array merged).  The work is cut into units that
+ * touch disjoint channels, so units run in parallel with no merging of sums:
+ *   - when the innermost axis is reduced, a unit is one channel and each of
+ *     its rows (a run along that axis) is summed into that channel;
+ *   - when it is kept, a unit is a block of BN_BLOCK consecutive channels
+ *     along it, and each row is a run of those channels.
+ * A unit reads its cells two or three times (sums, centred sums, output),
+ * mostly from cache.  Sums accumulate in double for both dtypes.
+ *
+ * Values outside what the checks accept (other layouts of the parameters,
+ * a batch of one with running averages, whose unbiased variance divides by
+ * zero) run the Python thunk, which computes or raises the reference result.
+ */
+#include "runtime.h"
+
+/* Channels per unit when the innermost axis is kept. */
+#define BN_BLOCK 64
+/* Cells above which the units are split over the pool. */
+#define BN_PARALLEL_SIZE (1 << 17)
+
+enum { BN_X, BN_DY, BN_OUT, BN_CHAN, BN_STRIDED };
+
+typedef struct {
+    npy_intp dim;
+    npy_intp st[BN_STRIDED]; /* bytes for x, dy, out; channel-number step */
+    int reduced;
+} BnAxis;
+
+/* Row kernels of one dtype.  ``r*``: one row summed into one channel; ``c*``:
+ * one row of n channels, per-channel values in double arrays. */
+typedef struct {
+    double (*rsum)(const char *x, npy_intp n, npy_intp sx);
+    double (*rsq)(const char *x, npy_intp n, npy_intp sx, double mean);
+    void (*raffine)(const char *x, char *out, npy_intp n, npy_intp sx, npy_intp so,
+                    double mean, double a, double b);
+    void (*rgsum)(const char *x, const char *dy, npy_intp n, npy_intp sx,
+                  npy_intp sdy, double mean, double *sums);
+    void (*rgout)(const char *x, const char *dy, char *out, npy_intp n, npy_intp sx,
+                  npy_intp sdy, npy_intp so, double mean, const double *coef);
+    void (*csum)(const char *x, npy_intp n, npy_intp sx, double *acc);
+    void (*csq)(const char *x, npy_intp n, npy_intp sx, const double *mean,
+                double *acc);
+    void (*caffine)(const char *x, char *out, npy_intp n, npy_intp sx, npy_intp so,
+                    const double *mean, const double *a, const double *b);
+    void (*cgsum)(const char *x, const char *dy, npy_intp n, npy_intp sx,
+                  npy_intp sdy, const double *mean, double *s_dy, double *s_dyd,
+                  double *s_d);
+    void (*cgout)(const char *x, const char *dy, char *out, npy_intp n, npy_intp sx,
+                  npy_intp sdy, npy_intp so, const double *mean, const double *alpha,
+                  const double *beta, const double *gamma);
+} BnRows;
+
+/* Eight independent sums per row, so that the loops vectorize without
+ * reassociating any one sum. */
+#define BN_LANES 8
+#define BN_FOLD(a) \
+    ((((a)[0] + (a)[1]) + ((a)[2] + (a)[3])) + (((a)[4] + (a)[5]) + ((a)[6] + (a)[7])))
+
+#define BN_ROW_KERNELS(T)                                                            \
+    static RT_HOT double bn_rsum_##T(const char *p, npy_intp n, npy_intp sx)         \
+    {                                                                                \
+        double acc[BN_LANES] = {0};                                                  \
+        npy_intp i = 0;                                                              \
+        int k;                                                                       \
+        if (sx == (npy_intp)sizeof(T)) {                                             \
+            const T *restrict x = (const T *)p;                                      \
+            for (; i + BN_LANES <= n; i += BN_LANES)                                 \
+                for (k = 0; k < BN_LANES; k++) acc[k] += (double)x[i + k];           \
+            for (; i < n; i++) acc[0] += (double)x[i];                               \
+        } else {                                                                     \
+            for (; i < n; i++) acc[i & 7] += (double)*(const T *)(p + i * sx);       \
+        }                                                                            \
+        return BN_FOLD(acc);                                                         \
+    }                                                                                \
+    static RT_HOT double bn_rsq_##T(const char *p, npy_intp n, npy_intp sx,          \
+                                    double mean)                                     \
+    {                                                                                \
+        double acc[BN_LANES] = {0};                                                  \
+        npy_intp i = 0;                                                              \
+        int k;                                                                       \
+        if (sx == (npy_intp)sizeof(T)) {                                             \
+            const T *restrict x = (const T *)p;                                      \
+            for (; i + BN_LANES <= n; i += BN_LANES)                                 \
+                for (k = 0; k < BN_LANES; k++) {                                     \
+                    double d = (double)x[i + k] - mean;                              \
+                    acc[k] += d * d;                                                 \
+                }                                                                    \
+            for (; i < n; i++) {                                                     \
+                double d = (double)x[i] - mean;                                      \
+                acc[0] += d * d;                                                     \
+            }                                                                        \
+        } else {                                                                     \
+            for (; i < n; i++) {                                                     \
+                double d = (double)*(const T *)(p + i * sx) - mean;                  \
+                acc[i & 7] += d * d;                                                 \
+            }                                                                        \
+        }                                                                            \
+        return BN_FOLD(acc);                                                         \
+    }                                                                                \
+    static RT_HOT void bn_raffine_##T(const char *p, char *q, npy_intp n,            \
+                                      npy_intp sx, npy_intp so, double mean,         \
+                                      double a, double b)                            \
+    {                                                                                \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T) && so == (npy_intp)sizeof(T)) {                \
+            const T *restrict x = (const T *)p;                                      \
+            T *restrict out = (T *)q;                                                \
+            for (i = 0; i < n; i++) out[i] = (T)(((double)x[i] - mean) * a + b);     \
+        } else {                                                                     \
+            for (i = 0; i < n; i++)                                                  \
+                *(T *)(q + i * so) =                                                 \
+                    (T)(((double)*(const T *)(p + i * sx) - mean) * a + b);          \
+        }                                                                            \
+    }                                                                                \
+    /* sums[0..2] += the sums of dy, dy (x - mean) and x - mean. */                 \
+    static RT_HOT void bn_rgsum_##T(const char *p, const char *g, npy_intp n,        \
+                                    npy_intp sx, npy_intp sdy, double mean,          \
+                                    double *sums)                                    \
+    {                                                                                \
+        double a0[BN_LANES] = {0}, a1[BN_LANES] = {0}, a2[BN_LANES] = {0};           \
+        npy_intp i = 0;                                                              \
+        int k;                                                                       \
+        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T)) {               \
+            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
+            for (; i + BN_LANES <= n; i += BN_LANES)                                 \
+                for (k = 0; k < BN_LANES; k++) {                                     \
+                    double d = (double)x[i + k] - mean, v = (double)dy[i + k];       \
+                    a0[k] += v;                                                      \
+                    a1[k] += v * d;                                                  \
+                    a2[k] += d;                                                      \
+                }                                                                    \
+        }                                                                            \
+        for (; i < n; i++) {                                                         \
+            double d = (double)*(const T *)(p + i * sx) - mean;                      \
+            double v = (double)*(const T *)(g + i * sdy);                            \
+            a0[i & 7] += v;                                                          \
+            a1[i & 7] += v * d;                                                      \
+            a2[i & 7] += d;                                                          \
+        }                                                                            \
+        sums[0] += BN_FOLD(a0);                                                      \
+        sums[1] += BN_FOLD(a1);                                                      \
+        sums[2] += BN_FOLD(a2);                                                      \
+    }                                                                                \
+    /* out = dy coef[0] + (x - mean) coef[1] + coef[2]. */                          \
+    static RT_HOT void bn_rgout_##T(const char *p, const char *g, char *q,           \
+                                    npy_intp n, npy_intp sx, npy_intp sdy,           \
+                                    npy_intp so, double mean, const double *coef)    \
+    {                                                                                \
+        double al = coef[0], be = coef[1], ga = coef[2];                             \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T) &&               \
+            so == (npy_intp)sizeof(T)) {                                             \
+            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
+            T *restrict out = (T *)q;                                                \
+            for (i = 0; i < n; i++)                                                  \
+                out[i] = (T)((double)dy[i] * al + ((double)x[i] - mean) * be + ga);  \
+        } else {                                                                     \
+            for (i = 0; i < n; i++) {                                                \
+                double d = (double)*(const T *)(p + i * sx) - mean;                  \
+                double v = (double)*(const T *)(g + i * sdy);                        \
+                *(T *)(q + i * so) = (T)(v * al + d * be + ga);                      \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+    static RT_HOT void bn_csum_##T(const char *p, npy_intp n, npy_intp sx,           \
+                                   double *restrict acc)                             \
+    {                                                                                \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T)) {                                             \
+            const T *restrict x = (const T *)p;                                      \
+            for (i = 0; i < n; i++) acc[i] += (double)x[i];                          \
+        } else {                                                                     \
+            for (i = 0; i < n; i++) acc[i] += (double)*(const T *)(p + i * sx);      \
+        }                                                                            \
+    }                                                                                \
+    static RT_HOT void bn_csq_##T(const char *p, npy_intp n, npy_intp sx,            \
+                                  const double *restrict mean, double *restrict acc) \
+    {                                                                                \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T)) {                                             \
+            const T *restrict x = (const T *)p;                                      \
+            for (i = 0; i < n; i++) {                                                \
+                double d = (double)x[i] - mean[i];                                   \
+                acc[i] += d * d;                                                     \
+            }                                                                        \
+        } else {                                                                     \
+            for (i = 0; i < n; i++) {                                                \
+                double d = (double)*(const T *)(p + i * sx) - mean[i];               \
+                acc[i] += d * d;                                                     \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+    static RT_HOT void bn_caffine_##T(const char *p, char *q, npy_intp n,            \
+                                      npy_intp sx, npy_intp so,                      \
+                                      const double *restrict mean,                   \
+                                      const double *restrict a,                      \
+                                      const double *restrict b)                      \
+    {                                                                                \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T) && so == (npy_intp)sizeof(T)) {                \
+            const T *restrict x = (const T *)p;                                      \
+            T *restrict out = (T *)q;                                                \
+            for (i = 0; i < n; i++)                                                  \
+                out[i] = (T)(((double)x[i] - mean[i]) * a[i] + b[i]);                \
+        } else {                                                                     \
+            for (i = 0; i < n; i++)                                                  \
+                *(T *)(q + i * so) =                                                 \
+                    (T)(((double)*(const T *)(p + i * sx) - mean[i]) * a[i] + b[i]); \
+        }                                                                            \
+    }                                                                                \
+    static RT_HOT void bn_cgsum_##T(const char *p, const char *g, npy_intp n,        \
+                                    npy_intp sx, npy_intp sdy,                       \
+                                    const double *restrict mean,                     \
+                                    double *restrict s_dy, double *restrict s_dyd,   \
+                                    double *restrict s_d)                            \
+    {                                                                                \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T)) {               \
+            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
+            for (i = 0; i < n; i++) {                                                \
+                double d = (double)x[i] - mean[i], v = (double)dy[i];                \
+                s_dy[i] += v;                                                        \
+                s_dyd[i] += v * d;                                                   \
+                s_d[i] += d;                                                         \
+            }                                                                        \
+        } else {                                                                     \
+            for (i = 0; i < n; i++) {                                                \
+                double d = (double)*(const T *)(p + i * sx) - mean[i];               \
+                double v = (double)*(const T *)(g + i * sdy);                        \
+                s_dy[i] += v;                                                        \
+                s_dyd[i] += v * d;                                                   \
+                s_d[i] += d;                                                         \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+    static RT_HOT void bn_cgout_##T(const char *p, const char *g, char *q,           \
+                                    npy_intp n, npy_intp sx, npy_intp sdy,           \
+                                    npy_intp so, const double *restrict mean,        \
+                                    const double *restrict al,                       \
+                                    const double *restrict be,                       \
+                                    const double *restrict ga)                       \
+    {                                                                                \
+        npy_intp i;                                                                  \
+        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T) &&               \
+            so == (npy_intp)sizeof(T)) {                                             \
+            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
+            T *restrict out = (T *)q;                                                \
+            for (i = 0; i < n; i++)                                                  \
+                out[i] = (T)((double)dy[i] * al[i] + ((double)x[i] - mean[i]) * be[i] \
+                             + ga[i]);                                               \
+        } else {                                                                     \
+            for (i = 0; i < n; i++) {                                                \
+                double d = (double)*(const T *)(p + i * sx) - mean[i];               \
+                double v = (double)*(const T *)(g + i * sdy);                        \
+                *(T *)(q + i * so) = (T)(v * al[i] + d * be[i] + ga[i]);             \
+            }                                                                        \
+        }                                                                            \
+    }                                                                                \
+    static const BnRows bn_rows_##T = {bn_rsum_##T,  bn_rsq_##T,  bn_raffine_##T,    \
+                                       bn_rgsum_##T, bn_rgout_##T, bn_csum_##T,      \
+                                       bn_csq_##T,   bn_caffine_##T, bn_cgsum_##T,   \
+                                       bn_cgout_##T};
+
+BN_ROW_KERNELS(float)
+BN_ROW_KERNELS(double)
+
+enum { BN_KIND_TRAIN, BN_KIND_INFERENCE, BN_KIND_GRAD };
+
+/* Per-channel double arrays of a job. */
+enum { V_SCALE, V_BIAS, V_MEAN, V_VAR, V_INVSTD, V_GSCALE = V_VAR, V_GBIAS = V_INVSTD,
+       V_COUNT };
+
+typedef struct {
+    int kind;
+    const BnRows *k;
+    double eps;
+    npy_intp m, C; /* cells per channel, channels */
+    char *base[3]; /* x, dy, out */
+    BnAxis inner;
+    int inner_reduced;
+    int nr, nk; /* row axes (reduced but the inner one), unit axes (kept but it) */
+    BnAxis rows[MAX_DIMS], kept[MAX_DIMS];
+    npy_intp R;       /* rows per unit */
+    npy_intp nblocks; /* blocks along a kept inner axis (1 otherwise) */
+    npy_intp units;
+    double *v[V_COUNT];
+    atomic_llong next;
+} BnJob;
+
+/* Offsets of the current row of a unit, stepping through the row axes. */
+typedef struct {
+    npy_intp idx[MAX_DIMS];
+    npy_intp off[3];
+} BnCursor;
+
+static inline void bn_cursor_start(BnCursor *c, const BnJob *j, const npy_intp *off)
+{
+    int a;
+    for (a = 0; a < j->nr; a++) c->idx[a] = 0;
+    for (a = 0; a < 3; a++) c->off[a] = off[a];
+}
+
+static inline void bn_cursor_next(BnCursor *c, const BnJob *j)
+{
+    int a, s;
+    for (a = j->nr - 1; a >= 0; a--) {
+        const BnAxis *ax = &j->rows[a];
+        if (++c->idx[a] < ax->dim) {
+            for (s = 0; s < 3; s++) c->off[s] += ax->st[s];
+            return;
+        }
+        c->idx[a] = 0;
+        for (s = 0; s < 3; s++) c->off[s] -= ax->st[s] * (ax->dim - 1);
+    }
+}
+
+#define BN_FOR_ROWS(j, start, cur)                                          \
+    for (npy_intp r_ = (bn_cursor_start(&(cur), (j), (start)), 0); r_ < (j)->R; \
+         r_++, bn_cursor_next(&(cur), (j)))
+
+#define BN_AT(j, cur, s) ((j)->base[s] + (cur).off[s])
+
+/* One channel, the innermost axis being reduced. */
+static void bn_channel(BnJob *j, npy_intp c, const npy_intp *start)
+{
+    const BnRows *k = j->k;
+    npy_intp L = j->inner.dim, sx = j->inner.st[BN_X], sdy = j->inner.st[BN_DY];
+    npy_intp so = j->inner.st[BN_OUT];
+    double m = (double)j->m, **v = j->v;
+    BnCursor cur;
+    if (j->kind == BN_KIND_INFERENCE) {
+        double a = v[V_SCALE][c] / sqrt(v[V_VAR][c] + j->eps);
+        BN_FOR_ROWS(j, start, cur)
+        k->raffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), L, sx, so, v[V_MEAN][c],
+                   a, v[V_BIAS][c]);
+    } else if (j->kind == BN_KIND_TRAIN) {
+        double s = 0.0, q = 0.0, mean, var, invstd;
+        BN_FOR_ROWS(j, start, cur) s += k->rsum(BN_AT(j, cur, BN_X), L, sx);
+        mean = s / m;
+        BN_FOR_ROWS(j, start, cur) q += k->rsq(BN_AT(j, cur, BN_X), L, sx, mean);
+        var = q / m;
+        invstd = 1.0 / sqrt(var + j->eps);
+        BN_FOR_ROWS(j, start, cur)
+        k->raffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), L, sx, so, mean,
+                   v[V_SCALE][c] * invstd, v[V_BIAS][c]);
+        v[V_MEAN][c] = mean;
+        v[V_VAR][c] = var;
+        v[V_INVSTD][c] = invstd;
+    } else {
+        double sums[3] = {0.0, 0.0, 0.0}, coef[3], mean = v[V_MEAN][c];
+        double inv = v[V_INVSTD][c], scale = v[V_SCALE][c], inv3, kk;
+        BN_FOR_ROWS(j, start, cur)
+        k->rgsum(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), L, sx, sdy, mean, sums);
+        inv3 = inv * inv * inv;
+        kk = sums[1] / m * inv3;
+        coef[0] = scale * inv;
+        coef[1] = -scale * kk;
+        coef[2] = -scale * (inv * sums[0] / m - sums[2] / m * kk);
+        BN_FOR_ROWS(j, start, cur)
+        k->rgout(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), BN_AT(j, cur, BN_OUT), L, sx,
+                 sdy, so, mean, coef);
+        v[V_GSCALE][c] = inv * sums[1];
+        v[V_GBIAS][c] = sums[0];
+    }
+}
+
+/* The n channels c0, c0 + cs, ... of a block, the innermost axis being kept. */
+static void bn_block(BnJob *j, npy_intp c0, npy_intp n, const npy_intp *start)
+{
+    const BnRows *k = j->k;
+    npy_intp sx = j->inner.st[BN_X], sdy = j->inner.st[BN_DY], so = j->inner.st[BN_OUT];
+    npy_intp cs = j->inner.st[BN_CHAN], i;
+    double m = (double)j->m, **v = j->v;
+    double mean[BN_BLOCK], a[BN_BLOCK], b[BN_BLOCK], s0[BN_BLOCK], s1[BN_BLOCK],
+        s2[BN_BLOCK];
+    BnCursor cur;
+    for (i = 0; i < n; i++) {
+        s0[i] = s1[i] = s2[i] = 0.0;
+        if (j->kind != BN_KIND_TRAIN) mean[i] = v[V_MEAN][c0 + i * cs];
+    }
+    if (j->kind == BN_KIND_INFERENCE) {
+        for (i = 0; i < n; i++) {
+            npy_intp c = c0 + i * cs;
+            a[i] = v[V_SCALE][c] / sqrt(v[V_VAR][c] + j->eps);
+            b[i] = v[V_BIAS][c];
+        }
+        BN_FOR_ROWS(j, start, cur)
+        k->caffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), n, sx, so, mean, a, b);
+    } else if (j->kind == BN_KIND_TRAIN) {
+        BN_FOR_ROWS(j, start, cur) k->csum(BN_AT(j, cur, BN_X), n, sx, s0);
+        for (i = 0; i < n; i++) mean[i] = s0[i] / m;
+        BN_FOR_ROWS(j, start, cur) k->csq(BN_AT(j, cur, BN_X), n, sx, mean, s1);
+        for (i = 0; i < n; i++) {
+            npy_intp c = c0 + i * cs;
+            double var = s1[i] / m, invstd = 1.0 / sqrt(var + j->eps);
+            a[i] = v[V_SCALE][c] * invstd;
+            b[i] = v[V_BIAS][c];
+            v[V_MEAN][c] = mean[i];
+            v[V_VAR][c] = var;
+            v[V_INVSTD][c] = invstd;
+        }
+        BN_FOR_ROWS(j, start, cur)
+        k->caffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), n, sx, so, mean, a, b);
+    } else {
+        double ga[BN_BLOCK];
+        BN_FOR_ROWS(j, start, cur)
+        k->cgsum(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), n, sx, sdy, mean, s0, s1, s2);
+        for (i = 0; i < n; i++) {
+            npy_intp c = c0 + i * cs;
+            double inv = v[V_INVSTD][c], scale = v[V_SCALE][c];
+            double kk = s1[i] / m * (inv * inv * inv);
+            a[i] = scale * inv;
+            b[i] = -scale * kk;
+            ga[i] = -scale * (inv * s0[i] / m - s2[i] / m * kk);
+            v[V_GSCALE][c] = inv * s1[i];
+            v[V_GBIAS][c] = s0[i];
+        }
+        BN_FOR_ROWS(j, start, cur)
+        k->cgout(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), BN_AT(j, cur, BN_OUT), n, sx,
+                 sdy, so, mean, a, b, ga);
+    }
+}
+
+/* Unit u: its first channel and the offsets of its first cell. */
+static void bn_unit(BnJob *j, npy_intp u)
+{
+    npy_intp off[3] = {0, 0, 0}, c = 0, o = u, block = 0, first, n;
+    int a, s;
+    if (!j->inner_reduced) {
+        block = u % j->nblocks;
+        o = u / j->nblocks;
+    }
+    for (a = j->nk - 1; a >= 0; a--) {
+        const BnAxis *ax = &j->kept[a];
+        npy_intp i = o % ax->dim;
+        o /= ax->dim;
+        for (s = 0; s < 3; s++) off[s] += i * ax->st[s];
+        c += i * ax->st[BN_CHAN];
+    }
+    if (j->inner_reduced) {
+        bn_channel(j, c, off);
+        return;
+    }
+    first = block * BN_BLOCK;
+    n = j->inner.dim - first < BN_BLOCK ? j->inner.dim - first : BN_BLOCK;
+    for (s = 0; s < 3; s++) off[s] += first * j->inner.st[s];
+    bn_block(j, c + first * j->inner.st[BN_CHAN], n, off);
+}
+
+static void bn_part(void *arg, int part, int parts)
+{
+    BnJob *j = (BnJob *)arg;
+    long long u;
+    (void)part;
+    (void)parts;
+    while ((u = atomic_fetch_add(&j->next, 1)) < j->units) bn_unit(j, (npy_intp)u);
+}
+
+static inline double bn_load(const char *p, int f32)
+{
+    return f32 ? (double)*(const float *)p : *(const double *)p;
+}
+
+/* Whether parameter ``a`` has length 1 on the reduced axes and x's length or 1
+ * on the kept ones. */
+static int bn_param_fits(PyArrayObject *a, PyArrayObject *x, long long mask)
+{
+    int d;
+    if (a == NULL || PyArray_NDIM(a) != PyArray_NDIM(x)) return 0;
+    for (d = 0; d < PyArray_NDIM(x); d++) {
+        npy_intp pd = PyArray_DIM(a, d);
+        if ((mask >> d) & 1 ? pd != 1 : pd != 1 && pd != PyArray_DIM(x, d)) return 0;
+    }
+    return 1;
+}
+
+/* The C channel values of parameter ``a`` (see bn_param_fits) into ``dst``. */
+static void bn_gather(PyArrayObject *a, PyArrayObject *x, long long mask, int f32,
+                      double *dst, npy_intp C)
+{
+    int nd = PyArray_NDIM(x), d;
+    npy_intp idx[MAX_DIMS], off = 0, c;
+    for (d = 0; d < nd; d++) idx[d] = 0;
+    for (c = 0; c < C; c++) {
+        dst[c] = bn_load(PyArray_BYTES(a) + off, f32);
+        for (d = nd - 1; d >= 0; d--) {
+            npy_intp st = PyArray_DIM(a, d) == 1 ? 0 : PyArray_STRIDE(a, d);
+            if ((mask >> d) & 1) continue;
+            if (++idx[d] < PyArray_DIM(x, d)) {
+                off += st;
+                break;
+            }
+            off -= st * (PyArray_DIM(x, d) - 1);
+            idx[d] = 0;
+        }
+    }
+}
+
+/* Write the C doubles of ``src`` into output cell ``cell`` as an array of the
+ * statistics' shape; 0, or -1 with an error set. */
+static int bn_put_stats(PyObject *cell, int nd, const npy_intp *shape, int t,
+                        const double *src, npy_intp C)
+{
+    PyArrayObject *a = reuse_or_new(cell, nd, shape, t);
+    npy_intp c;
+    if (a == NULL) return -1;
+    if (t == NPY_FLOAT)
+        for (c = 0; c < C; c++) ((float *)PyArray_DATA(a))[c] = (float)src[c];
+    else
+        memcpy(PyArray_DATA(a), src, (size_t)C * sizeof(double));
+    cell_put(cell, (PyObject *)a);
+    return 0;
+}
+
+/* x's axes in memory order (by x's stride, largest first), length-1 axes
+ * dropped and mergeable neighbours merged; returns how many are left. */
+static int bn_axes(BnAxis *axes, PyArrayObject *x, PyArrayObject *dy, PyArrayObject *out,
+                   long long mask)
+{
+    int nd = PyArray_NDIM(x), n = 0, d, i, s;
+    npy_intp chan = 1;
+    BnAxis all[MAX_DIMS];
+    for (d = nd - 1; d >= 0; d--) {
+        BnAxis *ax = &all[d];
+        ax->dim = PyArray_DIM(x, d);
+        ax->reduced = (int)((mask >> d) & 1);
+        ax->st[BN_X] = PyArray_STRIDE(x, d);
+        ax->st[BN_DY] = dy != NULL ? PyArray_STRIDE(dy, d) : 0;
+        ax->st[BN_OUT] = PyArray_STRIDE(out, d);
+        ax->st[BN_CHAN] = ax->reduced ? 0 : chan;
+        if (!ax->reduced) chan *= ax->dim;
+    }
+    for (d = 0; d < nd; d++) {
+        BnAxis cur = all[d];
+        npy_intp key;
+        if (cur.dim == 1) continue;
+        key = cur.st[BN_X] < 0 ? -cur.st[BN_X] : cur.st[BN_X];
+        /* Insertion sort, stable: equal strides keep the axes' order. */
+        for (i = n; i > 0; i--) {
+            npy_intp prev = axes[i - 1].st[BN_X];
+            if ((prev < 0 ? -prev : prev) >= key) break;
+            axes[i] = axes[i - 1];
+        }
+        axes[i] = cur;
+        n++;
+    }
+    /* Merge an axis into the next one when together they are one run. */
+    for (i = n - 2; i >= 0; i--) {
+        BnAxis *outer = &axes[i], *inner = &axes[i + 1];
+        int ok = outer->reduced == inner->reduced;
+        for (s = 0; s < BN_STRIDED && ok; s++)
+            ok = outer->st[s] == inner->st[s] * inner->dim;
+        if (!ok) continue;
+        inner->dim *= outer->dim;
+        for (d = i; d < n - 1; d++) axes[d] = axes[d + 1];
+        n--;
+    }
+    return n;
+}
+
+/* Run the job's units, over the pool when large; the GIL is released. */
+static void bn_run(BnJob *j, npy_intp cells)
+{
+    atomic_store(&j->next, 0);
+    if (cells < RELEASE_GIL_SIZE) {
+        bn_part(j, 0, 1);
+        return;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    if (pool.size > 1 && j->units > 1 && cells >= BN_PARALLEL_SIZE)
+        pool_run(bn_part, j);
+    else
+        bn_part(j, 0, 1);
+    Py_END_ALLOW_THREADS
+}
+
+/* Lay out the job over x (and dy, out); then run it unless x is empty. */
+static void bn_plan_and_run(BnJob *j, PyArrayObject *x, PyArrayObject *dy,
+                            PyArrayObject *out, long long mask)
+{
+    BnAxis axes[MAX_DIMS];
+    int n = bn_axes(axes, x, dy, out, mask), a;
+    j->base[BN_X] = PyArray_BYTES(x);
+    j->base[BN_DY] = dy != NULL ? PyArray_BYTES(dy) : NULL;
+    j->base[BN_OUT] = PyArray_BYTES(out);
+    if (PyArray_SIZE(x) == 0) return;
+    if (n == 0) { /* a single cell */
+        memset(&axes[0], 0, sizeof(BnAxis));
+        axes[0].dim = 1;
+        axes[0].reduced = 1;
+        n = 1;
+    }
+    j->inner = axes[n - 1];
+    j->inner_reduced = j->inner.reduced;
+    j->nr = j->nk = 0;
+    j->R = 1;
+    for (a = 0; a < n - 1; a++) {
+        if (axes[a].reduced) {
+            j->rows[j->nr++] = axes[a];
+            j->R *= axes[a].dim;
+        } else {
+            j->kept[j->nk++] = axes[a];
+        }
+    }
+    if (j->inner_reduced) {
+        j->nblocks = 1;
+        j->units = j->C;
+    } else {
+        j->nblocks = (j->inner.dim + BN_BLOCK - 1) / BN_BLOCK;
+        j->units = j->C / j->inner.dim * j->nblocks;
+    }
+    bn_run(j, PyArray_SIZE(x));
+}
+
+/* The channel count; the statistics' shape (x's, with 1 on the reduced axes)
+ * and the cells per channel ``m`` (the product of the reduced lengths). */
+static npy_intp bn_channels(PyArrayObject *x, long long mask, npy_intp *shape,
+                            npy_intp *m)
+{
+    npy_intp C = 1;
+    int d;
+    *m = 1;
+    for (d = 0; d < PyArray_NDIM(x); d++) {
+        shape[d] = (mask >> d) & 1 ? 1 : PyArray_DIM(x, d);
+        C *= shape[d];
+        if ((mask >> d) & 1) *m *= PyArray_DIM(x, d);
+    }
+    return C;
+}
+
+/* Common checks: x, its dtype and axes, the parameters at ``params``
+ * (-1 ends the list).  Returns x or NULL (SLOW). */
+static PyArrayObject *bn_inputs(Entry *e, int t, long long mask, const int *params)
+{
+    PyArrayObject *x = input_array(e, 0, t, -1);
+    int nd, i;
+    if (x == NULL || (t != NPY_FLOAT && t != NPY_DOUBLE)) return NULL;
+    nd = PyArray_NDIM(x);
+    if (nd < 1 || nd > MAX_DIMS || mask == 0 || (nd < 63 && (mask >> nd) != 0))
+        return NULL;
+    for (i = 0; params[i] >= 0; i++)
+        if (!bn_param_fits(input_array(e, params[i], t, nd), x, mask)) return NULL;
+    return x;
+}
+
+static double *bn_buffers(BnJob *j, npy_intp C)
+{
+    double *buf = (double *)malloc((size_t)(C > 0 ? C : 1) * V_COUNT * sizeof(double));
+    int i;
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (i = 0; i < V_COUNT; i++) j->v[i] = buf + (size_t)i * (C > 0 ? C : 1);
+    return buf;
+}
+
+/* AbstractBatchNormTrain(x, scale, bias, epsilon, factor[, running_mean,
+ * running_var]) -> out, mean, invstd[, new running mean, new running var]. */
+static int run_bn_train(Entry *e)
+{
+    static const int with_running[] = {1, 2, 5, 6, -1}, without[] = {1, 2, -1};
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT, running = e->nin == 7, nd, r = -1;
+    long long mask = e->p[1];
+    PyArrayObject *x, *out;
+    npy_intp shape[MAX_DIMS], C, c;
+    double factor, *buf;
+    BnJob j;
+    if (e->nin != (running ? 7 : 5) || e->nout != (running ? 5 : 3)) return SLOW;
+    x = bn_inputs(e, t, mask, running ? with_running : without);
+    if (x == NULL) return SLOW;
+    memset(&j, 0, sizeof(j));
+    if (!scalar_double(cell_get(e->in[3]), &j.eps) ||
+        !scalar_double(cell_get(e->in[4]), &factor))
+        return SLOW;
+    nd = PyArray_NDIM(x);
+    C = bn_channels(x, mask, shape, &j.m);
+    /* perform's unbiased variance divides m by m - 1 as Python floats. */
+    if (running && j.m == 1) return SLOW;
+    j.kind = BN_KIND_TRAIN;
+    j.k = f32 ? &bn_rows_float : &bn_rows_double;
+    j.C = C;
+    buf = bn_buffers(&j, C);
+    if (buf == NULL) return -1;
+    bn_gather(input_array(e, 1, t, nd), x, mask, f32, j.v[V_SCALE], C);
+    bn_gather(input_array(e, 2, t, nd), x, mask, f32, j.v[V_BIAS], C);
+    /* The mean of no cell is nan, as numpy's. */
+    if (j.m == 0)
+        for (c = 0; c < C; c++) j.v[V_MEAN][c] = j.v[V_VAR][c] = j.v[V_INVSTD][c] = NAN;
+    out = reuse_or_new(e->out[0], nd, PyArray_DIMS(x), t);
+    if (out == NULL) goto done;
+    bn_plan_and_run(&j, x, NULL, out, mask);
+    cell_put(e->out[0], (PyObject *)out);
+    if (bn_put_stats(e->out[1], nd, shape, t, j.v[V_MEAN], C) < 0 ||
+        bn_put_stats(e->out[2], nd, shape, t, j.v[V_INVSTD], C) < 0)
+        goto done;
+    if (running) {
+        double m = (double)j.m, unbiased = m / (m - 1.0);
+        /* Scale and bias are spent: their buffers take the running averages. */
+        double *rm = j.v[V_SCALE], *rv = j.v[V_BIAS];
+        bn_gather(input_array(e, 5, t, nd), x, mask, f32, rm, C);
+        bn_gather(input_array(e, 6, t, nd), x, mask, f32, rv, C);
+        for (c = 0; c < C; c++) {
+            rm[c] = rm[c] * (1.0 - factor) + j.v[V_MEAN][c] * factor;
+            rv[c] = rv[c] * (1.0 - factor) + unbiased * j.v[V_VAR][c] * factor;
+        }
+        if (bn_put_stats(e->out[3], nd, shape, t, rm, C) < 0 ||
+            bn_put_stats(e->out[4], nd, shape, t, rv, C) < 0)
+            goto done;
+    }
+    r = 0;
+done:
+    free(buf);
+    return r;
+}
+
+/* AbstractBatchNormInference(x, scale, bias, mean, var, epsilon) -> out. */
+static int run_bn_inference(Entry *e)
+{
+    static const int params[] = {1, 2, 3, 4, -1};
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT, nd;
+    long long mask = e->p[1];
+    PyArrayObject *x = bn_inputs(e, t, mask, params), *out;
+    npy_intp shape[MAX_DIMS], C;
+    double *buf;
+    BnJob j;
+    if (x == NULL || e->nin != 6 || e->nout != 1) return SLOW;
+    memset(&j, 0, sizeof(j));
+    if (!scalar_double(cell_get(e->in[5]), &j.eps)) return SLOW;
+    nd = PyArray_NDIM(x);
+    C = bn_channels(x, mask, shape, &j.m);
+    j.kind = BN_KIND_INFERENCE;
+    j.k = f32 ? &bn_rows_float : &bn_rows_double;
+    j.C = C;
+    buf = bn_buffers(&j, C);
+    if (buf == NULL) return -1;
+    bn_gather(input_array(e, 1, t, nd), x, mask, f32, j.v[V_SCALE], C);
+    bn_gather(input_array(e, 2, t, nd), x, mask, f32, j.v[V_BIAS], C);
+    bn_gather(input_array(e, 3, t, nd), x, mask, f32, j.v[V_MEAN], C);
+    bn_gather(input_array(e, 4, t, nd), x, mask, f32, j.v[V_VAR], C);
+    out = reuse_or_new(e->out[0], nd, PyArray_DIMS(x), t);
+    if (out == NULL) {
+        free(buf);
+        return -1;
+    }
+    bn_plan_and_run(&j, x, NULL, out, mask);
+    cell_put(e->out[0], (PyObject *)out);
+    free(buf);
+    return 0;
+}
+
+/* AbstractBatchNormTrainGrad(x, dy, scale, x_mean, x_invstd, epsilon)
+ * -> gx, gscale, gbias. */
+static int run_bn_train_grad(Entry *e)
+{
+    static const int params[] = {2, 3, 4, -1};
+    int t = (int)e->p[0], f32 = t == NPY_FLOAT, nd, d, r = -1;
+    long long mask = e->p[1];
+    PyArrayObject *x = bn_inputs(e, t, mask, params), *dy, *out;
+    npy_intp shape[MAX_DIMS], C, c;
+    double *buf;
+    BnJob j;
+    if (x == NULL || e->nin != 6 || e->nout != 3) return SLOW;
+    nd = PyArray_NDIM(x);
+    dy = input_array(e, 1, t, nd);
+    if (dy == NULL) return SLOW;
+    for (d = 0; d < nd; d++)
+        if (PyArray_DIM(dy, d) != PyArray_DIM(x, d)) return SLOW;
+    memset(&j, 0, sizeof(j));
+    C = bn_channels(x, mask, shape, &j.m);
+    j.kind = BN_KIND_GRAD;
+    j.k = f32 ? &bn_rows_float : &bn_rows_double;
+    j.C = C;
+    buf = bn_buffers(&j, C);
+    if (buf == NULL) return -1;
+    bn_gather(input_array(e, 2, t, nd), x, mask, f32, j.v[V_SCALE], C);
+    bn_gather(input_array(e, 3, t, nd), x, mask, f32, j.v[V_MEAN], C);
+    bn_gather(input_array(e, 4, t, nd), x, mask, f32, j.v[V_INVSTD], C);
+    /* Sums over no cell are 0, whatever the statistics. */
+    if (j.m == 0)
+        for (c = 0; c < C; c++) j.v[V_GSCALE][c] = j.v[V_GBIAS][c] = 0.0;
+    out = reuse_or_new(e->out[0], nd, PyArray_DIMS(x), t);
+    if (out == NULL) goto done;
+    bn_plan_and_run(&j, x, dy, out, mask);
+    cell_put(e->out[0], (PyObject *)out);
+    if (bn_put_stats(e->out[1], nd, shape, t, j.v[V_GSCALE], C) < 0 ||
+        bn_put_stats(e->out[2], nd, shape, t, j.v[V_GBIAS], C) < 0)
+        goto done;
+    r = 0;
+done:
+    free(buf);
+    return r;
+}
