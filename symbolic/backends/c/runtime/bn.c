@@ -27,8 +27,9 @@
  */
 #include "runtime.h"
 
-/* Channels per unit when the innermost axis is kept. */
-#define BN_BLOCK 64
+/* Most channels per unit when the innermost axis is kept: a unit takes the
+ * whole axis up to this, or its share of the pool's threads. */
+#define BN_BLOCK 512
 /* Cells above which the units are split over the pool. */
 #define BN_PARALLEL_SIZE (1 << 17)
 
@@ -295,7 +296,7 @@ typedef struct {
     int nr, nk; /* row axes (reduced but the inner one), unit axes (kept but it) */
     BnAxis rows[MAX_DIMS], kept[MAX_DIMS];
     npy_intp R;       /* rows per unit */
-    npy_intp nblocks; /* blocks along a kept inner axis (1 otherwise) */
+    npy_intp block, nblocks; /* channels per block along a kept inner axis */
     npy_intp units;
     double *v[V_COUNT];
     atomic_llong next;
@@ -455,8 +456,8 @@ static void bn_unit(BnJob *j, npy_intp u)
         bn_channel(j, c, off);
         return;
     }
-    first = block * BN_BLOCK;
-    n = j->inner.dim - first < BN_BLOCK ? j->inner.dim - first : BN_BLOCK;
+    first = block * j->block;
+    n = j->inner.dim - first < j->block ? j->inner.dim - first : j->block;
     for (s = 0; s < 3; s++) off[s] += first * j->inner.st[s];
     bn_block(j, c + first * j->inner.st[BN_CHAN], n, off);
 }
@@ -572,8 +573,8 @@ static int bn_axes(BnAxis *axes, PyArrayObject *x, PyArrayObject *dy, PyArrayObj
     return n;
 }
 
-/* Run the job's units, over the pool when large; the GIL is released. */
-static void bn_run(BnJob *j, npy_intp cells)
+/* Run the job's units, over ``parts`` threads of the pool. */
+static void bn_run(BnJob *j, npy_intp cells, int parts)
 {
     atomic_store(&j->next, 0);
     if (cells < RELEASE_GIL_SIZE) {
@@ -581,7 +582,7 @@ static void bn_run(BnJob *j, npy_intp cells)
         return;
     }
     Py_BEGIN_ALLOW_THREADS
-    if (pool.size > 1 && j->units > 1 && cells >= BN_PARALLEL_SIZE)
+    if (parts > 1 && j->units > 1)
         pool_run(bn_part, j);
     else
         bn_part(j, 0, 1);
@@ -593,7 +594,7 @@ static void bn_plan_and_run(BnJob *j, PyArrayObject *x, PyArrayObject *dy,
                             PyArrayObject *out, long long mask)
 {
     BnAxis axes[MAX_DIMS];
-    int n = bn_axes(axes, x, dy, out, mask), a;
+    int n = bn_axes(axes, x, dy, out, mask), a, parts = 1;
     j->base[BN_X] = PyArray_BYTES(x);
     j->base[BN_DY] = dy != NULL ? PyArray_BYTES(dy) : NULL;
     j->base[BN_OUT] = PyArray_BYTES(out);
@@ -616,14 +617,20 @@ static void bn_plan_and_run(BnJob *j, PyArrayObject *x, PyArrayObject *dy,
             j->kept[j->nk++] = axes[a];
         }
     }
+    if (pool.size > 1 && PyArray_SIZE(x) >= BN_PARALLEL_SIZE) parts = pool_ready();
     if (j->inner_reduced) {
-        j->nblocks = 1;
+        j->block = j->nblocks = 1;
         j->units = j->C;
     } else {
-        j->nblocks = (j->inner.dim + BN_BLOCK - 1) / BN_BLOCK;
-        j->units = j->C / j->inner.dim * j->nblocks;
+        /* Long blocks (few kernel calls per row), but enough for the threads. */
+        npy_intp units_left = j->C / j->inner.dim, want = (parts + units_left - 1) / units_left;
+        j->block = (j->inner.dim + want - 1) / want;
+        j->block = (j->block + 15) / 16 * 16;
+        if (j->block > BN_BLOCK) j->block = BN_BLOCK;
+        j->nblocks = (j->inner.dim + j->block - 1) / j->block;
+        j->units = units_left * j->nblocks;
     }
-    bn_run(j, PyArray_SIZE(x));
+    bn_run(j, PyArray_SIZE(x), parts);
 }
 
 /* The channel count; the statistics' shape (x's, with 1 on the reduced axes)
