@@ -90,7 +90,9 @@ def build_ours(data, axes, linker):
         [y, *grads, new_mean, new_var],
         mode=Mode(linker=linker, optimizer="fast_run"),
     )
-    args = [data[k] for k in ("x", "dy", "scale", "bias", "running_mean", "running_var")]
+    args = [
+        data[k] for k in ("x", "dy", "scale", "bias", "running_mean", "running_var")
+    ]
     return lambda: f(*args)
 
 

@@ -378,7 +378,8 @@ def _batch_norm(which):
 
     def case(dtype, layout):
         if layout == "empty" and which != "inference":
-            return None  # numpy warns on the mean of no cell; test_bn_lowering checks it
+            # numpy warns on the mean of no cell: test_bn_lowering checks these.
+            return None
         pattern = (True, True) if layout == "broadcast" else (True, False)
         small = (1, 1) if layout == "broadcast" else (1, 4)
         x, dy = tensor(dtype, 2, "x"), tensor(dtype, 2, "dy")

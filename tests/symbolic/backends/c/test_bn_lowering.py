@@ -92,7 +92,7 @@ def values_for(dtype, shape, axes, broadcast_kept=False):
 
 
 def run_both(inputs, outputs, values, c_mode=C_MODE, py_mode=PY_MODE):
-    """Outputs of the C and Python functions; the C one ran its bn nodes in C."""
+    """The C function and the outputs of both; the C one ran its bn nodes in C."""
     fc = symbolic.function(inputs, outputs, mode=c_mode)
     fp = symbolic.function(inputs, outputs, mode=py_mode)
     with numpy.errstate(invalid="ignore", divide="ignore"):
@@ -104,7 +104,7 @@ def run_both(inputs, outputs, values, c_mode=C_MODE, py_mode=PY_MODE):
     for at, kind in enumerate(fc.vm.kinds):
         if kind in {KINDS[k] for k in BN_KINDS}:
             assert slow[at] == 0, fc.vm.nodes[at]
-    return got, want
+    return fc, got, want
 
 
 def assert_close(got, want):
@@ -118,7 +118,7 @@ def assert_close(got, want):
 @pytest.mark.parametrize(("shape", "axes"), LAYOUTS)
 def test_three_ops_match_perform(dtype, shape, axes):
     inputs, outputs = three_ops(dtype, shape, axes)
-    got, want = run_both(inputs, outputs, values_for(dtype, shape, axes))
+    _, got, want = run_both(inputs, outputs, values_for(dtype, shape, axes))
     assert_close(got, want)
 
 
@@ -126,7 +126,7 @@ def test_three_ops_match_perform(dtype, shape, axes):
 def test_without_running_averages(dtype):
     shape, axes = (4, 3, 5, 6), (0, 2, 3)
     inputs, outputs = three_ops(dtype, shape, axes, running=False)
-    got, want = run_both(inputs, outputs, values_for(dtype, shape, axes))
+    _, got, want = run_both(inputs, outputs, values_for(dtype, shape, axes))
     assert len(got) == 3 + 1 + 3
     assert_close(got, want)
 
@@ -142,7 +142,7 @@ def test_strided_inputs(dtype):
     values[2:] = [numpy.repeat(v, 2, axis=1)[:, ::2] for v in values[2:]]
     assert not values[0].flags.c_contiguous and not values[1].flags.c_contiguous
     assert not values[2].flags.c_contiguous
-    got, want = run_both(inputs, outputs, values)
+    _, got, want = run_both(inputs, outputs, values)
     assert_close(got, want)
 
 
@@ -155,7 +155,7 @@ def test_channel_inner_layout(dtype):
     values[0] = numpy.ascontiguousarray(values[0].transpose(0, 2, 3, 1)).transpose(
         0, 3, 1, 2
     )
-    got, want = run_both(inputs, outputs, values)
+    _, got, want = run_both(inputs, outputs, values)
     assert_close(got, want)
 
 
@@ -163,7 +163,7 @@ def test_parameters_broadcast_along_the_channels():
     shape, axes = (5, 4, 3), (0, 2)
     inputs, outputs = three_ops("float64", shape, axes, broadcast_kept=True)
     values = values_for("float64", shape, axes, broadcast_kept=True)
-    got, want = run_both(inputs, outputs, values)
+    _, got, want = run_both(inputs, outputs, values)
     assert_close(got, want)
 
 
@@ -174,7 +174,7 @@ def test_parameters_broadcast_along_the_channels():
 def test_empty_batch(dtype, shape, axes):
     """Statistics of no cell are nan and gradient sums 0, as numpy's."""
     inputs, outputs = three_ops(dtype, shape, axes)
-    got, want = run_both(inputs, outputs, values_for(dtype, shape, axes))
+    _, got, want = run_both(inputs, outputs, values_for(dtype, shape, axes))
     assert_close(got, want)
     assert numpy.isnan(got[1]).all() and numpy.isnan(got[3]).all()
     assert not got[-1].any()
@@ -183,7 +183,7 @@ def test_empty_batch(dtype, shape, axes):
 def test_no_channels():
     shape, axes = (3, 0), (0,)
     inputs, outputs = three_ops("float32", shape, axes)
-    got, want = run_both(inputs, outputs, values_for("float32", shape, axes))
+    _, got, want = run_both(inputs, outputs, values_for("float32", shape, axes))
     assert_close(got, want)
 
 
@@ -201,7 +201,9 @@ def test_parameters_of_another_shape_run_perform():
     """A mean with the batch's length on a normalized axis broadcasts per cell."""
     x = T.matrix("x")
     mean = T.matrix("mean")
-    out = AbstractBatchNormInference((0,))(x, T.ones_like(mean), 0 * mean, mean, 1 + 0 * mean)
+    out = AbstractBatchNormInference((0,))(
+        x, T.ones_like(mean), 0 * mean, mean, 1 + 0 * mean
+    )
     fc = symbolic.function([x, mean], out, mode=C_MODE)
     fp = symbolic.function([x, mean], out, mode=PY_MODE)
     values = rand((3, 4), "float64"), rand((3, 4), "float64")
@@ -210,11 +212,15 @@ def test_parameters_of_another_shape_run_perform():
     assert fc.vm.slow_calls()[at] == 1
 
 
-@pytest.mark.parametrize(("shape", "axes"), [((64, 8, 16, 16), "spatial"), ((256, 512), "per-activation")])
+@pytest.mark.parametrize(
+    ("shape", "axes"), [((64, 8, 16, 16), "spatial"), ((256, 512), "per-activation")]
+)
 def test_threads_do_not_change_the_result(shape, axes):
     """Large enough to split over the pool: every thread count gives the same bits."""
     module = runtime.load()
-    inputs, outputs = three_ops("float32", shape, (0, 2, 3) if axes == "spatial" else (0,))
+    inputs, outputs = three_ops(
+        "float32", shape, (0, 2, 3) if axes == "spatial" else (0,)
+    )
     values = values_for("float32", shape, (0, 2, 3) if axes == "spatial" else (0,))
     results = []
     try:
@@ -231,7 +237,8 @@ def test_threads_do_not_change_the_result(shape, axes):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize(
-    ("shape", "axes"), [((6, 5), "per-activation"), ((4, 3, 5, 6), "spatial"), ((4, 3, 5, 6), (0, 1))]
+    ("shape", "axes"),
+    [((6, 5), "per-activation"), ((4, 3, 5, 6), "spatial"), ((4, 3, 5, 6), (0, 1))],
 )
 def test_gradient_graph_in_fast_run_matches_the_python_linker(dtype, shape, axes):
     x = T.TensorType(dtype, (False,) * len(shape))("x")
@@ -253,14 +260,13 @@ def test_gradient_graph_in_fast_run_matches_the_python_linker(dtype, shape, axes
     outputs = [out, new_mean, new_var, test_out, *grads]
     values = [rand(shape, dtype), rand(small, dtype), rand(small, dtype)]
     values += [rand(small, dtype), rand(small, dtype, low=0.5)]
-    got, want = run_both(
+    fc, got, want = run_both(
         inputs,
         outputs,
         values,
         c_mode=Mode(linker="cvm", optimizer="fast_run"),
         py_mode=Mode(linker="py", optimizer="fast_run"),
     )
-    fc = symbolic.function(inputs, outputs, mode=Mode(linker="cvm", optimizer="fast_run"))
     assert {KINDS[k] for k in BN_KINDS} <= set(fc.vm.kinds)
     rtol = 1e-4 if dtype == "float32" else 1e-10
     for g, w in zip(got, want, strict=True):
