@@ -3,8 +3,8 @@
 The runtime's entries (``runtime/bn.c``) take any set of normalized axes
 and any strides; scale, bias and the statistics may broadcast along the
 channel axes.  A node whose tensors do not share one float dtype, or whose
-axes the runtime's bit mask cannot hold, stays on the op's ``perform``; so
-do values the entries decline at run time (see ``bn.c``).
+axes repeat or do not fit the runtime's bit mask, stays on the op's
+``perform``; so do values the entries decline at run time (see ``bn.c``).
 """
 
 from symbolic.backends.c.lowering import FLOAT_DTYPES, Lowered, lowering, typenum
@@ -36,7 +36,8 @@ def lower_batch_norm(node, kernels):
     if any(node.inputs[i].ndim != 0 for i in scalars):
         return None
     axes = node.op.axes
-    if min(axes) < 0 or max(axes) > _MAX_AXIS:
+    # perform raises the reference error for repeated or negative axes.
+    if min(axes) < 0 or max(axes) > _MAX_AXIS or len(set(axes)) != len(axes):
         return None
-    mask = sum(1 << a for a in set(axes))
+    mask = sum(1 << a for a in axes)
     return Lowered(kind, (typenum(node.outputs[0].dtype), mask))

@@ -197,6 +197,19 @@ def test_a_batch_of_one_with_running_averages_raises_the_reference_error():
             f(*values)
 
 
+def test_repeated_axes_raise_the_reference_error():
+    x, scale = T.matrix("x"), T.matrix("scale")
+    outputs = AbstractBatchNormTrain((0, 0))(x, scale, scale, EPSILON, 0.1)
+    values = rand((3, 4), "float64"), rand((1, 1), "float64")
+    errors = []
+    for mode in (C_MODE, PY_MODE):
+        f = symbolic.function([x, scale], outputs, mode=mode)
+        with pytest.raises(ValueError) as info:
+            f(*values)
+        errors.append(str(info.value).splitlines()[0])
+    assert errors[0] == errors[1]
+
+
 def test_parameters_of_another_shape_run_perform():
     """A mean with the batch's length on a normalized axis broadcasts per cell."""
     x = T.matrix("x")
