@@ -41,243 +41,309 @@ typedef struct {
     int reduced;
 } BnAxis;
 
-/* Row kernels of one dtype.  ``r*``: one row summed into one channel; ``c*``:
- * one row of n channels, per-channel values in double arrays. */
+/* A stretch of a unit: ``rows`` rows (one step along the last row axis
+ * apart) of ``n`` cells each, in x, dy and out; strides in bytes. */
 typedef struct {
-    double (*rsum)(const char *x, npy_intp n, npy_intp sx);
-    double (*rsq)(const char *x, npy_intp n, npy_intp sx, double mean);
-    void (*raffine)(const char *x, char *out, npy_intp n, npy_intp sx, npy_intp so,
-                    double mean, double a, double b);
-    void (*rgsum)(const char *x, const char *dy, npy_intp n, npy_intp sx,
-                  npy_intp sdy, double mean, double *sums);
-    void (*rgout)(const char *x, const char *dy, char *out, npy_intp n, npy_intp sx,
-                  npy_intp sdy, npy_intp so, double mean, const double *coef);
-    void (*csum)(const char *x, npy_intp n, npy_intp sx, double *acc);
-    void (*csq)(const char *x, npy_intp n, npy_intp sx, const double *mean,
-                double *acc);
-    void (*caffine)(const char *x, char *out, npy_intp n, npy_intp sx, npy_intp so,
-                    const double *mean, const double *a, const double *b);
-    void (*cgsum)(const char *x, const char *dy, npy_intp n, npy_intp sx,
-                  npy_intp sdy, const double *mean, double *s_dy, double *s_dyd,
+    const char *x, *dy;
+    char *out;
+    npy_intp rows, n;
+    npy_intp rs[3]; /* between rows */
+    npy_intp es[3]; /* between cells of a row */
+} BnSpan;
+
+/* Kernels of one dtype.  ``r*``: every cell of the span belongs to one
+ * channel; ``c*``: cell i of every row belongs to channel i, per-channel
+ * values in arrays indexed by i.  Sums are in double; the outputs are
+ * affine in x (and dy) with per-channel coefficients computed in double,
+ * then applied in the dtype, as a float32 kernel would. */
+typedef struct {
+    double (*rsum)(const BnSpan *s);
+    double (*rsq)(const BnSpan *s, double mean);
+    void (*raffine)(const BnSpan *s, double a, double b);
+    void (*rgsum)(const BnSpan *s, double mean, double *sums);
+    void (*rgout)(const BnSpan *s, const double *coef);
+    void (*csum)(const BnSpan *s, double *acc);
+    void (*csq)(const BnSpan *s, const double *mean, double *acc);
+    void (*caffine)(const BnSpan *s, const void *a, const void *b);
+    void (*cgsum)(const BnSpan *s, const double *mean, double *s_dy, double *s_dyd,
                   double *s_d);
-    void (*cgout)(const char *x, const char *dy, char *out, npy_intp n, npy_intp sx,
-                  npy_intp sdy, npy_intp so, const double *mean, const double *alpha,
-                  const double *beta, const double *gamma);
-} BnRows;
+    void (*cgout)(const BnSpan *s, const void *alpha, const void *beta,
+                  const void *gamma);
+} BnKernels;
 
-/* Eight independent sums per row, so that the loops vectorize without
- * reassociating any one sum. */
-#define BN_LANES 8
-#define BN_FOLD(a) \
-    ((((a)[0] + (a)[1]) + ((a)[2] + (a)[3])) + (((a)[4] + (a)[5]) + ((a)[6] + (a)[7])))
+/* Independent partial sums per channel: enough to hide the adds' latency,
+ * without reassociating any one of them (the order is fixed, so results do
+ * not depend on the thread count). */
+#define BN_LANES 32
+#define BN_GLANES 16
+/* Rows a channel-inner kernel adds up before touching its sums. */
+#define BN_ROWS_AT_ONCE 4
 
-#define BN_ROW_KERNELS(T)                                                            \
-    static RT_HOT double bn_rsum_##T(const char *p, npy_intp n, npy_intp sx)         \
+static double bn_fold(double *a, int n)
+{
+    int w, k;
+    for (w = n / 2; w >= 1; w /= 2)
+        for (k = 0; k < w; k++) a[k] += a[k + w];
+    return a[0];
+}
+
+#define BN_ROW(s, i, r) ((s)->x + (r) * (s)->rs[0] + (i) * (s)->es[0])
+
+/* Ask early for the start of row r + 1 of array ``a`` of the span: rows far
+ * apart each start on a page the hardware prefetcher has not seen yet. */
+#define BN_PREFETCH_BYTES 1024
+static inline void bn_prefetch_next(const BnSpan *s, int a, npy_intp r)
+{
+    const char *base = a == 0 ? s->x : a == 1 ? s->dy : s->out;
+    const char *p;
+    npy_intp o, bytes = s->n * (s->es[a] < 0 ? -s->es[a] : s->es[a]);
+    if (r + 1 >= s->rows || s->es[a] <= 0) return;
+    p = base + (r + 1) * s->rs[a];
+    if (bytes > BN_PREFETCH_BYTES) bytes = BN_PREFETCH_BYTES;
+    for (o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, a == 2);
+}
+
+#define BN_KERNELS(T)                                                                \
+    static RT_HOT double bn_rsum_##T(const BnSpan *s)                                \
     {                                                                                \
         double acc[BN_LANES] = {0};                                                  \
-        npy_intp i = 0;                                                              \
+        npy_intp r, i, n = s->n, ex = s->es[0];                                      \
         int k;                                                                       \
-        if (sx == (npy_intp)sizeof(T)) {                                             \
-            const T *restrict x = (const T *)p;                                      \
-            for (; i + BN_LANES <= n; i += BN_LANES)                                 \
-                for (k = 0; k < BN_LANES; k++) acc[k] += (double)x[i + k];           \
-            for (; i < n; i++) acc[0] += (double)x[i];                               \
-        } else {                                                                     \
-            for (; i < n; i++) acc[i & 7] += (double)*(const T *)(p + i * sx);       \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0];                                     \
+            bn_prefetch_next(s, 0, r);                                               \
+            i = 0;                                                                   \
+            if (ex == (npy_intp)sizeof(T)) {                                         \
+                const T *restrict x = (const T *)p;                                  \
+                for (; i + BN_LANES <= n; i += BN_LANES)                             \
+                    for (k = 0; k < BN_LANES; k++) acc[k] += (double)x[i + k];       \
+            }                                                                        \
+            for (; i < n; i++) acc[i % BN_LANES] += (double)*(const T *)(p + i * ex); \
         }                                                                            \
-        return BN_FOLD(acc);                                                         \
+        return bn_fold(acc, BN_LANES);                                               \
     }                                                                                \
-    static RT_HOT double bn_rsq_##T(const char *p, npy_intp n, npy_intp sx,          \
-                                    double mean)                                     \
+    static RT_HOT double bn_rsq_##T(const BnSpan *s, double mean)                    \
     {                                                                                \
         double acc[BN_LANES] = {0};                                                  \
-        npy_intp i = 0;                                                              \
+        npy_intp r, i, n = s->n, ex = s->es[0];                                      \
         int k;                                                                       \
-        if (sx == (npy_intp)sizeof(T)) {                                             \
-            const T *restrict x = (const T *)p;                                      \
-            for (; i + BN_LANES <= n; i += BN_LANES)                                 \
-                for (k = 0; k < BN_LANES; k++) {                                     \
-                    double d = (double)x[i + k] - mean;                              \
-                    acc[k] += d * d;                                                 \
-                }                                                                    \
-            for (; i < n; i++) {                                                     \
-                double d = (double)x[i] - mean;                                      \
-                acc[0] += d * d;                                                     \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0];                                     \
+            bn_prefetch_next(s, 0, r);                                               \
+            i = 0;                                                                   \
+            if (ex == (npy_intp)sizeof(T)) {                                         \
+                const T *restrict x = (const T *)p;                                  \
+                for (; i + BN_LANES <= n; i += BN_LANES)                             \
+                    for (k = 0; k < BN_LANES; k++) {                                 \
+                        double d = (double)x[i + k] - mean;                          \
+                        acc[k] += d * d;                                             \
+                    }                                                                \
             }                                                                        \
-        } else {                                                                     \
             for (; i < n; i++) {                                                     \
-                double d = (double)*(const T *)(p + i * sx) - mean;                  \
-                acc[i & 7] += d * d;                                                 \
+                double d = (double)*(const T *)(p + i * ex) - mean;                  \
+                acc[i % BN_LANES] += d * d;                                          \
             }                                                                        \
         }                                                                            \
-        return BN_FOLD(acc);                                                         \
+        return bn_fold(acc, BN_LANES);                                               \
     }                                                                                \
-    static RT_HOT void bn_raffine_##T(const char *p, char *q, npy_intp n,            \
-                                      npy_intp sx, npy_intp so, double mean,         \
-                                      double a, double b)                            \
+    /* out = x a + b, in T. */                                                      \
+    static RT_HOT void bn_raffine_##T(const BnSpan *s, double a, double b)           \
     {                                                                                \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T) && so == (npy_intp)sizeof(T)) {                \
-            const T *restrict x = (const T *)p;                                      \
-            T *restrict out = (T *)q;                                                \
-            for (i = 0; i < n; i++) out[i] = (T)(((double)x[i] - mean) * a + b);     \
-        } else {                                                                     \
-            for (i = 0; i < n; i++)                                                  \
-                *(T *)(q + i * so) =                                                 \
-                    (T)(((double)*(const T *)(p + i * sx) - mean) * a + b);          \
+        npy_intp r, i, n = s->n, ex = s->es[0], eo = s->es[2];                       \
+        T at = (T)a, bt = (T)b;                                                      \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0];                                     \
+            char *q = s->out + r * s->rs[2];                                         \
+            bn_prefetch_next(s, 0, r);                                               \
+            bn_prefetch_next(s, 2, r);                                               \
+            if (ex == (npy_intp)sizeof(T) && eo == (npy_intp)sizeof(T)) {            \
+                const T *restrict x = (const T *)p;                                  \
+                T *restrict out = (T *)q;                                            \
+                for (i = 0; i < n; i++) out[i] = x[i] * at + bt;                     \
+            } else {                                                                 \
+                for (i = 0; i < n; i++)                                              \
+                    *(T *)(q + i * eo) = *(const T *)(p + i * ex) * at + bt;         \
+            }                                                                        \
         }                                                                            \
     }                                                                                \
     /* sums[0..2] += the sums of dy, dy (x - mean) and x - mean. */                 \
-    static RT_HOT void bn_rgsum_##T(const char *p, const char *g, npy_intp n,        \
-                                    npy_intp sx, npy_intp sdy, double mean,          \
-                                    double *sums)                                    \
+    static RT_HOT void bn_rgsum_##T(const BnSpan *s, double mean, double *sums)      \
     {                                                                                \
-        double a0[BN_LANES] = {0}, a1[BN_LANES] = {0}, a2[BN_LANES] = {0};           \
-        npy_intp i = 0;                                                              \
+        double a0[BN_GLANES] = {0}, a1[BN_GLANES] = {0}, a2[BN_GLANES] = {0};        \
+        npy_intp r, i, n = s->n, ex = s->es[0], eg = s->es[1];                       \
         int k;                                                                       \
-        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T)) {               \
-            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
-            for (; i + BN_LANES <= n; i += BN_LANES)                                 \
-                for (k = 0; k < BN_LANES; k++) {                                     \
-                    double d = (double)x[i + k] - mean, v = (double)dy[i + k];       \
-                    a0[k] += v;                                                      \
-                    a1[k] += v * d;                                                  \
-                    a2[k] += d;                                                      \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0], *g = s->dy + r * s->rs[1];          \
+            bn_prefetch_next(s, 0, r);                                               \
+            bn_prefetch_next(s, 1, r);                                               \
+            i = 0;                                                                   \
+            if (ex == (npy_intp)sizeof(T) && eg == (npy_intp)sizeof(T)) {            \
+                const T *restrict x = (const T *)p, *restrict dy = (const T *)g;     \
+                for (; i + BN_GLANES <= n; i += BN_GLANES) {                         \
+                    /* One loop per sum: GCC vectorizes these, not the fused. */    \
+                    double d[BN_GLANES], v[BN_GLANES];                               \
+                    for (k = 0; k < BN_GLANES; k++) {                                \
+                        d[k] = (double)x[i + k] - mean;                              \
+                        v[k] = (double)dy[i + k];                                    \
+                    }                                                                \
+                    for (k = 0; k < BN_GLANES; k++) a0[k] += v[k];                   \
+                    for (k = 0; k < BN_GLANES; k++) a1[k] += v[k] * d[k];            \
+                    for (k = 0; k < BN_GLANES; k++) a2[k] += d[k];                   \
                 }                                                                    \
+            }                                                                        \
+            for (; i < n; i++) {                                                     \
+                double d = (double)*(const T *)(p + i * ex) - mean;                  \
+                double v = (double)*(const T *)(g + i * eg);                         \
+                a0[i % BN_GLANES] += v;                                              \
+                a1[i % BN_GLANES] += v * d;                                          \
+                a2[i % BN_GLANES] += d;                                              \
+            }                                                                        \
         }                                                                            \
-        for (; i < n; i++) {                                                         \
-            double d = (double)*(const T *)(p + i * sx) - mean;                      \
-            double v = (double)*(const T *)(g + i * sdy);                            \
-            a0[i & 7] += v;                                                          \
-            a1[i & 7] += v * d;                                                      \
-            a2[i & 7] += d;                                                          \
-        }                                                                            \
-        sums[0] += BN_FOLD(a0);                                                      \
-        sums[1] += BN_FOLD(a1);                                                      \
-        sums[2] += BN_FOLD(a2);                                                      \
+        sums[0] += bn_fold(a0, BN_GLANES);                                           \
+        sums[1] += bn_fold(a1, BN_GLANES);                                           \
+        sums[2] += bn_fold(a2, BN_GLANES);                                           \
     }                                                                                \
-    /* out = dy coef[0] + (x - mean) coef[1] + coef[2]. */                          \
-    static RT_HOT void bn_rgout_##T(const char *p, const char *g, char *q,           \
-                                    npy_intp n, npy_intp sx, npy_intp sdy,           \
-                                    npy_intp so, double mean, const double *coef)    \
+    /* out = dy coef[0] + x coef[1] + coef[2], in T. */                            \
+    static RT_HOT void bn_rgout_##T(const BnSpan *s, const double *coef)             \
     {                                                                                \
-        double al = coef[0], be = coef[1], ga = coef[2];                             \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T) &&               \
-            so == (npy_intp)sizeof(T)) {                                             \
-            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
-            T *restrict out = (T *)q;                                                \
-            for (i = 0; i < n; i++)                                                  \
-                out[i] = (T)((double)dy[i] * al + ((double)x[i] - mean) * be + ga);  \
-        } else {                                                                     \
-            for (i = 0; i < n; i++) {                                                \
-                double d = (double)*(const T *)(p + i * sx) - mean;                  \
-                double v = (double)*(const T *)(g + i * sdy);                        \
-                *(T *)(q + i * so) = (T)(v * al + d * be + ga);                      \
+        T al = (T)coef[0], be = (T)coef[1], ga = (T)coef[2];                         \
+        npy_intp r, i, n = s->n, ex = s->es[0], eg = s->es[1], eo = s->es[2];        \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0], *g = s->dy + r * s->rs[1];          \
+            char *q = s->out + r * s->rs[2];                                         \
+            bn_prefetch_next(s, 0, r);                                               \
+            bn_prefetch_next(s, 1, r);                                               \
+            bn_prefetch_next(s, 2, r);                                               \
+            if (ex == (npy_intp)sizeof(T) && eg == (npy_intp)sizeof(T) &&            \
+                eo == (npy_intp)sizeof(T)) {                                         \
+                const T *restrict x = (const T *)p, *restrict dy = (const T *)g;     \
+                T *restrict out = (T *)q;                                            \
+                for (i = 0; i < n; i++) out[i] = dy[i] * al + x[i] * be + ga;        \
+            } else {                                                                 \
+                for (i = 0; i < n; i++)                                              \
+                    *(T *)(q + i * eo) = *(const T *)(g + i * eg) * al +             \
+                                         *(const T *)(p + i * ex) * be + ga;         \
             }                                                                        \
         }                                                                            \
     }                                                                                \
-    static RT_HOT void bn_csum_##T(const char *p, npy_intp n, npy_intp sx,           \
-                                   double *restrict acc)                             \
+    static RT_HOT void bn_csum_##T(const BnSpan *s, double *restrict acc)            \
     {                                                                                \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T)) {                                             \
-            const T *restrict x = (const T *)p;                                      \
-            for (i = 0; i < n; i++) acc[i] += (double)x[i];                          \
-        } else {                                                                     \
-            for (i = 0; i < n; i++) acc[i] += (double)*(const T *)(p + i * sx);      \
-        }                                                                            \
+        npy_intp r = 0, i, n = s->n, ex = s->es[0];                                  \
+        if (ex == (npy_intp)sizeof(T))                                               \
+            for (; r + BN_ROWS_AT_ONCE <= s->rows; r += BN_ROWS_AT_ONCE) {           \
+                const T *restrict x0 = (const T *)BN_ROW(s, 0, r);                   \
+                const T *restrict x1 = (const T *)BN_ROW(s, 0, r + 1);               \
+                const T *restrict x2 = (const T *)BN_ROW(s, 0, r + 2);               \
+                const T *restrict x3 = (const T *)BN_ROW(s, 0, r + 3);               \
+                for (i = 0; i < n; i++)                                              \
+                    acc[i] += ((double)x0[i] + (double)x1[i]) +                      \
+                              ((double)x2[i] + (double)x3[i]);                       \
+            }                                                                        \
+        for (; r < s->rows; r++)                                                     \
+            for (i = 0; i < n; i++) acc[i] += (double)*(const T *)BN_ROW(s, i, r);   \
     }                                                                                \
-    static RT_HOT void bn_csq_##T(const char *p, npy_intp n, npy_intp sx,            \
-                                  const double *restrict mean, double *restrict acc) \
+    static RT_HOT void bn_csq_##T(const BnSpan *s, const double *restrict mean,      \
+                                  double *restrict acc)                              \
     {                                                                                \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T)) {                                             \
-            const T *restrict x = (const T *)p;                                      \
+        npy_intp r = 0, i, n = s->n, ex = s->es[0];                                  \
+        if (ex == (npy_intp)sizeof(T))                                               \
+            for (; r + BN_ROWS_AT_ONCE <= s->rows; r += BN_ROWS_AT_ONCE) {           \
+                const T *restrict x0 = (const T *)BN_ROW(s, 0, r);                   \
+                const T *restrict x1 = (const T *)BN_ROW(s, 0, r + 1);               \
+                const T *restrict x2 = (const T *)BN_ROW(s, 0, r + 2);               \
+                const T *restrict x3 = (const T *)BN_ROW(s, 0, r + 3);               \
+                for (i = 0; i < n; i++) {                                            \
+                    double d0 = (double)x0[i] - mean[i], d1 = (double)x1[i] - mean[i]; \
+                    double d2 = (double)x2[i] - mean[i], d3 = (double)x3[i] - mean[i]; \
+                    acc[i] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3);             \
+                }                                                                    \
+            }                                                                        \
+        for (; r < s->rows; r++)                                                     \
             for (i = 0; i < n; i++) {                                                \
-                double d = (double)x[i] - mean[i];                                   \
+                double d = (double)*(const T *)BN_ROW(s, i, r) - mean[i];            \
                 acc[i] += d * d;                                                     \
             }                                                                        \
-        } else {                                                                     \
-            for (i = 0; i < n; i++) {                                                \
-                double d = (double)*(const T *)(p + i * sx) - mean[i];               \
-                acc[i] += d * d;                                                     \
+    }                                                                                \
+    /* out = x a + b, in T; a and b are arrays of T. */                           \
+    static RT_HOT void bn_caffine_##T(const BnSpan *s, const void *ta, const void *tb) \
+    {                                                                                \
+        const T *restrict a = (const T *)ta, *restrict b = (const T *)tb;            \
+        npy_intp r, i, n = s->n, ex = s->es[0], eo = s->es[2];                       \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0];                                     \
+            char *q = s->out + r * s->rs[2];                                         \
+            if (ex == (npy_intp)sizeof(T) && eo == (npy_intp)sizeof(T)) {            \
+                const T *restrict x = (const T *)p;                                  \
+                T *restrict out = (T *)q;                                            \
+                for (i = 0; i < n; i++) out[i] = x[i] * a[i] + b[i];                 \
+            } else {                                                                 \
+                for (i = 0; i < n; i++)                                              \
+                    *(T *)(q + i * eo) = *(const T *)(p + i * ex) * a[i] + b[i];     \
             }                                                                        \
         }                                                                            \
     }                                                                                \
-    static RT_HOT void bn_caffine_##T(const char *p, char *q, npy_intp n,            \
-                                      npy_intp sx, npy_intp so,                      \
-                                      const double *restrict mean,                   \
-                                      const double *restrict a,                      \
-                                      const double *restrict b)                      \
-    {                                                                                \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T) && so == (npy_intp)sizeof(T)) {                \
-            const T *restrict x = (const T *)p;                                      \
-            T *restrict out = (T *)q;                                                \
-            for (i = 0; i < n; i++)                                                  \
-                out[i] = (T)(((double)x[i] - mean[i]) * a[i] + b[i]);                \
-        } else {                                                                     \
-            for (i = 0; i < n; i++)                                                  \
-                *(T *)(q + i * so) =                                                 \
-                    (T)(((double)*(const T *)(p + i * sx) - mean[i]) * a[i] + b[i]); \
-        }                                                                            \
-    }                                                                                \
-    static RT_HOT void bn_cgsum_##T(const char *p, const char *g, npy_intp n,        \
-                                    npy_intp sx, npy_intp sdy,                       \
-                                    const double *restrict mean,                     \
+    static RT_HOT void bn_cgsum_##T(const BnSpan *s, const double *restrict mean,    \
                                     double *restrict s_dy, double *restrict s_dyd,   \
                                     double *restrict s_d)                            \
     {                                                                                \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T)) {               \
-            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
+        npy_intp r = 0, i, n = s->n, ex = s->es[0], eg = s->es[1];                   \
+        if (ex == (npy_intp)sizeof(T) && eg == (npy_intp)sizeof(T))                  \
+            for (; r + BN_ROWS_AT_ONCE <= s->rows; r += BN_ROWS_AT_ONCE) {           \
+                const char *p = s->x + r * s->rs[0], *g = s->dy + r * s->rs[1];      \
+                const T *restrict x0 = (const T *)p;                                 \
+                const T *restrict x1 = (const T *)(p + s->rs[0]);                    \
+                const T *restrict x2 = (const T *)(p + 2 * s->rs[0]);                \
+                const T *restrict x3 = (const T *)(p + 3 * s->rs[0]);                \
+                const T *restrict g0 = (const T *)g;                                 \
+                const T *restrict g1 = (const T *)(g + s->rs[1]);                    \
+                const T *restrict g2 = (const T *)(g + 2 * s->rs[1]);                \
+                const T *restrict g3 = (const T *)(g + 3 * s->rs[1]);                \
+                for (i = 0; i < n; i++) {                                            \
+                    double d0 = (double)x0[i] - mean[i], d1 = (double)x1[i] - mean[i]; \
+                    double d2 = (double)x2[i] - mean[i], d3 = (double)x3[i] - mean[i]; \
+                    double v0 = g0[i], v1 = g1[i], v2 = g2[i], v3 = g3[i];           \
+                    s_dy[i] += (v0 + v1) + (v2 + v3);                                \
+                    s_dyd[i] += (v0 * d0 + v1 * d1) + (v2 * d2 + v3 * d3);           \
+                    s_d[i] += (d0 + d1) + (d2 + d3);                                 \
+                }                                                                    \
+            }                                                                        \
+        for (; r < s->rows; r++)                                                     \
             for (i = 0; i < n; i++) {                                                \
-                double d = (double)x[i] - mean[i], v = (double)dy[i];                \
+                double d = (double)*(const T *)BN_ROW(s, i, r) - mean[i];            \
+                double v = (double)*(const T *)(s->dy + r * s->rs[1] + i * eg);      \
                 s_dy[i] += v;                                                        \
                 s_dyd[i] += v * d;                                                   \
                 s_d[i] += d;                                                         \
             }                                                                        \
-        } else {                                                                     \
-            for (i = 0; i < n; i++) {                                                \
-                double d = (double)*(const T *)(p + i * sx) - mean[i];               \
-                double v = (double)*(const T *)(g + i * sdy);                        \
-                s_dy[i] += v;                                                        \
-                s_dyd[i] += v * d;                                                   \
-                s_d[i] += d;                                                         \
-            }                                                                        \
-        }                                                                            \
     }                                                                                \
-    static RT_HOT void bn_cgout_##T(const char *p, const char *g, char *q,           \
-                                    npy_intp n, npy_intp sx, npy_intp sdy,           \
-                                    npy_intp so, const double *restrict mean,        \
-                                    const double *restrict al,                       \
-                                    const double *restrict be,                       \
-                                    const double *restrict ga)                       \
+    /* out = dy al + x be + ga, in T; arrays of T. */                              \
+    static RT_HOT void bn_cgout_##T(const BnSpan *s, const void *tal, const void *tbe, \
+                                    const void *tga)                                 \
     {                                                                                \
-        npy_intp i;                                                                  \
-        if (sx == (npy_intp)sizeof(T) && sdy == (npy_intp)sizeof(T) &&               \
-            so == (npy_intp)sizeof(T)) {                                             \
-            const T *restrict x = (const T *)p, *restrict dy = (const T *)g;         \
-            T *restrict out = (T *)q;                                                \
-            for (i = 0; i < n; i++)                                                  \
-                out[i] = (T)((double)dy[i] * al[i] + ((double)x[i] - mean[i]) * be[i] \
-                             + ga[i]);                                               \
-        } else {                                                                     \
-            for (i = 0; i < n; i++) {                                                \
-                double d = (double)*(const T *)(p + i * sx) - mean[i];               \
-                double v = (double)*(const T *)(g + i * sdy);                        \
-                *(T *)(q + i * so) = (T)(v * al[i] + d * be[i] + ga[i]);             \
+        const T *restrict al = (const T *)tal, *restrict be = (const T *)tbe;        \
+        const T *restrict ga = (const T *)tga;                                       \
+        npy_intp r, i, n = s->n, ex = s->es[0], eg = s->es[1], eo = s->es[2];        \
+        for (r = 0; r < s->rows; r++) {                                              \
+            const char *p = s->x + r * s->rs[0], *g = s->dy + r * s->rs[1];          \
+            char *q = s->out + r * s->rs[2];                                         \
+            if (ex == (npy_intp)sizeof(T) && eg == (npy_intp)sizeof(T) &&            \
+                eo == (npy_intp)sizeof(T)) {                                         \
+                const T *restrict x = (const T *)p, *restrict dy = (const T *)g;     \
+                T *restrict out = (T *)q;                                            \
+                for (i = 0; i < n; i++) out[i] = dy[i] * al[i] + x[i] * be[i] + ga[i]; \
+            } else {                                                                 \
+                for (i = 0; i < n; i++)                                              \
+                    *(T *)(q + i * eo) = *(const T *)(g + i * eg) * al[i] +          \
+                                         *(const T *)(p + i * ex) * be[i] + ga[i];   \
             }                                                                        \
         }                                                                            \
     }                                                                                \
-    static const BnRows bn_rows_##T = {bn_rsum_##T,  bn_rsq_##T,  bn_raffine_##T,    \
-                                       bn_rgsum_##T, bn_rgout_##T, bn_csum_##T,      \
-                                       bn_csq_##T,   bn_caffine_##T, bn_cgsum_##T,   \
-                                       bn_cgout_##T};
+    static const BnKernels bn_kernels_##T = {                                        \
+        bn_rsum_##T, bn_rsq_##T,  bn_raffine_##T, bn_rgsum_##T, bn_rgout_##T,        \
+        bn_csum_##T, bn_csq_##T, bn_caffine_##T, bn_cgsum_##T, bn_cgout_##T};
 
-BN_ROW_KERNELS(float)
-BN_ROW_KERNELS(double)
+BN_KERNELS(float)
+BN_KERNELS(double)
 
 enum { BN_KIND_TRAIN, BN_KIND_INFERENCE, BN_KIND_GRAD };
 
@@ -287,32 +353,52 @@ enum { V_SCALE, V_BIAS, V_MEAN, V_VAR, V_INVSTD, V_GSCALE = V_VAR, V_GBIAS = V_I
 
 typedef struct {
     int kind;
-    const BnRows *k;
+    const BnKernels *k;
     double eps;
     npy_intp m, C; /* cells per channel, channels */
     char *base[3]; /* x, dy, out */
     BnAxis inner;
     int inner_reduced;
-    int nr, nk; /* row axes (reduced but the inner one), unit axes (kept but it) */
+    /* Row axes: the reduced axes but the inner one; the last is walked by
+     * the kernels (a span's rows), the others (``nr``) by a cursor. */
+    BnAxis run;
+    int nr, nk; /* outer row axes, unit axes (kept axes but the inner one) */
     BnAxis rows[MAX_DIMS], kept[MAX_DIMS];
-    npy_intp R;       /* rows per unit */
+    npy_intp spans;   /* spans per unit */
     npy_intp block, nblocks; /* channels per block along a kept inner axis */
     npy_intp units;
     double *v[V_COUNT];
     atomic_llong next;
 } BnJob;
 
-/* Offsets of the current row of a unit, stepping through the row axes. */
+/* The spans of a unit, stepping through the outer row axes. */
 typedef struct {
     npy_intp idx[MAX_DIMS];
     npy_intp off[3];
+    BnSpan span;
 } BnCursor;
 
-static inline void bn_cursor_start(BnCursor *c, const BnJob *j, const npy_intp *off)
+static inline void bn_cursor_start(BnCursor *c, const BnJob *j, const npy_intp *off,
+                                   npy_intp n)
 {
     int a;
     for (a = 0; a < j->nr; a++) c->idx[a] = 0;
-    for (a = 0; a < 3; a++) c->off[a] = off[a];
+    for (a = 0; a < 3; a++) {
+        c->off[a] = off[a];
+        c->span.rs[a] = j->run.st[a];
+        c->span.es[a] = j->inner.st[a];
+    }
+    c->span.rows = j->run.dim;
+    c->span.n = n;
+}
+
+/* The cursor's span (pointers at its current offsets). */
+static inline const BnSpan *bn_span(BnCursor *c, const BnJob *j)
+{
+    c->span.x = j->base[BN_X] + c->off[BN_X];
+    c->span.dy = j->base[BN_DY] != NULL ? j->base[BN_DY] + c->off[BN_DY] : NULL;
+    c->span.out = j->base[BN_OUT] + c->off[BN_OUT];
+    return &c->span;
 }
 
 static inline void bn_cursor_next(BnCursor *c, const BnJob *j)
@@ -329,65 +415,69 @@ static inline void bn_cursor_next(BnCursor *c, const BnJob *j)
     }
 }
 
-#define BN_FOR_ROWS(j, start, cur)                                          \
-    for (npy_intp r_ = (bn_cursor_start(&(cur), (j), (start)), 0); r_ < (j)->R; \
+#define BN_FOR_SPANS(j, start, n, cur)                                                \
+    for (npy_intp r_ = (bn_cursor_start(&(cur), (j), (start), (n)), 0); r_ < (j)->spans; \
          r_++, bn_cursor_next(&(cur), (j)))
-
-#define BN_AT(j, cur, s) ((j)->base[s] + (cur).off[s])
 
 /* One channel, the innermost axis being reduced. */
 static void bn_channel(BnJob *j, npy_intp c, const npy_intp *start)
 {
-    const BnRows *k = j->k;
-    npy_intp L = j->inner.dim, sx = j->inner.st[BN_X], sdy = j->inner.st[BN_DY];
-    npy_intp so = j->inner.st[BN_OUT];
+    const BnKernels *k = j->k;
+    npy_intp L = j->inner.dim;
     double m = (double)j->m, **v = j->v;
     BnCursor cur;
     if (j->kind == BN_KIND_INFERENCE) {
         double a = v[V_SCALE][c] / sqrt(v[V_VAR][c] + j->eps);
-        BN_FOR_ROWS(j, start, cur)
-        k->raffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), L, sx, so, v[V_MEAN][c],
-                   a, v[V_BIAS][c]);
+        double b = v[V_BIAS][c] - v[V_MEAN][c] * a;
+        BN_FOR_SPANS(j, start, L, cur) k->raffine(bn_span(&cur, j), a, b);
     } else if (j->kind == BN_KIND_TRAIN) {
-        double s = 0.0, q = 0.0, mean, var, invstd;
-        BN_FOR_ROWS(j, start, cur) s += k->rsum(BN_AT(j, cur, BN_X), L, sx);
+        double s = 0.0, q = 0.0, mean, var, invstd, a;
+        BN_FOR_SPANS(j, start, L, cur) s += k->rsum(bn_span(&cur, j));
         mean = s / m;
-        BN_FOR_ROWS(j, start, cur) q += k->rsq(BN_AT(j, cur, BN_X), L, sx, mean);
+        BN_FOR_SPANS(j, start, L, cur) q += k->rsq(bn_span(&cur, j), mean);
         var = q / m;
         invstd = 1.0 / sqrt(var + j->eps);
-        BN_FOR_ROWS(j, start, cur)
-        k->raffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), L, sx, so, mean,
-                   v[V_SCALE][c] * invstd, v[V_BIAS][c]);
+        a = v[V_SCALE][c] * invstd;
+        BN_FOR_SPANS(j, start, L, cur)
+        k->raffine(bn_span(&cur, j), a, v[V_BIAS][c] - mean * a);
         v[V_MEAN][c] = mean;
         v[V_VAR][c] = var;
         v[V_INVSTD][c] = invstd;
     } else {
         double sums[3] = {0.0, 0.0, 0.0}, coef[3], mean = v[V_MEAN][c];
-        double inv = v[V_INVSTD][c], scale = v[V_SCALE][c], inv3, kk;
-        BN_FOR_ROWS(j, start, cur)
-        k->rgsum(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), L, sx, sdy, mean, sums);
-        inv3 = inv * inv * inv;
-        kk = sums[1] / m * inv3;
+        double inv = v[V_INVSTD][c], scale = v[V_SCALE][c], kk;
+        BN_FOR_SPANS(j, start, L, cur) k->rgsum(bn_span(&cur, j), mean, sums);
+        kk = sums[1] / m * (inv * inv * inv);
+        /* gx = scale (dy inv - (x - mean) kk - mean of those over the channel) */
         coef[0] = scale * inv;
         coef[1] = -scale * kk;
-        coef[2] = -scale * (inv * sums[0] / m - sums[2] / m * kk);
-        BN_FOR_ROWS(j, start, cur)
-        k->rgout(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), BN_AT(j, cur, BN_OUT), L, sx,
-                 sdy, so, mean, coef);
+        coef[2] = -scale * (inv * sums[0] / m - sums[2] / m * kk) - mean * coef[1];
+        BN_FOR_SPANS(j, start, L, cur) k->rgout(bn_span(&cur, j), coef);
         v[V_GSCALE][c] = inv * sums[1];
         v[V_GBIAS][c] = sums[0];
     }
 }
 
+/* ``n`` doubles of ``src`` as the job's dtype into ``dst``. */
+static void bn_as_dtype(const BnJob *j, const double *src, void *dst, npy_intp n)
+{
+    npy_intp i;
+    if (j->k == &bn_kernels_float)
+        for (i = 0; i < n; i++) ((float *)dst)[i] = (float)src[i];
+    else
+        memcpy(dst, src, (size_t)n * sizeof(double));
+}
+
 /* The n channels c0, c0 + cs, ... of a block, the innermost axis being kept. */
 static void bn_block(BnJob *j, npy_intp c0, npy_intp n, const npy_intp *start)
 {
-    const BnRows *k = j->k;
-    npy_intp sx = j->inner.st[BN_X], sdy = j->inner.st[BN_DY], so = j->inner.st[BN_OUT];
+    const BnKernels *k = j->k;
     npy_intp cs = j->inner.st[BN_CHAN], i;
     double m = (double)j->m, **v = j->v;
     double mean[BN_BLOCK], a[BN_BLOCK], b[BN_BLOCK], s0[BN_BLOCK], s1[BN_BLOCK],
         s2[BN_BLOCK];
+    /* The coefficients in the dtype (doubles hold either). */
+    double ta[BN_BLOCK], tb[BN_BLOCK], tg[BN_BLOCK];
     BnCursor cur;
     for (i = 0; i < n; i++) {
         s0[i] = s1[i] = s2[i] = 0.0;
@@ -397,42 +487,44 @@ static void bn_block(BnJob *j, npy_intp c0, npy_intp n, const npy_intp *start)
         for (i = 0; i < n; i++) {
             npy_intp c = c0 + i * cs;
             a[i] = v[V_SCALE][c] / sqrt(v[V_VAR][c] + j->eps);
-            b[i] = v[V_BIAS][c];
+            b[i] = v[V_BIAS][c] - mean[i] * a[i];
         }
-        BN_FOR_ROWS(j, start, cur)
-        k->caffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), n, sx, so, mean, a, b);
+        bn_as_dtype(j, a, ta, n);
+        bn_as_dtype(j, b, tb, n);
+        BN_FOR_SPANS(j, start, n, cur) k->caffine(bn_span(&cur, j), ta, tb);
     } else if (j->kind == BN_KIND_TRAIN) {
-        BN_FOR_ROWS(j, start, cur) k->csum(BN_AT(j, cur, BN_X), n, sx, s0);
+        BN_FOR_SPANS(j, start, n, cur) k->csum(bn_span(&cur, j), s0);
         for (i = 0; i < n; i++) mean[i] = s0[i] / m;
-        BN_FOR_ROWS(j, start, cur) k->csq(BN_AT(j, cur, BN_X), n, sx, mean, s1);
+        BN_FOR_SPANS(j, start, n, cur) k->csq(bn_span(&cur, j), mean, s1);
         for (i = 0; i < n; i++) {
             npy_intp c = c0 + i * cs;
             double var = s1[i] / m, invstd = 1.0 / sqrt(var + j->eps);
             a[i] = v[V_SCALE][c] * invstd;
-            b[i] = v[V_BIAS][c];
+            b[i] = v[V_BIAS][c] - mean[i] * a[i];
             v[V_MEAN][c] = mean[i];
             v[V_VAR][c] = var;
             v[V_INVSTD][c] = invstd;
         }
-        BN_FOR_ROWS(j, start, cur)
-        k->caffine(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_OUT), n, sx, so, mean, a, b);
+        bn_as_dtype(j, a, ta, n);
+        bn_as_dtype(j, b, tb, n);
+        BN_FOR_SPANS(j, start, n, cur) k->caffine(bn_span(&cur, j), ta, tb);
     } else {
         double ga[BN_BLOCK];
-        BN_FOR_ROWS(j, start, cur)
-        k->cgsum(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), n, sx, sdy, mean, s0, s1, s2);
+        BN_FOR_SPANS(j, start, n, cur) k->cgsum(bn_span(&cur, j), mean, s0, s1, s2);
         for (i = 0; i < n; i++) {
             npy_intp c = c0 + i * cs;
             double inv = v[V_INVSTD][c], scale = v[V_SCALE][c];
             double kk = s1[i] / m * (inv * inv * inv);
             a[i] = scale * inv;
             b[i] = -scale * kk;
-            ga[i] = -scale * (inv * s0[i] / m - s2[i] / m * kk);
+            ga[i] = -scale * (inv * s0[i] / m - s2[i] / m * kk) - mean[i] * b[i];
             v[V_GSCALE][c] = inv * s1[i];
             v[V_GBIAS][c] = s0[i];
         }
-        BN_FOR_ROWS(j, start, cur)
-        k->cgout(BN_AT(j, cur, BN_X), BN_AT(j, cur, BN_DY), BN_AT(j, cur, BN_OUT), n, sx,
-                 sdy, so, mean, a, b, ga);
+        bn_as_dtype(j, a, ta, n);
+        bn_as_dtype(j, b, tb, n);
+        bn_as_dtype(j, ga, tg, n);
+        BN_FOR_SPANS(j, start, n, cur) k->cgout(bn_span(&cur, j), ta, tb, tg);
     }
 }
 
@@ -608,14 +700,21 @@ static void bn_plan_and_run(BnJob *j, PyArrayObject *x, PyArrayObject *dy,
     j->inner = axes[n - 1];
     j->inner_reduced = j->inner.reduced;
     j->nr = j->nk = 0;
-    j->R = 1;
+    j->spans = 1;
     for (a = 0; a < n - 1; a++) {
         if (axes[a].reduced) {
             j->rows[j->nr++] = axes[a];
-            j->R *= axes[a].dim;
+            j->spans *= axes[a].dim;
         } else {
             j->kept[j->nk++] = axes[a];
         }
+    }
+    /* The last row axis is the kernels' own. */
+    memset(&j->run, 0, sizeof(BnAxis));
+    j->run.dim = 1;
+    if (j->nr > 0) {
+        j->run = j->rows[--j->nr];
+        j->spans /= j->run.dim;
     }
     if (pool.size > 1 && PyArray_SIZE(x) >= BN_PARALLEL_SIZE) parts = pool_ready();
     if (j->inner_reduced) {
@@ -699,7 +798,7 @@ static int run_bn_train(Entry *e)
     /* perform's unbiased variance divides m by m - 1 as Python floats. */
     if (running && j.m == 1) return SLOW;
     j.kind = BN_KIND_TRAIN;
-    j.k = f32 ? &bn_rows_float : &bn_rows_double;
+    j.k = f32 ? &bn_kernels_float : &bn_kernels_double;
     j.C = C;
     buf = bn_buffers(&j, C);
     if (buf == NULL) return -1;
@@ -751,7 +850,7 @@ static int run_bn_inference(Entry *e)
     nd = PyArray_NDIM(x);
     C = bn_channels(x, mask, shape, &j.m);
     j.kind = BN_KIND_INFERENCE;
-    j.k = f32 ? &bn_rows_float : &bn_rows_double;
+    j.k = f32 ? &bn_kernels_float : &bn_kernels_double;
     j.C = C;
     buf = bn_buffers(&j, C);
     if (buf == NULL) return -1;
@@ -790,7 +889,7 @@ static int run_bn_train_grad(Entry *e)
     memset(&j, 0, sizeof(j));
     C = bn_channels(x, mask, shape, &j.m);
     j.kind = BN_KIND_GRAD;
-    j.k = f32 ? &bn_rows_float : &bn_rows_double;
+    j.k = f32 ? &bn_kernels_float : &bn_kernels_double;
     j.C = C;
     buf = bn_buffers(&j, C);
     if (buf == NULL) return -1;
