@@ -103,6 +103,57 @@ static inline void bn_prefetch_next(const BnSpan *s, int a, npy_intp r)
     for (o = 0; o < bytes; o += 64) __builtin_prefetch(p + o, a == 2);
 }
 
+/* The gradient's fused sums along a row in GCC/Clang vectors: GCC's
+ * vectorizer makes poor code of the three interleaved sums.  Other
+ * compilers run the scalar loop (the helper then does nothing). */
+#if defined(__GNUC__)
+typedef double bn_v8d __attribute__((vector_size(64)));
+typedef double bn_v8d_u __attribute__((vector_size(64), aligned(8)));
+typedef float bn_v8f_u __attribute__((vector_size(32), aligned(4)));
+static inline bn_v8d bn_load8_float(const float *p)
+{
+    return __builtin_convertvector(*(const bn_v8f_u *)p, bn_v8d);
+}
+static inline bn_v8d bn_load8_double(const double *p) { return *(const bn_v8d_u *)p; }
+#define BN_RGSUM_VEC(T)                                                               \
+    /* Cells [0, i) of one row into the lanes; returns i. */                         \
+    static inline npy_intp bn_rgsum_vec_##T(const T *x, const T *dy, npy_intp n,     \
+                                            double mean, double *a0, double *a1,     \
+                                            double *a2)                              \
+    {                                                                                \
+        bn_v8d s0[2], s1[2], s2[2], m = {mean, mean, mean, mean, mean, mean, mean,   \
+                                         mean};                                      \
+        npy_intp i = 0;                                                              \
+        int u;                                                                       \
+        memcpy(s0, a0, sizeof(s0));                                                  \
+        memcpy(s1, a1, sizeof(s1));                                                  \
+        memcpy(s2, a2, sizeof(s2));                                                  \
+        for (; i + 16 <= n; i += 16)                                                 \
+            for (u = 0; u < 2; u++) {                                                \
+                bn_v8d d = bn_load8_##T(x + i + 8 * u) - m;                          \
+                bn_v8d v = bn_load8_##T(dy + i + 8 * u);                             \
+                s0[u] += v;                                                          \
+                s1[u] += v * d;                                                      \
+                s2[u] += d;                                                          \
+            }                                                                        \
+        memcpy(a0, s0, sizeof(s0));                                                  \
+        memcpy(a1, s1, sizeof(s1));                                                  \
+        memcpy(a2, s2, sizeof(s2));                                                  \
+        return i;                                                                    \
+    }
+#else
+#define BN_RGSUM_VEC(T)                                                               \
+    static inline npy_intp bn_rgsum_vec_##T(const T *x, const T *dy, npy_intp n,     \
+                                            double mean, double *a0, double *a1,     \
+                                            double *a2)                              \
+    {                                                                                \
+        (void)x, (void)dy, (void)n, (void)mean, (void)a0, (void)a1, (void)a2;        \
+        return 0;                                                                    \
+    }
+#endif
+BN_RGSUM_VEC(float)
+BN_RGSUM_VEC(double)
+
 #define BN_KERNELS(T)                                                                \
     static RT_HOT double bn_rsum_##T(const BnSpan *s)                                \
     {                                                                                \
@@ -171,26 +222,13 @@ static inline void bn_prefetch_next(const BnSpan *s, int a, npy_intp r)
     {                                                                                \
         double a0[BN_GLANES] = {0}, a1[BN_GLANES] = {0}, a2[BN_GLANES] = {0};        \
         npy_intp r, i, n = s->n, ex = s->es[0], eg = s->es[1];                       \
-        int k;                                                                       \
         for (r = 0; r < s->rows; r++) {                                              \
             const char *p = s->x + r * s->rs[0], *g = s->dy + r * s->rs[1];          \
             bn_prefetch_next(s, 0, r);                                               \
             bn_prefetch_next(s, 1, r);                                               \
             i = 0;                                                                   \
-            if (ex == (npy_intp)sizeof(T) && eg == (npy_intp)sizeof(T)) {            \
-                const T *restrict x = (const T *)p, *restrict dy = (const T *)g;     \
-                for (; i + BN_GLANES <= n; i += BN_GLANES) {                         \
-                    /* One loop per sum: GCC vectorizes these, not the fused. */    \
-                    double d[BN_GLANES], v[BN_GLANES];                               \
-                    for (k = 0; k < BN_GLANES; k++) {                                \
-                        d[k] = (double)x[i + k] - mean;                              \
-                        v[k] = (double)dy[i + k];                                    \
-                    }                                                                \
-                    for (k = 0; k < BN_GLANES; k++) a0[k] += v[k];                   \
-                    for (k = 0; k < BN_GLANES; k++) a1[k] += v[k] * d[k];            \
-                    for (k = 0; k < BN_GLANES; k++) a2[k] += d[k];                   \
-                }                                                                    \
-            }                                                                        \
+            if (ex == (npy_intp)sizeof(T) && eg == (npy_intp)sizeof(T))              \
+                i = bn_rgsum_vec_##T((const T *)p, (const T *)g, n, mean, a0, a1, a2); \
             for (; i < n; i++) {                                                     \
                 double d = (double)*(const T *)(p + i * ex) - mean;                  \
                 double v = (double)*(const T *)(g + i * eg);                         \
@@ -347,9 +385,9 @@ BN_KERNELS(double)
 
 enum { BN_KIND_TRAIN, BN_KIND_INFERENCE, BN_KIND_GRAD };
 
-/* Per-channel double arrays of a job. */
-enum { V_SCALE, V_BIAS, V_MEAN, V_VAR, V_INVSTD, V_GSCALE = V_VAR, V_GBIAS = V_INVSTD,
-       V_COUNT };
+/* Per-channel double arrays of a job; V_S0..V_S2 are running sums. */
+enum { V_SCALE, V_BIAS, V_MEAN, V_VAR, V_INVSTD, V_S0, V_S1, V_S2, V_COUNT,
+       V_GSCALE = V_VAR, V_GBIAS = V_INVSTD };
 
 typedef struct {
     int kind;
@@ -359,13 +397,20 @@ typedef struct {
     char *base[3]; /* x, dy, out */
     BnAxis inner;
     int inner_reduced;
-    /* Row axes: the reduced axes but the inner one; the last is walked by
-     * the kernels (a span's rows), the others (``nr``) by a cursor. */
+    /* A kept inner axis: the reduced axes are the row axes, the last walked
+     * by the kernels (a span's rows), the others (``nr``) by a cursor; a
+     * unit is a block along the inner axis at one index of the other kept
+     * axes (``kept``). */
     BnAxis run;
-    int nr, nk; /* outer row axes, unit axes (kept axes but the inner one) */
+    int nr, nk;
     BnAxis rows[MAX_DIMS], kept[MAX_DIMS];
     npy_intp spans;   /* spans per unit */
     npy_intp block, nblocks; /* channels per block along a kept inner axis */
+    /* A reduced inner axis: the walk goes through every other axis in
+     * memory order (``outer``, a trailing reduced one being ``run``); a
+     * unit is a range of the outermost kept axis (``split``, -1: none). */
+    int nouter, split;
+    BnAxis outer[MAX_DIMS];
     npy_intp units;
     double *v[V_COUNT];
     atomic_llong next;
@@ -419,42 +464,138 @@ static inline void bn_cursor_next(BnCursor *c, const BnJob *j)
     for (npy_intp r_ = (bn_cursor_start(&(cur), (j), (start), (n)), 0); r_ < (j)->spans; \
          r_++, bn_cursor_next(&(cur), (j)))
 
-/* One channel, the innermost axis being reduced. */
-static void bn_channel(BnJob *j, npy_intp c, const npy_intp *start)
+/* The rows of a unit whose inner axis is reduced, in memory order. */
+typedef struct {
+    npy_intp idx[MAX_DIMS], lo[MAX_DIMS], hi[MAX_DIMS];
+    npy_intp off[BN_STRIDED]; /* x, dy, out; the channel number */
+    BnSpan span;
+} BnWalk;
+
+/* Start at the first span of unit u; 0 when the unit has none. */
+static int bn_walk_start(BnWalk *w, const BnJob *j, npy_intp u)
+{
+    int a, s;
+    for (s = 0; s < BN_STRIDED; s++) w->off[s] = 0;
+    for (a = 0; a < j->nouter; a++) {
+        const BnAxis *ax = &j->outer[a];
+        w->lo[a] = a == j->split ? ax->dim * u / j->units : 0;
+        w->hi[a] = a == j->split ? ax->dim * (u + 1) / j->units : ax->dim;
+        if (w->lo[a] >= w->hi[a]) return 0;
+        w->idx[a] = w->lo[a];
+        for (s = 0; s < BN_STRIDED; s++) w->off[s] += w->lo[a] * ax->st[s];
+    }
+    for (s = 0; s < 3; s++) {
+        w->span.rs[s] = j->run.st[s];
+        w->span.es[s] = j->inner.st[s];
+    }
+    w->span.rows = j->run.dim;
+    w->span.n = j->inner.dim;
+    return 1;
+}
+
+/* Step to the next span; 0 past the last. */
+static int bn_walk_next(BnWalk *w, const BnJob *j)
+{
+    int a, s;
+    for (a = j->nouter - 1; a >= 0; a--) {
+        const BnAxis *ax = &j->outer[a];
+        if (++w->idx[a] < w->hi[a]) {
+            for (s = 0; s < BN_STRIDED; s++) w->off[s] += ax->st[s];
+            return 1;
+        }
+        for (s = 0; s < BN_STRIDED; s++) w->off[s] -= (w->hi[a] - 1 - w->lo[a]) * ax->st[s];
+        w->idx[a] = w->lo[a];
+    }
+    return 0;
+}
+
+static inline const BnSpan *bn_walk_span(BnWalk *w, const BnJob *j)
+{
+    w->span.x = j->base[BN_X] + w->off[BN_X];
+    w->span.dy = j->base[BN_DY] != NULL ? j->base[BN_DY] + w->off[BN_DY] : NULL;
+    w->span.out = j->base[BN_OUT] + w->off[BN_OUT];
+    return &w->span;
+}
+
+/* Channel c's statistics from its running sums (training pass). */
+static inline double bn_mean_of(const BnJob *j, npy_intp c)
+{
+    return j->v[V_S0][c] / (double)j->m;
+}
+
+static inline double bn_invstd_of(const BnJob *j, npy_intp c)
+{
+    return 1.0 / sqrt(j->v[V_S1][c] / (double)j->m + j->eps);
+}
+
+/* gx = dy coef[0] + x coef[1] + coef[2] for channel c, from the sums of dy,
+ * dy (x - mean) and x - mean: scale (dy inv - (x - mean) k - the channel's
+ * mean of that), k = mean(dy (x - mean)) inv^3. */
+static void bn_grad_coef(const BnJob *j, npy_intp c, double s0, double s1, double s2,
+                         double *coef)
+{
+    double m = (double)j->m, inv = j->v[V_INVSTD][c], scale = j->v[V_SCALE][c];
+    double kk = s1 / m * (inv * inv * inv);
+    coef[0] = scale * inv;
+    coef[1] = -scale * kk;
+    coef[2] = -scale * (inv * s0 / m - s2 / m * kk) - j->v[V_MEAN][c] * coef[1];
+}
+
+/* Unit u of a job whose inner axis is reduced: every pass walks the unit's
+ * rows in memory order (streaming, however the channels interleave),
+ * adding each row's sums to its channel's. */
+static void bn_rowwise(BnJob *j, npy_intp u)
 {
     const BnKernels *k = j->k;
-    npy_intp L = j->inner.dim;
+    double **v = j->v;
+    int pass, passes = j->kind == BN_KIND_TRAIN ? 3 : j->kind == BN_KIND_GRAD ? 2 : 1;
+    BnWalk w;
+    for (pass = 0; pass < passes; pass++) {
+        int more;
+        for (more = bn_walk_start(&w, j, u); more; more = bn_walk_next(&w, j)) {
+            const BnSpan *s = bn_walk_span(&w, j);
+            npy_intp c = w.off[BN_CHAN];
+            if (j->kind == BN_KIND_INFERENCE) {
+                double a = v[V_SCALE][c] / sqrt(v[V_VAR][c] + j->eps);
+                k->raffine(s, a, v[V_BIAS][c] - v[V_MEAN][c] * a);
+            } else if (j->kind == BN_KIND_TRAIN) {
+                if (pass == 0) {
+                    v[V_S0][c] += k->rsum(s);
+                } else if (pass == 1) {
+                    v[V_S1][c] += k->rsq(s, bn_mean_of(j, c));
+                } else {
+                    double a = v[V_SCALE][c] * bn_invstd_of(j, c);
+                    k->raffine(s, a, v[V_BIAS][c] - bn_mean_of(j, c) * a);
+                }
+            } else if (pass == 0) {
+                double sums[3] = {v[V_S0][c], v[V_S1][c], v[V_S2][c]};
+                k->rgsum(s, v[V_MEAN][c], sums);
+                v[V_S0][c] = sums[0];
+                v[V_S1][c] = sums[1];
+                v[V_S2][c] = sums[2];
+            } else {
+                double coef[3];
+                bn_grad_coef(j, c, v[V_S0][c], v[V_S1][c], v[V_S2][c], coef);
+                k->rgout(s, coef);
+            }
+        }
+    }
+}
+
+/* The outputs of a rowwise job from its channels' sums. */
+static void bn_rowwise_finish(BnJob *j)
+{
+    npy_intp c;
     double m = (double)j->m, **v = j->v;
-    BnCursor cur;
-    if (j->kind == BN_KIND_INFERENCE) {
-        double a = v[V_SCALE][c] / sqrt(v[V_VAR][c] + j->eps);
-        double b = v[V_BIAS][c] - v[V_MEAN][c] * a;
-        BN_FOR_SPANS(j, start, L, cur) k->raffine(bn_span(&cur, j), a, b);
-    } else if (j->kind == BN_KIND_TRAIN) {
-        double s = 0.0, q = 0.0, mean, var, invstd, a;
-        BN_FOR_SPANS(j, start, L, cur) s += k->rsum(bn_span(&cur, j));
-        mean = s / m;
-        BN_FOR_SPANS(j, start, L, cur) q += k->rsq(bn_span(&cur, j), mean);
-        var = q / m;
-        invstd = 1.0 / sqrt(var + j->eps);
-        a = v[V_SCALE][c] * invstd;
-        BN_FOR_SPANS(j, start, L, cur)
-        k->raffine(bn_span(&cur, j), a, v[V_BIAS][c] - mean * a);
-        v[V_MEAN][c] = mean;
-        v[V_VAR][c] = var;
-        v[V_INVSTD][c] = invstd;
-    } else {
-        double sums[3] = {0.0, 0.0, 0.0}, coef[3], mean = v[V_MEAN][c];
-        double inv = v[V_INVSTD][c], scale = v[V_SCALE][c], kk;
-        BN_FOR_SPANS(j, start, L, cur) k->rgsum(bn_span(&cur, j), mean, sums);
-        kk = sums[1] / m * (inv * inv * inv);
-        /* gx = scale (dy inv - (x - mean) kk - mean of those over the channel) */
-        coef[0] = scale * inv;
-        coef[1] = -scale * kk;
-        coef[2] = -scale * (inv * sums[0] / m - sums[2] / m * kk) - mean * coef[1];
-        BN_FOR_SPANS(j, start, L, cur) k->rgout(bn_span(&cur, j), coef);
-        v[V_GSCALE][c] = inv * sums[1];
-        v[V_GBIAS][c] = sums[0];
+    for (c = 0; c < j->C; c++) {
+        if (j->kind == BN_KIND_TRAIN) {
+            v[V_MEAN][c] = bn_mean_of(j, c);
+            v[V_VAR][c] = v[V_S1][c] / m;
+            v[V_INVSTD][c] = bn_invstd_of(j, c);
+        } else if (j->kind == BN_KIND_GRAD) {
+            v[V_GSCALE][c] = v[V_INVSTD][c] * v[V_S1][c];
+            v[V_GBIAS][c] = v[V_S0][c];
+        }
     }
 }
 
@@ -513,12 +654,12 @@ static void bn_block(BnJob *j, npy_intp c0, npy_intp n, const npy_intp *start)
         BN_FOR_SPANS(j, start, n, cur) k->cgsum(bn_span(&cur, j), mean, s0, s1, s2);
         for (i = 0; i < n; i++) {
             npy_intp c = c0 + i * cs;
-            double inv = v[V_INVSTD][c], scale = v[V_SCALE][c];
-            double kk = s1[i] / m * (inv * inv * inv);
-            a[i] = scale * inv;
-            b[i] = -scale * kk;
-            ga[i] = -scale * (inv * s0[i] / m - s2[i] / m * kk) - mean[i] * b[i];
-            v[V_GSCALE][c] = inv * s1[i];
+            double coef[3];
+            bn_grad_coef(j, c, s0[i], s1[i], s2[i], coef);
+            a[i] = coef[0];
+            b[i] = coef[1];
+            ga[i] = coef[2];
+            v[V_GSCALE][c] = v[V_INVSTD][c] * s1[i];
             v[V_GBIAS][c] = s0[i];
         }
         bn_as_dtype(j, a, ta, n);
@@ -528,25 +669,23 @@ static void bn_block(BnJob *j, npy_intp c0, npy_intp n, const npy_intp *start)
     }
 }
 
-/* Unit u: its first channel and the offsets of its first cell. */
+/* Unit u (a kept inner axis: its first channel and first cell). */
 static void bn_unit(BnJob *j, npy_intp u)
 {
     npy_intp off[3] = {0, 0, 0}, c = 0, o = u, block = 0, first, n;
     int a, s;
-    if (!j->inner_reduced) {
-        block = u % j->nblocks;
-        o = u / j->nblocks;
+    if (j->inner_reduced) {
+        bn_rowwise(j, u);
+        return;
     }
+    block = u % j->nblocks;
+    o = u / j->nblocks;
     for (a = j->nk - 1; a >= 0; a--) {
         const BnAxis *ax = &j->kept[a];
         npy_intp i = o % ax->dim;
         o /= ax->dim;
         for (s = 0; s < 3; s++) off[s] += i * ax->st[s];
         c += i * ax->st[BN_CHAN];
-    }
-    if (j->inner_reduced) {
-        bn_channel(j, c, off);
-        return;
     }
     first = block * j->block;
     n = j->inner.dim - first < j->block ? j->inner.dim - first : j->block;
@@ -699,6 +838,29 @@ static void bn_plan_and_run(BnJob *j, PyArrayObject *x, PyArrayObject *dy,
     }
     j->inner = axes[n - 1];
     j->inner_reduced = j->inner.reduced;
+    memset(&j->run, 0, sizeof(BnAxis));
+    j->run.dim = 1;
+    if (pool.size > 1 && PyArray_SIZE(x) >= BN_PARALLEL_SIZE) parts = pool_ready();
+    if (j->inner_reduced) {
+        j->nouter = n - 1;
+        for (a = 0; a < n - 1; a++) j->outer[a] = axes[a];
+        /* A reduced axis next to the inner one is the kernels' own. */
+        if (j->nouter > 0 && j->outer[j->nouter - 1].reduced)
+            j->run = j->outer[--j->nouter];
+        j->split = -1;
+        for (a = 0; a < j->nouter && j->split < 0; a++)
+            if (!j->outer[a].reduced) j->split = a;
+        j->units = 1;
+        if (j->split >= 0 && parts > 1) {
+            /* A few ranges per thread, claimed in turn. */
+            npy_intp dim = j->outer[j->split].dim;
+            j->units = dim < 4 * parts ? dim : 4 * parts;
+        }
+        for (a = V_S0; a <= V_S2; a++) memset(j->v[a], 0, (size_t)j->C * sizeof(double));
+        bn_run(j, PyArray_SIZE(x), parts);
+        bn_rowwise_finish(j);
+        return;
+    }
     j->nr = j->nk = 0;
     j->spans = 1;
     for (a = 0; a < n - 1; a++) {
@@ -710,17 +872,11 @@ static void bn_plan_and_run(BnJob *j, PyArrayObject *x, PyArrayObject *dy,
         }
     }
     /* The last row axis is the kernels' own. */
-    memset(&j->run, 0, sizeof(BnAxis));
-    j->run.dim = 1;
     if (j->nr > 0) {
         j->run = j->rows[--j->nr];
         j->spans /= j->run.dim;
     }
-    if (pool.size > 1 && PyArray_SIZE(x) >= BN_PARALLEL_SIZE) parts = pool_ready();
-    if (j->inner_reduced) {
-        j->block = j->nblocks = 1;
-        j->units = j->C;
-    } else {
+    {
         /* Long blocks (few kernel calls per row), but enough for the threads. */
         npy_intp units_left = j->C / j->inner.dim, want = (parts + units_left - 1) / units_left;
         j->block = (j->inner.dim + want - 1) / want;
