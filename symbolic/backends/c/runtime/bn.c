@@ -14,12 +14,15 @@
  * x's axes are put in memory order (length-1 axes dropped, neighbours that
  * are one block in every array merged).  The work is cut into units that
  * touch disjoint channels, so units run in parallel with no merging of sums:
- *   - when the innermost axis is reduced, a unit is one channel and each of
- *     its rows (a run along that axis) is summed into that channel;
- *   - when it is kept, a unit is a block of BN_BLOCK consecutive channels
- *     along it, and each row is a run of those channels.
- * A unit reads its cells two or three times (sums, centred sums, output),
- * mostly from cache.  Sums accumulate in double for both dtypes.
+ *   - when the innermost axis is reduced, each row (a run along it) belongs
+ *     to one channel; a unit is a range of the outermost kept axis, and its
+ *     passes walk its rows in memory order (streaming, the channels
+ *     interleaved), adding each row's sums to its channel's;
+ *   - when it is kept, a unit is a block of up to BN_BLOCK consecutive
+ *     channels along it, and each row is a run of those channels.
+ * A unit reads its cells two or three times (sums, centred sums, output).
+ * Sums accumulate in double for both dtypes, each channel's in an order
+ * that does not depend on the units, so neither do the results.
  *
  * Values outside what the checks accept (other layouts of the parameters,
  * a batch of one with running averages, whose unbiased variance divides by
@@ -104,9 +107,15 @@ static inline void bn_prefetch_next(const BnSpan *s, int a, npy_intp r)
 }
 
 /* The gradient's fused sums along a row in GCC/Clang vectors: GCC's
- * vectorizer makes poor code of the three interleaved sums.  Other
- * compilers run the scalar loop (the helper then does nothing). */
-#if defined(__GNUC__)
+ * vectorizer makes poor code of the three interleaved sums.  Compilers
+ * without __builtin_convertvector run the scalar loop (the helper then does
+ * nothing). */
+#if defined(__has_builtin)
+#if __has_builtin(__builtin_convertvector)
+#define BN_VECTORS 1
+#endif
+#endif
+#if defined(BN_VECTORS)
 typedef double bn_v8d __attribute__((vector_size(64)));
 typedef double bn_v8d_u __attribute__((vector_size(64), aligned(8)));
 typedef float bn_v8f_u __attribute__((vector_size(32), aligned(4)));
