@@ -41,6 +41,11 @@ from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.math import Max, Min, Prod, Sum
 from symbolic.ops.nnet import basic as nnet
 from symbolic.ops.nnet import crossentropy as ce
+from symbolic.ops.nnet.bn import (
+    AbstractBatchNormInference,
+    AbstractBatchNormTrain,
+    AbstractBatchNormTrainGrad,
+)
 from symbolic.ops.pool import AveragePoolGrad, MaxPoolGrad, pool_2d
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
 from symbolic.random.mrg import MRG_RandomStreams
@@ -368,6 +373,40 @@ def _pool(which):
     return case
 
 
+def _batch_norm(which):
+    """x (batch, 4) normalized over the batch; parameters (1, 4), or (1, 1)
+    broadcast over the channels too."""
+
+    def case(dtype, layout):
+        if layout == "empty" and which != "inference":
+            # numpy warns on the mean of no cell: test_bn_lowering checks these.
+            return None
+        pattern = (True, True) if layout == "broadcast" else (True, False)
+        small = (1, 1) if layout == "broadcast" else (1, 4)
+        x, dy = tensor(dtype, 2, "x"), tensor(dtype, 2, "dy")
+        a, b, c, d = (tensor(dtype, 2, n, pattern) for n in "abcd")
+        eps = numpy.asarray(1e-4)
+        batch = 0 if layout == "empty" else 5
+        values = {
+            "x": rand((batch, 4), dtype),
+            "dy": rand((batch, 4), dtype),
+            **{n: rand(small, dtype) for n in "abc"},
+            "d": RNG.random(small).astype(dtype) + 0.5,
+        }
+        if which == "train":
+            inputs = [x, a, b, c, d]
+            out = list(AbstractBatchNormTrain((0,))(x, a, b, eps, 0.1, c, d))
+        elif which == "inference":
+            inputs = [x, a, b, c, d]
+            out = AbstractBatchNormInference((0,))(x, a, b, c, d, eps)
+        else:
+            inputs = [x, dy, a, c, d]
+            out = list(AbstractBatchNormTrainGrad((0,))(x, dy, a, c, d, eps))
+        return inputs, out, [values[v.name] for v in inputs]
+
+    return case
+
+
 def _scan(dtype, layout):
     if layout == "broadcast":
         return None
@@ -456,6 +495,9 @@ CASES = {
     "Pool": _pool("pool"),
     "MaxPoolGrad": _pool("max"),
     "AveragePoolGrad": _pool("average"),
+    "AbstractBatchNormTrain": _batch_norm("train"),
+    "AbstractBatchNormInference": _batch_norm("inference"),
+    "AbstractBatchNormTrainGrad": _batch_norm("grad"),
     "Scan": _scan,
     "mrg_uniform": _mrg_uniform,
 }

@@ -125,6 +125,7 @@ def lower_node(node, kernels):
 def _register_families():
     from symbolic.backends.c.lowering import (
         blas,
+        bn,
         conv,
         elemwise,
         nnet,
@@ -133,7 +134,7 @@ def _register_families():
         shape,
     )
 
-    return blas, conv, elemwise, nnet, random, scan, shape
+    return blas, bn, conv, elemwise, nnet, random, scan, shape
 
 
 _register_families()

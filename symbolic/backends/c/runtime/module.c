@@ -7,6 +7,7 @@
 #include "reduce.c"
 #include "nnet.c"
 #include "conv.c"
+#include "bn.c"
 #include "views.c"
 #include "scan.c"
 #include "vm.c"

@@ -49,6 +49,9 @@ static int run_entry(Entry *e, long long *slow)
     case K_POOL:
     case K_MAXPOOL_GRAD:
     case K_AVGPOOL_GRAD: r = run_pool(e); break;
+    case K_BN_TRAIN: r = run_bn_train(e); break;
+    case K_BN_INFERENCE: r = run_bn_inference(e); break;
+    case K_BN_TRAIN_GRAD: r = run_bn_train_grad(e); break;
     default: r = SLOW; break;
     }
     if (r == SLOW) {
