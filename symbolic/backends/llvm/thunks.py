@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import numpy
 
+from symbolic.backends.llvm import nnet_thunks
 from symbolic.backends.python.thunks import perform_thunk
 from symbolic.ops.blas import Dot22, Gemm
 from symbolic.ops.elemwise import CAReduce, check_broadcast
@@ -480,7 +481,7 @@ def dot22_thunk(node, storage_map):
     return thunk
 
 
-_FACTORIES = {Gemm: gemm_thunk, Dot22: dot22_thunk}
+_FACTORIES = {Gemm: gemm_thunk, Dot22: dot22_thunk, **nnet_thunks.FACTORIES}
 
 
 def node_thunk(node, storage_map, kernels):

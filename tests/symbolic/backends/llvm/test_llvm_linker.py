@@ -335,3 +335,26 @@ def test_reused_buffers_never_overwrite_a_result_the_caller_holds():
         f(b, a)
     for got, want in zip(first, kept):
         numpy.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_softmax_cross_entropy_thunks_match_perform(dtype):
+    # The LLVM backend's numpy thunks for the fused cross-entropy and its
+    # gradient, on the graph an MLP's cost gives, against perform.
+    x = T.matrix("x", dtype=dtype)
+    b = T.vector("b", dtype=dtype)
+    y = T.ivector("y")
+    probs = T.nnet.softmax(x + b)
+    cost = T.nnet.categorical_crossentropy(probs, y).mean()
+    outs = [cost, T.argmax(probs, axis=1), *symbolic.grad(cost, [x, b])]
+    fast, reference = both([x, b, y], outs)
+    names = {type(node.op).__name__ for node in fast.vm.nodes}
+    assert {
+        "CrossentropySoftmaxArgmax1HotWithBias",
+        "CrossentropySoftmax1HotWithBiasDx",
+    } <= names
+    labels = numpy.array([0, 3, 2, 3, 1], dtype="int32")
+    assert_agree(fast, reference, data((5, 4), dtype), data((4,), dtype, 1), labels)
+    # A class index out of range raises the reference's error.
+    with pytest.raises(ValueError, match="out of range"):
+        fast(data((5, 4), dtype), data((4,), dtype, 1), labels + 2)
