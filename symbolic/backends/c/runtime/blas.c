@@ -245,6 +245,29 @@ static void scale_array(PyArrayObject *z, double beta)
         }
 }
 
+/* out = beta z, for two C-contiguous arrays of one shape and float dtype:
+ * 1, or 0 (nothing done) for other layouts.  A Gemm that cannot overwrite
+ * z copies it this way and then calls BLAS with beta 1: BLAS would
+ * otherwise scale the copy in a pass of its own (the same products, one
+ * pass less over the output). */
+static int copy_scaled(PyArrayObject *out, PyArrayObject *z, double beta)
+{
+    npy_intp n = PyArray_SIZE(z), i;
+    if (!PyArray_IS_C_CONTIGUOUS(z) || !PyArray_IS_C_CONTIGUOUS(out) ||
+        PyArray_TYPE(z) != PyArray_TYPE(out) || PyArray_SIZE(out) != n)
+        return 0;
+    if (PyArray_TYPE(z) == NPY_FLOAT) {
+        const float *src = (const float *)PyArray_DATA(z);
+        float *dst = (float *)PyArray_DATA(out), b = (float)beta;
+        for (i = 0; i < n; i++) dst[i] = b * src[i];
+    } else {
+        const double *src = (const double *)PyArray_DATA(z);
+        double *dst = (double *)PyArray_DATA(out);
+        for (i = 0; i < n; i++) dst[i] = beta * src[i];
+    }
+    return 1;
+}
+
 /* One column-major gemm call C = alpha op(A) op(B) + beta C (m x n, inner
  * k), which gemm_run may split into blocks of rows or of columns. */
 typedef struct {
@@ -613,8 +636,16 @@ static int run_gemm(Entry *e)
         }
         return finish_blas(e, out, gemm_into(out, x, y, a, b));
     }
-    out = blas_target(e, z, (int)e->p[1], b != 0);
+    out = blas_target(e, z, (int)e->p[1], 0);
     if (out == NULL) return -1;
+    if (out != z && b != 0) {
+        if (b != 1 && copy_scaled(out, z, b)) {
+            b = 1;
+        } else if (PyArray_CopyInto(out, z) < 0) {
+            Py_DECREF(out);
+            return -1;
+        }
+    }
     return finish_blas(e, out, gemm_into(out, x, y, a, b));
 }
 

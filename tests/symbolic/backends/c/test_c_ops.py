@@ -129,6 +129,28 @@ def test_gemm(dtype, inplace, b):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
+def test_gemm_not_in_place_scales_a_copy_and_leaves_z(dtype, layout):
+    # A Gemm that may not overwrite z copies it scaled by b (contiguous z)
+    # or as it is (other layouts) and runs BLAS on the copy: z stays as it
+    # was, and the values are perform's.
+    z, x, y = (T.TensorType(dtype, (False, False))(n) for n in "zxy")
+    a_ = T.constant(numpy.asarray(-0.1, dtype=dtype))
+    b_ = T.constant(numpy.asarray(0.999, dtype=dtype))
+    out = blas.Gemm(False)(z, a_, x, y, b_)
+    if layout == "contiguous":
+        z_value = rand(4, 5, dtype=dtype)
+    else:
+        z_value = rand(5, 4, dtype=dtype).T
+    kept = z_value.copy()
+    values = [z_value, rand(4, 3, dtype=dtype), rand(3, 5, dtype=dtype)]
+    fc, _ = check([z, x, y], out, "GEMM", *values)
+    # Run it once more on the very arrays (check passes copies).
+    fc(*values)
+    numpy.testing.assert_array_equal(z_value, kept)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 @pytest.mark.parametrize("inplace", [False, True])
 def test_gemv_and_ger(dtype, inplace):
     A = T.TensorType(dtype, (False, False))("A")
