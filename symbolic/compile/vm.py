@@ -75,12 +75,13 @@ class VM:
 def raise_with_node(exc, node, thunk):
     """Re-raise ``exc`` with the node that failed and its inputs described."""
     cells = getattr(thunk, "input_cells", None)
+    values = getattr(exc, "_symbolic_inputs", None)
+    if values is None and cells is not None:
+        values = [cell[0] for cell in cells]
     shapes = []
-    if cells is not None:
-        for var, cell in zip(node.inputs, cells):
-            value = cell[0]
-            shape = getattr(value, "shape", None)
-            shapes.append(f"{var} shape={shape} dtype={getattr(value, 'dtype', None)}")
+    for var, value in zip(node.inputs, values or ()):
+        shape = getattr(value, "shape", None)
+        shapes.append(f"{var} shape={shape} dtype={getattr(value, 'dtype', None)}")
     detail = f"\nApply node that caused the error: {node}" + (
         "\nInputs: " + "; ".join(shapes) if shapes else ""
     )

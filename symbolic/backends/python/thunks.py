@@ -21,13 +21,31 @@ def perform_thunk(node, storage_map):
     return thunk
 
 
+def remember_inputs(exc, inputs):
+    """Keep the values a failing thunk was given on ``exc``.
+
+    The error message names them (:func:`~symbolic.compile.vm.raise_with_node`),
+    and a compiled program may have let go of its storage cells by the time it
+    reports the error.
+    """
+    try:
+        exc._symbolic_inputs = inputs
+    except AttributeError:  # an exception type without a __dict__
+        pass
+
+
 def _generic_thunk(node, storage_map):
     input_cells = [storage_map[v] for v in node.inputs]
     output_cells = [storage_map[v] for v in node.outputs]
     perform = node.op.perform
 
     def thunk():
-        perform(node, [cell[0] for cell in input_cells], output_cells)
+        inputs = [cell[0] for cell in input_cells]
+        try:
+            perform(node, inputs, output_cells)
+        except Exception as exc:
+            remember_inputs(exc, inputs)
+            raise
 
     return thunk
 

@@ -103,3 +103,23 @@ def test_an_allocation_too_big_for_memory_names_the_node(mode):
     # numpy reports a MemoryError rather than an "array is too big".
     with pytest.raises(MemoryError, match=r"Apply node that caused the error: Alloc"):
         f(1.0, 2**26)
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "FAST_RUN"])
+def test_a_failing_node_in_a_scan_step_names_the_shapes_it_was_given(mode):
+    # Inside a compiled scan step the program lets go of its cells before it
+    # reports an error: the message used to say "shape=None" for every input.
+    x = T.tensor3("x")
+    w = symbolic.shared(numpy.ones((4, 8)), name="w")
+    h0 = T.constant(numpy.zeros((2, 4)))
+
+    def step(x_t, h):
+        return T.dot(h, w)[:, :4] + x_t[:, :1] * 2
+
+    out, _ = symbolic.scan(step, sequences=x, outputs_info=h0)
+    f = symbolic.function([x], out, mode=mode)
+    with pytest.raises(ValueError) as info:
+        f(numpy.ones((3, 2, 3)))
+    message = str(info.value)
+    assert "shape=(2, 1)" in message and "shape=(2, 4)" in message, message
+    assert "shape=None" not in message
