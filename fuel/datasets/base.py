@@ -346,5 +346,5 @@ class IndexableDataset(Dataset):
                 "iteration scheme, e.g. SequentialScheme(dataset.num_examples, "
                 "batch_size)"
             )
-        check_indices(request, self.num_examples, type(self).__name__)
+        request = check_indices(request, self.num_examples, type(self).__name__)
         return tuple(index_within(indexable, request) for indexable in self.indexables)

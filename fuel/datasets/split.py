@@ -184,5 +184,5 @@ class SplitDataset(Dataset):
                 f"{name} needs a request: give its DataStream an iteration "
                 f"scheme, e.g. SequentialScheme(dataset.num_examples, batch_size)"
             )
-        check_indices(request, self.num_examples, name)
+        request = check_indices(request, self.num_examples, name)
         return tuple(numpy.asarray(index_within(array, request)) for array in self.data)

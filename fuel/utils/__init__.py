@@ -186,6 +186,11 @@ def check_indices(request, num_examples, owner):
     owner : str
         The name of the dataset, for the message.
 
+    Returns
+    -------
+    The request to index with: a list of indices as an array (so that the
+    caller converts it once), anything else as it came.
+
     Raises
     ------
     IndexError
@@ -193,10 +198,10 @@ def check_indices(request, num_examples, owner):
 
     """
     if isinstance(request, slice):
-        return
+        return request
     indices = numpy.asarray(request)
     if indices.size == 0:
-        return
+        return request
     if indices.dtype.kind not in "iu":
         raise TypeError(f"{owner} expects integer example indices, got {request!r}")
     low, high = int(indices.min()), int(indices.max())
@@ -206,6 +211,22 @@ def check_indices(request, num_examples, owner):
             f"{owner} was asked for example {bad}, but it has only "
             f"{num_examples} examples (indices 0 to {num_examples - 1})"
         )
+    return request if indices.ndim == 0 else indices
+
+
+def _consecutive(indices):
+    """``slice(first, last + 1)`` when `indices` (a vector) counts up by one
+    from a non-negative index, else None."""
+    count = indices.shape[0] if indices.ndim == 1 else 0
+    if count < 2:
+        return None
+    first, last = int(indices[0]), int(indices[-1])
+    if first < 0 or last - first != count - 1:
+        return None
+    # Strictly increasing integers spanning count - 1: each step is one.
+    if count > 2 and not (indices[1:] > indices[:-1]).all():
+        return None
+    return slice(first, last + 1)
 
 
 def index_within(indexable, request):
@@ -227,7 +248,12 @@ def index_within(indexable, request):
     if isinstance(request, (int, numpy.integer, slice)):
         return indexable[request]
     if isinstance(indexable, numpy.ndarray):
-        return indexable[numpy.asarray(request, dtype=numpy.int64)]
+        indices = numpy.asarray(request, dtype=numpy.int64)
+        run = _consecutive(indices)
+        if run is not None:
+            # A sequential scheme's batch: one block copy, not a gather.
+            return indexable[run].copy()
+        return indexable[indices]
     return [indexable[index] for index in request]
 
 

@@ -62,6 +62,29 @@ def test_index_within_arrays_and_lists():
     assert index_within(list("abc"), slice(1, None)) == ["b", "c"]
 
 
+@pytest.mark.parametrize(
+    "request_",
+    [[3, 4, 5, 6], [0, 1], [6], [5, 3, 4, 6], [3, 4, 4, 6], [-3, -2, -1], [2, 4, 6, 8]],
+)
+def test_index_within_a_run_of_indices_is_a_copy_like_fancy_indexing(request_):
+    # Consecutive indices (a sequential scheme's batches) take one block
+    # copy instead of a gather; any other request keeps fancy indexing.
+    # Either way the batch owns its data, as Fuel's fancy indexing gave.
+    data = numpy.arange(40.0).reshape(10, 4)
+    batch = index_within(data, request_)
+    numpy.testing.assert_array_equal(batch, data[numpy.asarray(request_)])
+    assert batch.flags.c_contiguous and batch.flags.owndata
+    batch += 100
+    numpy.testing.assert_array_equal(data, numpy.arange(40.0).reshape(10, 4))
+
+
+def test_check_indices_returns_a_list_request_as_an_array():
+    got = check_indices([1, 2, 3], 5, "D")
+    assert isinstance(got, numpy.ndarray) and got.tolist() == [1, 2, 3]
+    assert check_indices(slice(1, 3), 5, "D") == slice(1, 3)
+    assert check_indices(2, 5, "D") == 2
+
+
 @pytest.mark.parametrize("partition", [partition_all, _PartitionAll])
 def test_partition_all_pickles_mid_way(partition):
     parts = partition(2, list(range(5)))
