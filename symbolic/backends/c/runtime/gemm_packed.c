@@ -39,8 +39,14 @@ typedef struct {
     float *c;         /* the result, unit column stride (may equal c0) */
     long long ldc;
     pk_shape shape;
-    int ranges;                  /* the panels are split into this many ranges */
-    atomic_llong next[POOL_MAX]; /* per range: its next panel */
+    int ranges; /* the panels are split into this many ranges */
+    /* Per range: its next panel.  One cache line each, apart from the job's
+     * fields: every panel bumps a counter, and counters sharing a line with
+     * each other or with what pk_panel reads bounced that line between the
+     * cores on every panel. */
+    struct {
+        _Alignas(64) atomic_llong panel;
+    } next[POOL_MAX];
 } pk_job;
 
 /* Number of floats of the packed form of a k x n matrix. */
@@ -277,7 +283,8 @@ static void pk_task(void *arg, int part, int parts)
         int owner = (part + q) % ranges;
         const long long end = panels * (owner + 1) / ranges;
         for (;;) {
-            long long p = atomic_fetch_add_explicit(&jb->next[owner], 1, memory_order_relaxed);
+            long long p = atomic_fetch_add_explicit(&jb->next[owner].panel, 1,
+                                                     memory_order_relaxed);
             if (p >= end) break;
             pk_panel(jb, p);
         }
@@ -290,5 +297,5 @@ static void pk_ranges(pk_job *jb, int parts)
     const long long panels = (jb->n + jb->shape.nr - 1) / jb->shape.nr;
     int q;
     jb->ranges = parts;
-    for (q = 0; q < parts; q++) atomic_store(&jb->next[q], panels * q / parts);
+    for (q = 0; q < parts; q++) atomic_store(&jb->next[q].panel, panels * q / parts);
 }
