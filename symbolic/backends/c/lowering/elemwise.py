@@ -52,19 +52,27 @@ def lower_DimShuffle(node, kernels):
 
 
 _REDUCE_OPS = {Sum: 0, Prod: 1, Max: 2, Min: 3}
+_INT_DTYPES = "bool int8 uint8 int16 uint16 int32 uint32 int64 uint64".split()
 
 
 @lowering(Sum, Prod, Max, Min)
 def lower_CAReduce(node, kernels):
-    """Float reductions accumulate in float64; other dtypes run ``perform``."""
+    """Float reductions accumulate in float64, integer and boolean ones in
+    int64 (wrapping, as numpy's); mixed kinds run ``perform``."""
     (x,) = node.inputs
     out = node.outputs[0]
-    if x.dtype not in FLOAT_DTYPES or out.dtype not in FLOAT_DTYPES:
-        return None
+    acc = getattr(node.op, "acc_dtype", None)
     if x.ndim > runtime_abi().max_dims:
         return None
-    acc = getattr(node.op, "acc_dtype", None)
-    if acc is not None and acc not in FLOAT_DTYPES:
+    if x.dtype in FLOAT_DTYPES:
+        if out.dtype not in FLOAT_DTYPES or acc not in (None, *FLOAT_DTYPES):
+            return None
+    elif x.dtype in _INT_DTYPES:
+        if out.dtype not in _INT_DTYPES or acc not in (None, "int64", "uint64"):
+            return None
+        if x.dtype == "uint64" and isinstance(node.op, (Max, Min)):
+            return None  # compared as int64 in the runtime
+    else:
         return None
     mask = 0
     for axis in node.op._axes(x.ndim):

@@ -5,6 +5,8 @@
  * C order and each element is folded into a float64 accumulator of the
  * output's shape, so reductions along leading axes stay vectorizable and a
  * float32 sum accumulates in float64 as numpy's does with acc_dtype.
+ * Boolean and integer inputs with an integer output accumulate in 64-bit
+ * integers, wrapping as numpy's integer sums and products do.
  */
 #include "runtime.h"
 
@@ -112,6 +114,120 @@ static void fold_row(int op, int f32, const char *src, npy_intp xs, double *acc,
     }
 }
 
+/* Integer folds: sums and products wrap (unsigned arithmetic, as numpy's
+ * int64 accumulation); max and min compare as int64, so no uint64 input. */
+#define IFOLD_LOOP(T, STEP)                                                          \
+    for (j = 0; j < len; j++) {                                                      \
+        const long long v = (long long)*(const T *)(src + j * xs);                   \
+        long long *a = acc + j * as;                                                 \
+        STEP;                                                                        \
+    }
+
+#define IFOLD_ALL(T)                                                                 \
+    switch (op) {                                                                    \
+    case R_SUM:                                                                      \
+        IFOLD_LOOP(T, *a = (long long)((unsigned long long)*a + (unsigned long long)v)) \
+        break;                                                                       \
+    case R_PROD:                                                                     \
+        IFOLD_LOOP(T, *a = (long long)((unsigned long long)*a * (unsigned long long)v)) \
+        break;                                                                       \
+    case R_MAX: IFOLD_LOOP(T, if (v > *a) *a = v) break;                             \
+    default: IFOLD_LOOP(T, if (v < *a) *a = v) break;                                \
+    }
+
+static int fold_row_int(int op, int t, const char *src, npy_intp xs, long long *acc,
+                        npy_intp as, npy_intp len)
+{
+    npy_intp j;
+    switch (t) {
+    case NPY_BOOL: IFOLD_ALL(npy_bool) break;
+    case NPY_BYTE: IFOLD_ALL(npy_byte) break;
+    case NPY_UBYTE: IFOLD_ALL(npy_ubyte) break;
+    case NPY_SHORT: IFOLD_ALL(npy_short) break;
+    case NPY_USHORT: IFOLD_ALL(npy_ushort) break;
+    case NPY_INT: IFOLD_ALL(npy_int) break;
+    case NPY_UINT: IFOLD_ALL(npy_uint) break;
+    case NPY_LONG: IFOLD_ALL(npy_long) break;
+    case NPY_ULONG: IFOLD_ALL(npy_ulong) break;
+    case NPY_LONGLONG: IFOLD_ALL(npy_longlong) break;
+    case NPY_ULONGLONG: IFOLD_ALL(npy_ulonglong) break;
+    default: return SLOW;
+    }
+    return 0;
+}
+
+#define ISTORE(T)                                                                    \
+    for (k = 0; k < n; k++) ((T *)dst)[k] = (T)acc[k];                               \
+    break;
+
+/* The int64 accumulators cast to the output's type (wrapping, as astype). */
+static int store_int(int t, void *dst, const long long *acc, npy_intp n)
+{
+    npy_intp k;
+    switch (t) {
+    case NPY_BOOL:
+        for (k = 0; k < n; k++) ((npy_bool *)dst)[k] = acc[k] != 0;
+        break;
+    case NPY_BYTE: ISTORE(npy_byte)
+    case NPY_UBYTE: ISTORE(npy_ubyte)
+    case NPY_SHORT: ISTORE(npy_short)
+    case NPY_USHORT: ISTORE(npy_ushort)
+    case NPY_INT: ISTORE(npy_int)
+    case NPY_UINT: ISTORE(npy_uint)
+    case NPY_LONG: ISTORE(npy_long)
+    case NPY_ULONG: ISTORE(npy_ulong)
+    case NPY_LONGLONG: ISTORE(npy_longlong)
+    case NPY_ULONGLONG: ISTORE(npy_ulonglong)
+    default: return SLOW;
+    }
+    return 0;
+}
+
+static int is_int_type(int t)
+{
+    return t == NPY_BOOL || PyTypeNum_ISINTEGER(t);
+}
+
+/* The reduction of an integer or boolean array ``x`` into ``out`` (shape and
+ * accumulator strides computed by run_reduce), walking x row by row. */
+static int reduce_int(int op, int in_t, int out_t, PyArrayObject *x, PyArrayObject *out,
+                      const npy_intp *ostride, npy_intp osize, npy_intp total)
+{
+    const int nd = PyArray_NDIM(x);
+    npy_intp counter[MAX_DIMS], k, d;
+    long long init = op == R_SUM ? 0 : op == R_PROD ? 1 : op == R_MAX ? LLONG_MIN : LLONG_MAX;
+    long long *acc = (long long *)PyMem_Malloc((osize ? osize : 1) * sizeof(long long));
+    int r = 0;
+    if (acc == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (k = 0; k < osize; k++) acc[k] = init;
+    if (total > 0 && nd == 0) {
+        r = fold_row_int(op, in_t, PyArray_BYTES(x), 0, acc, 0, 1);
+    } else if (total > 0) {
+        npy_intp len = PyArray_DIM(x, nd - 1), xs = PyArray_STRIDE(x, nd - 1);
+        npy_intp as = ostride[nd - 1], rows = total / len;
+        memset(counter, 0, sizeof(npy_intp) * nd);
+        for (k = 0; k < rows && r == 0; k++) {
+            const char *src = PyArray_BYTES(x);
+            npy_intp ao = 0;
+            for (d = 0; d < nd - 1; d++) {
+                src += counter[d] * PyArray_STRIDE(x, d);
+                ao += counter[d] * ostride[d];
+            }
+            r = fold_row_int(op, in_t, src, xs, acc + ao, as, len);
+            for (d = nd - 2; d >= 0; d--) {
+                if (++counter[d] < PyArray_DIM(x, d)) break;
+                counter[d] = 0;
+            }
+        }
+    }
+    if (r == 0) r = store_int(out_t, PyArray_DATA(out), acc, osize);
+    PyMem_Free(acc);
+    return r;
+}
+
 static int run_reduce(Entry *e)
 {
     const long long *p = e->p;
@@ -122,8 +238,13 @@ static int run_reduce(Entry *e)
     npy_intp osize = 1, total = 1, step, d, k;
     int ond = 0;
     double *acc, init;
-    if (x == NULL || (in_t != NPY_FLOAT && in_t != NPY_DOUBLE)) return SLOW;
-    if (out_t != NPY_FLOAT && out_t != NPY_DOUBLE) return SLOW;
+    int ints;
+    if (x == NULL) return SLOW;
+    ints = is_int_type(in_t) && is_int_type(out_t);
+    if (!ints && (in_t != NPY_FLOAT && in_t != NPY_DOUBLE)) return SLOW;
+    if (!ints && (out_t != NPY_FLOAT && out_t != NPY_DOUBLE)) return SLOW;
+    if (ints && op >= R_MAX && PyTypeNum_ISUNSIGNED(in_t) && PyArray_ITEMSIZE(x) == 8)
+        return SLOW;
     for (d = 0; d < nd; d++) {
         npy_intp len = PyArray_DIM(x, d);
         total *= len;
@@ -146,6 +267,15 @@ static int run_reduce(Entry *e)
     }
     out = reuse_or_new(e->out[0], ond, oshape, out_t);
     if (out == NULL) return -1;
+    if (ints) {
+        int r = reduce_int(op, in_t, out_t, x, out, ostride, osize, total);
+        if (r != 0) {
+            Py_DECREF(out);
+            return r;
+        }
+        cell_put(e->out[0], (PyObject *)out);
+        return 0;
+    }
     acc = (double *)PyMem_Malloc((osize ? osize : 1) * sizeof(double));
     if (acc == NULL) {
         Py_DECREF(out);

@@ -197,6 +197,50 @@ def test_reductions_of_strided_and_empty_inputs():
     check([x], [T.sum(x, axis=0), T.prod(x, axis=1), T.sum(x)], "REDUCE", rand(0, 3))
 
 
+@pytest.mark.parametrize(
+    "dtype", ["bool", "int8", "uint8", "int16", "int32", "uint32", "int64", "uint64"]
+)
+@pytest.mark.parametrize("reduce", ["sum", "prod", "max", "min"])
+@pytest.mark.parametrize("axis", [None, 0, (0, 2)])
+def test_integer_and_boolean_reductions(dtype, reduce, axis):
+    """Integer sums and products accumulate in int64 and wrap as numpy's do."""
+    x = T.TensorType(dtype, (False,) * 3)("x")
+    out = getattr(T, reduce)(x, axis=axis)
+    info = numpy.iinfo(dtype) if dtype != "bool" else None
+    if info is None:
+        values = RNG.integers(0, 2, size=(3, 4, 5)).astype(dtype)
+    else:
+        # The extremes of the type: sums and products overflow and wrap.
+        values = RNG.integers(info.min, info.max, size=(3, 4, 5), dtype=dtype)
+    if dtype == "uint64" and reduce in ("max", "min"):
+        # Compared as int64 by the runtime: this one stays on perform.
+        fc = symbolic.function([x], out, mode=C_MODE)
+        assert KINDS["REDUCE"] not in fc.vm.kinds
+        numpy.testing.assert_array_equal(
+            fc(values), getattr(numpy, reduce)(values, axis)
+        )
+        return
+    check([x], out, "REDUCE", values, exact=True)
+    # Strided, and empty along the reduced axes for sums and products.
+    check([x], out, "REDUCE", values[:, ::-2, 1:], exact=True)
+    if reduce in ("sum", "prod"):
+        check([x], out, "REDUCE", values[:0, :0], exact=True)
+
+
+def test_sum_of_a_comparison_runs_in_c():
+    """A misclassification count: the sum of a boolean vector, in int64."""
+    a, b = T.lvector("a"), T.lvector("b")
+    _, (got,) = check(
+        [a, b],
+        T.neq(a, b).sum(),
+        "REDUCE",
+        numpy.arange(9),
+        numpy.zeros(9, "int64"),
+        exact=True,
+    )
+    assert got.dtype == numpy.int64 and int(got) == 8
+
+
 def test_max_of_empty_axis_raises_like_perform():
     x = T.dmatrix("x")
     same_error([x], T.max(x, axis=0), [rand(0, 3)])
