@@ -342,6 +342,72 @@ static int run_reduce(Entry *e)
 
 typedef double (*sum_kernel)(long long n, char **args);
 
+/* Elements per chunk of a fused sum: at least SUM_CHUNK, and at most
+ * SUM_CHUNKS chunks.  The chunking depends on the size only, and the chunk
+ * sums add up in chunk order, so the result is the same on any number of
+ * threads. */
+#define SUM_CHUNK 8192
+#define SUM_CHUNKS 256
+
+typedef struct {
+    sum_kernel fn;
+    int nin;
+    char *args[MAX_ARGS];
+    int itemsize[MAX_ARGS];
+    long long size, chunk, chunks;
+    double partial[SUM_CHUNKS];
+} SumJob;
+
+static void sum_part(void *arg, int part, int parts)
+{
+    SumJob *job = (SumJob *)arg;
+    long long c, c0 = job->chunks * part / parts, c1 = job->chunks * (part + 1) / parts;
+    char *args[MAX_ARGS];
+    int i;
+    for (c = c0; c < c1; c++) {
+        long long start = c * job->chunk;
+        long long n = job->size - start < job->chunk ? job->size - start : job->chunk;
+        for (i = 0; i < job->nin; i++) args[i] = job->args[i] + start * job->itemsize[i];
+        job->partial[c] = job->fn(n, args);
+    }
+}
+
+/* The kernel's fused sum over ``size`` elements, chunk by chunk, the chunks
+ * split over the pool when the elementwise entry ``pre`` would split. */
+static double chunked_sum(Entry *pre, sum_kernel fn, char **args, PyArrayObject **ops,
+                          long long size)
+{
+    SumJob job;
+    double total = 0.0;
+    long long c;
+    int i, parts;
+    if (size <= SUM_CHUNK) return fn(size, args);
+    job.fn = fn;
+    job.nin = pre->nin;
+    job.size = size;
+    job.chunk = (size + SUM_CHUNKS - 1) / SUM_CHUNKS;
+    job.chunk = job.chunk < SUM_CHUNK ? SUM_CHUNK : (job.chunk + 63) / 64 * 64;
+    job.chunks = (size + job.chunk - 1) / job.chunk;
+    for (i = 0; i < job.nin; i++) {
+        job.args[i] = args[i];
+        job.itemsize[i] = (int)PyArray_ITEMSIZE(ops[i]);
+    }
+    parts = pool_parts(pre, size);
+    if (parts > 1) {
+        pooled_calls++;
+        if (size >= RELEASE_GIL_SIZE) {
+            Py_BEGIN_ALLOW_THREADS pool_run(sum_part, &job);
+            Py_END_ALLOW_THREADS
+        } else {
+            pool_run(sum_part, &job);
+        }
+    } else {
+        sum_part(&job, 0, 1);
+    }
+    for (c = 0; c < job.chunks; c++) total += job.partial[c];
+    return total;
+}
+
 /* REDUCE_MAP entries: a full Sum over the output of an elemwise entry (kind
  * SKIP, which does nothing itself), as one pass of the kernel's ``_sum``
  * entry point, without the intermediate array.  Parameters: those of the
@@ -355,7 +421,7 @@ static int run_reduce_map(Entry *e)
     const int nd = (int)pp[0], nin = pre->nin, out_t = (int)p[2];
     const long long *in_types = pp + 1;
     char *args[MAX_ARGS];
-    PyArrayObject *first = NULL, *out;
+    PyArrayObject *first = NULL, *out, *ops[MAX_ARGS];
     npy_intp size = 1;
     int i, d, r;
     double total;
@@ -370,10 +436,11 @@ static int run_reduce_map(Entry *e)
                 break;
             }
             args[i] = PyArray_BYTES(a);
+            ops[i] = a;
         }
         if (i == nin && first != NULL) {
             for (d = 0; d < nd; d++) size *= PyArray_DIM(first, d);
-            total = size > 0 ? ((sum_kernel)e->fn[0])((long long)size, args) : 0.0;
+            total = size > 0 ? chunked_sum(pre, (sum_kernel)e->fn[0], args, ops, size) : 0.0;
             out = reuse_or_new(e->out[0], 0, NULL, out_t);
             if (out == NULL) return -1;
             if (out_t == NPY_FLOAT)

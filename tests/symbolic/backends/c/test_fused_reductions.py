@@ -60,6 +60,34 @@ def test_sum_of_elemwise_runs_as_one_pass(dtype, expression):
     assert numpy.isnan(f(wv, vv)) and numpy.isnan(g(wv, vv))
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("size", [8192, 8193, 78400, 3 * 2**20 + 5])
+def test_large_fused_sums_are_chunked_the_same_on_any_thread_count(dtype, size):
+    """Past one chunk the pass runs chunk by chunk, split over the pool; the
+    chunks depend on the size only, so every thread count gives the same bits."""
+    module = runtime.load()
+    w = T.vector("w", dtype=dtype)
+    values = RNG.standard_normal(size).astype(dtype)
+    want = float((values.astype("float64") ** 2).sum())
+    results = []
+    try:
+        for threads in (1, 2, 3):
+            module.set_threads(threads)
+            f = _compile([w], (w**2).sum())
+            assert KINDS["REDUCE_MAP"] in f.vm.kinds
+            before = module.pooled_elemwise()
+            results.append(f(values))
+            if threads > 1 and size > 2**21:
+                # Split even when the workers sleep (smaller sums only when
+                # they are spinning from the last job).
+                assert module.pooled_elemwise() > before
+            assert not any(f.vm.slow_calls())
+    finally:
+        module.set_threads(runtime.kernel_threads())
+    assert results[0] == results[1] == results[2]
+    numpy.testing.assert_allclose(float(results[0]), want, rtol=_rtol(dtype))
+
+
 def test_sum_of_elemwise_with_another_client_is_not_fused():
     w = T.dmatrix("w")
     sq = w**2
