@@ -133,8 +133,15 @@ static void store_index(char *p, int t, long long v)
     }
 }
 
-/* exp and log over a flat buffer: branch-free (vecmath.h), so vectorized. */
-static RT_HOT void exp_inplace(double *restrict t, npy_intp n)
+/* exp over a flat buffer and log: branch-free (vecmath.h), so vectorized.
+ * float32 logits take the float32 exp, as the reference computes them. */
+static RT_HOT void exp_inplace_float(float *restrict t, npy_intp n)
+{
+    npy_intp k;
+    for (k = 0; k < n; k++) t[k] = vm_expf(t[k]);
+}
+
+static RT_HOT void exp_inplace_double(double *restrict t, npy_intp n)
 {
     npy_intp k;
     for (k = 0; k < n; k++) t[k] = vm_exp(t[k]);
@@ -146,39 +153,47 @@ static RT_HOT void log_inplace(double *restrict t, npy_intp n)
     for (k = 0; k < n; k++) t[k] = vm_log(t[k]);
 }
 
-/* The rows of x + b into t (double, row after row), each shifted by its
+/* The rows of x + b into t (in the input's type, as the reference adds
+ * them; row after row), each shifted by its
  * max; arg[i] gets the argmax of row i of x + b (the first nan wins, as in
- * the reference).  A row of -inf only has argmax 0, as there. */
+ * the reference).  A row of -inf only has argmax 0, as there.  The max runs
+ * in eight lanes (exact in any order), so the loop is not one chain of
+ * dependent compares; the argmax is the first index holding it. */
 #define SHIFTED_ROWS(T)                                                              \
     static RT_HOT void shifted_rows_##T(PyArrayObject *x, PyArrayObject *b,          \
-                                        double *restrict t, long long *restrict arg) \
+                                        T *restrict t, long long *restrict arg)      \
     {                                                                                \
-        npy_intp i, j, rows = PyArray_DIM(x, 0), n = PyArray_DIM(x, 1);             \
+        npy_intp i, j, k, rows = PyArray_DIM(x, 0), n = PyArray_DIM(x, 1);          \
         npy_intp xs = PyArray_STRIDE(x, 1), bs = PyArray_STRIDE(b, 0);               \
         const char *br = PyArray_BYTES(b);                                           \
         int unit = xs == sizeof(T) && bs == sizeof(T);                               \
         for (i = 0; i < rows; i++, t += n) {                                         \
             const char *xr = PyArray_BYTES(x) + i * PyArray_STRIDE(x, 0);            \
-            double top = -INFINITY;                                                  \
+            T lane[8], top = -INFINITY;                                              \
+            int nan = 0;                                                             \
             if (unit) {                                                              \
                 const T *restrict xv = (const T *)xr, *restrict bv = (const T *)br;  \
-                for (j = 0; j < n; j++) t[j] = (double)xv[j] + (double)bv[j];        \
+                for (j = 0; j < n; j++) t[j] = xv[j] + bv[j];                        \
             } else {                                                                 \
                 for (j = 0; j < n; j++)                                              \
-                    t[j] = (double)*(const T *)(xr + j * xs) +                       \
-                           (double)*(const T *)(br + j * bs);                        \
+                    t[j] = *(const T *)(xr + j * xs) + *(const T *)(br + j * bs);    \
             }                                                                        \
-            int nan = 0;                                                             \
-            long long at = 0;                                                        \
-            for (j = 0; j < n; j++) {                                                \
+            for (k = 0; k < 8; k++) lane[k] = -INFINITY;                             \
+            for (j = 0; j + 8 <= n; j += 8)                                          \
+                for (k = 0; k < 8; k++) {                                            \
+                    lane[k] = t[j + k] > lane[k] ? t[j + k] : lane[k];               \
+                    nan |= t[j + k] != t[j + k];                                     \
+                }                                                                    \
+            for (; j < n; j++) {                                                     \
                 top = t[j] > top ? t[j] : top;                                       \
                 nan |= t[j] != t[j];                                                 \
             }                                                                        \
-            top = nan ? NAN : top;                                                   \
+            for (k = 0; k < 8; k++) top = lane[k] > top ? lane[k] : top;             \
+            top = nan ? (T)NAN : top;                                                \
             /* The first maximum, or the first nan when there is one. */            \
-            for (j = n - 1; j >= 0; j--)                                             \
-                at = (t[j] == top || (nan && t[j] != t[j])) ? j : at;                \
-            arg[i] = at;                                                             \
+            for (j = 0; j < n; j++)                                                  \
+                if (nan ? t[j] != t[j] : t[j] == top) break;                         \
+            arg[i] = j < n ? j : 0;                                                  \
             for (j = 0; j < n; j++) t[j] -= top;                                     \
         }                                                                            \
     }
@@ -186,18 +201,23 @@ static RT_HOT void log_inplace(double *restrict t, npy_intp n)
 SHIFTED_ROWS(float)
 SHIFTED_ROWS(double)
 
-/* total[i] = sum of row i of e; out row i = e row i / total[i]. */
+/* total[i] = sum of row i of e (in eight lanes, not one chain of dependent
+ * adds); out row i = e row i / total[i], as a product by the reciprocal. */
 #define NORMALIZE_ROWS(T)                                                            \
-    static RT_HOT void normalize_rows_##T(const double *restrict e, npy_intp rows,   \
+    static RT_HOT void normalize_rows_##T(const T *restrict e, npy_intp rows,        \
                                           npy_intp n, double *restrict total,        \
                                           T *restrict out)                           \
     {                                                                                \
-        npy_intp i, j;                                                               \
+        npy_intp i, j, k;                                                            \
         for (i = 0; i < rows; i++, e += n, out += n) {                               \
-            double s = 0.0;                                                          \
-            for (j = 0; j < n; j++) s += e[j];                                       \
+            double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s = 0.0, inv;                 \
+            for (j = 0; j + 8 <= n; j += 8)                                          \
+                for (k = 0; k < 8; k++) lane[k] += (double)e[j + k];                 \
+            for (; j < n; j++) s += (double)e[j];                                    \
+            for (k = 0; k < 8; k++) s += lane[k];                                    \
             total[i] = s;                                                            \
-            for (j = 0; j < n; j++) out[j] = (T)(e[j] / s);                          \
+            inv = 1.0 / s;                                                           \
+            for (j = 0; j < n; j++) out[j] = (T)((double)e[j] * inv);                \
         }                                                                            \
     }
 
@@ -206,29 +226,34 @@ NORMALIZE_ROWS(double)
 
 /* CrossentropySoftmaxArgmax1HotWithBias(x, b, y_idx) -> (nll, sm, am).
  *
- * In double: the shifted logits r - max r of every row go into one buffer,
- * exp runs over it as one vectorized loop, then each row is normalized;
- * nll = log(sum exp(r - max r)) - (r - max r)[y]. */
+ * In the input's type, as the reference: the shifted logits r - max r of
+ * every row go into one buffer and exp runs over it as one vectorized loop;
+ * then each row is normalized, its sum taken in double;
+ * nll = log(sum exp(r - max r)) - (r - max r)[y], in double. */
 static int run_ce_softmax_bias(Entry *e)
 {
     int t = (int)e->p[0], f32 = t == NPY_FLOAT, am_t;
     PyArrayObject *x = input_array(e, 0, t, 2), *b = input_array(e, 1, t, 1);
     PyArrayObject *y = input_array(e, 2, -1, 1), *nll, *sm, *am;
     npy_intp i, rows, cols;
-    double *buf, *total, *pick;
+    double *total, *pick;
+    char *buf;
+    npy_intp data_bytes;
     long long *arg;
     if (x == NULL || b == NULL || y == NULL) return SLOW;
     rows = PyArray_DIM(x, 0);
     cols = PyArray_DIM(x, 1);
     if (PyArray_DIM(b, 0) != cols || cols == 0 || !indices_ok(y, rows, cols)) return SLOW;
     am_t = PyArray_TYPE(y);
-    /* The logits, then per row: the sum, the picked logit and the argmax. */
-    buf = (double *)PyMem_Malloc(sizeof(double) * (rows * cols + 3 * rows + 1));
+    /* The shifted logits (in the input's type), then per row: the sum, the
+     * picked logit and the argmax. */
+    data_bytes = (rows * cols * (f32 ? 4 : 8) + 7) / 8 * 8;
+    buf = (char *)PyMem_Malloc(data_bytes + sizeof(double) * (3 * rows + 1));
     if (buf == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    total = buf + rows * cols;
+    total = (double *)(buf + data_bytes);
     pick = total + rows;
     arg = (long long *)(pick + rows);
     nll = reuse_or_new(e->out[0], 1, &rows, t);
@@ -241,19 +266,21 @@ static int run_ce_softmax_bias(Entry *e)
         PyMem_Free(buf);
         return -1;
     }
-    if (f32)
-        shifted_rows_float(x, b, buf, arg);
-    else
-        shifted_rows_double(x, b, buf, arg);
-    for (i = 0; i < rows; i++) {
-        pick[i] = buf[i * cols + index_at(y, i)];
-        store_index(PyArray_BYTES(am) + i * PyArray_STRIDE(am, 0), am_t, arg[i]);
+    if (f32) {
+        float *logits = (float *)buf;
+        shifted_rows_float(x, b, logits, arg);
+        for (i = 0; i < rows; i++) pick[i] = logits[i * cols + index_at(y, i)];
+        exp_inplace_float(logits, rows * cols);
+        normalize_rows_float(logits, rows, cols, total, (float *)PyArray_DATA(sm));
+    } else {
+        double *logits = (double *)buf;
+        shifted_rows_double(x, b, logits, arg);
+        for (i = 0; i < rows; i++) pick[i] = logits[i * cols + index_at(y, i)];
+        exp_inplace_double(logits, rows * cols);
+        normalize_rows_double(logits, rows, cols, total, (double *)PyArray_DATA(sm));
     }
-    exp_inplace(buf, rows * cols);
-    if (f32)
-        normalize_rows_float(buf, rows, cols, total, (float *)PyArray_DATA(sm));
-    else
-        normalize_rows_double(buf, rows, cols, total, (double *)PyArray_DATA(sm));
+    for (i = 0; i < rows; i++)
+        store_index(PyArray_BYTES(am) + i * PyArray_STRIDE(am, 0), am_t, arg[i]);
     log_inplace(total, rows);
     for (i = 0; i < rows; i++)
         store(PyArray_BYTES(nll) + i * PyArray_STRIDE(nll, 0), f32, total[i] - pick[i]);

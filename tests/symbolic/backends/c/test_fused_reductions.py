@@ -149,6 +149,31 @@ def test_crossentropy_kernel_matches_perform(dtype, layout):
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_crossentropy_kernel_wide_rows(dtype):
+    """Rows longer than the eight max and sum lanes: the first maximum is
+    the argmax wherever the lanes put it, and the sums agree with perform."""
+    x = T.matrix("x", dtype=dtype)
+    b = T.vector("b", dtype=dtype)
+    y = T.ivector("y")
+    outs = list(ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y))
+    f = _compile([x, b, y], outs, mode=Mode(linker="cvm", optimizer=None))
+    g = symbolic.function([x, b, y], outs, mode=PY_MODE)
+    xv = RNG.standard_normal((6, 1003)).astype(dtype) * 5
+    xv[0, [13, 700, 1001]] = 50  # ties in different lanes and the tail
+    xv[1, 1002] = 60  # the maximum in the tail
+    xv[2, [9, 17]] = numpy.nan  # the first nan wins
+    bv = numpy.zeros(1003, dtype)
+    yv = RNG.integers(0, 1003, 6).astype("int32")
+    with numpy.errstate(invalid="ignore"):
+        want = g(xv, bv, yv)
+    got = f(xv, bv, yv)
+    assert list(got[2][:3]) == [13, 1002, 9] == list(want[2][:3])
+    rtol = 1e-5 if dtype == "float32" else 1e-12
+    for a, e in zip(got, want):
+        numpy.testing.assert_allclose(a, e, rtol=rtol, atol=rtol)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_crossentropy_kernel_nan_rows(dtype):
     x = T.matrix("x", dtype=dtype)
     b = T.vector("b", dtype=dtype)
