@@ -281,6 +281,7 @@ typedef struct {
 
 /* Multiply-adds above which a BLAS product is split over the pool. */
 #define GEMM_PARALLEL_WORK (1LL << 22)
+static long long gemm_parallel_work = GEMM_PARALLEL_WORK; /* see split_thresholds() */
 
 static void gemm_block(const gemm_call *c, int r0, int r1, int c0, int c1)
 {
@@ -331,7 +332,7 @@ static void gemm_run(gemm_call *c)
         gemm_block(c, 0, c->m, 0, c->n);
         return;
     }
-    if (pool.size > 1 && (long long)c->m * c->n * c->k >= GEMM_PARALLEL_WORK) {
+    if (pool.size > 1 && (long long)c->m * c->n * c->k >= gemm_parallel_work) {
         /* Saved and restored around the whole split, not in each part: in
          * OpenBLAS builds where the "local" count is process-wide, parts
          * restoring concurrently could leave every later numpy product of

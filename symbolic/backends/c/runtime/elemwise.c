@@ -30,6 +30,8 @@ typedef void (*strided_kernel)(int nd, const long long *shape, char **args,
  * never lets a kernel call start threads of its own. */
 #define POOL_WORK_HOT 32768
 #define POOL_WORK_COLD (1LL << 21)
+/* The thresholds in use: split_thresholds() changes them, for measurements. */
+static long long pool_work_hot = POOL_WORK_HOT, pool_work_cold = POOL_WORK_COLD;
 /* Contiguous ranges start on multiples of this many elements (a cache line
  * of float64, four of float32). */
 #define POOL_ALIGN 64
@@ -82,7 +84,7 @@ static int pool_parts(Entry *e, long long n)
     long long work;
     if (pool.size <= 1 || e->np < c + 2 || e->p[c] <= 0 || e->p[c + 1] <= 0) return 1;
     work = n * (e->p[c] + e->nin + e->nout);
-    if (work < POOL_WORK_HOT || (work < POOL_WORK_COLD && !pool_hot())) return 1;
+    if (work < pool_work_hot || (work < pool_work_cold && !pool_hot())) return 1;
     return pool_ready();
 }
 

@@ -381,6 +381,20 @@ static PyObject *pooled_count(PyObject *self, PyObject *unused)
     return PyLong_FromLongLong(pooled_calls);
 }
 
+/* split_thresholds(gemm=-1, hot=-1, cold=-1): the work above which BLAS
+ * products and elemwise calls (while the pool's workers spin, and while they
+ * sleep) are split over the pool, as a tuple, after setting those given as
+ * non-negative numbers.  For measurements; the defaults are the tuned ones. */
+static PyObject *split_thresholds(PyObject *self, PyObject *args)
+{
+    long long gemm = -1, hot = -1, cold = -1;
+    if (!PyArg_ParseTuple(args, "|LLL", &gemm, &hot, &cold)) return NULL;
+    if (gemm >= 0) gemm_parallel_work = gemm;
+    if (hot >= 0) pool_work_hot = hot;
+    if (cold >= 0) pool_work_cold = cold;
+    return Py_BuildValue("LLL", gemm_parallel_work, pool_work_hot, pool_work_cold);
+}
+
 static int call_vm(PyObject *vm)
 {
     PyObject *res;
@@ -413,6 +427,8 @@ static PyMethodDef module_methods[] = {
      "How many matrix products the packed kernel computed in this process."},
     {"pooled_elemwise", pooled_count, METH_NOARGS,
      "How many elemwise kernel calls were split over the thread pool in this process."},
+    {"split_thresholds", split_thresholds, METH_VARARGS,
+     "split_thresholds(gemm=-1, hot=-1, cold=-1): the pool's split thresholds."},
     {"new_loop", new_loop, METH_NOARGS,
      "Mark the start of a loop: packed copies of loop-invariant operands are redone."},
     {"set_threads", set_threads, METH_O,

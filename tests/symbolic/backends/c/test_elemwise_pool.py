@@ -199,3 +199,27 @@ def test_small_calls_stay_on_one_thread():
         [numpy.ones(64, dtype="float32")],
     )
     assert runtime.load().pooled_elemwise() == before
+
+
+def test_split_thresholds_decide_what_is_split():
+    """``split_thresholds`` (a measuring knob) sets when a call is split."""
+    module = runtime.load()
+    x = T.vector("x")
+    f = symbolic.function([x], T.tanh(x), mode=FUSED)
+    values = RNG.standard_normal(4096)
+    saved = module.split_thresholds()
+    try:
+        module.set_threads(2)
+        module.split_thresholds(-1, 1 << 40, 1 << 40)
+        before = module.pooled_elemwise()
+        f(values)
+        assert module.pooled_elemwise() == before
+        module.split_thresholds(-1, 1, 1)
+        assert module.split_thresholds()[1:] == (1, 1)
+        want = numpy.tanh(values)
+        numpy.testing.assert_allclose(f(values), want, rtol=1e-12)
+        assert module.pooled_elemwise() > before
+    finally:
+        module.split_thresholds(*saved)
+        module.set_threads(runtime.kernel_threads())
+    assert module.split_thresholds() == saved
