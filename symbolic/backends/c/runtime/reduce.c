@@ -88,6 +88,47 @@ SUM_ROW(double)
 COL_SUMS(float)
 COL_SUMS(double)
 
+/* Column sums of ``outer`` (rows, inner) blocks, split over the pool by
+ * whole COL_BLOCKs of columns: each column still adds its rows in order, so
+ * the split changes no bit. */
+typedef struct {
+    int f32;
+    double *acc;
+    const char *x;
+    npy_intp outer, rows, inner;
+} ColSumJob;
+
+static void col_sums_part(void *arg, int part, int parts)
+{
+    const ColSumJob *job = (const ColSumJob *)arg;
+    npy_intp units = (job->inner + COL_BLOCK - 1) / COL_BLOCK, o;
+    npy_intp c0 = units * part / parts * COL_BLOCK, c1 = units * (part + 1) / parts * COL_BLOCK;
+    npy_intp isz = job->f32 ? 4 : 8, stride = job->inner * isz;
+    if (c1 > job->inner) c1 = job->inner;
+    if (c0 >= c1) return;
+    for (o = 0; o < job->outer; o++) {
+        const char *block = job->x + o * job->rows * stride + c0 * isz;
+        double *acc = job->acc + o * job->inner + c0;
+        if (job->f32)
+            col_sums_float(acc, block, job->rows, c1 - c0, stride);
+        else
+            col_sums_double(acc, block, job->rows, c1 - c0, stride);
+    }
+}
+
+static void col_sums_run(ColSumJob *job)
+{
+    long long work = (long long)job->outer * job->rows * job->inner * 2;
+    int split = pool.size > 1 && job->inner >= 2 * COL_BLOCK && work >= pool_work_hot &&
+                (work >= pool_work_cold || pool_hot());
+    if (split) {
+        pooled_calls++;
+        pool_run(col_sums_part, job);
+    } else {
+        col_sums_part(job, 0, 1);
+    }
+}
+
 /* Fold one innermost row of the input into the accumulator. */
 static void fold_row(int op, int f32, const char *src, npy_intp xs, double *acc,
                      npy_intp as, npy_intp len)
@@ -297,17 +338,11 @@ static int run_reduce(Entry *e)
              * index of the axes before a, the column sums of a (rows, inner)
              * matrix (a == 0 is a Sum over the leading axes; an LSTM's bias
              * gradient sums the batch axis of a (steps, batch, 4h) array). */
-            npy_intp inner = 1, rows = 1, outer = 1, o, isz = f32 ? 4 : 8;
-            for (d = 0; d < a; d++) outer *= PyArray_DIM(x, d);
-            for (d = a; d < b; d++) rows *= PyArray_DIM(x, d);
-            for (d = b; d < nd; d++) inner *= PyArray_DIM(x, d);
-            for (o = 0; o < outer; o++) {
-                const char *block = PyArray_BYTES(x) + o * rows * inner * isz;
-                if (f32)
-                    col_sums_float(acc + o * inner, block, rows, inner, inner * isz);
-                else
-                    col_sums_double(acc + o * inner, block, rows, inner, inner * isz);
-            }
+            ColSumJob job = {f32, acc, PyArray_BYTES(x), 1, 1, 1};
+            for (d = 0; d < a; d++) job.outer *= PyArray_DIM(x, d);
+            for (d = a; d < b; d++) job.rows *= PyArray_DIM(x, d);
+            for (d = b; d < nd; d++) job.inner *= PyArray_DIM(x, d);
+            col_sums_run(&job);
         } else if (nd == 0) {
             fold_row(op, f32, PyArray_BYTES(x), 0, acc, 0, 1);
         } else {

@@ -281,6 +281,25 @@ def test_sums_over_one_run_of_axes_match_numpy(dtype, shape, axis):
     numpy.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize(("shape", "axis"), [((1600, 1024), 0), ((3, 2000, 200), 1)])
+def test_large_column_sums_split_over_the_pool_keep_every_bit(dtype, shape, axis):
+    """Split by whole blocks of columns: any thread count gives numpy's sums."""
+    module = runtime.load()
+    x = T.TensorType(dtype, (False,) * len(shape))("x")
+    values = rand(*shape, dtype=dtype)
+    want = values.astype("float64").sum(axis=axis).astype(dtype)
+    before = module.pooled_elemwise()
+    try:
+        for threads in (1, 2, 3):
+            module.set_threads(threads)
+            _, (got,) = check([x], T.sum(x, axis=axis), "REDUCE", values)
+            numpy.testing.assert_array_equal(got, want)
+    finally:
+        module.set_threads(runtime.kernel_threads())
+    assert module.pooled_elemwise() > before
+
+
 def test_column_sums_accumulate_float32_in_float64():
     x = T.fmatrix("x")
     values = numpy.full((100000, 70), 0.1, dtype="float32")
