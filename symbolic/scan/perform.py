@@ -14,6 +14,7 @@ the inner program, whose entries compute the outputs in them.
 """
 
 import functools
+import sys
 
 import numpy
 
@@ -21,6 +22,42 @@ import numpy
 # making the row's view each step costs more than copying the row (about
 # 50 ns, the copy of 4 KB).
 PLACE_MIN_BYTES = 4096
+
+
+def _references_of_a_held_array():
+    """What ``sys.getrefcount`` reports, in :func:`_buffer`, for an array that
+    only its output cell holds (measured: the count differs between Python
+    versions)."""
+    cell = [numpy.empty(1)]
+    old = cell[0]
+    return sys.getrefcount(old)
+
+
+_SOLE_HOLDER = _references_of_a_held_array()
+
+
+def _buffer(cell, shape, dtype):
+    """An output buffer of ``shape``: the array the output cell kept from the
+    last call when nothing else holds it any more, else a new one.
+
+    A loop's buffers are megabytes; new ones come from the system as fresh
+    pages, whose faults cost an LSTM training step about a millisecond of
+    system time.  The compiled programs keep their cells' arrays between
+    calls and reuse them the same way.
+    """
+    old = cell[0]
+    if (
+        type(old) is numpy.ndarray
+        and old.shape == shape
+        and old.dtype == dtype
+        and old.flags.owndata
+        and old.flags.c_contiguous
+        and old.flags.writeable
+        and sys.getrefcount(old) == _SOLE_HOLDER
+    ):
+        return old
+    del old
+    return numpy.empty(shape, dtype=dtype)
 
 
 def run_loop(op, node, fn, inputs, output_storage, c_loop=None):
@@ -89,7 +126,7 @@ def run_loop(op, node, fn, inputs, output_storage, c_loop=None):
             row_shape = init.shape
             first = init[None]
         size = length if keep_last[k] else n_steps + length
-        buf = numpy.empty((size, *row_shape), dtype=out_type.dtype)
+        buf = _buffer(output_storage[k], (size, *row_shape), out_type.dtype)
         buf[:length] = first
         modulus = size if keep_last[k] else 0
         for tap in taps:
@@ -142,7 +179,9 @@ def run_loop(op, node, fn, inputs, output_storage, c_loop=None):
         for j, cell in enumerate(nit_cells):
             buf = nit_bufs[j]
             if buf is None:
-                buf = nit_bufs[j] = _nit_buffer(op, node, j, n_steps, cell[0])
+                buf = nit_bufs[j] = _nit_buffer(
+                    op, node, j, n_steps, cell[0], output_storage[n_states + j]
+                )
             _store(buf, 0 if keep_last[n_states + j] else t, cell[0], name)
         for in_cell, out_cell in zip(shared_in, shared_out):
             value = out_cell[0]
@@ -180,6 +219,10 @@ def run_loop(op, node, fn, inputs, output_storage, c_loop=None):
             value = value.copy()  # never hand back the input's own storage
         output_storage[base + i][0] = value
         cell[0] = None
+    # The inner cells still hold the last step's rows, views of the outer
+    # buffers: let go of them, so that the next call can reuse the buffers.
+    for cell in (*in_cells, *out_cells):
+        cell[0] = None
 
 
 def _store(buf, index, value, name):
@@ -192,10 +235,13 @@ def _store(buf, index, value, name):
         ) from None
 
 
-def _nit_buffer(op, node, j, n_steps, first):
+def _nit_buffer(op, node, j, n_steps, first, cell=None):
     out_type = node.outputs[op.n_states + j].type
     if first is None:
         # No step ran: the row shape is unknown, so every axis is empty.
         return numpy.empty((0,) * out_type.ndim, dtype=out_type.dtype)
     rows = 1 if op.keep_last[op.n_states + j] else n_steps
-    return numpy.empty((rows, *numpy.shape(first)), dtype=out_type.dtype)
+    shape = (rows, *numpy.shape(first))
+    if cell is None:
+        return numpy.empty(shape, dtype=out_type.dtype)
+    return _buffer(cell, shape, out_type.dtype)

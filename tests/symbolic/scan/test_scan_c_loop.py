@@ -342,15 +342,14 @@ def test_rnn_state_rows_computed_in_place(c_calls):
     W = T.dmatrix("W")
     hs, _ = scan(lambda v, h: T.tanh(T.dot(h, W) + v), sequences=x, outputs_info=h0)
     values = [rng.randn(6, 4), rng.randn(4), rng.randn(4, 4)]
-    f, got, done = check_in_place([x, h0, W], hs, values, c_calls, 6)
+    f, _, done = check_in_place([x, h0, W], hs, values, c_calls, 6)
     assert done == 5
     # The in-place tanh overwrites the product, so the product is made in the row.
     (out,) = scan_op(f).outputs
     assert made_in(f, 0) is not out
-    # The inner output cell keeps a copy, not a view of the returned buffer.
-    (cell,) = scan_op(f)._fn[2]
-    assert not numpy.shares_memory(cell[0], got)
-    numpy.testing.assert_array_equal(cell[0], got[-1])
+    # No inner cell keeps a view of the returned buffer: they are emptied.
+    _, in_cells, out_cells = scan_op(f)._fn[:3]
+    assert all(cell[0] is None for cell in (*in_cells, *out_cells))
 
 
 @pytest.mark.usefixtures("every_row")
@@ -493,3 +492,29 @@ def test_rows_from_4_kb_are_computed_in_place(c_calls, size, rows):
     values = [rng.randn(6, size), rng.randn(size)]
     _, _, done = check_in_place([x, h0], hs, values, c_calls, 6)
     assert done == rows
+
+
+def test_output_buffers_are_reused_only_when_nothing_holds_them():
+    """A loop's output buffers are reused by the next call once no one holds
+    them (no fresh pages every call); a returned output is never overwritten."""
+    x = T.dmatrix("x")
+    h0 = T.dvector("h0")
+    hs, _ = scan(lambda v, h: T.tanh(h + v), sequences=x, outputs_info=h0)
+    values = [rng.randn(6, 4), rng.randn(4)]
+    # The states feed another op: the buffer is an intermediate the
+    # function's program keeps in its cell between calls.
+    f = symbolic.function([x, h0], (hs * 2).sum(axis=0))
+    first = f(*values)
+    (node,) = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, Scan)]
+    (cell,) = [f._storage_map[out] for out in node.outputs]
+    address = cell[0].ctypes.data  # holding the array itself would pin it
+    second = f(*values)
+    assert cell[0].ctypes.data == address
+    numpy.testing.assert_array_equal(first, second)
+    # Returned to the caller, the states keep their values across calls.
+    g = symbolic.function([x, h0], hs)
+    kept = g(*values)
+    copy = kept.copy()
+    other = g(rng.randn(6, 4), rng.randn(4))
+    assert not numpy.shares_memory(kept, other)
+    numpy.testing.assert_array_equal(kept, copy)

@@ -290,28 +290,19 @@ static void drop_row(PyObject *cell, PyObject *row)
     }
 }
 
-/* After the loop, no cell keeps a view of an output buffer: a slot's cell
- * holding its placed row gets a copy of it, as the copy out left it an array
- * of its own (``ok``), or None after an error.  0, or -1 with an error set. */
-static int release_rows(Slot *w, Py_ssize_t nw, int ok)
+/* After the loop, no cell keeps a view of an output buffer: a cell holding
+ * its placed row is emptied (run_loop empties every inner cell after the
+ * loop anyway, so that the next call can reuse the buffers). */
+static void release_rows(Slot *w, Py_ssize_t nw)
 {
     Py_ssize_t k;
-    int r = 0;
     for (k = 0; k < nw; k++) {
-        PyObject *row = w[k].placed, *copy;
+        PyObject *row = w[k].placed;
         if (row == NULL) continue;
-        if (cell_get(w[k].cell) == row) {
-            copy = ok && r == 0 ? PyArray_NewCopy((PyArrayObject *)row, NPY_CORDER) : NULL;
-            if (copy != NULL)
-                cell_put(w[k].cell, copy);
-            else
-                drop_row(w[k].cell, row);
-            if (copy == NULL && ok) r = -1;
-        }
+        drop_row(w[k].cell, row);
         drop_row(w[k].place, row);
         Py_CLEAR(w[k].placed);
     }
-    return r;
 }
 
 static PyObject *scan_loop(PyObject *unused, PyObject *args)
@@ -374,12 +365,12 @@ static PyObject *scan_loop(PyObject *unused, PyObject *args)
         /* Ctrl-C stops a long loop between steps, as in the Python loop. */
         if (PyErr_CheckSignals() < 0) goto fail;
     }
-    r = release_rows(w, nw, 1);
+    release_rows(w, nw);
     PyMem_Free(slots);
-    return r < 0 ? NULL : PyLong_FromSsize_t(t);
+    return PyLong_FromSsize_t(t);
 fail:
     n_placed = base;
-    release_rows(w, nw, 0);
+    release_rows(w, nw);
     PyMem_Free(slots);
     return NULL;
 }
