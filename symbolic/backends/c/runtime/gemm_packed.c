@@ -55,12 +55,13 @@ static size_t pk_b_size(pk_shape s, long long k, long long n)
     return (size_t)((n + s.nr - 1) / s.nr) * (size_t)k * (size_t)s.nr;
 }
 
-/* Pack the k x n matrix at ``b`` (element strides sk, sn) into panels. */
-static void pk_pack_b(pk_shape s, const float *b, long long sk, long long sn, long long k,
-                      long long n, float *out)
+/* Pack panels [p0, p1) of the k x n matrix at ``b`` (element strides sk,
+ * sn). */
+static void pk_pack_panels(pk_shape s, const float *b, long long sk, long long sn,
+                           long long k, long long n, float *out, long long p0, long long p1)
 {
-    long long panels = (n + s.nr - 1) / s.nr, p, kk, r;
-    for (p = 0; p < panels; p++) {
+    long long p, kk, r;
+    for (p = p0; p < p1; p++) {
         long long j0 = p * s.nr, w = n - j0 < s.nr ? n - j0 : s.nr;
         for (kk = 0; kk < k; kk++) {
             float *dst = out + (p * k + kk) * s.nr;
@@ -73,6 +74,36 @@ static void pk_pack_b(pk_shape s, const float *b, long long sk, long long sn, lo
             for (r = w; r < s.nr; r++) dst[r] = 0.0f;
         }
     }
+}
+
+typedef struct {
+    pk_shape s;
+    const float *b;
+    long long sk, sn, k, n;
+    float *out;
+} pk_pack_job;
+
+static void pk_pack_part(void *arg, int part, int parts)
+{
+    const pk_pack_job *j = (const pk_pack_job *)arg;
+    long long panels = (j->n + j->s.nr - 1) / j->s.nr;
+    pk_pack_panels(j->s, j->b, j->sk, j->sn, j->k, j->n, j->out, panels * part / parts,
+                   panels * (part + 1) / parts);
+}
+
+/* Elements above which packing is split over the pool: a loop packs its
+ * weight matrix on its first step, with the other threads idle. */
+#define PK_PACK_PARALLEL (1LL << 16)
+
+/* Pack the k x n matrix at ``b`` (element strides sk, sn) into panels. */
+static void pk_pack_b(pk_shape s, const float *b, long long sk, long long sn, long long k,
+                      long long n, float *out)
+{
+    pk_pack_job job = {s, b, sk, sn, k, n, out};
+    if (pool.size > 1 && k * n >= PK_PACK_PARALLEL && n >= 2 * s.nr)
+        pool_run(pk_pack_part, &job);
+    else
+        pk_pack_part(&job, 0, 1);
 }
 
 /* Pack the m x k matrix at ``a`` (element strides sm, sk) into row tiles. */
