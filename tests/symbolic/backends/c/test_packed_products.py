@@ -150,25 +150,43 @@ def test_changed_operand_is_packed_again():
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
-def test_thread_counts_give_the_same_result(threads):
-    """The pool splits panels between threads; the sums do not depend on it."""
+@pytest.mark.parametrize("transposed", [False, True])
+def test_thread_counts_give_the_same_result(threads, transposed):
+    """The pool splits the packing and the panels between threads; the sums
+    do not depend on it.  The second operand may be a transposed view (a
+    backward step's W.T), packed across its rows."""
     module = runtime.load()
     rng = numpy.random.RandomState(4)
     h0 = rng.randn(32, 256).astype("float32")
     w = (rng.randn(256, 1024) * 0.05).astype("float32")
     back = (rng.randn(1024, 256) * 0.05).astype("float32")
     H0, W, V = T.fmatrix(), T.fmatrix(), T.fmatrix()
+    if transposed:
+        back = numpy.ascontiguousarray(back.T)
+        V_used = V.T
+    else:
+        V_used = V
     out = _loop(
-        lambda h, W, V: T.tanh(T.dot(T.tanh(T.dot(h, W)), V)), H0, [W, V], 3, None
+        lambda h, W, V: T.tanh(T.dot(T.tanh(T.dot(h, W)), V)),
+        H0,
+        [W, V_used],
+        3,
+        None,
     )
     fn = symbolic.function([H0, W, V], out)
+    want = h0
+    for _ in range(3):
+        want = numpy.tanh(numpy.tanh(want @ w) @ (back.T if transposed else back))
     module.set_threads(1)
     try:
+        before = _packed_count()
         reference = fn(h0, w, back)
+        assert _packed_count() > before
         module.set_threads(threads)
         numpy.testing.assert_array_equal(fn(h0, w, back), reference)
     finally:
         module.set_threads(runtime.kernel_threads())
+    numpy.testing.assert_allclose(reference[-1], want, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("rows", [3, 8, 21])
