@@ -419,6 +419,32 @@ def test_join(axis, dtype):
     check([x, y], T.join(axis, x[:, ::2], y[:, 1::2]), "JOIN", a, b, exact=True)
 
 
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_large_joins_split_over_the_pool(axis):
+    """Past 64 KB the copies of contiguous pieces are split over the pool by
+    blocks of rows; a strided piece sends the join back to one thread."""
+    module = runtime.load()
+    pieces = [T.ftensor3(n) for n in "abcd"]
+    values = [rand(8, 32, 64 + 8 * i, dtype="float32") for i in range(4)]
+    if axis != 2:
+        values = [rand(8, 32, 64, dtype="float32") for _ in range(4)]
+    want = numpy.concatenate(values, axis=axis)
+    try:
+        for threads in (1, 2, 3):
+            module.set_threads(threads)
+            _, (got,) = check(
+                pieces, T.join(axis, *pieces), "JOIN", *values, exact=True
+            )
+            numpy.testing.assert_array_equal(got, want)
+            strided = [values[0][:, :, ::-1], *values[1:]]
+            _, (got,) = check(
+                pieces, T.join(axis, *pieces), "JOIN", *strided, exact=True
+            )
+            numpy.testing.assert_array_equal(got, numpy.concatenate(strided, axis=axis))
+    finally:
+        module.set_threads(runtime.kernel_threads())
+
+
 def test_join_symbolic_axis_empty_pieces_and_errors():
     x, y = T.fmatrix("x"), T.fmatrix("y")
     axis = T.lscalar("axis")
