@@ -6,7 +6,8 @@ float32, batch 256, 235 steps over 60000 synthetic examples.
 
 Prints, in one run: the epoch time of ours and of every peer that imports
 (hand-written numpy, PyTensor default and C backends, PyTorch CPU eager,
-JAX jit), the ratios ours / peer, the GEMM floor (the epoch's matrix
+JAX jit; the best of five rounds in which the engines take turns, one epoch
+each), the ratios ours / peer, the GEMM floor (the epoch's matrix
 products alone, timed with numpy), and the time to first result (graph
 build + compile + first call) of the training function: ours cold (fresh
 compile cache, new process), ours warm (same cache, new process), and the
@@ -249,15 +250,35 @@ def peer_factories():
 # ---------------------------------------------------------------- timing
 
 
-def epoch_seconds(step, sync, x, y, repeat=3):
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for xb, yb in batches(x, y):
-            step(xb, yb)
-        if sync is not None:
-            sync()
-        best = min(best, time.perf_counter() - start)
+#: Rounds of epochs: each round times one epoch of every engine in turn.
+ROUNDS = 5
+#: Seconds of pause before each timed epoch: BLAS and OpenMP worker threads
+#: spin for a while after their last call, and would take a core from the
+#: next engine.
+SETTLE = 0.25
+
+
+def epoch_seconds(step, sync, x, y):
+    start = time.perf_counter()
+    for xb, yb in batches(x, y):
+        step(xb, yb)
+    if sync is not None:
+        sync()
+    return time.perf_counter() - start
+
+
+def interleaved_epochs(engines, x, y, rounds=ROUNDS):
+    """The best epoch of each engine over ``rounds`` rounds.
+
+    The engines take turns, one epoch each per round, so a machine whose
+    load drifts (shared with other work) slows them alike instead of
+    whichever engine happens to run during the slow stretch.
+    """
+    best = dict.fromkeys(engines, float("inf"))
+    for _ in range(rounds):
+        for name, (step, sync) in engines.items():
+            time.sleep(SETTLE)
+            best[name] = min(best[name], epoch_seconds(step, sync, x, y))
     return best
 
 
@@ -292,7 +313,7 @@ def main():
     train = build_ours()
     train(x[:BATCH], y[:BATCH])
     first["ours (this process)"] = time.perf_counter() - start
-    epochs["ours"] = epoch_seconds(train, None, x, y)
+    engines = {"ours": (train, None)}
 
     factories, missing = peer_factories()
     for name, factory in factories.items():
@@ -302,7 +323,8 @@ def main():
         if sync is not None:
             sync()
         first[name] = time.perf_counter() - start
-        epochs[name] = epoch_seconds(step, sync, x, y)
+        engines[name] = (step, sync)
+    epochs.update(interleaved_epochs(engines, x, y))
     floor = gemm_floor(x)
 
     shape = f"{N_IN}-{N_HID}-{N_OUT}"
