@@ -2,6 +2,81 @@
  * ops (Alloc, Shape, Shape_i, MakeVector). */
 #include "runtime.h"
 
+/* Copies of large strided arrays into C order (Alloc without broadcasting,
+ * Reshape of an array no view can reshape), split over the pool by blocks
+ * of the leading axis: an LSTM step's gradients come back from the
+ * backward loop in reverse time order, and each reshape or copy of them
+ * is megabytes. */
+#define COPY_PARALLEL_BYTES (1 << 20)
+
+typedef struct {
+    const char *src;
+    char *dst;
+    int nd;
+    npy_intp shape[MAX_DIMS], strides[MAX_DIMS], itemsize;
+} CopyJob;
+
+/* Rows [r0, r1) of the leading axis of the job's source, in C order. */
+static void copy_rows(const CopyJob *j, npy_intp r0, npy_intp r1)
+{
+    const int nd = j->nd;
+    npy_intp inner = j->shape[nd - 1], is = j->strides[nd - 1], isz = j->itemsize;
+    npy_intp row_elems = 1, lines, l, k, counter[MAX_DIMS], d;
+    char *dst;
+    for (d = 1; d < nd; d++) row_elems *= j->shape[d];
+    dst = j->dst + r0 * row_elems * isz;
+    lines = (r1 - r0) * (row_elems / (inner ? inner : 1));
+    if (inner == 0) return;
+    memset(counter, 0, sizeof(counter));
+    counter[0] = r0;
+    for (l = 0; l < lines; l++) {
+        const char *src = j->src;
+        for (d = 0; d < nd - 1; d++) src += counter[d] * j->strides[d];
+        if (is == isz) {
+            memcpy(dst, src, inner * isz);
+        } else if (isz == 4) {
+            for (k = 0; k < inner; k++) ((int32_t *)dst)[k] = *(const int32_t *)(src + k * is);
+        } else if (isz == 8) {
+            for (k = 0; k < inner; k++) ((int64_t *)dst)[k] = *(const int64_t *)(src + k * is);
+        } else {
+            for (k = 0; k < inner; k++) memcpy(dst + k * isz, src + k * is, isz);
+        }
+        dst += inner * isz;
+        for (d = nd - 2; d >= 0; d--) {
+            if (++counter[d] < j->shape[d] || d == 0) break;
+            counter[d] = 0;
+        }
+    }
+}
+
+static void copy_part(void *arg, int part, int parts)
+{
+    const CopyJob *j = (const CopyJob *)arg;
+    copy_rows(j, j->shape[0] * part / parts, j->shape[0] * (part + 1) / parts);
+}
+
+/* Copy ``x`` (any strides, ndim >= 1) into the C-contiguous buffer ``dst``
+ * of as many elements; large copies are split over the pool.  No Python
+ * object is touched. */
+static void copy_to_c_order(PyArrayObject *x, char *dst)
+{
+    CopyJob job;
+    int d;
+    job.src = PyArray_BYTES(x);
+    job.dst = dst;
+    job.nd = PyArray_NDIM(x);
+    job.itemsize = PyArray_ITEMSIZE(x);
+    for (d = 0; d < job.nd; d++) {
+        job.shape[d] = PyArray_DIM(x, d);
+        job.strides[d] = PyArray_STRIDE(x, d);
+    }
+    if (PyArray_SIZE(x) == 0) return;
+    if (pool.size > 1 && job.shape[0] > 1 && PyArray_NBYTES(x) >= COPY_PARALLEL_BYTES)
+        pool_run(copy_part, &job);
+    else
+        copy_rows(&job, 0, job.shape[0]);
+}
+
 /* DimShuffle.  Params: input ndim, output ndim, the pattern (-1 for 'x'). */
 static int run_dimshuffle(Entry *e)
 {
@@ -44,6 +119,80 @@ static int run_rebroadcast(Entry *e)
 }
 
 /* Reshape(x, shp).  Params: ndim.  A view when numpy can make one. */
+/* Whether ``x``'s elements may be copied as bytes: numbers, aligned and in
+ * native byte order (not Python objects, whose references a copy must
+ * count). */
+static int plain_copyable(PyArrayObject *x)
+{
+    return PyArray_ISALIGNED(x) && !PyArray_ISBYTESWAPPED(x) &&
+           !PyDataType_REFCHK(PyArray_DESCR(x));
+}
+
+/* Resolve one -1 in ``dims`` (nd of them) for ``size`` elements: 1 when
+ * they then multiply to ``size``, else 0 (numpy's reshape says why). */
+static int known_dims(int nd, npy_intp *dims, npy_intp size)
+{
+    npy_intp known = 1;
+    int d, unknown = -1;
+    for (d = 0; d < nd; d++) {
+        if (dims[d] == -1 && unknown < 0) {
+            unknown = d;
+        } else if (dims[d] < 0) {
+            return 0;
+        } else {
+            known *= dims[d];
+        }
+    }
+    if (unknown >= 0) {
+        if (known == 0 || size % known) return 0;
+        dims[unknown] = size / known;
+        known *= dims[unknown];
+    }
+    return known == size;
+}
+
+/* 1 when reshaping ``x`` to ``dims`` (nd of them, none negative) can be a
+ * view, as numpy decides it; 0 when it needs a copy.  A wrong 0 would only
+ * cost a copy: the values are the same either way. */
+static int reshape_is_a_view(PyArrayObject *x, int nd, const npy_intp *dims)
+{
+    npy_intp od[MAX_DIMS], os[MAX_DIMS], size = 1, np_, op;
+    int ond = 0, oi = 0, oj, ni = 0, nj, d, k;
+    for (d = 0; d < nd; d++) size *= dims[d];
+    if (size != PyArray_SIZE(x) || size == 0) return 1;
+    for (d = 0; d < PyArray_NDIM(x); d++) {
+        if (PyArray_DIM(x, d) == 1) continue; /* length-1 axes take any stride */
+        od[ond] = PyArray_DIM(x, d);
+        os[ond++] = PyArray_STRIDE(x, d);
+    }
+    /* Match groups of old and new axes of equal total length: each old
+     * group must be contiguous in itself. */
+    while (ni < nd && oi < ond) {
+        if (dims[ni] == 1) {
+            ni++;
+            continue;
+        }
+        nj = ni + 1;
+        oj = oi + 1;
+        np_ = dims[ni];
+        op = od[oi];
+        while (np_ != op) {
+            if (np_ < op) {
+                if (nj >= nd) return 1;
+                np_ *= dims[nj++];
+            } else {
+                if (oj >= ond) return 1;
+                op *= od[oj++];
+            }
+        }
+        for (k = oi; k < oj - 1; k++)
+            if (os[k] != od[k + 1] * os[k + 1]) return 0;
+        ni = nj;
+        oi = oj;
+    }
+    return 1;
+}
+
 static int run_reshape(Entry *e)
 {
     int nd = (int)e->p[0], d;
@@ -53,6 +202,16 @@ static int run_reshape(Entry *e)
     PyObject *out;
     if (x == NULL || !is_index_vector(shp) || PyArray_DIM(shp, 0) != nd) return SLOW;
     for (d = 0; d < nd; d++) dims[d] = (npy_intp)index_at(shp, d);
+    if (!PyArray_IS_C_CONTIGUOUS(x) && PyArray_NDIM(x) >= 1 &&
+        PyArray_NBYTES(x) >= COPY_PARALLEL_BYTES && plain_copyable(x) &&
+        known_dims(nd, dims, PyArray_SIZE(x)) && !reshape_is_a_view(x, nd, dims)) {
+        /* numpy would copy on one thread: copy in C order over the pool. */
+        PyArrayObject *flat = (PyArrayObject *)PyArray_SimpleNew(nd, dims, PyArray_TYPE(x));
+        if (flat == NULL) return -1;
+        copy_to_c_order(x, PyArray_BYTES(flat));
+        cell_put(e->out[0], (PyObject *)flat);
+        return 0;
+    }
     out = PyArray_Newshape(x, &newshape, NPY_CORDER);
     if (out == NULL) {
         PyErr_Clear();
@@ -138,6 +297,14 @@ static int run_alloc(Entry *e)
     }
     out = reuse_or_new(e->out[0], nd, shape, t);
     if (out == NULL) return -1;
+    if (nd >= 1 && PyArray_NDIM(v) == nd && PyArray_NBYTES(out) >= COPY_PARALLEL_BYTES &&
+        PyArray_CompareLists(PyArray_DIMS(v), shape, nd) && plain_copyable(v) &&
+        PyArray_TYPE(v) == PyArray_TYPE(out)) {
+        /* A copy, not a broadcast: in C, over the pool. */
+        copy_to_c_order(v, PyArray_BYTES(out));
+        cell_put(e->out[0], (PyObject *)out);
+        return 0;
+    }
     if (PyArray_CopyInto(out, v) < 0) {
         PyErr_Clear();
         Py_DECREF(out);

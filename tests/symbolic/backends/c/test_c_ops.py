@@ -385,6 +385,58 @@ def test_reshape(new_shape):
     check([x], x.T.reshape(new_shape), "RESHAPE", rand(4, 3), exact=True)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "int16", "complex128"])
+@pytest.mark.parametrize(
+    ("layout", "new_shape"),
+    [
+        ("reversed", (-1, 512)),  # a backward loop's rows, back in time order
+        ("reversed", (100, -1)),
+        ("transposed", (-1,)),
+        ("strided", (50, 64, 512)),
+        ("strided", (100, 32, 512)),  # a view does it: left to numpy
+        ("reversed", (100, 32, 1, 512)),
+    ],
+)
+def test_large_reshapes_that_copy_run_over_the_pool(dtype, layout, new_shape):
+    """Past 1 MB a reshape that needs a copy copies in C order over the pool;
+    one that a view can do stays a view."""
+    module = runtime.load()
+    x = T.TensorType(dtype, (False,) * 3)("x")
+    base = (rand(100, 32, 1024) * 100).astype(dtype)
+    value = {
+        "reversed": base[::-1, :, :512],
+        "transposed": base.transpose(1, 0, 2),
+        "strided": base[:, :, ::2],
+    }[layout]
+    want = value.reshape(new_shape)
+    try:
+        for threads in (1, 3):
+            module.set_threads(threads)
+            _, (got,) = check([x], x.reshape(new_shape), "RESHAPE", value, exact=True)
+            numpy.testing.assert_array_equal(got, want)
+    finally:
+        module.set_threads(runtime.kernel_threads())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int16"])
+def test_large_allocs_that_copy_run_over_the_pool(dtype):
+    """An Alloc of a value of its own shape is a copy: in C, over the pool."""
+    module = runtime.load()
+    v = T.TensorType(dtype, (False,) * 3)("v")
+    n = T.lscalar("n")
+    value = (rand(100, 32, 1024) * 100).astype(dtype)[::-1, :, ::2]
+    out = Alloc()(v, n, v.shape[1], v.shape[2])
+    try:
+        for threads in (1, 3):
+            module.set_threads(threads)
+            _, (got,) = check([v, n], out, "ALLOC", value, 100, exact=True)
+            numpy.testing.assert_array_equal(got, value)
+    finally:
+        module.set_threads(runtime.kernel_threads())
+    # A broadcast stays numpy's.
+    check([v, n], out, "ALLOC", value[:1], 100, exact=True)
+
+
 def test_reshape_error_is_perform_s():
     x = T.dmatrix("x")
     same_error([x], x.reshape((5, 5)), [rand(3, 4)])
