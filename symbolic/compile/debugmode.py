@@ -156,6 +156,12 @@ class DebugVM:
         self.lazy = any(getattr(n.op, "lazy", False) for n in self.nodes)
         if self.lazy:
             _logger.debug("DebugMode does not cross-check lazy graphs: %s", fgraph)
+        # A scan starts each loop through it: the backend then redoes its
+        # per-loop state (the C runtime's packed copies of the loop's fixed
+        # operands, which an in-place update between calls makes stale).
+        start_loop = getattr(backend_vm, "start_loop", None)
+        if start_loop is not None:
+            self.start_loop = start_loop
 
     def _leaf_values(self):
         values = {}

@@ -12,6 +12,7 @@ from symbolic.compile.debugmode import (
     BadThunkOutput,
     BadViewMap,
     DebugMode,
+    DebugVM,
     InvalidValueError,
     values_match,
 )
@@ -172,3 +173,37 @@ def test_debugmode_checks_the_configured_linker():
     assert isinstance(f.vm.backend_vm, LLVMVM)
     value = numpy.array([0.5, -1.0, 2.0])
     numpy.testing.assert_allclose(f(value), numpy.exp(value) * 2 + value)
+
+
+def test_a_loop_restarts_the_backends_per_loop_state():
+    """Each loop must pack its fixed operands again: the C runtime keeps a
+    packed copy per loop, recognised by its address, and a scan starts each
+    loop through its inner VM's ``start_loop``.  The checking VM did not pass
+    that on: a new copy of the weights at the address of the last one (a
+    freed buffer the allocator handed out again) reused the stale packing."""
+    import importlib
+
+    from symbolic.backends.c.runtime import runtime
+
+    if not runtime.available() or runtime.load().packed_isa() is None:
+        pytest.skip("no C runtime or no packed-product kernel on this CPU")
+    scan_op = importlib.import_module("symbolic.scan.op")
+    rng = numpy.random.RandomState(3)
+    W = symbolic.shared((rng.randn(16, 16) * 0.3).astype("float32"), name="W")
+    H0 = T.fmatrix("h0")
+    out, _ = symbolic.scan(
+        lambda h: T.tanh(T.dot(h, W)), outputs_info=[H0], n_steps=3, mode="DebugMode"
+    )
+    fn = symbolic.function([H0], out[-1], mode="DebugMode")
+    h0 = rng.randn(4, 16).astype("float32")
+    for _ in range(3):
+        current = W.get_value(borrow=True)
+        h = h0
+        for _ in range(3):
+            h = numpy.tanh(h @ current)
+        numpy.testing.assert_allclose(fn(h0), h, rtol=1e-5, atol=1e-6)
+        current *= 0.5  # in place: the same buffer, the same address
+    (node,) = [n for n in fn.maker.fgraph.toposort() if isinstance(n.op, scan_op.Scan)]
+    inner = node.op._fn[0]
+    assert isinstance(inner, DebugVM)
+    assert inner.start_loop == inner.backend_vm.start_loop
