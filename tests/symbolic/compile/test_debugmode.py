@@ -206,4 +206,7 @@ def test_a_loop_restarts_the_backends_per_loop_state():
     (node,) = [n for n in fn.maker.fgraph.toposort() if isinstance(n.op, scan_op.Scan)]
     inner = node.op._fn[0]
     assert isinstance(inner, DebugVM)
-    assert inner.start_loop == inner.backend_vm.start_loop
+    # Under another backend (SYMBOLIC_FLAGS=linker=...) neither has one.
+    assert getattr(inner, "start_loop", None) == getattr(
+        inner.backend_vm, "start_loop", None
+    )
