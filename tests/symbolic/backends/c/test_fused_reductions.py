@@ -119,15 +119,20 @@ def test_fused_sum_profile_and_debugmode_agree():
     numpy.testing.assert_allclose(debug(wv), want, rtol=1e-6)
 
 
-@pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("layout", ["c", "transposed", "strided"])
-def test_crossentropy_kernel_matches_perform(dtype, layout):
+def _crossentropy_functions(dtype):
+    """The softmax cross-entropy op compiled for the C runtime and for perform."""
     x = T.matrix("x", dtype=dtype)
     b = T.vector("b", dtype=dtype)
     y = T.ivector("y")
     outs = list(ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y))
     f = _compile([x, b, y], outs, mode=Mode(linker="cvm", optimizer=None))
-    g = symbolic.function([x, b, y], outs, mode=PY_MODE)
+    return f, symbolic.function([x, b, y], outs, mode=PY_MODE)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["c", "transposed", "strided"])
+def test_crossentropy_kernel_matches_perform(dtype, layout):
+    f, g = _crossentropy_functions(dtype)
     assert KINDS["CE_SOFTMAX_BIAS"] in f.vm.kinds
     xv = RNG.standard_normal((33, 10)).astype(dtype) * 20
     xv[0] = 0  # ties: the first maximum is the argmax
@@ -152,12 +157,7 @@ def test_crossentropy_kernel_matches_perform(dtype, layout):
 def test_crossentropy_kernel_wide_rows(dtype):
     """Rows longer than the eight max and sum lanes: the first maximum is
     the argmax wherever the lanes put it, and the sums agree with perform."""
-    x = T.matrix("x", dtype=dtype)
-    b = T.vector("b", dtype=dtype)
-    y = T.ivector("y")
-    outs = list(ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y))
-    f = _compile([x, b, y], outs, mode=Mode(linker="cvm", optimizer=None))
-    g = symbolic.function([x, b, y], outs, mode=PY_MODE)
+    f, g = _crossentropy_functions(dtype)
     xv = RNG.standard_normal((6, 1003)).astype(dtype) * 5
     xv[0, [13, 700, 1001]] = 50  # ties in different lanes and the tail
     xv[1, 1002] = 60  # the maximum in the tail
@@ -175,12 +175,7 @@ def test_crossentropy_kernel_wide_rows(dtype):
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_crossentropy_kernel_nan_rows(dtype):
-    x = T.matrix("x", dtype=dtype)
-    b = T.vector("b", dtype=dtype)
-    y = T.ivector("y")
-    outs = list(ce.crossentropy_softmax_argmax_1hot_with_bias(x, b, y))
-    f = _compile([x, b, y], outs, mode=Mode(linker="cvm", optimizer=None))
-    g = symbolic.function([x, b, y], outs, mode=PY_MODE)
+    f, g = _crossentropy_functions(dtype)
     xv = numpy.zeros((3, 4), dtype)
     xv[0, 2] = numpy.nan
     xv[1, 1] = numpy.inf
