@@ -245,29 +245,6 @@ static void scale_array(PyArrayObject *z, double beta)
         }
 }
 
-/* out = beta z, for two C-contiguous arrays of one shape and float dtype:
- * 1, or 0 (nothing done) for other layouts.  A Gemm that cannot overwrite
- * z copies it this way and then calls BLAS with beta 1: BLAS would
- * otherwise scale the copy in a pass of its own (the same products, one
- * pass less over the output). */
-static int copy_scaled(PyArrayObject *out, PyArrayObject *z, double beta)
-{
-    npy_intp n = PyArray_SIZE(z), i;
-    if (!PyArray_IS_C_CONTIGUOUS(z) || !PyArray_IS_C_CONTIGUOUS(out) ||
-        PyArray_TYPE(z) != PyArray_TYPE(out) || PyArray_SIZE(out) != n)
-        return 0;
-    if (PyArray_TYPE(z) == NPY_FLOAT) {
-        const float *src = (const float *)PyArray_DATA(z);
-        float *dst = (float *)PyArray_DATA(out), b = (float)beta;
-        for (i = 0; i < n; i++) dst[i] = b * src[i];
-    } else {
-        const double *src = (const double *)PyArray_DATA(z);
-        double *dst = (double *)PyArray_DATA(out);
-        for (i = 0; i < n; i++) dst[i] = beta * src[i];
-    }
-    return 1;
-}
-
 /* One column-major gemm call C = alpha op(A) op(B) + beta C (m x n, inner
  * k), which gemm_run may split into blocks of rows or of columns. */
 typedef struct {
@@ -276,8 +253,34 @@ typedef struct {
     int m, n, k, lda, ldb, ldc;
     double alpha, beta;
     char *a, *b, *c;
+    /* Non-NULL: C starts as beta times this matrix (C's layout, leading
+     * dimension ldz), which each block copies, scaled, just before its own
+     * product: one pass over C less than a copy that BLAS then scales, split
+     * over the pool like the product, and the block still in cache when
+     * BLAS reads it back. */
+    const char *z;
+    int ldz;
     int split_rows; /* pool parts split m (else n) */
 } gemm_call;
+
+/* The n columns of m elements at ``out`` (column-major, leading dimension
+ * ldo) = beta times those at ``z`` (leading dimension ldz). */
+static void copy_block_scaled(char *out, int ldo, const char *z, int ldz, int m, int n,
+                              int f32, double beta)
+{
+    int i, j;
+    for (j = 0; j < n; j++) {
+        if (f32) {
+            float *o = (float *)out + (size_t)j * ldo, b = (float)beta;
+            const float *src = (const float *)z + (size_t)j * ldz;
+            for (i = 0; i < m; i++) o[i] = b * src[i];
+        } else {
+            double *o = (double *)out + (size_t)j * ldo;
+            const double *src = (const double *)z + (size_t)j * ldz;
+            for (i = 0; i < m; i++) o[i] = beta * src[i];
+        }
+    }
+}
 
 /* Multiply-adds above which a BLAS product is split over the pool. */
 #define GEMM_PARALLEL_WORK (1LL << 22)
@@ -292,13 +295,19 @@ static void gemm_block(const gemm_call *c, int r0, int r1, int c0, int c1)
     /* Column j of op(B) starts at B + j * ldb (no transpose) or B + j. */
     char *b = c->b + (size_t)c->size * (tb == 'N' ? (size_t)c0 * ldb : (size_t)c0);
     char *out = c->c + (size_t)c->size * ((size_t)c0 * ldc + r0);
+    double beta = c->beta;
     if (m <= 0 || n <= 0) return;
+    if (c->z != NULL) {
+        const char *z = c->z + (size_t)c->size * ((size_t)c0 * c->ldz + r0);
+        copy_block_scaled(out, ldc, z, c->ldz, m, n, c->f32, beta);
+        beta = 1.0;
+    }
     if (c->f32) {
-        float al = (float)c->alpha, be = (float)c->beta;
+        float al = (float)c->alpha, be = (float)beta;
         ((sgemm_t)blas[B_SGEMM])(&ta, &tb, &m, &n, &k, &al, (float *)a, &lda, (float *)b,
                                  &ldb, &be, (float *)out, &ldc);
     } else {
-        double al = c->alpha, be = c->beta;
+        double al = c->alpha, be = beta;
         ((dgemm_t)blas[B_DGEMM])(&ta, &tb, &m, &n, &k, &al, (double *)a, &lda, (double *)b,
                                  &ldb, &be, (double *)out, &ldc);
     }
@@ -350,21 +359,30 @@ static void gemm_run(gemm_call *c)
     }
 }
 
-/* Z = alpha X Y + beta Z; Z must be in a BLAS layout.  0, SLOW or -1. */
-static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, double alpha,
-                     double beta)
+/* Z = alpha X Y + beta Z0, where Z0 is ``from`` when given (a matrix of Z's
+ * shape and layout, which Z must not overlap), else Z itself; Z must be in
+ * a BLAS layout.  0, SLOW or -1. */
+static int gemm_from(PyArrayObject *Z, PyArrayObject *from, PyArrayObject *X,
+                     PyArrayObject *Y, double alpha, double beta)
 {
     npy_intp m = PyArray_DIM(X, 0), k = PyArray_DIM(X, 1), n = PyArray_DIM(Y, 1);
-    int lz, lx, ly, ldz, ldx, ldy, im, in, ik, f32 = PyArray_TYPE(Z) == NPY_FLOAT;
+    int lz, lx, ly, ldz, ldx, ldy, ldf = 0, im, in, ik, f32 = PyArray_TYPE(Z) == NPY_FLOAT;
     PyArrayObject *x, *y;
     if (!fits_int(m) || !fits_int(n) || !fits_int(k)) return SLOW;
     if (m == 0 || n == 0) return 0;
     if (k == 0) {
+        if (from != NULL && PyArray_CopyInto(Z, from) < 0) return -1;
         scale_array(Z, beta);
         return 0;
     }
     lz = mat_layout(Z, &ldz);
     if (!lz) return SLOW;
+    if (from != NULL && (mat_layout(from, &ldf) != lz || m <= 1 || n <= 1)) {
+        /* Another layout (or a vector, whose layout is ambiguous): copy it
+         * whole and let BLAS scale the copy. */
+        if (PyArray_CopyInto(Z, from) < 0) return -1;
+        from = NULL;
+    }
     x = blas_matrix(X, &lx, &ldx);
     if (x == NULL) return -1;
     y = blas_matrix(Y, &ly, &ldy);
@@ -383,6 +401,8 @@ static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, doubl
         c.beta = beta;
         c.c = PyArray_DATA(Z);
         c.ldc = ldz;
+        c.z = from != NULL && beta != 0 ? PyArray_DATA(from) : NULL;
+        c.ldz = ldf;
         c.size = f32 ? 4 : 8;
         if (lz == 'C') {
             /* Z^T = Y^T X^T in column-major terms. */
@@ -409,6 +429,13 @@ static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, doubl
     Py_DECREF(x);
     Py_DECREF(y);
     return 0;
+}
+
+/* Z = alpha X Y + beta Z; Z must be in a BLAS layout.  0, SLOW or -1. */
+static int gemm_into(PyArrayObject *Z, PyArrayObject *X, PyArrayObject *Y, double alpha,
+                     double beta)
+{
+    return gemm_from(Z, NULL, X, Y, alpha, beta);
 }
 
 /* y = alpha A v + beta y for a matrix A (m x n); y needs a positive stride. */
@@ -631,23 +658,11 @@ static int run_gemm(Entry *e)
         if (out == NULL) return -1;
         r = PyArray_STRIDE(out, 1) == 4 ? packed_into(e, out, x, y, z, a, b) : SLOW;
         if (r != SLOW) return finish_blas(e, out, r);
-        if (out != z && b != 0 && PyArray_CopyInto(out, z) < 0) {
-            Py_DECREF(out);
-            return -1;
-        }
-        return finish_blas(e, out, gemm_into(out, x, y, a, b));
+        return finish_blas(e, out, gemm_from(out, out != z ? z : NULL, x, y, a, b));
     }
     out = blas_target(e, z, (int)e->p[1], 0);
     if (out == NULL) return -1;
-    if (out != z && b != 0) {
-        if (b != 1 && copy_scaled(out, z, b)) {
-            b = 1;
-        } else if (PyArray_CopyInto(out, z) < 0) {
-            Py_DECREF(out);
-            return -1;
-        }
-    }
-    return finish_blas(e, out, gemm_into(out, x, y, a, b));
+    return finish_blas(e, out, gemm_from(out, out != z ? z : NULL, x, y, a, b));
 }
 
 /* Gemv(y, a, A, x, b) = b y + a A x.  Params: dtype, inplace. */

@@ -128,26 +128,47 @@ def test_gemm(dtype, inplace, b):
     check([p, q, x, y], out, "GEMM", *values, accept_inplace=True)
 
 
+Z_LAYOUTS = {
+    "contiguous": lambda v: v,
+    "transposed": lambda v: numpy.asfortranarray(v),
+    "row-strided": lambda v: numpy.pad(v, ((0, 0), (0, 3)))[:, : v.shape[1]],
+    "column-strided": lambda v: numpy.repeat(v, 2, axis=1)[:, ::2],
+}
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize("layout", ["contiguous", "transposed"])
-def test_gemm_not_in_place_scales_a_copy_and_leaves_z(dtype, layout):
-    # A Gemm that may not overwrite z copies it scaled by b (contiguous z)
-    # or as it is (other layouts) and runs BLAS on the copy: z stays as it
-    # was, and the values are perform's.
+@pytest.mark.parametrize("layout", sorted(Z_LAYOUTS))
+@pytest.mark.parametrize("shape", [(4, 3, 5), (1, 3, 5), (4, 3, 1), (4, 0, 5)])
+@pytest.mark.parametrize("b", [0.0, 1.0, 0.999])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_gemm_not_in_place_leaves_z(dtype, layout, shape, b, threads):
+    # A Gemm that may not overwrite z writes b z + a x y into an array of
+    # its own: each block of a product split over the pool copies its part
+    # of z, scaled, before its product (z in the output's layout), or z is
+    # copied whole first (other layouts, vectors, k = 0).  The thresholds
+    # are lowered so that these small products are split too.
+    m, k, n = shape
     z, x, y = (T.TensorType(dtype, (False, False))(n) for n in "zxy")
     a_ = T.constant(numpy.asarray(-0.1, dtype=dtype))
-    b_ = T.constant(numpy.asarray(0.999, dtype=dtype))
+    b_ = T.constant(numpy.asarray(b, dtype=dtype))
     out = blas.Gemm(False)(z, a_, x, y, b_)
-    if layout == "contiguous":
-        z_value = rand(4, 5, dtype=dtype)
-    else:
-        z_value = rand(5, 4, dtype=dtype).T
+    z_value = Z_LAYOUTS[layout](rand(m, n, dtype=dtype))
     kept = z_value.copy()
-    values = [z_value, rand(4, 3, dtype=dtype), rand(3, 5, dtype=dtype)]
-    fc, _ = check([z, x, y], out, "GEMM", *values)
-    # Run it once more on the very arrays (check passes copies).
-    fc(*values)
+    values = [z_value, rand(m, k, dtype=dtype), rand(k, n, dtype=dtype)]
+    module = runtime.load()
+    saved = module.split_thresholds()
+    try:
+        module.set_threads(threads)
+        module.split_thresholds(1)
+        fc, (want,) = check([z, x, y], out, "GEMM", *values)
+        # Once more on the very arrays: check passes contiguous copies.
+        got = fc(*values)
+    finally:
+        module.split_thresholds(*saved)
+        module.set_threads(runtime.kernel_threads())
     numpy.testing.assert_array_equal(z_value, kept)
+    rtol = 1e-5 if dtype == "float32" else 1e-10
+    numpy.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
