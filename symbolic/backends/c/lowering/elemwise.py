@@ -8,7 +8,7 @@ from symbolic.backends.c.lowering import (
     typenum,
 )
 from symbolic.ops.elemwise import DimShuffle, Elemwise
-from symbolic.ops.math import Max, Min, Prod, Sum
+from symbolic.ops.math import Max, Min, Prod, Sum, _sum_dtype
 
 
 @lowering(Elemwise)
@@ -58,7 +58,8 @@ _INT_DTYPES = "bool int8 uint8 int16 uint16 int32 uint32 int64 uint64".split()
 @lowering(Sum, Prod, Max, Min)
 def lower_CAReduce(node, kernels):
     """Float reductions accumulate in float64, integer and boolean ones in
-    int64 (wrapping, as numpy's); mixed kinds run ``perform``."""
+    int64 (wrapping, as numpy's), also into a float output (a count turned
+    into a rate); float input into an integer output runs ``perform``."""
     (x,) = node.inputs
     out = node.outputs[0]
     acc = getattr(node.op, "acc_dtype", None)
@@ -68,7 +69,13 @@ def lower_CAReduce(node, kernels):
         if out.dtype not in FLOAT_DTYPES or acc not in (None, *FLOAT_DTYPES):
             return None
     elif x.dtype in _INT_DTYPES:
-        if out.dtype not in _INT_DTYPES or acc not in (None, "int64", "uint64"):
+        if out.dtype not in (*_INT_DTYPES, *FLOAT_DTYPES):
+            return None
+        if acc not in (None, "int64", "uint64"):
+            return None
+        if out.dtype in FLOAT_DTYPES and acc is not None and acc != _sum_dtype(x.dtype):
+            # The runtime reads its int64 sums as uint64 exactly when the
+            # input is unsigned, which is the default accumulator's sign.
             return None
         if x.dtype == "uint64" and isinstance(node.op, (Max, Min)):
             return None  # compared as int64 in the runtime

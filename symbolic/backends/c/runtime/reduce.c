@@ -224,6 +224,25 @@ static int store_int(int t, void *dst, const long long *acc, npy_intp n)
     return 0;
 }
 
+/* The int64 accumulators cast to a float output type, read as uint64 when
+ * perform accumulates unsigned input in uint64 (the same bits, wrapped). */
+static int store_float(int t, void *dst, const long long *acc, npy_intp n, int unsigned_acc)
+{
+    npy_intp k;
+    if (t == NPY_FLOAT) {
+        float *o = (float *)dst;
+        for (k = 0; k < n; k++)
+            o[k] = unsigned_acc ? (float)(unsigned long long)acc[k] : (float)acc[k];
+    } else if (t == NPY_DOUBLE) {
+        double *o = (double *)dst;
+        for (k = 0; k < n; k++)
+            o[k] = unsigned_acc ? (double)(unsigned long long)acc[k] : (double)acc[k];
+    } else {
+        return SLOW;
+    }
+    return 0;
+}
+
 static int is_int_type(int t)
 {
     return t == NPY_BOOL || PyTypeNum_ISINTEGER(t);
@@ -264,7 +283,10 @@ static int reduce_int(int op, int in_t, int out_t, PyArrayObject *x, PyArrayObje
             }
         }
     }
-    if (r == 0) r = store_int(out_t, PyArray_DATA(out), acc, osize);
+    if (r == 0 && is_int_type(out_t))
+        r = store_int(out_t, PyArray_DATA(out), acc, osize);
+    else if (r == 0)
+        r = store_float(out_t, PyArray_DATA(out), acc, osize, PyTypeNum_ISUNSIGNED(in_t));
     PyMem_Free(acc);
     return r;
 }
@@ -281,9 +303,11 @@ static int run_reduce(Entry *e)
     double *acc, init;
     int ints;
     if (x == NULL) return SLOW;
-    ints = is_int_type(in_t) && is_int_type(out_t);
+    /* Integer and boolean input accumulates in int64, whatever the output. */
+    ints = is_int_type(in_t);
     if (!ints && (in_t != NPY_FLOAT && in_t != NPY_DOUBLE)) return SLOW;
-    if (!ints && (out_t != NPY_FLOAT && out_t != NPY_DOUBLE)) return SLOW;
+    if (!is_int_type(out_t) && out_t != NPY_FLOAT && out_t != NPY_DOUBLE) return SLOW;
+    if (!ints && is_int_type(out_t)) return SLOW;
     if (ints && op >= R_MAX && PyTypeNum_ISUNSIGNED(in_t) && PyArray_ITEMSIZE(x) == 8)
         return SLOW;
     for (d = 0; d < nd; d++) {

@@ -262,6 +262,37 @@ def test_sum_of_a_comparison_runs_in_c():
     assert got.dtype == numpy.int64 and int(got) == 8
 
 
+@pytest.mark.parametrize(
+    "dtype", ["bool", "int8", "uint8", "int32", "uint32", "uint64"]
+)
+@pytest.mark.parametrize("reduce", ["sum", "prod"])
+@pytest.mark.parametrize("out_dtype", ["float32", "float64"])
+def test_integer_reductions_into_a_float_output(dtype, reduce, out_dtype):
+    """A count of mismatches summed into floatX (a misclassification rate):
+    int64 accumulation, read as uint64 for unsigned input, then cast."""
+    x = T.TensorType(dtype, (False,) * 3)("x")
+    out = getattr(T, reduce)(x, axis=(0, 2), dtype=out_dtype)
+    assert out.dtype == out_dtype
+    info = numpy.iinfo(dtype) if dtype != "bool" else None
+    if info is None:
+        values = RNG.integers(0, 2, size=(3, 4, 5)).astype(dtype)
+    else:
+        # The extremes of the type: sums and products wrap before the cast.
+        values = RNG.integers(info.min, info.max, size=(3, 4, 5), dtype=dtype)
+    check([x], out, "REDUCE", values, exact=True)
+    check([x], out, "REDUCE", values[:, ::-2, 1:], exact=True)
+
+
+def test_a_misclassification_rate_runs_in_c():
+    """Blocks' error rate: the mean of a comparison, in float32."""
+    a, b = T.lvector("a"), T.lvector("b")
+    rate = T.neq(a, b).mean(dtype="float32")
+    fc = symbolic.function([a, b], rate, mode=Mode(linker="cvm"))
+    assert KINDS["PYTHON"] not in fc.vm.kinds, [str(n) for n in fc.vm.nodes]
+    got = fc(numpy.arange(8), numpy.zeros(8, "int64"))
+    assert got.dtype == numpy.float32 and float(got) == 7 / 8
+
+
 def test_max_of_empty_axis_raises_like_perform():
     x = T.dmatrix("x")
     same_error([x], T.max(x, axis=0), [rand(0, 3)])
