@@ -240,3 +240,86 @@ def test_training_monitoring_without_quantities_reads_nothing_per_batch():
         costs.append(((batch - w) ** 2).sum(axis=1).mean())
         w = w - 0.1 * (-2 * (batch - w)).mean(axis=0)
     assert_allclose(main_loop.log[2]["train_cost"], numpy.mean(costs), rtol=1e-5)
+
+
+def test_monitored_mnist_job_runs_no_node_on_the_python_path():
+    """The tutorial's MLP with its training and test-set monitoring, in
+    float32: every node of the training step and of the evaluator runs in
+    the C program (the error rate's bool count summed into float32 used to
+    run ``perform`` on every step)."""
+    from blocks.bricks import MLP, Rectifier, Softmax
+    from blocks.bricks.cost import CategoricalCrossEntropy, MisclassificationRate
+    from blocks.graph import ComputationGraph
+    from blocks.initialization import Constant, IsotropicGaussian
+    from symbolic.backends.c.lowering import KINDS
+    from symbolic.backends.c.runtime import runtime
+    from symbolic.compile.linker import VM
+
+    if not runtime.available() or symbolic.config.mode not in ("FAST_RUN", "Mode"):
+        pytest.skip("the C program runs only in FAST_RUN with the C runtime")
+    rng = numpy.random.RandomState(1)
+    with symbolic.change_flags(floatX="float32"):
+        x = tensor.matrix("features")
+        y = tensor.lmatrix("targets")
+        mlp = MLP(
+            [Rectifier(), Softmax()],
+            [12, 8, 3],
+            weights_init=IsotropicGaussian(0.1),
+            biases_init=Constant(0),
+        )
+        mlp.initialize()
+        probabilities = mlp.apply(x)
+        cost = named(
+            CategoricalCrossEntropy().apply(y.flatten(), probabilities), "cost"
+        )
+        error_rate = named(
+            MisclassificationRate().apply(y.flatten(), probabilities), "error_rate"
+        )
+        assert error_rate.dtype == "float32"
+        algorithm = GradientDescent(
+            cost=cost,
+            parameters=ComputationGraph(cost).parameters,
+            step_rule=Scale(0.1),
+        )
+
+        def stream(n):
+            data = OrderedDict(
+                features=rng.rand(n, 12).astype("float32"),
+                targets=rng.randint(0, 3, size=(n, 1)).astype("int64"),
+            )
+            return DataStream(
+                IndexableDataset(data), iteration_scheme=SequentialScheme(n, 4)
+            )
+
+        test_monitor = DataStreamMonitoring(
+            [cost, error_rate], stream(8), prefix="test"
+        )
+        main_loop = MainLoop(
+            algorithm,
+            stream(16),
+            extensions=[
+                TrainingDataMonitoring(
+                    [cost, error_rate, algorithm.total_gradient_norm],
+                    prefix="train",
+                    after_epoch=True,
+                ),
+                test_monitor,
+                FinishAfter(after_n_epochs=1),
+            ],
+        )
+        main_loop.run()
+    assert 0 <= main_loop.log.current_row["train_error_rate"] <= 1
+    evaluator = test_monitor._evaluator
+    functions = {
+        "training step": algorithm._function,
+        "evaluator": evaluator._accumulate_fun,
+    }
+    for name, function in functions.items():
+        program = function.vm
+        assert not isinstance(program, VM), name
+        on_python = [
+            str(node)
+            for node, kind in zip(program.nodes, program.kinds)
+            if kind == KINDS["PYTHON"]
+        ]
+        assert on_python == [], (name, on_python)
