@@ -4,6 +4,7 @@ import logging
 import signal
 import sys
 import threading
+import timeit
 import traceback
 
 from blocks import distributed
@@ -368,12 +369,23 @@ class MainLoop:
 
     def _run_extensions(self, method_name, *args):
         other_worker = distributed.rank() != 0
-        with Timer(method_name, self.profile):
+        # Timer's sections, entered and left inline: this runs twice a batch
+        # for every extension.
+        profile, clock = self.profile, timeit.default_timer
+        profile.enter(method_name)
+        started = clock()
+        try:
             for extension in self.extensions:
                 if other_worker and extension.main_worker_only:
                     continue
-                with Timer(type(extension).__name__, self.profile):
+                profile.enter(type(extension).__name__)
+                start = clock()
+                try:
                     extension.dispatch(method_name, *args)
+                finally:
+                    profile.exit(clock() - start)
+        finally:
+            profile.exit(clock() - started)
 
     def _check_finish_training(self, level):
         if self._interrupt is not None:

@@ -19,6 +19,7 @@ from blocks.extensions.base import (
     CallbackName,
     Predicate,
     TrainingExtension,
+    _callback_name_set,
     always_true,
     callback,
     has_done_epochs,
@@ -235,8 +236,14 @@ class SimpleExtension(TrainingExtension):
 
     def dispatch(self, callback_invoked, *from_main_loop):
         """Call :meth:`do` once for every condition that holds."""
+        # Checked once here, the name compares as a plain string below (the
+        # conditions hold checked names): the main loop dispatches every
+        # extension twice a batch.
+        if callback_invoked not in _callback_name_set():
+            CallbackName(callback_invoked)  # raises, naming the callbacks
+        same = str.__eq__
         for callback_name, predicate, arguments in self._conditions:
-            if callback_name == callback_invoked and predicate(self.main_loop.log):
+            if same(callback_name, callback_invoked) and predicate(self.main_loop.log):
                 self.do(callback_invoked, *(from_main_loop + arguments))
 
     @staticmethod

@@ -245,3 +245,34 @@ def test_profile_report(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "initialization" in err and "read_data" in err
     assert main_loop.profile.total[("training", "epoch", "train")] > 0
+
+
+def test_profile_times_each_extension_on_each_callback():
+    class Fails(FinishAfter):
+        def do(self, which_callback, *args):
+            raise RuntimeError("stop here")
+
+    main_loop = make_main_loop([FinishAfter(after_n_epochs=1)])
+    main_loop.run()
+    total = main_loop.profile.total
+    sections = [
+        ("training", "epoch", "before_batch", "FinishAfter"),
+        ("training", "epoch", "after_batch", "FinishAfter"),
+        ("training", "after_epoch", "FinishAfter"),
+    ]
+    for section in sections:
+        assert section in total, sorted(total)
+        assert total[section] >= 0
+    assert main_loop.profile.current == []
+    # An extension that raises still leaves its sections.
+    failing = make_main_loop([Fails(after_batch=True)])
+    with pytest.raises(RuntimeError, match="stop here"):
+        failing.run()
+    assert failing.profile.current == []
+    assert ("training", "epoch", "after_batch", "Fails") in failing.profile.total
+
+
+def test_dispatch_rejects_a_misspelt_callback():
+    extension = FinishAfter(after_n_epochs=1)
+    with pytest.raises(TypeError, match="'after_bach' is not a training"):
+        extension.dispatch("after_bach")
