@@ -15,7 +15,7 @@ from numbers import Integral
 
 from fuel.schemes import SequentialExampleScheme, check_scheme_fits
 from fuel.streams import DataStream
-from fuel.utils import Subset, check_indices, index_within, iter_, izip
+from fuel.utils import Subset, check_indices, consecutive_run, index_within, iter_, izip
 
 logger = logging.getLogger(__name__)
 
@@ -347,4 +347,7 @@ class IndexableDataset(Dataset):
                 "batch_size)"
             )
         request = check_indices(request, self.num_examples, type(self).__name__)
-        return tuple(index_within(indexable, request) for indexable in self.indexables)
+        run = consecutive_run(request)
+        return tuple(
+            index_within(indexable, request, run) for indexable in self.indexables
+        )

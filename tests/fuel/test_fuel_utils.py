@@ -11,6 +11,7 @@ from fuel.utils import (
     _PartitionAll,
     _Repeat,
     check_indices,
+    consecutive_run,
     find_files,
     find_in_data_path,
     index_within,
@@ -53,6 +54,24 @@ def test_check_indices():
         check_indices(-6, 5, "D")
     with pytest.raises(TypeError, match="integer example indices"):
         check_indices([0.5], 5, "D")
+    # A run of consecutive indices is bounded by its ends.
+    with pytest.raises(IndexError, match="D was asked for example 5"):
+        check_indices([3, 4, 5], 5, "D")
+    with pytest.raises(IndexError, match="D was asked for example 11"):
+        check_indices(list(range(7, 12)), 5, "D")
+    check_indices(numpy.arange(5, dtype="int32"), 5, "D")
+
+
+def test_one_run_indexes_every_source():
+    features, targets = numpy.arange(20.0).reshape(10, 2), numpy.arange(10)
+    request = check_indices([4, 5, 6], 10, "D")
+    run = consecutive_run(request)
+    assert run == slice(4, 7)
+    assert consecutive_run([4, 6]) is None and consecutive_run(slice(0, 2)) is None
+    for data in (features, targets):
+        batch = index_within(data, request, run)
+        numpy.testing.assert_array_equal(batch, data[4:7])
+        assert batch.flags.owndata
 
 
 def test_index_within_arrays_and_lists():

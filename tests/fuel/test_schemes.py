@@ -25,6 +25,24 @@ def test_sequential_scheme_batches_in_order():
     assert len(scheme.indices) == 7
 
 
+@pytest.mark.parametrize(
+    "indices", [range(7), range(3, 40, 4), range(0), range(5, 0, -1), range(2)]
+)
+@pytest.mark.parametrize("batch_size", [1, 3, 10])
+def test_sequential_scheme_over_a_range_batches_as_over_a_list(indices, batch_size):
+    # A range's requests are built from slices of it: the same lists as
+    # for the same indices in a list, and they pickle mid-epoch.
+    want = list(SequentialScheme(list(indices), batch_size).get_request_iterator())
+    iterator = SequentialScheme(indices, batch_size).get_request_iterator()
+    assert all(type(request) is list for request in want)
+    first = next(iterator, None)
+    copy = pickle.loads(pickle.dumps(iterator))
+    rest = list(iterator)
+    assert ([first] if first is not None else []) + rest == want
+    assert list(copy) == rest
+    assert all(type(request) is list for request in rest)
+
+
 def test_sequential_scheme_takes_explicit_indices():
     scheme = SequentialScheme([5, 1, 3], 2)
     assert list(scheme.get_request_iterator()) == [[5, 1], [3]]
