@@ -22,7 +22,7 @@ from collections.abc import Iterable
 import numpy
 
 from fuel.config_parser import config
-from fuel.utils import chain, imap, iter_, partition_all, range_batches, repeat
+from fuel.utils import RangeBatches, chain, imap, iter_, partition_all, repeat
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class SequentialScheme(BatchScheme):
 
     def get_request_iterator(self):
         if isinstance(self.indices, range):
-            return range_batches(self.batch_size, self.indices)
+            return RangeBatches(self.batch_size, self.indices)
         return imap(list, partition_all(self.batch_size, self.indices))
 
 

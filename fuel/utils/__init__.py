@@ -44,7 +44,7 @@ class _PartitionAll:
         return part
 
 
-class range_batches:
+class RangeBatches:
     """Picklable iterator over the lists of successive `n` items of a range.
 
     What ``imap(list, partition_all(n, indices))`` gives for a range, a few
