@@ -589,3 +589,85 @@ def test_initial_states_application_can_be_given():
     assert_allclose(symbolic.function([x], h)(x_val), numpy.ones((2, 1, 3)))
     assert isinstance(LSTM(dim=1).gate_activation, Logistic)
     assert isinstance(GatedRecurrent(dim=1).activation, Tanh)
+
+
+def _brick_training_graph(kind, with_mask):
+    """The GatedRecurrent or LSTM brick as a Blocks script trains it: a
+    Linear projection of the whole sequence outside the loop, the brick's
+    own initial states, optionally a mask, and a squared error.  Returns
+    the inputs, the cost, the parameters and the recurrent weights' names."""
+    xs, ys, m = tensor.tensor3("xs"), tensor.tensor3("ys"), tensor.matrix("m")
+    dim = 3
+    init = {"weights_init": IsotropicGaussian(0.5), "biases_init": Constant(0.1)}
+    if kind == "gru":
+        rnn = GatedRecurrent(dim=dim, weights_init=IsotropicGaussian(0.5))
+        proj = Linear(2, 3 * dim, **init)
+        projected = proj.apply(xs)
+        kwargs = {"inputs": projected[:, :, :dim], "gate_inputs": projected[:, :, dim:]}
+        recurrent_weights = ("state_to_state", "state_to_gates")
+    else:
+        rnn = LSTM(dim=dim, **init)
+        proj = Linear(2, 4 * dim, **init)
+        kwargs = {"inputs": proj.apply(xs)}
+        recurrent_weights = ("W_state",)
+    proj.initialize()
+    rnn.initialize()
+    if with_mask:
+        kwargs["mask"] = m
+    states = rnn.apply(**kwargs)
+    hs = states if kind == "gru" else states[0]
+    cost = tensor.sqr(hs - ys).mean()
+    inputs = [xs, ys, m] if with_mask else [xs, ys]
+    return inputs, cost, ComputationGraph(cost).parameters, recurrent_weights
+
+
+def _sgd_step(inputs, cost, parameters, mode):
+    grads = symbolic.grad(cost, parameters)
+    updates = [(p, p - 0.1 * g) for p, g in zip(parameters, grads, strict=True)]
+    return symbolic.function(inputs, cost, updates=updates, mode=mode)
+
+
+def _update_products(f, weight):
+    """Op names met walking up from ``weight``'s new value through
+    elementwise ops and views (where an update applies its gradient)."""
+    updated = [i.variable for i in f.maker.inputs if i.update is not None]
+    new_values = dict(zip(updated, f.maker.fgraph.outputs[1:], strict=True))
+    names, stack = [], [new_values[weight]]
+    while stack:
+        owner = stack.pop().owner
+        if owner is None:
+            continue
+        names.append(type(owner.op).__name__)
+        if names[-1] in ("Elemwise", "DimShuffle"):
+            stack.extend(owner.inputs)
+    return names
+
+
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_brick_form_recurrent_weight_gradients_leave_the_loop(rng, kind, with_mask):
+    """The recurrent weights' gradients of the GRU and LSTM bricks, written
+    as a Blocks script does, are single products after the backward loop
+    (not sums carried through it), as for a hand-written step; the update
+    matches the graph without the loop rewrites."""
+    from symbolic.compile.mode import get_mode
+
+    if symbolic.config.mode not in ("FAST_RUN", "Mode"):
+        pytest.skip("the loop rewrites run in FAST_RUN")
+    fast = get_mode("FAST_RUN")
+    inputs, cost, parameters, recurrent = _brick_training_graph(kind, with_mask)
+    f = _sgd_step(inputs, cost, parameters, fast)
+    for weight in (p for p in parameters if p.name in recurrent):
+        names = _update_products(f, weight)
+        assert {"Gemm", "Dot22"} & set(names), (weight.name, names)
+    vals = [values(rng, 5, 2, 2), values(rng, 5, 2, 3)]
+    if with_mask:
+        vals.append(binary_mask(rng, 5, 2))
+    saved = [p.get_value() for p in parameters]
+    f(*vals)
+    updated = [p.get_value() for p in parameters]
+    for p, value in zip(parameters, saved, strict=True):
+        p.set_value(value)
+    _sgd_step(inputs, cost, parameters, fast.excluding("scan"))(*vals)
+    for p, want in zip(parameters, updated, strict=True):
+        assert_allclose(p.get_value(), want, rtol=1e-5, atol=1e-6, err_msg=p.name)
