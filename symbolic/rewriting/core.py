@@ -208,13 +208,18 @@ class WorklistRewriter:
 
 
 class _ImportRecorder:
-    """A FunctionGraph feature that records the nodes imported since last asked."""
+    """A FunctionGraph feature that records the nodes imported since last asked,
+    and the nodes that lost a client to a pruned node (an output nobody reads
+    any more can let a rule simplify its node: a loop's unused output)."""
 
     def __init__(self):
         self.nodes = []
 
     def on_import(self, fgraph, node, reason):
         self.nodes.append(node)
+
+    def on_prune(self, fgraph, node, reason):
+        self.nodes.extend(v.owner for v in node.inputs if v.owner is not None)
 
     def take(self):
         nodes, self.nodes = self.nodes, []

@@ -304,6 +304,7 @@ class Scan(Op):
         n_steps = node.inputs[0]
         shapes = []
         _, _, init_shapes, _shared_shapes, _ = self.outer_groups(input_shapes)
+        inner = self._inner_shapes(input_shapes) if self.n_nit_sot else {}
         # Dims the outer inputs do not give are measured on the output itself
         # with Shape_i: ``out.shape[i]`` would be a Shape node of the output,
         # which the Shape -> make_vector rewrite turns into a cycle.
@@ -321,9 +322,79 @@ class Scan(Op):
                 lead = length if self.keep_last[k] else n_steps + length
             else:
                 lead = 1 if self.keep_last[k] else n_steps
-                rest = tuple(Shape_i(i)(out) for i in range(1, out.ndim))
+                rest = inner.get(k - self.n_states) or tuple(
+                    Shape_i(i)(out) for i in range(1, out.ndim)
+                )
             shapes.append((lead, *rest))
         return shapes
+
+    def _inner_shapes(self, input_shapes):
+        """``{nit-sot output index: its per-step shape}`` in outer terms.
+
+        The step's own ``infer_shape`` run over the inner graph, each inner
+        input given the shape of its outer counterpart (a sequence's minus
+        the time axis).  An output gets one only when every entry is built
+        from outer shapes alone: a step that reads a value for a shape (an
+        ``alloc`` of a computed length) keeps ``Shape_i`` of the output.
+        """
+        from symbolic.graph.op import Op
+        from symbolic.graph.traversal import io_toposort
+
+        _, seqs, inits, shared, non_seqs = self.outer_groups(input_shapes)
+        inner_seqs, inner_states, inner_shared, inner_ns = self.inner_groups()
+        known = {}
+        for var, shape in zip(inner_seqs, seqs):
+            known[var] = None if shape is None else tuple(shape[1:])
+        for k, taps in enumerate(inner_states):
+            shape = inits[k]
+            if shape is not None and k < self.n_mit_sot:
+                shape = tuple(shape[1:])
+            for var in taps:
+                known[var] = None if shape is None else tuple(shape)
+        for var, shape in zip([*inner_shared, *inner_ns], [*shared, *non_seqs]):
+            known[var] = None if shape is None else tuple(shape)
+        first = self.n_states
+        targets = {k: self.outputs[first + k] for k in range(self.n_nit_sot)}
+        inner_vars = set(self.inputs)
+        for node in io_toposort(self.inputs, list(targets.values())):
+            inner_vars.update(node.outputs)
+            method = getattr(type(node.op), "infer_shape", None)
+            in_shapes = []
+            for var in node.inputs:
+                if not isinstance(var.type, TensorType):
+                    in_shapes.append(None)
+                elif var.owner is None and var not in known:
+                    in_shapes.append(tuple(var.shape[i] for i in range(var.ndim)))
+                else:
+                    in_shapes.append(known.get(var))
+            tensors = [
+                s
+                for v, s in zip(node.inputs, in_shapes)
+                if isinstance(v.type, TensorType)
+            ]
+            if (
+                method is None
+                or method is Op.infer_shape
+                or any(s is None for s in tensors)
+            ):
+                continue
+            try:
+                out_shapes = node.op.infer_shape(None, node, in_shapes)
+            except Exception:  # an op whose shape needs its graph or its values
+                continue
+            for out, shape in zip(node.outputs, out_shapes):
+                if isinstance(out.type, TensorType) and shape is not None:
+                    known[out] = tuple(shape)
+        found = {}
+        for k, var in targets.items():
+            shape = known.get(var)
+            if shape is None or len(shape) != var.ndim:
+                continue
+            entries = tuple(as_tensor_variable(e) for e in shape)
+            if any(v in inner_vars for v in ancestors(entries)):
+                continue
+            found[k] = entries
+        return found
 
     # Derivatives -----------------------------------------------------------------
     def connection_pattern(self, node):

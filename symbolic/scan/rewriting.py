@@ -6,6 +6,8 @@ imported (the ``symbolic.scan`` package imports it).
 
 import sys
 
+import numpy
+
 from symbolic.graph.basic import Constant, Variable
 from symbolic.graph.replace import clone_replace
 from symbolic.graph.traversal import io_toposort
@@ -60,6 +62,41 @@ def _invariants(op):
     return invariant, nodes
 
 
+def _filled_bases(nodes):
+    """Constant fills (``zeros_like(x)``, ``alloc(0, ...)``) that the step
+    increments in place: they stay in the step, where the increments
+    overwrite them and the rules that join blocks written into zeros see
+    them (a non-sequence would be copied every step instead)."""
+    from symbolic.ops.basic import Alloc
+    from symbolic.ops.scalar.basic import Second
+    from symbolic.ops.subtensor import IncSubtensor
+
+    def constant(var):
+        # A constant, or a view or cast of constants (a ``zeros_like`` as
+        # built, before constant folding).
+        while var.owner is not None and len(var.owner.inputs) == 1:
+            var = var.owner.inputs[0]
+        return isinstance(var, Constant)
+
+    def constant_fill(var):
+        owner = var.owner
+        if owner is None:
+            return False
+        if isinstance(owner.op, Alloc):
+            return constant(owner.inputs[0])
+        return (
+            isinstance(owner.op, Elemwise)
+            and isinstance(owner.op.scalar_op, Second)
+            and constant(owner.inputs[1])
+        )
+
+    return {
+        apply.inputs[0]
+        for apply in nodes
+        if isinstance(apply.op, IncSubtensor) and constant_fill(apply.inputs[0])
+    }
+
+
 @node_rewriter([Scan], tags=_CANON)
 def scan_push_out_invariants(fgraph, node):
     """Step work on non-sequences only -> computed once before the loop.
@@ -70,6 +107,7 @@ def scan_push_out_invariants(fgraph, node):
     """
     op = node.op
     invariant, nodes = _invariants(op)
+    invariant -= _filled_bases(nodes)
     frontier = []
     seen = set()
     consumers = [
@@ -204,6 +242,64 @@ def scan_push_out_sequence_add(fgraph, node):
         outputs = clone_replace(op.outputs, [(out, summed)], strict=False)
         return _rebuild(node, outputs, extra_seqs=[(placeholder, total)])
     return None
+
+
+@node_rewriter([Scan], tags=_CANON)
+def scan_shape_only_sequences(fgraph, node):
+    """A sequence the step reads only for its shape -> that shape, invariant.
+
+    The gradient of a slice of ``z`` writes into ``zeros_like(z)``: the
+    backward step of an LSTM reads the forward loop's pre-activations only
+    through ``second(z[t], 0)``, for their shape.  Each such ``second(x[t],
+    v)`` becomes ``second(zeros, v)``, ``zeros`` one ``alloc`` of
+    ``x.shape[1:]`` (passed as non-sequences); the sequence then goes, and
+    the forward loop need not keep ``z``: a buffer of the whole sequence.
+    """
+    from symbolic.ops.basic import alloc
+    from symbolic.ops.math import second
+    from symbolic.ops.scalar.basic import Second
+    from symbolic.tensor import lscalar
+
+    op = node.op
+    inner_seqs, _, _, _ = op.inner_groups()
+    _, outer_seqs, _, _, _ = op.outer_groups(node.inputs)
+    clients = {}
+    for apply in io_toposort(op.inputs, op.outputs):
+        for position, var in enumerate(apply.inputs):
+            clients.setdefault(var, []).append((apply, position))
+
+    def shape_only(apply, position):
+        return (
+            position == 0
+            and isinstance(apply.op, Elemwise)
+            and isinstance(apply.op.scalar_op, Second)
+        )
+
+    replacements, extra_non_seqs = [], []
+    for seq, outer in zip(inner_seqs, outer_seqs):
+        uses = clients.get(seq)
+        if not uses or seq in op.outputs or seq.ndim == 0:
+            continue
+        if not all(shape_only(apply, position) for apply, position in uses):
+            continue
+        dims = [lscalar(f"{seq.name or 'seq'}_dim{d}") for d in range(seq.ndim)]
+        zeros = alloc(numpy.asarray(0, dtype=seq.dtype), *dims)
+        if zeros.type != seq.type:
+            continue  # a broadcastable axis the dims cannot show
+        kept = []
+        for apply, _ in uses:
+            out = apply.outputs[0]
+            filled = second(zeros, apply.inputs[1])
+            if filled.type != out.type:
+                break
+            kept.append((out, filled))
+        else:
+            replacements += kept
+            extra_non_seqs += [(dim, outer.shape[d + 1]) for d, dim in enumerate(dims)]
+    if not replacements:
+        return None
+    outputs = clone_replace(op.outputs, replacements, strict=False)
+    return _rebuild(node, outputs, extra_non_seqs=extra_non_seqs)
 
 
 @node_rewriter([Scan], tags=_CANON)

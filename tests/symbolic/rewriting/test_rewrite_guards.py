@@ -146,3 +146,42 @@ def test_shape_of_a_self_measuring_op_compiles_without_a_cycle():
     shape, doubled = f(numpy.ones((2, 3)))
     assert list(shape) == [2, 3]
     numpy.testing.assert_array_equal(doubled, 2 * numpy.ones((2, 3)))
+
+
+class _Pair(Op):
+    """Two copies of a vector: a node with two outputs."""
+
+    __props__ = ()
+
+    def make_node(self, x):
+        x = T.as_tensor_variable(x)
+        return Apply(self, [x], [x.type(), x.type()])
+
+    def perform(self, node, inputs, outputs):
+        outputs[0][0] = inputs[0].copy()
+        outputs[1][0] = inputs[0].copy()
+
+
+def test_a_node_that_loses_a_client_is_visited_again():
+    """A rule that needs an output to be unused fires once another rule took
+    that output's last reader away, later in the walk (a loop's output no
+    step reads any more, after its reader was rewritten)."""
+    x = T.dvector("x")
+    first, second = _Pair()(x)
+    fg = FunctionGraph([x], [first + 1, T.tanh(second)], clone=False)
+    seen_unused = []
+
+    @node_rewriter([T.Elemwise])
+    def read_x_instead(fgraph, node):
+        if node.inputs[0] is second and node.outputs[0] in fgraph.outputs:
+            return [T.tanh(x)]
+        return None
+
+    @node_rewriter([_Pair])
+    def note_unused_second(fgraph, node):
+        if not fgraph.clients.get(node.outputs[1]):
+            seen_unused.append(node)
+        return None
+
+    WorklistRewriter([read_x_instead, note_unused_second])(fg)
+    assert seen_unused == [first.owner]

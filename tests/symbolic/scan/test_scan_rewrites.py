@@ -250,10 +250,11 @@ def test_gradient_reads_saved_pre_activations():
     before, after = compile_both([X], [cost, *grads])
     forward = [n for n in scan_nodes(after) if "grad_of" not in str(n.op)]
     (backward,) = [n for n in scan_nodes(after) if "grad_of" in str(n.op)]
-    # The loss's loop and the gradient's (which also collects z and the
-    # four gate activations and tanh(c)) are one.
+    # The loss's loop and the gradient's (which also collects the four gate
+    # activations and tanh(c)) are one.  It does not collect z itself: the
+    # gradient of z's slices reads z only for its shape.
     assert len(forward) == 1
-    assert forward[0].op.n_nit_sot == 6
+    assert forward[0].op.n_nit_sot == 5
     # No forward product is redone: the backward step has the dh product only.
     assert len([op for op in inner_ops(backward.op) if isinstance(op, Dot)]) == 1
     # Nor any activation: it reads the saved ones.
@@ -410,3 +411,49 @@ def test_sum_of_a_collected_output_in_one_loop():
     xv = rng.randn(4, 3, 5)
     for u, v in zip(before(xv), after(xv)):
         assert_allclose(u, v, rtol=1e-12)
+
+
+def test_a_sequence_read_only_for_its_shape_leaves_the_loop():
+    """``zeros_like(z[t])`` in the step (a slice's gradient) needs z's shape
+    only: the step gets that shape, and the loop no longer reads z."""
+    Z, G = T.tensor3("Z"), T.tensor3("G")
+
+    def step(z, g):
+        return T.inc_subtensor(T.zeros_like(z)[:, 1:3], g) * 2
+
+    out, _ = scan(step, sequences=[Z, G])
+    before, after = compile_both([Z, G], out)
+    assert scan_nodes(before)[0].op.n_seqs == 2
+    (loop,) = scan_nodes(after)
+    assert loop.op.n_seqs == 1
+    assert Z not in loop.inputs
+    zv, gv = rng.randn(4, 3, 5), rng.randn(4, 3, 2)
+    assert_allclose(after(zv, gv), before(zv, gv))
+    # The shape still comes from Z: a wrong one is still an error.
+    try:
+        after(rng.randn(4, 3, 2), gv)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a slice past Z's width was accepted")
+
+
+def test_a_collected_output_shape_comes_from_the_inputs():
+    """The per-step shape of a collected output is inferred through the step
+    from the outer inputs' shapes: asking for it runs no loop.  A step
+    whose shape depends on a value keeps measuring the output."""
+    X, h0, U = T.tensor3("X"), T.dmatrix("h0"), T.dmatrix("U")
+    (_, zs), _ = scan(
+        lambda x, h: [T.tanh(x + h), T.dot(h, U)],
+        sequences=X,
+        outputs_info=[h0, None],
+    )
+    f = symbolic.function([X, h0, U], zs.shape, mode=FAST_RUN)
+    assert not scan_nodes(f)
+    xv, hv, uv = rng.randn(5, 2, 3), rng.randn(2, 3), rng.randn(3, 4)
+    assert tuple(f(xv, hv, uv)) == (5, 2, 4)
+    v, n = T.dvector("v"), T.lscalar("n")
+    filled, _ = scan(lambda x, n: T.alloc(x, n), sequences=v, non_sequences=n)
+    g = symbolic.function([v, n], filled.shape, mode=FAST_RUN)
+    assert scan_nodes(g)
+    assert tuple(g(numpy.arange(3.0), 4)) == (3, 4)
