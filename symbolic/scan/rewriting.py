@@ -258,7 +258,7 @@ def scan_shape_only_sequences(fgraph, node):
     from symbolic.ops.basic import alloc
     from symbolic.ops.math import second
     from symbolic.ops.scalar.basic import Second
-    from symbolic.tensor import lscalar
+    from symbolic.types.tensor import TensorType
 
     op = node.op
     inner_seqs, _, _, _ = op.inner_groups()
@@ -282,7 +282,10 @@ def scan_shape_only_sequences(fgraph, node):
             continue
         if not all(shape_only(apply, position) for apply, position in uses):
             continue
-        dims = [lscalar(f"{seq.name or 'seq'}_dim{d}") for d in range(seq.ndim)]
+        dims = [
+            TensorType("int64", ())(f"{seq.name or 'seq'}_dim{d}")
+            for d in range(seq.ndim)
+        ]
         zeros = alloc(numpy.asarray(0, dtype=seq.dtype), *dims)
         if zeros.type != seq.type:
             continue  # a broadcastable axis the dims cannot show
