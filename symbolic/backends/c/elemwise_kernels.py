@@ -132,6 +132,10 @@ static VM_NOCLONE void vm_parallel(long long n, char **args, vm_range_fn body,
 }}
 
 #define VM_CHUNK 256
+/* Elements per call over blocks of short rows, and the most bytes of
+   their repeated rows' buffers (on the stack). */
+#define VM_BLOCK 1024
+#define VM_BLOCK_BYTES 65536
 
 static VM_NOCLONE void vm_copy(char *dst, long long dstep, const char *src,
                                long long sstep, long long n, int size) {{
@@ -184,8 +188,57 @@ static VM_NOCLONE void vm_row(long long n, char **ptrs, const long long *steps, 
     }}
 }}
 
-/* Walk an nd-dimensional strided iteration row by row, after dropping
-   length-1 dimensions and merging dimensions contiguous for every operand. */
+/* Kernel calls over ``rows`` short rows of ``n`` elements, each call on as
+   many whole rows as fit in VM_BLOCK elements.  Every operand is contiguous
+   along a row or repeats one value along it (step 0, an input), and from row
+   to row it either continues contiguously or repeats the same row (row step
+   0, an input: a bias).  Repeating operands are copied once into buffers of
+   one call's length; the others are read in place.  One call per row cost
+   about as much as a 100-element row itself. */
+static VM_NOCLONE void vm_blocks(long long rows, long long n, char **ptrs,
+                                 const long long *row_steps, const long long *steps,
+                                 int nin, int nop, const int *itemsize,
+                                 vm_range_fn range) {{
+    int nbuf = 0;
+    for (int k = 0; k < nin; ++k) nbuf += row_steps[k] == 0 && itemsize[k] != 0;
+    long long block = VM_BLOCK / n;
+    if (nbuf && block * n * 8 * nbuf > VM_BLOCK_BYTES)
+        block = VM_BLOCK_BYTES / (n * 8 * nbuf);
+    if (block > rows) block = rows;
+    if (block < 2) {{
+        for (long long r = 0; r < rows; ++r) {{
+            char *row[VM_MAXOP];
+            for (int k = 0; k < nop; ++k) row[k] = ptrs[k] + r * row_steps[k];
+            vm_row(n, row, steps, nin, nop, itemsize, range);
+        }}
+        return;
+    }}
+    long long len = block * n;
+    char store[nbuf ? nbuf * len * 8 : 1] __attribute__((aligned(64)));
+    char *args[VM_MAXOP];
+    for (int k = 0, b = 0; k < nop; ++k) {{
+        args[k] = ptrs[k];
+        if (k >= nin || row_steps[k] != 0 || itemsize[k] == 0) continue;
+        args[k] = store + (b++) * len * 8;
+        if (steps[k] == 0)
+            vm_copy(args[k], itemsize[k], ptrs[k], 0, len, itemsize[k]);
+        else
+            for (long long r = 0; r < block; ++r)
+                memcpy(args[k] + r * n * itemsize[k], ptrs[k], n * itemsize[k]);
+    }}
+    for (long long r = 0; r < rows; r += block) {{
+        long long m = (rows - r < block ? rows - r : block) * n;
+        range(0, m, args);
+        for (int k = 0; k < nop; ++k)
+            if (row_steps[k] != 0) args[k] += block * row_steps[k];
+    }}
+}}
+
+/* Walk an nd-dimensional strided iteration, after dropping length-1
+   dimensions and merging dimensions contiguous for every operand: short
+   rows in blocks of rows (vm_blocks) when every operand is contiguous or
+   repeated along the two innermost dimensions, else row by row, gathering
+   strided operands and repeating broadcast ones in chunks (vm_row). */
 static VM_NOCLONE void vm_strided(int nd, const long long *shape, char **args,
                        const long long *strides, int nin, int nop,
                        const int *itemsize, vm_range_fn range) {{
@@ -212,10 +265,25 @@ static VM_NOCLONE void vm_strided(int nd, const long long *shape, char **args,
         range(0, 1, ptrs);
         return;
     }}
+    /* Blocks of rows: each operand continues contiguously from row to row
+       (a repeated value stays repeated), or is an input repeating its row. */
+    int blocks = m >= 2 && sh[m - 1] < VM_BLOCK / 2;
+    for (int k = 0; blocks && k < nop; ++k) {{
+        long long along = st[m - 1][k], row = st[m - 2][k];
+        if (along == itemsize[k])
+            blocks = row == sh[m - 1] * along || (k < nin && row == 0);
+        else
+            blocks = k < nin && along == 0 && row == 0;
+    }}
+    int walk = m - 1 - blocks;
     long long idx[VM_MAXDIM] = {{0}};
     for (;;) {{
-        vm_row(sh[m - 1], ptrs, st[m - 1], nin, nop, itemsize, range);
-        int d = m - 2;
+        if (blocks)
+            vm_blocks(sh[m - 2], sh[m - 1], ptrs, st[m - 2], st[m - 1], nin, nop,
+                      itemsize, range);
+        else
+            vm_row(sh[m - 1], ptrs, st[m - 1], nin, nop, itemsize, range);
+        int d = walk - 1;
         for (; d >= 0; --d) {{
             for (int k = 0; k < nop; ++k) ptrs[k] += st[d][k];
             if (++idx[d] < sh[d]) break;
