@@ -350,6 +350,56 @@ double {sym}_sum(long long n, char **args) {{
 }}
 """
 
+#: The fused sum of float32 values that cannot be negative (squares,
+#: absolute values): 32 float32 lanes add eight values each per block of 256,
+#: then the lanes go into float64 partial sums.  With no negative term nothing
+#: cancels, so each lane's sum is within a few float32 roundings of its value
+#: (numpy's own float32 sum of the array is no closer), and no lane overflows
+#: unless the sum itself does.  Two and a half times quicker than converting
+#: every value to float64, which bounds the loop on a 2-core AVX-512 machine.
+_SUM_NONNEGATIVE_FLOAT32 = """
+static inline __attribute__((always_inline)) float {sym}_one(long long i, {params}) {{
+{loads}
+{body}
+    return {value};
+}}
+
+double {sym}_sum(long long n, char **args) {{
+    double part[16] = {{0}};
+    double total = 0.0;
+    long long i = 0;
+    for (; i + 256 <= n; i += 256) {{
+        float lanes[32] = {{0}};
+        for (long long j = 0; j < 256; j += 32)
+            for (int k = 0; k < 32; ++k) lanes[k] += {sym}_one(i + j + k, {casts});
+        for (int k = 0; k < 16; ++k)
+            part[k] += (double)lanes[k] + (double)lanes[k + 16];
+    }}
+    for (; i < n; ++i) total += {sym}_one(i, {casts});
+    for (int k = 0; k < 16; ++k) total += part[k];
+    return total;
+}}
+"""
+
+
+def _nonnegative(expr):
+    """True when ``expr`` cannot be negative (nan aside) for any argument.
+
+    Floating-point expressions only: an integer square may wrap negative.
+    """
+    op = expr.op
+    if expr.dtype not in FLOATS:
+        return False
+    if op == "mul":
+        return expr.args[0] == expr.args[1] or all(map(_nonnegative, expr.args))
+    if op == "add":
+        return all(map(_nonnegative, expr.args))
+    if op in ("abs", "exp", "sqrt"):
+        return True
+    if op == "const":
+        return expr.value >= 0
+    return False
+
 
 class RenderedKernel(NamedTuple):
     """A kernel's C source, the helpers it calls and its cost per element."""
@@ -366,7 +416,8 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
     ``double <sym>_sum(long long n, char **args)``: the sum, in float64, of
     the output's values (each rounded to the output dtype first) over ``n``
     contiguous elements, without storing them; sixteen partial sums keep the
-    loop vectorized.
+    loop vectorized.  Float32 values that cannot be negative add in float32
+    lanes, eight values a lane, before float64 (``_SUM_NONNEGATIVE_FLOAT32``).
 
     Raises
     ------
@@ -419,7 +470,10 @@ def render_kernel(sym, outputs, in_dtypes, out_dtypes, with_sum=False):
         if len(outputs) != 1:
             raise Unsupported("a summed kernel has one output")
         inputs = [p for p in pointers if p[0] < nin]
-        source += _SUM.format(
+        template = _SUM
+        if out_dtypes[0] == "float32" and _nonnegative(outputs[0]):
+            template = _SUM_NONNEGATIVE_FLOAT32
+        source += template.format(
             sym=sym,
             params=", ".join(f"{t} *restrict {name}" for _, t, name in inputs)
             or "int unused",

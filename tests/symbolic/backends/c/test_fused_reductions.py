@@ -88,6 +88,48 @@ def test_large_fused_sums_are_chunked_the_same_on_any_thread_count(dtype, size):
     numpy.testing.assert_allclose(float(results[0]), want, rtol=_rtol(dtype))
 
 
+@pytest.mark.parametrize("size", [255, 256, 257, 78400, 100003])
+@pytest.mark.parametrize(
+    "expression",
+    [lambda w: (w**2).sum(), lambda w: abs(w).sum(), lambda w: T.sqr(w - 0.5).sum()],
+    ids=["sqr", "abs", "shifted_sqr"],
+)
+def test_float32_sum_of_nonnegative_values_is_correctly_rounded(expression, size):
+    """Float32 squares and absolute values add in float32 lanes (eight values
+    each) before float64: within two float32 roundings of the exact sum,
+    also across block boundaries and past one chunk."""
+    w = T.vector("w", dtype="float32")
+    f = _compile([w], expression(w))
+    assert KINDS["REDUCE_MAP"] in f.vm.kinds
+    values = RNG.standard_normal(size).astype("float32") * 30
+    terms = symbolic.function([w], expression(w).owner.inputs[0], mode=PY_MODE)
+    exact = float(terms(values).astype("float64").sum())
+    got = f(values)
+    assert got.dtype == numpy.float32
+    assert abs(float(got) - exact) <= 2 * numpy.spacing(numpy.float32(exact))
+
+
+def test_float32_nonnegative_sum_overflows_only_when_the_sum_does():
+    w = T.vector("w", dtype="float32")
+    f = _compile([w], (w**2).sum())
+    big = numpy.full(4096, 1.5e17, "float32")  # squares 2.25e34: the sum fits
+    numpy.testing.assert_allclose(f(big), 4096 * 2.25e34, rtol=1e-6)
+    assert numpy.isinf(f(numpy.full(4096, 1e19, "float32")))
+
+
+def test_float32_sum_of_mixed_signs_keeps_float64_partial_sums():
+    """A sum whose terms may cancel keeps every value in float64.  Here one
+    float32 lane would see 2**25, six ones, then -2**25 (every 32nd value of
+    a block of 256), and lose the ones: the sum is 6, not 0."""
+    w, v = T.vector("w", dtype="float32"), T.vector("v", dtype="float32")
+    f = _compile([w, v], (w * v).sum())
+    assert KINDS["REDUCE_MAP"] in f.vm.kinds
+    values = numpy.zeros(512, "float32")
+    values[0:256:32] = 1
+    values[0], values[224] = 2**25, -(2**25)
+    assert f(values, numpy.ones(512, "float32")) == 6
+
+
 def test_sum_of_elemwise_with_another_client_is_not_fused():
     w = T.dmatrix("w")
     sq = w**2

@@ -48,6 +48,12 @@ def summed_reduction():
     return Elemwise(sm.Sqr())(W).owner, True
 
 
+def summed_float32_squares():
+    """``sum(sqr(W))`` on float32: its ``_sum`` adds in float32 lanes first."""
+    W = T.matrix("W", dtype="float32")
+    return Elemwise(sm.Sqr())(W).owner, True
+
+
 def multi_output_inplace():
     """``(a + b, a mod b)`` on float64, the first output written over ``a``."""
     a = T.matrix("a", dtype="float64")
@@ -64,7 +70,13 @@ def multi_output_inplace():
 
 
 CASES = {
-    f.__name__: f for f in (fused_broadcast, summed_reduction, multi_output_inplace)
+    f.__name__: f
+    for f in (
+        fused_broadcast,
+        summed_reduction,
+        summed_float32_squares,
+        multi_output_inplace,
+    )
 }
 
 
