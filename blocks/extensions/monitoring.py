@@ -155,6 +155,15 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
         new aggregation.
 
         """
+        if (
+            len(args) == 2
+            and args[1] == "just_aggregate"
+            and callback_name == "after_batch"
+            and not self._non_variables.quantities
+        ):
+            # After every batch, with only variables monitored: the training
+            # function's updates did the aggregation, nothing to fold here.
+            return
         _, args = self.parse_args(callback_name, args)
         if callback_name == "before_training":
             self._set_up()
