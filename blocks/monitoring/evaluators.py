@@ -1,5 +1,6 @@
 """Evaluating monitored variables and quantities over data."""
 
+import contextlib
 import logging
 from collections import OrderedDict
 
@@ -14,6 +15,8 @@ from blocks.monitoring.aggregation import (
     TakeLast,
     _DataIndependent,
 )
+from fuel.streams import DataStream
+from fuel.utils import borrowed_batches
 
 logger = logging.getLogger(__name__)
 
@@ -363,8 +366,16 @@ class DatasetEvaluator:
         """
         self.initialize_aggregators()
         if self._accumulate_fun is not None:
-            for batch in data_stream.get_epoch_iterator(as_dict=True):
-                self.process_batch(batch)
+            # Straight from a dataset, the batches reach no code but the
+            # accumulating function, which only reads them: they can be
+            # views of the dataset's arrays instead of copies.
+            borrow = (
+                type(data_stream) is DataStream
+                and not self.monitored_quantities_buffer.quantities
+            )
+            with borrowed_batches() if borrow else contextlib.nullcontext():
+                for batch in data_stream.get_epoch_iterator(as_dict=True):
+                    self.process_batch(batch)
         else:
             logger.debug(
                 "only data-independent variables to evaluate; not reading data"

@@ -17,6 +17,7 @@ import contextlib
 import itertools
 import logging
 import os
+import threading
 
 import numpy
 
@@ -273,6 +274,29 @@ def consecutive_run(request):
     return _consecutive(numpy.asarray(request, dtype=numpy.int64))
 
 
+_borrowing = threading.local()
+
+
+@contextlib.contextmanager
+def borrowed_batches():
+    """Within, requests for consecutive examples of in-memory arrays give views.
+
+    An :class:`~fuel.datasets.IndexableDataset` answers a request for a run
+    of consecutive examples with a copy, as Fuel does, so its batches are the
+    caller's to keep and modify. A consumer that does neither (it reads each
+    batch once and drops it, as a monitoring evaluator does) saves the copy
+    inside this context: the batches are then read-only views of the
+    dataset's arrays, so a write into one raises instead of changing the
+    dataset. Other requests still copy. The setting is per thread.
+    """
+    previous = getattr(_borrowing, "on", False)
+    _borrowing.on = True
+    try:
+        yield
+    finally:
+        _borrowing.on = previous
+
+
 def index_within(indexable, request, run=None):
     """Select the examples of `request` from `indexable`.
 
@@ -299,7 +323,11 @@ def index_within(indexable, request, run=None):
             run = consecutive_run(request)
         if run is not None:
             # A sequential scheme's batch: one block copy, not a gather.
-            return indexable[run].copy()
+            if not getattr(_borrowing, "on", False):
+                return indexable[run].copy()
+            view = indexable[run]
+            view.flags.writeable = False
+            return view
         return indexable[numpy.asarray(request, dtype=numpy.int64)]
     return [indexable[index] for index in request]
 
@@ -319,6 +347,7 @@ buffer_ = memoryview
 
 __all__ = [
     "Subset",
+    "borrowed_batches",
     "buffer_",
     "do_not_pickle_attributes",
     "find_in_data_path",

@@ -26,6 +26,7 @@ from blocks.utils import shared_floatx
 from fuel.datasets import IndexableDataset
 from fuel.schemes import SequentialScheme
 from fuel.streams import DataStream
+from fuel.transformers import Mapping
 from symbolic import tensor
 
 floatX = symbolic.config.floatX
@@ -113,6 +114,46 @@ def test_take_last():
     assert isinstance(last.tag.aggregation_scheme, TakeLast)
     values = DatasetEvaluator([last]).evaluate(make_stream())
     assert_allclose(values["last"], BATCHES[-1].sum())
+
+
+def test_evaluating_a_dataset_stream_reads_its_arrays_without_copies():
+    """Batches straight from an in-memory dataset reach only the evaluator's
+    function: they are views of the dataset (no copy a batch), and the
+    values, and the dataset, are those of the copying path."""
+    data = DATA.copy()
+    x = features()
+    evaluator = DatasetEvaluator(
+        [
+            named(x.sum(), "total"),
+            take_last(named(x * 1, "rows")),
+            named(concatenate(x), "all"),
+            take_last(named(x[:], "raw")),
+        ]
+    )
+    seen = []
+    function = evaluator._accumulate_fun
+
+    def spy(*arrays):
+        seen.append(numpy.shares_memory(arrays[0], data))
+        return function(*arrays)
+
+    evaluator._accumulate_fun = spy
+    for _ in range(2):
+        values = evaluator.evaluate(make_stream(data))
+        assert_allclose(values["total"], numpy.mean([b.sum() for b in BATCHES]))
+        assert_allclose(values["rows"], BATCHES[-1])
+        assert_allclose(values["all"], DATA)
+        assert_allclose(values["raw"], BATCHES[-1])
+    # The last batch, one example, is a one-index request: gathered.
+    assert seen == [True, True, False] * 2
+    # Through a transformer (code that may keep or change a batch), copies.
+    seen.clear()
+    wrapped = Mapping(make_stream(data), lambda batch: batch)
+    assert_allclose(evaluator.evaluate(wrapped)["all"], DATA)
+    assert seen == [False] * 3
+    # Batches taken by the aggregates stay valid and the dataset unchanged.
+    values["raw"] += 1
+    assert_allclose(data, DATA)
 
 
 def test_evaluating_twice_starts_afresh():

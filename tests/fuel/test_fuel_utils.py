@@ -2,6 +2,7 @@ import os
 import pickle
 import subprocess
 import sys
+import threading
 
 import numpy
 import pytest
@@ -10,6 +11,7 @@ from fuel.utils import (
     _Chain,
     _PartitionAll,
     _Repeat,
+    borrowed_batches,
     check_indices,
     consecutive_run,
     find_files,
@@ -95,6 +97,40 @@ def test_index_within_a_run_of_indices_is_a_copy_like_fancy_indexing(request_):
     assert batch.flags.c_contiguous and batch.flags.owndata
     batch += 100
     numpy.testing.assert_array_equal(data, numpy.arange(40.0).reshape(10, 4))
+
+
+def test_borrowed_batches_are_read_only_views_of_consecutive_runs():
+    data = numpy.arange(40.0).reshape(10, 4)
+    with borrowed_batches():
+        batch = index_within(data, [3, 4, 5])
+        gathered = index_within(data, [5, 3])
+        with borrowed_batches():
+            pass
+        # Nested contexts restore the setting they found.
+        still = index_within(data, [0, 1])
+    numpy.testing.assert_array_equal(batch, data[3:6])
+    assert numpy.shares_memory(batch, data) and not batch.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        batch += 1
+    numpy.testing.assert_array_equal(data, numpy.arange(40.0).reshape(10, 4))
+    assert data.flags.writeable
+    # A gather still copies; after the context, runs copy again.
+    assert gathered.flags.owndata and gathered.flags.writeable
+    assert numpy.shares_memory(still, data)
+    after = index_within(data, [3, 4, 5])
+    assert after.flags.owndata and after.flags.writeable
+
+
+def test_borrowed_batches_is_per_thread():
+    data = numpy.arange(12.0).reshape(6, 2)
+    seen = []
+    with borrowed_batches():
+        worker = threading.Thread(
+            target=lambda: seen.append(index_within(data, [1, 2]))
+        )
+        worker.start()
+        worker.join()
+    assert seen[0].flags.owndata
 
 
 def test_check_indices_returns_a_list_request_as_an_array():
