@@ -20,7 +20,11 @@ load drifts slows both alike) for:
   and the test-set evaluation.
 
 and the ratios; then the overhead from the fastest epoch of each kind, which
-other work on a shared machine moves least (it can only add time). PyTorch
+other work on a shared machine moves least (it can only add time); then the
+overhead from ``--interleaved`` pairs of epochs, a monitored main loop and a
+plain one each training one epoch in turn (resumed with one more epoch
+allowed), so that the two epochs of a pair run under the same load: the
+steadiest of the three figures on a shared machine. PyTorch
 is an optional peer (``pip install -e ".[bench]"``);
 the script says so when it cannot import it.
 
@@ -71,14 +75,22 @@ def make_data(seed=0):
 
 
 class EpochTimes(SimpleExtension):
-    """Records the wall time at the end of each epoch."""
+    """Records the wall time at the start and at the end of each epoch."""
 
     def __init__(self):
-        super().__init__(after_epoch=True)
+        super().__init__(before_epoch=True, after_epoch=True)
         self.stamps = [clock()]
+        self.starts = []
 
     def do(self, which_callback, *args):
-        self.stamps.append(clock())
+        if which_callback == "before_epoch":
+            self.starts.append(clock())
+        else:
+            self.stamps.append(clock())
+
+    def durations(self):
+        """Seconds from the start to the end of each epoch."""
+        return [end - start for start, end in zip(self.starts, self.stamps[1:])]
 
 
 def timed_stream_monitoring(*args, **kwargs):
@@ -98,7 +110,8 @@ def timed_stream_monitoring(*args, **kwargs):
     return Timed(*args, **kwargs)
 
 
-def run_ours(train, test, epochs, monitor, stream_seconds=None):
+def build_ours(train, test, epochs, monitor):
+    """The tutorial's main loop; returns it with its EpochTimes and FinishAfter."""
     from blocks.algorithms import GradientDescent, Scale
     from blocks.bricks import MLP, Rectifier, Softmax
     from blocks.bricks.cost import CategoricalCrossEntropy, MisclassificationRate
@@ -142,7 +155,8 @@ def run_ours(train, test, epochs, monitor, stream_seconds=None):
         return DataStream(dataset, iteration_scheme=scheme)
 
     timer = EpochTimes()
-    extensions = [timer, FinishAfter(after_n_epochs=epochs)]
+    finish = FinishAfter(after_n_epochs=epochs)
+    extensions = [timer, finish]
     if monitor:
         extensions = [
             TrainingDataMonitoring(
@@ -159,10 +173,32 @@ def run_ours(train, test, epochs, monitor, stream_seconds=None):
             *extensions,
         ]
     main_loop = MainLoop(algorithm, stream(train, BATCH), extensions=extensions)
+    return main_loop, timer, finish
+
+
+def run_ours(train, test, epochs, monitor, stream_seconds=None):
+    main_loop, timer, _ = build_ours(train, test, epochs, monitor)
     main_loop.run()
     if monitor and stream_seconds is not None:
-        stream_seconds.extend(extensions[1].spent)
+        stream_seconds.extend(main_loop.extensions[1].spent)
     return numpy.diff(timer.stamps).tolist()
+
+
+def interleaved_overheads(train, test, epochs):
+    """Monitoring's overhead per pair of epochs run back to back.
+
+    A monitored and a plain main loop train one epoch each in turn (each
+    resumed with one more epoch allowed), so both epochs of a pair see the
+    same load on a shared machine; returns the ratios of the pairs after
+    the first (which compiles).
+    """
+    loops = [build_ours(train, test, 1, monitor) for monitor in (True, False)]
+    for epoch in range(1, epochs + 1):
+        for main_loop, _, finish in loops:
+            finish.set_conditions(after_n_epochs=epoch)
+            main_loop.run()
+    monitored, plain = (timer.durations() for _, timer, _ in loops)
+    return [m / p for m, p in zip(monitored[1:], plain[1:])]
 
 
 def run_torch(train, test, epochs, torch):
@@ -216,6 +252,13 @@ def main():
         "--cpu-time",
         action="store_true",
         help="time with process CPU time instead of wall time",
+    )
+    parser.add_argument(
+        "--interleaved",
+        type=int,
+        default=20,
+        metavar="PAIRS",
+        help="pairs of epochs for the interleaved overhead (0: skip it)",
     )
     args = parser.parse_args()
     if args.cpu_time:
@@ -282,6 +325,16 @@ def main():
         print(
             f"  ours / PyTorch: {ours / peer:.2f} "
             f"(without monitoring {plain / peer:.2f})"
+        )
+    if args.interleaved:
+        ratios = sorted(interleaved_overheads(train, test, args.interleaved + 1))
+        low, mid, high = (
+            100 * (ratios[int(q * (len(ratios) - 1))] - 1) for q in (0.25, 0.5, 0.75)
+        )
+        print(
+            f"  interleaved epochs ({len(ratios)} pairs, a monitored epoch then "
+            f"a plain one): overhead median {mid:+.1f}%, quartiles {low:+.1f}% "
+            f"to {high:+.1f}%"
         )
 
 

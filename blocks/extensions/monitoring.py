@@ -125,7 +125,6 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
     def __init__(self, variables, **kwargs):
         kwargs.setdefault("before_training", True)
         super().__init__(**kwargs)
-        self.add_condition(["after_batch"], arguments=("just_aggregate",))
         theano_variables = []
         quantities = []
         for variable in variables:
@@ -144,6 +143,11 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
         )
         self._variables = AggregationBuffer(theano_variables, use_take_last=True)
         self._last_time_called = -1
+        if quantities:
+            # Monitored quantities fold each batch in after it. Variables
+            # need nothing then: the training function's updates aggregate
+            # them, so without quantities no call is made after every batch.
+            self.add_condition(["after_batch"], arguments=("just_aggregate",))
 
     def do(self, callback_name, *args):
         """Set up the accumulation, or write the aggregated values.
@@ -155,15 +159,6 @@ class TrainingDataMonitoring(SimpleExtension, MonitoringExtension):
         new aggregation.
 
         """
-        if (
-            len(args) == 2
-            and args[1] == "just_aggregate"
-            and callback_name == "after_batch"
-            and not self._non_variables.quantities
-        ):
-            # After every batch, with only variables monitored: the training
-            # function's updates did the aggregation, nothing to fold here.
-            return
         _, args = self.parse_args(callback_name, args)
         if callback_name == "before_training":
             self._set_up()

@@ -230,11 +230,16 @@ def test_training_monitoring_without_quantities_reads_nothing_per_batch():
         return original()
 
     buffer.get_aggregated_values = counted
+    calls = []
+    do = monitor.do
+    monitor.do = lambda callback, *args: calls.append(callback) or do(callback, *args)
     main_loop = MainLoop(
         algorithm, stream, extensions=[monitor, FinishAfter(after_n_epochs=1)]
     )
     main_loop.run()
     assert readouts == []
+    # Called to set up and once at the end of the epoch, never per batch.
+    assert calls == ["before_training", "after_epoch"]
     w, costs = numpy.zeros(2), []
     for batch in (data[0:2], data[2:4]):
         costs.append(((batch - w) ** 2).sum(axis=1).mean())
