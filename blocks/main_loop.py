@@ -382,6 +382,10 @@ class MainLoop:
                 if other_worker and extension.main_worker_only:
                     continue
                 name = type(extension).__name__
+                if not extension._may_act_on(method_name):
+                    # Its section still shows in the profile.
+                    total[(*section, name)] += 0.0
+                    continue
                 current.append(name)
                 start = clock()
                 try:

@@ -153,6 +153,7 @@ class SimpleExtension(TrainingExtension):
 
         """
         self._conditions[:] = []
+        self._callbacks_named = None
         for key, value in kwargs.items():
             if key in self.BOOLEAN_TRIGGERS:
                 if not value:
@@ -245,6 +246,18 @@ class SimpleExtension(TrainingExtension):
         for callback_name, predicate, arguments in self._conditions:
             if same(callback_name, callback_invoked) and predicate(self.main_loop.log):
                 self.do(callback_invoked, *(from_main_loop + arguments))
+
+    def _may_act_on(self, callback_name):
+        if type(self).dispatch is not SimpleExtension.dispatch:
+            return True
+        conditions = self._conditions
+        # The callbacks named by the conditions, kept with their count (the
+        # conditions only grow, or are replaced by set_conditions).
+        named = self.__dict__.get("_callbacks_named")
+        if named is None or named[0] != len(conditions):
+            named = (len(conditions), frozenset(str(c[0]) for c in conditions))
+            self._callbacks_named = named
+        return callback_name in named[1]
 
     @staticmethod
     def parse_args(which_callback, args):

@@ -112,6 +112,14 @@ class TrainingExtension:
         """
         getattr(self, str(callback_name))(*args)
 
+    def _may_act_on(self, callback_name):
+        """False only when dispatching ``callback_name`` surely does nothing.
+
+        The main loop then skips the dispatch: it runs twice a batch for
+        every extension.
+        """
+        return True
+
     @callback
     def on_resumption(self):
         """The callback invoked after training is resumed."""

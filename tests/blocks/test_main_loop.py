@@ -272,6 +272,53 @@ def test_profile_times_each_extension_on_each_callback():
     assert ("training", "epoch", "after_batch", "Fails") in failing.profile.total
 
 
+def test_extensions_run_on_conditions_added_or_replaced_during_training():
+    """The main loop skips a simple extension on callbacks that none of its
+    conditions names; a condition added or replaced later counts at once."""
+
+    class Calls(SimpleExtension):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.calls = []
+
+        def do(self, which_callback, *args):
+            self.calls.append(
+                (which_callback, self.main_loop.status["iterations_done"])
+            )
+            if which_callback == "after_epoch":
+                # From now on after every batch, through set_conditions.
+                self.set_conditions(after_batch=True)
+            elif len(self.calls) == 2:
+                self.add_condition(["before_batch"])
+
+    class Intercepts(SimpleExtension):
+        """Overrides dispatch: always dispatched."""
+
+        def __init__(self):
+            super().__init__(after_epoch=True)
+            self.seen = []
+
+        def dispatch(self, callback_invoked, *from_main_loop):
+            self.seen.append(callback_invoked)
+
+        def do(self, which_callback, *args):
+            pass
+
+    calls, intercepts = Calls(after_epoch=True), Intercepts()
+    main_loop = make_main_loop([calls, intercepts, FinishAfter(after_n_epochs=2)], n=2)
+    main_loop.run()
+    assert calls.calls == [
+        ("after_epoch", 2),
+        ("after_batch", 3),
+        ("before_batch", 3),
+        ("after_batch", 4),
+    ]
+    assert intercepts.seen.count("before_batch") == 4
+    assert intercepts.seen.count("after_batch") == 4
+    total = main_loop.profile.total
+    assert ("training", "epoch", "before_batch", "FinishAfter") in total
+
+
 def test_dispatch_rejects_a_misspelt_callback():
     extension = FinishAfter(after_n_epochs=1)
     with pytest.raises(TypeError, match="'after_bach' is not a training"):
