@@ -95,9 +95,9 @@ def test_large_fused_sums_are_chunked_the_same_on_any_thread_count(dtype, size):
     ids=["sqr", "abs", "shifted_sqr"],
 )
 def test_float32_sum_of_nonnegative_values_is_correctly_rounded(expression, size):
-    """Float32 squares and absolute values add in float32 lanes (eight values
-    each) before float64: within two float32 roundings of the exact sum,
-    also across block boundaries and past one chunk."""
+    """Float32 squares and absolute values add in float32 lanes (sixteen
+    values each) before float64: within two float32 roundings of the exact
+    sum here, also across block boundaries and past one chunk."""
     w = T.vector("w", dtype="float32")
     f = _compile([w], expression(w))
     assert KINDS["REDUCE_MAP"] in f.vm.kinds
@@ -119,8 +119,9 @@ def test_float32_nonnegative_sum_overflows_only_when_the_sum_does():
 
 def test_float32_sum_of_mixed_signs_keeps_float64_partial_sums():
     """A sum whose terms may cancel keeps every value in float64.  Here one
-    float32 lane would see 2**25, six ones, then -2**25 (every 32nd value of
-    a block of 256), and lose the ones: the sum is 6, not 0."""
+    float32 lane would see 2**25, six ones, then -2**25 (values 0, 32, ...,
+    224 of a block of 256 share a lane), and lose the ones: the sum is 6,
+    not 0."""
     w, v = T.vector("w", dtype="float32"), T.vector("v", dtype="float32")
     f = _compile([w, v], (w * v).sum())
     assert KINDS["REDUCE_MAP"] in f.vm.kinds

@@ -38,11 +38,10 @@ double k0_sum(long long n, char **args) {
     double total = 0.0;
     long long i = 0;
     for (; i + 256 <= n; i += 256) {
-        float lanes[32] = {0};
-        for (long long j = 0; j < 256; j += 32)
-            for (int k = 0; k < 32; ++k) lanes[k] += k0_one(i + j + k, (const float *)args[0]);
-        for (int k = 0; k < 16; ++k)
-            part[k] += (double)lanes[k] + (double)lanes[k + 16];
+        float lanes[16] = {0};
+        for (long long j = 0; j < 256; j += 16)
+            for (int k = 0; k < 16; ++k) lanes[k] += k0_one(i + j + k, (const float *)args[0]);
+        for (int k = 0; k < 16; ++k) part[k] += lanes[k];
     }
     for (; i < n; ++i) total += k0_one(i, (const float *)args[0]);
     for (int k = 0; k < 16; ++k) total += part[k];
