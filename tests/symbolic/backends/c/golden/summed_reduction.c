@@ -34,12 +34,12 @@ static inline __attribute__((always_inline)) double k0_one(long long i, const do
 }
 
 double k0_sum(long long n, char **args) {
-    double part[16] = {0};
+    double part[VM_SUM_PARTS] = {0};
     double total = 0.0;
     long long i = 0;
-    for (; i + 16 <= n; i += 16)
-        for (int k = 0; k < 16; ++k) part[k] += k0_one(i + k, (const double *)args[0]);
+    for (; i + VM_SUM_PARTS <= n; i += VM_SUM_PARTS)
+        for (int k = 0; k < VM_SUM_PARTS; ++k) part[k] += k0_one(i + k, (const double *)args[0]);
     for (; i < n; ++i) total += k0_one(i, (const double *)args[0]);
-    for (int k = 0; k < 16; ++k) total += part[k];
+    for (int k = 0; k < VM_SUM_PARTS; ++k) total += part[k];
     return total;
 }
