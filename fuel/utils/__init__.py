@@ -45,6 +45,25 @@ class _PartitionAll:
         return part
 
 
+class IndexRun(list):
+    """A list of consecutive example indices that knows it is one.
+
+    A plain list in every use (a scheme's request, as in Fuel), with its
+    indices also as the slice ``run``, so that a dataset reads the examples
+    as one block without first checking the list index by index.
+
+    Parameters
+    ----------
+    run : range
+        Two or more consecutive non-negative indices (step 1).
+
+    """
+
+    def __init__(self, run):
+        super().__init__(run)
+        self.run = slice(run.start, run.stop)
+
+
 class RangeBatches:
     """Picklable iterator over the lists of successive `n` items of a range.
 
@@ -74,7 +93,10 @@ class RangeBatches:
         if start >= len(self.indices):
             raise StopIteration
         self.position = start + self.n
-        return list(self.indices[start : start + self.n])
+        batch = self.indices[start : start + self.n]
+        if batch.step == 1 and len(batch) > 1 and batch.start >= 0:
+            return IndexRun(batch)
+        return list(batch)
 
 
 class _Chain:
@@ -232,6 +254,14 @@ def check_indices(request, num_examples, owner):
     """
     if isinstance(request, slice):
         return request
+    if type(request) is IndexRun:
+        if request.run.stop > num_examples:
+            raise IndexError(
+                f"{owner} was asked for example {request.run.stop - 1}, but it "
+                f"has only {num_examples} examples (indices 0 to "
+                f"{num_examples - 1})"
+            )
+        return request
     indices = numpy.asarray(request)
     if indices.size == 0:
         return request
@@ -269,6 +299,8 @@ def _consecutive(indices):
 def consecutive_run(request):
     """``slice(first, last + 1)`` when the list or array of indices `request`
     counts up by one from a non-negative index, else None."""
+    if type(request) is IndexRun:
+        return request.run
     if isinstance(request, (int, numpy.integer, slice)):
         return None
     return _consecutive(numpy.asarray(request, dtype=numpy.int64))
@@ -346,6 +378,7 @@ def remember_cwd():
 buffer_ = memoryview
 
 __all__ = [
+    "IndexRun",
     "Subset",
     "borrowed_batches",
     "buffer_",

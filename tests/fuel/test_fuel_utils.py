@@ -8,6 +8,7 @@ import numpy
 import pytest
 
 from fuel.utils import (
+    IndexRun,
     _Chain,
     _PartitionAll,
     _Repeat,
@@ -97,6 +98,41 @@ def test_index_within_a_run_of_indices_is_a_copy_like_fancy_indexing(request_):
     assert batch.flags.c_contiguous and batch.flags.owndata
     batch += 100
     numpy.testing.assert_array_equal(data, numpy.arange(40.0).reshape(10, 4))
+
+
+def test_an_index_run_is_a_list_that_carries_its_slice():
+    request = IndexRun(range(4, 8))
+    assert request == [4, 5, 6, 7] and isinstance(request, list)
+    assert consecutive_run(request) == slice(4, 8)
+    assert check_indices(request, 8, "Data") is request
+    copy = pickle.loads(pickle.dumps(request))
+    assert copy == request and copy.run == slice(4, 8)
+    data = numpy.arange(40.0).reshape(10, 4)
+    batch = index_within(data, request, consecutive_run(request))
+    numpy.testing.assert_array_equal(batch, data[4:8])
+    assert batch.flags.owndata
+    assert index_within(list("abcdefghij"), request) == ["e", "f", "g", "h"]
+
+
+def test_an_index_run_past_the_examples_names_its_last_index():
+    with pytest.raises(IndexError, match="example 7, but it has only 6 examples"):
+        check_indices(IndexRun(range(4, 8)), 6, "Data")
+
+
+def test_indexable_dataset_reads_a_sequential_schemes_requests_as_lists():
+    from fuel.datasets import IndexableDataset
+    from fuel.schemes import SequentialScheme
+
+    data = numpy.arange(30.0).reshape(10, 3)
+    dataset = IndexableDataset({"x": data, "names": list("abcdefghij")})
+    requests = list(SequentialScheme(10, 4).get_request_iterator())
+    assert [type(r) for r in requests] == [IndexRun, IndexRun, IndexRun]
+    for request in requests:
+        x, names = dataset.get_data(request=request)
+        numpy.testing.assert_array_equal(x, data[list(request)])
+        assert names == [list("abcdefghij")[i] for i in request]
+    with pytest.raises(IndexError, match="example 11"):
+        IndexableDataset({"x": data}).get_data(request=IndexRun(range(8, 12)))
 
 
 def test_borrowed_batches_are_read_only_views_of_consecutive_runs():

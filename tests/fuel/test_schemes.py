@@ -15,6 +15,7 @@ from fuel.schemes import (
     check_scheme_fits,
     cross_validation,
 )
+from fuel.utils import IndexRun, consecutive_run
 
 
 def test_sequential_scheme_batches_in_order():
@@ -40,7 +41,14 @@ def test_sequential_scheme_over_a_range_batches_as_over_a_list(indices, batch_si
     rest = list(iterator)
     assert ([first] if first is not None else []) + rest == want
     assert list(copy) == rest
-    assert all(type(request) is list for request in rest)
+    # Lists; two or more consecutive indices also say so (an IndexRun).
+    for request in rest:
+        assert isinstance(request, list)
+        run = consecutive_run(list(request))
+        if run is None:
+            assert type(request) is list
+        else:
+            assert type(request) is IndexRun and request.run == run
 
 
 def test_sequential_scheme_takes_explicit_indices():
