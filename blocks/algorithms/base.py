@@ -1,6 +1,7 @@
 """Training algorithms: what the main loop does with each batch."""
 
 import logging
+import math
 from collections import OrderedDict
 from collections.abc import Mapping
 
@@ -185,6 +186,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
     def initialize(self):
         logger.info("Initializing the training algorithm")
         self.inputs = _named_graph_inputs(new_value for _, new_value in self.updates)
+        self._valid_sources = None
         logger.debug("Compiling the training function")
         self._function = symbolic.function(
             self.inputs,
@@ -204,11 +206,22 @@ class UpdatesAlgorithm(TrainingAlgorithm):
     def _check_outputs(self, outputs):
         self.nonfinite_cost = None
         if outputs:
-            value = numpy.asarray(outputs[0])
+            value = outputs[0]
+            if getattr(value, "ndim", None) == 0 and value.dtype.kind == "f":
+                # A scalar cost, every batch: no array reduction for one value.
+                if not math.isfinite(value):
+                    self.nonfinite_cost = float(value)
+                return
+            value = numpy.asarray(value)
             if not numpy.isfinite(value).all():
                 self.nonfinite_cost = float(value) if value.ndim == 0 else value
 
     def _validate_source_names(self, batch):
+        sources = tuple(batch)
+        if sources == self.__dict__.get("_valid_sources"):
+            # The same sources as a batch already checked (every batch of a
+            # stream, usually).
+            return
         names = [v.name for v in self.inputs]
         missing = [n for n in names if n not in batch]
         if missing:
@@ -226,6 +239,7 @@ class UpdatesAlgorithm(TrainingAlgorithm):
             if self.on_unused_sources == "raise":
                 raise ValueError(message)
             logger.warning(message)
+        self._valid_sources = sources
 
     def _explain_bad_data(self, batch):
         """Raise an error naming the source whose data do not fit its input."""

@@ -77,6 +77,8 @@ class TrainingLogBase:
         self.status["_parent_rows_until"] = old_status["iterations_done"]
 
     def _check_time(self, time):
+        if type(time) is int and time >= 0:
+            return  # the main loop's own lookups, several a batch
         if isinstance(time, bool) or not isinstance(time, numbers.Integral) or time < 0:
             raise ValueError(
                 f"a training log is indexed by the number of iterations done, "

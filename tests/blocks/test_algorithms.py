@@ -536,6 +536,35 @@ def test_missing_source_lists_inputs_and_sources():
     assert "['x']" in message and "['features']" in message
 
 
+def test_sources_are_checked_again_when_a_batch_brings_other_ones():
+    # Batches with the sources already checked skip the check; others
+    # still get it.
+    _W, algorithm = make_algorithm()
+    for _ in range(2):
+        algorithm.process_batch({"x": _floatx([0.0, 0.0])})
+    with pytest.raises(ValueError, match="extra"):
+        algorithm.process_batch({"x": _floatx([0.0, 0.0]), "extra": _floatx([1.0])})
+    with pytest.raises(ValueError, match=r"\['x'\]"):
+        algorithm.process_batch({"features": _floatx([0.0, 0.0])})
+    algorithm.process_batch({"x": _floatx([0.0, 0.0])})
+
+
+def test_nonfinite_scalar_costs_of_any_float_dtype_are_reported():
+    for dtype in ("float32", "float64"):
+        x = tensor.vector("x", dtype=dtype)
+        W = symbolic.shared(numpy.ones(2, dtype), name="W")
+        cost = tensor.log(tensor.dot(x, W))
+        algorithm = GradientDescent(cost=cost, parameters=[W])
+        algorithm.initialize()
+        algorithm.process_batch({"x": numpy.array([1.0, 1.0], dtype)})
+        assert algorithm.nonfinite_cost is None
+        algorithm.process_batch({"x": numpy.array([-1.0, 0.0], dtype)})
+        assert numpy.isnan(algorithm.nonfinite_cost)
+        W.set_value(numpy.ones(2, dtype))
+        algorithm.process_batch({"x": numpy.array([0.0, 0.0], dtype)})
+        assert algorithm.nonfinite_cost == -numpy.inf
+
+
 def test_unused_sources_raise_warn_or_ignore(caplog):
     batch = {"x": _floatx([0.0, 0.0]), "extra": _floatx([1.0])}
     _W, algorithm = make_algorithm()
