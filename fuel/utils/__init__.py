@@ -50,7 +50,8 @@ class IndexRun(list):
 
     A plain list in every use (a scheme's request, as in Fuel), with its
     indices also as the slice ``run``, so that a dataset reads the examples
-    as one block without first checking the list index by index.
+    as one block without first checking the list index by index. Changing
+    the list in place drops ``run`` (None): it is then read item by item.
 
     Parameters
     ----------
@@ -62,6 +63,26 @@ class IndexRun(list):
     def __init__(self, run):
         super().__init__(run)
         self.run = slice(run.start, run.stop)
+
+
+def _forgetting_run(name):
+    """List method ``name`` for IndexRun: it drops the run, then changes the list."""
+    method = getattr(list, name)
+
+    def changed(self, *args):
+        self.run = None
+        return method(self, *args)
+
+    changed.__name__ = name
+    return changed
+
+
+for _name in (
+    "__setitem__ __delitem__ __iadd__ __imul__ append extend insert pop "
+    "remove clear sort reverse"
+).split():
+    setattr(IndexRun, _name, _forgetting_run(_name))
+del _name
 
 
 class RangeBatches:
@@ -254,7 +275,7 @@ def check_indices(request, num_examples, owner):
     """
     if isinstance(request, slice):
         return request
-    if type(request) is IndexRun:
+    if type(request) is IndexRun and request.run is not None:
         if request.run.stop > num_examples:
             raise IndexError(
                 f"{owner} was asked for example {request.run.stop - 1}, but it "
@@ -299,7 +320,7 @@ def _consecutive(indices):
 def consecutive_run(request):
     """``slice(first, last + 1)`` when the list or array of indices `request`
     counts up by one from a non-negative index, else None."""
-    if type(request) is IndexRun:
+    if type(request) is IndexRun and request.run is not None:
         return request.run
     if isinstance(request, (int, numpy.integer, slice)):
         return None

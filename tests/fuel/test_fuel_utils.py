@@ -114,6 +114,21 @@ def test_an_index_run_is_a_list_that_carries_its_slice():
     assert index_within(list("abcdefghij"), request) == ["e", "f", "g", "h"]
 
 
+def test_an_index_run_changed_after_it_was_made_is_read_as_its_items():
+    data = numpy.arange(40.0).reshape(10, 4)
+    request = IndexRun(range(2, 5))
+    request[1] = 9
+    assert consecutive_run(request) is None
+    checked = check_indices(request, 10, "Data")
+    numpy.testing.assert_array_equal(index_within(data, checked), data[[2, 9, 4]])
+    request = IndexRun(range(2, 5))
+    request.append(5)
+    assert request.run is None and consecutive_run(request) == slice(2, 6)
+    numpy.testing.assert_array_equal(
+        index_within(data, check_indices(request, 10, "Data")), data[2:6]
+    )
+
+
 def test_an_index_run_past_the_examples_names_its_last_index():
     with pytest.raises(IndexError, match="example 7, but it has only 6 examples"):
         check_indices(IndexRun(range(4, 8)), 6, "Data")
