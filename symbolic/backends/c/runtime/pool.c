@@ -5,9 +5,11 @@
  * share of the work from part and parts.  The caller and the workers claim
  * parts one at a time, so a worker that the OS has not scheduled yet (on a
  * machine shared with other work) leaves its part to the caller instead of
- * holding it up: the caller waits only for parts already under way.  A
- * claim carries the job's generation, so no worker can mistake whose job it
- * saw.  Workers spin for a short while after each job, so the back-to-back
+ * holding it up: the caller waits only for parts already under way.  Each
+ * thread claims its own part first (the caller part 0, worker k part k), so
+ * back-to-back jobs split the same way (a product, then the update that
+ * reads it) find their share of the data in the same core's cache.  A claim
+ * carries the job's generation, so no worker can mistake whose job it saw.  Workers spin for a short while after each job, so the back-to-back
  * products of a scan step start without a wake-up; then they sleep on a
  * condition variable, so an idle pool costs nothing.  Pure C: no Python
  * object is touched here.
@@ -32,7 +34,7 @@ static struct {
     int size;                  /* threads including the caller; 1 = no workers */
     int started;               /* workers created */
     atomic_llong generation;   /* bumped per job */
-    atomic_llong claim;        /* generation << 8 | parts not yet claimed */
+    atomic_llong claim;        /* generation << POOL_MAX | mask of unclaimed parts */
     atomic_int done;           /* parts finished */
     atomic_int sleepers;       /* workers blocked on the condition */
     pool_task task;
@@ -54,19 +56,23 @@ static long long pool_now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Claim and run parts of job ``g`` until none is left. */
-static void pool_work(long long g)
+#define POOL_MASK ((1LL << POOL_MAX) - 1)
+
+/* Claim and run parts of job ``g`` until none is left, part ``own`` first. */
+static void pool_work(long long g, int own)
 {
     for (;;) {
         long long c = atomic_load_explicit(&pool.claim, memory_order_acquire);
-        int left = (int)(c & 0xff);
-        if ((c >> 8) != g || left == 0) return;
-        if (!atomic_compare_exchange_weak_explicit(&pool.claim, &c, c - 1,
+        long long left = c & POOL_MASK;
+        int part;
+        if ((c >> POOL_MAX) != g || left == 0) return;
+        part = (left >> own) & 1 ? own : __builtin_ctzll(left);
+        if (!atomic_compare_exchange_weak_explicit(&pool.claim, &c, c & ~(1LL << part),
                                                    memory_order_acq_rel,
                                                    memory_order_relaxed))
             continue;
         /* The job cannot change before this part is done. */
-        pool.task(pool.arg, pool.parts - left, pool.parts);
+        pool.task(pool.arg, part, pool.parts);
         atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
     }
 }
@@ -95,7 +101,7 @@ static void *pool_worker(void *p)
             }
         }
         seen = g;
-        pool_work(g);
+        pool_work(g, id);
     }
     return NULL;
 }
@@ -171,7 +177,8 @@ static void pool_run(pool_task task, void *arg)
     pool.arg = arg;
     pool.parts = parts;
     atomic_store(&pool.done, 0);
-    atomic_store_explicit(&pool.claim, g << 8 | parts, memory_order_release);
+    atomic_store_explicit(&pool.claim, g << POOL_MAX | ((1LL << parts) - 1),
+                          memory_order_release);
     /* Sequentially consistent, so a worker going to sleep sees it or is seen. */
     atomic_store(&pool.generation, g);
     if (atomic_load(&pool.sleepers) > 0) {
@@ -179,7 +186,7 @@ static void pool_run(pool_task task, void *arg)
         pthread_cond_broadcast(&pool.wake);
         pthread_mutex_unlock(&pool.lock);
     }
-    pool_work(g);
+    pool_work(g, 0);
     while (atomic_load_explicit(&pool.done, memory_order_acquire) < parts) POOL_RELAX();
     pthread_mutex_unlock(&pool.job);
 }

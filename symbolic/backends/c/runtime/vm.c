@@ -395,6 +395,41 @@ static PyObject *split_thresholds(PyObject *self, PyObject *args)
     return Py_BuildValue("LLL", gemm_parallel_work, pool_work_hot, pool_work_cold);
 }
 
+/* pool_affinity(jobs): run ``jobs`` pool jobs, each part busy for a few
+ * microseconds, and return how many had part 0 on the calling thread and
+ * every other part on another thread: the pool's own-part-first claims. */
+typedef struct {
+    pthread_t caller;
+    atomic_int owned;
+} AffinityProbe;
+
+static void affinity_part(void *arg, int part, int parts)
+{
+    AffinityProbe *probe = (AffinityProbe *)arg;
+    long long until = pool_now_ns() + 20000;
+    int mine = pthread_equal(pthread_self(), probe->caller) != 0;
+    (void)parts;
+    if (mine == (part == 0)) atomic_fetch_add(&probe->owned, 1);
+    while (pool_now_ns() < until) POOL_RELAX();
+}
+
+static PyObject *pool_affinity(PyObject *self, PyObject *arg)
+{
+    long jobs = PyLong_AsLong(arg), owned = 0, j;
+    int parts = pool.size > 1 ? pool_ready() : 1;
+    if (jobs < 0 && PyErr_Occurred()) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    for (j = 0; j < jobs; j++) {
+        AffinityProbe probe;
+        probe.caller = pthread_self();
+        atomic_init(&probe.owned, 0);
+        pool_run(affinity_part, &probe);
+        owned += atomic_load(&probe.owned) == parts;
+    }
+    Py_END_ALLOW_THREADS
+    return PyLong_FromLong(owned);
+}
+
 static int call_vm(PyObject *vm)
 {
     PyObject *res;
@@ -429,6 +464,9 @@ static PyMethodDef module_methods[] = {
      "How many elemwise kernel calls were split over the thread pool in this process."},
     {"split_thresholds", split_thresholds, METH_VARARGS,
      "split_thresholds(gemm=-1, hot=-1, cold=-1): the pool's split thresholds."},
+    {"pool_affinity", pool_affinity, METH_O,
+     "pool_affinity(jobs): of ``jobs`` pool jobs, how many ran part 0 on the "
+     "calling thread and each other part on a worker."},
     {"new_loop", new_loop, METH_NOARGS,
      "Mark the start of a loop: packed copies of loop-invariant operands are redone."},
     {"set_threads", set_threads, METH_O,
