@@ -238,9 +238,11 @@ __attribute__((target("avx2,fma"))) static inline void pk256_mstore(float *p, __
 {
     _mm256_maskstore_ps(p, m, v);
 }
+/* set1 of the value, not _mm256_broadcast_ss(p): with that builtin in the
+ * loop, GCC 12 stored every accumulator to memory on each multiply-add. */
 __attribute__((target("avx2,fma"))) static inline __m256 pk256_bcast(const float *p)
 {
-    return _mm256_broadcast_ss(p);
+    return _mm256_set1_ps(*p);
 }
 #define PK256_KERNEL(NAME, DIRECT)                                                        \
     PK_KERNEL(NAME, DIRECT, "avx2,fma", __m256, 8, PK256_MR, PK256_NV, _mm256_setzero_ps,  \

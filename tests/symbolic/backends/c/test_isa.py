@@ -70,7 +70,20 @@ a, b = rng.rand(37, 37).astype("float32"), rng.rand(37, 37).astype("float32")
 product, mixed = f(a, b)
 assert numpy.allclose(product, a @ b, rtol=1e-4)
 assert numpy.allclose(mixed, numpy.tanh(a) * 2 + numpy.exp(b.T), rtol=1e-5)
+# A recurrent product: the packed kernel, AVX2 version.
+h0, w = rng.randn(13, 70).astype("float32"), rng.randn(70, 70).astype("float32") * 0.1
+H0, W = T.fmatrix("h0"), T.fmatrix("W")
+out, _ = symbolic.scan(lambda h, W: T.tanh(T.dot(h, W)), outputs_info=[H0],
+                       non_sequences=[W], n_steps=3)
 module = runtime.load()
+before = module.packed_products()
+got = symbolic.function([H0, W], out)(h0, w)
+want, h = [], h0
+for _ in range(3):
+    h = numpy.tanh(h @ w)
+    want.append(h)
+assert numpy.allclose(got, want, rtol=1e-4, atol=1e-5)
+assert module.packed_products() - before == 3
 print(module.packed_isa(), runtime.installed_path() == module.__file__)
 """
 
