@@ -282,9 +282,17 @@ static void copy_block_scaled(char *out, int ldo, const char *z, int ldz, int m,
     }
 }
 
-/* Multiply-adds above which a BLAS product is split over the pool. */
+/* Multiply-adds above which a BLAS product is split over the pool, and
+ * above which it is split while the pool's workers spin (no wake-up to
+ * pay): a classifier's 256x100 by 100x10 products (256K multiply-adds)
+ * took 7.6-8.7 us on one thread; split, the training step of the
+ * tutorial's MLP went from 500-506 to 495-499 us. */
 #define GEMM_PARALLEL_WORK (1LL << 22)
-static long long gemm_parallel_work = GEMM_PARALLEL_WORK; /* see split_thresholds() */
+#define GEMM_PARALLEL_WORK_HOT (1LL << 17)
+/* The thresholds in use: see split_thresholds(). */
+static long long gemm_parallel_work = GEMM_PARALLEL_WORK;
+static long long gemm_parallel_work_hot = GEMM_PARALLEL_WORK_HOT;
+static long long split_products = 0; /* BLAS products split over the pool (tests read it) */
 
 static void gemm_block(const gemm_call *c, int r0, int r1, int c0, int c1)
 {
@@ -337,16 +345,19 @@ static void gemm_part(void *arg, int part, int parts)
  * threading. */
 static void gemm_run(gemm_call *c)
 {
+    const long long work = (long long)c->m * c->n * c->k;
     if (blas_threads_local == NULL) {
         gemm_block(c, 0, c->m, 0, c->n);
         return;
     }
-    if (pool.size > 1 && (long long)c->m * c->n * c->k >= gemm_parallel_work) {
+    if (pool.size > 1 && (work >= gemm_parallel_work ||
+                          (work >= gemm_parallel_work_hot && pool_hot()))) {
         /* Saved and restored around the whole split, not in each part: in
          * OpenBLAS builds where the "local" count is process-wide, parts
          * restoring concurrently could leave every later numpy product of
          * the process on one thread. */
         int prev = blas_threads_local(1);
+        split_products++;
         c->split_rows = c->m >= c->n;
         pool_run(gemm_part, c);
         blas_threads_local(prev);

@@ -6,6 +6,8 @@ float64, broadcasting, non-contiguous and empty arrays) and must agree, and
 bad values must raise the same errors.
 """
 
+import os
+
 import numpy
 import pytest
 
@@ -194,6 +196,36 @@ def test_dot22_and_dot22scalar(dtype):
     values = [rand(3, 4, dtype=dtype), rand(4, 2, dtype=dtype)]
     check([x, y], blas.Dot22()(x, y), "DOT22", *values)
     check([x, y], blas.Dot22Scalar()(x, y, a_), "DOT22", *values)
+
+
+@pytest.mark.skipif(
+    len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two threads at once"
+)
+def test_small_products_split_over_a_spinning_pool():
+    """A 256x100 by 100x10 product (a classifier's) is split while the
+    pool's workers spin, and not when the spinning threshold forbids it."""
+    x, y = T.fmatrix("x"), T.fmatrix("y")
+    fc, fp = compiled([x, y], blas.Dot22()(x, y), "DOT22")
+    xv, yv = rand(256, 100, dtype="float32"), rand(100, 10, dtype="float32")
+    want = fp(xv, yv)
+    module = runtime.load()
+    saved = module.split_thresholds()
+
+    def splits():
+        before = module.split_products()
+        for _ in range(20):
+            module.pool_affinity(2)  # the workers spin for a while after a job
+            numpy.testing.assert_allclose(fc(xv, yv), want, rtol=1e-5)
+        return module.split_products() - before
+
+    try:
+        module.set_threads(2)
+        assert splits() > 0
+        module.split_thresholds(-1, -1, -1, 1 << 40)
+        assert splits() == 0
+    finally:
+        module.split_thresholds(*saved)
+        module.set_threads(runtime.kernel_threads())
 
 
 def test_gemm_shape_error_is_perform_s():
