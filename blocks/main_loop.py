@@ -160,6 +160,7 @@ class MainLoop:
         state = dict(self.__dict__)
         state.pop("original_sigint_handler", None)
         state.pop("original_sigterm_handler", None)
+        state.pop("_sections_listed", None)
         return state
 
     @property
@@ -386,16 +387,24 @@ class MainLoop:
         current, total = profile.current, profile.total
         current.append(method_name)
         section = tuple(current)
+        extensions = self.extensions
         started = clock()
         try:
-            for extension in self.extensions:
+            listed = self.__dict__.get("_sections_listed")
+            if listed is None:
+                listed = self._sections_listed = set()
+            if (section, len(extensions)) not in listed:
+                # Every extension's section shows in the profile, also of
+                # those that do not act on this callback (listed once).
+                for extension in extensions:
+                    total[(*section, type(extension).__name__)] += 0.0
+                listed.add((section, len(extensions)))
+            for extension in extensions:
                 if other_worker and extension.main_worker_only:
                     continue
-                name = type(extension).__name__
                 if not extension._may_act_on(method_name):
-                    # Its section still shows in the profile.
-                    total[(*section, name)] += 0.0
                     continue
+                name = type(extension).__name__
                 current.append(name)
                 start = clock()
                 try:
