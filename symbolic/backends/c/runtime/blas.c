@@ -283,12 +283,15 @@ static void copy_block_scaled(char *out, int ldo, const char *z, int ldz, int m,
 }
 
 /* Multiply-adds above which a BLAS product is split over the pool, and
- * above which it is split while the pool's workers spin (no wake-up to
- * pay): a classifier's 256x100 by 100x10 products (256K multiply-adds)
- * took 7.6-8.7 us on one thread; split, the training step of the
- * tutorial's MLP went from 500-506 to 495-499 us. */
+ * above which a thin one (a dimension of at most GEMM_THIN) is split while
+ * the pool's workers spin (no wake-up to pay).  A classifier's 256x100 by
+ * 100x10 products (256K multiply-adds) took 7.6-8.7 us on one thread;
+ * split, the training step of the tutorial's MLP took 1-3 us less (of
+ * 500).  Wider products of that size (an LSTM step's, batch 32) gained
+ * nothing when split. */
 #define GEMM_PARALLEL_WORK (1LL << 22)
 #define GEMM_PARALLEL_WORK_HOT (1LL << 17)
+#define GEMM_THIN 16
 /* The thresholds in use: see split_thresholds(). */
 static long long gemm_parallel_work = GEMM_PARALLEL_WORK;
 static long long gemm_parallel_work_hot = GEMM_PARALLEL_WORK_HOT;
@@ -350,8 +353,9 @@ static void gemm_run(gemm_call *c)
         gemm_block(c, 0, c->m, 0, c->n);
         return;
     }
+    const int thin = c->m <= GEMM_THIN || c->n <= GEMM_THIN || c->k <= GEMM_THIN;
     if (pool.size > 1 && (work >= gemm_parallel_work ||
-                          (work >= gemm_parallel_work_hot && pool_hot()))) {
+                          (thin && work >= gemm_parallel_work_hot && pool_hot()))) {
         /* Saved and restored around the whole split, not in each part: in
          * OpenBLAS builds where the "local" count is process-wide, parts
          * restoring concurrently could leave every later numpy product of

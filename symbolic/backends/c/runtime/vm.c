@@ -388,7 +388,8 @@ static PyObject *pooled_count(PyObject *self, PyObject *unused)
 }
 
 /* split_thresholds(gemm=-1, hot=-1, cold=-1, gemm_hot=-1): the work above
- * which BLAS products (always; gemm_hot: while the pool's workers spin) and
+ * which BLAS products (always; gemm_hot: thin ones while the pool's workers
+ * spin) and
  * elemwise calls (while the pool's workers spin, and while they sleep) are
  * split over the pool, as a tuple (gemm, hot, cold, gemm_hot), after
  * setting those given as non-negative numbers.  For measurements; the

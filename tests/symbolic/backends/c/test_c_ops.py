@@ -201,28 +201,31 @@ def test_dot22_and_dot22scalar(dtype):
 @pytest.mark.skipif(
     len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two threads at once"
 )
-def test_small_products_split_over_a_spinning_pool():
+def test_thin_products_split_over_a_spinning_pool():
     """A 256x100 by 100x10 product (a classifier's) is split while the
-    pool's workers spin, and not when the spinning threshold forbids it."""
+    pool's workers spin, and not when the spinning threshold forbids it; a
+    wide product of the same size is not."""
     x, y = T.fmatrix("x"), T.fmatrix("y")
     fc, fp = compiled([x, y], blas.Dot22()(x, y), "DOT22")
-    xv, yv = rand(256, 100, dtype="float32"), rand(100, 10, dtype="float32")
-    want = fp(xv, yv)
+    thin = rand(256, 100, dtype="float32"), rand(100, 10, dtype="float32")
+    wide = rand(64, 64, dtype="float32"), rand(64, 64, dtype="float32")
     module = runtime.load()
     saved = module.split_thresholds()
 
-    def splits():
+    def splits(values):
+        want = fp(*values)
         before = module.split_products()
         for _ in range(20):
             module.pool_affinity(2)  # the workers spin for a while after a job
-            numpy.testing.assert_allclose(fc(xv, yv), want, rtol=1e-5)
+            numpy.testing.assert_allclose(fc(*values), want, rtol=1e-5)
         return module.split_products() - before
 
     try:
         module.set_threads(2)
-        assert splits() > 0
+        assert splits(thin) > 0
+        assert splits(wide) == 0
         module.split_thresholds(-1, -1, -1, 1 << 40)
-        assert splits() == 0
+        assert splits(thin) == 0
     finally:
         module.split_thresholds(*saved)
         module.set_threads(runtime.kernel_threads())
