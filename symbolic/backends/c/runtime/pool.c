@@ -58,6 +58,13 @@ static long long pool_now_ns(void)
 
 #define POOL_MASK ((1LL << POOL_MAX) - 1)
 
+/* The part a thread claims next from the mask of unclaimed parts ``left``
+ * (not 0): its own part ``own`` while unclaimed, else the first left. */
+static int pool_pick(long long left, int own)
+{
+    return (left >> own) & 1 ? own : __builtin_ctzll(left);
+}
+
 /* Claim and run parts of job ``g`` until none is left, part ``own`` first. */
 static void pool_work(long long g, int own)
 {
@@ -66,7 +73,7 @@ static void pool_work(long long g, int own)
         long long left = c & POOL_MASK;
         int part;
         if ((c >> POOL_MAX) != g || left == 0) return;
-        part = (left >> own) & 1 ? own : __builtin_ctzll(left);
+        part = pool_pick(left, own);
         if (!atomic_compare_exchange_weak_explicit(&pool.claim, &c, c & ~(1LL << part),
                                                    memory_order_acq_rel,
                                                    memory_order_relaxed))

@@ -406,39 +406,18 @@ static PyObject *split_thresholds(PyObject *self, PyObject *args)
                          gemm_parallel_work_hot);
 }
 
-/* pool_affinity(jobs): run ``jobs`` pool jobs, each part busy for a few
- * microseconds, and return how many had part 0 on the calling thread and
- * every other part on another thread: the pool's own-part-first claims. */
-typedef struct {
-    pthread_t caller;
-    atomic_int owned;
-} AffinityProbe;
-
-static void affinity_part(void *arg, int part, int parts)
+/* pool_pick(left, own): the part a pool thread claims next (see pool.c). */
+static PyObject *pool_pick_part(PyObject *self, PyObject *args)
 {
-    AffinityProbe *probe = (AffinityProbe *)arg;
-    long long until = pool_now_ns() + 20000;
-    int mine = pthread_equal(pthread_self(), probe->caller) != 0;
-    (void)parts;
-    if (mine == (part == 0)) atomic_fetch_add(&probe->owned, 1);
-    while (pool_now_ns() < until) POOL_RELAX();
-}
-
-static PyObject *pool_affinity(PyObject *self, PyObject *arg)
-{
-    long jobs = PyLong_AsLong(arg), owned = 0, j;
-    int parts = pool.size > 1 ? pool_ready() : 1;
-    if (jobs < 0 && PyErr_Occurred()) return NULL;
-    Py_BEGIN_ALLOW_THREADS
-    for (j = 0; j < jobs; j++) {
-        AffinityProbe probe;
-        probe.caller = pthread_self();
-        atomic_init(&probe.owned, 0);
-        pool_run(affinity_part, &probe);
-        owned += atomic_load(&probe.owned) == parts;
+    long long left;
+    int own;
+    if (!PyArg_ParseTuple(args, "Li", &left, &own)) return NULL;
+    if (left <= 0 || left > POOL_MASK || own < 0 || own >= POOL_MAX) {
+        PyErr_SetString(PyExc_ValueError, "pool_pick: left must be a non-empty mask of "
+                                          "parts and own a part number");
+        return NULL;
     }
-    Py_END_ALLOW_THREADS
-    return PyLong_FromLong(owned);
+    return PyLong_FromLong(pool_pick(left, own));
 }
 
 static int call_vm(PyObject *vm)
@@ -478,9 +457,9 @@ static PyMethodDef module_methods[] = {
     {"split_thresholds", split_thresholds, METH_VARARGS,
      "split_thresholds(gemm=-1, hot=-1, cold=-1, gemm_hot=-1): the pool's split "
      "thresholds."},
-    {"pool_affinity", pool_affinity, METH_O,
-     "pool_affinity(jobs): of ``jobs`` pool jobs, how many ran part 0 on the "
-     "calling thread and each other part on a worker."},
+    {"pool_pick", pool_pick_part, METH_VARARGS,
+     "pool_pick(left, own): the part a pool thread claims next from the mask of "
+     "unclaimed parts."},
     {"new_loop", new_loop, METH_NOARGS,
      "Mark the start of a loop: packed copies of loop-invariant operands are redone."},
     {"set_threads", set_threads, METH_O,

@@ -209,16 +209,19 @@ def test_thin_products_split_over_a_spinning_pool():
     fc, fp = compiled([x, y], blas.Dot22()(x, y), "DOT22")
     thin = rand(256, 100, dtype="float32"), rand(100, 10, dtype="float32")
     wide = rand(64, 64, dtype="float32"), rand(64, 64, dtype="float32")
+    big = rand(256, 256, dtype="float32")
     module = runtime.load()
     saved = module.split_thresholds()
 
     def splits(values):
+        """Splits of 20 calls, each after a large product (always split), so
+        the pool's workers spin when it runs."""
         want = fp(*values)
         before = module.split_products()
         for _ in range(20):
-            module.pool_affinity(2)  # the workers spin for a while after a job
+            fc(big, big)
             numpy.testing.assert_allclose(fc(*values), want, rtol=1e-5)
-        return module.split_products() - before
+        return module.split_products() - before - 20
 
     try:
         module.set_threads(2)

@@ -1,6 +1,4 @@
-"""The runtime's thread pool: which thread runs which part of a job."""
-
-import os
+"""The runtime's thread pool: which part of a job each thread claims."""
 
 import pytest
 
@@ -11,23 +9,22 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two threads at once"
-)
-def test_each_thread_runs_its_own_part_first():
-    """Part 0 on the caller and part k on worker k, job after job.
+def test_each_thread_claims_its_own_part_first():
+    """The caller claims part 0 and worker k part k while unclaimed, so
+    back-to-back jobs split the same way (a product, then the update that
+    reads it) find each share of the data in the cache of the core that
+    wrote it; a thread whose part is taken helps with the first one left."""
+    pick = runtime.load().pool_pick
+    assert pick(0b11, 0) == 0
+    assert pick(0b11, 1) == 1
+    assert pick(0b1110, 0) == 1  # the caller's part is taken
+    assert pick(0b0101, 1) == 0  # worker 1's part is taken
+    assert pick(0b1000, 2) == 3
+    assert pick(1 << 15 | 1 << 9, 9) == 9
+    assert pick(1 << 15, 9) == 15
 
-    Back-to-back jobs split the same way (a product, then the update that
-    reads it) then find each share of the data in the cache of the core that
-    wrote it.  A thread the OS has not scheduled in time leaves its part to
-    another (a virtual CPU that was idle can take milliseconds to run the
-    worker), so the best of a few rounds counts; with parts that keep a
-    thread busy for 20 microseconds, nearly all its jobs must match.
-    """
-    module = runtime.load()
-    module.set_threads(2)
-    try:
-        rounds = [module.pool_affinity(1000) for _ in range(6)]
-    finally:
-        module.set_threads(runtime.kernel_threads())
-    assert max(rounds) >= 990, rounds
+
+@pytest.mark.parametrize("left, own", [(0, 0), (-1, 0), (1 << 16, 0), (1, 16), (1, -1)])
+def test_pick_refuses_what_no_job_has(left, own):
+    with pytest.raises(ValueError, match="non-empty mask of parts"):
+        runtime.load().pool_pick(left, own)
