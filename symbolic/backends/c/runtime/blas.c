@@ -342,20 +342,26 @@ static void gemm_part(void *arg, int part, int parts)
     }
 }
 
+/* Whether an m x n x k product is split over the pool, ``hot`` telling
+ * whether the pool's workers spin. */
+static int gemm_wants_split(long long m, long long n, long long k, int hot)
+{
+    const long long work = m * n * k;
+    const int thin = m <= GEMM_THIN || n <= GEMM_THIN || k <= GEMM_THIN;
+    return work >= gemm_parallel_work || (thin && hot && work >= gemm_parallel_work_hot);
+}
+
 /* Run ``c``: one BLAS call on one thread, or the pool's threads each calling
  * BLAS on its block when the product is large.  Without a way to pin
  * OpenBLAS to one thread per call, BLAS runs as it is and does its own
  * threading. */
 static void gemm_run(gemm_call *c)
 {
-    const long long work = (long long)c->m * c->n * c->k;
     if (blas_threads_local == NULL) {
         gemm_block(c, 0, c->m, 0, c->n);
         return;
     }
-    const int thin = c->m <= GEMM_THIN || c->n <= GEMM_THIN || c->k <= GEMM_THIN;
-    if (pool.size > 1 && (work >= gemm_parallel_work ||
-                          (thin && work >= gemm_parallel_work_hot && pool_hot()))) {
+    if (pool.size > 1 && gemm_wants_split(c->m, c->n, c->k, pool_hot())) {
         /* Saved and restored around the whole split, not in each part: in
          * OpenBLAS builds where the "local" count is process-wide, parts
          * restoring concurrently could leave every later numpy product of

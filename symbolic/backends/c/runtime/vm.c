@@ -406,6 +406,17 @@ static PyObject *split_thresholds(PyObject *self, PyObject *args)
                          gemm_parallel_work_hot);
 }
 
+/* gemm_split_rule(m, n, k, hot): whether the runtime splits an m x n x k
+ * BLAS product over its pool (with two threads or more and a BLAS it can
+ * pin to one thread per call), ``hot`` telling whether the workers spin. */
+static PyObject *gemm_split_rule(PyObject *self, PyObject *args)
+{
+    long long m, n, k;
+    int hot;
+    if (!PyArg_ParseTuple(args, "LLLp", &m, &n, &k, &hot)) return NULL;
+    return PyBool_FromLong(gemm_wants_split(m, n, k, hot));
+}
+
 /* pool_pick(left, own): the part a pool thread claims next (see pool.c). */
 static PyObject *pool_pick_part(PyObject *self, PyObject *args)
 {
@@ -457,6 +468,9 @@ static PyMethodDef module_methods[] = {
     {"split_thresholds", split_thresholds, METH_VARARGS,
      "split_thresholds(gemm=-1, hot=-1, cold=-1, gemm_hot=-1): the pool's split "
      "thresholds."},
+    {"gemm_split_rule", gemm_split_rule, METH_VARARGS,
+     "gemm_split_rule(m, n, k, hot): whether an m x n x k BLAS product is split over "
+     "the pool, hot telling whether its workers spin."},
     {"pool_pick", pool_pick_part, METH_VARARGS,
      "pool_pick(left, own): the part a pool thread claims next from the mask of "
      "unclaimed parts."},
