@@ -282,20 +282,9 @@ static void copy_block_scaled(char *out, int ldo, const char *z, int ldz, int m,
     }
 }
 
-/* Multiply-adds above which a BLAS product is split over the pool, and
- * above which a thin one (a dimension of at most GEMM_THIN) is split while
- * the pool's workers spin (no wake-up to pay).  A classifier's 256x100 by
- * 100x10 products (256K multiply-adds) took 7.6-8.7 us on one thread;
- * split, the training step of the tutorial's MLP took 1-3 us less (of
- * 500).  Wider products of that size (an LSTM step's, batch 32) gained
- * nothing when split. */
+/* Multiply-adds above which a BLAS product is split over the pool. */
 #define GEMM_PARALLEL_WORK (1LL << 22)
-#define GEMM_PARALLEL_WORK_HOT (1LL << 17)
-#define GEMM_THIN 16
-/* The thresholds in use: see split_thresholds(). */
-static long long gemm_parallel_work = GEMM_PARALLEL_WORK;
-static long long gemm_parallel_work_hot = GEMM_PARALLEL_WORK_HOT;
-static long long split_products = 0; /* BLAS products split over the pool (tests read it) */
+static long long gemm_parallel_work = GEMM_PARALLEL_WORK; /* see split_thresholds() */
 
 static void gemm_block(const gemm_call *c, int r0, int r1, int c0, int c1)
 {
@@ -342,15 +331,6 @@ static void gemm_part(void *arg, int part, int parts)
     }
 }
 
-/* Whether an m x n x k product is split over the pool, ``hot`` telling
- * whether the pool's workers spin. */
-static int gemm_wants_split(long long m, long long n, long long k, int hot)
-{
-    const long long work = m * n * k;
-    const int thin = m <= GEMM_THIN || n <= GEMM_THIN || k <= GEMM_THIN;
-    return work >= gemm_parallel_work || (thin && hot && work >= gemm_parallel_work_hot);
-}
-
 /* Run ``c``: one BLAS call on one thread, or the pool's threads each calling
  * BLAS on its block when the product is large.  Without a way to pin
  * OpenBLAS to one thread per call, BLAS runs as it is and does its own
@@ -361,13 +341,12 @@ static void gemm_run(gemm_call *c)
         gemm_block(c, 0, c->m, 0, c->n);
         return;
     }
-    if (pool.size > 1 && gemm_wants_split(c->m, c->n, c->k, pool_hot())) {
+    if (pool.size > 1 && (long long)c->m * c->n * c->k >= gemm_parallel_work) {
         /* Saved and restored around the whole split, not in each part: in
          * OpenBLAS builds where the "local" count is process-wide, parts
          * restoring concurrently could leave every later numpy product of
          * the process on one thread. */
         int prev = blas_threads_local(1);
-        split_products++;
         c->split_rows = c->m >= c->n;
         pool_run(gemm_part, c);
         blas_threads_local(prev);

@@ -375,46 +375,24 @@ static PyObject *packed_count(PyObject *self, PyObject *unused)
     return PyLong_FromLongLong(packed_products);
 }
 
-/* split_products(): how many BLAS products were split over the pool so far. */
-static PyObject *split_count(PyObject *self, PyObject *unused)
-{
-    return PyLong_FromLongLong(split_products);
-}
-
 /* pooled_elemwise(): how many elemwise calls were split over the pool so far. */
 static PyObject *pooled_count(PyObject *self, PyObject *unused)
 {
     return PyLong_FromLongLong(pooled_calls);
 }
 
-/* split_thresholds(gemm=-1, hot=-1, cold=-1, gemm_hot=-1): the work above
- * which BLAS products (always; gemm_hot: thin ones while the pool's workers
- * spin) and
- * elemwise calls (while the pool's workers spin, and while they sleep) are
- * split over the pool, as a tuple (gemm, hot, cold, gemm_hot), after
- * setting those given as non-negative numbers.  For measurements; the
- * defaults are the tuned ones. */
+/* split_thresholds(gemm=-1, hot=-1, cold=-1): the work above which BLAS
+ * products and elemwise calls (while the pool's workers spin, and while they
+ * sleep) are split over the pool, as a tuple, after setting those given as
+ * non-negative numbers.  For measurements; the defaults are the tuned ones. */
 static PyObject *split_thresholds(PyObject *self, PyObject *args)
 {
-    long long gemm = -1, hot = -1, cold = -1, gemm_hot = -1;
-    if (!PyArg_ParseTuple(args, "|LLLL", &gemm, &hot, &cold, &gemm_hot)) return NULL;
+    long long gemm = -1, hot = -1, cold = -1;
+    if (!PyArg_ParseTuple(args, "|LLL", &gemm, &hot, &cold)) return NULL;
     if (gemm >= 0) gemm_parallel_work = gemm;
     if (hot >= 0) pool_work_hot = hot;
     if (cold >= 0) pool_work_cold = cold;
-    if (gemm_hot >= 0) gemm_parallel_work_hot = gemm_hot;
-    return Py_BuildValue("LLLL", gemm_parallel_work, pool_work_hot, pool_work_cold,
-                         gemm_parallel_work_hot);
-}
-
-/* gemm_split_rule(m, n, k, hot): whether the runtime splits an m x n x k
- * BLAS product over its pool (with two threads or more and a BLAS it can
- * pin to one thread per call), ``hot`` telling whether the workers spin. */
-static PyObject *gemm_split_rule(PyObject *self, PyObject *args)
-{
-    long long m, n, k;
-    int hot;
-    if (!PyArg_ParseTuple(args, "LLLp", &m, &n, &k, &hot)) return NULL;
-    return PyBool_FromLong(gemm_wants_split(m, n, k, hot));
+    return Py_BuildValue("LLL", gemm_parallel_work, pool_work_hot, pool_work_cold);
 }
 
 /* pool_pick(left, own): the part a pool thread claims next (see pool.c). */
@@ -463,14 +441,8 @@ static PyMethodDef module_methods[] = {
      "How many matrix products the packed kernel computed in this process."},
     {"pooled_elemwise", pooled_count, METH_NOARGS,
      "How many elemwise kernel calls were split over the thread pool in this process."},
-    {"split_products", split_count, METH_NOARGS,
-     "How many BLAS products were split over the thread pool in this process."},
     {"split_thresholds", split_thresholds, METH_VARARGS,
-     "split_thresholds(gemm=-1, hot=-1, cold=-1, gemm_hot=-1): the pool's split "
-     "thresholds."},
-    {"gemm_split_rule", gemm_split_rule, METH_VARARGS,
-     "gemm_split_rule(m, n, k, hot): whether an m x n x k BLAS product is split over "
-     "the pool, hot telling whether its workers spin."},
+     "split_thresholds(gemm=-1, hot=-1, cold=-1): the pool's split thresholds."},
     {"pool_pick", pool_pick_part, METH_VARARGS,
      "pool_pick(left, own): the part a pool thread claims next from the mask of "
      "unclaimed parts."},

@@ -6,8 +6,6 @@ float64, broadcasting, non-contiguous and empty arrays) and must agree, and
 bad values must raise the same errors.
 """
 
-import os
-
 import numpy
 import pytest
 
@@ -196,53 +194,6 @@ def test_dot22_and_dot22scalar(dtype):
     values = [rand(3, 4, dtype=dtype), rand(4, 2, dtype=dtype)]
     check([x, y], blas.Dot22()(x, y), "DOT22", *values)
     check([x, y], blas.Dot22Scalar()(x, y, a_), "DOT22", *values)
-
-
-def test_thin_products_split_over_a_spinning_pool():
-    """A 256x100 by 100x10 product (a classifier's, 256K multiply-adds) is
-    split while the pool's workers spin, not while they sleep, and not when
-    the threshold forbids it; a wide product of that size is not; one of
-    4M multiply-adds always is."""
-    module = runtime.load()
-    rule = module.gemm_split_rule
-    saved = module.split_thresholds()
-    try:
-        # m, n, k as BLAS sees the row-major 256x10 result: 10 x 256 x 100.
-        assert rule(10, 256, 100, True)
-        assert not rule(10, 256, 100, False)
-        assert rule(100, 10, 256, True) and rule(100, 256, 10, True)
-        assert not rule(64, 64, 64, True)
-        assert rule(200, 200, 200, False)
-        module.split_thresholds(-1, -1, -1, 1 << 40)
-        assert not rule(10, 256, 100, True)
-    finally:
-        module.split_thresholds(*saved)
-    assert module.split_thresholds() == saved
-
-
-@pytest.mark.skipif(
-    len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs for two threads at once"
-)
-def test_split_products_match_perform():
-    """Thin and large products computed split over the pool equal perform."""
-    x, y = T.fmatrix("x"), T.fmatrix("y")
-    fc, fp = compiled([x, y], blas.Dot22()(x, y), "DOT22")
-    module = runtime.load()
-    saved = module.split_thresholds()
-    try:
-        module.set_threads(2)
-        module.split_thresholds(1, -1, -1, 1)  # split every product
-        before = module.split_products()
-        for shape in [(256, 100, 10), (3, 7, 5), (300, 64, 200)]:
-            m, k, n = shape
-            values = rand(m, k, dtype="float32"), rand(k, n, dtype="float32")
-            numpy.testing.assert_allclose(fc(*values), fp(*values), rtol=1e-5)
-        # Where the BLAS cannot be held to one thread a call, nothing splits.
-        if runtime.numpy_blas_threads_local() is not None:
-            assert module.split_products() - before == 3
-    finally:
-        module.split_thresholds(*saved)
-        module.set_threads(runtime.kernel_threads())
 
 
 def test_gemm_shape_error_is_perform_s():
