@@ -295,7 +295,13 @@ static int ce_narrow(PyArrayObject *x, PyArrayObject *b, int f32)
            (PyArray_STRIDE(b, 0) == 4 || PyArray_DIM(b, 0) <= 1);
 }
 #else
-static int ce_narrow(PyArrayObject *x, PyArrayObject *b, int f32) { return 0; }
+static int ce_narrow(PyArrayObject *x, PyArrayObject *b, int f32)
+{
+    (void)x;
+    (void)b;
+    (void)f32;
+    return 0;
+}
 #define shifted_rows_narrow shifted_rows_float
 #define normalize_rows_narrow normalize_rows_float
 #endif

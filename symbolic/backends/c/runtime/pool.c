@@ -9,7 +9,8 @@
  * thread claims its own part first (the caller part 0, worker k part k), so
  * back-to-back jobs split the same way (a product, then the update that
  * reads it) find their share of the data in the same core's cache.  A claim
- * carries the job's generation, so no worker can mistake whose job it saw.  Workers spin for a short while after each job, so the back-to-back
+ * carries the job's generation, so no worker can mistake whose job it saw.
+ * Workers spin for a short while after each job, so the back-to-back
  * products of a scan step start without a wake-up; then they sleep on a
  * condition variable, so an idle pool costs nothing.  Pure C: no Python
  * object is touched here.
