@@ -32,7 +32,7 @@ from symbolic.config import config
 from symbolic.graph.basic import Constant
 from symbolic.ops.elemwise import Elemwise
 from symbolic.ops.sum_of_elemwise import SumOfElemwise
-from symbolic.rewriting.rules.c_backend import SUM_OF_ELEMWISE
+from symbolic.rewriting.rules.c_backend import IN_LOOP_PRODUCTS, SUM_OF_ELEMWISE
 from symbolic.utils.linkers import make_linker
 
 _logger = logging.getLogger(__name__)
@@ -63,9 +63,14 @@ class CLinker:
     def __init__(self, allow_fallback=True):
         self.allow_fallback = allow_fallback
 
-    #: The Sum-of-Elemwise pairing: the runtime (and the LLVM linker it
-    #: falls back to) runs a pair as one pass.
-    required_rewrites = (SUM_OF_ELEMWISE,)
+    @property
+    def required_rewrites(self):
+        """The Sum-of-Elemwise pairing: the runtime (and the LLVM linker it
+        falls back to) runs a pair as one pass.  With a packed-product
+        kernel for this CPU, also the rules that move products into loops."""
+        if _packed_kernel():
+            return (SUM_OF_ELEMWISE, IN_LOOP_PRODUCTS)
+        return (SUM_OF_ELEMWISE,)
 
     def make_vm(self, fgraph, storage_map, profile=None):
         """Return a callable that runs ``fgraph`` over ``storage_map``'s cells."""
@@ -557,6 +562,14 @@ def _note_fallback(node):
     if key not in _noted_fallbacks:
         _noted_fallbacks.add(key)
         _logger.info("no C lowering for %s: it runs its Python perform", node.op)
+
+
+def _packed_kernel():
+    """Whether the runtime loads and has a packed-product kernel for this CPU."""
+    try:
+        return runtime.load().packed_isa() is not None
+    except runtime.RuntimeUnavailable:
+        return False
 
 
 def _fallback_linker(exc):

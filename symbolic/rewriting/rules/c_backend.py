@@ -16,6 +16,11 @@ from symbolic.rewriting.core import graph_rewriter
 SUM_OF_ELEMWISE = "sum_of_elemwise"
 #: Every rule of this module also carries this tag.
 C_BACKEND = "c_backend"
+#: The tag of the rules that move matrix products into loops, where the C
+#: runtime packs their fixed operand once and keeps the result in cache
+#: (``scan_pull_in_sequence_dot``); the C linker requires it when the
+#: runtime has a packed-product kernel for this CPU.
+IN_LOOP_PRODUCTS = "in_loop_products"
 
 #: Dtypes the runtime's fused ``_sum`` pass accumulates.
 _FLOAT_DTYPES = ("float32", "float64")
