@@ -295,6 +295,9 @@ def _sequence_product(fgraph, var):
         return None
     if X.dtype != var.dtype or W.dtype != var.dtype:
         return None
+    if isinstance(W, Constant):
+        # A loop whose fixed operands are all constants packs none of them.
+        return None
     rows_shape = _shape_vector(rows.owner.inputs[1], 2)
     product_shape = _shape_vector(reshaped.inputs[1], 3)
     if rows_shape is None or product_shape is None:
@@ -376,9 +379,7 @@ def scan_pull_in_sequence_dot(fgraph, node):
     if not replace:
         return None
     outputs = clone_replace(op.outputs, replace, strict=False)
-    return _rebuild(
-        node, outputs, extra_seqs=extra_seqs, extra_non_seqs=extra_non_seqs
-    )
+    return _rebuild(node, outputs, extra_seqs=extra_seqs, extra_non_seqs=extra_non_seqs)
 
 
 # Opt-in: only modes whose linker requires it (or that include it) run it.

@@ -75,6 +75,117 @@ def test_sequence_dot_becomes_one_product_before_the_loop():
     assert_allclose(before(xv, hv), after(xv, hv), rtol=1e-12)
 
 
+IN_LOOP = FAST_RUN.including("in_loop_products")
+NO_PULL_IN = FAST_RUN.excluding("scan_pull_in_sequence_dot")
+
+
+def float32_rnn(inputs, h0, U):
+    """A loop over precomputed inputs, as a Blocks recurrent brick runs them."""
+    return scan(
+        lambda p, h: T.tanh(p + T.dot(h, U)), sequences=inputs, outputs_info=h0
+    )[0]
+
+
+def float32_weights():
+    W = symbolic.shared(rng.randn(3, 8).astype("float32"), name="W")
+    U = symbolic.shared((rng.randn(8, 8) * 0.3).astype("float32"), name="U")
+    b = symbolic.shared(rng.randn(8).astype("float32"), name="b")
+    return W, U, b
+
+
+def products_outside_loops(f):
+    return [
+        n
+        for n in f.maker.fgraph.toposort()
+        if "Dot" in type(n.op).__name__ or "Gemm" in type(n.op).__name__
+    ]
+
+
+def test_sequence_projection_moves_into_the_loop():
+    X, h0 = T.ftensor3("X"), T.fmatrix("h0")
+    W, U, b = float32_weights()
+    hs = float32_rnn(T.dot(X, W) + b, h0, U)
+    inside = symbolic.function([X, h0], hs, mode=IN_LOOP)
+    outside = symbolic.function([X, h0], hs, mode=NO_PULL_IN)
+    (loop,) = scan_nodes(inside)
+    # The loop reads X itself and computes the projection in each step.
+    assert loop.inputs[1] is inside.maker.fgraph.inputs[0]
+    assert not products_outside_loops(inside)
+    assert len([op for op in inner_ops(loop.op) if isinstance(op, Dot)]) == 2
+    assert products_outside_loops(outside)
+    xv = rng.randn(6, 5, 3).astype("float32")
+    hv = rng.randn(5, 8).astype("float32")
+    assert_allclose(inside(xv, hv), outside(xv, hv), rtol=1e-5, atol=1e-6)
+    # Empty sequence: no step, and the same (empty) result.
+    empty = numpy.zeros((0, 5, 3), "float32")
+    assert inside(empty, hv).shape == outside(empty, hv).shape == (0, 5, 8)
+
+
+def test_hand_written_step_keeps_its_product_and_gradients_agree():
+    X, h0 = T.ftensor3("X"), T.fmatrix("h0")
+    W, U, b = float32_weights()
+    hs = scan(
+        lambda x, h: T.tanh(T.dot(x, W) + b + T.dot(h, U)),
+        sequences=X,
+        outputs_info=h0,
+    )[0]
+    cost = (hs**2).mean()
+    grads = symbolic.grad(cost, [W, U, b, h0])
+    inside = symbolic.function([X, h0], [cost, *grads], mode=IN_LOOP)
+    outside = symbolic.function([X, h0], [cost, *grads], mode=NO_PULL_IN)
+    forward = [n for n in scan_nodes(inside) if n.op.name != "grad_of_scan_fn"]
+    assert any(n.inputs[1] is inside.maker.fgraph.inputs[0] for n in forward)
+    xv = rng.randn(7, 4, 3).astype("float32")
+    hv = rng.randn(4, 8).astype("float32")
+    for u, v in zip(inside(xv, hv), outside(xv, hv)):
+        assert_allclose(u, v, rtol=1e-4, atol=1e-6)
+
+
+def test_projection_used_elsewhere_stays_outside():
+    X, h0 = T.ftensor3("X"), T.fmatrix("h0")
+    W, U, b = float32_weights()
+    projected = T.dot(X, W) + b
+    hs = float32_rnn(projected, h0, U)
+    f = symbolic.function([X, h0], [hs, projected.sum()], mode=IN_LOOP)
+    (loop,) = scan_nodes(f)
+    assert loop.inputs[1] is not f.maker.fgraph.inputs[0]
+    xv = rng.randn(4, 2, 3).astype("float32")
+    hv = rng.randn(2, 8).astype("float32")
+    reference = symbolic.function([X, h0], [hs, projected.sum()], mode=NO_PULL_IN)
+    for u, v in zip(f(xv, hv), reference(xv, hv)):
+        assert_allclose(u, v, rtol=1e-5, atol=1e-5)
+
+
+def test_rows_regrouped_by_the_reshapes_stay_outside():
+    # dot(X.reshape(rows of 6 values), W6).reshape(...)[t] is no product of
+    # X[t]: the rule must leave it.
+    X, h0 = T.ftensor3("X"), T.fmatrix("h0")
+    _, U, _ = float32_weights()
+    W6 = symbolic.shared(rng.randn(6, 16).astype("float32"), name="W6")
+    rows = X.reshape((X.shape[0] * X.shape[1] // 2, 6))
+    inputs = T.dot(rows, W6).reshape((X.shape[0], X.shape[1], 8))
+    hs = float32_rnn(inputs, h0, U)
+    f = symbolic.function([X, h0], hs, mode=IN_LOOP)
+    assert products_outside_loops(f)
+    xv = rng.randn(4, 2, 3).astype("float32")
+    hv = rng.randn(2, 8).astype("float32")
+    reference = symbolic.function([X, h0], hs, mode=NO_PULL_IN)
+    assert_allclose(f(xv, hv), reference(xv, hv), rtol=1e-5, atol=1e-6)
+
+
+def test_float64_projection_stays_outside():
+    X, h0 = T.dtensor3("X"), T.dmatrix("h0")
+    W = symbolic.shared(rng.randn(3, 4), name="W")
+    U = symbolic.shared(rng.randn(4, 4) * 0.3, name="U")
+    hs = scan(
+        lambda p, h: T.tanh(p + T.dot(h, U)),
+        sequences=T.dot(X, W),
+        outputs_info=h0,
+    )[0]
+    f = symbolic.function([X, h0], hs, mode=IN_LOOP)
+    assert products_outside_loops(f)
+
+
 def test_identical_scans_merge():
     x = T.dvector("x")
     zero = T.constant(numpy.float64(0))

@@ -132,6 +132,36 @@ def test_sequence_operand_is_not_packed():
     assert _packed_count() == before
 
 
+def test_input_projection_runs_packed_in_the_loop():
+    """The C linker pulls a sequence ``dot(X, W) + b`` into its loop, where
+    ``W`` is packed like the recurrent weights: two packed products a step."""
+    from symbolic.backends.c.linker import CLinker
+    from symbolic.rewriting.rules.c_backend import IN_LOOP_PRODUCTS
+
+    assert IN_LOOP_PRODUCTS in CLinker().required_rewrites
+    rng = numpy.random.RandomState(3)
+    x = rng.randn(6, 5, 7).astype("float32")
+    h0 = rng.randn(5, 9).astype("float32")
+    w = rng.randn(7, 9).astype("float32")
+    u = (rng.randn(9, 9) * 0.3).astype("float32")
+    b = rng.randn(9).astype("float32")
+
+    def build(mode):
+        X, H0 = T.ftensor3("X"), T.fmatrix("h0")
+        W, U, B = (symbolic.shared(v) for v in (w, u, b))
+        out, _ = symbolic.scan(
+            lambda p, h: T.tanh(p + T.dot(h, U)),
+            sequences=[T.dot(X, W) + B],
+            outputs_info=[H0],
+            mode=mode,
+        )
+        return [X, H0], out
+
+    before = _packed_count()
+    _compare(build, [x, h0])
+    assert _packed_count() - before == 2 * len(x)
+
+
 def test_changed_operand_is_packed_again():
     """An operand updated in place between calls (same buffer) is repacked."""
     rng = numpy.random.RandomState(3)
