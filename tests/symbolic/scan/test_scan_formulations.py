@@ -60,7 +60,7 @@ def gates(z, closed):
 def brick_form(X, Y, W, b, U):
     """Projection outside, symbolic zeros, closed slices, copies, squared error."""
     P = T.dot(X, W) + b
-    zeros = T.zeros((X.shape[1], N_HID))
+    zeros = T.zeros((X.shape[1], N_HID), dtype=X.dtype)
 
     def step(p, h, c):
         h, c = h.copy(), c.copy()
@@ -73,7 +73,7 @@ def brick_form(X, Y, W, b, U):
 
 
 def hand_form(X, Y, W, b, U):
-    zeros = T.constant(numpy.zeros((BATCH, N_HID)))
+    zeros = T.constant(numpy.zeros((BATCH, N_HID), dtype=X.dtype))
 
     def step(x, h, c):
         i, f, g, o = gates(T.dot(x, W) + T.dot(h, U) + b, closed=False)
@@ -94,9 +94,13 @@ def values():
     ]
 
 
-def training_step(form, mode):
-    X, Y = T.dtensor3("X"), T.dtensor3("Y")
-    W, b, U = T.dmatrix("W"), T.dvector("b"), T.dmatrix("U")
+def training_step(form, mode, dtype="float64"):
+    X, Y = T.tensor3("X", dtype=dtype), T.tensor3("Y", dtype=dtype)
+    W, b, U = (
+        T.matrix("W", dtype=dtype),
+        T.vector("b", dtype=dtype),
+        T.matrix("U", dtype=dtype),
+    )
     cost = form(X, Y, W, b, U)
     grads = symbolic.grad(cost, [W, b, U])
     return symbolic.function([X, Y, W, b, U], [cost, *grads], mode=mode)
@@ -125,6 +129,23 @@ def test_brick_form_gets_the_hand_written_loops():
     raw = training_step(brick_form, FAST_RUN.excluding("scan"))
     for got, expected in zip(brick(*vals), raw(*vals)):
         assert_allclose(got, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_float32_forms_both_project_inside_the_forward_loop():
+    # Where the C runtime packs products, the input projection runs in the
+    # step in both spellings: the forward loop reads X itself.
+    inside = FAST_RUN.including("in_loop_products")
+    outside = FAST_RUN.excluding("scan_pull_in_sequence_dot")
+    vals = [v.astype("float32") for v in values()]
+    for form in (hand_form, brick_form):
+        f = training_step(form, inside, "float32")
+        X = f.maker.fgraph.inputs[0]
+        forward = scan_nodes(f)[0]
+        assert X in forward.inputs
+        reference = training_step(form, outside, "float32")
+        assert X not in scan_nodes(reference)[0].inputs
+        for got, expected in zip(f(*vals), reference(*vals)):
+            assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
 def test_verify_grad_of_the_brick_form():
