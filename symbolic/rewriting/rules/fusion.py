@@ -212,10 +212,38 @@ def _absorb_consumers(fgraph, node, position, absorbed, cache):
             v.owner is not None
             and v.owner not in group.members
             and position.get(v.owner, limit + 1) > limit
+            and _depends_on(v.owner, node, position, limit)
             for v in client.inputs
         )
 
     return _grow_group(node, consumers, admissible, cache)
+
+
+def _depends_on(start, root, position, limit):
+    """Whether node ``start`` (placed after ``root``) reads ``root``'s results.
+
+    A consumer may also read a value computed after the root but not from
+    it (a masked LSTM step's ``1 - mask``, which has another broadcastable
+    pattern and so stays a node of its own): the fused node then runs after
+    that value.  Every group member descends from the root, so a value
+    independent of the root is independent of the group, and reading it
+    closes no cycle.  Only nodes placed after the root are walked.
+    """
+    seen = {start}
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if node is root:
+            return True
+        for var in node.inputs:
+            owner = var.owner
+            if owner is None or owner in seen:
+                continue
+            if position.get(owner, limit + 1) < limit:
+                continue
+            seen.add(owner)
+            stack.append(owner)
+    return False
 
 
 def _fuse_consumers(fgraph, cache):
@@ -235,9 +263,18 @@ def _fuse_consumers(fgraph, cache):
             continue
         absorbed.update(group.members)
         fused += 1
-        # The fused node runs where ``node`` ran: every input it reads comes
-        # from before that point, so later groups can compare against it.
-        position[new_node] = position[node]
+        limit = position[node]
+        if any(
+            v.owner is not None and position.get(v.owner, limit + 1) > limit
+            for v in new_node.inputs
+        ):
+            # It reads a value placed after ``node`` (see _depends_on): the
+            # order changed, so later groups compare against a new one.
+            position = {n: k for k, n in enumerate(fgraph.toposort())}
+        else:
+            # The fused node runs where ``node`` ran: every input it reads
+            # comes from before that point.
+            position[new_node] = limit
     return fused
 
 

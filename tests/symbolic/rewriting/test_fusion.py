@@ -148,3 +148,22 @@ def test_a_consumer_that_also_reads_a_later_value_stays_apart():
     out = T.tanh(e) * T.dot(e, W)
     f = _same_numbers([x, W], [out], [RNG.randn(4, 4), RNG.randn(4, 4)])
     assert len([n for n in _nodes(f) if isinstance(n.op, Elemwise)]) == 2
+
+
+def test_a_consumer_may_read_a_later_value_computed_apart():
+    """A masked LSTM step's shape: consumers of the fused node also read
+    ``1 - mask``, a value of another broadcastable pattern placed after the
+    node but not computed from it.  They still join the node."""
+    x, y, z = (T.dmatrix(n) for n in "xyz")
+    m = T.dvector("m")
+    e = T.exp(x) * y
+    joined = T.concatenate([e * 2, T.tanh(e)], axis=1)
+    keep = 1 - m.dimshuffle(0, "x")
+    values = [RNG.randn(3, 4) for _ in range(3)] + [RNG.rand(3).round()]
+    f = _same_numbers([x, y, z, m], [joined, (e + z) * keep, e * keep], values)
+    full = [
+        n
+        for n in _nodes(f)
+        if isinstance(n.op, Elemwise) and n.outputs[0].broadcastable == (False, False)
+    ]
+    assert len(full) == 1
