@@ -248,13 +248,13 @@ def scan_push_out_sequence_add(fgraph, node):
 def _sequence_product(fgraph, var):
     """``(X, W, bias)`` when ``var`` is ``dot(X, W)`` or ``dot(X, W) + bias``.
 
-    ``X`` is a float32 3-d tensor, ``W`` a matrix, and the product has the
-    form ``dot`` builds for it (``X`` reshaped to rows, a 2-d product,
-    reshaped back), with the shapes that make ``var[t]`` equal
-    ``dot(X[t], W)``: the rows of ``X`` keep their length and the product
-    is cut back into ``X.shape[1]`` rows of ``W.shape[1]`` columns.
-    ``bias`` (or None) is broadcast over the first two axes.  The nodes
-    between ``var`` and the 2-d product may feed nothing else.
+    ``var`` is a float32 3-d tensor made as ``dot`` makes a product of a
+    3-d operand: rows ``R`` times a matrix ``W``, reshaped to 3-d with
+    ``W.shape[1]`` columns.  Step ``t`` of it is then ``dot(X[t], W)`` for
+    ``X = R.reshape((var.shape[0], var.shape[1], R.shape[1]))``; when ``R``
+    is itself a 3-d tensor reshaped to rows that way, ``X`` is that
+    tensor.  ``bias`` (or None) is broadcast over the first two axes.  The
+    nodes between ``var`` and the 2-d product may feed nothing else.
     """
     from symbolic.ops.blas import Dot22
     from symbolic.ops.reshaping import Reshape
@@ -288,29 +288,31 @@ def _sequence_product(fgraph, var):
     if not isinstance(rows_product.owner.op, (Dot, Dot22)):
         return None
     rows, W = rows_product.owner.inputs
-    if rows.owner is None or not isinstance(rows.owner.op, Reshape):
+    if rows.ndim != 2 or W.ndim != 2:
         return None
-    X = rows.owner.inputs[0]
-    if X.ndim != 3 or rows.ndim != 2 or W.ndim != 2:
-        return None
-    if X.dtype != var.dtype or W.dtype != var.dtype:
+    if rows.dtype != var.dtype or W.dtype != var.dtype:
         return None
     if isinstance(W, Constant):
         # A loop whose fixed operands are all constants packs none of them.
         return None
-    rows_shape = _shape_vector(rows.owner.inputs[1], 2)
     product_shape = _shape_vector(reshaped.inputs[1], 3)
-    if rows_shape is None or product_shape is None:
-        return None
     shapes = shape_feature(fgraph)
-    x_shape, w_shape = shapes.shape_of(X), shapes.shape_of(W)
-    if not (
-        _same_length(rows_shape[1], x_shape[2])
-        and _same_length(product_shape[1], x_shape[1])
-        and _same_length(product_shape[2], w_shape[1])
+    if product_shape is None or not _same_length(
+        product_shape[2], shapes.shape_of(W)[1]
     ):
         return None
-    return X, W, bias
+    if rows.owner is not None and isinstance(rows.owner.op, Reshape):
+        X = rows.owner.inputs[0]
+        rows_shape = _shape_vector(rows.owner.inputs[1], 2)
+        if (
+            X.ndim == 3
+            and rows_shape is not None
+            and _same_length(rows_shape[1], shapes.shape_of(X)[2])
+            and _same_length(product_shape[1], shapes.shape_of(X)[1])
+        ):
+            return X, W, bias
+    steps = rows.reshape((product_shape[0], product_shape[1], rows.shape[1]), ndim=3)
+    return steps, W, bias
 
 
 def _shape_vector(vector, ndim):
@@ -338,6 +340,30 @@ def _same_length(entry, length):
     return isinstance(length, Constant) and int(length.data) == entry_value
 
 
+def _under_leading_prefix(fgraph, var):
+    """``(base, node)`` when ``var`` is ``base[:k]`` (a Subtensor taking the
+    first steps and nothing else) and only that slice reads ``base``; else
+    ``(var, None)``.  A scan whose length is not provably the sequence's
+    gets its sequences cut that way."""
+    from symbolic.ops.subtensor_utils import is_full_slice
+
+    owner = var.owner
+    if owner is None or type(owner.op) is not Subtensor:
+        return var, None
+    entries = fill_entries(owner.op.idx_list, owner.inputs[1:])
+    first = entries[0] if entries else None
+    if not isinstance(first, slice) or first.step is not None:
+        return var, None
+    if first.start is not None and constant_int(first.start) != 0:
+        return var, None
+    if not all(isinstance(e, slice) and is_full_slice(e) for e in entries[1:]):
+        return var, None
+    base = owner.inputs[0]
+    if [c for c, _ in fgraph.clients.get(base, ())] != [owner]:
+        return var, None
+    return base, owner
+
+
 @node_rewriter([Scan], tags=("specialize", "scan", IN_LOOP_PRODUCTS))
 def scan_pull_in_sequence_dot(fgraph, node):
     """Sequence ``dot(X, W) [+ b]`` -> ``dot(X[t], W) [+ b]`` in the step.
@@ -359,10 +385,15 @@ def scan_pull_in_sequence_dot(fgraph, node):
     for inner, outer in zip(inner_seqs, outer_seqs):
         if [c for c, _ in fgraph.clients.get(outer, ())] != [node]:
             continue
-        found = _sequence_product(fgraph, outer)
+        product, prefix = _under_leading_prefix(fgraph, outer)
+        found = _sequence_product(fgraph, product)
         if found is None:
             continue
         X, W, bias = found
+        if prefix is not None:
+            # The loop reads the first steps of the product: the same
+            # steps of X.
+            X = prefix.op(X, *prefix.inputs[1:])
         x_t, w = X[0].type(), W.type()
         step_value = dot(x_t, w)
         extra_seqs.append((x_t, X))

@@ -121,6 +121,42 @@ def test_sequence_projection_moves_into_the_loop():
     assert inside(empty, hv).shape == outside(empty, hv).shape == (0, 5, 8)
 
 
+def test_projected_rows_of_a_matrix_move_into_the_loop():
+    # A lookup table's rows (steps * batch, k), projected and cut into
+    # steps of 5 rows: step t reads rows 5t to 5t + 4.
+    rows, h0 = T.fmatrix("rows"), T.fmatrix("h0")
+    W, U, b = float32_weights()
+    inputs = T.dot(rows, W).reshape((rows.shape[0] // 5, 5, W.shape[1])) + b
+    hs = float32_rnn(inputs, h0, U)
+    inside = symbolic.function([rows, h0], hs, mode=IN_LOOP)
+    outside = symbolic.function([rows, h0], hs, mode=NO_PULL_IN)
+    assert not products_outside_loops(inside)
+    rv = rng.randn(30, 3).astype("float32")
+    hv = rng.randn(5, 8).astype("float32")
+    assert_allclose(inside(rv, hv), outside(rv, hv), rtol=1e-5, atol=1e-6)
+
+
+def test_first_steps_of_a_projection_move_into_the_loop():
+    # A loop shorter than its sequence reads the product's first steps.
+    X, h0, n = T.ftensor3("X"), T.fmatrix("h0"), T.iscalar("n")
+    W, U, b = float32_weights()
+    hs = scan(
+        lambda p, h: T.tanh(p + T.dot(h, U)),
+        sequences=T.dot(X, W) + b,
+        outputs_info=h0,
+        n_steps=n,
+    )[0]
+    inside = symbolic.function([X, h0, n], hs, mode=IN_LOOP)
+    outside = symbolic.function([X, h0, n], hs, mode=NO_PULL_IN)
+    assert not products_outside_loops(inside)
+    xv = rng.randn(6, 5, 3).astype("float32")
+    hv = rng.randn(5, 8).astype("float32")
+    for steps in (6, 4, 0):
+        assert_allclose(
+            inside(xv, hv, steps), outside(xv, hv, steps), rtol=1e-5, atol=1e-6
+        )
+
+
 def test_hand_written_step_keeps_its_product_and_gradients_agree():
     X, h0 = T.ftensor3("X"), T.fmatrix("h0")
     W, U, b = float32_weights()
