@@ -148,6 +148,48 @@ def test_float32_forms_both_project_inside_the_forward_loop():
             assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
 
 
+def test_masked_brick_form_fuses_its_backward_step():
+    # A mask keeps finished sequences' states: the backward step reads
+    # ``1 - mask`` (broadcast over the units) next to the gate gradients,
+    # and all of its full-shape elementwise work is still one node.
+    X, Y = T.dtensor3("X"), T.dtensor3("Y")
+    M = T.dmatrix("M")
+    W, b, U = T.dmatrix("W"), T.dvector("b"), T.dmatrix("U")
+    P = T.dot(X, W) + b
+    zeros = T.zeros((X.shape[1], N_HID), dtype=X.dtype)
+
+    def step(p, m, h, c):
+        i, f, g, o = gates(T.dot(h, U) + p, closed=True)
+        c_new = f * c + i * g
+        h_new = o * T.tanh(c_new)
+        keep = m.dimshuffle(0, "x")
+        return keep * h_new + (1 - keep) * h, keep * c_new + (1 - keep) * c
+
+    (hs, _), _ = scan(step, sequences=[P, M], outputs_info=[zeros, zeros])
+    cost = T.sqr(hs - Y).mean()
+    grads = symbolic.grad(cost, [W, b, U])
+    f = symbolic.function([X, Y, M, W, b, U], [cost, *grads], mode=FAST_RUN)
+    vals = values()
+    mask = numpy.ones((SEQ, BATCH))
+    mask[2:, 1] = 0
+    vals.insert(2, mask)
+    got = f(*vals)
+    backward = scan_nodes(f)[-1]
+    step_graph = backward.op._fn[3]
+    full = [
+        n
+        for n in step_graph.toposort()
+        if type(n.op).__name__ == "Elemwise"
+        and n.outputs[0].broadcastable == (False, False)
+    ]
+    assert len(full) == 1
+    raw = symbolic.function(
+        [X, Y, M, W, b, U], [cost, *grads], mode=FAST_RUN.excluding("scan")
+    )
+    for g, e in zip(got, raw(*vals)):
+        assert_allclose(g, e, rtol=1e-10, atol=1e-12)
+
+
 def test_verify_grad_of_the_brick_form():
     vals = values()
     Y = vals.pop(1)
