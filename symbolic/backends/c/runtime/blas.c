@@ -359,6 +359,65 @@ static void gemm_run(gemm_call *c)
     }
 }
 
+/* Whether gemm_blocked.c computes a float32 product of this size faster
+ * than BLAS (measured: see benchmarks/gemm_shapes.py). */
+static long long blocked_products = 0; /* products done blocked (tests read it) */
+static int blocked_enabled = 1;         /* use_blocked_products() */
+
+static int blocked_wins(npy_intp m, npy_intp n, npy_intp k)
+{
+    return blocked_enabled && pk_native().isa == PK_AVX512 && m >= 16 && n >= 8 && k >= 16 &&
+           (long long)m * n * k >= (1LL << 20);
+}
+
+/* Z = alpha X Y + beta Z0 by gemm_blocked.c.  Z (layout lz, leading
+ * dimension ldz) and Z0 (the same layout, ldf; Z0 may be Z) as for
+ * gemm_from; X and Y of any strides.  0, SLOW or -1. */
+static int blocked_from(PyArrayObject *Z, int lz, int ldz, PyArrayObject *Z0, int ldf,
+                        PyArrayObject *X, PyArrayObject *Y, double alpha, double beta)
+{
+    gb_job jb;
+    npy_intp xs0 = PyArray_STRIDE(X, 0), xs1 = PyArray_STRIDE(X, 1);
+    npy_intp ys0 = PyArray_STRIDE(Y, 0), ys1 = PyArray_STRIDE(Y, 1);
+    if (!PyArray_ISALIGNED(X) || !PyArray_ISALIGNED(Y) || !PyArray_ISALIGNED(Z) ||
+        !PyArray_ISALIGNED(Z0) || xs0 % 4 || xs1 % 4 || ys0 % 4 || ys1 % 4)
+        return SLOW;
+    memset(&jb, 0, sizeof(jb));
+    jb.k = PyArray_DIM(X, 1);
+    jb.alpha = (float)alpha;
+    jb.beta = (float)beta;
+    jb.c = (float *)PyArray_DATA(Z);
+    jb.ldc = ldz;
+    jb.c0 = (const float *)PyArray_DATA(Z0);
+    jb.ldc0 = ldf;
+    if (lz == 'C') {
+        jb.m = PyArray_DIM(X, 0);
+        jb.n = PyArray_DIM(Y, 1);
+        jb.a = (const float *)PyArray_DATA(X);
+        jb.sam = xs0 / 4;
+        jb.sak = xs1 / 4;
+        jb.b = (const float *)PyArray_DATA(Y);
+        jb.sbk = ys0 / 4;
+        jb.sbn = ys1 / 4;
+    } else {
+        /* Z^T = Y^T X^T, with Z^T in rows. */
+        jb.m = PyArray_DIM(Y, 1);
+        jb.n = PyArray_DIM(X, 0);
+        jb.a = (const float *)PyArray_DATA(Y);
+        jb.sam = ys1 / 4;
+        jb.sak = ys0 / 4;
+        jb.b = (const float *)PyArray_DATA(X);
+        jb.sbk = xs1 / 4;
+        jb.sbn = xs0 / 4;
+    }
+    if (gb_run_job(&jb) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    blocked_products++;
+    return 0;
+}
+
 /* Z = alpha X Y + beta Z0, where Z0 is ``from`` when given (a matrix of Z's
  * shape and layout, which Z must not overlap), else Z itself; Z must be in
  * a BLAS layout.  0, SLOW or -1. */
@@ -382,6 +441,11 @@ static int gemm_from(PyArrayObject *Z, PyArrayObject *from, PyArrayObject *X,
          * whole and let BLAS scale the copy. */
         if (PyArray_CopyInto(Z, from) < 0) return -1;
         from = NULL;
+    }
+    if (f32 && blocked_wins(m, n, k)) {
+        int r = blocked_from(Z, lz, ldz, from != NULL ? from : Z, from != NULL ? ldf : ldz, X, Y,
+                             alpha, beta);
+        if (r != SLOW) return r;
     }
     x = blas_matrix(X, &lx, &ldx);
     if (x == NULL) return -1;

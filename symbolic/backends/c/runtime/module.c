@@ -3,6 +3,7 @@
 #include "pool.c"
 #include "elemwise.c"
 #include "gemm_packed.c"
+#include "gemm_blocked.c"
 #include "blas.c"
 #include "reduce.c"
 #include "nnet.c"

@@ -375,6 +375,22 @@ static PyObject *packed_count(PyObject *self, PyObject *unused)
     return PyLong_FromLongLong(packed_products);
 }
 
+/* blocked_products(): how many matrix products gemm_blocked.c computed. */
+static PyObject *blocked_count(PyObject *self, PyObject *unused)
+{
+    return PyLong_FromLongLong(blocked_products);
+}
+
+/* use_blocked_products(flag): whether products may go to gemm_blocked.c
+ * (else always to BLAS); returns the previous setting.  For measurements. */
+static PyObject *use_blocked(PyObject *self, PyObject *flag)
+{
+    int prev = blocked_enabled, on = PyObject_IsTrue(flag);
+    if (on < 0) return NULL;
+    blocked_enabled = on;
+    return PyBool_FromLong(prev);
+}
+
 /* pooled_elemwise(): how many elemwise calls were split over the pool so far. */
 static PyObject *pooled_count(PyObject *self, PyObject *unused)
 {
@@ -439,6 +455,11 @@ static int program_computes(PyObject *vm, PyObject *cell)
 static PyMethodDef module_methods[] = {
     {"packed_products", packed_count, METH_NOARGS,
      "How many matrix products the packed kernel computed in this process."},
+    {"blocked_products", blocked_count, METH_NOARGS,
+     "How many matrix products the blocked AVX-512 kernel computed in this process."},
+    {"use_blocked_products", use_blocked, METH_O,
+     "use_blocked_products(flag): allow the blocked kernel (else BLAS only); "
+     "returns the previous setting."},
     {"pooled_elemwise", pooled_count, METH_NOARGS,
      "How many elemwise kernel calls were split over the thread pool in this process."},
     {"split_thresholds", split_thresholds, METH_VARARGS,
