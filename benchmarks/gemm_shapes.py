@@ -47,17 +47,17 @@ SHAPES = [
 ]
 
 
-def best_of(fn, rounds=7, calls=None):
-    fn()
-    if calls is None:
-        start = time.perf_counter()
-        fn()
-        calls = max(3, min(2000, int(0.01 / max(time.perf_counter() - start, 1e-7))))
+def best_of(fn, *args, rounds=7):
+    """Seconds per call of ``fn(*args)``: the best of ``rounds`` timed loops."""
+    fn(*args)
+    start = time.perf_counter()
+    fn(*args)
+    calls = max(3, min(2000, int(0.01 / max(time.perf_counter() - start, 1e-7))))
     best = float("inf")
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(calls):
-            fn()
+            fn(*args)
         best = min(best, (time.perf_counter() - start) / calls)
     return best
 
@@ -95,16 +95,16 @@ def main():
                 rt.use_blocked_products(flag)
                 got = f(xv, yv)
                 numpy.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-3 * k)
-                times[name] = min(times[name], best_of(lambda: f(xv, yv)))
+                times[name] = min(times[name], best_of(f, xv, yv))
         rt.use_blocked_products(True)
         line = f"{m:5d} {k:5d} {n:5d} {'T' if transposed else ' '}"
         line += f"  {times['blocked'] * 1e6:9.1f} {times['BLAS'] * 1e6:9.1f}"
         line += f" {times['blocked'] / times['BLAS']:6.2f}"
-        line += f" {best_of(lambda: lv @ yv) * 1e6:9.1f}"
+        line += f" {best_of(numpy.matmul, lv, yv) * 1e6:9.1f}"
         if torch is not None:
             tl, ty = torch.from_numpy(numpy.ascontiguousarray(xv)), torch.from_numpy(yv)
             tl = tl.T if transposed else tl
-            line += f" {best_of(lambda: torch.mm(tl, ty)) * 1e6:9.1f}"
+            line += f" {best_of(torch.mm, tl, ty) * 1e6:9.1f}"
         print(line)
 
 
