@@ -359,65 +359,6 @@ static void gemm_run(gemm_call *c)
     }
 }
 
-/* Whether gemm_blocked.c computes a float32 product of this size faster
- * than BLAS (measured: see benchmarks/gemm_shapes.py). */
-static long long blocked_products = 0; /* products done blocked (tests read it) */
-static int blocked_enabled = 1;         /* use_blocked_products() */
-
-static int blocked_wins(npy_intp m, npy_intp n, npy_intp k)
-{
-    return blocked_enabled && pk_native().isa == PK_AVX512 && m >= 16 && n >= 8 && k >= 16 &&
-           (long long)m * n * k >= (1LL << 20);
-}
-
-/* Z = alpha X Y + beta Z0 by gemm_blocked.c.  Z (layout lz, leading
- * dimension ldz) and Z0 (the same layout, ldf; Z0 may be Z) as for
- * gemm_from; X and Y of any strides.  0, SLOW or -1. */
-static int blocked_from(PyArrayObject *Z, int lz, int ldz, PyArrayObject *Z0, int ldf,
-                        PyArrayObject *X, PyArrayObject *Y, double alpha, double beta)
-{
-    gb_job jb;
-    npy_intp xs0 = PyArray_STRIDE(X, 0), xs1 = PyArray_STRIDE(X, 1);
-    npy_intp ys0 = PyArray_STRIDE(Y, 0), ys1 = PyArray_STRIDE(Y, 1);
-    if (!PyArray_ISALIGNED(X) || !PyArray_ISALIGNED(Y) || !PyArray_ISALIGNED(Z) ||
-        !PyArray_ISALIGNED(Z0) || xs0 % 4 || xs1 % 4 || ys0 % 4 || ys1 % 4)
-        return SLOW;
-    memset(&jb, 0, sizeof(jb));
-    jb.k = PyArray_DIM(X, 1);
-    jb.alpha = (float)alpha;
-    jb.beta = (float)beta;
-    jb.c = (float *)PyArray_DATA(Z);
-    jb.ldc = ldz;
-    jb.c0 = (const float *)PyArray_DATA(Z0);
-    jb.ldc0 = ldf;
-    if (lz == 'C') {
-        jb.m = PyArray_DIM(X, 0);
-        jb.n = PyArray_DIM(Y, 1);
-        jb.a = (const float *)PyArray_DATA(X);
-        jb.sam = xs0 / 4;
-        jb.sak = xs1 / 4;
-        jb.b = (const float *)PyArray_DATA(Y);
-        jb.sbk = ys0 / 4;
-        jb.sbn = ys1 / 4;
-    } else {
-        /* Z^T = Y^T X^T, with Z^T in rows. */
-        jb.m = PyArray_DIM(Y, 1);
-        jb.n = PyArray_DIM(X, 0);
-        jb.a = (const float *)PyArray_DATA(Y);
-        jb.sam = ys1 / 4;
-        jb.sak = ys0 / 4;
-        jb.b = (const float *)PyArray_DATA(X);
-        jb.sbk = xs1 / 4;
-        jb.sbn = xs0 / 4;
-    }
-    if (gb_run_job(&jb) < 0) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    blocked_products++;
-    return 0;
-}
-
 /* Z = alpha X Y + beta Z0, where Z0 is ``from`` when given (a matrix of Z's
  * shape and layout, which Z must not overlap), else Z itself; Z must be in
  * a BLAS layout.  0, SLOW or -1. */
@@ -574,16 +515,6 @@ static void pack_state_free(void *p)
     free(st->bp);
     free(st->ap);
     free(st);
-}
-
-/* A 64-byte aligned buffer of at least ``n`` floats in *buf (capacity *cap). */
-static int pack_reserve(float **buf, size_t *cap, size_t n)
-{
-    if (*cap >= n && *buf != NULL) return 0;
-    free(*buf);
-    *buf = aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64);
-    *cap = *buf ? n : 0;
-    return *buf ? 0 : -1;
 }
 
 /* Rows above which a product goes to BLAS even with a packed operand. */

@@ -1,24 +1,25 @@
-/* Single-precision products C = alpha A B + beta C0 of any size on CPUs
- * with AVX-512, in place of BLAS's sgemm (blas.c's dispatch).
+/* Single-precision products C = alpha A B + beta C0, in place of BLAS's
+ * sgemm where blas.c's dispatch (blocked_wins) measured them faster.
  *
  * A training step's large products (an MLP layer's dot(x, W) and its weight
  * gradient x^T d) have a few hundred columns at most.  BLAS packs both
  * operands on every call and pads the columns to its own tile: a layer of
- * 100 units ran at 77% of this machine's peak over two cores.  Here A is
- * read in place, with any strides (x^T is x itself), and only a block of B
- * is packed: up to GB_KC_MAX rows and as many columns as fill half of L2,
- * in chunks of up to seven 16-lane vectors, the last one padded with zeros
- * to 16 or 8 lanes.
+ * 100 units ran at 77% of this machine's peak over two cores.
  *
- * The kernel keeps GB_MR = 4 rows of a chunk in registers: up to 28
- * accumulators, so four broadcasts of A serve up to 28 multiply-adds (a
- * layer of 100 units is one chunk of 6 x 16 + 4 columns, the last ones in an
- * 8-lane vector, so that no multiply-add is spent on padding beyond it).
- * Threads take ranges of rows, or of chunks when there are few rows; each
- * packs its own copy of the block.
+ * AVX-512: A is read in place, with any strides (x^T is x itself), and only
+ * a block of B is packed: up to GB_KC_MAX rows and as many columns as fill
+ * half of L2, in chunks of up to seven 16-lane vectors, the last one padded
+ * with zeros to 16 or 8 lanes.  The kernel keeps GB_MR = 4 rows of a chunk
+ * in registers: up to 28 accumulators, so four broadcasts of A serve up to
+ * 28 multiply-adds (a layer of 100 units is one chunk of 6 x 16 + 4
+ * columns, the last ones in an 8-lane vector).  90-94% of peak.
  *
- * An AVX2 version (6 rows of 16 columns) measured slower than OpenBLAS's
- * Haswell kernels on the same shapes, so AVX2-only CPUs keep BLAS.
+ * AVX2 (16 registers): 6 rows of 16-column chunks, BLIS's loop order; A's
+ * rows are read in place, x^T's columns are packed into tiles.  It beats
+ * OpenBLAS's Haswell kernels on thin products only.
+ *
+ * Threads take ranges of rows (or of chunks when there are few rows); each
+ * packs its own copy of B's blocks.
  */
 
 /* A packed block of B holds about GB_BLOCK floats (half of a 1 MB L2): up
@@ -39,6 +40,7 @@ typedef struct {
     float *c; /* C(i, j) = c[i * ldc + j] */
     long long ldc;
     int split_rows; /* parts take ranges of rows, else of chunks */
+    int avx2;       /* the AVX2 kernel and order (no AVX-512) */
 } gb_job;
 
 /* The register block at rows [i0, i0 + rows), columns [j0, j0 + cols) of C,
@@ -144,6 +146,85 @@ GB512(gb512_6, 6, 0)
 GB512(gb512_6h, 6, 1)
 GB512(gb512_7, 7, 0)
 
+/* As gb512_put.  Full vectors use plain loads and stores: AMD CPUs run
+ * AVX2's masked ones as microcode, and with them on every block the AVX2
+ * kernel lost a fifth of its speed. */
+__attribute__((target("avx2,fma"))) static inline void
+gb256_put(const gb_job *jb, float *cr, const float *c0r, int left, __m256 acc, int mode)
+{
+    const int lanes[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+    __m256i m;
+    __m256 r = _mm256_mul_ps(acc, _mm256_set1_ps(jb->alpha));
+    if (left >= 8) {
+        if (mode == 1)
+            r = _mm256_add_ps(r, _mm256_loadu_ps(cr));
+        else if (mode == 2)
+            r = _mm256_fmadd_ps(_mm256_loadu_ps(c0r), _mm256_set1_ps(jb->beta), r);
+        _mm256_storeu_ps(cr, r);
+        return;
+    }
+    m = _mm256_cmpgt_epi32(_mm256_set1_epi32(left), _mm256_loadu_si256((const __m256i *)lanes));
+    if (mode == 1)
+        r = _mm256_add_ps(r, _mm256_maskload_ps(cr, m));
+    else if (mode == 2)
+        r = _mm256_fmadd_ps(_mm256_maskload_ps(c0r, m), _mm256_set1_ps(jb->beta), r);
+    _mm256_maskstore_ps(cr, m, r);
+}
+
+#define GB2_MR 6   /* AVX2: rows of a register block */
+#define GB2_NR 16  /* and its columns (two vectors) */
+#define GB2_MC 96  /* rows of A per block (packed when A's rows are strided) */
+
+/* The AVX2 register block: GB2_MR rows of A times NV vectors of a packed
+ * 16-column chunk of B; otherwise as GB_KERNEL.  A's rows are read in place
+ * (DIRECT: row i at ap + i * sa, unit k-stride) or from a packed tile
+ * (column kk, row i at ap[kk * GB2_MR + i]).  Written out, not through the
+ * template: its general addressing of A cost a fifth of the speed with 16
+ * registers. */
+#define GB2_KERNEL(NAME, NV, DIRECT)                                                      \
+    __attribute__((target("avx2,fma"))) static void NAME(                                 \
+        const gb_job *jb, const float *ap, long long sa, const float *bp, long long i0,   \
+        long long j0, long long kb, long long kc, int rows, int cols)                     \
+    {                                                                                     \
+        __m256 acc[GB2_MR][NV];                                                           \
+        const float *ar[GB2_MR];                                                          \
+        const int mode = kb > 0 ? 1 : jb->beta != 0.0f ? 2 : 0;                           \
+        int i, v;                                                                         \
+        long long kk;                                                                     \
+        for (i = 0; i < GB2_MR; i++) {                                                    \
+            ar[i] = ap + (i < rows ? i : 0) * sa;                                         \
+            for (v = 0; v < NV; v++) acc[i][v] = _mm256_setzero_ps();                     \
+        }                                                                                 \
+        for (kk = 0; kk < kc; kk++) {                                                     \
+            __m256 bv[NV];                                                                \
+            for (v = 0; v < NV; v++) bv[v] = _mm256_load_ps(bp + kk * GB2_NR + v * 8);    \
+            for (i = 0; i < GB2_MR; i++) {                                                \
+                const __m256 ai = _mm256_set1_ps(DIRECT ? ar[i][kk] : ap[kk * GB2_MR + i]); \
+                for (v = 0; v < NV; v++)                                                  \
+                    acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);                    \
+            }                                                                             \
+        }                                                                                 \
+        for (i = 0; i < GB2_MR; i++) {                                                    \
+            float *cr;                                                                    \
+            const float *c0r;                                                             \
+            if (i >= rows) break;                                                         \
+            cr = jb->c + (i0 + i) * jb->ldc + j0;                                         \
+            c0r = mode == 2 ? jb->c0 + (i0 + i) * jb->ldc0 + j0 : NULL;                  \
+            for (v = 0; v < NV; v++) {                                                    \
+                if (cols - v * 8 <= 0) break;                                             \
+                gb256_put(jb, cr + v * 8, c0r ? c0r + v * 8 : NULL, cols - v * 8,         \
+                          acc[i][v], mode);                                               \
+            }                                                                             \
+        }                                                                                 \
+    }
+GB2_KERNEL(gb256_1, 1, 0)
+GB2_KERNEL(gb256_2, 2, 0)
+GB2_KERNEL(gb256_1_direct, 1, 1)
+GB2_KERNEL(gb256_2_direct, 2, 1)
+
+typedef void (*gb2_kernel)(const gb_job *, const float *, long long, const float *,
+                           long long, long long, long long, long long, int, int);
+
 typedef void (*gb_kernel)(const gb_job *, const float *, long long, long long,
                           const float *, long long, long long, long long, long long,
                           long long, int, int);
@@ -220,14 +301,79 @@ static int gb_block(const gb_job *jb, long long r0, long long r1, long long c0, 
         const long long nb = c1 - jc < ncb ? c1 - jc : ncb, chunks = (nb + cw - 1) / cw;
         for (kb = 0; kb < jb->k; kb += kcb) {
             const long long kc = jb->k - kb < kcb ? jb->k - kb : kcb;
+            const float *bp = buf;
             gb_pack(jb, kb, kc, jc, nb, cw, buf);
             for (i = r0; i < r1; i += mr) {
                 const int rows = (int)(r1 - i < mr ? r1 - i : mr);
                 const float *a = jb->a + i * jb->sam + kb * jb->sak;
                 for (q = 0; q < chunks; q++) {
                     const int w = (int)(nb - q * cw < cw ? nb - q * cw : cw);
-                    gb_kernel_for(w)(jb, a, jb->sam, jb->sak, buf + q * kc * cw, cw, i,
+                    gb_kernel_for(w)(jb, a, jb->sam, jb->sak, bp + q * kc * cw, cw, i,
                                      jc + q * cw, kb, kc, rows, w);
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Pack rows [i0, i0 + rows) and columns [kb, kb + kc) of A into a tile of
+ * GB2_MR rows: column kk, row i at out[kk * GB2_MR + i]; rows past the end
+ * repeat row i0 (their sums are not stored). */
+static void gb_pack_tile(const gb_job *jb, long long i0, int rows, long long kb, long long kc,
+                         float *out)
+{
+    const float *src[GB2_MR];
+    const long long sak = jb->sak;
+    long long kk;
+    int i;
+    for (i = 0; i < GB2_MR; i++) src[i] = jb->a + (i0 + (i < rows ? i : 0)) * jb->sam + kb * sak;
+    if (jb->sam == 1 && rows == GB2_MR) {
+        /* Columns of A (x^T's rows): a column of the tile is one copy. */
+        for (kk = 0; kk < kc; kk++) memcpy(out + kk * GB2_MR, src[0] + kk * sak, sizeof(float) * GB2_MR);
+        return;
+    }
+    for (kk = 0; kk < kc; kk++)
+        for (i = 0; i < GB2_MR; i++) out[kk * GB2_MR + i] = src[i][kk * sak];
+}
+
+/* The AVX2 order (BLIS's): a block of B packed into 16-column chunks; then
+ * for GB2_MC rows of A at a time (their tiles packed when A's rows are
+ * strided), each chunk is swept by every row tile. */
+static int gb_block_avx2(const gb_job *jb, long long r0, long long r1, long long c0,
+                         long long c1)
+{
+    float *buf = gb_buffer(), *tiles = buf + GB_BLOCK;
+    const int direct = jb->sak == 1;
+    const long long kcb = gb_kc(jb->k), ncb = gb_nc(kcb, GB2_NR);
+    long long jc, kb, ic, t, q;
+    if (buf == NULL) return -1;
+    for (jc = c0; jc < c1; jc += ncb) {
+        const long long nb = c1 - jc < ncb ? c1 - jc : ncb;
+        const long long chunks = (nb + GB2_NR - 1) / GB2_NR;
+        for (kb = 0; kb < jb->k; kb += kcb) {
+            const long long kc = jb->k - kb < kcb ? jb->k - kb : kcb;
+            const float *bp = buf;
+            gb_pack(jb, kb, kc, jc, nb, GB2_NR, buf);
+            for (ic = r0; ic < r1; ic += GB2_MC) {
+                const long long mb = r1 - ic < GB2_MC ? r1 - ic : GB2_MC;
+                const long long count = (mb + GB2_MR - 1) / GB2_MR;
+                for (t = 0; t < count && !direct; t++) {
+                    const long long left = mb - t * GB2_MR;
+                    gb_pack_tile(jb, ic + t * GB2_MR, (int)(left < GB2_MR ? left : GB2_MR),
+                                 kb, kc, tiles + t * kc * GB2_MR);
+                }
+                for (q = 0; q < chunks; q++) {
+                    const int w = (int)(nb - q * GB2_NR < GB2_NR ? nb - q * GB2_NR : GB2_NR);
+                    const gb2_kernel kernel = direct ? (w > 8 ? gb256_2_direct : gb256_1_direct)
+                                                     : (w > 8 ? gb256_2 : gb256_1);
+                    for (t = 0; t < count; t++) {
+                        const long long left = mb - t * GB2_MR, i0 = ic + t * GB2_MR;
+                        const float *a = direct ? jb->a + i0 * jb->sam + kb
+                                                : tiles + t * kc * GB2_MR;
+                        kernel(jb, a, jb->sam, bp + q * kc * GB2_NR, i0, jc + q * GB2_NR,
+                               kb, kc, (int)(left < GB2_MR ? left : GB2_MR), w);
+                    }
                 }
             }
         }
@@ -247,32 +393,35 @@ static void gb_part(void *arg, int part, int parts)
     long long lo, hi, units, unit;
     int r;
     if (jb->split_rows) {
-        unit = GB_MR;
+        unit = jb->avx2 ? GB2_MR : GB_MR;
         units = (jb->m + unit - 1) / unit;
         lo = units * part / parts * unit;
         hi = units * (part + 1) / parts * unit;
-        r = gb_block(jb, lo, hi < jb->m ? hi : jb->m, 0, jb->n);
+        r = (jb->avx2 ? gb_block_avx2 : gb_block)(jb, lo, hi < jb->m ? hi : jb->m, 0, jb->n);
     } else {
-        unit = GB_CHUNK;
+        unit = jb->avx2 ? GB2_NR : GB_CHUNK;
         units = (jb->n + unit - 1) / unit;
         lo = units * part / parts * unit;
         hi = units * (part + 1) / parts * unit;
-        r = lo < jb->n ? gb_block(jb, 0, jb->m, lo, hi < jb->n ? hi : jb->n) : 0;
+        r = lo >= jb->n ? 0
+            : (jb->avx2 ? gb_block_avx2 : gb_block)(jb, 0, jb->m, lo, hi < jb->n ? hi : jb->n);
     }
     if (r < 0) atomic_store(&run->failed, 1);
 }
 
 /* Multiply-adds above which a blocked product is split over the pool. */
 #define GB_PARALLEL_WORK (1LL << 20)
-
-/* Run ``jb`` over the pool when it is large.  0, or -1 when
- * a thread could not allocate its packing buffer (C is then partly written:
- * the caller raises MemoryError). */
+/* Run ``jb`` over the pool when it is large.  Each thread packs its own copy
+ * of B's blocks: packing B once, shared (each thread a share of the rows,
+ * then a second pool run to compute), measured 10-15% slower for an MLP
+ * layer, whose threads then read half of B from the other core's cache.  0,
+ * or -1 when a thread could not allocate its packing buffer (C is then
+ * partly written: the caller raises MemoryError). */
 static int gb_run_job(gb_job *jb)
 {
     gb_run run;
-    const long long row_units = (jb->m + GB_MR - 1) / GB_MR;
-    const long long chunks = (jb->n + GB_CHUNK - 1) / GB_CHUNK;
+    const long long mr = jb->avx2 ? GB2_MR : GB_MR, cw = jb->avx2 ? GB2_NR : GB_CHUNK;
+    const long long row_units = (jb->m + mr - 1) / mr, chunks = (jb->n + cw - 1) / cw;
     int parts = 1;
     run.jb = jb;
     atomic_init(&run.failed, 0);
@@ -283,4 +432,71 @@ static int gb_run_job(gb_job *jb)
     else
         gb_part(&run, 0, 1);
     return atomic_load(&run.failed) ? -1 : 0;
+}
+
+static long long blocked_products = 0; /* products done here (tests read it) */
+static int blocked_enabled = 1;         /* use_blocked_products() */
+
+/* Whether this file computes a float32 product of this size faster
+ * than BLAS (measured with benchmarks/gemm_shapes.py): with AVX-512, every
+ * product of 2**20 multiply-adds or more (4-10% faster than OpenBLAS on
+ * wide ones, up to 2.6 times on thin ones, which OpenBLAS splits poorly);
+ * with AVX2 only, the products of at most 64 columns (0.44-0.71 of BLAS's
+ * time), as OpenBLAS's Haswell kernels were 2-8% faster on wider ones. */
+static int blocked_wins(npy_intp m, npy_intp n, npy_intp k)
+{
+    const int isa = pk_native().isa;
+    if (!blocked_enabled || isa == PK_NONE || m < 16 || n < 8 || k < 16 ||
+        (long long)m * n * k < (1LL << 20))
+        return 0;
+    return isa == PK_AVX512 || n <= 64;
+}
+
+/* Z = alpha X Y + beta Z0 here, for blas.c's gemm_from.  Z (layout lz, leading
+ * dimension ldz) and Z0 (the same layout, ldf; Z0 may be Z) as for
+ * gemm_from; X and Y of any strides.  0, SLOW or -1. */
+static int blocked_from(PyArrayObject *Z, int lz, int ldz, PyArrayObject *Z0, int ldf,
+                        PyArrayObject *X, PyArrayObject *Y, double alpha, double beta)
+{
+    gb_job jb;
+    npy_intp xs0 = PyArray_STRIDE(X, 0), xs1 = PyArray_STRIDE(X, 1);
+    npy_intp ys0 = PyArray_STRIDE(Y, 0), ys1 = PyArray_STRIDE(Y, 1);
+    if (!PyArray_ISALIGNED(X) || !PyArray_ISALIGNED(Y) || !PyArray_ISALIGNED(Z) ||
+        !PyArray_ISALIGNED(Z0) || xs0 % 4 || xs1 % 4 || ys0 % 4 || ys1 % 4)
+        return SLOW;
+    memset(&jb, 0, sizeof(jb));
+    jb.k = PyArray_DIM(X, 1);
+    jb.alpha = (float)alpha;
+    jb.beta = (float)beta;
+    jb.c = (float *)PyArray_DATA(Z);
+    jb.ldc = ldz;
+    jb.c0 = (const float *)PyArray_DATA(Z0);
+    jb.ldc0 = ldf;
+    jb.avx2 = pk_native().isa == PK_AVX2;
+    if (lz == 'C') {
+        jb.m = PyArray_DIM(X, 0);
+        jb.n = PyArray_DIM(Y, 1);
+        jb.a = (const float *)PyArray_DATA(X);
+        jb.sam = xs0 / 4;
+        jb.sak = xs1 / 4;
+        jb.b = (const float *)PyArray_DATA(Y);
+        jb.sbk = ys0 / 4;
+        jb.sbn = ys1 / 4;
+    } else {
+        /* Z^T = Y^T X^T, with Z^T in rows. */
+        jb.m = PyArray_DIM(Y, 1);
+        jb.n = PyArray_DIM(X, 0);
+        jb.a = (const float *)PyArray_DATA(Y);
+        jb.sam = ys1 / 4;
+        jb.sak = ys0 / 4;
+        jb.b = (const float *)PyArray_DATA(X);
+        jb.sbk = xs1 / 4;
+        jb.sbn = xs0 / 4;
+    }
+    if (gb_run_job(&jb) < 0) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    blocked_products++;
+    return 0;
 }

@@ -49,6 +49,16 @@ typedef struct {
     } next[POOL_MAX];
 } pk_job;
 
+/* A 64-byte aligned buffer of at least ``n`` floats in *buf (capacity *cap). */
+static int pack_reserve(float **buf, size_t *cap, size_t n)
+{
+    if (*cap >= n && *buf != NULL) return 0;
+    free(*buf);
+    *buf = aligned_alloc(64, ((n * sizeof(float) + 63) / 64) * 64);
+    *cap = *buf ? n : 0;
+    return *buf ? 0 : -1;
+}
+
 /* Number of floats of the packed form of a k x n matrix. */
 static size_t pk_b_size(pk_shape s, long long k, long long n)
 {

@@ -84,6 +84,24 @@ for _ in range(3):
     want.append(h)
 assert numpy.allclose(got, want, rtol=1e-4, atol=1e-5)
 assert module.packed_products() - before == 3
+# Thin products: the blocked kernel's AVX2 version (rows in place, x^T's
+# columns packed into tiles, a last partial tile, a masked last vector,
+# Gemm's beta); a wide one stays with BLAS.
+X, D = T.fmatrix("X"), T.fmatrix("D")
+V = symbolic.shared(rng.randn(701, 50).astype("float32"), name="V")
+thin = symbolic.function([X, D], [T.dot(X, V), T.dot(X.T, D)[:, :50] + V * 2])
+wide = symbolic.function([X, D], T.dot(X.T, D))
+xv, dv = rng.rand(301, 701).astype("float32"), rng.rand(301, 60).astype("float32")
+before = module.blocked_products()
+got_rows, got_cols = thin(xv, dv)
+assert module.blocked_products() - before == 2
+vv = V.get_value()
+assert numpy.allclose(got_rows, xv @ vv, rtol=1e-4, atol=1e-3)
+assert numpy.allclose(got_cols, (xv.T @ dv)[:, :50] + vv * 2, rtol=1e-4, atol=1e-3)
+dw = rng.rand(301, 100).astype("float32")
+before = module.blocked_products()
+assert numpy.allclose(wide(xv, dw), xv.T @ dw, rtol=1e-4, atol=1e-3)
+assert module.blocked_products() == before
 print(module.packed_isa(), runtime.installed_path() == module.__file__)
 """
 
