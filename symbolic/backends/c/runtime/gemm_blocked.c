@@ -327,10 +327,12 @@ static void gb_pack_tile(const gb_job *jb, long long i0, int rows, long long kb,
     const long long sak = jb->sak;
     long long kk;
     int i;
-    for (i = 0; i < GB2_MR; i++) src[i] = jb->a + (i0 + (i < rows ? i : 0)) * jb->sam + kb * sak;
+    for (i = 0; i < GB2_MR; i++)
+        src[i] = jb->a + (i0 + (i < rows ? i : 0)) * jb->sam + kb * sak;
     if (jb->sam == 1 && rows == GB2_MR) {
         /* Columns of A (x^T's rows): a column of the tile is one copy. */
-        for (kk = 0; kk < kc; kk++) memcpy(out + kk * GB2_MR, src[0] + kk * sak, sizeof(float) * GB2_MR);
+        for (kk = 0; kk < kc; kk++)
+            memcpy(out + kk * GB2_MR, src[0] + kk * sak, sizeof(float) * GB2_MR);
         return;
     }
     for (kk = 0; kk < kc; kk++)
