@@ -28,7 +28,9 @@ SHAPES = [
     (256, 784, 100, False),  # MLP: dot(x, W1)
     (784, 256, 100, True),  # MLP: x.T @ d_hidden
     (256, 100, 10, False),  # MLP: thin products
+    (256, 10, 100, False),
     (100, 256, 10, True),
+    (1000, 100, 10, False),
     (500, 800, 500, False),  # LeNet: dense layer
     (800, 500, 500, True),
     (500, 500, 10, False),
