@@ -26,6 +26,8 @@
  * to GB_KC_MAX rows, so that each register block sums as many terms as it
  * can before it goes back to C, and as many chunks as then fit. */
 #define GB_BLOCK (128 * 1024)
+/* Rows of k ahead at which the kernel prefetches A's columns (x^T). */
+#define GB_AHEAD 8
 #define GB_KC_MAX 1024
 
 typedef struct {
@@ -74,6 +76,11 @@ typedef struct {
             const float *b = bp + kk * bw;                                                \
             VEC bv[NV + 1];                                                               \
             HVEC hb = HZERO();                                                            \
+            if (sk != 1)                                                                  \
+                _mm_prefetch((const char *)(ar[0] + (kk + GB_AHEAD) * sk), _MM_HINT_T0);  \
+            else if ((kk & 3) == 0)                                                       \
+                _mm_prefetch((const char *)(a + (MR + ((kk >> 2) & 3)) * sa + kk),        \
+                             _MM_HINT_T0);                                                \
             for (v = 0; v < NV; v++) bv[v] = LOAD(b + v * VW);                            \
             if (HALF) hb = HLOAD(b + NV * VW);                                            \
             for (i = 0; i < MR; i++) {                                                    \
