@@ -418,8 +418,9 @@ static void gb_part(void *arg, int part, int parts)
     if (r < 0) atomic_store(&run->failed, 1);
 }
 
-/* Multiply-adds above which a blocked product is split over the pool. */
-#define GB_PARALLEL_WORK (1LL << 20)
+/* Multiply-adds above which a blocked product is split over the pool: all
+ * that blocked_wins() lets through. */
+#define GB_PARALLEL_WORK (1LL << 17)
 /* Run ``jb`` over the pool when it is large.  Each thread packs its own copy
  * of B's blocks: packing B once, shared (each thread a share of the rows,
  * then a second pool run to compute), measured 10-15% slower for an MLP
@@ -446,17 +447,20 @@ static int gb_run_job(gb_job *jb)
 static long long blocked_products = 0; /* products done here (tests read it) */
 static int blocked_enabled = 1;         /* use_blocked_products() */
 
-/* Whether this file computes a float32 product of this size faster
- * than BLAS (measured with benchmarks/gemm_shapes.py): with AVX-512, every
- * product of 2**20 multiply-adds or more (4-10% faster than OpenBLAS on
- * wide ones, up to 2.6 times on thin ones, which OpenBLAS splits poorly);
- * with AVX2 only, the products of at most 64 columns (0.44-0.71 of BLAS's
- * time), as OpenBLAS's Haswell kernels were 2-8% faster on wider ones. */
+/* Whether this file computes a float32 product of this size faster than
+ * BLAS (measured with benchmarks/gemm_shapes.py, two threads): products of
+ * 2**17 multiply-adds or more, with at least 64 rows below 2**20, and at
+ * least 4 terms per sum.  With AVX-512: 0.90-0.95 of OpenBLAS's time on wide
+ * products, 0.38-0.8 on thin or small ones (an MLP's 100 -> 10 layer, which
+ * BLAS runs on one thread).  With AVX2 only, the products of at most 64
+ * columns (0.43-0.85), as OpenBLAS's Haswell kernels were as fast or up to
+ * 8% faster on wider ones. */
 static int blocked_wins(npy_intp m, npy_intp n, npy_intp k)
 {
     const int isa = pk_native().isa;
-    if (!blocked_enabled || isa == PK_NONE || m < 16 || n < 8 || k < 16 ||
-        (long long)m * n * k < (1LL << 20))
+    const long long work = (long long)m * n * k;
+    if (!blocked_enabled || isa == PK_NONE || m < 16 || n < 8 || k < 4 || work < (1LL << 17) ||
+        (work < (1LL << 20) && m < 64))
         return 0;
     return isa == PK_AVX512 || n <= 64;
 }

@@ -1,7 +1,8 @@
 """Float32 products computed by the blocked AVX-512 kernel (gemm_blocked.c).
 
 On a CPU with AVX-512 the C runtime computes float32 products of at least
-2**20 multiply-adds with its own kernel instead of BLAS.  These tests compare
+2**20 multiply-adds (2**17 with 64 rows or more) with its own kernel instead
+of BLAS.  These tests compare
 it with the Python backend (numpy's ``perform``) over the shapes the kernel
 tiles unevenly (rows not a multiple of 4, chunks of 112 columns, a last
 vector of 8 or 16 lanes, more than one block of k), over strided and
@@ -149,11 +150,31 @@ def test_same_result_with_one_thread_and_with_blas():
     _close(pooled, blas, 784)
 
 
-def test_small_products_stay_with_blas():
+@pytest.mark.parametrize("m, k, n", [(48, 48, 48), (32, 256, 32), (300, 2, 300)])
+def test_small_products_stay_with_blas(m, k, n):
+    # Below 2**17 multiply-adds, below 2**20 with fewer than 64 rows, and
+    # with fewer than 4 terms per sum, BLAS measured as fast or faster.
     rng = numpy.random.RandomState(1)
-    xv, yv = rng.rand(64, 64).astype("float32"), rng.rand(64, 64).astype("float32")
+    xv, yv = rng.rand(m, k).astype("float32"), rng.rand(k, n).astype("float32")
     x, y = T.fmatrix("x"), T.fmatrix("y")
     fn = symbolic.function([x, y], T.dot(x, y), mode=get_mode("FAST_RUN"))
     before = _blocked_count()
-    _close(fn(xv, yv), xv.astype("float64") @ yv, 64)
+    _close(fn(xv, yv), xv.astype("float64") @ yv, k)
     assert _blocked_count() == before
+
+
+def test_thin_products_of_a_training_step():
+    # The MLP's 100 -> 10 layer: its three products (forward, input gradient,
+    # weight gradient), each under 2**20 multiply-adds, are split over the
+    # pool by the blocked kernel.
+    rng = numpy.random.RandomState(4)
+    h, w, d = T.fmatrix("h"), T.fmatrix("w"), T.fmatrix("d")
+    hv, wv = rng.rand(256, 100).astype("float32"), rng.rand(100, 10).astype("float32")
+    dv = rng.rand(256, 10).astype("float32")
+    before = _blocked_count()
+    (c_out, _), (py_out, _) = _run_both(
+        [h, w, d], [T.dot(h, w), T.dot(d, w.T), T.dot(h.T, d)], [hv, wv, dv]
+    )
+    assert _blocked_count() - before == 3
+    for got, want in zip(c_out, py_out):
+        _close(got, want, 256)
