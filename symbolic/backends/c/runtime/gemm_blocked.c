@@ -45,6 +45,23 @@ typedef struct {
     int avx2;       /* the AVX2 kernel and order (no AVX-512) */
 } gb_job;
 
+/* The end of a register kernel: rows [0, rows) of acc[MR][NV] (vectors of
+ * VW lanes) to rows i0.. and columns [j0, j0 + cols) of C through PUT (see
+ * gb512_put), then TAIL for each row. */
+#define GB_STORE(MR, NV, VW, PUT, TAIL)                                                   \
+    for (i = 0; i < MR; i++) {                                                            \
+        float *cr;                                                                        \
+        const float *c0r;                                                                 \
+        if (i >= rows) break;                                                             \
+        cr = jb->c + (i0 + i) * jb->ldc + j0;                                             \
+        c0r = mode == 2 ? jb->c0 + (i0 + i) * jb->ldc0 + j0 : NULL;                      \
+        for (v = 0; v < NV; v++) {                                                        \
+            if (cols - v * VW <= 0) break;                                                \
+            PUT(jb, cr + v * VW, c0r ? c0r + v * VW : NULL, cols - v * VW, acc[i][v], mode); \
+        }                                                                                 \
+        TAIL;                                                                             \
+    }
+
 /* The register block at rows [i0, i0 + rows), columns [j0, j0 + cols) of C,
  * over rows [kb, kb + kc) of B.  Row i of the block reads A at
  * a + i * sa + kk * sk (A in place, or a tile of it packed); B's chunk is
@@ -90,21 +107,10 @@ typedef struct {
                 if (HALF) hacc[i] = HFMA(HSET1(ai), hb, hacc[i]);                         \
             }                                                                             \
         }                                                                                 \
-        for (i = 0; i < MR; i++) {                                                        \
-            float *cr;                                                                    \
-            const float *c0r;                                                             \
-            if (i >= rows) break;                                                         \
-            cr = jb->c + (i0 + i) * jb->ldc + j0;                                         \
-            c0r = mode == 2 ? jb->c0 + (i0 + i) * jb->ldc0 + j0 : NULL;                  \
-            for (v = 0; v < NV; v++) {                                                    \
-                if (cols - v * VW <= 0) break;                                            \
-                PUT(jb, cr + v * VW, c0r ? c0r + v * VW : NULL, cols - v * VW, acc[i][v], \
-                    mode);                                                                \
-            }                                                                             \
-            if (HALF && cols > NV * VW)                                                   \
-                HPUT(jb, cr + NV * VW, c0r ? c0r + NV * VW : NULL, cols - NV * VW,        \
-                     hacc[i], mode);                                                      \
-        }                                                                                 \
+        GB_STORE(MR, NV, VW, PUT,                                                         \
+                 if (HALF && cols > NV * VW)                                              \
+                     HPUT(jb, cr + NV * VW, c0r ? c0r + NV * VW : NULL, cols - NV * VW,   \
+                          hacc[i], mode));                                                \
     }
 
 /* Store ``acc`` (its first ``left`` lanes, at most the vector's) at ``cr``:
@@ -211,18 +217,7 @@ gb256_put(const gb_job *jb, float *cr, const float *c0r, int left, __m256 acc, i
                     acc[i][v] = _mm256_fmadd_ps(ai, bv[v], acc[i][v]);                    \
             }                                                                             \
         }                                                                                 \
-        for (i = 0; i < GB2_MR; i++) {                                                    \
-            float *cr;                                                                    \
-            const float *c0r;                                                             \
-            if (i >= rows) break;                                                         \
-            cr = jb->c + (i0 + i) * jb->ldc + j0;                                         \
-            c0r = mode == 2 ? jb->c0 + (i0 + i) * jb->ldc0 + j0 : NULL;                  \
-            for (v = 0; v < NV; v++) {                                                    \
-                if (cols - v * 8 <= 0) break;                                             \
-                gb256_put(jb, cr + v * 8, c0r ? c0r + v * 8 : NULL, cols - v * 8,         \
-                          acc[i][v], mode);                                               \
-            }                                                                             \
-        }                                                                                 \
+        GB_STORE(GB2_MR, NV, 8, gb256_put, (void)0);                                      \
     }
 GB2_KERNEL(gb256_1, 1, 0)
 GB2_KERNEL(gb256_2, 2, 0)
