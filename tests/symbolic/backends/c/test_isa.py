@@ -86,7 +86,7 @@ assert numpy.allclose(got, want, rtol=1e-4, atol=1e-5)
 assert module.packed_products() - before == 3
 # Thin products: the blocked kernel's AVX2 version (rows in place, x^T's
 # columns packed into tiles, a last partial tile, a masked last vector,
-# Gemm's beta); a wide one stays with BLAS.
+# Gemm's beta); a wide one over x^T's columns stays with BLAS.
 X, D = T.fmatrix("X"), T.fmatrix("D")
 V = symbolic.shared(rng.randn(701, 50).astype("float32"), name="V")
 thin = symbolic.function([X, D], [T.dot(X, V), T.dot(X.T, D)[:, :50] + V * 2])
@@ -102,6 +102,12 @@ dw = rng.rand(301, 100).astype("float32")
 before = module.blocked_products()
 assert numpy.allclose(wide(xv, dw), xv.T @ dw, rtol=1e-4, atol=1e-3)
 assert module.blocked_products() == before
+# A wide product whose rows of X are read in place: the AVX2 kernel.
+wv = rng.rand(701, 100).astype("float32")
+before = module.blocked_products()
+in_place = symbolic.function([X, D], T.dot(X, D))
+assert numpy.allclose(in_place(xv, wv), xv @ wv, rtol=1e-4, atol=1e-3)
+assert module.blocked_products() - before == 1
 print(module.packed_isa(), runtime.installed_path() == module.__file__)
 """
 
