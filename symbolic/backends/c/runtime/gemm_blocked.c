@@ -471,12 +471,13 @@ static int blocked_enabled = 1;         /* use_blocked_products() */
  * below 2**20, and at least 4 terms per sum.  With AVX-512: 0.90-0.96 of
  * OpenBLAS's time on wide products, 0.43-0.8 on thin or small ones (an
  * MLP's 100 -> 10 layer, which BLAS runs on one thread).  With AVX2 only:
- * the products of at most 64 columns (0.5-0.85), and those whose left
- * operand's rows are read in place (``rows_in_place``: unit k-stride), for
- * its prefetching: on batches fresh from memory, the MLP epoch's input
- * layer, 7-19 ms less an epoch in 3 of 4 paired runs; on operands already
- * in cache OpenBLAS's Haswell kernels were up to 5% faster, and on x^T's
- * columns faster still. */
+ * the products of at most 64 columns (0.43-0.85), and those of at most 128
+ * whose left operand's rows are read in place (``rows_in_place``: unit
+ * k-stride), for its prefetching: on batches fresh from memory, the MLP
+ * epoch's input layer, 7-19 ms less an epoch in 3 of 4 paired runs.  On
+ * operands already in cache OpenBLAS's Haswell kernels were up to 5%
+ * faster there, faster on x^T's columns, and 1.3 times faster on a
+ * 1024-square product. */
 static int blocked_wins(npy_intp m, npy_intp n, npy_intp k, int rows_in_place)
 {
     const int isa = pk_native().isa;
@@ -484,7 +485,7 @@ static int blocked_wins(npy_intp m, npy_intp n, npy_intp k, int rows_in_place)
     if (!blocked_enabled || isa == PK_NONE || m < 16 || n < 8 || k < 4 || work < (1LL << 17) ||
         (work < (1LL << 20) && m < 64))
         return 0;
-    return isa == PK_AVX512 || n <= 64 || rows_in_place;
+    return isa == PK_AVX512 || n <= 64 || (rows_in_place && n <= 128);
 }
 
 /* Z = alpha X Y + beta Z0 here, for blas.c's gemm_from.  Z (layout lz, leading
