@@ -383,8 +383,7 @@ static int gemm_from(PyArrayObject *Z, PyArrayObject *from, PyArrayObject *X,
         if (PyArray_CopyInto(Z, from) < 0) return -1;
         from = NULL;
     }
-    if (f32 && blocked_wins(m, n, k,
-                            lz == 'C' ? PyArray_STRIDE(X, 1) == 4 : PyArray_STRIDE(Y, 0) == 4)) {
+    if (f32) {
         int r = blocked_from(Z, lz, ldz, from != NULL ? from : Z, from != NULL ? ldf : ldz, X, Y,
                              alpha, beta);
         if (r != SLOW) return r;

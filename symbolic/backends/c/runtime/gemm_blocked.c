@@ -490,13 +490,17 @@ static int blocked_wins(npy_intp m, npy_intp n, npy_intp k, int rows_in_place)
 
 /* Z = alpha X Y + beta Z0 here, for blas.c's gemm_from.  Z (layout lz, leading
  * dimension ldz) and Z0 (the same layout, ldf; Z0 may be Z) as for
- * gemm_from; X and Y of any strides.  0, SLOW or -1. */
+ * gemm_from; X and Y of any strides.  0, SLOW (a product blocked_wins()
+ * leaves to BLAS, or a layout this file does not take) or -1. */
 static int blocked_from(PyArrayObject *Z, int lz, int ldz, PyArrayObject *Z0, int ldf,
                         PyArrayObject *X, PyArrayObject *Y, double alpha, double beta)
 {
     gb_job jb;
     npy_intp xs0 = PyArray_STRIDE(X, 0), xs1 = PyArray_STRIDE(X, 1);
     npy_intp ys0 = PyArray_STRIDE(Y, 0), ys1 = PyArray_STRIDE(Y, 1);
+    if (!blocked_wins(PyArray_DIM(X, 0), PyArray_DIM(Y, 1), PyArray_DIM(X, 1),
+                      lz == 'C' ? xs1 == 4 : ys0 == 4))
+        return SLOW;
     if (!PyArray_ISALIGNED(X) || !PyArray_ISALIGNED(Y) || !PyArray_ISALIGNED(Z) ||
         !PyArray_ISALIGNED(Z0) || xs0 % 4 || xs1 % 4 || ys0 % 4 || ys1 % 4)
         return SLOW;
