@@ -198,3 +198,46 @@ static void pool_run(pool_task task, void *arg)
     while (atomic_load_explicit(&pool.done, memory_order_acquire) < parts) POOL_RELAX();
     pthread_mutex_unlock(&pool.job);
 }
+
+/* A job's work cut into ``slots`` ranges and dealt out to its parts: part p
+ * owns slots [p slots / parts, (p + 1) slots / parts), takes them front to
+ * back, and once they are gone takes the last of another part's.  On a
+ * machine shared with other work one core can run for seconds at two thirds
+ * of the other's speed (measured here: the two halves of an MLP layer's
+ * product took 202 and 318 us); with fixed halves the product waits for the
+ * slow one.  Each part still starts on its own share, so back-to-back jobs
+ * split alike keep their data in the same core's cache. */
+typedef struct {
+    atomic_llong range[POOL_MAX]; /* each part's unclaimed slots: front | back << 32 */
+    int parts;
+} pool_deal;
+
+static void pool_deal_init(pool_deal *d, int slots, int parts)
+{
+    int p;
+    d->parts = parts;
+    for (p = 0; p < parts; p++) {
+        const long long lo = (long long)slots * p / parts;
+        const long long hi = (long long)slots * (p + 1) / parts;
+        atomic_init(&d->range[p], lo | hi << 32);
+    }
+}
+
+/* The next slot for ``part``: the front of its own, else the back of
+ * another part's; -1 when every slot is taken. */
+static int pool_deal_next(pool_deal *d, int part)
+{
+    int i;
+    for (i = 0; i < d->parts; i++) {
+        const int p = (part + i) % d->parts;
+        long long r = atomic_load_explicit(&d->range[p], memory_order_relaxed);
+        for (;;) {
+            const long long lo = r & 0xffffffffLL, hi = r >> 32;
+            const long long next = i == 0 ? (lo + 1) | hi << 32 : lo | (hi - 1) << 32;
+            if (lo >= hi) break;
+            if (atomic_compare_exchange_weak(&d->range[p], &r, next))
+                return (int)(i == 0 ? lo : hi - 1);
+        }
+    }
+    return -1;
+}

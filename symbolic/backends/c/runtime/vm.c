@@ -425,6 +425,46 @@ static PyObject *pool_pick_part(PyObject *self, PyObject *args)
     return PyLong_FromLong(pool_pick(left, own));
 }
 
+/* pool_deal_claims(slots, parts, claimers): the slots that the parts in
+ * ``claimers`` get, claiming one after another from a fresh deal (-1: none
+ * left); see pool_deal in pool.c. */
+static PyObject *pool_deal_claims(PyObject *self, PyObject *args)
+{
+    int slots, parts;
+    PyObject *claimers, *seq, *out;
+    pool_deal deal;
+    Py_ssize_t i, n;
+    if (!PyArg_ParseTuple(args, "iiO", &slots, &parts, &claimers)) return NULL;
+    if (slots < 0 || parts < 1 || parts > POOL_MAX) {
+        PyErr_Format(PyExc_ValueError,
+                     "pool_deal_claims: expected 0 or more slots and 1 to %d parts, got %d "
+                     "slots and %d parts", POOL_MAX, slots, parts);
+        return NULL;
+    }
+    seq = PySequence_Fast(claimers, "pool_deal_claims: claimers must be a sequence");
+    if (seq == NULL) return NULL;
+    n = PySequence_Fast_GET_SIZE(seq);
+    out = PyList_New(n);
+    if (out == NULL) goto fail;
+    pool_deal_init(&deal, slots, parts);
+    for (i = 0; i < n; i++) {
+        long part = PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+        if (part == -1 && PyErr_Occurred()) goto fail;
+        if (part < 0 || part >= parts) {
+            PyErr_Format(PyExc_ValueError, "pool_deal_claims: claimer %ld is not one of the "
+                                           "%d parts", part, parts);
+            goto fail;
+        }
+        PyList_SET_ITEM(out, i, PyLong_FromLong(pool_deal_next(&deal, (int)part)));
+    }
+    Py_DECREF(seq);
+    return out;
+fail:
+    Py_XDECREF(out);
+    Py_DECREF(seq);
+    return NULL;
+}
+
 static int call_vm(PyObject *vm)
 {
     PyObject *res;
@@ -464,6 +504,9 @@ static PyMethodDef module_methods[] = {
      "How many elemwise kernel calls were split over the thread pool in this process."},
     {"split_thresholds", split_thresholds, METH_VARARGS,
      "split_thresholds(gemm=-1, hot=-1, cold=-1): the pool's split thresholds."},
+    {"pool_deal_claims", pool_deal_claims, METH_VARARGS,
+     "pool_deal_claims(slots, parts, claimers): the slots the parts in claimers get, "
+     "claiming in turn from a fresh deal (-1: none left); for tests"},
     {"pool_pick", pool_pick_part, METH_VARARGS,
      "pool_pick(left, own): the part a pool thread claims next from the mask of "
      "unclaimed parts."},
