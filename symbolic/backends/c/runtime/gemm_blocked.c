@@ -426,6 +426,8 @@ static int gb_block_avx2(const gb_job *jb, long long r0, long long r1, long long
     return 0;
 }
 
+static atomic_ullong gb_jobs = 0; /* jobs so far: gb_job.seq */
+
 typedef struct {
     const gb_job *jb;
     long long unit, units; /* rows (or columns) per unit, units in all */
@@ -470,13 +472,12 @@ static void gb_part(void *arg, int part, int parts)
  * partly written: the caller raises MemoryError). */
 static int gb_run_job(gb_job *jb)
 {
-    static atomic_ullong jobs = 0;
     gb_run run;
     const long long mr = jb->avx2 ? GB2_MR : GB_MR, cw = jb->avx2 ? GB2_NR : GB_CHUNK;
     const long long row_units = (jb->m + mr - 1) / mr, chunks = (jb->n + cw - 1) / cw;
     const long long kc = gb_kc(jb->k);
     int parts = 1, one_block;
-    jb->seq = atomic_fetch_add(&jobs, 1) + 1;
+    jb->seq = atomic_fetch_add(&gb_jobs, 1) + 1;
     if (pool.size > 1 && jb->m * jb->n * jb->k >= GB_PARALLEL_WORK) parts = pool_ready();
     jb->split_rows = row_units >= 2 * parts || chunks < parts;
     run.jb = jb;
@@ -503,12 +504,89 @@ static int gb_run_job(gb_job *jb)
 static long long blocked_products = 0; /* products done here (tests read it) */
 static int blocked_enabled = 1;         /* use_blocked_products() */
 
+/* The register kernel of an AVX-512 CPU's products: GB_ZMM (4 rows of up
+ * to seven 16-lane vectors) or GB_YMM (the AVX2 kernel: 6 rows of two
+ * 8-lane vectors, here with 32 registers to spare).  Where 512-bit
+ * multiply-adds run as two 256-bit halves (AMD Zen 4), the 16-lane kernel
+ * has no more arithmetic per cycle, but its 28 accumulators leave no
+ * register for B, which it reads from L1 four times per row of k: on this
+ * machine an MLP layer's product ran at 90 GFLOP/s on one core with it and
+ * at 101 with the AVX2 kernel.  Where 512-bit units are whole, the 16-lane
+ * kernel does twice the work per instruction.  So GB_MEASURED times both
+ * once per process (gb_measure_kernels) and keeps the faster. */
+enum { GB_MEASURED = 0, GB_ZMM = 1, GB_YMM = 2 };
+static int blocked_kernel_setting = GB_MEASURED; /* use_blocked_kernel() */
+static int blocked_kernel_measured = GB_MEASURED; /* the timing's verdict, once made */
+
+/* Time both kernels on one thread over a 48 x 256 x 100 product in cache
+ * (packing included), alternated over five rounds of eight products: about
+ * 2 ms, once.  GB_YMM when it took less than 97% of GB_ZMM's best time. */
+static int gb_measure_kernels(void)
+{
+    enum { M = 48, K = 256, N = 100, ROUNDS = 5, REPS = 8 };
+    float *a = malloc(sizeof(float) * (M * K + K * N + M * N));
+    long long best[2] = {-1, -1};
+    gb_job jb;
+    int round, which, rep, i;
+    if (a == NULL || gb_buffer() == NULL) {
+        free(a);
+        return GB_ZMM;
+    }
+    for (i = 0; i < M * K + K * N; i++) a[i] = (float)(i % 7) * 0.125f;
+    memset(&jb, 0, sizeof(jb));
+    jb.m = M;
+    jb.n = N;
+    jb.k = K;
+    jb.alpha = 1.0f;
+    jb.a = a;
+    jb.sam = K;
+    jb.sak = 1;
+    jb.b = a + M * K;
+    jb.sbk = N;
+    jb.sbn = 1;
+    jb.c = a + M * K + K * N;
+    jb.ldc = N;
+    jb.c0 = jb.c;
+    jb.ldc0 = N;
+    jb.split_rows = 1;
+    for (round = 0; round < ROUNDS; round++) {
+        for (which = 0; which < 2; which++) {
+            const long long start = pool_now_ns();
+            long long spent;
+            jb.avx2 = which;
+            for (rep = 0; rep < REPS; rep++) {
+                jb.seq = atomic_fetch_add(&gb_jobs, 1) + 1;
+                (which ? gb_block_avx2 : gb_block)(&jb, 0, M, 0, N);
+            }
+            spent = pool_now_ns() - start;
+            if (best[which] < 0 || spent < best[which]) best[which] = spent;
+        }
+    }
+    free(a);
+    return (double)best[1] < 0.97 * (double)best[0] ? GB_YMM : GB_ZMM;
+}
+
+/* The kernel of this CPU's products: GB_YMM on AVX2-only CPUs; on AVX-512
+ * ones use_blocked_kernel()'s choice, else the measured one. */
+static int gb_kernel_choice(void)
+{
+    if (pk_native().isa != PK_AVX512) return GB_YMM;
+    if (blocked_kernel_setting != GB_MEASURED) return blocked_kernel_setting;
+    if (blocked_kernel_measured == GB_MEASURED) blocked_kernel_measured = gb_measure_kernels();
+    return blocked_kernel_measured;
+}
+
 /* Whether this file computes a float32 product of this size faster than
  * BLAS (measured with benchmarks/gemm_shapes.py and mlp_epoch.py, two
  * threads): products of 2**17 multiply-adds or more, with at least 64 rows
- * below 2**20, and at least 4 terms per sum.  With AVX-512: 0.90-0.96 of
- * OpenBLAS's time on wide products, 0.43-0.8 on thin or small ones (an
- * MLP's 100 -> 10 layer, which BLAS runs on one thread).  With AVX2 only:
+ * below 2**20, and at least 4 terms per sum.  With AVX-512 and the 16-lane
+ * kernel: all of them (0.90-0.96 of OpenBLAS's time on wide products,
+ * 0.43-0.8 on thin or small ones, such as an MLP's 100 -> 10 layer, which
+ * BLAS runs on one thread).  With AVX-512 and the AVX2 kernel (where it
+ * measured faster, see gb_measure_kernels): those of at most 128 columns,
+ * x^T's included (an MLP layer 0.93 of the 16-lane kernel's time, about
+ * BLAS's in cache); wider ones, 1.01-1.14 of the 16-lane kernel's time and
+ * more than BLAS's, go to BLAS.  With AVX2 only:
  * the products of at most 64 columns (0.43-0.85), and those of at most 128
  * whose left operand's rows are read in place (``rows_in_place``: unit
  * k-stride), for its prefetching: on batches fresh from memory, the MLP
@@ -523,7 +601,8 @@ static int blocked_wins(npy_intp m, npy_intp n, npy_intp k, int rows_in_place)
     if (!blocked_enabled || isa == PK_NONE || m < 16 || n < 8 || k < 4 || work < (1LL << 17) ||
         (work < (1LL << 20) && m < 64))
         return 0;
-    return isa == PK_AVX512 || n <= 64 || (rows_in_place && n <= 128);
+    if (isa == PK_AVX512) return gb_kernel_choice() == GB_ZMM || n <= 128;
+    return n <= 64 || (rows_in_place && n <= 128);
 }
 
 /* Z = alpha X Y + beta Z0 here, for blas.c's gemm_from.  Z (layout lz, leading
@@ -550,7 +629,7 @@ static int blocked_from(PyArrayObject *Z, int lz, int ldz, PyArrayObject *Z0, in
     jb.ldc = ldz;
     jb.c0 = (const float *)PyArray_DATA(Z0);
     jb.ldc0 = ldf;
-    jb.avx2 = pk_native().isa == PK_AVX2;
+    jb.avx2 = gb_kernel_choice() == GB_YMM;
     if (lz == 'C') {
         jb.m = PyArray_DIM(X, 0);
         jb.n = PyArray_DIM(Y, 1);

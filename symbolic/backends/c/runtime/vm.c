@@ -391,6 +391,46 @@ static PyObject *use_blocked(PyObject *self, PyObject *flag)
     return PyBool_FromLong(prev);
 }
 
+static const char *const gb_kernel_names[] = {"measured", "avx512", "avx2"};
+
+/* blocked_kernel(): 'avx512' or 'avx2', the register kernel products take
+ * on this CPU (timed now if that is how it is chosen and not done yet), or
+ * None without one. */
+static PyObject *blocked_kernel(PyObject *self, PyObject *unused)
+{
+    if (pk_native().isa == PK_NONE) Py_RETURN_NONE;
+    return PyUnicode_FromString(gb_kernel_names[gb_kernel_choice()]);
+}
+
+/* use_blocked_kernel(name): 'avx512', 'avx2' or 'measured' (the default:
+ * the faster of the two, timed once); returns the previous setting. */
+static PyObject *use_blocked_kernel(PyObject *self, PyObject *arg)
+{
+    const char *name = PyUnicode_Check(arg) ? PyUnicode_AsUTF8(arg) : NULL;
+    const int prev = blocked_kernel_setting;
+    int i, found = -1;
+    if (name == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "use_blocked_kernel: expected a kernel name, got %.100s",
+                     Py_TYPE(arg)->tp_name);
+        return NULL;
+    }
+    for (i = 0; i < 3; i++)
+        if (strcmp(name, gb_kernel_names[i]) == 0) found = i;
+    if (found < 0) {
+        PyErr_Format(PyExc_ValueError, "use_blocked_kernel: expected 'measured', 'avx512' or "
+                                       "'avx2', got %R", arg);
+        return NULL;
+    }
+    if (found == GB_ZMM && pk_native().isa != PK_AVX512) {
+        PyErr_SetString(PyExc_ValueError, "use_blocked_kernel: 'avx512' needs a CPU (and a "
+                                          "cpu__isa setting) with AVX-512");
+        return NULL;
+    }
+    blocked_kernel_setting = found;
+    return PyUnicode_FromString(gb_kernel_names[prev]);
+}
+
 /* pooled_elemwise(): how many elemwise calls were split over the pool so far. */
 static PyObject *pooled_count(PyObject *self, PyObject *unused)
 {
@@ -504,6 +544,12 @@ static PyMethodDef module_methods[] = {
      "How many elemwise kernel calls were split over the thread pool in this process."},
     {"split_thresholds", split_thresholds, METH_VARARGS,
      "split_thresholds(gemm=-1, hot=-1, cold=-1): the pool's split thresholds."},
+    {"blocked_kernel", blocked_kernel, METH_NOARGS,
+     "blocked_kernel(): 'avx512' or 'avx2', the register kernel of this CPU's blocked "
+     "products, or None"},
+    {"use_blocked_kernel", use_blocked_kernel, METH_O,
+     "use_blocked_kernel(name): 'avx512', 'avx2' or 'measured' (the faster, timed once); "
+     "returns the previous setting"},
     {"pool_deal_claims", pool_deal_claims, METH_VARARGS,
      "pool_deal_claims(slots, parts, claimers): the slots the parts in claimers get, "
      "claiming in turn from a fresh deal (-1: none left); for tests"},

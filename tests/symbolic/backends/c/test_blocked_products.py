@@ -1,13 +1,15 @@
-"""Float32 products computed by the blocked AVX-512 kernel (gemm_blocked.c).
+"""Float32 products computed by the blocked kernels (gemm_blocked.c) on AVX-512.
 
 On a CPU with AVX-512 the C runtime computes float32 products of at least
 2**20 multiply-adds (2**17 with 64 rows or more) with its own kernel instead
-of BLAS.  These tests compare
-it with the Python backend (numpy's ``perform``) over the shapes the kernel
-tiles unevenly (rows not a multiple of 4, chunks of 112 columns, a last
-vector of 8 or 16 lanes, more than one block of k), over strided and
-transposed operands, and over ``Gemm``'s in-place update in both layouts;
-and check, by the runtime's counter, that the kernel did the work.
+of BLAS: the 16-lane one (all such products), or the AVX2 one where it
+timed faster (those of at most 128 columns).  Every test runs under both,
+forced with ``use_blocked_kernel``.  They compare it with the Python backend
+(numpy's ``perform``) over the shapes the kernels tile unevenly (rows not a
+multiple of 4 or 6, chunks of 112 or 16 columns, a last vector of 8 or 16
+lanes, more than one block of k), over strided and transposed operands,
+and over ``Gemm``'s in-place update in both layouts; and check, by the
+runtime's counter, that the kernel did the work.
 """
 
 import numpy
@@ -24,6 +26,26 @@ pytestmark = pytest.mark.skipif(
 )
 
 PY_MODE = Mode(linker="py")
+
+#: The widest product the AVX2 kernel takes on an AVX-512 CPU.
+AVX2_KERNEL_MAX_COLUMNS = 128
+
+
+@pytest.fixture(autouse=True, params=["avx512", "avx2"])
+def kernel(request):
+    """Run the test with this register kernel forced, then measure again."""
+    rt = runtime.load()
+    previous = rt.use_blocked_kernel(request.param)
+    try:
+        assert rt.blocked_kernel() == request.param
+        yield request.param
+    finally:
+        rt.use_blocked_kernel(previous)
+
+
+def _takes(kernel, n):
+    """Whether ``kernel`` computes a (large enough) product of ``n`` columns."""
+    return kernel == "avx512" or n <= AVX2_KERNEL_MAX_COLUMNS
 
 
 def _blocked_count():
@@ -50,14 +72,14 @@ def _close(got, want, k):
 
 @pytest.mark.parametrize("m", [16, 17, 255])
 @pytest.mark.parametrize("n", [8, 10, 16, 24, 100, 112, 113, 200, 500])
-def test_product_matches_python(m, n):
+def test_product_matches_python(m, n, kernel):
     k = max(16, -(-(1 << 20) // (m * n)))  # at least the kernel's threshold
     rng = numpy.random.RandomState(m * 1000 + n)
     xv, yv = rng.rand(m, k).astype("float32"), rng.rand(k, n).astype("float32")
     x, y = T.fmatrix("x"), T.fmatrix("y")
     before = _blocked_count()
     (c_out, _), (py_out, _) = _run_both([x, y], T.dot(x, y), [xv, yv])
-    assert _blocked_count() > before
+    assert (_blocked_count() > before) == _takes(kernel, n)
     _close(c_out, py_out, k)
 
 
@@ -178,3 +200,18 @@ def test_thin_products_of_a_training_step():
     assert _blocked_count() - before == 3
     for got, want in zip(c_out, py_out):
         _close(got, want, 256)
+
+
+def test_kernel_choice_is_measured_by_default_and_names_are_checked(kernel):
+    rt = runtime.load()
+    previous = rt.use_blocked_kernel("measured")
+    try:
+        assert previous == kernel
+        assert rt.blocked_kernel() in ("avx512", "avx2")
+        with pytest.raises(ValueError, match="expected 'measured', 'avx512' or 'avx2'"):
+            rt.use_blocked_kernel("sse")
+        with pytest.raises(TypeError, match="expected a kernel name, got int"):
+            rt.use_blocked_kernel(1)
+        assert rt.use_blocked_kernel("measured") == "measured"
+    finally:
+        rt.use_blocked_kernel(previous)

@@ -108,6 +108,14 @@ before = module.blocked_products()
 in_place = symbolic.function([X, D], T.dot(X, D))
 assert numpy.allclose(in_place(xv, wv), xv @ wv, rtol=1e-4, atol=1e-3)
 assert module.blocked_products() - before == 1
+# The AVX2 kernel is the only one here: the 16-lane one cannot be forced.
+assert module.blocked_kernel() == "avx2"
+try:
+    module.use_blocked_kernel("avx512")
+except ValueError as exc:
+    assert "needs a CPU" in str(exc)
+else:
+    raise AssertionError("use_blocked_kernel('avx512') accepted without AVX-512")
 print(module.packed_isa(), runtime.installed_path() == module.__file__)
 """
 
