@@ -1,7 +1,7 @@
 """Float32 matrix products of training-step shapes: our blocked kernel against BLAS.
 
 For each shape (m, k, n) the script times ``dot(x, y)`` compiled by our C
-backend twice in the same process: with the blocked AVX-512 kernel allowed
+backend twice in the same process: with the blocked kernel allowed
 (what the dispatch picks) and with every product sent to BLAS
 (``use_blocked_products(False)``), and prints the ratio.  Numpy's ``@`` and
 PyTorch's ``mm`` run on the same operands when they import.  ``T`` marks a
@@ -70,7 +70,7 @@ def main():
     from symbolic.backends.c.runtime import runtime
 
     rt = runtime.load()
-    print(f"blocked kernel ISA: {rt.packed_isa()} (used only with AVX-512)")
+    print(f"CPU ISA: {rt.packed_isa()}; blocked kernel: {rt.blocked_kernel()}")
     try:
         import torch
 
