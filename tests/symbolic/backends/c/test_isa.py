@@ -132,3 +132,43 @@ def test_avx2_run_builds_its_own_runtime_and_computes_the_same():
     isa, installed = done.stdout.split()
     assert isa == "avx2"
     assert installed == "False"
+
+
+@needs_avx2
+@pytest.mark.skipif(not build.config.cxx, reason="no C compiler configured")
+def test_avx2_narrow_softmax_crossentropy_agrees_with_perform():
+    """The AVX2 rows of at most 16 logits (whole-row loads and spilling
+    stores): the C-ops test of the narrow rows, run by the AVX2 runtime."""
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), *[os.pardir] * 4))
+    env = dict(os.environ, SYMBOLIC_FLAGS="cpu__isa=avx2")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (repo, env.get("PYTHONPATH")) if p)
+    test = os.path.join(os.path.dirname(__file__), "test_c_ops.py")
+    check = (
+        "from symbolic.backends.c.runtime import runtime;"
+        "print(runtime.load().packed_isa())"
+    )
+    isa = subprocess.run(
+        [sys.executable, "-c", check], env=env, capture_output=True, text=True
+    )
+    assert isa.returncode == 0, isa.stderr
+    assert isa.stdout.split()[-1] == "avx2"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "ignore",
+            test,
+            "-k",
+            "narrow_float32_rows",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=repo,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "60 passed" in done.stdout
