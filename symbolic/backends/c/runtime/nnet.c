@@ -492,6 +492,27 @@ static inline double row_scale(PyArrayObject *dy, npy_intp i, int f32)
     return load(PyArray_BYTES(dy) + i * PyArray_STRIDE(dy, 0), f32);
 }
 
+/* Contiguous rows of sm into out: each value times its row's dy, in
+ * double as below, then the true class's 1 taken off before the product.
+ * The loops through AT() and load() took about 4 us for 256 rows of ten
+ * float32 values; this one vectorizes. */
+#define CE_DX_ROWS(T)                                                                \
+    static RT_HOT void ce_dx_rows_##T(PyArrayObject *dy, PyArrayObject *y,           \
+                                      const T *restrict sm, T *restrict out,         \
+                                      npy_intp rows, npy_intp cols)                  \
+    {                                                                                \
+        npy_intp i, j;                                                               \
+        for (i = 0; i < rows; i++, sm += cols, out += cols) {                        \
+            const double g = row_scale(dy, i, sizeof(T) == 4);                       \
+            const long long k = index_at(y, i);                                      \
+            for (j = 0; j < cols; j++) out[j] = (T)((double)sm[j] * g);              \
+            out[k] = (T)(((double)sm[k] - 1.0) * g);                                 \
+        }                                                                            \
+    }
+
+CE_DX_ROWS(float)
+CE_DX_ROWS(double)
+
 /* CrossentropySoftmax1HotWithBiasDx(dy, sm, y_idx) = dy[:, None] (sm - onehot). */
 static int run_ce_softmax_dx(Entry *e)
 {
@@ -506,6 +527,16 @@ static int run_ce_softmax_dx(Entry *e)
     if (!indices_ok(y, rows, cols)) return SLOW;
     out = reuse_or_new(e->out[0], 2, PyArray_DIMS(sm), t);
     if (out == NULL) return -1;
+    if (PyArray_IS_C_CONTIGUOUS(sm) && PyArray_IS_C_CONTIGUOUS(out)) {
+        if (f32)
+            ce_dx_rows_float(dy, y, (const float *)PyArray_DATA(sm), (float *)PyArray_DATA(out),
+                             rows, cols);
+        else
+            ce_dx_rows_double(dy, y, (const double *)PyArray_DATA(sm),
+                              (double *)PyArray_DATA(out), rows, cols);
+        cell_put(e->out[0], (PyObject *)out);
+        return 0;
+    }
     for (i = 0; i < rows; i++) {
         double g = row_scale(dy, i, f32);
         long long k = index_at(y, i);

@@ -429,6 +429,37 @@ def test_softmax_crossentropy_of_narrow_float32_rows(n, rows, layout):
     numpy.testing.assert_array_equal(got[2], first)
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("layout", ["C", "strided rows", "strided columns"])
+@pytest.mark.parametrize("dy_rank", [0, 1])
+def test_softmax_crossentropy_dx_of_any_layout(dtype, layout, dy_rank):
+    """The dx of the softmax cross-entropy: contiguous rows of sm take the
+    vectorized loop, others the loop over each value; both agree with
+    perform, a row scale or one scale for all, an empty batch too."""
+    dy = T.TensorType(dtype, (False,) * dy_rank)("dy")
+    sm = T.TensorType(dtype, (False, False))("sm")
+    y = T.ivector("y")
+    fc, fp = compiled(
+        [dy, sm, y],
+        ce.crossentropy_softmax_1hot_with_bias_dx(dy, sm, y),
+        "CE_SOFTMAX_DX",
+    )
+    for rows in (0, 1, 37):
+        wide = RNG.random((rows, 21)).astype(dtype)
+        smv = {
+            "C": numpy.ascontiguousarray(wide[:, :10]),
+            "strided rows": wide[:, :10],
+            "strided columns": wide[:, :20:2],
+        }[layout]
+        yv = RNG.integers(0, 10, rows).astype("int32")
+        dyv = rand(rows, dtype=dtype) if dy_rank else numpy.asarray(0.37, dtype=dtype)
+        got, want = fc(dyv, smv, yv), fp(dyv, smv, yv)
+        assert got.dtype == want.dtype and got.shape == want.shape == (rows, 10)
+        rtol = 1e-6 if dtype == "float32" else 1e-14
+        numpy.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
+    assert fc.vm.slow_calls()[fc.vm.kinds.index(KINDS["CE_SOFTMAX_DX"])] == 0
+
+
 def test_crossentropy_bad_index_raises_like_perform():
     x = T.dmatrix("x")
     y = T.lvector("y")
